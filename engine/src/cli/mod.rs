@@ -1,0 +1,182 @@
+//! Command-line front end: raw arguments (clap) → one function per subcommand.
+//!
+//! Exit codes (design §11): 0 success; 1 mismatches or differences found; 2 invalid input or
+//! usage; 3 the environment failed.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+mod check;
+mod diff;
+mod plan;
+mod run;
+mod verify;
+mod world;
+
+pub const EXIT_OK: u8 = 0;
+pub const EXIT_FINDINGS: u8 = 1;
+pub const EXIT_INVALID: u8 = 2;
+pub const EXIT_ENVIRONMENT: u8 = 3;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "xpr",
+    version,
+    about = "Declarative sandbox-policy experiments with real enforcement"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Decode, resolve and validate experiments (or SBPL files); print a one-line summary.
+    Check(CheckArgs),
+    /// Print the resolved stage graph.
+    Plan(PlanArgs),
+    /// Execute an experiment with real enforcement and write a run bundle.
+    Run(RunArgs),
+    /// Print this host's world facts and harness identity.
+    World(WorldArgs),
+    /// Recompute every digest of a run bundle.
+    Verify(VerifyArgs),
+    /// Compare two run bundles.
+    Diff(DiffArgs),
+}
+
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormat {
+    #[default]
+    Human,
+    Json,
+}
+
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// Options shared by every command that loads an experiment.
+#[derive(Args, Debug, Clone, Default)]
+pub struct LoadArgs {
+    /// Override an experiment parameter: `--param name=value` (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// How diagnostics are printed.
+    #[arg(long, value_enum, default_value_t)]
+    pub message_format: MessageFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// For `.sb` files: print the normalised SBPL instead of the fidelity table.
+    #[arg(long, value_name = "FORMAT")]
+    pub emit: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Graphviz output.
+    #[arg(long, conflicts_with = "format")]
+    pub dot: bool,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Parallel workers (default: number of cores).
+    #[arg(short = 'j', long)]
+    pub jobs: Option<usize>,
+    /// Output root (default `out/`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// A human name added to the run id.
+    #[arg(long)]
+    pub label: Option<String>,
+    /// Override the experiment's isolation.
+    #[arg(long, value_enum)]
+    pub isolation: Option<IsolationArg>,
+    /// Cap the Landlock ABI below the host's, to see an older kernel's world.
+    #[arg(long, value_name = "N")]
+    pub landlock_abi: Option<u32>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum IsolationArg {
+    Probe,
+    Profile,
+}
+
+#[derive(Args, Debug)]
+pub struct WorldArgs {
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+    /// Cap the Landlock ABI below the host's.
+    #[arg(long, value_name = "N")]
+    pub landlock_abi: Option<u32>,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    pub bundle: PathBuf,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    pub a: PathBuf,
+    pub b: PathBuf,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+}
+
+pub fn main() -> ExitCode {
+    reset_sigpipe();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                EXIT_INVALID
+            } else {
+                EXIT_OK
+            });
+        }
+    };
+    let code = match cli.command {
+        Command::Check(a) => check::run(a),
+        Command::Plan(a) => plan::run(a),
+        Command::Run(a) => run::run(a),
+        Command::World(a) => world::run(a),
+        Command::Verify(a) => verify::run(a),
+        Command::Diff(a) => diff::run(a),
+    };
+    ExitCode::from(code)
+}
+
+/// A closed stdout pipe (`xpr plan | head`) ends the process quietly instead of panicking.
+fn reset_sigpipe() {
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}

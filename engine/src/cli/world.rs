@@ -1,0 +1,8 @@
+//! `xpr world`.
+
+use super::*;
+
+pub fn run(_args: WorldArgs) -> u8 {
+    eprintln!("xpr world: not implemented yet");
+    EXIT_ENVIRONMENT
+}

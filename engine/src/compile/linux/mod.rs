@@ -1,0 +1,1 @@
+//! The Linux backend: IR → Landlock ruleset plan + seccomp BPF program.

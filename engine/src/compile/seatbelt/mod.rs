@@ -1,0 +1,1 @@
+//! The macOS Seatbelt backend: IR → SBPL text (plain Rust, tested anywhere).

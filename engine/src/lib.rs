@@ -1,0 +1,24 @@
+//! xpr: declarative sandbox-policy experiments with real enforcement.
+//!
+//! The folders follow the pipeline:
+//! `source` (files, imports, stdlib) → `decode` (KDL → syntax) → `resolve` (names, extends,
+//! shims → [`model::Experiment`]) → `plan` (the stage graph) → `compile` (IR → backend
+//! artifacts) → `execute` (forked children, `probes` drivers) → `classify` (stages → verdicts)
+//! → `bundle` (artifacts + index) → `diff` / `report`.
+
+pub mod bundle;
+pub mod classify;
+pub mod cli;
+pub mod compile;
+pub mod decode;
+pub mod diagnostics;
+pub mod diff;
+pub mod execute;
+pub mod model;
+pub mod plan;
+pub mod probes;
+pub mod report;
+pub mod resolve;
+pub mod sbpl;
+pub mod source;
+pub mod world;

@@ -1,0 +1,184 @@
+//! Stage outcomes, verdicts and mismatch reasons: the core contract (design §7).
+//!
+//! Stage, errno, exit status and signal are kept apart; nothing here collapses them into a
+//! single allow/deny bit. `deny` only ever comes from the operation stage.
+
+use serde::{Deserialize, Serialize};
+
+use super::experiment::Lane;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    Compile,
+    Apply,
+    Exec,
+    Operation,
+}
+
+impl Stage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Compile => "compile",
+            Stage::Apply => "apply",
+            Stage::Exec => "exec",
+            Stage::Operation => "operation",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompileOutcome {
+    Ok,
+    Invalid,
+    Unsupported,
+}
+
+/// Why an apply did not attach the profile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlockedReason {
+    /// The profile uses a construct this world cannot express.
+    NotApplicableInWorld,
+    /// The mechanism (or a right the profile needs) is missing from the running kernel.
+    MechanismUnavailable,
+    /// A setup syscall failed; the errno is recorded.
+    ApplyError,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplyOutcome {
+    Ok,
+    Blocked,
+    /// The lane applies no profile (baseline).
+    None,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExecOutcome {
+    Ok,
+    /// The sandbox stopped the exec itself or the loader.
+    DependencyDenied,
+    /// A signal ended the probe process before its operation reported.
+    Crashed,
+    Timeout,
+    /// Not attempted because an earlier stage did not complete.
+    NotReached,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OperationOutcome {
+    Allow,
+    /// Failed with an errno in the world's deny set.
+    Deny,
+    /// Failed with any other errno.
+    Error,
+    NotReached,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Allow,
+    Deny,
+    Blocked,
+    DependencyDenied,
+    Crashed,
+    Timeout,
+    Error,
+    Skipped,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allow => "allow",
+            Verdict::Deny => "deny",
+            Verdict::Blocked => "blocked",
+            Verdict::DependencyDenied => "dependency_denied",
+            Verdict::Crashed => "crashed",
+            Verdict::Timeout => "timeout",
+            Verdict::Error => "error",
+            Verdict::Skipped => "skipped",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MismatchReason {
+    UnexpectedAllow,
+    UnexpectedDeny,
+    ApplyBlocked,
+    DependencyDenied,
+    Crashed,
+    Timeout,
+    BaselineDenied,
+    ErrnoDiffers,
+    OperationError,
+    OracleDisagrees,
+    NotApplicableInWorld,
+}
+
+/// An errno as observed: raw number and its symbolic name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Errno {
+    pub raw: i32,
+    pub name: String,
+}
+
+/// What one child process reported for one probe in one lane, stage by stage.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StageRecord {
+    pub lane: Lane,
+    /// `None` for the baseline lane.
+    pub profile: Option<String>,
+    pub probe: String,
+    pub apply: ApplyOutcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apply_reason: Option<BlockedReason>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apply_errno: Option<Errno>,
+    /// Human note for a blocked apply (the rule and its source location).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub apply_detail: Option<String>,
+    pub exec: ExecOutcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exec_errno: Option<Errno>,
+    pub operation: OperationOutcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operation_errno: Option<Errno>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_status: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signal: Option<i32>,
+    /// Evidence strength: `syscall` (errno from the operation itself) or `exit_status`
+    /// (an arbitrary command whose status is all we know).
+    pub evidence: Evidence,
+    /// Bounded captured output (stdout+stderr) of exec probes, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_truncated: Option<bool>,
+    /// Extra driver facts (e.g. bytes read, resolved port) that do not affect the verdict.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Set when the probe was not run at all (`not_applicable_in_world`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    /// Wall time of this probe in microseconds (excluded from digested verdicts).
+    #[serde(skip)]
+    pub micros: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Evidence {
+    Syscall,
+    ExitStatus,
+    None,
+}

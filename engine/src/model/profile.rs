@@ -1,0 +1,121 @@
+//! The profile IR: an ordered list of rules in Seatbelt's vocabulary plus a default action.
+//!
+//! Every backend (Landlock+seccomp, Seatbelt SBPL) reads this one IR. Rules keep where they came
+//! from (file, span, shim) so fidelity notes and oracle explanations can point at the source.
+
+use serde::{Deserialize, Serialize};
+
+use super::origin::Origin;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Allow,
+    Deny,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Allow => "allow",
+            Action::Deny => "deny",
+        }
+    }
+}
+
+/// A filter narrows which instances of an operation a rule matches.
+///
+/// Several filters directly on a rule are alternatives (SBPL semantics): the rule matches when
+/// any of them matches. `Opaque` keeps SBPL the parser does not model, so the backend can mark
+/// it unsupported instead of dropping it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "value")]
+pub enum Filter {
+    Literal(String),
+    Subpath(String),
+    Prefix(String),
+    Regex(String),
+    RequireAll(Vec<Filter>),
+    RequireAny(Vec<Filter>),
+    RequireNot(Box<Filter>),
+    /// `target self | same-sandbox | others | ...` for signal and process-info.
+    Target(String),
+    /// `remote tcp "host:port"` / `local tcp "*:8080"`.
+    Remote(NetAddress),
+    Local(NetAddress),
+    GlobalName(String),
+    LocalName(String),
+    SysctlName(String),
+    /// A filter known to the vocabulary but not modelled by any backend
+    /// (`vnode-type`, `iokit-user-client-class`, `xattr`, ...): name and raw arguments.
+    Named {
+        name: String,
+        args: Vec<String>,
+    },
+    /// Source text the SBPL parser could not model.
+    Opaque(String),
+}
+
+/// A network endpoint filter: protocol (`tcp`, `udp`, `ip`, `unix-socket`), host pattern and
+/// port (`None` = any port, written `*`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct NetAddress {
+    pub proto: String,
+    pub host: String,
+    pub port: Option<u16>,
+}
+
+impl NetAddress {
+    /// Parses SBPL's `"host:port"` form (`"*:80"`, `"localhost:*"`).
+    pub fn parse(proto: &str, spec: &str) -> Option<NetAddress> {
+        let (host, port) = spec.rsplit_once(':')?;
+        let port = match port {
+            "*" => None,
+            p => Some(p.parse().ok()?),
+        };
+        Some(NetAddress {
+            proto: proto.to_string(),
+            host: host.to_string(),
+            port,
+        })
+    }
+
+    pub fn spec(&self) -> String {
+        match self.port {
+            Some(p) => format!("{}:{}", self.host, p),
+            None => format!("{}:*", self.host),
+        }
+    }
+}
+
+/// Modifiers that change reporting, not the decision (`(with report)`, `(with message "...")`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Modifiers {
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub report: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Rule {
+    pub action: Action,
+    /// Canonical operation names (aliases and obsolete names already resolved).
+    pub operations: Vec<String>,
+    /// Alternatives; empty means the rule matches every instance of its operations.
+    pub filters: Vec<Filter>,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub modifiers: Modifiers,
+    pub origin: Origin,
+}
+
+fn is_default<T: Default + PartialEq>(t: &T) -> bool {
+    *t == T::default()
+}
+
+/// The IR of one profile, either as written (source) or with its shims layered on (runtime).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ProfileIr {
+    pub default: Action,
+    pub rules: Vec<Rule>,
+}
