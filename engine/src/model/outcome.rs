@@ -182,3 +182,36 @@ pub enum Evidence {
     ExitStatus,
     None,
 }
+
+/// The classified result of one (profile, probe) pair, compared with its expectation.
+/// One line of `verdicts.jsonl`; `xpr diff` keys on `id`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VerdictRecord {
+    /// Stable expectation id `<profile>/<probe>` (never contains the world id).
+    pub id: String,
+    pub profile: String,
+    pub probe: String,
+    pub verdict: Verdict,
+    /// The stage that decided the verdict (operation for allow/deny/error, exec for
+    /// dependency_denied/crashed/timeout, apply for blocked; none for skipped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<Stage>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errno: Option<Errno>,
+    /// The baseline lane's verdict for the same probe, when the baseline ran.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Verdict>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<super::profile::Action>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_errno: Option<String>,
+    /// Empty when the expectation holds (or there is none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mismatches: Vec<MismatchReason>,
+    /// The experiment documents this mismatch as known: reported, does not fail the run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub known: Option<String>,
+    pub evidence: Evidence,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
