@@ -507,3 +507,34 @@ fn render_with_graphviz(dot: &str) {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("<svg"));
 }
+
+#[test]
+fn a_fixture_inside_a_fixture_directory_is_set_up_after_it() {
+    let mut exp = sample(&[Lane::Scenario]);
+    exp.fixtures.push(Fixture {
+        name: "vault".into(),
+        kind: FixtureKind::Dir {
+            path: "{scratch}/vault/".into(),
+            mode: 0o755,
+        },
+        origin: origin(),
+    });
+    exp.fixtures.push(Fixture {
+        name: "secret".into(),
+        kind: FixtureKind::File {
+            path: "{scratch}/vault/secret".into(),
+            content: String::new(),
+            mode: 0o600,
+        },
+        origin: origin(),
+    });
+    let plan = Plan::build_for_world(&exp, "linux");
+    let secret = idx(&plan, Node::Fixture { fixture: 4 });
+    let deps: Vec<String> = plan
+        .dependencies(secret)
+        .into_iter()
+        .map(|n| plan.id_at(n))
+        .collect();
+    assert_eq!(deps, ["scratch", "fixture:vault"]);
+    assert!(!is_cyclic_directed(plan.graph()));
+}

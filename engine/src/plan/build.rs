@@ -4,6 +4,7 @@
 //! - compile(runtime) → apply(scenario) → exec → operation → verdict, per lane;
 //!   the baseline apply attaches nothing, so it has no compile dependency;
 //! - scratch → every apply (children run against the scratch root) and → file/dir fixtures;
+//!   a fixture inside another fixture's directory → that fixture;
 //! - fixture → exec of each probe that uses it (`Probe::fixtures`);
 //! - fixture → apply(scenario) of a profile whose rules name a path at or under the fixture
 //!   (the Linux backend opens rule paths when it prepares the ruleset, so they must exist);
@@ -121,8 +122,23 @@ impl EdgeWriter<'_> {
             .map(|(i, f)| (f.name.as_str(), i as u32))
             .collect();
         for (i, fixture) in experiment.fixtures.iter().enumerate() {
-            if fixture_path(&fixture.kind).is_some() {
-                self.edge(Node::Scratch, Node::Fixture { fixture: i as u32 });
+            let Some(path) = fixture_path(&fixture.kind) else {
+                continue;
+            };
+            self.edge(Node::Scratch, Node::Fixture { fixture: i as u32 });
+            // A file or dir inside another fixture's dir is created after that dir.
+            for (j, parent) in experiment.fixtures.iter().enumerate() {
+                let Some(root) = fixture_path(&parent.kind) else {
+                    continue;
+                };
+                let root = root.trim_end_matches('/');
+                if i != j && path.trim_end_matches('/') != root && is_at_or_under(path, root) {
+                    let (parent, child) = (j as u32, i as u32);
+                    self.edge(
+                        Node::Fixture { fixture: parent },
+                        Node::Fixture { fixture: child },
+                    );
+                }
             }
         }
         let executing: Vec<Lane> = Lane::ALL
