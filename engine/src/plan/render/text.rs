@@ -54,8 +54,8 @@ pub fn text(plan: &Plan, experiment: &Experiment) -> String {
             notes.push(format!("sbpl {sbpl}"));
         }
         notes.push(format!(
-            "{} rules, {} at runtime",
-            profile.source.rules.len(),
+            "{}, {} at runtime",
+            plural(profile.source.rules.len(), "rule"),
             profile.runtime.rules.len()
         ));
         let _ = writeln!(out, "profile {}  ({})", profile.id, notes.join(", "));
@@ -139,4 +139,8 @@ fn counts_per_profile(plan: &Plan) -> Vec<Vec<(StepKind, Option<Lane>, usize)>> 
         row.sort_by_key(|c| (c.0, c.1));
     }
     per
+}
+
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
