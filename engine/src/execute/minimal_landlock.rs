@@ -6,10 +6,10 @@ use std::ffi::CString;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::Path;
 
-use crate::compile::{ApplyFailure, Blocked};
+use crate::compile::ApplyFailure;
 use crate::model::BlockedReason;
 
-use super::sandbox::{AppliedInChild, SandboxPlan};
+use super::sandbox::{AppliedInChild, NotPrepared, SandboxPlan};
 
 pub const FS_EXECUTE: u64 = 1 << 0;
 pub const FS_WRITE_FILE: u64 = 1 << 1;
@@ -86,8 +86,9 @@ fn errno() -> i32 {
     crate::probes::helper_errno()
 }
 
-fn blocked(step: &str, e: i32) -> Blocked {
-    Blocked {
+fn blocked(step: &str, e: i32) -> NotPrepared {
+    NotPrepared {
+        errno: Some(e),
         reason: if e == libc::ENOSYS || e == libc::EOPNOTSUPP {
             BlockedReason::MechanismUnavailable
         } else {
@@ -98,7 +99,7 @@ fn blocked(step: &str, e: i32) -> Blocked {
 }
 
 impl SandboxPlan for MinimalLandlock {
-    fn prepare(&self, scratch: &Path) -> Result<Box<dyn AppliedInChild>, Blocked> {
+    fn prepare(&self, scratch: &Path) -> Result<Box<dyn AppliedInChild>, NotPrepared> {
         let attr = RulesetAttr {
             handled_access_fs: self.handled_fs,
             handled_access_net: self.handled_net,
@@ -125,7 +126,8 @@ impl SandboxPlan for MinimalLandlock {
             // SAFETY: O_PATH open of a NUL-terminated path.
             let pfd = unsafe { libc::open(c.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
             if pfd < 0 {
-                return Err(Blocked {
+                return Err(NotPrepared {
+                    errno: Some(errno()),
                     reason: BlockedReason::NotApplicableInWorld,
                     detail: format!(
                         "rule path `{path}` cannot be opened: {}",

@@ -24,7 +24,7 @@ use std::collections::HashMap;
 
 pub use capture::DEFAULT_OUTPUT_LIMIT;
 pub use context::ExecuteOptions;
-pub use sandbox::{AppliedInChild, ProfileSandbox, SandboxPlan};
+pub use sandbox::{AppliedInChild, NotPrepared, ProfileSandbox, SandboxPlan};
 pub use scratch::{SCRATCH_PREFIX, ScratchRoot, short_random};
 
 use crate::model::{Experiment, Lane, StageRecord};

@@ -27,6 +27,8 @@ pub const APPLY_STEPS: &[&str] = &[
     "landlock_restrict_self",
     "seccomp",
     "prepare",
+    "seccomp(SECCOMP_SET_MODE_FILTER)",
+    "open(O_PATH)",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

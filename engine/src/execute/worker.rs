@@ -9,7 +9,7 @@ use super::child::{self, Body, ChildExit, ChildSpec, Termination};
 use super::context::Context;
 use super::frame;
 use super::record::ChildRecord;
-use super::sandbox::{AppliedInChild, ProfileSandbox};
+use super::sandbox::{AppliedInChild, NotPrepared, ProfileSandbox};
 use super::stage_record::{self, ProbeKind};
 
 /// Job id of the serial (destructive-class) job.
@@ -81,10 +81,10 @@ impl Worker<'_> {
     fn sandbox(
         &self,
         profile: Option<usize>,
-    ) -> Result<Option<Box<dyn AppliedInChild>>, crate::compile::Blocked> {
+    ) -> Result<Option<Box<dyn AppliedInChild>>, NotPrepared> {
         match profile.map(|i| &self.ctx.sandboxes[i]) {
             None => Ok(None),
-            Some(ProfileSandbox::Blocked(b)) => Err(b.clone()),
+            Some(ProfileSandbox::Blocked(b)) => Err(b.clone().into()),
             Some(ProfileSandbox::Ready(plan)) => plan.prepare(self.ctx.scratch.path()).map(Some),
         }
     }
@@ -94,7 +94,7 @@ impl Worker<'_> {
         lane: Lane,
         profile: Option<usize>,
         probe: usize,
-        b: &crate::compile::Blocked,
+        b: &NotPrepared,
     ) -> StageRecord {
         stage_record::blocked(
             lane,
@@ -102,7 +102,7 @@ impl Worker<'_> {
             &self.ctx.exp.probes[probe].id,
             b.reason,
             &self.ctx.scratch.symbolic(&b.detail),
-            None,
+            b.errno,
         )
     }
 

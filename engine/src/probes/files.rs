@@ -81,11 +81,11 @@ impl FileOp {
             "file-read" => FileOp::Read(path),
             "file-write" => FileOp::Write {
                 path,
-                content: inside.then(|| {
-                    spec.arg_str("content")
-                        .unwrap_or_else(|| "xpr\n".into())
-                        .into_bytes()
-                }),
+                // Without `content` (or outside {scratch}) open for writing and close: no change.
+                content: spec
+                    .arg_str("content")
+                    .filter(|_| inside)
+                    .map(String::into_bytes),
             },
             "file-create" => FileOp::Create(path),
             "file-truncate" => {
