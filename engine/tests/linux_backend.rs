@@ -1,0 +1,601 @@
+//! The Linux backend against the real kernel: compile determinism, fidelity, blocked reasons,
+//! and enforcement checked with real errnos in forked children.
+//!
+//! Needs Linux with Landlock ABI ≥ 6 and root-free NO_NEW_PRIVS; a kernel without Landlock
+//! makes these tests FAIL with a message, never pass silently.
+//! The test harness is multi-threaded: children only make raw syscalls, then `_exit`.
+
+use std::ffi::CString;
+use std::path::Path;
+
+use xpr::compile::Fidelity;
+use xpr::compile::linux::{CompiledProfile, PreparedSandbox, compile};
+use xpr::model::{Action, BlockedReason, Filter, NetAddress, Origin, ProfileIr, Rule};
+use xpr::world::{LandlockStatus, WorldFacts, WorldOptions};
+
+fn world() -> WorldFacts {
+    world_capped(None)
+}
+
+fn world_capped(cap: Option<u32>) -> WorldFacts {
+    let world = WorldFacts::detect(&WorldOptions {
+        landlock_abi_cap: cap,
+    });
+    assert_eq!(
+        world.landlock.status,
+        LandlockStatus::Available,
+        "these tests need Landlock; this kernel reports {:?}",
+        world.landlock.status
+    );
+    assert!(
+        world.landlock.host_abi >= 6,
+        "these tests need Landlock ABI >= 6 (scopes); host ABI is {}",
+        world.landlock.host_abi
+    );
+    world
+}
+
+fn rule(action: Action, ops: &[&str], filters: Vec<Filter>, line: u32) -> Rule {
+    Rule {
+        action,
+        operations: ops.iter().map(|o| o.to_string()).collect(),
+        filters,
+        modifiers: Default::default(),
+        origin: Origin {
+            file: "test.kdl".into(),
+            line,
+            column: 3,
+            ..Origin::default()
+        },
+    }
+}
+
+fn allow(ops: &[&str], filters: Vec<Filter>, line: u32) -> Rule {
+    rule(Action::Allow, ops, filters, line)
+}
+
+fn deny(ops: &[&str], filters: Vec<Filter>, line: u32) -> Rule {
+    rule(Action::Deny, ops, filters, line)
+}
+
+fn subpath(p: &str) -> Filter {
+    Filter::Subpath(p.into())
+}
+
+fn profile(default: Action, rules: Vec<Rule>) -> ProfileIr {
+    ProfileIr { default, rules }
+}
+
+fn tcp(port: u16) -> Filter {
+    Filter::Remote(NetAddress {
+        proto: "tcp".into(),
+        host: "*".into(),
+        port: Some(port),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Forked children
+
+const APPLY_FAILED: i32 = 250;
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+/// Forks, applies the sandbox in the child, runs `op` (raw syscalls only; returns 0 or an
+/// errno) and returns what the child reported.
+fn in_sandbox(prepared: &PreparedSandbox, op: &dyn Fn() -> i32) -> i32 {
+    // SAFETY: the child only calls apply (raw syscalls) and op (raw syscalls), then _exit.
+    let pid = unsafe { libc::fork() };
+    assert!(pid >= 0, "fork failed");
+    if pid == 0 {
+        let code = match prepared.apply() {
+            Ok(()) => op(),
+            Err(_) => APPLY_FAILED,
+        };
+        // SAFETY: leaves the child without running destructors or atexit handlers.
+        unsafe { libc::_exit(code) }
+    }
+    let mut status = 0;
+    // SAFETY: waiting for our own child.
+    let waited = unsafe { libc::waitpid(pid, &mut status, 0) };
+    assert_eq!(waited, pid);
+    assert!(libc::WIFEXITED(status), "child died: status {status:#x}");
+    libc::WEXITSTATUS(status)
+}
+
+fn c(path: &Path) -> CString {
+    CString::new(path.as_os_str().as_encoded_bytes()).unwrap()
+}
+
+fn open_errno(path: &CString, flags: i32) -> i32 {
+    // SAFETY: raw open/close on a NUL-terminated path.
+    unsafe {
+        let fd = libc::open(path.as_ptr(), flags | libc::O_CLOEXEC, 0o600);
+        if fd < 0 {
+            return errno();
+        }
+        libc::close(fd);
+    }
+    0
+}
+
+fn prepared(compiled: &CompiledProfile, scratch: &Path) -> PreparedSandbox {
+    PreparedSandbox::prepare(compiled, scratch).unwrap_or_else(|e| {
+        panic!(
+            "prepare failed: {e}\nplan: {}",
+            String::from_utf8_lossy(compiled.plan_json())
+        )
+    })
+}
+
+/// `{scratch}/ro/f` (readable), `{scratch}/a/g`, `{scratch}/b`.
+fn scratch_tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["ro", "a", "b"] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+    }
+    std::fs::write(dir.path().join("ro/f"), b"data").unwrap();
+    std::fs::write(dir.path().join("a/g"), b"move me").unwrap();
+    dir
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compile
+
+fn representative() -> ProfileIr {
+    profile(
+        Action::Deny,
+        vec![
+            allow(
+                &["file-read*"],
+                vec![
+                    subpath("{scratch}/ro"),
+                    Filter::Literal("/etc/hostname".into()),
+                ],
+                2,
+            ),
+            allow(&["file-write*"], vec![subpath("{scratch}/a")], 3),
+            allow(&["network-outbound"], vec![tcp(8080)], 4),
+            allow(&["signal"], vec![Filter::Target("same-sandbox".into())], 5),
+            allow(
+                &["sysctl-read"],
+                vec![Filter::SysctlName("kern.ostype".into())],
+                6,
+            ),
+            deny(&["file-read*"], vec![subpath("/etc")], 7),
+        ],
+    )
+}
+
+#[test]
+fn compile_is_deterministic() {
+    let ir = representative();
+    let first = compile("p", &ir, &world());
+    let second = compile("p", &ir, &world());
+    assert_eq!(first.plan_json(), second.plan_json());
+    assert_eq!(first.bpf_bytes(), second.bpf_bytes());
+    let text = String::from_utf8(first.plan_json().to_vec()).unwrap();
+    assert!(text.contains("\"{scratch}/ro\""), "{text}");
+    assert!(!text.contains("/tmp"), "no host paths: {text}");
+
+    let seccomp = profile(Action::Allow, vec![deny(&["file-write-mode"], vec![], 1)]);
+    let a = compile("s", &seccomp, &world());
+    let b = compile("s", &seccomp, &world());
+    assert!(!a.bpf_bytes().is_empty());
+    assert_eq!(a.bpf_bytes(), b.bpf_bytes());
+    assert_eq!(a.bpf_bytes().len() % 8, 0);
+}
+
+#[test]
+fn fidelity_of_representative_rules() {
+    let compiled = compile("p", &representative(), &world());
+    assert!(compiled.blocked.is_none(), "{:?}", compiled.blocked);
+    let levels: Vec<Fidelity> = compiled.fidelity.iter().map(|f| f.fidelity).collect();
+    use Fidelity::*;
+    // default, read*, write*, outbound, signal, sysctl, deny /etc (removes nothing: redundant)
+    assert_eq!(
+        levels,
+        [
+            Approximate,
+            Exact,
+            Exact,
+            Exact,
+            Exact,
+            Approximate,
+            Approximate
+        ]
+    );
+    assert_eq!(compiled.fidelity[0].rule, None);
+    assert_eq!(compiled.fidelity[1].rule, Some(0));
+    assert_eq!(compiled.fidelity[1].origin.line, 2);
+
+    let layer = &compiled.plan.layers[0];
+    assert_eq!(
+        layer.handled_fs.len(),
+        16,
+        "every fs right of ABI 7: {:?}",
+        layer.handled_fs
+    );
+    assert_eq!(layer.handled_net, ["net.bind_tcp", "net.connect_tcp"]);
+    assert_eq!(layer.scoped, ["scope.abstract_unix_socket", "scope.signal"]);
+    let paths: Vec<&str> = layer.path_rules.iter().map(|r| r.path.as_str()).collect();
+    // The later `deny file-read* (subpath "/etc")` overrides the literal /etc/hostname grant.
+    assert_eq!(
+        paths,
+        ["/proc/sys/kernel/ostype", "{scratch}/a", "{scratch}/ro"]
+    );
+    assert_eq!(layer.port_rules.len(), 1);
+    assert_eq!(layer.port_rules[0].port, 8080);
+    assert_eq!(layer.port_rules[0].access, ["net.connect_tcp"]);
+}
+
+#[test]
+fn a_deny_after_an_allow_it_covers_is_exact() {
+    let ir = profile(
+        Action::Deny,
+        vec![
+            allow(&["file-read*"], vec![subpath("/usr/share")], 1),
+            deny(&["file-read*"], vec![subpath("/usr")], 2),
+        ],
+    );
+    let compiled = compile("p", &ir, &world());
+    assert!(compiled.blocked.is_none(), "{:?}", compiled.blocked);
+    assert!(compiled.plan.layers[0].path_rules.is_empty());
+}
+
+#[test]
+fn blocked_reasons_name_the_rule_and_its_origin() {
+    let cases: Vec<(ProfileIr, BlockedReason, &str)> = vec![
+        (
+            profile(
+                Action::Deny,
+                vec![
+                    allow(&["file-write*"], vec![subpath("{scratch}/w")], 10),
+                    deny(&["file-write*"], vec![subpath("{scratch}/w/.git")], 11),
+                ],
+            ),
+            BlockedReason::NotApplicableInWorld,
+            "rule 1 at test.kdl:11:3",
+        ),
+        (
+            profile(
+                Action::Deny,
+                vec![allow(
+                    &["mach-lookup"],
+                    vec![Filter::GlobalName("x".into())],
+                    4,
+                )],
+            ),
+            BlockedReason::NotApplicableInWorld,
+            "Darwin-only",
+        ),
+        (
+            profile(
+                Action::Deny,
+                vec![allow(&["file-read*"], vec![Filter::Regex("^/x".into())], 5)],
+            ),
+            BlockedReason::NotApplicableInWorld,
+            "regex",
+        ),
+        (
+            profile(
+                Action::Deny,
+                vec![allow(
+                    &["file-read*"],
+                    vec![Filter::RequireAll(vec![
+                        subpath("/a"),
+                        Filter::RequireNot(Box::new(subpath("/a/b"))),
+                    ])],
+                    6,
+                )],
+            ),
+            BlockedReason::NotApplicableInWorld,
+            "require-not",
+        ),
+        (
+            profile(
+                Action::Allow,
+                vec![deny(&["file-read*"], vec![subpath("/etc")], 7)],
+            ),
+            BlockedReason::NotApplicableInWorld,
+            "default allows everything",
+        ),
+    ];
+    for (ir, reason, needle) in cases {
+        let compiled = compile("p", &ir, &world());
+        let blocked = compiled.blocked.clone().expect("blocked");
+        assert_eq!(blocked.reason, reason, "{}", blocked.detail);
+        assert!(
+            blocked.detail.contains(needle),
+            "{needle:?} not in {}",
+            blocked.detail
+        );
+        let failure = PreparedSandbox::prepare(&compiled, Path::new("/nonexistent")).unwrap_err();
+        assert_eq!(failure.reason, reason);
+        assert_eq!(failure.step, "compile");
+    }
+}
+
+#[test]
+fn abi_cap_3_makes_a_tcp_port_rule_not_applicable() {
+    let capped = world_capped(Some(3));
+    assert_eq!(capped.landlock.effective_abi, 3);
+    assert_ne!(
+        capped.world_id,
+        world().world_id,
+        "the cap changes the world id"
+    );
+    let ir = profile(
+        Action::Deny,
+        vec![allow(&["network-outbound"], vec![tcp(443)], 9)],
+    );
+    let compiled = compile("p", &ir, &capped);
+    let blocked = compiled.blocked.expect("blocked");
+    assert_eq!(blocked.reason, BlockedReason::NotApplicableInWorld);
+    assert!(
+        blocked.detail.contains("net.connect_tcp"),
+        "{}",
+        blocked.detail
+    );
+    assert!(
+        blocked.detail.contains("test.kdl:9:3"),
+        "{}",
+        blocked.detail
+    );
+    // Under the cap the default handles only ABI 3 fs rights.
+    let fs_only = compile("p", &profile(Action::Deny, vec![]), &capped);
+    assert_eq!(fs_only.plan.layers[0].handled_fs_mask, 0x7fff);
+    assert_eq!(fs_only.plan.layers[0].handled_net_mask, 0);
+}
+
+#[test]
+fn a_missing_rule_path_blocks_apply() {
+    let scratch = scratch_tree();
+    let ir = profile(
+        Action::Deny,
+        vec![allow(&["file-read*"], vec![subpath("{scratch}/absent")], 1)],
+    );
+    let failure =
+        PreparedSandbox::prepare(&compile("p", &ir, &world()), scratch.path()).unwrap_err();
+    assert_eq!(failure.reason, BlockedReason::NotApplicableInWorld);
+    assert_eq!(failure.errno, libc::ENOENT);
+    assert!(
+        failure.detail.contains("{scratch}/absent"),
+        "{}",
+        failure.detail
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Enforcement
+
+#[test]
+fn reads_are_allowed_under_the_subpath_and_denied_elsewhere() {
+    let scratch = scratch_tree();
+    let ir = profile(
+        Action::Deny,
+        vec![allow(&["file-read*"], vec![subpath("{scratch}/ro")], 1)],
+    );
+    let sandbox = prepared(&compile("p", &ir, &world()), scratch.path());
+    let inside = c(&scratch.path().join("ro/f"));
+    let hosts = c(Path::new("/etc/hosts"));
+    assert_eq!(
+        in_sandbox(&sandbox, &|| open_errno(&inside, libc::O_RDONLY)),
+        0
+    );
+    assert_eq!(
+        in_sandbox(&sandbox, &|| open_errno(&hosts, libc::O_RDONLY)),
+        libc::EACCES
+    );
+    assert_eq!(
+        in_sandbox(&sandbox, &|| open_errno(&inside, libc::O_WRONLY)),
+        libc::EACCES
+    );
+    let create = c(&scratch.path().join("ro/new"));
+    assert_eq!(
+        in_sandbox(&sandbox, &|| open_errno(
+            &create,
+            libc::O_WRONLY | libc::O_CREAT
+        )),
+        libc::EACCES
+    );
+    // Outside the sandbox nothing changed.
+    assert_eq!(open_errno(&hosts, libc::O_RDONLY), 0);
+}
+
+#[test]
+fn a_literal_file_rule_drops_directory_rights() {
+    let scratch = scratch_tree();
+    let ir = profile(
+        Action::Deny,
+        vec![allow(
+            &["file-read*"],
+            vec![Filter::Literal("{scratch}/ro/f".into())],
+            1,
+        )],
+    );
+    let sandbox = prepared(&compile("p", &ir, &world()), scratch.path());
+    assert!(!sandbox.resolved[0][0].is_dir);
+    let file = c(&scratch.path().join("ro/f"));
+    assert_eq!(
+        in_sandbox(&sandbox, &|| open_errno(&file, libc::O_RDONLY)),
+        0
+    );
+    let dir = c(&scratch.path().join("ro"));
+    assert_eq!(
+        in_sandbox(&sandbox, &|| open_errno(
+            &dir,
+            libc::O_RDONLY | libc::O_DIRECTORY
+        )),
+        libc::EACCES
+    );
+}
+
+#[test]
+fn rename_across_directories_without_refer_is_exdev() {
+    let scratch = scratch_tree();
+    let ir = profile(
+        Action::Deny,
+        vec![allow(
+            &["file-write-create", "file-write-unlink"],
+            vec![subpath("{scratch}/a"), subpath("{scratch}/b")],
+            1,
+        )],
+    );
+    let compiled = compile("p", &ir, &world());
+    assert!(
+        !compiled.plan.layers[0].path_rules[0]
+            .access
+            .contains(&"fs.refer".to_string())
+    );
+    let sandbox = prepared(&compiled, scratch.path());
+    let from = c(&scratch.path().join("a/g"));
+    let to = c(&scratch.path().join("b/g"));
+    let same_dir = c(&scratch.path().join("a/h"));
+    let rename = |a: &CString, b: &CString| {
+        // SAFETY: raw rename on NUL-terminated paths.
+        if unsafe { libc::rename(a.as_ptr(), b.as_ptr()) } == 0 {
+            0
+        } else {
+            errno()
+        }
+    };
+    assert_eq!(in_sandbox(&sandbox, &|| rename(&from, &to)), libc::EXDEV);
+    assert_eq!(in_sandbox(&sandbox, &|| rename(&from, &same_dir)), 0);
+}
+
+fn listener() -> (std::net::TcpListener, u16) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    (l, port)
+}
+
+fn connect_errno(port: u16) -> i32 {
+    let addr = libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: port.to_be(),
+        sin_addr: libc::in_addr {
+            s_addr: u32::from_ne_bytes([127, 0, 0, 1]),
+        },
+        sin_zero: [0; 8],
+    };
+    // SAFETY: raw socket/connect/close with a stack sockaddr.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return errno();
+        }
+        let ret = libc::connect(
+            fd,
+            &addr as *const libc::sockaddr_in as *const libc::sockaddr,
+            std::mem::size_of::<libc::sockaddr_in>() as u32,
+        );
+        let result = if ret == 0 { 0 } else { errno() };
+        libc::close(fd);
+        result
+    }
+}
+
+#[test]
+fn tcp_connect_is_allowed_only_to_the_ruled_port() {
+    let scratch = scratch_tree();
+    let (_allowed_listener, allowed) = listener();
+    let (_other_listener, other) = listener();
+    let ir = profile(
+        Action::Deny,
+        vec![allow(&["network-outbound"], vec![tcp(allowed)], 1)],
+    );
+    let sandbox = prepared(&compile("p", &ir, &world()), scratch.path());
+    assert_eq!(in_sandbox(&sandbox, &|| connect_errno(allowed)), 0);
+    assert_eq!(in_sandbox(&sandbox, &|| connect_errno(other)), libc::EACCES);
+}
+
+#[test]
+fn signals_leaving_the_sandbox_are_eperm_with_the_signal_scope() {
+    let scratch = scratch_tree();
+    let ir = profile(
+        Action::Deny,
+        vec![allow(
+            &["signal"],
+            vec![Filter::Target("same-sandbox".into())],
+            1,
+        )],
+    );
+    let compiled = compile("p", &ir, &world());
+    assert_eq!(
+        compiled.plan.layers[0].scoped,
+        ["scope.abstract_unix_socket", "scope.signal"]
+    );
+    let sandbox = prepared(&compiled, scratch.path());
+    let kill = |pid: libc::pid_t| {
+        // SAFETY: signal 0 only checks permission.
+        if unsafe { libc::kill(pid, 0) } == 0 {
+            0
+        } else {
+            errno()
+        }
+    };
+    // SAFETY: getppid/getpid cannot fail.
+    assert_eq!(
+        in_sandbox(&sandbox, &|| kill(unsafe { libc::getppid() })),
+        libc::EPERM
+    );
+    assert_eq!(in_sandbox(&sandbox, &|| kill(unsafe { libc::getpid() })), 0);
+}
+
+#[test]
+fn seccomp_denies_a_whole_class_with_eperm() {
+    let scratch = scratch_tree();
+    let ir = profile(Action::Allow, vec![deny(&["file-write-mode"], vec![], 1)]);
+    let compiled = compile("p", &ir, &world());
+    assert!(
+        compiled.plan.layers.is_empty(),
+        "allow default needs no Landlock layer"
+    );
+    assert_eq!(compiled.fidelity[1].fidelity, Fidelity::Approximate);
+    let sandbox = prepared(&compiled, scratch.path());
+    let file = c(&scratch.path().join("ro/f"));
+    let chmod = || {
+        // SAFETY: raw chmod on a NUL-terminated path.
+        if unsafe { libc::chmod(file.as_ptr(), 0o644) } == 0 {
+            0
+        } else {
+            errno()
+        }
+    };
+    assert_eq!(in_sandbox(&sandbox, &chmod), libc::EPERM);
+    assert_eq!(
+        in_sandbox(&sandbox, &|| open_errno(&file, libc::O_RDONLY)),
+        0
+    );
+    assert_eq!(chmod(), 0, "the parent is unaffected");
+}
+
+#[test]
+fn allow_default_with_an_unfiltered_write_deny_handles_only_write_rights() {
+    let scratch = scratch_tree();
+    let ir = profile(
+        Action::Allow,
+        vec![
+            deny(&["file-write*"], vec![], 1),
+            allow(&["file-write*"], vec![subpath("{scratch}/a")], 2),
+        ],
+    );
+    let compiled = compile("p", &ir, &world());
+    assert!(compiled.blocked.is_none(), "{:?}", compiled.blocked);
+    let sandbox = prepared(&compiled, scratch.path());
+    let hosts = c(Path::new("/etc/hosts"));
+    let ro = c(&scratch.path().join("ro/f"));
+    let a = c(&scratch.path().join("a/g"));
+    assert_eq!(
+        in_sandbox(&sandbox, &|| open_errno(&hosts, libc::O_RDONLY)),
+        0
+    );
+    assert_eq!(
+        in_sandbox(&sandbox, &|| open_errno(&ro, libc::O_WRONLY)),
+        libc::EACCES
+    );
+    assert_eq!(in_sandbox(&sandbox, &|| open_errno(&a, libc::O_WRONLY)), 0);
+}
