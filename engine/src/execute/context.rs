@@ -26,6 +26,9 @@ pub struct ExecuteOptions {
     pub deny: DenySet,
     /// Per-probe timeout; `None` = the experiment's.
     pub timeout: Option<Duration>,
+    /// Run driver probes in forked children with a result pipe instead of shared-memory
+    /// (`CLONE_VM | CLONE_VFORK`) children. Slower; kept for comparison and as a fallback.
+    pub fork_drivers: bool,
 }
 
 impl Default for ExecuteOptions {
@@ -40,6 +43,7 @@ impl Default for ExecuteOptions {
             output_limit: super::capture::DEFAULT_OUTPUT_LIMIT,
             deny: DenySet::linux(),
             timeout: None,
+            fork_drivers: false,
         }
     }
 }
