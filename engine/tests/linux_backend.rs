@@ -599,3 +599,297 @@ fn allow_default_with_an_unfiltered_write_deny_handles_only_write_rights() {
     );
     assert_eq!(in_sandbox(&sandbox, &|| open_errno(&a, libc::O_WRONLY)), 0);
 }
+
+#[test]
+fn o_trunc_and_exec_are_denied_under_a_read_only_profile() {
+    let scratch = scratch_tree();
+    let ir = profile(
+        Action::Deny,
+        vec![allow(&["file-read*"], vec![subpath("/")], 1)],
+    );
+    let sandbox = prepared(&compile("p", &ir, &world()), scratch.path());
+    let file = c(&scratch.path().join("ro/f"));
+    assert_eq!(
+        in_sandbox(&sandbox, &|| open_errno(&file, libc::O_RDONLY)),
+        0
+    );
+    assert_eq!(
+        in_sandbox(&sandbox, &|| open_errno(
+            &file,
+            libc::O_RDONLY | libc::O_TRUNC
+        )),
+        libc::EACCES
+    );
+    let true_bin = c(Path::new("/bin/true"));
+    let argv = [true_bin.as_ptr(), std::ptr::null()];
+    let envp = [std::ptr::null()];
+    let exec = || {
+        // SAFETY: argv and envp are NULL-terminated arrays built before the fork.
+        unsafe { libc::execve(true_bin.as_ptr(), argv.as_ptr(), envp.as_ptr()) };
+        errno()
+    };
+    assert_eq!(in_sandbox(&sandbox, &exec), libc::EACCES);
+}
+
+#[test]
+fn device_ioctls_need_the_ioctl_right() {
+    let scratch = scratch_tree();
+    let ir = profile(
+        Action::Deny,
+        vec![allow(
+            &["file-read*"],
+            vec![Filter::Literal("/dev/urandom".into())],
+            1,
+        )],
+    );
+    let sandbox = prepared(&compile("p", &ir, &world()), scratch.path());
+    let urandom = c(Path::new("/dev/urandom"));
+    let ioctl = |request: libc::c_ulong| {
+        // SAFETY: open, ioctl with an int out-parameter on the stack, close.
+        unsafe {
+            let fd = libc::open(urandom.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC);
+            if fd < 0 {
+                return 100 + errno();
+            }
+            let mut count: libc::c_int = 0;
+            let ret = libc::ioctl(fd, request, &mut count);
+            let result = if ret == 0 { 0 } else { errno() };
+            libc::close(fd);
+            result
+        }
+    };
+    const RNDGETENTCNT: libc::c_ulong = 0x8004_5200;
+    assert_eq!(in_sandbox(&sandbox, &|| ioctl(RNDGETENTCNT)), libc::EACCES);
+    assert_eq!(in_sandbox(&sandbox, &|| ioctl(libc::FIOCLEX)), 0);
+}
+
+fn bind_errno(port: u16) -> i32 {
+    let addr = libc::sockaddr_in {
+        sin_family: libc::AF_INET as libc::sa_family_t,
+        sin_port: port.to_be(),
+        sin_addr: libc::in_addr {
+            s_addr: u32::from_ne_bytes([127, 0, 0, 1]),
+        },
+        sin_zero: [0; 8],
+    };
+    // SAFETY: raw socket/bind/close with a stack sockaddr.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return errno();
+        }
+        let ret = libc::bind(
+            fd,
+            &addr as *const libc::sockaddr_in as *const libc::sockaddr,
+            std::mem::size_of::<libc::sockaddr_in>() as u32,
+        );
+        let result = if ret == 0 { 0 } else { errno() };
+        libc::close(fd);
+        result
+    }
+}
+
+#[test]
+fn tcp_bind_is_allowed_only_on_the_ruled_port() {
+    let scratch = scratch_tree();
+    let (first, allowed) = listener();
+    let (second, other) = listener();
+    drop((first, second));
+    let ir = profile(
+        Action::Deny,
+        vec![allow(
+            &["network-bind"],
+            vec![Filter::Local(NetAddress {
+                proto: "tcp".into(),
+                host: "*".into(),
+                port: Some(allowed),
+            })],
+            1,
+        )],
+    );
+    let sandbox = prepared(&compile("p", &ir, &world()), scratch.path());
+    assert_eq!(in_sandbox(&sandbox, &|| bind_errno(allowed)), 0);
+    assert_eq!(in_sandbox(&sandbox, &|| bind_errno(other)), libc::EACCES);
+}
+
+fn abstract_connect_errno(name: &[u8]) -> i32 {
+    // SAFETY: sockaddr_un is plain data; raw socket/connect/close.
+    unsafe {
+        let mut addr: libc::sockaddr_un = std::mem::zeroed();
+        addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+        for (i, byte) in name.iter().enumerate() {
+            addr.sun_path[i + 1] = *byte as libc::c_char;
+        }
+        let len = (std::mem::size_of::<libc::sa_family_t>() + 1 + name.len()) as u32;
+        let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return errno();
+        }
+        let ret = libc::connect(
+            fd,
+            &addr as *const libc::sockaddr_un as *const libc::sockaddr,
+            len,
+        );
+        let result = if ret == 0 { 0 } else { errno() };
+        libc::close(fd);
+        result
+    }
+}
+
+#[test]
+fn abstract_unix_connects_leaving_the_sandbox_are_eperm_under_deny_default() {
+    use std::os::linux::net::SocketAddrExt;
+    let scratch = scratch_tree();
+    let name = format!("xpr-backend-test-{}", std::process::id());
+    let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
+    let _listener = std::os::unix::net::UnixListener::bind_addr(&addr).unwrap();
+    let strict = profile(Action::Deny, vec![]);
+    let sandbox = prepared(&compile("p", &strict, &world()), scratch.path());
+    assert_eq!(
+        in_sandbox(&sandbox, &|| abstract_connect_errno(name.as_bytes())),
+        libc::EPERM
+    );
+    let open = profile(Action::Deny, vec![allow(&["network-outbound"], vec![], 1)]);
+    let compiled = compile("p", &open, &world());
+    assert_eq!(compiled.plan.layers[0].scoped, ["scope.signal"]);
+    let sandbox = prepared(&compiled, scratch.path());
+    assert_eq!(
+        in_sandbox(&sandbox, &|| abstract_connect_errno(name.as_bytes())),
+        0
+    );
+}
+
+#[test]
+fn fidelity_table_for_the_mapping() {
+    use Fidelity::*;
+    let cases: Vec<(Action, Rule, Fidelity)> = vec![
+        (
+            Action::Deny,
+            allow(&["file-read-data"], vec![subpath("/usr")], 1),
+            Exact,
+        ),
+        (
+            Action::Deny,
+            allow(&["file-read-metadata"], vec![subpath("/usr")], 1),
+            Exact,
+        ),
+        (
+            Action::Deny,
+            allow(&["process-exec"], vec![subpath("/usr")], 1),
+            Approximate,
+        ),
+        (
+            Action::Deny,
+            allow(&["file-write-create"], vec![subpath("/tmp")], 1),
+            Approximate,
+        ),
+        (
+            Action::Deny,
+            allow(&["file-ioctl"], vec![subpath("/dev")], 1),
+            Approximate,
+        ),
+        (
+            Action::Deny,
+            allow(
+                &["sysctl-read"],
+                vec![Filter::SysctlName("hw.ncpu".into())],
+                1,
+            ),
+            Unsupported,
+        ),
+        (Action::Deny, allow(&["iokit-open"], vec![], 1), Unsupported),
+        (
+            Action::Deny,
+            allow(&["process-exec-interpreter"], vec![], 1),
+            Unsupported,
+        ),
+        (
+            Action::Deny,
+            allow(&["file-read*"], vec![Filter::Prefix("/x".into())], 1),
+            Unsupported,
+        ),
+        (
+            Action::Deny,
+            allow(&["file-read*"], vec![subpath("relative/path")], 1),
+            Unsupported,
+        ),
+        (
+            Action::Deny,
+            allow(&["signal"], vec![Filter::Target("self".into())], 1),
+            Exact,
+        ),
+        (
+            Action::Deny,
+            deny(&["signal"], vec![Filter::Target("self".into())], 1),
+            Unsupported,
+        ),
+        (
+            Action::Deny,
+            allow(
+                &["network-outbound"],
+                vec![Filter::Remote(NetAddress {
+                    proto: "tcp".into(),
+                    host: "localhost".into(),
+                    port: Some(80),
+                })],
+                1,
+            ),
+            Approximate,
+        ),
+        (
+            Action::Deny,
+            allow(
+                &["network-outbound"],
+                vec![Filter::Remote(NetAddress {
+                    proto: "unix-socket".into(),
+                    host: "/tmp/s".into(),
+                    port: None,
+                })],
+                1,
+            ),
+            Unsupported,
+        ),
+        (
+            Action::Allow,
+            deny(&["file-read-metadata"], vec![], 1),
+            Unsupported,
+        ),
+        (
+            Action::Allow,
+            deny(&["process-fork"], vec![], 1),
+            Approximate,
+        ),
+        (
+            Action::Allow,
+            deny(&["file-write-owner"], vec![subpath("/x")], 1),
+            Unsupported,
+        ),
+        (
+            Action::Allow,
+            deny(&["network-outbound"], vec![], 1),
+            Approximate,
+        ),
+        (
+            Action::Allow,
+            deny(&["file-write*"], vec![], 1),
+            Approximate,
+        ),
+        (Action::Allow, deny(&["file-write-data"], vec![], 1), Exact),
+    ];
+    let world = world();
+    for (default, rule, expected) in cases {
+        let text = xpr::compile::linux::rule_text(&rule);
+        let compiled = compile("p", &profile(default, vec![rule]), &world);
+        let got = &compiled.fidelity[1];
+        assert_eq!(
+            got.fidelity, expected,
+            "{text} under default {default:?}: {:?}",
+            got.note
+        );
+        assert_eq!(
+            compiled.blocked.is_some(),
+            expected == Unsupported,
+            "{text}"
+        );
+    }
+}
