@@ -893,3 +893,85 @@ fn fidelity_table_for_the_mapping() {
         );
     }
 }
+
+/// The detected world with facts changed the way other kernels differ (pure compile checks).
+fn doctored(change: impl FnOnce(&mut WorldFacts)) -> WorldFacts {
+    let mut facts = world();
+    change(&mut facts);
+    facts
+}
+
+#[test]
+fn a_kernel_without_landlock_makes_deny_default_mechanism_unavailable() {
+    let none = doctored(|w| {
+        w.landlock.status = LandlockStatus::NotImplemented;
+        w.landlock.host_abi = 0;
+        w.landlock.effective_abi = 0;
+        w.landlock.probed_rights.clear();
+    });
+    let strict = compile("p", &representative(), &none);
+    let blocked = strict.blocked.expect("blocked");
+    assert_eq!(
+        blocked.reason,
+        BlockedReason::MechanismUnavailable,
+        "{}",
+        blocked.detail
+    );
+    // A profile that needs no Landlock at all still applies.
+    let open = compile("p", &profile(Action::Allow, vec![]), &none);
+    assert!(open.blocked.is_none());
+    assert!(open.plan.layers.is_empty());
+}
+
+#[test]
+fn an_abi_that_claims_a_right_the_kernel_rejects_is_mechanism_unavailable() {
+    // RHEL 9 shipped ABI 6 without the signal scope (research §1.7).
+    let drift = doctored(|w| {
+        w.landlock.probed_rights.retain(|r| r != "scope.signal");
+        w.landlock.missing_rights = vec!["scope.signal".into()];
+    });
+    let ir = profile(
+        Action::Allow,
+        vec![deny(&["signal"], vec![Filter::Target("others".into())], 4)],
+    );
+    let blocked = compile("p", &ir, &drift).blocked.expect("blocked");
+    assert_eq!(blocked.reason, BlockedReason::MechanismUnavailable);
+    assert!(
+        blocked.detail.contains("scope.signal"),
+        "{}",
+        blocked.detail
+    );
+    let strict = compile("p", &profile(Action::Deny, vec![]), &drift)
+        .blocked
+        .expect("blocked");
+    assert_eq!(strict.reason, BlockedReason::MechanismUnavailable);
+}
+
+#[test]
+fn a_scratch_root_under_an_assumed_disjoint_literal_blocks_apply() {
+    // The deny of /tmp would also cover the scratch grant if the scratch root lived there.
+    let ir = profile(
+        Action::Deny,
+        vec![
+            allow(&["file-read*"], vec![subpath("{scratch}/ro")], 1),
+            deny(&["file-read*"], vec![subpath("/srv/never")], 2),
+        ],
+    );
+    let compiled = compile("p", &ir, &world());
+    assert_eq!(compiled.plan.scratch_not_under, ["/srv/never"]);
+    let scratch = scratch_tree();
+    assert!(PreparedSandbox::prepare(&compiled, scratch.path()).is_ok());
+    let failure = PreparedSandbox::prepare(&compiled, Path::new("/srv/never/scratch")).unwrap_err();
+    assert_eq!(failure.reason, BlockedReason::NotApplicableInWorld);
+    assert_eq!(failure.step, "scratch");
+}
+
+#[test]
+#[ignore = "prints a sample plan for people"]
+fn print_sample_plan() {
+    let compiled = compile("sample", &representative(), &world());
+    println!("{}", String::from_utf8_lossy(compiled.plan_json()));
+    for f in &compiled.fidelity {
+        println!("{:?} {:?} {} {:?}", f.rule, f.fidelity, f.text, f.note);
+    }
+}

@@ -17,7 +17,7 @@ mod mechanisms;
 use serde::{Deserialize, Serialize};
 
 pub use canonical_json::canonical_json;
-pub use errno_names::{errno_from_name, errno_name};
+pub use errno_names::{errno_from_name, errno_name, errno_record};
 pub use harness::HarnessIdentity;
 pub use landlock_domain_canary::{DomainState, LandlockDomain};
 pub use landlock_facts::{LandlockFacts, LandlockStatus};
