@@ -975,3 +975,160 @@ fn print_sample_plan() {
         println!("{:?} {:?} {} {:?}", f.rule, f.fidelity, f.text, f.note);
     }
 }
+
+#[test]
+fn last_matching_rule_wins_where_landlock_can_follow() {
+    let lit = |p: &str| Filter::Literal(p.into());
+    // (rules, blocked?, path rules expected for file-read*)
+    let cases: Vec<(Action, Vec<Rule>, bool, Vec<&str>)> = vec![
+        // A later subpath deny covering the grant removes it.
+        (
+            Action::Deny,
+            vec![
+                allow(&["file-read*"], vec![subpath("/a")], 1),
+                deny(&["file-read*"], vec![subpath("/a")], 2),
+            ],
+            false,
+            vec![],
+        ),
+        // A literal deny of a subpath-allowed node carves: SBPL still allows its children.
+        (
+            Action::Deny,
+            vec![
+                allow(&["file-read*"], vec![subpath("/a")], 1),
+                deny(&["file-read*"], vec![lit("/a")], 2),
+            ],
+            true,
+            vec![],
+        ),
+        (
+            Action::Deny,
+            vec![
+                allow(&["file-read*"], vec![lit("/a")], 1),
+                deny(&["file-read*"], vec![lit("/a")], 2),
+            ],
+            false,
+            vec![],
+        ),
+        // A literal grant on a directory covers its subtree on Linux, so a deny below it carves.
+        (
+            Action::Deny,
+            vec![
+                allow(&["file-read*"], vec![lit("/a")], 1),
+                deny(&["file-read*"], vec![subpath("/a/b")], 2),
+            ],
+            true,
+            vec![],
+        ),
+        // A literal deny does not reach below itself in SBPL: the grant below stays.
+        (
+            Action::Deny,
+            vec![
+                allow(&["file-read*"], vec![subpath("/a/b")], 1),
+                deny(&["file-read*"], vec![lit("/a")], 2),
+            ],
+            false,
+            vec!["/a/b"],
+        ),
+        // Unfiltered rules reset: allow everything, then deny everything, then grant /c.
+        (
+            Action::Deny,
+            vec![
+                allow(&["file-read*"], vec![], 1),
+                deny(&["file-read*"], vec![], 2),
+                allow(&["file-read*"], vec![subpath("/c")], 3),
+            ],
+            false,
+            vec!["/c"],
+        ),
+        // Allow default: a grant after an unfiltered deny is fine, a carve inside it is not.
+        (
+            Action::Allow,
+            vec![
+                deny(&["file-read*"], vec![], 1),
+                allow(&["file-read*"], vec![subpath("{scratch}")], 2),
+            ],
+            false,
+            vec!["{scratch}"],
+        ),
+        (
+            Action::Allow,
+            vec![
+                deny(&["file-read*"], vec![], 1),
+                allow(&["file-read*"], vec![subpath("{scratch}")], 2),
+                deny(&["file-read*"], vec![subpath("{scratch}/x")], 3),
+            ],
+            true,
+            vec![],
+        ),
+        // Literal "/" contains the scratch root: a deny below it carves.
+        (
+            Action::Deny,
+            vec![
+                allow(&["file-read*"], vec![subpath("/")], 1),
+                deny(&["file-read*"], vec![subpath("{scratch}/secret")], 2),
+            ],
+            true,
+            vec![],
+        ),
+    ];
+    let world = world();
+    for (n, (default, rules, blocked, paths)) in cases.into_iter().enumerate() {
+        let compiled = compile("p", &profile(default, rules), &world);
+        assert_eq!(
+            compiled.blocked.is_some(),
+            blocked,
+            "case {n}: {:?}",
+            compiled.blocked
+        );
+        if !blocked {
+            let got: Vec<&str> = compiled
+                .plan
+                .layers
+                .first()
+                .map(|l| l.path_rules.iter().map(|r| r.path.as_str()).collect())
+                .unwrap_or_default();
+            assert_eq!(got, paths, "case {n}");
+        }
+    }
+}
+
+#[test]
+fn port_rules_follow_the_same_replay() {
+    let world = world();
+    let ok = compile(
+        "p",
+        &profile(
+            Action::Deny,
+            vec![
+                allow(&["network-outbound"], vec![tcp(80), tcp(81)], 1),
+                deny(&["network-outbound"], vec![tcp(80)], 2),
+            ],
+        ),
+        &world,
+    );
+    assert!(ok.blocked.is_none());
+    let ports: Vec<u16> = ok.plan.layers[0]
+        .port_rules
+        .iter()
+        .map(|r| r.port)
+        .collect();
+    assert_eq!(ports, [81]);
+    let carve = compile(
+        "p",
+        &profile(
+            Action::Deny,
+            vec![
+                allow(&["network-outbound"], vec![], 1),
+                deny(&["network-outbound"], vec![tcp(22)], 2),
+            ],
+        ),
+        &world,
+    );
+    let blocked = carve.blocked.expect("blocked");
+    assert!(
+        blocked.detail.contains("rule 0 at test.kdl:1:3"),
+        "{}",
+        blocked.detail
+    );
+}
