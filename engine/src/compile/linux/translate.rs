@@ -461,7 +461,11 @@ impl Translator<'_> {
                 }
             }
             OpClass::Unmapped { why } => {
-                out.unsupported(BlockedReason::NotApplicableInWorld, why.to_string());
+                if wildcard {
+                    out.approx(format!("{}: {why}", op.name));
+                } else {
+                    out.unsupported(BlockedReason::NotApplicableInWorld, why.to_string());
+                }
             }
         }
     }
