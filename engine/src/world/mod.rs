@@ -78,7 +78,7 @@ impl WorldFacts {
     pub fn detect(opts: &WorldOptions) -> WorldFacts {
         let (kernel, arch) = host::uname();
         let landlock = LandlockFacts::detect(opts.landlock_abi_cap);
-        let harness = HarnessIdentity::detect(landlock.status == LandlockStatus::Available);
+        let harness = HarnessIdentity::detect(landlock.status);
         let mut facts = WorldFacts {
             schema_version: WORLD_SCHEMA_VERSION.to_string(),
             os: std::env::consts::OS.to_string(),
