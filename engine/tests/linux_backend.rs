@@ -1132,3 +1132,37 @@ fn port_rules_follow_the_same_replay() {
         blocked.detail
     );
 }
+
+#[test]
+fn a_seventeenth_layer_is_an_apply_error_with_e2big() {
+    let scratch = scratch_tree();
+    let compiled = compile("p", &profile(Action::Deny, vec![]), &world());
+    let sandbox = prepared(&compiled, scratch.path());
+    let stack = || {
+        for layer in 1..=17 {
+            if let Err(failure) = sandbox.apply() {
+                let expected = layer == 17
+                    && failure.reason == BlockedReason::ApplyError
+                    && failure.step == "landlock_restrict_self";
+                return if expected { failure.errno } else { 200 + layer };
+            }
+        }
+        199
+    };
+    // From a clean child: 16 layers, then E2BIG (research §1.2).
+    // SAFETY: the child only applies (raw syscalls) and exits.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        // SAFETY: leaves the child without destructors.
+        unsafe { libc::_exit(stack()) }
+    }
+    let mut status = 0;
+    // SAFETY: waiting for our own child.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+    assert_eq!(libc::WEXITSTATUS(status), libc::E2BIG);
+}
+
+#[test]
+fn world_ids_are_stable_across_detections() {
+    assert_eq!(world().world_id, world().world_id);
+}
