@@ -76,7 +76,10 @@ fn abi7_vs_abi3_reports_exactly_the_expected_changes() {
     }
     assert!(d.outcomes.is_empty());
     let facts: Vec<&str> = d.world_facts.iter().map(|f| f.key.as_str()).collect();
-    assert_eq!(facts, ["world.landlock.abi", "world.landlock.capped_from"]);
+    assert_eq!(
+        facts,
+        ["world.landlock.abi_cap", "world.landlock.effective_abi"]
+    );
     assert!(d.inputs.is_empty());
     let vocab: Vec<&str> = d.vocabulary.iter().map(|v| v.name.as_str()).collect();
     assert_eq!(vocab, ["network-bind", "network-outbound", "signal"]);

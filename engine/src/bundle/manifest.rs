@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::model::{Isolation, Lane};
+use crate::world::WorldFacts;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -15,7 +16,7 @@ pub struct Manifest {
     pub experiment: String,
     pub world_id: String,
     /// World facts (OS, kernel, arch, Landlock ABI and errata, seccomp, caps such as
-    /// `--landlock-abi`), as a JSON object.
+    /// `--landlock-abi`), as a JSON object: see [`world_values`].
     pub world: Value,
     /// Facts about the invoking process (already sandboxed, NoNewPrivs, uid, caps,
     /// container), as a JSON object.
@@ -27,6 +28,14 @@ pub struct Manifest {
     pub isolation: Isolation,
     pub timings: Timings,
     pub closure: Closure,
+}
+
+/// The manifest's `world` and `harness` values from detected facts: `world` holds exactly
+/// the facts `world_id` hashes (no `world_id`, no harness), `harness` the process facts.
+pub fn world_values(facts: &WorldFacts) -> (Value, Value) {
+    let world = serde_json::from_slice(&facts.facts_json()).unwrap_or(Value::Null);
+    let harness = serde_json::to_value(&facts.harness).unwrap_or(Value::Null);
+    (world, harness)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,5 +148,14 @@ mod tests {
         let closure = Closure::from_inputs(&[b, a]);
         assert_eq!(closure.inputs[0].path, "a.kdl");
         assert_eq!(closure.recompute().unwrap(), d1);
+    }
+
+    #[test]
+    fn world_values_hold_the_hashed_facts_and_the_harness_apart() {
+        let facts = WorldFacts::detect(&crate::world::WorldOptions::default());
+        let (world, harness) = world_values(&facts);
+        assert!(world.get("kernel").is_some());
+        assert!(world.get("world_id").is_none() && world.get("harness").is_none());
+        assert!(harness.get("no_new_privs").is_some());
     }
 }
