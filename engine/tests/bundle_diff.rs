@@ -170,3 +170,24 @@ fn unusable_or_tampered_bundles_are_errors() {
         "{err}"
     );
 }
+
+#[test]
+fn digests_of_different_algorithms_are_never_compared() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, _) = pair(tmp.path(), 7, 7);
+    let base = view(&a);
+    let mut other = base.clone();
+    other.digest_algorithm = "sha256";
+    other
+        .artifacts
+        .values_mut()
+        .for_each(|d| *d = "0".repeat(64));
+    let d = diff::diff(&base, &other);
+    assert!(d.identical && d.artifacts.is_empty());
+    assert_eq!(d.notes.len(), 1);
+    let mut no_vocab = base.clone();
+    no_vocab.vocabulary = None;
+    let d = diff::diff(&base, &no_vocab);
+    assert!(d.vocabulary.is_empty());
+    assert!(d.notes[0].contains("vocabulary"));
+}
