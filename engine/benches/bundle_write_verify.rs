@@ -88,10 +88,9 @@ fn main() {
             reason: None,
         })
         .collect();
-    let mismatches: Vec<_> = verdicts
+    let mismatches: Vec<&VerdictRecord> = verdicts
         .iter()
         .filter(|v| !v.mismatches.is_empty())
-        .map(|v| json!({"id": v.id, "reasons": v.mismatches}))
         .collect();
     let closure = Closure::from_inputs(&[("bench.kdl".into(), *blake3::hash(b"bench").as_bytes())]);
 
