@@ -77,8 +77,8 @@ pub fn render(d: &BundleDiff) -> String {
                     .map_or("default".to_string(), |n| format!("rule {n}"));
                 vec![
                     format!("{} {rule} {}", f.profile, f.text),
-                    rule_state(&f.a),
-                    rule_state(&f.b),
+                    rule_state(&f.a, &f.b),
+                    rule_state(&f.b, &f.a),
                 ]
             }),
         );
@@ -240,16 +240,51 @@ fn digest(v: &Option<String>) -> String {
         .map_or(ABSENT.to_string(), |d| d.chars().take(12).collect())
 }
 
-fn rule_state(s: &Option<RuleState>) -> String {
-    match s {
-        None => ABSENT.to_string(),
-        Some(RuleState {
-            fidelity,
-            note: None,
-        }) => fidelity.clone(),
-        Some(RuleState {
-            fidelity,
-            note: Some(note),
-        }) => format!("{fidelity}: {note}"),
+/// `fidelity: note`; a note sharing a long opening with the other side's shows only from
+/// the clause where they part (`…`), so the change is visible in a terminal.
+fn rule_state(s: &Option<RuleState>, other: &Option<RuleState>) -> String {
+    let Some(state) = s else {
+        return ABSENT.to_string();
+    };
+    let Some(note) = &state.note else {
+        return state.fidelity.clone();
+    };
+    let other_note = other.as_ref().and_then(|o| o.note.as_deref()).unwrap_or("");
+    format!("{}: {}", state.fidelity, from_divergence(note, other_note))
+}
+
+/// `text` from the start of the clause (after `; `, `: ` or `. `) in which it first differs
+/// from `other`; the whole text when that clause is near the start.
+fn from_divergence(text: &str, other: &str) -> String {
+    let common = text
+        .char_indices()
+        .zip(other.chars())
+        .find(|((_, a), b)| a != b)
+        .map_or(text.len().min(other.len()), |((i, _), _)| i);
+    let start = ["; ", ": ", ". "]
+        .iter()
+        .filter_map(|sep| text[..common].rfind(sep).map(|i| i + sep.len()))
+        .max()
+        .unwrap_or(0);
+    if start < 24 {
+        text.to_string()
+    } else {
+        format!("…{}", &text[start..])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::from_divergence;
+
+    #[test]
+    fn long_shared_openings_are_elided() {
+        let a = "only Landlock-handled rights become default-deny: stat and more; not in ABI 7: x";
+        let b =
+            "only Landlock-handled rights become default-deny: stat and more; not in ABI 3: x, y";
+        assert_eq!(from_divergence(a, b), "…not in ABI 7: x");
+        assert_eq!(from_divergence(b, a), "…not in ABI 3: x, y");
+        assert_eq!(from_divergence("short; a", "short; b"), "short; a");
+        assert_eq!(from_divergence(a, ""), a);
     }
 }
