@@ -142,6 +142,16 @@ fn stage_errno_and_added_removed_expectations_are_grouped() {
     let d = diff::diff(&fewer, &base);
     assert_eq!(d.verdicts[0].status, Status::Added);
 
+    let detailed = with_record(&base, "net_deny/mach-lookup-cfprefsd", |r| {
+        r.reason = Some("not_applicable_in_world: mach-lookup has no Linux driver".into());
+    });
+    let table = diff::table::render(&diff::diff(&base, &detailed));
+    assert!(table.contains("[reason]"), "{table}");
+    assert!(
+        table.contains("mach-lookup has no Linux driver"),
+        "a reason-only change shows whole: {table}"
+    );
+
     let crashed = with_record(&base, "no_write/read-hosts", |r| {
         r.verdict = Verdict::Crashed;
         r.stage = Some(xpr::model::Stage::Exec);

@@ -157,6 +157,7 @@ fn expectation_row(c: &ExpectationChange, with_aspects: bool) -> Vec<String> {
         .copied()
         .filter(|a| with_aspects || *a != Aspect::Evidence)
         .collect();
+    // `details` keeps `Verdict` for verdict rows, so a long reason shows only its head there.
     let describe = |o: &Option<Outcome>| {
         o.as_ref()
             .map_or(ABSENT.to_string(), |o| outcome(o, &details))
@@ -181,7 +182,18 @@ fn outcome(o: &Outcome, aspects: &[Aspect]) -> String {
         parts.push(errno.name.clone());
     }
     if let Some(reason) = &o.reason {
-        parts.push(reason.clone());
+        // The reason's head (`not_applicable_in_world`); its detail is in the JSON and the
+        // fidelity group.
+        // Shown whole when the reason is all that changed.
+        let head = reason
+            .split_once(": ")
+            .map_or(reason.as_str(), |(head, _)| head);
+        let whole = aspects.contains(&Aspect::Reason) && !aspects.contains(&Aspect::Verdict);
+        parts.push(if whole {
+            reason.clone()
+        } else {
+            head.to_string()
+        });
     }
     for aspect in aspects {
         match aspect {
