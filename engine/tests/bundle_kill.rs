@@ -94,3 +94,60 @@ fn sigkill_mid_write_leaves_no_bundle_verify_accepts() {
     assert_eq!(left, vec![next.clone()]);
     assert!(bundle::open(&next).unwrap().verify().ok());
 }
+
+const FULL_ENV: &str = "XPR_TEST_FULL_DISK_OUT";
+
+/// Not a test on its own: a writer whose file size limit runs out mid-bundle, as on a full
+/// disk (EFBIG instead of ENOSPC; same path through the writer).
+#[test]
+fn full_disk_writer_process() {
+    let Some(out) = std::env::var_os(FULL_ENV) else {
+        return;
+    };
+    // SAFETY: plain libc calls on this single-purpose child process.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+        let limit = libc::rlimit {
+            rlim_cur: 4096,
+            rlim_max: libc::RLIM_INFINITY,
+        };
+        assert_eq!(libc::setrlimit(libc::RLIMIT_FSIZE, &limit), 0);
+    }
+    let run = run_id(7, None);
+    let world = World { abi: 7 };
+    let mut writer = BundleWriter::create(Path::new(&out), EXPERIMENT, &run).unwrap();
+    let many = (0..200).flat_map(|_| stage_records(&world, xpr::model::Lane::Scenario));
+    let err = writer
+        .write_jsonl(
+            "stages/scenario.jsonl",
+            xpr::bundle::layout::schema::STAGE_RECORDS,
+            many,
+        )
+        .unwrap_err();
+    println!("XPR-WRITE-FAILED {err}");
+    let partial = writer.partial_dir().to_path_buf();
+    drop(writer); // what `?` does in the runner
+    println!("XPR-PARTIAL-GONE {}", !partial.exists());
+}
+
+#[test]
+fn a_full_disk_mid_write_leaves_nothing_that_looks_like_a_bundle() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "full_disk_writer_process",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(FULL_ENV, tmp.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("XPR-WRITE-FAILED"), "{stdout}");
+    assert!(stdout.contains("XPR-PARTIAL-GONE true"), "{stdout}");
+    let left: Vec<_> = std::fs::read_dir(tmp.path().join(EXPERIMENT))
+        .unwrap()
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
