@@ -538,3 +538,21 @@ fn a_fixture_inside_a_fixture_directory_is_set_up_after_it() {
     assert_eq!(deps, ["scratch", "fixture:vault"]);
     assert!(!is_cyclic_directed(plan.graph()));
 }
+
+#[test]
+fn names_with_quotes_and_backslashes_stay_valid_json_and_dot() {
+    let mut exp = sample(&[Lane::Baseline, Lane::Scenario]);
+    exp.profiles[0].id = "we\"ird\\name".into();
+    exp.probes[0].id = "line\nbreak".into();
+    let plan = Plan::build_for_world(&exp, "linux");
+    let json = xpr::plan::render::json(&plan);
+    let value: serde_json::Value = serde_json::from_str(&json).expect("valid json");
+    assert!(
+        value["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["id"] == "apply:scenario:we\"ird\\name:line\nbreak")
+    );
+    render_with_graphviz(&xpr::plan::render::dot(&plan));
+}
