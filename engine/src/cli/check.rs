@@ -71,15 +71,19 @@ pub fn summary(loaded: &Loaded) -> String {
         plural(e.probes.len(), "probe"),
         plural(e.expectations.len(), "expectation"),
     );
-    // PLAN-HOOK: once `crate::plan` builds the stage graph, append its node and edge counts:
-    // line.push_str(&format!(", graph {} nodes {} edges", graph.node_count(), graph.edge_count()));
+    let plan = crate::plan::Plan::build(e);
+    line.push_str(&format!(
+        ", graph {} nodes {} edges",
+        plan.node_count(),
+        plan.edge_count()
+    ));
     if !loaded.warnings.is_empty() {
         line.push_str(&format!(", {}", plural(loaded.warnings.len(), "warning")));
     }
     line
 }
 
-fn print_diagnostics(diags: &Diagnostics, format: MessageFormat) {
+pub(super) fn print_diagnostics(diags: &Diagnostics, format: MessageFormat) {
     if diags.is_empty() {
         return;
     }
