@@ -1,1 +1,3 @@
 //! bundle
+
+pub mod runtime_tools;
