@@ -391,3 +391,116 @@ fn import_writes_a_starting_experiment() {
         )
     );
 }
+
+/// xpr's side of a cross-format diff, built from real `VerdictRecord`s as an xpr bundle stores
+/// them (until the xpr bundle reader is merged, this is how its view is fed).
+struct XprRun {
+    verdicts: Vec<xpr::model::VerdictRecord>,
+}
+
+impl BundleView for XprRun {
+    fn format(&self) -> &str {
+        "xpr"
+    }
+    fn run_id(&self) -> &str {
+        "20260101T000000Z-abcd"
+    }
+    fn world_id(&self) -> &str {
+        "linux-6.8-x86_64-landlock7"
+    }
+    fn world_facts(&self) -> serde_json::Value {
+        serde_json::json!({"format": "xpr", "world_id": self.world_id(), "host": {"kernel": "6.8"}})
+    }
+    fn verdicts(&self) -> Vec<xpr::model::ViewVerdict> {
+        self.verdicts.iter().map(Into::into).collect()
+    }
+    fn vocabulary(&self) -> Vec<String> {
+        vec!["file-read-data".into(), "mach-lookup".into()]
+    }
+}
+
+#[test]
+fn an_xpr_run_diffs_against_a_runtime_tools_run_on_shared_expectations() {
+    use xpr::model::{Action, Errno, Evidence, MismatchReason, Stage, Verdict, VerdictRecord};
+    let record = |probe: &str, verdict: Verdict, errno: Option<i32>, expected: Action| {
+        let profile = "mach-name-equivalence";
+        VerdictRecord {
+            id: format!("{profile}/{probe}"),
+            profile: profile.into(),
+            probe: probe.into(),
+            verdict,
+            stage: Some(Stage::Operation),
+            errno: errno.map(|raw| Errno {
+                raw,
+                name: "EPERM".into(),
+            }),
+            baseline: None,
+            expected: Some(expected),
+            expected_errno: None,
+            mismatches: if verdict.as_str() == expected.as_str() {
+                vec![]
+            } else {
+                vec![MismatchReason::UnexpectedDeny]
+            },
+            known: None,
+            evidence: Evidence::Syscall,
+            reason: None,
+        }
+    };
+    let ours = XprRun {
+        verdicts: vec![
+            record("lookup-allow-aa", Verdict::Allow, None, Action::Allow),
+            record("lookup-deny-bb", Verdict::Deny, Some(1), Action::Deny),
+            record("read-hosts", Verdict::Allow, None, Action::Allow),
+        ],
+    };
+    let theirs = RuntimeToolsBundle::open(&bundle(MNE_FIRST)).unwrap();
+    let diff = compare::compare(&theirs, &ours);
+    assert_eq!(
+        diff.compared_fields,
+        ["verdict", "stage", "expected", "errno", "baseline"]
+    );
+    assert_eq!(diff.shared, 2);
+    assert_eq!(
+        diff.only_in_a,
+        [
+            "mach-name-equivalence/register-allow-aa",
+            "mach-name-equivalence/register-deny-bb"
+        ]
+    );
+    assert_eq!(diff.only_in_b, ["mach-name-equivalence/read-hosts"]);
+    let changes: Vec<(String, Vec<String>)> = diff
+        .verdicts
+        .iter()
+        .map(|c| {
+            (
+                c.id.clone(),
+                c.changes.iter().map(|f| f.field.clone()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            (
+                "mach-name-equivalence/lookup-allow-aa".to_owned(),
+                vec!["verdict".to_owned(), "errno".to_owned()]
+            ),
+            (
+                "mach-name-equivalence/lookup-deny-bb".to_owned(),
+                vec!["errno".to_owned()]
+            ),
+        ]
+    );
+    assert_eq!(
+        diff.verdicts[0].notes,
+        ["A flags: deny_with_negative_errno, errno_is_exit_status"]
+    );
+    assert_eq!(diff.vocabulary.only_in_a, ["mach-register"]);
+    assert_eq!(diff.vocabulary.only_in_b, ["file-read-data"]);
+    let text = diff.render_text();
+    assert!(text.contains("formats differ"), "{text}");
+    assert!(text.contains("only in A: mach-register"), "{text}");
+    assert!(text.contains("only in B: file-read-data"), "{text}");
+    assert!(text.contains("World facts that differ (A, B)"), "{text}");
+}

@@ -64,6 +64,9 @@ pub struct Side {
 pub struct VerdictChange {
     pub id: String,
     pub changes: Vec<FieldChange>,
+    /// Across formats: each side's flags, which explain a change without being one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -131,9 +134,21 @@ pub fn compare(a: &dyn BundleView, b: &dyn BundleView) -> ViewDiff {
             })
             .collect();
         if !changes.is_empty() {
+            let notes = if fields.contains(&"flags") {
+                Vec::new()
+            } else {
+                [("A", ra), ("B", rb)]
+                    .into_iter()
+                    .filter_map(|(label, r)| match field(r, "flags") {
+                        Value::Null => None,
+                        flags => Some(format!("{label} flags: {}", cell(&flags))),
+                    })
+                    .collect()
+            };
             verdicts.push(VerdictChange {
                 id: id.clone(),
                 changes,
+                notes,
             });
         }
     }
@@ -288,6 +303,9 @@ impl ViewDiff {
                         cell(&f.a),
                         cell(&f.b)
                     ));
+                }
+                for note in &change.notes {
+                    out.push_str(&format!("    ({note})\n"));
                 }
             }
         }
