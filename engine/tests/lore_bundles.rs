@@ -504,3 +504,53 @@ fn an_xpr_run_diffs_against_a_runtime_tools_run_on_shared_expectations() {
     assert!(text.contains("only in B: file-read-data"), "{text}");
     assert!(text.contains("World facts that differ (A, B)"), "{text}");
 }
+
+#[test]
+fn records_outside_xprs_model_are_flagged_not_reinterpreted() {
+    // Edit a copy: an apply failure recorded as deny, a timeout recorded as deny, and a result
+    // the expected matrix does not list.
+    let (_tmp, dir) = copy_bundle(MNE_LATER);
+    let path = dir.join("runtime_results.json");
+    let mut results: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let probes = results["mach-name-equivalence"]["probes"]
+        .as_array_mut()
+        .unwrap();
+    probes[0]["actual"] = "deny".into();
+    probes[0]["runtime_result"]["failure_stage"] = "apply".into();
+    probes[0]["runtime_result"]["errno"] = 1.into();
+    probes[1]["actual"] = "deny".into();
+    probes[1]["error_kind"] = "timeout".into();
+    let mut extra = probes[2].clone();
+    extra["name"] = "unlisted".into();
+    probes.push(extra);
+    std::fs::write(&path, serde_json::to_vec(&results).unwrap()).unwrap();
+
+    let view = RuntimeToolsBundle::open(&dir).unwrap();
+    let by_id: BTreeMap<String, _> = view
+        .verdicts()
+        .into_iter()
+        .map(|v| (v.id.clone(), v))
+        .collect();
+    let apply = &by_id["mach-name-equivalence/lookup-allow-aa"];
+    assert_eq!(apply.verdict.as_deref(), Some("deny"));
+    assert_eq!(apply.stage.as_deref(), Some("apply"));
+    assert_eq!(apply.flags, [flags::DENY_FROM_APPLY_FAILURE]);
+    let timeout = &by_id["mach-name-equivalence/lookup-deny-bb"];
+    assert!(
+        timeout
+            .flags
+            .contains(&flags::TIMEOUT_RECORDED_AS_DENY.to_owned())
+    );
+    let unlisted = &by_id["mach-name-equivalence/unlisted"];
+    assert!(
+        unlisted
+            .flags
+            .contains(&flags::NOT_IN_EXPECTED_MATRIX.to_owned())
+    );
+    // The digests no longer hold, and verify says which file changed.
+    assert_eq!(
+        runtime_tools::verify(&dir).unwrap().failed_names(),
+        ["runtime_results.json"]
+    );
+}

@@ -20,6 +20,8 @@ pub const DENY_FROM_BOOTSTRAP_FAILURE: &str = "deny_from_bootstrap_failure";
 pub const UNKNOWN_DECISION_WORD: &str = "unknown_decision_word";
 /// The expectation is in the matrix but the results have no record for it.
 pub const NOT_RUN: &str = "not_run";
+/// The results have a record the expected matrix does not list.
+pub const NOT_IN_EXPECTED_MATRIX: &str = "not_in_expected_matrix";
 /// The results have no decision and give no reason for its absence.
 pub const NO_DECISION_RECORDED: &str = "no_decision_recorded";
 

@@ -281,6 +281,31 @@ fn verdicts(b: &RuntimeToolsBundle) -> Vec<ViewVerdict> {
             out.push(record);
         }
     }
+    // Results the matrix does not expect are carried over too, flagged.
+    for (pid, profile) in &b.results {
+        for result in &profile.probes {
+            let known = b
+                .matrix
+                .profiles
+                .get(pid)
+                .is_some_and(|p| p.probes.iter().any(|e| e.name == result.name));
+            if known {
+                continue;
+            }
+            let expected = ExpectedProbe {
+                name: result.name.clone(),
+                operation: result.operation.clone(),
+                target: result.path.clone(),
+                expected: result.expected.clone(),
+                expectation_id: result.expectation_id.clone(),
+                ..ExpectedProbe::default()
+            };
+            let mut record = map_record(pid, &expected, Some(result));
+            record.flags.push(flags::NOT_IN_EXPECTED_MATRIX.into());
+            record.flags.sort();
+            out.push(record);
+        }
+    }
     out.sort_by(|a, b| a.id.cmp(&b.id));
     out
 }
