@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use xpr::bundle::runtime_tools::{self, RuntimeToolsBundle, compare, flags, to_kdl};
-use xpr::model::BundleView;
+use xpr::model::RunView;
 
 const AFM: &str = "anchor-filter-map__cdebc3c2-f0a3-4d35-8f4c-cea54a816292";
 const MNE_FIRST: &str = "mach-name-equivalence__2a2dc2fc-f1b2-4a0a-a178-32a22f6c1029";
@@ -61,8 +61,14 @@ fn all_three_bundles_verify() {
         assert_eq!(report.format, "runtime-tools");
         let (code, stdout, stderr) = xpr(&["verify", path.to_str().unwrap()]);
         assert_eq!(code, 0, "{name}: {stdout}{stderr}");
-        assert!(stdout.contains("runtime-tools bundle"), "{stdout}");
-        assert!(stdout.contains("artifacts verified (sha256)"), "{stdout}");
+        assert!(stdout.starts_with("ok: "), "{stdout}");
+        assert!(stdout.contains(": runtime-tools bundle (run "), "{stdout}");
+        // The report of the format's own verifier says the same.
+        assert!(
+            report
+                .render_text(name)
+                .contains("artifacts verified (sha256)")
+        );
     }
     // The index file itself is accepted as the bundle path too.
     let index = bundle(AFM).join("artifact_index.json");
@@ -105,7 +111,7 @@ fn stale_hash_state_is_caught_with_the_files_named() {
         assert_eq!(code, 1, "{stdout}");
         for file in &rewritten {
             assert!(
-                stdout.contains(&format!("changed  {file}:")),
+                stdout.contains(&format!("changed     {file}: sha256 ")),
                 "{file} not named:\n{stdout}"
             );
         }
@@ -127,8 +133,15 @@ fn missing_extra_and_unindexed_files_are_named() {
     let (code, stdout, _) = xpr(&["verify", dir.to_str().unwrap(), "--format", "json"]);
     assert_eq!(code, 1);
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(json["missing"], serde_json::json!(["fixtures.json"]));
-    assert_eq!(json["extra"], serde_json::json!(["notes.txt"]));
+    assert_eq!(json["format"], "runtime-tools");
+    assert_eq!(json["ok"], false);
+    assert_eq!(
+        json["findings"],
+        serde_json::json!([
+            {"kind": "missing", "path": "fixtures.json"},
+            {"kind": "extra", "path": "notes.txt"},
+        ])
+    );
 }
 
 #[test]
@@ -149,9 +162,18 @@ fn bad_input_is_a_clear_error_not_a_panic() {
     .unwrap();
     let report = runtime_tools::verify(dir).unwrap();
     assert!(!report.ok());
+    assert_eq!(
+        report.unknown_schemas,
+        [(
+            "artifact_index.json".to_owned(),
+            "runtime-tools.artifact_index.v1.0".to_owned()
+        )]
+    );
+    let (code, stdout, _) = xpr(&["verify", dir.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stdout}");
     assert!(
-        report.problems[0].contains("unknown schema major"),
-        "{report:?}"
+        stdout.contains("schema runtime-tools.artifact_index.v1.0"),
+        "{stdout}"
     );
     assert!(RuntimeToolsBundle::open(dir).is_err());
 
@@ -398,7 +420,7 @@ struct XprRun {
     verdicts: Vec<xpr::model::VerdictRecord>,
 }
 
-impl BundleView for XprRun {
+impl RunView for XprRun {
     fn format(&self) -> &str {
         "xpr"
     }

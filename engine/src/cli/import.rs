@@ -1,10 +1,11 @@
-//! Foreign bundles on the command line: `xpr import`, and the runtime-tools branches of
-//! `xpr verify` and `xpr diff` (the xpr-bundle paths live in verify.rs and diff.rs).
+//! Foreign bundles on the command line: `xpr import`, and the view diff `xpr diff` uses when
+//! one side is a runtime-tools bundle (xpr-vs-xpr diffs live in diff.rs).
 
 use std::path::Path;
 
+use crate::bundle::runtime_tools::xpr_view::LoadedView;
 use crate::bundle::runtime_tools::{self, RuntimeToolsBundle, compare, to_kdl};
-use crate::model::BundleView;
+use crate::model::RunView;
 
 use super::*;
 
@@ -55,43 +56,30 @@ pub fn run(args: ImportArgs) -> u8 {
     EXIT_OK
 }
 
-/// `xpr verify` on a runtime-tools bundle: 0 when everything holds, 1 when not, 2 when the
-/// index is unreadable.
-pub fn verify_runtime_tools(args: &VerifyArgs) -> u8 {
-    let report = match runtime_tools::verify(&args.bundle) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("xpr verify: {e}");
-            return EXIT_INVALID;
-        }
-    };
-    match args.format {
-        OutputFormat::Text => print!("{}", report.render_text(&args.bundle.display().to_string())),
-        OutputFormat::Json => match serde_json::to_string_pretty(&report) {
-            Ok(s) => println!("{s}"),
-            Err(e) => {
-                eprintln!("xpr verify: {e}");
-                return EXIT_ENVIRONMENT;
-            }
-        },
-    }
-    if report.ok() { EXIT_OK } else { EXIT_FINDINGS }
-}
-
-/// Opens a bundle of a foreign format as a view; `None` when it is not one (an xpr bundle).
-pub fn open_foreign_view(path: &Path) -> Option<Result<Box<dyn BundleView>, String>> {
+/// Opens any bundle as a [`RunView`]: runtime-tools bundles with their full records, other
+/// formats through the bundle readers. Either way the bundle must verify first.
+pub fn open_run_view(path: &Path) -> Result<Box<dyn RunView>, String> {
+    let reader = crate::bundle::open(path).map_err(|e| e.to_string())?;
     if runtime_tools::is_runtime_tools(path) {
-        return Some(
-            RuntimeToolsBundle::open(path)
-                .map(|b| Box::new(b) as Box<dyn BundleView>)
-                .map_err(|e| e.to_string()),
-        );
+        let verification = reader.verify();
+        if let Some(first) = verification.findings.first() {
+            return Err(format!(
+                "{}: the bundle does not verify ({} finding(s), first: {first}); run `xpr verify` on it",
+                path.display(),
+                verification.findings.len()
+            ));
+        }
+        let bundle = RuntimeToolsBundle::open(path).map_err(|e| e.to_string())?;
+        return Ok(Box::new(bundle));
     }
-    None
+    let view = reader
+        .load()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Box::new(LoadedView { view }))
 }
 
 /// `xpr diff A B` over two views: 0 identical, 1 differences.
-pub fn diff_views(a: &dyn BundleView, b: &dyn BundleView, format: OutputFormat) -> u8 {
+pub fn diff_views(a: &dyn RunView, b: &dyn RunView, format: OutputFormat) -> u8 {
     let diff = compare::compare(a, b);
     match format {
         OutputFormat::Text => print!("{}", diff.render_text()),

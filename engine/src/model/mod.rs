@@ -10,4 +10,4 @@ pub use experiment::*;
 pub use origin::Origin;
 pub use outcome::*;
 pub use profile::*;
-pub use view::{BundleView, ViewVerdict};
+pub use view::{RunView, ViewVerdict};

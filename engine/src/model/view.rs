@@ -1,4 +1,4 @@
-//! A format-neutral view of one run bundle, so `xpr diff` can compare any two of: xpr bundles,
+//! A format-neutral view of one run, so `xpr diff` can compare any two of: xpr bundles,
 //! bundles from other harnesses (e.g. `runtime-tools`).
 //!
 //! Each format maps its own records into [`ViewVerdict`]s keyed by a stable expectation id
@@ -11,7 +11,7 @@ use super::outcome::VerdictRecord;
 use super::profile::Action;
 
 /// What the diff needs from a bundle of any format.
-pub trait BundleView {
+pub trait RunView {
     /// The format name: `xpr` or `runtime-tools`.
     fn format(&self) -> &str;
     /// The run id as recorded (identifies the run; never part of a comparison key).

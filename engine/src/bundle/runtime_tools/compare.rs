@@ -1,4 +1,4 @@
-//! The format-neutral comparison of two [`BundleView`]s, keyed by expectation id.
+//! The format-neutral comparison of two [`RunView`]s, keyed by expectation id.
 //!
 //! Two bundles of one format are compared on every field of [`ViewVerdict`]; across formats
 //! only on the fields both can fill (`NEUTRAL_FIELDS`), so an xpr run against a runtime-tools
@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::model::{BundleView, ViewVerdict};
+use crate::model::{RunView, ViewVerdict};
 
 pub const SCHEMA_VERSION: &str = "xpr.view_diff.v1";
 
@@ -100,7 +100,7 @@ impl ViewDiff {
     }
 }
 
-pub fn compare(a: &dyn BundleView, b: &dyn BundleView) -> ViewDiff {
+pub fn compare(a: &dyn RunView, b: &dyn RunView) -> ViewDiff {
     let fields: Vec<&'static str> = if a.format() == b.format() {
         ALL_FIELDS.to_vec()
     } else {
@@ -202,7 +202,7 @@ pub fn compare(a: &dyn BundleView, b: &dyn BundleView) -> ViewDiff {
     }
 }
 
-fn side(v: &dyn BundleView, facts: Value) -> Side {
+fn side(v: &dyn RunView, facts: Value) -> Side {
     Side {
         format: v.format().to_owned(),
         run_id: v.run_id().to_owned(),

@@ -3,7 +3,8 @@
 //!
 //! - [`detect`]: recognise the format by the index's schema string;
 //! - [`verify`]: recompute sha256 digests and sizes, matching artifacts by name;
-//! - [`RuntimeToolsBundle`]: the artifacts, mapped into [`crate::model::BundleView`] by [`view`];
+//! - [`RuntimeToolsBundle`]: the artifacts, mapped into [`crate::model::RunView`] by [`view`];
+//! - [`reader`]: the same behind the bundle reader interface (`xpr verify`, `xpr diff`);
 //! - [`compare`]: the format-neutral diff of two views;
 //! - [`to_kdl`]: a starting xpr experiment from the expected matrix.
 
@@ -15,13 +16,17 @@ pub mod error;
 pub mod flags;
 pub mod ids;
 pub mod read;
+pub mod reader;
 pub mod records;
 pub mod schema;
 pub mod to_kdl;
+pub mod to_record;
 pub mod verify;
 pub mod view;
+pub mod xpr_view;
 
 pub use bundle::RuntimeToolsBundle;
 pub use detect::is_runtime_tools;
 pub use error::RuntimeToolsError;
+pub use reader::RuntimeToolsReader;
 pub use verify::{VerifyReport, verify};

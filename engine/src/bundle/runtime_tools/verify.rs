@@ -36,7 +36,9 @@ pub struct VerifyReport {
     pub recorded_missing: Vec<String>,
     /// The index's own status (`ok`, `partial`, `failed`).
     pub index_status: Option<String>,
-    /// Schema strings of a major this reader does not know, or index entries it cannot use.
+    /// (name, schema) pairs of a schema major this reader does not know.
+    pub unknown_schemas: Vec<(String, String)>,
+    /// Index entries it cannot use (no file name, two entries with one name).
     pub problems: Vec<String>,
 }
 
@@ -58,6 +60,7 @@ impl VerifyReport {
             && self.extra.is_empty()
             && self.recorded_missing.is_empty()
             && self.problems.is_empty()
+            && self.unknown_schemas.is_empty()
             && self.index_status.as_deref().is_none_or(|s| s == "ok")
     }
 
@@ -113,6 +116,11 @@ impl VerifyReport {
         }
         if let Some(status) = self.index_status.as_deref().filter(|s| *s != "ok") {
             out.push_str(&format!("  incomplete  index status is {status}\n"));
+        }
+        for (name, schema) in &self.unknown_schemas {
+            out.push_str(&format!(
+                "  unknown  {name}: schema {schema} has a major this xpr cannot read\n"
+            ));
         }
         for p in &self.problems {
             out.push_str(&format!("  problem  {p}\n"));
@@ -175,13 +183,13 @@ pub fn verify(path: &Path) -> Result<VerifyReport, RuntimeToolsError> {
             .map(|p| p.rsplit('/').next().unwrap_or(p).to_owned())
             .collect(),
         index_status: index.status.clone(),
+        unknown_schemas: Vec::new(),
         problems: Vec::new(),
     };
     if !schema::is_known(&index.schema_version) {
-        report.problems.push(format!(
-            "{INDEX_FILE}: unknown schema major in {}",
-            index.schema_version
-        ));
+        report
+            .unknown_schemas
+            .push((INDEX_FILE.to_owned(), index.schema_version.clone()));
         return Ok(report);
     }
 
@@ -204,9 +212,7 @@ pub fn verify(path: &Path) -> Result<VerifyReport, RuntimeToolsError> {
         if let Some(s) = artifact.schema_version.as_deref()
             && !schema::is_known(s)
         {
-            report
-                .problems
-                .push(format!("{name}: unknown schema major in {s}"));
+            report.unknown_schemas.push((name.to_owned(), s.to_owned()));
         }
     }
 

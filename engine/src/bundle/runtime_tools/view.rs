@@ -1,4 +1,4 @@
-//! runtime-tools records mapped into xpr's format-neutral [`BundleView`].
+//! runtime-tools records mapped into xpr's format-neutral [`RunView`].
 //!
 //! Decisions: `actual` allow/deny become the verdicts `allow`/`deny` (their `actual` is derived
 //! from exit status, see world fact `evidence`); `failure_stage` maps to xpr stages (`probe` →
@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use crate::model::{Action, BundleView, ViewVerdict};
+use crate::model::{Action, RunView, ViewVerdict};
 
 use super::bundle::RuntimeToolsBundle;
 use super::flags;
@@ -19,7 +19,7 @@ use super::ids;
 use super::records::{ExpectedProbe, ResultProbe};
 use super::schema;
 
-impl BundleView for RuntimeToolsBundle {
+impl RunView for RuntimeToolsBundle {
     fn format(&self) -> &str {
         schema::FORMAT
     }
