@@ -576,3 +576,136 @@ fn records_outside_xprs_model_are_flagged_not_reinterpreted() {
         ["runtime_results.json"]
     );
 }
+
+#[path = "bundle_support/mod.rs"]
+mod bundle_support;
+
+/// A real xpr bundle (written by the bundle writer) of the mach-name experiment re-run on
+/// Linux, where mach-lookup is not applicable: the probes are skipped.
+fn write_xpr_mach_name_bundle(out: &Path) -> PathBuf {
+    use xpr::bundle::layout::{self, schema};
+    use xpr::bundle::{BundleWriter, IndexMeta};
+    use xpr::model::{Action, Evidence, MismatchReason, Verdict, VerdictRecord};
+    let world = bundle_support::World { abi: 7 };
+    let run = bundle_support::run_id(1, Some("mach-name"));
+    let mut w = BundleWriter::create(out, "mach-name-equivalence.v1", &run).unwrap();
+    let manifest = bundle_support::manifest(&world, &run, 1);
+    w.write_json(layout::MANIFEST, schema::MANIFEST, &manifest)
+        .unwrap();
+    let mut vocabulary = xpr::bundle::vocabulary::Vocabulary::default();
+    for (op, f) in [
+        ("file-read*", xpr::compile::Fidelity::Exact),
+        ("mach-lookup", xpr::compile::Fidelity::Unsupported),
+        ("signal", xpr::compile::Fidelity::Exact),
+    ] {
+        vocabulary.operations.insert(op.into(), f);
+    }
+    w.write_json(layout::VOCABULARY, schema::VOCABULARY, &vocabulary)
+        .unwrap();
+    let skipped = |probe: &str, expected: Action| VerdictRecord {
+        id: format!("mach-name-equivalence/{probe}"),
+        profile: "mach-name-equivalence".into(),
+        probe: probe.into(),
+        verdict: Verdict::Skipped,
+        stage: None,
+        errno: None,
+        baseline: None,
+        expected: Some(expected),
+        expected_errno: None,
+        mismatches: vec![MismatchReason::NotApplicableInWorld],
+        known: None,
+        evidence: Evidence::None,
+        reason: Some("mach-lookup is not applicable in this world".into()),
+    };
+    let verdicts = vec![
+        skipped("lookup-allow-aa", Action::Allow),
+        skipped("lookup-deny-bb", Action::Deny),
+    ];
+    w.write_jsonl(layout::VERDICTS, schema::VERDICTS, &verdicts)
+        .unwrap();
+    w.commit(IndexMeta {
+        run_id: run.clone(),
+        world_id: world.world_id(),
+        closure_digest: manifest.closure.digest.clone(),
+    })
+    .unwrap()
+}
+
+#[test]
+fn xpr_diff_compares_an_xpr_bundle_with_a_runtime_tools_bundle() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ours = write_xpr_mach_name_bundle(tmp.path());
+    assert_eq!(xpr(&["verify", ours.to_str().unwrap()]).0, 0);
+    let theirs = bundle(MNE_FIRST);
+    let (code, stdout, stderr) = xpr(&[
+        "diff",
+        theirs.to_str().unwrap(),
+        ours.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    let diff: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(diff["a"]["format"], "runtime-tools");
+    assert_eq!(diff["b"]["format"], "xpr");
+    assert_eq!(diff["shared"], 2);
+    assert_eq!(
+        diff["only_in_a"],
+        serde_json::json!([
+            "mach-name-equivalence/register-allow-aa",
+            "mach-name-equivalence/register-deny-bb"
+        ])
+    );
+    let first = &diff["verdicts"][0];
+    assert_eq!(first["id"], "mach-name-equivalence/lookup-allow-aa");
+    assert_eq!(
+        first["changes"][0],
+        serde_json::json!({"field": "verdict", "a": "deny", "b": "skipped"})
+    );
+    // The vocabulary difference: what each world can apply.
+    assert_eq!(
+        diff["vocabulary"]["only_in_a"],
+        serde_json::json!(["mach-lookup", "mach-register"])
+    );
+    assert_eq!(
+        diff["vocabulary"]["only_in_b"],
+        serde_json::json!(["file-read*", "signal"])
+    );
+    // World facts side by side: both full fact sets, and the differing keys.
+    assert_eq!(diff["a"]["world_facts"]["host"]["codename"], "sonoma");
+    assert_eq!(diff["b"]["world_facts"]["world.os"], "linux");
+    let keys: Vec<&str> = diff["world_facts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["key"].as_str().unwrap())
+        .collect();
+    assert!(
+        keys.contains(&"world_id") && keys.contains(&"world.kernel"),
+        "{keys:?}"
+    );
+
+    let (code, text, _) = xpr(&["diff", theirs.to_str().unwrap(), ours.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(text.contains("formats differ"), "{text}");
+    assert!(
+        text.contains("only in A: mach-lookup, mach-register"),
+        "{text}"
+    );
+}
+
+#[test]
+fn xpr_diff_refuses_a_bundle_that_does_not_verify() {
+    let (_tmp, dir) = copy_bundle(MNE_LATER);
+    let path = dir.join("summary.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("2c0602c5", "a3a840f9")).unwrap();
+    let (code, _, stderr) = xpr(&[
+        "diff",
+        bundle(MNE_FIRST).to_str().unwrap(),
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("does not verify"), "{stderr}");
+    assert!(stderr.contains("summary.json"), "{stderr}");
+}
