@@ -405,6 +405,26 @@ fn import_writes_a_starting_experiment() {
         std::fs::canonicalize(corpus.join("anchor-filter-map__mach_lookup_allow_default.sb"))
             .unwrap()
     );
+    // The imported experiment is valid xpr.
+    let (code, stdout, stderr) = xpr(&["check", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("7 profiles, 8 probes, 8 expectations"),
+        "{stdout}"
+    );
+    // Without --sbpl-dir every profile is a placeholder, and the file still checks.
+    let bare = tmp.path().join("bare.kdl");
+    let (code, _, stderr) = xpr(&[
+        "import",
+        bundle(AFM).to_str().unwrap(),
+        "--to-kdl",
+        "-o",
+        bare.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stderr.matches("placeholder").count(), 7, "{stderr}");
+    assert_eq!(xpr(&["check", bare.to_str().unwrap()]).0, 0);
+
     insta::assert_snapshot!(
         "anchor_filter_map_import",
         text.replace(
@@ -708,4 +728,36 @@ fn xpr_diff_refuses_a_bundle_that_does_not_verify() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("does not verify"), "{stderr}");
     assert!(stderr.contains("summary.json"), "{stderr}");
+}
+
+#[test]
+fn import_keeps_operations_without_a_family_as_comments_and_still_checks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("mne.kdl");
+    let corpus = shared().join("sbpl-corpus/sandbox-lore");
+    let (code, _, stderr) = xpr(&[
+        "import",
+        bundle(MNE_FIRST).to_str().unwrap(),
+        "--to-kdl",
+        "--sbpl-dir",
+        corpus.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        stderr
+            .matches("no xpr probe family for operation mach-register")
+            .count(),
+        2
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.contains("// probe \"register-allow-aa\" target=\"com.apple.cfprefsd.agent\""));
+    assert!(text.contains("sbpl=\""));
+    let (code, stdout, stderr) = xpr(&["check", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("1 profile, 2 probes, 2 expectations"),
+        "{stdout}"
+    );
 }

@@ -26,12 +26,17 @@ pub struct Imported {
     pub warnings: Vec<String>,
 }
 
-/// The xpr probe family that performs a Seatbelt operation, if there is one.
+/// The xpr probe family (stdlib `families.kdl`) that performs a Seatbelt operation, if any.
 pub fn family_for(operation: &str) -> Option<&'static str> {
     Some(match operation {
         "mach-lookup" => "mach-lookup",
-        "file-read*" | "file-read-data" | "file-read-metadata" => "file-read",
-        "file-write*" | "file-write-data" | "file-write-create" => "file-write",
+        "file-read*" | "file-read-data" => "file-read",
+        "file-write*" | "file-write-data" => "file-write",
+        "file-write-create" => "file-create",
+        "file-write-unlink" => "file-unlink",
+        "file-ioctl" => "ioctl-dev",
+        "network-outbound" => "tcp-connect",
+        "network-bind" => "tcp-bind",
         "signal" => "signal",
         "sysctl-read" => "sysctl-read",
         op if op.starts_with("process-info") => "process-info",
