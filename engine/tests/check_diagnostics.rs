@@ -123,10 +123,9 @@ fn a_good_experiment_checks_ok_with_a_summary() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).lines().next().unwrap(),
-        "ok basic: 3 profiles, 8 probes, 9 expectations"
-    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let expected = "ok basic: 3 profiles, 8 probes, 9 expectations, graph ";
+    assert!(stdout.starts_with(expected), "{stdout}");
 }
 
 #[test]
@@ -158,6 +157,13 @@ fn stdlib_files_check_as_libraries() {
         let loaded =
             check(&path, &LoadOptions::default()).unwrap_or_else(|d| panic!("{name}: {d}"));
         assert!(loaded.library);
+        let out = Command::new(env!("CARGO_BIN_EXE_xpr"))
+            .arg("check")
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok library "));
         assert!(loaded.warnings.is_empty(), "{name}: {}", loaded.warnings);
     }
 }
@@ -275,5 +281,33 @@ proptest! {
             let _ = diags.render_human(100, false);
             let _ = diags.render_json();
         }
+    }
+}
+
+#[test]
+fn shipped_experiments_and_examples_check_ok() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    for dir in ["experiments", "examples"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        files.extend(
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "kdl")),
+        );
+    }
+    files.sort();
+    for path in files {
+        let out = Command::new(env!("CARGO_BIN_EXE_xpr"))
+            .arg("check")
+            .arg(&path)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{}: {stderr}", path.display());
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok "));
     }
 }

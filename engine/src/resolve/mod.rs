@@ -58,6 +58,9 @@ pub struct Loaded {
     /// The root file has no `experiment` node: a library of declarations (only [`check`]
     /// accepts this; the experiment is named after the file and has no use for running).
     pub library: bool,
+    /// The probe families in scope (prelude, imports and the file itself), in order, with
+    /// where each is declared.
+    pub families: Vec<(String, model::Origin)>,
 }
 
 /// Loads, decodes and resolves the experiment whose root file is `path`.
@@ -263,11 +266,18 @@ fn resolve_closure(
         expectations,
         sources,
     };
+    let families = decls
+        .families
+        .items
+        .iter()
+        .map(|(f, d)| (d.name.value.clone(), cx.origin(*f, d.name.span)))
+        .collect();
     let mut warnings = cx.diags.into_warnings();
     warnings.sort();
     Ok(Loaded {
         experiment,
         warnings,
         library,
+        families,
     })
 }
