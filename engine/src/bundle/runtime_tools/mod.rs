@@ -4,7 +4,9 @@
 //! - [`detect`]: recognise the format by the index's schema string;
 //! - [`verify`]: recompute sha256 digests and sizes, matching artifacts by name;
 //! - [`RuntimeToolsBundle`]: the artifacts, mapped into [`crate::model::RunView`] by [`view`];
-//! - [`reader`]: the same behind the bundle reader interface (`xpr verify`, `xpr diff`);
+//! - [`reader`]: the same behind the bundle reader interface (`xpr verify`, `xpr diff`), with
+//!   records as [`crate::model::VerdictRecord`]s by [`to_record`];
+//! - [`xpr_view`]: a loaded xpr bundle as a `RunView`, for cross-format diffs;
 //! - [`compare`]: the format-neutral diff of two views;
 //! - [`to_kdl`]: a starting xpr experiment from the expected matrix.
 

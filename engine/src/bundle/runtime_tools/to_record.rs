@@ -115,3 +115,50 @@ pub fn to_record(v: &ViewVerdict) -> VerdictRecord {
         reason: Some(parts.join(" ")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_crash_recorded_as_deny_stays_a_deny_with_its_flags_in_reason() {
+        let v = ViewVerdict {
+            id: "p/q".into(),
+            profile: "p".into(),
+            probe: "q".into(),
+            verdict: Some("deny".into()),
+            stage: Some("operation".into()),
+            failure_stage: Some("probe".into()),
+            errno: Some(-6),
+            exit_code: Some(-6),
+            mismatches: vec!["unexpected_deny".into()],
+            flags: vec!["deny_with_negative_errno".into()],
+            ..ViewVerdict::default()
+        };
+        let r = to_record(&v);
+        assert_eq!(r.verdict, Verdict::Deny);
+        assert_eq!(r.errno.as_ref().map(|e| e.raw), Some(-6));
+        assert_eq!(r.mismatches, [MismatchReason::UnexpectedDeny]);
+        assert_eq!(
+            r.reason.as_deref(),
+            Some("runtime-tools: failure_stage=probe exit=-6 flags=deny_with_negative_errno")
+        );
+    }
+
+    #[test]
+    fn no_decision_is_skipped_with_no_evidence() {
+        let v = ViewVerdict {
+            id: "p/q".into(),
+            mismatches: vec!["op_not_witnessed".into()],
+            ..ViewVerdict::default()
+        };
+        let r = to_record(&v);
+        assert_eq!(r.verdict, Verdict::Skipped);
+        assert_eq!(r.evidence, Evidence::None);
+        assert!(r.mismatches.is_empty());
+        assert_eq!(
+            r.reason.as_deref(),
+            Some("runtime-tools: no decision recorded (actual=null) mismatch=op_not_witnessed")
+        );
+    }
+}
