@@ -761,3 +761,35 @@ fn import_keeps_operations_without_a_family_as_comments_and_still_checks() {
         "{stdout}"
     );
 }
+
+#[test]
+fn runtime_tools_bundles_also_load_into_the_xpr_bundle_diff() {
+    // The same two runs through the bundle reader interface and the xpr diff engine.
+    let load = |name: &str| xpr::bundle::open(&bundle(name)).unwrap().load().unwrap();
+    let (a, b) = (load(MNE_FIRST), load(MNE_LATER));
+    assert_eq!(a.format.as_str(), "runtime-tools");
+    assert_eq!(a.digest_algorithm, "sha256");
+    let diff = xpr::diff::diff(&a, &b);
+    assert!(!diff.identical);
+    let ids: Vec<&str> = diff.verdicts.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "mach-name-equivalence/lookup-allow-aa",
+            "mach-name-equivalence/lookup-deny-bb",
+            "mach-name-equivalence/register-allow-aa",
+            "mach-name-equivalence/register-deny-bb",
+        ]
+    );
+    let facts: Vec<&str> = diff.world_facts.iter().map(|f| f.key.as_str()).collect();
+    assert_eq!(
+        facts,
+        [
+            "harness.apply_models",
+            "harness.entrypoint_sha256",
+            "harness.tools"
+        ]
+    );
+    let same = xpr::diff::diff(&a, &load(MNE_FIRST));
+    assert!(same.identical);
+}

@@ -78,6 +78,18 @@ pub fn open_run_view(path: &Path) -> Result<Box<dyn RunView>, String> {
     Ok(Box::new(LoadedView { view }))
 }
 
+/// `xpr diff A B` when a side is a runtime-tools bundle: 0 identical, 1 differences, 2 a
+/// bundle that cannot be opened, verified or read.
+pub fn diff_runtime_tools(args: &DiffArgs) -> u8 {
+    match (open_run_view(&args.a), open_run_view(&args.b)) {
+        (Ok(a), Ok(b)) => diff_views(a.as_ref(), b.as_ref(), args.format),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("xpr diff: {e}");
+            EXIT_INVALID
+        }
+    }
+}
+
 /// `xpr diff A B` over two views: 0 identical, 1 differences.
 pub fn diff_views(a: &dyn RunView, b: &dyn RunView, format: OutputFormat) -> u8 {
     let diff = compare::compare(a, b);

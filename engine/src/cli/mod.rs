@@ -120,6 +120,9 @@ pub struct RunArgs {
     pub landlock_abi: Option<u32>,
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
+    /// Also write JUnit XML (one test case per expectation) to PATH, for CI systems.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
