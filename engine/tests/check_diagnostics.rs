@@ -311,3 +311,15 @@ fn shipped_experiments_and_examples_check_ok() {
         assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok "));
     }
 }
+
+#[test]
+fn spec_documents_every_diagnostic_code() {
+    let spec =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec.md")).unwrap();
+    for (code, _) in xpr::diagnostics::codes::ALL {
+        assert!(
+            spec.contains(&format!("| `{code}` |")),
+            "spec.md §3.1 lacks {code}"
+        );
+    }
+}

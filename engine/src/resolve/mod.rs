@@ -85,6 +85,17 @@ fn is_stdlib_file(path: &Path) -> bool {
     })
 }
 
+/// Like [`load`] for an experiment given as text (`display` names it in diagnostics); its
+/// relative imports resolve against the working directory. For fuzzing and tests.
+pub fn load_str(display: &str, text: &str, opts: &LoadOptions) -> Result<Loaded, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let closure = crate::source::loader::load_closure_text(display, text, &mut diags);
+    resolve_closure(&closure, opts, false, diags).map_err(|mut d| {
+        d.sort();
+        d
+    })
+}
+
 /// Splits `name=value` (for `--param`).
 pub fn parse_param(s: &str) -> Option<(String, String)> {
     let (n, v) = s.split_once('=')?;
