@@ -294,6 +294,7 @@ impl ViewDiff {
                 .max()
                 .unwrap_or(0)
                 .max(1);
+            out.push_str(&format!("    {:<wf$}  {:<wa$}  {}\n", "field", "A", "B"));
             for change in &self.verdicts {
                 out.push_str(&format!("  {}\n", change.id));
                 for f in &change.changes {
