@@ -10,6 +10,12 @@ use crate::bundle;
 use crate::diff;
 
 pub fn run(args: DiffArgs) -> u8 {
+    // A runtime-tools bundle on either side: the format-neutral view diff, which keeps that
+    // harness's own fields (failure stage and kind, exit code, harness, flags) apart.
+    let foreign = |p: &std::path::Path| crate::bundle::runtime_tools::is_runtime_tools(p);
+    if foreign(&args.a) || foreign(&args.b) {
+        return super::import::diff_runtime_tools(&args);
+    }
     let mut views = Vec::with_capacity(2);
     for (name, path) in [("A", &args.a), ("B", &args.b)] {
         let loaded = bundle::open(path)
