@@ -22,6 +22,7 @@ codes! {
     UNEXPECTED_CHILDREN = "xpr::syntax::unexpected_children": "a node has a children block it does not accept";
     DUPLICATE_NODE = "xpr::syntax::duplicate_node": "a node that may appear once appears twice";
     IMPORT_NOT_FOUND = "xpr::import::not_found": "an imported file does not exist";
+    IMPORT_ABSOLUTE = "xpr::import::absolute": "an import names an absolute path (artifacts never hold one)";
     IMPORT_CYCLE = "xpr::import::cycle": "files import each other in a cycle";
     NO_EXPERIMENT = "xpr::experiment::missing": "the root file has no `experiment` node";
     MISPLACED_EXPERIMENT = "xpr::experiment::misplaced": "an `experiment` node outside the root file";

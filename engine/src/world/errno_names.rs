@@ -151,6 +151,14 @@ pub fn errno_name(errno: i32) -> &'static str {
         .map_or("UNKNOWN", |(_, name)| name)
 }
 
+/// The model's errno record (raw number + name) for a raw errno.
+pub fn errno_record(errno: i32) -> crate::model::Errno {
+    crate::model::Errno {
+        raw: errno,
+        name: errno_name(errno).to_string(),
+    }
+}
+
 /// The number of a symbolic errno name (case-sensitive, aliases accepted).
 pub fn errno_from_name(name: &str) -> Option<i32> {
     ERRNO_NAMES

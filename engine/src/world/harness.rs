@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::landlock_domain_canary::{DomainState, LandlockDomain};
+use super::landlock_facts::LandlockStatus;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HarnessIdentity {
@@ -21,7 +22,7 @@ pub struct HarnessIdentity {
 }
 
 impl HarnessIdentity {
-    pub fn detect(landlock_available: bool) -> HarnessIdentity {
+    pub fn detect(landlock: LandlockStatus) -> HarnessIdentity {
         let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
         let field = |key: &str| {
             status
@@ -40,7 +41,7 @@ impl HarnessIdentity {
             seccomp_mode: number("Seccomp"),
             seccomp_filters: number("Seccomp_filters"),
             container_hints: container_hints(),
-            landlock_domain: LandlockDomain::detect(landlock_available),
+            landlock_domain: LandlockDomain::detect(landlock),
         }
     }
 

@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::landlock_facts::LandlockStatus;
 use super::landlock_sys::{self, LANDLOCK_MAX_NUM_LAYERS, RulesetAttr};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,14 +43,21 @@ impl LandlockDomain {
         }
     }
 
-    /// Runs the canary; `landlock_available` comes from the version query.
-    pub fn detect(landlock_available: bool) -> LandlockDomain {
-        if !landlock_available {
-            return LandlockDomain {
-                state: DomainState::None,
-                layers: None,
-                detail: Some("landlock is not available, so no domain can exist".into()),
-            };
+    /// Runs the canary; `status` comes from the version query.
+    pub fn detect(status: LandlockStatus) -> LandlockDomain {
+        match status {
+            LandlockStatus::Available => {}
+            LandlockStatus::NotImplemented | LandlockStatus::NotEnabled => {
+                return LandlockDomain {
+                    state: DomainState::None,
+                    layers: None,
+                    detail: Some("Landlock is not in this kernel, so no domain can exist".into()),
+                };
+            }
+            // E.g. an inherited seccomp filter hides Landlock: we cannot see our own domain.
+            LandlockStatus::QueryFailed => {
+                return LandlockDomain::unknown("the Landlock version query failed".into());
+            }
         }
         match count_free_layers() {
             Ok(free) if free <= LANDLOCK_MAX_NUM_LAYERS => {

@@ -17,7 +17,7 @@ mod mechanisms;
 use serde::{Deserialize, Serialize};
 
 pub use canonical_json::canonical_json;
-pub use errno_names::{errno_from_name, errno_name};
+pub use errno_names::{errno_from_name, errno_name, errno_record};
 pub use harness::HarnessIdentity;
 pub use landlock_domain_canary::{DomainState, LandlockDomain};
 pub use landlock_facts::{LandlockFacts, LandlockStatus};
@@ -78,7 +78,7 @@ impl WorldFacts {
     pub fn detect(opts: &WorldOptions) -> WorldFacts {
         let (kernel, arch) = host::uname();
         let landlock = LandlockFacts::detect(opts.landlock_abi_cap);
-        let harness = HarnessIdentity::detect(landlock.status == LandlockStatus::Available);
+        let harness = HarnessIdentity::detect(landlock.status);
         let mut facts = WorldFacts {
             schema_version: WORLD_SCHEMA_VERSION.to_string(),
             os: std::env::consts::OS.to_string(),

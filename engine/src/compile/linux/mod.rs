@@ -1,7 +1,22 @@
 //! The Linux backend: IR → Landlock ruleset plan + seccomp BPF program (compile), then
 //! prepare (in the worker, before fork) and apply (in the child, raw syscalls only).
 //!
-//! Mapping choices follow research §6; `translate` explains the rule semantics.
+//! Mapping choices follow research §6; `translate` explains the rule semantics. Decisions:
+//! - `(deny default)` handles every right and scope the effective ABI has and the kernel
+//!   accepted; `(allow default)` handles only what unfiltered denies switch off (e.g.
+//!   `(deny file-write*)` handles the write rights and nothing else: unhandled reads stay
+//!   allowed, so no read rule on `/` is needed).
+//! - A deny that carves an exception out of an allowed subtree or out of an allowed base
+//!   (including allow default) is unsupported: apply is blocked with `not_applicable_in_world`.
+//! - A right newer than the effective ABI is `not_applicable_in_world`; a right the ABI claims
+//!   but the kernel rejects (or no Landlock at all) is `mechanism_unavailable`.
+//! - Seccomp is used only for unfiltered denies of whole syscall classes (chmod, chown, utimes,
+//!   xattr writes, fork), always with `RET_ERRNO(EPERM)`; never for the default action.
+//! - `literal` and `subpath` both become path-beneath rules (a literal directory widens to its
+//!   subtree); directory-only rights are dropped at prepare time for non-directories; a rule
+//!   path that cannot be opened blocks apply.
+//! - Raw syscalls, not the `landlock` crate: the kernel refuses unknown bits with EINVAL, so
+//!   nothing is ever dropped silently, and apply needs the exact errno and no allocation.
 
 mod operations;
 pub mod plan;

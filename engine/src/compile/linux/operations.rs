@@ -257,7 +257,11 @@ pub fn resolve(name: &str) -> Resolved {
             .filter(|o| !o.composite && o.name.starts_with(prefix))
             .copied()
             .collect();
-        if !operations.is_empty() {
+        // A wildcard is approximate only when some row it covers has a Linux meaning.
+        if operations
+            .iter()
+            .any(|o| !matches!(o.class, OpClass::Unmapped { .. }))
+        {
             return Resolved {
                 operations,
                 wildcard: true,
@@ -300,5 +304,9 @@ mod tests {
             resolve("mach-lookup").operations[0].class,
             OpClass::Unmapped { .. }
         ));
+        let exec = resolve("process-exec*");
+        assert!(exec.wildcard);
+        assert_eq!(exec.operations.len(), 2);
+        assert!(!resolve("process-exec-interp*").wildcard);
     }
 }

@@ -36,6 +36,12 @@ impl PrepareFailure {
     }
 }
 
+impl From<PrepareFailure> for ApplyFailure {
+    fn from(failure: PrepareFailure) -> ApplyFailure {
+        failure.failure()
+    }
+}
+
 impl std::fmt::Display for PrepareFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.step, self.detail)?;

@@ -103,3 +103,53 @@ pub fn decode_bpf(bytes: &[u8]) -> Vec<libc::sock_filter> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syscall_numbers_match_libc_on_x86_64() {
+        let libc_numbers: &[(&str, libc::c_long)] = &[
+            ("chmod", libc::SYS_chmod),
+            ("fchmod", libc::SYS_fchmod),
+            ("fchmodat", libc::SYS_fchmodat),
+            ("fchmodat2", libc::SYS_fchmodat2),
+            ("chown", libc::SYS_chown),
+            ("fchown", libc::SYS_fchown),
+            ("lchown", libc::SYS_lchown),
+            ("fchownat", libc::SYS_fchownat),
+            ("utime", libc::SYS_utime),
+            ("utimes", libc::SYS_utimes),
+            ("futimesat", libc::SYS_futimesat),
+            ("utimensat", libc::SYS_utimensat),
+            ("setxattr", libc::SYS_setxattr),
+            ("lsetxattr", libc::SYS_lsetxattr),
+            ("fsetxattr", libc::SYS_fsetxattr),
+            ("removexattr", libc::SYS_removexattr),
+            ("lremovexattr", libc::SYS_lremovexattr),
+            ("fremovexattr", libc::SYS_fremovexattr),
+            ("clone", libc::SYS_clone),
+            ("fork", libc::SYS_fork),
+            ("vfork", libc::SYS_vfork),
+            ("clone3", libc::SYS_clone3),
+        ];
+        for (_, calls) in SECCOMP_CLASSES {
+            for (name, nr) in *calls {
+                // setxattrat/removexattrat (6.13) are newer than the libc tables.
+                if let Some((_, expected)) = libc_numbers.iter().find(|(n, _)| n == name) {
+                    assert_eq!(*nr, { *expected }, "{name}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bpf_round_trips_through_the_kernel_layout() {
+        let bytes = bpf_bytes(&[90, 91]).unwrap();
+        let decoded = decode_bpf(&bytes);
+        assert_eq!(decoded.len() * 8, bytes.len());
+        // The program starts by loading seccomp_data.arch (offset 4) for the arch check.
+        assert_eq!((decoded[0].code, decoded[0].k), (0x20, 4));
+    }
+}

@@ -34,6 +34,17 @@ pub(super) struct Translation {
     pub blocked: Option<Blocked>,
 }
 
+/// The rule an operation row is applied for.
+#[derive(Clone, Copy)]
+struct OpContext {
+    rule: usize,
+    action: Action,
+    /// From `name*` or `default`: unrestrictable rows make the rule approximate, not unsupported.
+    wildcard: bool,
+    /// The operation `default`: acts like the default action (no seccomp classes).
+    default_op: bool,
+}
+
 /// Who set a base: `None` is the profile's default.
 type Setter = Option<usize>;
 
@@ -242,7 +253,13 @@ impl Translator<'_> {
         for name in &rule.operations {
             let resolved = operations::resolve(name);
             for op in &resolved.operations {
-                self.apply_op(i, rule.action, op, &alts, resolved.wildcard, &mut out);
+                let ctx = OpContext {
+                    rule: i,
+                    action: rule.action,
+                    wildcard: resolved.wildcard,
+                    default_op: name == "default",
+                };
+                self.apply_op(ctx, op, &alts, &mut out);
             }
         }
         out
@@ -250,13 +267,17 @@ impl Translator<'_> {
 
     fn apply_op(
         &mut self,
-        i: usize,
-        action: Action,
+        ctx: OpContext,
         op: &Operation,
         alts: &[&Filter],
-        wildcard: bool,
         out: &mut RuleOutcome,
     ) {
+        let OpContext {
+            rule: i,
+            action,
+            wildcard,
+            default_op,
+        } = ctx;
         let cannot_deny = |out: &mut RuleOutcome, what: &str| {
             if wildcard {
                 out.approx(format!("{} {what} on Linux", op.name));
@@ -398,6 +419,9 @@ impl Translator<'_> {
             }
             OpClass::Signal => self.signal(i, action, alts, out),
             OpClass::Unrestricted { seccomp_class } => {
+                // A rule on the operation `default` acts like the default action, which never
+                // switches seccomp classes (that would deny fork to every profile).
+                let seccomp_class = seccomp_class.filter(|_| !default_op);
                 if action == Action::Allow {
                     if let (Some(class), true) = (seccomp_class, alts.is_empty()) {
                         self.seccomp.insert(class, (Action::Allow, Vec::new()));
@@ -437,7 +461,11 @@ impl Translator<'_> {
                 }
             }
             OpClass::Unmapped { why } => {
-                out.unsupported(BlockedReason::NotApplicableInWorld, why.to_string());
+                if wildcard {
+                    out.approx(format!("{}: {why}", op.name));
+                } else {
+                    out.unsupported(BlockedReason::NotApplicableInWorld, why.to_string());
+                }
             }
         }
     }
