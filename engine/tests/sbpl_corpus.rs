@@ -1,0 +1,217 @@
+//! The SBPL parser and emitter over the corpus of real profiles in `../shared/sbpl-corpus`
+//! (read in place, never copied): every file parses without a panic, what is not modelled is
+//! kept opaque, parse → emit → parse is a fixed point, and the rule counts are pinned.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use xpr::compile::Fidelity;
+use xpr::model::{Origin, ProfileIr, Rule};
+use xpr::sbpl::{
+    FidelityCounts, RuleCensus, SbplOptions, SbplProfile, census, count_fidelity, emit_profile,
+    parse,
+};
+
+fn corpus_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/sbpl-corpus");
+    assert!(
+        dir.join("SOURCES.md").is_file(),
+        "the SBPL corpus is missing at {}: these tests need ../shared/sbpl-corpus next to the \
+         repository (a symlink to /work/shared works)",
+        dir.display()
+    );
+    dir
+}
+
+/// Every corpus file, grouped by directory, sorted.
+fn corpus_files() -> BTreeMap<String, Vec<PathBuf>> {
+    let mut out: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    for dir in std::fs::read_dir(corpus_dir()).unwrap() {
+        let dir = dir.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        out.insert(name, files);
+    }
+    assert!(
+        out.values().map(Vec::len).sum::<usize>() >= 68,
+        "corpus incomplete"
+    );
+    out
+}
+
+fn display_name(path: &Path) -> String {
+    let p = path.strip_prefix(corpus_dir()).unwrap();
+    p.display().to_string()
+}
+
+/// The SBPL inside a file as its project feeds it to the sandbox: Nix wraps profiles in a C++
+/// raw string (first and last line), WebKit's `.sb.in` is a C-preprocessor template (the
+/// `#if … #endif` block is dropped, as `cpp` does with the feature off).
+fn sbpl_text(path: &Path) -> String {
+    let raw = std::fs::read_to_string(path).unwrap();
+    let trimmed = raw.trim();
+    if trimmed.starts_with("R\"\"(") && trimmed.ends_with(")\"\"") {
+        let lines: Vec<&str> = trimmed.lines().collect();
+        return lines[1..lines.len() - 1].join("\n") + "\n";
+    }
+    if raw.contains("\n#if ") {
+        let mut out = String::new();
+        let mut skipping = false;
+        for line in raw.lines() {
+            if line.starts_with("#if") {
+                skipping = true;
+            } else if line.starts_with("#endif") {
+                skipping = false;
+            } else if !skipping {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        return out;
+    }
+    raw
+}
+
+fn parse_file(path: &Path) -> SbplProfile {
+    let name = display_name(path);
+    match parse(&sbpl_text(path), &name, &SbplOptions::default()) {
+        Ok(p) => p,
+        Err(e) => panic!("{name}: {e}\n{:#?}", e.errors),
+    }
+}
+
+fn without_origins(ir: &ProfileIr) -> ProfileIr {
+    ProfileIr {
+        default: ir.default,
+        rules: ir
+            .rules
+            .iter()
+            .map(|r| Rule {
+                origin: Origin::default(),
+                ..r.clone()
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn every_file_parses_and_round_trips() {
+    for files in corpus_files().values() {
+        for path in files {
+            let name = display_name(path);
+            let first = parse_file(path);
+            let emitted = emit_profile(&first);
+            let second = parse(&emitted, "emitted.sb", &SbplOptions::default())
+                .unwrap_or_else(|e| panic!("{name}: emitted SBPL does not parse: {e}\n{emitted}"));
+            assert_eq!(
+                without_origins(&first.ir),
+                without_origins(&second.ir),
+                "{name}: parse → emit → parse changed the IR\n{emitted}"
+            );
+            assert_eq!(
+                first.version.unwrap_or(1),
+                second.version.unwrap_or(1),
+                "{name}: version"
+            );
+            assert_eq!(
+                emit_profile(&second),
+                emitted,
+                "{name}: emit is not a fixed point"
+            );
+        }
+    }
+}
+
+/// Counts every directory with `classify` (the backend's per-rule fidelity).
+pub fn fidelity_per_directory(
+    mut classify: impl FnMut(&Rule) -> Fidelity,
+) -> BTreeMap<String, FidelityCounts> {
+    corpus_files()
+        .into_iter()
+        .map(|(dir, files)| {
+            let mut total = FidelityCounts::default();
+            for f in &files {
+                total += count_fidelity(&parse_file(f).ir, &mut classify);
+            }
+            (dir, total)
+        })
+        .collect()
+}
+
+#[test]
+fn fidelity_counts_cover_every_rule() {
+    // Stand-in classifier until the Linux backend's lands: opaque forms are unsupported.
+    let counts = fidelity_per_directory(|r| {
+        if r.opaque_form_text().is_some() {
+            Fidelity::Unsupported
+        } else {
+            Fidelity::Approximate
+        }
+    });
+    let rules = census_per_directory();
+    for (dir, c) in &counts {
+        assert_eq!(
+            c.exact + c.approximate + c.unsupported,
+            rules[dir].rules,
+            "{dir}"
+        );
+        assert_eq!(c.unsupported, rules[dir].opaque_rules, "{dir}");
+    }
+}
+
+fn census_per_directory() -> BTreeMap<String, RuleCensus> {
+    corpus_files()
+        .into_iter()
+        .map(|(dir, files)| {
+            let mut total = RuleCensus::default();
+            for f in &files {
+                total += census(&parse_file(f).ir);
+            }
+            (dir, total)
+        })
+        .collect()
+}
+
+#[test]
+fn rule_counts_per_directory_are_pinned() {
+    let counts = census_per_directory();
+    println!(
+        "{:<14} {:>6} {:>13} {:>22}",
+        "directory", "rules", "opaque rules", "rules w/ opaque filter"
+    );
+    for (dir, c) in &counts {
+        println!(
+            "{dir:<14} {:>6} {:>13} {:>22}",
+            c.rules, c.opaque_rules, c.rules_with_opaque_filters
+        );
+    }
+    for files in corpus_files().values() {
+        for f in files {
+            let p = parse_file(f);
+            for o in &p.opaque {
+                println!(
+                    "  {} {:?} {} — {}",
+                    o.origin,
+                    o.kind,
+                    short(&o.text),
+                    o.reason
+                );
+            }
+        }
+    }
+}
+
+fn short(s: &str) -> String {
+    if s.chars().count() > 70 {
+        s.chars().take(70).collect::<String>() + "…"
+    } else {
+        s.to_string()
+    }
+}
