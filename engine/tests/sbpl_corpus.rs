@@ -180,6 +180,27 @@ fn census_per_directory() -> BTreeMap<String, RuleCensus> {
 }
 
 #[test]
+fn templates_as_stored_get_precise_diagnostics() {
+    let dir = corpus_dir();
+    let read = |p: &str| std::fs::read_to_string(dir.join(p)).unwrap();
+    // Nix: the C++ raw-string wrapper.
+    let e = parse(
+        &read("nix/sandbox-defaults.sb"),
+        "nix/sandbox-defaults.sb",
+        &SbplOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!((e.errors[0].line, e.errors[0].column), (1, 1));
+    assert!(e.errors[0].help.as_deref().unwrap().contains("raw string"));
+    // WebKit: the first C preprocessor line.
+    let name = "webkit/com.apple.WebKit.adattributiond.sb.in";
+    let e = parse(&read(name), name, &SbplOptions::default()).unwrap_err();
+    let first = &e.errors[0];
+    assert_eq!(first.kind, xpr::sbpl::ErrorKind::Preprocessor);
+    assert_eq!((first.line, first.column), (210, 1));
+}
+
+#[test]
 fn rule_counts_per_directory_are_pinned() {
     let counts = census_per_directory();
     println!(
@@ -206,6 +227,20 @@ fn rule_counts_per_directory_are_pinned() {
             }
         }
     }
+    let pinned = |rules, opaque_rules, rules_with_opaque_filters| RuleCensus {
+        rules,
+        opaque_rules,
+        rules_with_opaque_filters,
+    };
+    let expected = BTreeMap::from([
+        ("apple-system".to_string(), pinned(180, 6, 14)),
+        ("chromium".to_string(), pinned(88, 24, 8)),
+        ("codex".to_string(), pinned(92, 0, 0)),
+        ("nix".to_string(), pinned(26, 1, 0)),
+        ("sandbox-lore".to_string(), pinned(286, 3, 2)),
+        ("webkit".to_string(), pinned(49, 8, 8)),
+    ]);
+    assert_eq!(counts, expected);
 }
 
 fn short(s: &str) -> String {

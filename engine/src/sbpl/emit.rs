@@ -68,7 +68,7 @@ pub fn rule_text(rule: &Rule) -> String {
         .chain(modifier_texts(&rule.modifiers))
         .collect();
     let one_line = items.iter().map(|i| i.len() + 1).sum::<usize>() + head.len() + 1;
-    if items.len() <= 1 && one_line <= LINE_WIDTH {
+    if rule.filters.len() <= 1 && one_line <= LINE_WIDTH {
         let mut s = head;
         for i in items {
             s.push(' ');

@@ -859,7 +859,7 @@ impl<'o> Evaluator<'o> {
                 | "string-length" | "substring" | "string->number" | "number->string" | "not" | "+"
                 | "-" | "*" | "<" | ">" | "<=" | ">=" | "=" | "defined?",
                 _,
-            ) => Unknown(format!("`{name}` of values not known here")),
+            ) => Unknown(why_unknown(name, vals)),
             _ => return None,
         };
         Some(v)
@@ -959,6 +959,26 @@ fn resolve_import(
     opts.embedded
         .get(name)
         .map(|text| (format!("std/sbpl/{name}"), text.clone()))
+}
+
+/// Why a builtin could not compute: the first missing parameter or undefined name among its
+/// arguments.
+fn why_unknown(name: &str, vals: &[Value]) -> String {
+    for v in vals {
+        match v {
+            Value::Str(s) => {
+                if let Some(p) = value::segments(s).into_iter().find_map(|seg| match seg {
+                    value::Segment::Param(p) => Some(p),
+                    value::Segment::Text(_) => None,
+                }) {
+                    return value::missing_param(p);
+                }
+            }
+            Value::Symbol(s) => return format!("`{s}` is not defined here"),
+            _ => {}
+        }
+    }
+    format!("`{name}` of values not known here")
 }
 
 fn placeholder_reason(x: &str, y: &str) -> String {

@@ -203,6 +203,11 @@ pub fn build(
             for (i, a) in args.iter().enumerate() {
                 match a {
                     Value::Filters(fs) if fs.len() == 1 => children.push(fs[0].clone()),
+                    // Several values of one filter are alternatives: inside `require-any`
+                    // they join the others, inside `require-all` they form their own group.
+                    Value::Filters(fs) if name == "require-any" => {
+                        children.extend(fs.iter().cloned())
+                    }
                     Value::Filters(fs) => children.push(Filter::RequireAny(fs.clone())),
                     Value::Unknown(_) => children.push(Filter::Opaque(opaque_child(i))),
                     other => {
