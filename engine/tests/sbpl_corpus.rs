@@ -250,3 +250,86 @@ fn short(s: &str) -> String {
         s.to_string()
     }
 }
+
+/// A fragment is parsed the way its project feeds it: Chromium's renderer profile after its
+/// `common.sb` prelude, with the parameters Chromium passes. The wrapper imports both files
+/// from the corpus directory (imports resolve next to the importing file).
+#[test]
+fn chromium_renderer_with_its_prelude_and_parameters() {
+    let dir = corpus_dir().join("chromium");
+    let wrapper = dir.join("wrapper.sb");
+    let params = [
+        ("OS_VERSION", "1400"),
+        ("FILTER_SYSCALLS", "TRUE"),
+        ("FILTER_SYSCALLS_DEBUG", "FALSE"),
+        ("DISABLE_SANDBOX_DENIAL_LOGGING", "FALSE"),
+        ("ENABLE_LOGGING", "FALSE"),
+        ("USER_HOMEDIR_AS_LITERAL", "/Users/u"),
+        ("BUNDLE_PATH", "/Applications/Chromium.app"),
+        ("BUNDLE_ID", "org.chromium.Chromium"),
+        ("BROWSER_PID", "100"),
+        ("CURRENT_PID", "101"),
+        (
+            "EXECUTABLE_PATH",
+            "/Applications/Chromium.app/Contents/MacOS/Chromium",
+        ),
+        ("LOG_FILE_PATH", "/tmp/chromium.log"),
+    ];
+    let opts = SbplOptions {
+        params: params
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        defined_symbols: Some(
+            ["syscall-unix", "iokit-registry-entry-class"]
+                .map(String::from)
+                .into(),
+        ),
+        ..SbplOptions::default()
+    };
+    let p = parse(
+        "(import \"common.sb\")\n(import \"renderer.sb\")\n",
+        &wrapper.display().to_string(),
+        &opts,
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    for o in &p.opaque {
+        println!(
+            "{} {:?} {} — {}",
+            o.origin,
+            o.kind,
+            short(&o.text),
+            o.reason
+        );
+    }
+    // Only COMPONENT_PATH (deliberately unset: `param-defined?` is then unknown) stays opaque.
+    assert_eq!(p.opaque.len(), 1, "{:#?}", p.opaque);
+    assert!(p.opaque[0].reason.contains("COMPONENT_PATH"));
+    assert_eq!(p.ir.default, xpr::model::Action::Deny);
+    assert_eq!(p.files.len(), 3);
+    let c = census(&p.ir);
+    println!("{c:?}");
+    // Home-relative helpers expanded with the parameter.
+    let emitted = emit_profile(&p);
+    assert!(
+        emitted.contains("(literal \"/Users/u/.CFUserTextEncoding\")"),
+        "{emitted}"
+    );
+    assert!(
+        emitted.contains("(deny syscall-unix (with send-signal SIGSYS))"),
+        "{emitted}"
+    );
+    // With the complete parameter set, an unset parameter is #f and nothing stays opaque.
+    let complete = SbplOptions {
+        params_complete: true,
+        ..opts
+    };
+    let p = parse(
+        "(import \"common.sb\")\n(import \"renderer.sb\")\n",
+        &wrapper.display().to_string(),
+        &complete,
+    )
+    .unwrap();
+    assert!(p.opaque.is_empty(), "{:#?}", p.opaque);
+    assert_eq!(census(&p.ir).rules, 45);
+}

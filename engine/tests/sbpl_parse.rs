@@ -115,6 +115,14 @@ fn defines_named_let_and_recursion_expand() {
 }
 
 #[test]
+fn long_named_let_loops_expand() {
+    let p = ok(
+        "(let loop ((i 0)) (when (< i 5000) (allow file-read* (literal (number->string i))) (loop (+ i 1))))",
+    );
+    assert_eq!(p.ir.rules.len(), 5000);
+}
+
+#[test]
 fn runaway_recursion_is_an_error_not_a_crash() {
     let e = err("(define (f) (f))\n(f)");
     assert_eq!(e.errors[0].kind, ErrorKind::Limit);

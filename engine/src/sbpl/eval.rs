@@ -17,8 +17,9 @@ use super::source::{FileId, SbplSource};
 use super::value::{self, Closure, Modifier, Truth, Value};
 use super::{OpaqueItem, OpaqueKind, SbplImport, SbplOptions};
 
-/// Deepest nesting of calls before evaluation stops (a runaway recursive helper).
-const MAX_DEPTH: usize = 200;
+/// Deepest nesting of calls before evaluation stops (a runaway recursive helper). A named-`let`
+/// loop counts one level per iteration.
+const MAX_DEPTH: usize = 10_000;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Ctx {
@@ -776,6 +777,7 @@ impl<'o> Evaluator<'o> {
                 self.params.insert(key.clone());
                 match self.opts.params.get(key) {
                     Some(v) => Str(v.clone()),
+                    None if self.opts.params_complete => Bool(false),
                     None => Str(format!("{{{key}}}")),
                 }
             }
@@ -837,13 +839,17 @@ impl<'o> Evaluator<'o> {
                     .iter()
                     .map(|v| if let Num(n, _) = v { *n } else { 0 })
                     .collect();
-                let n = match name {
-                    "+" => nums.iter().sum(),
-                    "*" => nums.iter().product(),
-                    _ if nums.len() == 1 => -nums[0],
-                    _ => nums[0] - nums[1..].iter().sum::<i64>(),
+                let n = match (name, nums.as_slice()) {
+                    ("+", _) => nums.iter().try_fold(0i64, |a, b| a.checked_add(*b)),
+                    ("*", _) => nums.iter().try_fold(1i64, |a, b| a.checked_mul(*b)),
+                    (_, []) => None,
+                    (_, [x]) => x.checked_neg(),
+                    (_, [x, rest @ ..]) => rest.iter().try_fold(*x, |a, b| a.checked_sub(*b)),
                 };
-                Num(n, None)
+                match n {
+                    Some(n) => Num(n, None),
+                    None => Unknown(format!("`{name}` overflows")),
+                }
             }
             ("<" | ">" | "<=" | ">=" | "=", [Num(a, _), Num(b, _)]) => Bool(match name {
                 "<" => a < b,

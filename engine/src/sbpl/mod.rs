@@ -37,6 +37,9 @@ pub struct SbplOptions {
     /// Values for `(param "NAME")`. A parameter not given stays symbolic as `{NAME}` in strings
     /// (and any condition on it makes its form opaque).
     pub params: BTreeMap<String, String>,
+    /// `params` is every parameter the sandbox will receive: one not given is `#f`, as in
+    /// libsandbox, instead of staying symbolic. Set it when compiling for a known run.
+    pub params_complete: bool,
     /// Directories searched for `(import "x.sb")` after the importing file's own directory.
     pub search_path: Vec<PathBuf>,
     /// Import name → text, searched last (the embedded standard library).
@@ -112,6 +115,23 @@ impl SbplProfile {
 /// Parses SBPL `text`; `file` names it in origins and diagnostics (and, if it is a path, imports
 /// are looked up next to it first). All errors are returned at once.
 pub fn parse(text: &str, file: &str, opts: &SbplOptions) -> Result<SbplProfile, SbplErrors> {
+    // Helpers recurse (a named `let` loops by recursion); a thread with a large stack lets
+    // them run to `eval`'s depth limit wherever `parse` is called from. It ends before return.
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("sbpl-parse".into())
+            .stack_size(PARSE_STACK)
+            .spawn_scoped(scope, || parse_here(text, file, opts))
+            .map(|h| h.join())
+    })
+    .unwrap_or_else(|_| Ok(parse_here(text, file, opts)))
+    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// Stack for the parse thread: room for `eval::MAX_DEPTH` nested helper calls.
+const PARSE_STACK: usize = 256 * 1024 * 1024;
+
+fn parse_here(text: &str, file: &str, opts: &SbplOptions) -> Result<SbplProfile, SbplErrors> {
     let mut ev = eval::Evaluator::new(opts);
     let env = env::Env::root();
     ev.run_file(file, text, &env);

@@ -44,7 +44,11 @@ impl Node {
 /// Reads every top-level form of a file.
 pub fn read(text: &str) -> Result<Vec<Node>, Box<SbplError>> {
     let tokens = lex(text)?;
-    let mut reader = Reader { tokens, pos: 0 };
+    let mut reader = Reader {
+        tokens,
+        pos: 0,
+        depth: 0,
+    };
     let mut forms = Vec::new();
     while reader.pos < reader.tokens.len() {
         forms.push(reader.node()?);
@@ -52,9 +56,14 @@ pub fn read(text: &str) -> Result<Vec<Node>, Box<SbplError>> {
     Ok(forms)
 }
 
+/// Deepest list nesting accepted (real profiles nest fewer than 10 levels); deeper input is an
+/// error instead of a stack overflow.
+const MAX_NESTING: usize = 64;
+
 struct Reader {
     tokens: Vec<Token>,
     pos: usize,
+    depth: usize,
 }
 
 impl Reader {
@@ -64,6 +73,16 @@ impl Reader {
         let span = (token.start, token.end - token.start);
         let datum = match token.kind {
             TokenKind::Open => {
+                if self.depth >= MAX_NESTING {
+                    return Err(SbplError::at(
+                        ErrorKind::Limit,
+                        span,
+                        format!("lists nest deeper than {MAX_NESTING} levels"),
+                        "too deep",
+                        Some("flatten the profile; real profiles nest a few levels"),
+                    ));
+                }
+                self.depth += 1;
                 let mut items = Vec::new();
                 loop {
                     match self.tokens.get(self.pos) {
@@ -79,6 +98,7 @@ impl Reader {
                         Some(t) if t.kind == TokenKind::Close => {
                             let end = t.end;
                             self.pos += 1;
+                            self.depth -= 1;
                             return Ok(Node {
                                 datum: Datum::List(items),
                                 span: (token.start, end - token.start),
