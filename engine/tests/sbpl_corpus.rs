@@ -243,6 +243,22 @@ fn rule_counts_per_directory_are_pinned() {
     assert_eq!(counts, expected);
 }
 
+#[test]
+fn dropped_backslashes_in_plain_strings_are_warned_about() {
+    let p = parse_file(&corpus_dir().join("webkit/com.macromedia.Flash Player ESR.plugin.sb"));
+    let w: Vec<_> = p
+        .warnings
+        .iter()
+        .map(|w| (w.origin.line, w.origin.column))
+        .collect();
+    assert_eq!(w, [(54, 60)]);
+    assert!(
+        p.warnings[0].message.contains("`\\.`"),
+        "{}",
+        p.warnings[0].message
+    );
+}
+
 fn short(s: &str) -> String {
     if s.chars().count() > 70 {
         s.chars().take(70).collect::<String>() + "…"

@@ -15,7 +15,7 @@ use super::printer::print;
 use super::reader::{Datum, Node, read};
 use super::source::{FileId, SbplSource};
 use super::value::{self, Closure, Modifier, Truth, Value};
-use super::{OpaqueItem, OpaqueKind, SbplImport, SbplOptions};
+use super::{OpaqueItem, OpaqueKind, SbplImport, SbplOptions, SbplWarning};
 
 /// Deepest nesting of calls before evaluation stops (a runaway recursive helper). A named-`let`
 /// loop counts one level per iteration.
@@ -40,6 +40,7 @@ pub struct Evaluator<'o> {
     pub imports: Vec<SbplImport>,
     pub opaque: Vec<OpaqueItem>,
     pub errors: Vec<SbplError>,
+    pub warnings: Vec<SbplWarning>,
     import_stack: Vec<String>,
     filter_context: Vec<Filter>,
     depth: usize,
@@ -58,6 +59,7 @@ impl<'o> Evaluator<'o> {
             imports: Vec::new(),
             opaque: Vec::new(),
             errors: Vec::new(),
+            warnings: Vec::new(),
             import_stack: Vec::new(),
             filter_context: Vec::new(),
             depth: 0,
@@ -72,7 +74,16 @@ impl<'o> Evaluator<'o> {
             text: text.to_string(),
         });
         let forms = match read(text) {
-            Ok(forms) => forms,
+            Ok((forms, warnings)) => {
+                for (span, message) in warnings {
+                    self.warnings.push(SbplWarning {
+                        origin: self.files[file].origin(span),
+                        message,
+                        help: "write regexes as #\"…\" literals, which keep backslashes".into(),
+                    });
+                }
+                forms
+            }
             Err(e) => {
                 let e = self.with_hint_for_wrapper(e, text);
                 self.error(file, *e);

@@ -34,20 +34,25 @@ fn is_delimiter(c: char) -> bool {
     c.is_whitespace() || matches!(c, '(' | ')' | '"' | ';' | '\'')
 }
 
-pub fn lex(text: &str) -> Result<Vec<Token>, Box<SbplError>> {
+/// Something legal that probably does not mean what the author intended: span and message.
+pub type LexWarning = ((usize, usize), String);
+
+pub fn lex(text: &str) -> Result<(Vec<Token>, Vec<LexWarning>), Box<SbplError>> {
     let mut lexer = Lexer {
         text,
         pos: 0,
         tokens: Vec::new(),
+        warnings: Vec::new(),
     };
     lexer.run()?;
-    Ok(lexer.tokens)
+    Ok((lexer.tokens, lexer.warnings))
 }
 
 struct Lexer<'t> {
     text: &'t str,
     pos: usize,
     tokens: Vec<Token>,
+    warnings: Vec<LexWarning>,
 }
 
 impl Lexer<'_> {
@@ -173,7 +178,15 @@ impl Lexer<'_> {
                             }
                         }
                     }
-                    Some(c) => out.push(c),
+                    Some(c) => {
+                        if c != '"' && c != '\\' {
+                            self.warnings.push((
+                                (self.pos - 1 - c.len_utf8(), 1 + c.len_utf8()),
+                                format!("`\\{c}` in a \"…\" string reads as `{c}` (the backslash is dropped)"),
+                            ));
+                        }
+                        out.push(c)
+                    }
                     None => continue,
                 },
                 Some(c) => out.push(c),
@@ -301,7 +314,7 @@ mod tests {
     use super::*;
 
     fn kinds(text: &str) -> Vec<TokenKind> {
-        lex(text).unwrap().into_iter().map(|t| t.kind).collect()
+        lex(text).unwrap().0.into_iter().map(|t| t.kind).collect()
     }
 
     #[test]
@@ -322,6 +335,13 @@ mod tests {
                 TokenKind::Bool(true),
             ]
         );
+    }
+
+    #[test]
+    fn dropped_backslash_is_a_warning() {
+        let (_, warnings) = lex("(regex \"ss\\.cfg\")").unwrap();
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].0, (10, 2));
     }
 
     #[test]

@@ -70,6 +70,15 @@ pub struct SbplProfile {
     pub opaque: Vec<OpaqueItem>,
     /// The file and every import read, for digesting the closure.
     pub files: Vec<SbplSource>,
+    /// Legal SBPL that probably does not mean what was intended.
+    pub warnings: Vec<SbplWarning>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SbplWarning {
+    pub origin: Origin,
+    pub message: String,
+    pub help: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -158,5 +167,6 @@ fn parse_here(text: &str, file: &str, opts: &SbplOptions) -> Result<SbplProfile,
         imports: ev.imports,
         opaque: ev.opaque,
         files: ev.files,
+        warnings: ev.warnings,
     })
 }

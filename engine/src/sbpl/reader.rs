@@ -1,7 +1,7 @@
 //! Reader: tokens → S-expression trees with byte spans.
 
 use super::error::{ErrorKind, SbplError};
-use super::lexer::{Token, TokenKind, lex};
+use super::lexer::{LexWarning, Token, TokenKind, lex};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Datum {
@@ -41,9 +41,9 @@ impl Node {
     }
 }
 
-/// Reads every top-level form of a file.
-pub fn read(text: &str) -> Result<Vec<Node>, Box<SbplError>> {
-    let tokens = lex(text)?;
+/// Reads every top-level form of a file, with the lexer's warnings.
+pub fn read(text: &str) -> Result<(Vec<Node>, Vec<LexWarning>), Box<SbplError>> {
+    let (tokens, warnings) = lex(text)?;
     let mut reader = Reader {
         tokens,
         pos: 0,
@@ -53,7 +53,7 @@ pub fn read(text: &str) -> Result<Vec<Node>, Box<SbplError>> {
     while reader.pos < reader.tokens.len() {
         forms.push(reader.node()?);
     }
-    Ok(forms)
+    Ok((forms, warnings))
 }
 
 /// Deepest list nesting accepted (real profiles nest fewer than 10 levels); deeper input is an
@@ -150,7 +150,7 @@ mod tests {
 
     #[test]
     fn nested_lists_keep_spans() {
-        let forms = read("(allow file-read* (subpath \"/tmp\"))").unwrap();
+        let (forms, _) = read("(allow file-read* (subpath \"/tmp\"))").unwrap();
         assert_eq!(forms.len(), 1);
         assert_eq!(forms[0].span, (0, 35));
         let items = forms[0].as_list().unwrap();
