@@ -177,6 +177,23 @@ fn unmodelled_filters_and_forms_are_kept_with_text_and_origin() {
 }
 
 #[test]
+fn opaque_children_of_require_forms_are_listed() {
+    let p = ok("(allow file-read* (require-all (subpath \"/a\") (home-subpath \"/b\")))");
+    assert_eq!(
+        p.ir.rules[0].filters,
+        [Filter::RequireAll(vec![
+            Filter::Subpath("/a".into()),
+            Filter::Opaque("(home-subpath \"/b\")".into())
+        ])]
+    );
+    assert_eq!(p.opaque.len(), 1);
+    assert_eq!(
+        (p.opaque[0].origin.line, p.opaque[0].origin.column),
+        (1, 45)
+    );
+}
+
+#[test]
 fn imports_resolve_from_the_search_path_and_embedded_files() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -533,6 +533,15 @@ impl<'o> Evaluator<'o> {
         args: &[Node],
         file: FileId,
     ) -> Value {
+        // Children of `require-*` that cannot be modelled stay opaque inside the combination.
+        if name.starts_with("require-") {
+            for (v, arg) in vals.iter().zip(args) {
+                if let Value::Unknown(reason) = v {
+                    let origin = self.origin(file, arg);
+                    self.record_opaque(OpaqueKind::Filter, print(arg), origin, reason.clone());
+                }
+            }
+        }
         let child = |i: usize| args.get(i).map(print).unwrap_or_default();
         match filters::build(name, vals, &child) {
             Ok(Built::Filters(fs)) => Value::Filters(fs),
