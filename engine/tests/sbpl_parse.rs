@@ -189,7 +189,7 @@ fn opaque_children_of_require_forms_are_listed() {
     assert_eq!(p.opaque.len(), 1);
     assert_eq!(
         (p.opaque[0].origin.line, p.opaque[0].origin.column),
-        (1, 45)
+        (1, 47)
     );
 }
 
