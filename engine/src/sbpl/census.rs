@@ -1,11 +1,13 @@
 //! Counting rules: how many a profile has, how many are (partly) opaque, and how many fall in
 //! each fidelity class of a backend.
 
+use serde::Serialize;
+
 use crate::compile::Fidelity;
 use crate::model::{Filter, ProfileIr, Rule};
 
 /// Rule counts of one profile (or a sum over several).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct RuleCensus {
     /// All rules, opaque forms included; the default action is not a rule.
     pub rules: usize,
@@ -48,7 +50,7 @@ fn has_opaque(f: &Filter) -> bool {
 }
 
 /// Rules per fidelity class.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct FidelityCounts {
     pub exact: usize,
     pub approximate: usize,

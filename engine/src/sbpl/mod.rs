@@ -12,6 +12,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
+use serde::Serialize;
+
 use crate::model::{Action, Modifiers, Origin, ProfileIr};
 
 mod census;
@@ -74,14 +76,14 @@ pub struct SbplProfile {
     pub warnings: Vec<SbplWarning>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SbplWarning {
     pub origin: Origin,
     pub message: String,
     pub help: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SbplImport {
     /// As written in `(import "…")`.
     pub name: String,
@@ -90,7 +92,8 @@ pub struct SbplImport {
     pub origin: Origin,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum OpaqueKind {
     /// A whole form kept as an opaque rule.
     Rule,
@@ -98,7 +101,7 @@ pub enum OpaqueKind {
     Filter,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct OpaqueItem {
     pub kind: OpaqueKind,
     /// The form's canonical text (what emitting writes back).
