@@ -48,7 +48,18 @@ fn emit_with(
     }
     default.push_str(")\n");
     out.push_str(&default);
+    // A comment marks each run of rules a shim contributed, so readers of a runtime profile see
+    // which rules are not the source profile's (comments do not survive parsing).
+    let mut shim: Option<&str> = None;
     for rule in &ir.rules {
+        let rule_shim = rule.origin.shim.as_deref();
+        if rule_shim != shim {
+            match rule_shim {
+                Some(name) => out.push_str(&format!(";; shim {name}\n")),
+                None => out.push_str(";; end of shim\n"),
+            }
+            shim = rule_shim;
+        }
         out.push_str(&rule_text(rule));
         out.push('\n');
     }
