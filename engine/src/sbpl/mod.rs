@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::model::{Action, Modifiers, Origin, ProfileIr};
 
 mod census;
+mod check;
 mod emit;
 mod env;
 mod error;
@@ -29,6 +30,7 @@ mod source;
 mod value;
 
 pub use census::{FidelityCounts, RuleCensus, census, count_fidelity};
+pub use check::render_fidelity;
 pub use emit::{emit, emit_profile, filter_text, rule_text};
 pub use error::{ErrorKind, SbplError, SbplErrors};
 pub use source::SbplSource;
