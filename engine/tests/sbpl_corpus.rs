@@ -349,3 +349,61 @@ fn chromium_renderer_with_its_prelude_and_parameters() {
     assert!(p.opaque.is_empty(), "{:#?}", p.opaque);
     assert_eq!(census(&p.ir).rules, 45);
 }
+
+/// The Linux backend's fidelity for every corpus rule, in a world capped at Landlock ABI 6 so
+/// the numbers do not move with the host kernel (a host below ABI 6 fails loudly).
+#[test]
+fn linux_fidelity_per_directory_is_pinned() {
+    use xpr::world::{LandlockStatus, WorldFacts, WorldOptions};
+    let world = WorldFacts::detect(&WorldOptions {
+        landlock_abi_cap: Some(6),
+    });
+    assert_eq!(
+        world.landlock.status,
+        LandlockStatus::Available,
+        "needs Landlock"
+    );
+    assert_eq!(
+        world.landlock.effective_abi, 6,
+        "needs a host with Landlock ABI >= 6"
+    );
+    let mut per_dir = BTreeMap::new();
+    for (dir, files) in corpus_files() {
+        let mut total = FidelityCounts::default();
+        for f in &files {
+            let p = parse_file(f);
+            let compiled = xpr::compile::linux::compile("corpus", &p.ir, &world);
+            let mut per_rule = compiled
+                .fidelity
+                .iter()
+                .filter(|r| r.rule.is_some())
+                .map(|r| r.fidelity);
+            total += count_fidelity(&p.ir, |_| per_rule.next().expect("one entry per rule"));
+        }
+        per_dir.insert(dir, total);
+    }
+    println!(
+        "{:<14} {:>6} {:>12} {:>12}",
+        "directory", "exact", "approximate", "unsupported"
+    );
+    for (dir, c) in &per_dir {
+        println!(
+            "{dir:<14} {:>6} {:>12} {:>12}",
+            c.exact, c.approximate, c.unsupported
+        );
+    }
+    let pinned = |exact, approximate, unsupported| FidelityCounts {
+        exact,
+        approximate,
+        unsupported,
+    };
+    let expected = BTreeMap::from([
+        ("apple-system".to_string(), pinned(51, 10, 119)),
+        ("chromium".to_string(), pinned(37, 2, 49)),
+        ("codex".to_string(), pinned(54, 4, 34)),
+        ("nix".to_string(), pinned(11, 4, 11)),
+        ("sandbox-lore".to_string(), pinned(154, 28, 104)),
+        ("webkit".to_string(), pinned(17, 2, 30)),
+    ]);
+    assert_eq!(per_dir, expected);
+}

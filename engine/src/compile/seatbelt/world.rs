@@ -24,7 +24,7 @@ pub struct MacWorldFacts {
 }
 
 impl MacWorldFacts {
-    /// Keys sorted, no whitespace: the bytes the id hashes.
+    /// Keys sorted, no whitespace (the engine's one canonical JSON): the bytes the id hashes.
     pub fn canonical_json(&self) -> String {
         let map = BTreeMap::from([
             ("arch", self.arch.as_str()),
@@ -35,7 +35,7 @@ impl MacWorldFacts {
             ("product_version", self.product_version.as_str()),
             ("sip", self.sip.as_str()),
         ]);
-        serde_json::to_string(&map).unwrap_or_default()
+        String::from_utf8(crate::world::canonical_json(&map)).unwrap_or_default()
     }
 
     pub fn world_id(&self) -> String {
