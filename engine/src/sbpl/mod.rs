@@ -1,6 +1,6 @@
 //! SBPL in and out: Seatbelt profile language (`.sb`) → the profile IR, and the IR → SBPL.
 //!
-//! Pipeline: [`lexer`] (tokens with byte spans) → [`reader`] (S-expressions) → [`eval`] (runs the
+//! Pipeline: `lexer` (tokens with byte spans) → `reader` (S-expressions) → `eval` (runs the
 //! forms, expands `define`d helpers, resolves imports, collects rules) → [`SbplProfile`].
 //! [`emit`] writes normalised SBPL; parse → emit → parse is a fixed point.
 //!
@@ -8,6 +8,21 @@
 //! given, an undefined helper, a message filter, an import not found) is kept as an opaque rule
 //! or [`Filter::Opaque`](crate::model::Filter::Opaque) with its text and origin, and listed in
 //! [`SbplProfile::opaque`] with the reason, so backends can mark it unsupported.
+//!
+//! Decisions:
+//! - Operation names stay as written (wildcards included); [`SbplProfile::map_operations`] is
+//!   the hook for the vocabulary. `path` is read as `literal` (its older spelling).
+//! - Several values of one filter (`(sysctl-name "a" "b")`) are alternatives: directly on a
+//!   rule they become several filters, inside `require-all` one `require-any`. Named filters
+//!   (`iokit-property`, `syscall-number`, …) keep all their arguments in one `Filter::Named`.
+//! - `(with-filter W rule…)` adds `W` to each rule with `require-all`.
+//! - A parameter not given stays `{NAME}` inside strings (the experiment language's
+//!   placeholder; inside regexes it stands for the regex-quoted value). Conditions on it are
+//!   unknown, unless [`SbplOptions::params_complete`] says it is unset (`#f`).
+//! - `(defined? 'x)` is answered from [`SbplOptions::defined_symbols`] (the target world's
+//!   libsandbox names) or left unknown.
+//! - Strings follow TinyScheme: an unknown escape (`"\."`) drops the backslash, with a warning.
+//! - `(debug …)` and default modifiers are kept on [`SbplProfile`], not in the IR.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
