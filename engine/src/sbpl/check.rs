@@ -42,7 +42,12 @@ pub fn render_fidelity(profile: &SbplProfile, fidelity: &[RuleFidelity]) -> Stri
             Fidelity::Approximate => "approximate",
             Fidelity::Unsupported => "unsupported",
         };
-        let text = r.text.replace('\n', " ");
+        // The IR rule in this module's notation (opaque forms verbatim), else the backend's.
+        let text = match r.rule.and_then(|i| profile.ir.rules.get(i)) {
+            Some(rule) => super::rule_text(rule),
+            None => r.text.clone(),
+        }
+        .replace('\n', " ");
         let _ = write!(out, "  {at}  {class:<11}  {text}");
         if let Some(note) = &r.note {
             let _ = write!(out, "  — {note}");
