@@ -71,3 +71,25 @@ fn good_sb_prints_fidelity_or_normalised_sbpl() {
     assert_eq!(code, 2);
     assert!(stderr.contains("unknown --emit format"), "{stderr}");
 }
+
+#[test]
+fn imports_next_to_a_bare_file_name_resolve() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("base.sb"),
+        "(deny default)\n(allow mach-lookup (global-name \"x\"))\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("main.sb"),
+        "(version 1)\n(import \"base.sb\")\n",
+    )
+    .unwrap();
+    let (code, stdout, stderr) = xpr(dir.path(), &["check", "main.sb"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("base.sb:2:1  unsupported  (allow mach-lookup"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("not modelled"), "{stdout}");
+}

@@ -7,6 +7,17 @@ use crate::compile::{Fidelity, RuleFidelity};
 
 use super::SbplProfile;
 
+/// Rule text in the table is cut here; the opaque section below keeps full texts.
+const TABLE_TEXT_WIDTH: usize = 160;
+
+fn shorten(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_string()
+    } else {
+        s.chars().take(width - 1).collect::<String>() + "…"
+    }
+}
+
 /// Renders the fidelity table for a parsed profile. `fidelity` is the backend's list for
 /// `profile.ir` (entry `rule: None` is the default action).
 pub fn render_fidelity(profile: &SbplProfile, fidelity: &[RuleFidelity]) -> String {
@@ -48,6 +59,7 @@ pub fn render_fidelity(profile: &SbplProfile, fidelity: &[RuleFidelity]) -> Stri
             None => r.text.clone(),
         }
         .replace('\n', " ");
+        let text = shorten(&text, TABLE_TEXT_WIDTH);
         let _ = write!(out, "  {at}  {class:<11}  {text}");
         if let Some(note) = &r.note {
             let _ = write!(out, "  — {note}");
@@ -59,6 +71,14 @@ pub fn render_fidelity(profile: &SbplProfile, fidelity: &[RuleFidelity]) -> Stri
         for o in &profile.opaque {
             let _ = writeln!(out, "  {}  {}  — {}", o.origin, o.text, o.reason);
         }
+    }
+    if !profile.params_unbound.is_empty() {
+        let names: Vec<&str> = profile.params_unbound.iter().map(String::as_str).collect();
+        let _ = writeln!(
+            out,
+            "parameters not given (kept as {{NAME}}): {}",
+            names.join(", ")
+        );
     }
     for w in &profile.warnings {
         let _ = writeln!(out, "warning: {}: {} ({})", w.origin, w.message, w.help);

@@ -84,6 +84,8 @@ pub struct SbplProfile {
     pub debug: Option<String>,
     /// Every `(param "NAME")` the evaluation used, given or not.
     pub params: BTreeSet<String>,
+    /// The used parameters that were not given: they stay `{NAME}` in strings.
+    pub params_unbound: BTreeSet<String>,
     pub imports: Vec<SbplImport>,
     /// What could not be modelled, in source order of evaluation.
     pub opaque: Vec<OpaqueItem>,
@@ -184,6 +186,7 @@ fn parse_here(text: &str, file: &str, opts: &SbplOptions) -> Result<SbplProfile,
         version: ev.version,
         debug: ev.debug,
         params: ev.params,
+        params_unbound: ev.params_unbound,
         imports: ev.imports,
         opaque: ev.opaque,
         files: ev.files,

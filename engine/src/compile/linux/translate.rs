@@ -250,10 +250,10 @@ impl Translator<'_> {
     fn apply_rule(&mut self, i: usize, rule: &Rule) -> RuleOutcome {
         let mut out = RuleOutcome::default();
         // A whole SBPL form the parser kept opaque has no operations to translate.
-        if let Some(text) = rule.opaque_form_text() {
+        if rule.opaque_form_text().is_some() {
             out.unsupported(
                 BlockedReason::NotApplicableInWorld,
-                format!("SBPL form not modelled by xpr: {text}"),
+                "an SBPL form xpr does not model (kept verbatim)",
             );
             return out;
         }

@@ -19,7 +19,10 @@ impl Evaluator<'_> {
                 match self.opts.params.get(key) {
                     Some(v) => Str(v.clone()),
                     None if self.opts.params_complete => Bool(false),
-                    None => Str(format!("{{{key}}}")),
+                    None => {
+                        self.params_unbound.insert(key.clone());
+                        Str(format!("{{{key}}}"))
+                    }
                 }
             }
             ("string-append", _) => {

@@ -90,9 +90,8 @@ fn resolve_import(
     if Path::new(name).is_absolute() {
         candidates.push(PathBuf::from(name));
     } else {
-        if let Some(dir) = importer_dir.filter(|d| !d.as_os_str().is_empty()) {
-            candidates.push(dir.join(name));
-        }
+        // `file.sb` has the empty parent: its imports are relative to the working directory.
+        candidates.push(importer_dir.map_or_else(|| PathBuf::from(name), |d| d.join(name)));
         candidates.extend(opts.search_path.iter().map(|d| d.join(name)));
     }
     for c in candidates {
