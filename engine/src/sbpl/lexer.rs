@@ -34,8 +34,13 @@ fn is_delimiter(c: char) -> bool {
     c.is_whitespace() || matches!(c, '(' | ')' | '"' | ';' | '\'')
 }
 
-/// Something legal that probably does not mean what the author intended: span and message.
-pub type LexWarning = ((usize, usize), String);
+/// Something legal that probably does not mean what the author intended.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LexWarning {
+    pub span: (usize, usize),
+    pub message: String,
+    pub help: &'static str,
+}
 
 pub fn lex(text: &str) -> Result<(Vec<Token>, Vec<LexWarning>), Box<SbplError>> {
     let mut lexer = Lexer {
@@ -180,10 +185,13 @@ impl Lexer<'_> {
                     }
                     Some(c) => {
                         if c != '"' && c != '\\' {
-                            self.warnings.push((
-                                (self.pos - 1 - c.len_utf8(), 1 + c.len_utf8()),
-                                format!("`\\{c}` in a \"…\" string reads as `{c}` (the backslash is dropped)"),
-                            ));
+                            self.warnings.push(LexWarning {
+                                span: (self.pos - 1 - c.len_utf8(), 1 + c.len_utf8()),
+                                message: format!(
+                                    "`\\{c}` in a \"…\" string reads as `{c}` (the backslash is dropped)"
+                                ),
+                                help: "write regexes as #\"…\" literals, which keep backslashes",
+                            });
                         }
                         out.push(c)
                     }
@@ -341,7 +349,7 @@ mod tests {
     fn dropped_backslash_is_a_warning() {
         let (_, warnings) = lex("(regex \"ss\\.cfg\")").unwrap();
         assert_eq!(warnings.len(), 1);
-        assert_eq!(warnings[0].0, (10, 2));
+        assert_eq!(warnings[0].span, (10, 2));
     }
 
     #[test]

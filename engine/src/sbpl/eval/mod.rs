@@ -72,8 +72,8 @@ impl<'o> Evaluator<'o> {
         }
     }
 
-    /// Reads and evaluates one file in `env`. Returns false if it could not be read.
-    pub fn run_file(&mut self, name: &str, text: &str, env: &EnvRef) -> bool {
+    /// Reads and evaluates one file in `env`; a file that cannot be read adds its error.
+    pub fn run_file(&mut self, name: &str, text: &str, env: &EnvRef) {
         let file = self.files.len();
         self.files.push(SbplSource {
             name: name.to_string(),
@@ -81,11 +81,11 @@ impl<'o> Evaluator<'o> {
         });
         let forms = match read(text) {
             Ok((forms, warnings)) => {
-                for (span, message) in warnings {
+                for w in warnings {
                     self.warnings.push(SbplWarning {
-                        origin: self.files[file].origin(span),
-                        message,
-                        help: "write regexes as #\"…\" literals, which keep backslashes".into(),
+                        origin: self.files[file].origin(w.span),
+                        message: w.message,
+                        help: w.help.to_string(),
                     });
                 }
                 forms
@@ -93,7 +93,7 @@ impl<'o> Evaluator<'o> {
             Err(e) => {
                 let e = self.with_hint_for_wrapper(e, text);
                 self.error(file, *e);
-                return false;
+                return;
             }
         };
         self.import_stack.push(name.to_string());
@@ -101,7 +101,6 @@ impl<'o> Evaluator<'o> {
             self.eval(form, env, file, Ctx::Stmt);
         }
         self.import_stack.pop();
-        true
     }
 
     /// Nix keeps its profiles inside a C++ raw string `R""( … )""`; say so instead of a bare
