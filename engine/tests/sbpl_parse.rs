@@ -123,6 +123,26 @@ fn long_named_let_loops_expand() {
 }
 
 #[test]
+fn defined_knows_the_profiles_own_definitions() {
+    let p = ok("(define (helper) (allow process-fork))
+                (if (defined? 'helper) (helper))
+                (if (defined? 'system-socket) (allow system-socket))");
+    assert_eq!(p.ir.rules[0].operations, ["process-fork"]);
+    assert!(p.ir.rules[1].opaque_form_text().is_some());
+    let opts = SbplOptions {
+        defined_symbols: Some(["system-socket".to_string()].into()),
+        ..SbplOptions::default()
+    };
+    let p = parse(
+        "(if (defined? 'system-socket) (allow system-socket))",
+        "t.sb",
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(p.ir.rules[0].operations, ["system-socket"]);
+}
+
+#[test]
 fn runaway_recursion_is_an_error_not_a_crash() {
     let e = err("(define (f) (f))\n(f)");
     assert_eq!(e.errors[0].kind, ErrorKind::Limit);
