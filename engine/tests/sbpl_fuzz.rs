@@ -80,7 +80,14 @@ proptest! {
     #[test]
     fn never_panics_and_round_trips(tokens in prop::collection::vec(token(), 0..60)) {
         let text = tokens.join("");
-        if let Ok(p) = parse(&text, "fuzz.sb", &SbplOptions::default()) {
+        let parsed = parse(&text, "fuzz.sb", &SbplOptions::default());
+        if let Err(e) = &parsed {
+            for err in &e.errors {
+                prop_assert!(err.help.is_some(), "{}", err.message);
+                prop_assert!(err.span.0 + err.span.1 <= text.len());
+            }
+        }
+        if let Ok(p) = parsed {
             let emitted = emit_profile(&p);
             let again = parse(&emitted, "emitted.sb", &SbplOptions::default());
             prop_assert!(again.is_ok(), "emitted text does not parse:\n{}\nfrom:\n{}", emitted, text);
@@ -90,7 +97,14 @@ proptest! {
 
     #[test]
     fn arbitrary_text_never_panics(text in "\\PC{0,200}") {
-        let _ = parse(&text, "fuzz.sb", &SbplOptions::default());
+        if let Err(e) = parse(&text, "fuzz.sb", &SbplOptions::default()) {
+            for err in &e.errors {
+                // Every diagnostic has a position and a hint.
+                prop_assert!(err.line >= 1 && err.column >= 1);
+                prop_assert!(err.help.is_some(), "{}", err.message);
+                prop_assert!(err.span.0 + err.span.1 <= text.len());
+            }
+        }
     }
 }
 

@@ -124,7 +124,7 @@ impl Reader {
                         span,
                         "`'` at end of file",
                         "nothing to quote",
-                        None,
+                        Some("remove the `'` or add the datum it quotes"),
                     ));
                 }
                 let inner = self.node()?;
