@@ -106,6 +106,14 @@ fn every_file_parses_and_round_trips() {
     for files in corpus_files().values() {
         for path in files {
             let name = display_name(path);
+            // The file exactly as stored (templates included) parses or is diagnosed.
+            let raw = std::fs::read_to_string(path).unwrap();
+            if let Err(e) = parse(&raw, &name, &SbplOptions::default()) {
+                assert!(
+                    e.errors.iter().all(|e| e.help.is_some() && e.line >= 1),
+                    "{name}"
+                );
+            }
             let first = parse_file(path);
             let emitted = emit_profile(&first);
             let second = parse(&emitted, "emitted.sb", &SbplOptions::default())
