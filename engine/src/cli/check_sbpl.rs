@@ -16,49 +16,41 @@ pub fn is_sbpl(path: &Path) -> bool {
     )
 }
 
-pub fn run(args: &CheckArgs) -> u8 {
-    let params = match parse_params(&args.load.params) {
-        Ok(p) => p,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return EXIT_INVALID;
-        }
-    };
-    match args.emit.as_deref() {
-        None | Some("sbpl") => {}
-        Some(other) => {
-            eprintln!("error: unknown --emit format `{other}` (expected `sbpl`)");
-            return EXIT_INVALID;
-        }
+/// Checks one SBPL file: its fidelity table (or, with `--emit sbpl`, its normalised SBPL) on
+/// stdout; diagnostics on stderr and exit 2 for a bad file.
+pub fn check_file(
+    file: &Path,
+    params: &[(String, String)],
+    emit: Option<&str>,
+    format: MessageFormat,
+) -> u8 {
+    if let Some(other) = emit.filter(|e| *e != "sbpl") {
+        eprintln!("error: unknown --emit format `{other}` (expected `sbpl`)");
+        return EXIT_INVALID;
     }
     let opts = SbplOptions {
-        params,
+        params: params.iter().cloned().collect::<BTreeMap<_, _>>(),
         ..SbplOptions::default()
     };
-    let mut status = EXIT_OK;
-    let mut out = String::new();
-    for file in &args.files {
-        let name = file.display().to_string();
-        let text = match std::fs::read_to_string(file) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("error: cannot read {name}: {e}");
-                status = EXIT_INVALID;
-                continue;
-            }
-        };
-        match parse(&text, &name, &opts) {
-            Ok(profile) if args.emit.is_some() => out.push_str(&emit_profile(&profile)),
-            Ok(profile) => out.push_str(&render_fidelity(&profile, &world_fidelity(&profile.ir))),
-            Err(errors) => {
-                report(errors, args.load.message_format);
-                status = EXIT_INVALID;
-            }
+    let name = file.display().to_string();
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot read {name}: {e}");
+            return EXIT_INVALID;
         }
-    }
+    };
+    let out = match parse(&text, &name, &opts) {
+        Ok(profile) if emit.is_some() => emit_profile(&profile),
+        Ok(profile) => render_fidelity(&profile, &world_fidelity(&profile.ir)),
+        Err(errors) => {
+            report(errors, format);
+            return EXIT_INVALID;
+        }
+    };
     use std::io::Write;
     let _ = std::io::stdout().write_all(out.as_bytes());
-    status
+    EXIT_OK
 }
 
 /// Fidelity in the world this binary runs in.
@@ -84,13 +76,4 @@ fn report(errors: crate::sbpl::SbplErrors, format: MessageFormat) {
             }
         }
     }
-}
-
-fn parse_params(raw: &[String]) -> Result<BTreeMap<String, String>, String> {
-    raw.iter()
-        .map(|p| match p.split_once('=') {
-            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
-            _ => Err(format!("--param expects NAME=VALUE, got `{p}`")),
-        })
-        .collect()
 }

@@ -1,0 +1,118 @@
+//! Benchmark (not a test): load + plan of generated experiments, 200 × 50 and 2,000 × 50.
+//!
+//! Run with `cargo bench --bench check_plan`. Each size is generated as KDL text into a temp
+//! dir (kept with XPR_BENCH_KEEP=1, so the same files can be fed to a release `xpr plan`
+//! under `/usr/bin/time -v`), then loaded (decode + resolve) and planned several times; the
+//! medians and the process's peak RSS are printed.
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use xpr::plan::Plan;
+use xpr::resolve::{LoadOptions, load};
+
+const PROBES: usize = 50;
+const RUNS: usize = 5;
+
+fn main() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for profiles in [200, 2_000] {
+        let path = dir
+            .path()
+            .join(format!("generated-{profiles}x{PROBES}.kdl"));
+        std::fs::write(&path, generated_kdl(profiles, PROBES)).expect("write generated kdl");
+        let (mut loads, mut plans, mut totals) = (Vec::new(), Vec::new(), Vec::new());
+        let mut shape = (0, 0);
+        for _ in 0..RUNS {
+            let start = Instant::now();
+            let loaded = match load(&path, &LoadOptions::default()) {
+                Ok(loaded) => loaded,
+                Err(diags) => panic!("generated experiment does not load: {diags:?}"),
+            };
+            let loaded_at = start.elapsed();
+            let plan = Plan::build(&loaded.experiment);
+            let total = start.elapsed();
+            loads.push(loaded_at);
+            plans.push(total - loaded_at);
+            totals.push(total);
+            shape = (plan.node_count(), plan.edge_count());
+        }
+        println!(
+            "{profiles:>5} profiles × {PROBES} probes: load+plan median {:>7.1} ms \
+             (load {:.1} ms, plan {:.1} ms; min {:.1}, max {:.1}; {RUNS} runs); \
+             {} nodes, {} edges; peak RSS so far {} MiB; {} KiB of KDL",
+            ms(median(&mut totals)),
+            ms(median(&mut loads)),
+            ms(median(&mut plans)),
+            ms(totals[0]),
+            ms(totals[RUNS - 1]),
+            shape.0,
+            shape.1,
+            peak_rss_kib() / 1024,
+            std::fs::metadata(&path)
+                .map(|m| m.len() / 1024)
+                .unwrap_or(0),
+        );
+    }
+    if std::env::var_os("XPR_BENCH_KEEP").is_some() {
+        let kept = dir.keep();
+        println!("generated files kept in {}", kept.display());
+    }
+}
+
+/// Sorts in place and returns the median.
+fn median(times: &mut [Duration]) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Peak resident set size of this process (Linux reports KiB).
+fn peak_rss_kib() -> i64 {
+    // SAFETY: getrusage only writes into the struct we pass.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    usage.ru_maxrss
+}
+
+/// The generated experiment as KDL (spec.md §2): every profile extends a base and adds one
+/// subpath rule; probes alternate reads and writes of fixtures and system files.
+fn generated_kdl(profiles: usize, probes: usize) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "experiment \"generated-{profiles}x{probes}\" {{\n    lanes baseline scenario oracle\n}}\n"
+    );
+    s.push_str("fixtures {\n");
+    for f in 0..10 {
+        let _ = writeln!(
+            s,
+            "    file f{f} path=\"{{scratch}}/f{f}\" content=\"f{f}\\n\""
+        );
+    }
+    s.push_str("}\n\nprofile base {\n    default deny\n    allow \"file-read*\" {\n        subpath \"/usr\"\n    }\n}\n");
+    for p in 0..profiles {
+        let _ = writeln!(
+            s,
+            "profile p{p} extends=base {{\n    allow \"file-read*\" \"file-write*\" {{\n        subpath \"{{scratch}}/f{}\"\n    }}\n}}",
+            p % 10
+        );
+    }
+    for q in 0..probes {
+        let (family, target) = probe_shape(q);
+        let _ = writeln!(s, "probe q{q} family={family} target=\"{target}\"");
+    }
+    s.push_str("expect \"p*\" {\n    allow q0\n    deny q1 errno=EACCES world=linux\n}\n");
+    s
+}
+
+fn probe_shape(q: usize) -> (&'static str, String) {
+    match q % 3 {
+        0 => ("file-read", format!("{{scratch}}/f{}", q % 10)),
+        1 => ("file-write", format!("{{scratch}}/f{}", q % 10)),
+        _ => ("file-read", "/etc/hosts".to_string()),
+    }
+}
