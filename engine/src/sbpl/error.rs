@@ -23,12 +23,13 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     pub fn code(self) -> &'static str {
+        use crate::diagnostics::codes;
         match self {
-            ErrorKind::Syntax => "xpr::sbpl::syntax",
-            ErrorKind::Preprocessor => "xpr::sbpl::preprocessor",
-            ErrorKind::Form => "xpr::sbpl::form",
-            ErrorKind::Import => "xpr::sbpl::import",
-            ErrorKind::Limit => "xpr::sbpl::limit",
+            ErrorKind::Syntax => codes::SBPL_SYNTAX,
+            ErrorKind::Preprocessor => codes::SBPL_PREPROCESSOR,
+            ErrorKind::Form => codes::SBPL_FORM,
+            ErrorKind::Import => codes::SBPL_IMPORT,
+            ErrorKind::Limit => codes::SBPL_LIMIT,
         }
     }
 }
@@ -69,6 +70,11 @@ impl SbplError {
             column: 0,
             source: None,
         })
+    }
+
+    /// The text of the file the error is in (set once [`SbplError::in_file`] ran).
+    pub fn source_text(&self) -> Option<&str> {
+        self.source.as_ref().map(|s| s.inner().as_str())
     }
 
     pub fn in_file(mut self, source: &SbplSource) -> SbplError {
