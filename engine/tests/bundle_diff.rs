@@ -76,7 +76,10 @@ fn abi7_vs_abi3_reports_exactly_the_expected_changes() {
     }
     assert!(d.outcomes.is_empty());
     let facts: Vec<&str> = d.world_facts.iter().map(|f| f.key.as_str()).collect();
-    assert_eq!(facts, ["world.landlock.abi", "world.landlock.capped_from"]);
+    assert_eq!(
+        facts,
+        ["world.landlock.abi_cap", "world.landlock.effective_abi"]
+    );
     assert!(d.inputs.is_empty());
     let vocab: Vec<&str> = d.vocabulary.iter().map(|v| v.name.as_str()).collect();
     assert_eq!(vocab, ["network-bind", "network-outbound", "signal"]);
@@ -139,6 +142,16 @@ fn stage_errno_and_added_removed_expectations_are_grouped() {
     let d = diff::diff(&fewer, &base);
     assert_eq!(d.verdicts[0].status, Status::Added);
 
+    let detailed = with_record(&base, "net_deny/mach-lookup-cfprefsd", |r| {
+        r.reason = Some("not_applicable_in_world: mach-lookup has no Linux driver".into());
+    });
+    let table = diff::table::render(&diff::diff(&base, &detailed));
+    assert!(table.contains("[reason]"), "{table}");
+    assert!(
+        table.contains("mach-lookup has no Linux driver"),
+        "a reason-only change shows whole: {table}"
+    );
+
     let crashed = with_record(&base, "no_write/read-hosts", |r| {
         r.verdict = Verdict::Crashed;
         r.stage = Some(xpr::model::Stage::Exec);
@@ -166,4 +179,25 @@ fn unusable_or_tampered_bundles_are_errors() {
         err.contains("does not verify") && err.contains("verdicts.jsonl"),
         "{err}"
     );
+}
+
+#[test]
+fn digests_of_different_algorithms_are_never_compared() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, _) = pair(tmp.path(), 7, 7);
+    let base = view(&a);
+    let mut other = base.clone();
+    other.digest_algorithm = "sha256";
+    other
+        .artifacts
+        .values_mut()
+        .for_each(|d| *d = "0".repeat(64));
+    let d = diff::diff(&base, &other);
+    assert!(d.identical && d.artifacts.is_empty());
+    assert_eq!(d.notes.len(), 1);
+    let mut no_vocab = base.clone();
+    no_vocab.vocabulary = None;
+    let d = diff::diff(&base, &no_vocab);
+    assert!(d.vocabulary.is_empty());
+    assert!(d.notes[0].contains("vocabulary"));
 }

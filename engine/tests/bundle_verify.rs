@@ -323,4 +323,14 @@ fn the_cli_exits_0_1_2_and_names_files() {
     assert!(String::from_utf8_lossy(&gone.stderr).contains("no such file"));
     let not_bundle = dir.join("summary.md");
     assert_eq!(run(&[not_bundle.as_os_str()]).status.code(), Some(2));
+
+    // Pointing at the experiment directory fails, with a hint naming its latest run.
+    let experiment = dir.parent().unwrap();
+    let parent = run(&[experiment.as_os_str()]);
+    assert_eq!(parent.status.code(), Some(1));
+    let hint = String::from_utf8_lossy(&parent.stderr);
+    assert!(
+        hint.contains("the latest is") && hint.contains(run_id(0, None).as_str()),
+        "{hint}"
+    );
 }

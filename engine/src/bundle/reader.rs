@@ -97,3 +97,20 @@ pub fn detect(root: &Path) -> BundleFormat {
     }
     BundleFormat::Xpr
 }
+
+/// The newest committed bundle directly under `dir` (run ids sort by start time), for a hint
+/// when a user points at `out/<experiment>/` instead of one of its runs.
+pub fn latest_run(dir: &Path) -> Option<PathBuf> {
+    let mut runs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            !name.starts_with('.') && e.path().join(layout::INDEX).is_file()
+        })
+        .map(|e| e.path())
+        .collect();
+    runs.sort();
+    runs.pop()
+}

@@ -146,12 +146,16 @@ impl fmt::Display for Finding {
                 expected_blake3,
                 actual_blake3,
             } => {
-                write!(f, "changed     {path}: blake3 {}…", short(actual_blake3))?;
-                write!(f, " (indexed {}…", short(expected_blake3))?;
+                write!(f, "changed     {path}: ")?;
                 if expected_size != actual_size {
-                    write!(f, ", size {actual_size} (indexed {expected_size})")?;
+                    write!(f, "size {actual_size}, indexed {expected_size}; ")?;
                 }
-                write!(f, ")")
+                write!(
+                    f,
+                    "blake3 {}…, indexed {}…",
+                    short(actual_blake3),
+                    short(expected_blake3)
+                )
             }
             Finding::ChangedSha256 {
                 path,

@@ -29,6 +29,12 @@ pub fn run(args: DiffArgs) -> u8 {
             Ok(view) => views.push(view),
             Err(e) => {
                 eprintln!("error: bundle {name}: {e}");
+                if let Some(latest) = bundle::reader::latest_run(path) {
+                    eprintln!(
+                        "hint: this directory holds runs of an experiment; the latest is {}",
+                        latest.display()
+                    );
+                }
                 return EXIT_INVALID;
             }
         }

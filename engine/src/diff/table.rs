@@ -77,8 +77,8 @@ pub fn render(d: &BundleDiff) -> String {
                     .map_or("default".to_string(), |n| format!("rule {n}"));
                 vec![
                     format!("{} {rule} {}", f.profile, f.text),
-                    rule_state(&f.a),
-                    rule_state(&f.b),
+                    rule_state(&f.a, &f.b),
+                    rule_state(&f.b, &f.a),
                 ]
             }),
         );
@@ -157,6 +157,7 @@ fn expectation_row(c: &ExpectationChange, with_aspects: bool) -> Vec<String> {
         .copied()
         .filter(|a| with_aspects || *a != Aspect::Evidence)
         .collect();
+    // `details` keeps `Verdict` for verdict rows, so a long reason shows only its head there.
     let describe = |o: &Option<Outcome>| {
         o.as_ref()
             .map_or(ABSENT.to_string(), |o| outcome(o, &details))
@@ -181,7 +182,18 @@ fn outcome(o: &Outcome, aspects: &[Aspect]) -> String {
         parts.push(errno.name.clone());
     }
     if let Some(reason) = &o.reason {
-        parts.push(reason.clone());
+        // The reason's head (`not_applicable_in_world`); its detail is in the JSON and the
+        // fidelity group.
+        // Shown whole when the reason is all that changed.
+        let head = reason
+            .split_once(": ")
+            .map_or(reason.as_str(), |(head, _)| head);
+        let whole = aspects.contains(&Aspect::Reason) && !aspects.contains(&Aspect::Verdict);
+        parts.push(if whole {
+            reason.clone()
+        } else {
+            head.to_string()
+        });
     }
     for aspect in aspects {
         match aspect {
@@ -240,16 +252,51 @@ fn digest(v: &Option<String>) -> String {
         .map_or(ABSENT.to_string(), |d| d.chars().take(12).collect())
 }
 
-fn rule_state(s: &Option<RuleState>) -> String {
-    match s {
-        None => ABSENT.to_string(),
-        Some(RuleState {
-            fidelity,
-            note: None,
-        }) => fidelity.clone(),
-        Some(RuleState {
-            fidelity,
-            note: Some(note),
-        }) => format!("{fidelity}: {note}"),
+/// `fidelity: note`; a note sharing a long opening with the other side's shows only from
+/// the clause where they part (`…`), so the change is visible in a terminal.
+fn rule_state(s: &Option<RuleState>, other: &Option<RuleState>) -> String {
+    let Some(state) = s else {
+        return ABSENT.to_string();
+    };
+    let Some(note) = &state.note else {
+        return state.fidelity.clone();
+    };
+    let other_note = other.as_ref().and_then(|o| o.note.as_deref()).unwrap_or("");
+    format!("{}: {}", state.fidelity, from_divergence(note, other_note))
+}
+
+/// `text` from the start of the clause (after `; `, `: ` or `. `) in which it first differs
+/// from `other`; the whole text when that clause is near the start.
+fn from_divergence(text: &str, other: &str) -> String {
+    let common = text
+        .char_indices()
+        .zip(other.chars())
+        .find(|((_, a), b)| a != b)
+        .map_or(text.len().min(other.len()), |((i, _), _)| i);
+    let start = ["; ", ": ", ". "]
+        .iter()
+        .filter_map(|sep| text[..common].rfind(sep).map(|i| i + sep.len()))
+        .max()
+        .unwrap_or(0);
+    if start < 24 {
+        text.to_string()
+    } else {
+        format!("…{}", &text[start..])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::from_divergence;
+
+    #[test]
+    fn long_shared_openings_are_elided() {
+        let a = "only Landlock-handled rights become default-deny: stat and more; not in ABI 7: x";
+        let b =
+            "only Landlock-handled rights become default-deny: stat and more; not in ABI 3: x, y";
+        assert_eq!(from_divergence(a, b), "…not in ABI 7: x");
+        assert_eq!(from_divergence(b, a), "…not in ABI 3: x, y");
+        assert_eq!(from_divergence("short; a", "short; b"), "short; a");
+        assert_eq!(from_divergence(a, ""), a);
     }
 }
