@@ -30,20 +30,15 @@ pub fn run(args: CheckArgs) -> u8 {
     };
     let mut code = EXIT_OK;
     for file in &args.files {
-        let outcome = check_one(file, &opts, args.load.message_format);
+        let outcome = check_one(file, &opts, args.emit.as_deref(), args.load.message_format);
         code = code.max(outcome);
     }
     code
 }
 
-fn check_one(file: &Path, opts: &LoadOptions, format: MessageFormat) -> u8 {
-    if file.extension().is_some_and(|e| e == "sb" || e == "sbpl") {
-        // TODO(sbpl): SBPL files are checked by the SBPL module once it lands.
-        eprintln!(
-            "xpr check {}: SBPL files are not supported yet",
-            file.display()
-        );
-        return EXIT_INVALID;
+fn check_one(file: &Path, opts: &LoadOptions, emit: Option<&str>, format: MessageFormat) -> u8 {
+    if check_sbpl::is_sbpl(file) {
+        return check_sbpl::check_file(file, &opts.params, emit, format);
     }
     match resolve::check(file, opts) {
         Ok(loaded) => {
