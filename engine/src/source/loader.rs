@@ -243,6 +243,7 @@ impl Loader<'_> {
             path,
             stdlib: std_name,
             text: Arc::new(text),
+            line_starts: Default::default(),
         });
         let doc = match KdlDocument::parse(&file.text) {
             Ok(doc) => Some(doc),

@@ -1,7 +1,7 @@
 //! source: the files of an experiment's closure (root, imports, stdlib) and how they are found.
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use miette::NamedSource;
 
@@ -25,16 +25,25 @@ pub struct SourceFile {
     /// `Some(name)` for a stdlib file (`shims/linux`).
     pub stdlib: Option<String>,
     pub text: Arc<String>,
+    /// Byte offsets where lines start, built on first use (origins are asked for often).
+    pub(crate) line_starts: OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
-        let offset = offset.min(self.text.len());
-        let before = self.text.get(..offset).unwrap_or(&self.text);
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before[line_start..].chars().count() + 1;
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let line = starts.partition_point(|&s| s <= offset);
+        let line_start = starts[line - 1];
+        let column = self.text[line_start..offset].chars().count() + 1;
         (line as u32, column as u32)
     }
 
