@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod check;
 mod diff;
+mod import;
 mod plan;
 mod run;
 mod verify;
@@ -45,6 +46,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Compare two run bundles.
     Diff(DiffArgs),
+    /// Turn another harness's run bundle (runtime-tools) into a starting experiment.
+    Import(ImportArgs),
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -117,6 +120,9 @@ pub struct RunArgs {
     pub landlock_abi: Option<u32>,
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
+    /// Also write JUnit XML (one test case per expectation) to PATH, for CI systems.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -149,6 +155,21 @@ pub struct DiffArgs {
     pub format: OutputFormat,
 }
 
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// A runtime-tools run bundle (its directory or its artifact_index.json).
+    pub bundle: PathBuf,
+    /// Write a `.kdl` experiment from the bundle's expected matrix and profile references.
+    #[arg(long)]
+    pub to_kdl: bool,
+    /// Output file (default: stdout).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Where to look for the bundle's base `.sb` profiles (by file name, or `<suite>__<name>`).
+    #[arg(long, value_name = "DIR")]
+    pub sbpl_dir: Option<PathBuf>,
+}
+
 pub fn main() -> ExitCode {
     reset_sigpipe();
     let cli = match Cli::try_parse() {
@@ -169,6 +190,7 @@ pub fn main() -> ExitCode {
         Command::World(a) => world::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::Import(a) => import::run(a),
     };
     ExitCode::from(code)
 }

@@ -1,8 +1,77 @@
-//! `xpr world`.
+//! `xpr world`: this host's world facts and harness identity.
 
 use super::*;
+use crate::world::{WorldFacts, WorldOptions, canonical_json};
 
-pub fn run(_args: WorldArgs) -> u8 {
-    eprintln!("xpr world: not implemented yet");
-    EXIT_ENVIRONMENT
+pub fn run(args: WorldArgs) -> u8 {
+    let facts = WorldFacts::detect(&WorldOptions {
+        landlock_abi_cap: args.landlock_abi,
+    });
+    if let Some(message) = facts.abi_cap_error() {
+        eprintln!("error: {message}");
+        return EXIT_INVALID;
+    }
+    let text = match args.format {
+        OutputFormat::Json => {
+            let mut bytes = canonical_json(&facts);
+            bytes.push(b'\n');
+            String::from_utf8(bytes).expect("JSON is UTF-8")
+        }
+        OutputFormat::Text => text_lines(&facts),
+    };
+    use std::io::Write;
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    EXIT_OK
+}
+
+/// Aligned `key  value` lines, nested keys dotted, lists comma-separated.
+fn text_lines(facts: &WorldFacts) -> String {
+    let value: serde_json::Value =
+        serde_json::from_slice(&canonical_json(facts)).expect("own JSON");
+    let mut pairs = Vec::new();
+    flatten("", &value, &mut pairs);
+    // world_id first: it is what people compare.
+    pairs.sort_by_key(|(key, _)| key != "world_id");
+    let width = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for (key, value) in pairs {
+        out.push_str(&format!("{key:<width$}  {value}\n"));
+    }
+    let problems = facts.harness.problems();
+    for problem in problems {
+        out.push_str(&format!("{:<width$}  {problem}\n", "harness.problem"));
+    }
+    out
+}
+
+fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map {
+                let key = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                flatten(&key, item, out);
+            }
+        }
+        Value::Array(items) => {
+            let parts: Vec<String> = items
+                .iter()
+                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                .collect();
+            out.push((
+                prefix.to_string(),
+                if parts.is_empty() {
+                    "-".into()
+                } else {
+                    parts.join(", ")
+                },
+            ));
+        }
+        Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        other => out.push((prefix.to_string(), other.to_string())),
+    }
 }

@@ -4,8 +4,10 @@ pub mod experiment;
 pub mod origin;
 pub mod outcome;
 pub mod profile;
+pub mod view;
 
 pub use experiment::*;
 pub use origin::Origin;
 pub use outcome::*;
 pub use profile::*;
+pub use view::{RunView, ViewVerdict};

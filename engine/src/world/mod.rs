@@ -1,1 +1,174 @@
-//! world
+//! World detection: the host build and sandbox mechanisms (the *world*), plus the invoking
+//! process's harness identity (design §2).
+//!
+//! `world_id` hashes the canonical JSON of the world facts only; harness identity is recorded
+//! beside them but never changes the id.
+
+mod canonical_json;
+mod errno_names;
+mod harness;
+mod host;
+mod landlock_domain_canary;
+mod landlock_facts;
+pub mod landlock_rights;
+pub mod landlock_sys;
+mod mechanisms;
+
+use serde::{Deserialize, Serialize};
+
+pub use canonical_json::canonical_json;
+pub use errno_names::{errno_from_name, errno_name, errno_record};
+pub use harness::HarnessIdentity;
+pub use landlock_domain_canary::{DomainState, LandlockDomain};
+pub use landlock_facts::{LandlockFacts, LandlockStatus};
+pub use mechanisms::{AuditFacts, SeccompFacts};
+
+pub const WORLD_SCHEMA_VERSION: &str = "xpr.world.v1";
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WorldOptions {
+    /// Pretend the kernel only has this Landlock ABI (must not exceed the host's).
+    pub landlock_abi_cap: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorldFacts {
+    pub schema_version: String,
+    pub os: String,
+    /// `ID-VERSION_ID` from os-release.
+    pub distro: String,
+    /// Kernel release from uname.
+    pub kernel: String,
+    pub arch: String,
+    pub landlock: LandlockFacts,
+    pub seccomp: SeccompFacts,
+    pub audit: AuditFacts,
+    /// Derived from the facts above; not hashed.
+    pub world_id: String,
+    /// Facts about this process; not hashed.
+    pub harness: HarnessIdentity,
+}
+
+/// The errnos that count as a sandbox decision for one mechanism (design §7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DenySet {
+    pub mechanism: &'static str,
+    pub errnos: &'static [i32],
+}
+
+impl DenySet {
+    pub fn contains(&self, errno: i32) -> bool {
+        self.errnos.contains(&errno)
+    }
+    pub fn names(&self) -> Vec<&'static str> {
+        self.errnos.iter().map(|e| errno_name(*e)).collect()
+    }
+}
+
+/// Landlock fs/net denials are EACCES, reparenting EXDEV, scopes/ptrace/mount and xpr's
+/// seccomp `RET_ERRNO` EPERM (research §1.4).
+pub const LANDLOCK_DENY_SET: DenySet = DenySet {
+    mechanism: "landlock",
+    errnos: &[libc::EACCES, libc::EPERM, libc::EXDEV],
+};
+
+impl WorldFacts {
+    /// Detects everything; never fails. An ABI cap above the host's is recorded and reported
+    /// by [`WorldFacts::abi_cap_error`], which callers must check (usage error, exit 2).
+    pub fn detect(opts: &WorldOptions) -> WorldFacts {
+        let (kernel, arch) = host::uname();
+        let landlock = LandlockFacts::detect(opts.landlock_abi_cap);
+        let harness = HarnessIdentity::detect(landlock.status);
+        let mut facts = WorldFacts {
+            schema_version: WORLD_SCHEMA_VERSION.to_string(),
+            os: std::env::consts::OS.to_string(),
+            distro: host::distro(),
+            kernel,
+            arch,
+            landlock,
+            seccomp: SeccompFacts::detect(),
+            audit: AuditFacts::detect(),
+            world_id: String::new(),
+            harness,
+        };
+        facts.world_id = facts.compute_world_id();
+        facts
+    }
+
+    pub fn world_id(&self) -> &str {
+        &self.world_id
+    }
+
+    /// Canonical JSON of the hashed facts: everything except `world_id` and `harness`.
+    pub fn facts_json(&self) -> Vec<u8> {
+        let mut value = serde_json::to_value(self).expect("plain data");
+        if let Some(map) = value.as_object_mut() {
+            map.remove("world_id");
+            map.remove("harness");
+        }
+        canonical_json(&value)
+    }
+
+    /// `linux-6.18.44-x86_64-landlock7-3fa9c2d1`: readable prefix + 8 hex of blake3.
+    fn compute_world_id(&self) -> String {
+        let hash = blake3::hash(&self.facts_json()).to_hex();
+        let mechanism = if self.landlock.status == LandlockStatus::Available {
+            format!("landlock{}", self.landlock.effective_abi)
+        } else {
+            "nolandlock".to_string()
+        };
+        let prefix = format!("{}-{}-{}-{}", self.os, self.kernel, self.arch, mechanism);
+        let prefix: String = prefix
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "._+-".contains(c) {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        format!("{prefix}-{}", &hash[..8])
+    }
+
+    /// `Some(message)` when `--landlock-abi N` asked for more than the host has.
+    pub fn abi_cap_error(&self) -> Option<String> {
+        let cap = self.landlock.abi_cap?;
+        if cap == 0 {
+            return Some("--landlock-abi must be at least 1".to_string());
+        }
+        (cap > self.landlock.host_abi).then(|| {
+            format!(
+                "--landlock-abi {cap} exceeds the host's Landlock ABI {}",
+                self.landlock.host_abi
+            )
+        })
+    }
+
+    /// The errnos that mean "the sandbox denied" in this world.
+    pub fn deny_set(&self) -> DenySet {
+        LANDLOCK_DENY_SET
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn world_id_ignores_harness_identity() {
+        let facts = WorldFacts::detect(&WorldOptions::default());
+        let mut other = facts.clone();
+        other.harness.uid = facts.harness.uid + 1;
+        other.harness.container_hints.push("test".into());
+        assert_eq!(facts.facts_json(), other.facts_json());
+        assert!(facts.world_id.starts_with("linux-"), "{}", facts.world_id);
+    }
+
+    #[test]
+    fn deny_set_is_eacces_eperm_exdev() {
+        let facts = WorldFacts::detect(&WorldOptions::default());
+        assert_eq!(facts.deny_set().names(), ["EACCES", "EPERM", "EXDEV"]);
+        assert!(!facts.deny_set().contains(libc::ENOENT));
+    }
+}

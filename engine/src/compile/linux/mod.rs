@@ -1,1 +1,106 @@
-//! The Linux backend: IR → Landlock ruleset plan + seccomp BPF program.
+//! The Linux backend: IR → Landlock ruleset plan + seccomp BPF program (compile), then
+//! prepare (in the worker, before fork) and apply (in the child, raw syscalls only).
+//!
+//! Mapping choices follow research §6; `translate` explains the rule semantics. Decisions:
+//! - `(deny default)` handles every right and scope the effective ABI has and the kernel
+//!   accepted; `(allow default)` handles only what unfiltered denies switch off (e.g.
+//!   `(deny file-write*)` handles the write rights and nothing else: unhandled reads stay
+//!   allowed, so no read rule on `/` is needed).
+//! - A deny that carves an exception out of an allowed subtree or out of an allowed base
+//!   (including allow default) is unsupported: apply is blocked with `not_applicable_in_world`.
+//! - A right newer than the effective ABI is `not_applicable_in_world`; a right the ABI claims
+//!   but the kernel rejects (or no Landlock at all) is `mechanism_unavailable`.
+//! - Seccomp is used only for unfiltered denies of whole syscall classes (chmod, chown, utimes,
+//!   xattr writes, fork), always with `RET_ERRNO(EPERM)`; never for the default action.
+//! - `literal` and `subpath` both become path-beneath rules (a literal directory widens to its
+//!   subtree); directory-only rights are dropped at prepare time for non-directories; a rule
+//!   path that cannot be opened blocks apply.
+//! - Raw syscalls, not the `landlock` crate: the kernel refuses unknown bits with EINVAL, so
+//!   nothing is ever dropped silently, and apply needs the exact errno and no allocation.
+
+mod operations;
+pub mod plan;
+mod prepare;
+mod rule_paths;
+mod rule_text;
+pub mod seccomp_program;
+mod sysctl_names;
+mod translate;
+
+use serde::Serialize;
+
+pub use plan::{
+    LANDLOCK_PLAN_SCHEMA_VERSION, LandlockPlan, LayerPlan, PathRulePlan, PortRulePlan, SeccompPlan,
+    SeccompSyscallPlan,
+};
+pub use prepare::{PrepareFailure, PreparedSandbox, ResolvedPathRule};
+pub use rule_paths::SCRATCH;
+pub use rule_text::rule_text;
+pub use sysctl_names::proc_sys_path;
+
+use super::{Blocked, Fidelity, RuleFidelity};
+use crate::model::{CompileOutcome, ProfileIr};
+use crate::world::{WorldFacts, canonical_json};
+
+/// One profile compiled for one world: deterministic, run-independent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CompiledProfile {
+    pub profile_id: String,
+    pub plan: LandlockPlan,
+    /// One entry for the default action, then one per IR rule.
+    pub fidelity: Vec<RuleFidelity>,
+    /// Set when apply cannot attach this profile in this world.
+    pub blocked: Option<Blocked>,
+    #[serde(skip)]
+    plan_json: Vec<u8>,
+    #[serde(skip)]
+    bpf: Vec<u8>,
+}
+
+impl CompiledProfile {
+    /// Canonical JSON of the Landlock plan (`compiled/<profile>.landlock.json`).
+    pub fn plan_json(&self) -> &[u8] {
+        &self.plan_json
+    }
+
+    /// Raw `sock_filter` bytes (`compiled/<profile>.seccomp.bpf`); empty when no rule needs seccomp.
+    pub fn bpf_bytes(&self) -> &[u8] {
+        &self.bpf
+    }
+
+    pub fn outcome(&self) -> CompileOutcome {
+        if self
+            .fidelity
+            .iter()
+            .any(|f| f.fidelity == Fidelity::Unsupported)
+        {
+            CompileOutcome::Unsupported
+        } else {
+            CompileOutcome::Ok
+        }
+    }
+}
+
+/// Compiles a profile's IR for this world. Never fails: what the world cannot express is
+/// reported per rule and in `blocked`.
+pub fn compile(profile_id: &str, ir: &ProfileIr, world: &WorldFacts) -> CompiledProfile {
+    let translation = translate::translate(ir, world);
+    let plan = LandlockPlan {
+        schema_version: LANDLOCK_PLAN_SCHEMA_VERSION.to_string(),
+        profile: profile_id.to_string(),
+        abi: world.landlock.effective_abi,
+        layers: translation.layers,
+        restrict_flags: 0,
+        seccomp: translation.seccomp,
+        scratch_not_under: translation.scratch_not_under,
+    };
+    let plan_json = canonical_json(&plan);
+    CompiledProfile {
+        profile_id: profile_id.to_string(),
+        plan,
+        fidelity: translation.fidelity,
+        blocked: translation.blocked,
+        plan_json,
+        bpf: translation.bpf,
+    }
+}

@@ -1,0 +1,287 @@
+//! prepare (worker, before fork: may allocate) and apply (child, after fork: raw syscalls only).
+
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use super::CompiledProfile;
+use super::rule_paths::SCRATCH;
+use super::seccomp_program::decode_bpf;
+use crate::compile::ApplyFailure;
+use crate::model::BlockedReason;
+use crate::world::errno_name;
+use crate::world::landlock_rights::dir_only_fs_mask;
+use crate::world::landlock_sys::{self, RulesetAttr};
+
+const SECCOMP_SET_MODE_FILTER: libc::c_ulong = 1;
+
+/// A failed prepare: like [`ApplyFailure`], plus a human detail (which path, which rule).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrepareFailure {
+    pub reason: BlockedReason,
+    /// 0 when no syscall failed (e.g. the profile was blocked at compile time).
+    pub errno: i32,
+    pub step: &'static str,
+    pub detail: String,
+}
+
+impl PrepareFailure {
+    pub fn failure(&self) -> ApplyFailure {
+        ApplyFailure {
+            reason: self.reason,
+            errno: self.errno,
+            step: self.step,
+        }
+    }
+}
+
+impl From<PrepareFailure> for ApplyFailure {
+    fn from(failure: PrepareFailure) -> ApplyFailure {
+        failure.failure()
+    }
+}
+
+impl std::fmt::Display for PrepareFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.step, self.detail)?;
+        if self.errno != 0 {
+            write!(f, " ({})", errno_name(self.errno))?;
+        }
+        Ok(())
+    }
+}
+
+/// A plan path rule as resolved on this run's filesystem.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvedPathRule {
+    /// As in the plan (`{scratch}/a`).
+    pub plan_path: String,
+    pub is_dir: bool,
+    /// What was granted: the plan's rights minus directory-only rights on a non-directory.
+    pub access_mask: u64,
+}
+
+/// Everything apply needs, built before fork.
+#[derive(Debug)]
+pub struct PreparedSandbox {
+    rulesets: Vec<OwnedFd>,
+    restrict_flags: u32,
+    bpf: Vec<libc::sock_filter>,
+    /// Per layer, the path rules as added (for records and the oracle).
+    pub resolved: Vec<Vec<ResolvedPathRule>>,
+}
+
+/// `{scratch}/a` → `<scratch>/a`; other paths unchanged.
+pub fn host_path(plan_path: &str, scratch: &Path) -> PathBuf {
+    match plan_path.strip_prefix(SCRATCH) {
+        Some(rest) => scratch.join(rest.trim_start_matches('/')),
+        None => PathBuf::from(plan_path),
+    }
+}
+
+fn create_failure(step: &'static str, errno: i32, detail: String) -> PrepareFailure {
+    // Research §6.1: unknown rights (EINVAL) and a missing or disabled Landlock are the
+    // mechanism's absence; anything else is an apply error with its errno.
+    let reason = match errno {
+        libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP => BlockedReason::MechanismUnavailable,
+        _ => BlockedReason::ApplyError,
+    };
+    PrepareFailure {
+        reason,
+        errno,
+        step,
+        detail,
+    }
+}
+
+impl PreparedSandbox {
+    pub fn prepare(
+        compiled: &CompiledProfile,
+        scratch: &Path,
+    ) -> Result<PreparedSandbox, PrepareFailure> {
+        if let Some(blocked) = &compiled.blocked {
+            return Err(PrepareFailure {
+                reason: blocked.reason,
+                errno: 0,
+                step: "compile",
+                detail: blocked.detail.clone(),
+            });
+        }
+        let plan = &compiled.plan;
+        let real_scratch = scratch
+            .canonicalize()
+            .unwrap_or_else(|_| scratch.to_path_buf());
+        for literal in &plan.scratch_not_under {
+            if real_scratch.starts_with(literal) || scratch.starts_with(literal) {
+                return Err(PrepareFailure {
+                    reason: BlockedReason::NotApplicableInWorld,
+                    errno: 0,
+                    step: "scratch",
+                    detail: format!(
+                        "the scratch root lies under {literal}; the plan was compiled assuming it does not \
+                         (a rule on {literal} would then decide scratch paths)"
+                    ),
+                });
+            }
+        }
+        let mut rulesets = Vec::new();
+        let mut resolved = Vec::new();
+        for layer in &plan.layers {
+            let attr = RulesetAttr {
+                handled_access_fs: layer.handled_fs_mask,
+                handled_access_net: layer.handled_net_mask,
+                scoped: layer.scoped_mask,
+            };
+            let ruleset = landlock_sys::create_ruleset(&attr).map_err(|errno| {
+                create_failure(
+                    "landlock_create_ruleset",
+                    errno,
+                    format!(
+                        "handled fs [{}] net [{}] scoped [{}]",
+                        layer.handled_fs.join(" "),
+                        layer.handled_net.join(" "),
+                        layer.scoped.join(" ")
+                    ),
+                )
+            })?;
+            let mut layer_resolved = Vec::new();
+            for rule in &layer.path_rules {
+                let path = host_path(&rule.path, scratch);
+                let fd = open_path(&path).map_err(|errno| PrepareFailure {
+                    reason: BlockedReason::NotApplicableInWorld,
+                    errno,
+                    step: "open(O_PATH)",
+                    detail: format!(
+                        "rule path {} (rules {:?}) cannot be opened: Landlock needs an existing path",
+                        rule.path, rule.rules
+                    ),
+                })?;
+                let is_dir = is_directory(&fd);
+                let access_mask = if is_dir {
+                    rule.access_mask
+                } else {
+                    rule.access_mask & !dir_only_fs_mask()
+                };
+                if access_mask != 0 {
+                    landlock_sys::add_path_rule(ruleset.as_raw_fd(), access_mask, fd.as_raw_fd())
+                        .map_err(|errno| {
+                        create_failure(
+                            "landlock_add_rule",
+                            errno,
+                            format!("path rule {} [{}]", rule.path, rule.access.join(" ")),
+                        )
+                    })?;
+                }
+                layer_resolved.push(ResolvedPathRule {
+                    plan_path: rule.path.clone(),
+                    is_dir,
+                    access_mask,
+                });
+            }
+            for rule in &layer.port_rules {
+                landlock_sys::add_port_rule(
+                    ruleset.as_raw_fd(),
+                    rule.access_mask,
+                    u64::from(rule.port),
+                )
+                .map_err(|errno| {
+                    create_failure(
+                        "landlock_add_rule",
+                        errno,
+                        format!("port rule {} [{}]", rule.port, rule.access.join(" ")),
+                    )
+                })?;
+            }
+            rulesets.push(ruleset);
+            resolved.push(layer_resolved);
+        }
+        Ok(PreparedSandbox {
+            rulesets,
+            restrict_flags: plan.restrict_flags,
+            bpf: decode_bpf(compiled.bpf_bytes()),
+            resolved,
+        })
+    }
+
+    /// In the forked child: NO_NEW_PRIVS, then each Landlock layer, then the seccomp filter.
+    /// Raw syscalls only, no allocation, so it is safe after fork from a threaded parent.
+    pub fn apply(&self) -> Result<(), ApplyFailure> {
+        landlock_sys::set_no_new_privs().map_err(|errno| ApplyFailure {
+            reason: BlockedReason::ApplyError,
+            errno,
+            step: "prctl(PR_SET_NO_NEW_PRIVS)",
+        })?;
+        for ruleset in &self.rulesets {
+            landlock_sys::restrict_self(ruleset.as_raw_fd(), self.restrict_flags).map_err(
+                |errno| ApplyFailure {
+                    reason: match errno {
+                        libc::ENOSYS | libc::EOPNOTSUPP | libc::EINVAL => {
+                            BlockedReason::MechanismUnavailable
+                        }
+                        _ => BlockedReason::ApplyError,
+                    },
+                    errno,
+                    step: "landlock_restrict_self",
+                },
+            )?;
+        }
+        if !self.bpf.is_empty() {
+            let program = libc::sock_fprog {
+                len: self.bpf.len() as libc::c_ushort,
+                filter: self.bpf.as_ptr() as *mut libc::sock_filter,
+            };
+            // SAFETY: program points to instructions owned by self, alive for the call.
+            let ret = unsafe {
+                libc::syscall(
+                    libc::SYS_seccomp,
+                    SECCOMP_SET_MODE_FILTER,
+                    0,
+                    &program as *const libc::sock_fprog,
+                )
+            };
+            if ret != 0 {
+                // SAFETY: reading the thread-local errno.
+                let errno = unsafe { *libc::__errno_location() };
+                return Err(ApplyFailure {
+                    reason: match errno {
+                        libc::ENOSYS | libc::EINVAL => BlockedReason::MechanismUnavailable,
+                        _ => BlockedReason::ApplyError,
+                    },
+                    errno,
+                    step: "seccomp(SECCOMP_SET_MODE_FILTER)",
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether apply will create a Landlock domain / install a seccomp filter.
+    pub fn has_landlock(&self) -> bool {
+        !self.rulesets.is_empty()
+    }
+    pub fn has_seccomp(&self) -> bool {
+        !self.bpf.is_empty()
+    }
+}
+
+fn open_path(path: &Path) -> Result<OwnedFd, i32> {
+    let c_path = CString::new(path.as_os_str().as_bytes()).map_err(|_| libc::EINVAL)?;
+    // SAFETY: c_path is NUL-terminated and outlives the call.
+    let fd = unsafe { libc::open(c_path.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EIO));
+    }
+    // SAFETY: open returned a fresh fd we own.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+fn is_directory(fd: &OwnedFd) -> bool {
+    // SAFETY: stat is plain data filled by fstat on a live fd.
+    unsafe {
+        let mut st: libc::stat = std::mem::zeroed();
+        libc::fstat(fd.as_raw_fd(), &mut st) == 0 && (st.st_mode & libc::S_IFMT) == libc::S_IFDIR
+    }
+}

@@ -1,0 +1,835 @@
+//! IR → Landlock plan + seccomp classes, with a fidelity verdict per rule.
+//!
+//! SBPL is "last matching rule wins" over a default; Landlock is allow-list only. We replay the
+//! rules in order for every Landlock right (and seccomp class), tracking the right's *base*
+//! (what applies where no path grant does) and its path/port grants:
+//! - an unfiltered rule sets the base and clears the grants (it overrides everything before);
+//! - a filtered allow adds a grant when the base is deny (and is redundant otherwise);
+//! - a filtered deny is exact when it only removes grants it fully covers (or covers none);
+//!   when it would carve an exception out of an allowed subtree (or out of an allowed base)
+//!   Landlock cannot express it: the rule is unsupported and apply is blocked.
+//!
+//! At the end a right whose base is deny is *handled* and its grants become path/port rules;
+//! a right whose base is allow stays unhandled (allowed everywhere).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::operations::{self, OpClass, Operation};
+use super::plan::{LayerPlan, PathRulePlan, PortRulePlan, SeccompPlan, SeccompSyscallPlan};
+use super::rule_paths::{self, Relation, RulePath};
+use super::rule_text::{filter_text, rule_text};
+use super::seccomp_program::{self, SECCOMP_ARCH, SECCOMP_COMPILER};
+use super::sysctl_names::proc_sys_path;
+use crate::compile::{Blocked, Fidelity, RuleFidelity};
+use crate::model::{Action, BlockedReason, Filter, NetAddress, Origin, ProfileIr, Rule};
+use crate::world::landlock_rights::{LANDLOCK_RIGHTS, RightKind, landlock_right, right_names};
+use crate::world::{LandlockStatus, WorldFacts};
+
+pub(super) struct Translation {
+    pub layers: Vec<LayerPlan>,
+    pub seccomp: Option<SeccompPlan>,
+    pub bpf: Vec<u8>,
+    pub scratch_not_under: Vec<String>,
+    pub fidelity: Vec<RuleFidelity>,
+    pub blocked: Option<Blocked>,
+}
+
+/// The rule an operation row is applied for.
+#[derive(Clone, Copy)]
+struct OpContext {
+    rule: usize,
+    action: Action,
+    /// From `name*` or `default`: unrestrictable rows make the rule approximate, not unsupported.
+    wildcard: bool,
+    /// The operation `default`: acts like the default action (no seccomp classes).
+    default_op: bool,
+}
+
+/// Who set a base: `None` is the profile's default.
+type Setter = Option<usize>;
+
+struct Grant {
+    path: RulePath,
+    rule: usize,
+}
+
+struct FsRight {
+    base: Action,
+    set_by: Setter,
+    grants: Vec<Grant>,
+}
+
+struct NetRight {
+    base: Action,
+    set_by: Setter,
+    ports: Vec<(u16, usize)>,
+}
+
+#[derive(Default)]
+struct RuleOutcome {
+    notes: Vec<String>,
+    approximate: bool,
+    unsupported: Option<(BlockedReason, String)>,
+}
+
+impl RuleOutcome {
+    fn approx(&mut self, note: impl Into<String>) {
+        self.approximate = true;
+        self.note(note);
+    }
+    fn note(&mut self, note: impl Into<String>) {
+        let note = note.into();
+        if !self.notes.contains(&note) {
+            self.notes.push(note);
+        }
+    }
+    fn unsupported(&mut self, reason: BlockedReason, detail: impl Into<String>) {
+        if self.unsupported.is_none() {
+            self.unsupported = Some((reason, detail.into()));
+        }
+    }
+}
+
+struct Translator<'a> {
+    world: &'a WorldFacts,
+    rules: &'a [Rule],
+    fs: Vec<FsRight>,
+    net: Vec<NetRight>,
+    /// Indexed by scope bit: abstract unix socket, signal.
+    scopes: Vec<(Action, Setter)>,
+    seccomp: BTreeMap<&'static str, (Action, Vec<usize>)>,
+    assumptions: BTreeSet<String>,
+}
+
+fn bits(mask: u64) -> impl Iterator<Item = usize> {
+    (0..64).filter(move |b| mask & (1 << b) != 0)
+}
+
+fn mask_of(names: &[&str]) -> u64 {
+    names
+        .iter()
+        .filter_map(|n| landlock_right(n))
+        .fold(0, |m, r| m | r.mask())
+}
+
+const SCOPE_UNIX: usize = 0;
+const SCOPE_SIGNAL: usize = 1;
+const NET_BIND: usize = 0;
+const NET_CONNECT: usize = 1;
+
+/// Flattens `require-any` and single-element `require-all` into plain alternatives.
+fn alternatives(filters: &[Filter]) -> Vec<&Filter> {
+    let mut out = Vec::new();
+    for filter in filters {
+        match filter {
+            Filter::RequireAny(items) => out.extend(alternatives(items)),
+            Filter::RequireAll(items) if items.len() == 1 => out.extend(alternatives(items)),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+pub(super) fn translate(ir: &ProfileIr, world: &WorldFacts) -> Translation {
+    let base = ir.default;
+    let mut t = Translator {
+        world,
+        rules: &ir.rules,
+        fs: (0..64)
+            .map(|_| FsRight {
+                base,
+                set_by: None,
+                grants: Vec::new(),
+            })
+            .collect(),
+        net: (0..2)
+            .map(|_| NetRight {
+                base,
+                set_by: None,
+                ports: Vec::new(),
+            })
+            .collect(),
+        scopes: vec![(base, None); 2],
+        seccomp: BTreeMap::new(),
+        assumptions: BTreeSet::new(),
+    };
+    let default_outcome = t.default_outcome(ir.default);
+    let outcomes: Vec<RuleOutcome> = ir
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, rule)| t.apply_rule(i, rule))
+        .collect();
+    t.finish(ir, default_outcome, outcomes)
+}
+
+impl Translator<'_> {
+    fn usable(&self, kind: RightKind) -> u64 {
+        self.world.landlock.usable_mask(kind)
+    }
+
+    /// Why rights in `mask` cannot be used here.
+    fn missing(&self, kind: RightKind, mask: u64) -> (BlockedReason, String) {
+        let landlock = &self.world.landlock;
+        if landlock.status != LandlockStatus::Available {
+            return (
+                BlockedReason::MechanismUnavailable,
+                format!(
+                    "Landlock is not available on this kernel ({:?})",
+                    landlock.status
+                ),
+            );
+        }
+        let missing: Vec<_> = LANDLOCK_RIGHTS
+            .iter()
+            .filter(|r| r.kind == kind && mask & r.mask() != 0)
+            .collect();
+        if let Some(r) = missing
+            .iter()
+            .find(|r| r.since_abi > landlock.effective_abi)
+        {
+            return (
+                BlockedReason::NotApplicableInWorld,
+                format!(
+                    "needs {} (Landlock ABI {}); this world's effective ABI is {}",
+                    r.name, r.since_abi, landlock.effective_abi
+                ),
+            );
+        }
+        let names: Vec<&str> = missing.iter().map(|r| r.name).collect();
+        (
+            BlockedReason::MechanismUnavailable,
+            format!(
+                "needs {} which Landlock ABI {} claims but the kernel rejects",
+                names.join(", "),
+                landlock.effective_abi
+            ),
+        )
+    }
+
+    fn default_outcome(&self, default: Action) -> RuleOutcome {
+        let mut out = RuleOutcome::default();
+        if default == Action::Allow {
+            return out;
+        }
+        let landlock = &self.world.landlock;
+        if landlock.status != LandlockStatus::Available {
+            let (reason, detail) = self.missing(RightKind::Fs, 1);
+            out.unsupported(reason, detail);
+            return out;
+        }
+        if !landlock.missing_rights.is_empty() {
+            out.unsupported(
+                BlockedReason::MechanismUnavailable,
+                format!(
+                    "default deny needs {}: claimed by Landlock ABI {} but rejected by the kernel",
+                    landlock.missing_rights.join(", "),
+                    landlock.effective_abi
+                ),
+            );
+        }
+        out.approx(
+            "only Landlock-handled rights become default-deny: stat/chmod/xattr, UDP, fork, \
+             signals inside the sandbox and Darwin-only operations stay allowed",
+        );
+        let unusable: Vec<&str> = LANDLOCK_RIGHTS
+            .iter()
+            .filter(|r| self.usable(r.kind) & r.mask() == 0)
+            .map(|r| r.name)
+            .collect();
+        if !unusable.is_empty() {
+            out.approx(format!(
+                "not in Landlock ABI {}, so never denied: {}",
+                landlock.effective_abi,
+                unusable.join(", ")
+            ));
+        }
+        out
+    }
+
+    fn apply_rule(&mut self, i: usize, rule: &Rule) -> RuleOutcome {
+        let mut out = RuleOutcome::default();
+        let alts = alternatives(&rule.filters);
+        for name in &rule.operations {
+            let resolved = operations::resolve(name);
+            for op in &resolved.operations {
+                let ctx = OpContext {
+                    rule: i,
+                    action: rule.action,
+                    wildcard: resolved.wildcard,
+                    default_op: name == "default",
+                };
+                self.apply_op(ctx, op, &alts, &mut out);
+            }
+        }
+        out
+    }
+
+    fn apply_op(
+        &mut self,
+        ctx: OpContext,
+        op: &Operation,
+        alts: &[&Filter],
+        out: &mut RuleOutcome,
+    ) {
+        let OpContext {
+            rule: i,
+            action,
+            wildcard,
+            default_op,
+        } = ctx;
+        let cannot_deny = |out: &mut RuleOutcome, what: &str| {
+            if wildcard {
+                out.approx(format!("{} {what} on Linux", op.name));
+            } else {
+                out.unsupported(
+                    BlockedReason::NotApplicableInWorld,
+                    format!("{} {what} on Linux", op.name),
+                );
+            }
+        };
+        match op.class {
+            OpClass::Fs {
+                rights,
+                note,
+                note_on_deny_only,
+            } => {
+                let mask = mask_of(rights);
+                let usable = mask & self.usable(RightKind::Fs);
+                if usable == 0 {
+                    let (reason, detail) = self.missing(RightKind::Fs, mask);
+                    out.unsupported(reason, format!("{}: {detail}", op.name));
+                    return;
+                }
+                if usable != mask && action == Action::Deny {
+                    out.approx(format!(
+                        "{} not in this world's Landlock ABI: stays allowed",
+                        right_names(RightKind::Fs, mask & !usable).join(", ")
+                    ));
+                }
+                if let Some(note) = note
+                    && (!note_on_deny_only || action == Action::Deny)
+                {
+                    out.approx(note);
+                }
+                if alts.is_empty() {
+                    self.fs_unfiltered(i, action, usable);
+                }
+                for filter in alts {
+                    match filter {
+                        Filter::Literal(p) | Filter::Subpath(p) => match rule_paths::normalise(p) {
+                            Ok(text) => {
+                                let path = RulePath {
+                                    text,
+                                    literal: matches!(filter, Filter::Literal(_)),
+                                };
+                                if path.literal && action == Action::Allow {
+                                    out.note("a literal naming a directory grants its whole subtree on Linux");
+                                }
+                                self.fs_path(i, action, usable, path, out);
+                            }
+                            Err(e) => out.unsupported(BlockedReason::NotApplicableInWorld, e),
+                        },
+                        other => out.unsupported(
+                            BlockedReason::NotApplicableInWorld,
+                            format!(
+                                "filter {} has no Landlock counterpart (only literal and subpath paths)",
+                                filter_text(other)
+                            ),
+                        ),
+                    }
+                }
+            }
+            OpClass::Sysctl { rights } => {
+                let mask = mask_of(rights);
+                let usable = mask & self.usable(RightKind::Fs);
+                if usable == 0 {
+                    let (reason, detail) = self.missing(RightKind::Fs, mask);
+                    out.unsupported(reason, format!("{}: {detail}", op.name));
+                    return;
+                }
+                out.approx("sysctls are files under /proc/sys on Linux");
+                if alts.is_empty() {
+                    let path = RulePath {
+                        text: "/proc/sys".into(),
+                        literal: false,
+                    };
+                    self.fs_path(i, action, usable, path, out);
+                }
+                for filter in alts {
+                    match filter {
+                        Filter::SysctlName(name) => match proc_sys_path(name) {
+                            Some(text) => self.fs_path(
+                                i,
+                                action,
+                                usable,
+                                RulePath {
+                                    text,
+                                    literal: true,
+                                },
+                                out,
+                            ),
+                            None => out.unsupported(
+                                BlockedReason::NotApplicableInWorld,
+                                format!("sysctl {name:?} has no /proc/sys file on Linux"),
+                            ),
+                        },
+                        other => out.unsupported(
+                            BlockedReason::NotApplicableInWorld,
+                            format!("filter {} is not supported for sysctls", filter_text(other)),
+                        ),
+                    }
+                }
+            }
+            OpClass::NetConnect | OpClass::NetBind => {
+                let connect = op.class == OpClass::NetConnect;
+                let index = if connect { NET_CONNECT } else { NET_BIND };
+                let mask = 1u64 << index;
+                if self.usable(RightKind::Net) & mask == 0 {
+                    let (reason, detail) = self.missing(RightKind::Net, mask);
+                    out.unsupported(reason, format!("{}: {detail}", op.name));
+                    return;
+                }
+                if alts.is_empty() {
+                    if action == Action::Deny {
+                        out.approx("only TCP is controlled: UDP and other sockets stay allowed");
+                    }
+                    self.net_unfiltered(i, action, index);
+                    if connect {
+                        self.scopes[SCOPE_UNIX] = (action, Some(i));
+                    }
+                }
+                for filter in alts {
+                    let address = match (filter, connect) {
+                        (Filter::Remote(a), true) | (Filter::Local(a), false) => a,
+                        (other, _) => {
+                            out.unsupported(
+                                BlockedReason::NotApplicableInWorld,
+                                format!(
+                                    "filter {} is not supported for {}",
+                                    filter_text(other),
+                                    op.name
+                                ),
+                            );
+                            continue;
+                        }
+                    };
+                    self.net_address(i, action, index, address, out);
+                }
+            }
+            OpClass::Signal => self.signal(i, action, alts, out),
+            OpClass::Unrestricted { seccomp_class } => {
+                // A rule on the operation `default` acts like the default action, which never
+                // switches seccomp classes (that would deny fork to every profile).
+                let seccomp_class = seccomp_class.filter(|_| !default_op);
+                if action == Action::Allow {
+                    if let (Some(class), true) = (seccomp_class, alts.is_empty()) {
+                        self.seccomp.insert(class, (Action::Allow, Vec::new()));
+                    }
+                    if !wildcard {
+                        out.note(format!("{} is never restricted on Linux", op.name));
+                    }
+                    return;
+                }
+                match (seccomp_class, alts.is_empty()) {
+                    (Some(class), true) => {
+                        let entry = self
+                            .seccomp
+                            .entry(class)
+                            .or_insert((Action::Deny, Vec::new()));
+                        entry.0 = Action::Deny;
+                        entry.1.push(i);
+                        out.approx(format!(
+                            "{} is denied with seccomp on every path (EPERM)",
+                            op.name
+                        ));
+                    }
+                    (None, true) => cannot_deny(out, "cannot be denied"),
+                    (_, false) => cannot_deny(out, "cannot be denied per path"),
+                }
+            }
+            OpClass::Mount => out.approx(if action == Action::Allow {
+                "mounting is denied (EPERM) inside any Landlock domain"
+            } else {
+                "mounting is denied only while a Landlock domain exists"
+            }),
+            OpClass::ProcessInfo => {
+                if action == Action::Allow {
+                    out.approx("inspecting processes outside a Landlock domain is always denied");
+                } else {
+                    cannot_deny(out, "cannot be denied");
+                }
+            }
+            OpClass::Unmapped { why } => {
+                if wildcard {
+                    out.approx(format!("{}: {why}", op.name));
+                } else {
+                    out.unsupported(BlockedReason::NotApplicableInWorld, why.to_string());
+                }
+            }
+        }
+    }
+
+    fn carve(&self, path: &RulePath, setter: Setter) -> String {
+        let what = if path.literal { "literal" } else { "subpath" };
+        match setter {
+            None => format!(
+                "denies {what} {} while the default allows everything: Landlock cannot subtract",
+                path.text
+            ),
+            Some(j) => format!(
+                "denies {what} {} where rule {j} at {} allows everything: Landlock cannot subtract",
+                path.text, self.rules[j].origin
+            ),
+        }
+    }
+
+    fn fs_unfiltered(&mut self, i: usize, action: Action, mask: u64) {
+        for bit in bits(mask) {
+            let right = &mut self.fs[bit];
+            right.base = action;
+            right.set_by = Some(i);
+            right.grants.clear();
+        }
+    }
+
+    fn fs_path(
+        &mut self,
+        i: usize,
+        action: Action,
+        mask: u64,
+        path: RulePath,
+        out: &mut RuleOutcome,
+    ) {
+        for bit in bits(mask) {
+            if action == Action::Allow {
+                let right = &mut self.fs[bit];
+                if right.base == Action::Deny && !right.grants.iter().any(|g| g.path == path) {
+                    right.grants.push(Grant {
+                        path: path.clone(),
+                        rule: i,
+                    });
+                }
+                continue;
+            }
+            if self.fs[bit].base == Action::Allow {
+                let detail = self.carve(&path, self.fs[bit].set_by);
+                out.unsupported(BlockedReason::NotApplicableInWorld, detail);
+                continue;
+            }
+            let grants = std::mem::take(&mut self.fs[bit].grants);
+            let mut kept = Vec::new();
+            for grant in grants {
+                let (relation, assumption) = rule_paths::relation(&path.text, &grant.path.text);
+                if let Some(literal) = assumption {
+                    self.assumptions.insert(literal);
+                }
+                let carves = match relation {
+                    Relation::Same => path.literal && !grant.path.literal,
+                    Relation::Inside => true,
+                    Relation::Contains | Relation::Disjoint => false,
+                };
+                let removes = match relation {
+                    Relation::Same => !carves,
+                    Relation::Contains => !path.literal,
+                    Relation::Inside | Relation::Disjoint => false,
+                };
+                if carves {
+                    out.unsupported(
+                        BlockedReason::NotApplicableInWorld,
+                        format!(
+                            "denies {} inside {} allowed by rule {} at {}: Landlock cannot carve an exception out of an allowed subtree",
+                            path.text, grant.path.text, grant.rule, self.rules[grant.rule].origin
+                        ),
+                    );
+                }
+                if !removes {
+                    kept.push(grant);
+                }
+            }
+            self.fs[bit].grants = kept;
+        }
+    }
+
+    fn net_unfiltered(&mut self, i: usize, action: Action, index: usize) {
+        let right = &mut self.net[index];
+        right.base = action;
+        right.set_by = Some(i);
+        right.ports.clear();
+    }
+
+    fn net_address(
+        &mut self,
+        i: usize,
+        action: Action,
+        index: usize,
+        address: &NetAddress,
+        out: &mut RuleOutcome,
+    ) {
+        match address.proto.as_str() {
+            "tcp" => {}
+            "ip" | "*" => {
+                if action == Action::Deny {
+                    out.approx("only TCP is controlled: UDP stays allowed");
+                }
+            }
+            "udp" if action == Action::Allow => {
+                out.note("UDP is never restricted on Linux");
+                return;
+            }
+            proto => {
+                out.unsupported(
+                    BlockedReason::NotApplicableInWorld,
+                    format!("{proto} endpoints cannot be controlled by Landlock in this world"),
+                );
+                return;
+            }
+        }
+        if address.host != "*" {
+            out.approx(format!(
+                "host {:?} ignored: Landlock matches the port on every address",
+                address.host
+            ));
+        }
+        let Some(port) = address.port else {
+            self.net_unfiltered(i, action, index);
+            return;
+        };
+        let right = &mut self.net[index];
+        match action {
+            Action::Allow => {
+                if right.base == Action::Deny && !right.ports.iter().any(|(p, _)| *p == port) {
+                    right.ports.push((port, i));
+                }
+            }
+            Action::Deny => {
+                if right.base == Action::Allow {
+                    let setter = right.set_by;
+                    let who = match setter {
+                        None => "the default".to_string(),
+                        Some(j) => format!("rule {j} at {}", self.rules[j].origin),
+                    };
+                    out.unsupported(
+                        BlockedReason::NotApplicableInWorld,
+                        format!("denies TCP port {port} while {who} allows every port: Landlock cannot subtract"),
+                    );
+                } else {
+                    right.ports.retain(|(p, _)| *p != port);
+                }
+            }
+        }
+    }
+
+    fn signal(&mut self, i: usize, action: Action, alts: &[&Filter], out: &mut RuleOutcome) {
+        let scope_usable = self.usable(RightKind::Scope) & (1 << SCOPE_SIGNAL) != 0;
+        let deny_outside = |t: &mut Self, out: &mut RuleOutcome| {
+            if !scope_usable {
+                let (reason, detail) = t.missing(RightKind::Scope, 1 << SCOPE_SIGNAL);
+                out.unsupported(reason, format!("signal: {detail}"));
+            }
+            t.scopes[SCOPE_SIGNAL] = (Action::Deny, Some(i));
+        };
+        if alts.is_empty() {
+            match action {
+                Action::Allow => self.scopes[SCOPE_SIGNAL] = (Action::Allow, Some(i)),
+                Action::Deny => {
+                    out.approx("signals to self and within the sandbox stay allowed; signals leaving it get EPERM");
+                    deny_outside(self, out);
+                }
+            }
+            return;
+        }
+        for filter in alts {
+            match (filter, action) {
+                (Filter::Target(t), Action::Allow) if t == "self" || t == "same-sandbox" => {
+                    out.note(format!("signals to {t} are always allowed"));
+                }
+                (Filter::Target(t), Action::Allow) if t == "others" => {
+                    self.scopes[SCOPE_SIGNAL] = (Action::Allow, Some(i));
+                }
+                (Filter::Target(t), Action::Deny) if t == "others" => deny_outside(self, out),
+                (other, _) => out.unsupported(
+                    BlockedReason::NotApplicableInWorld,
+                    format!(
+                        "signal filter {} cannot be expressed (Landlock scopes only deny signals leaving the sandbox)",
+                        filter_text(other)
+                    ),
+                ),
+            }
+        }
+    }
+
+    fn finish(
+        self,
+        ir: &ProfileIr,
+        default_outcome: RuleOutcome,
+        outcomes: Vec<RuleOutcome>,
+    ) -> Translation {
+        let mut layer = LayerPlan::default();
+        let usable_fs = self.usable(RightKind::Fs);
+        let mut path_rules: BTreeMap<String, (u64, BTreeSet<usize>)> = BTreeMap::new();
+        for (bit, right) in self.fs.iter().enumerate() {
+            let mask = 1u64 << bit;
+            if right.base != Action::Deny || usable_fs & mask == 0 {
+                continue;
+            }
+            layer.handled_fs_mask |= mask;
+            for grant in &right.grants {
+                let entry = path_rules.entry(grant.path.text.clone()).or_default();
+                entry.0 |= mask;
+                entry.1.insert(grant.rule);
+            }
+        }
+        let usable_net = self.usable(RightKind::Net);
+        let mut port_rules: BTreeMap<u16, (u64, BTreeSet<usize>)> = BTreeMap::new();
+        for (index, right) in self.net.iter().enumerate() {
+            let mask = 1u64 << index;
+            if right.base != Action::Deny || usable_net & mask == 0 {
+                continue;
+            }
+            layer.handled_net_mask |= mask;
+            for (port, rule) in &right.ports {
+                let entry = port_rules.entry(*port).or_default();
+                entry.0 |= mask;
+                entry.1.insert(*rule);
+            }
+        }
+        let usable_scope = self.usable(RightKind::Scope);
+        for (index, (action, _)) in self.scopes.iter().enumerate() {
+            let mask = 1u64 << index;
+            if *action == Action::Deny && usable_scope & mask != 0 {
+                layer.scoped_mask |= mask;
+            }
+        }
+        layer.handled_fs = right_names(RightKind::Fs, layer.handled_fs_mask);
+        layer.handled_net = right_names(RightKind::Net, layer.handled_net_mask);
+        layer.scoped = right_names(RightKind::Scope, layer.scoped_mask);
+        layer.path_rules = path_rules
+            .into_iter()
+            .map(|(path, (mask, rules))| PathRulePlan {
+                path,
+                access: right_names(RightKind::Fs, mask),
+                access_mask: mask,
+                rules: rules.into_iter().collect(),
+            })
+            .collect();
+        layer.port_rules = port_rules
+            .into_iter()
+            .map(|(port, (mask, rules))| PortRulePlan {
+                port,
+                access: right_names(RightKind::Net, mask),
+                access_mask: mask,
+                rules: rules.into_iter().collect(),
+            })
+            .collect();
+        let has_layer = layer.handled_fs_mask | layer.handled_net_mask | layer.scoped_mask != 0;
+        let layers = if has_layer { vec![layer] } else { Vec::new() };
+
+        let mut blocked = None;
+        let mut fidelity = Vec::new();
+        let default_text = format!("({} default)", ir.default.as_str());
+        let all = std::iter::once((None, &default_outcome))
+            .chain(outcomes.iter().enumerate().map(|(i, o)| (Some(i), o)));
+        for (index, outcome) in all {
+            let (origin, text) = match index {
+                None => (Origin::default(), default_text.clone()),
+                Some(i) => (ir.rules[i].origin.clone(), rule_text(&ir.rules[i])),
+            };
+            let (level, note) = match &outcome.unsupported {
+                Some((reason, detail)) => {
+                    if blocked.is_none() {
+                        let at = match index {
+                            None => String::new(),
+                            Some(i) => format!("rule {i} at {origin}: "),
+                        };
+                        blocked = Some(Blocked {
+                            reason: *reason,
+                            detail: format!("{at}{text}: {detail}"),
+                        });
+                    }
+                    (Fidelity::Unsupported, Some(detail.clone()))
+                }
+                None => {
+                    let level = if outcome.approximate {
+                        Fidelity::Approximate
+                    } else {
+                        Fidelity::Exact
+                    };
+                    let note = (!outcome.notes.is_empty()).then(|| outcome.notes.join("; "));
+                    (level, note)
+                }
+            };
+            fidelity.push(RuleFidelity {
+                rule: index,
+                origin,
+                text,
+                fidelity: level,
+                note,
+            });
+        }
+
+        let (seccomp, bpf) = self.seccomp_plan();
+        if blocked.is_none()
+            && !layers.is_empty()
+            && self.world.landlock.status != LandlockStatus::Available
+        {
+            blocked = Some(Blocked {
+                reason: BlockedReason::MechanismUnavailable,
+                detail: "Landlock is not available on this kernel".into(),
+            });
+        }
+        if blocked.is_none()
+            && seccomp.is_some()
+            && (!self.world.seccomp.filter_errno || self.world.arch != SECCOMP_ARCH)
+        {
+            blocked = Some(Blocked {
+                reason: BlockedReason::MechanismUnavailable,
+                detail: format!(
+                    "seccomp filters with RET_ERRNO on {SECCOMP_ARCH} are needed (arch {}, filter_errno {})",
+                    self.world.arch, self.world.seccomp.filter_errno
+                ),
+            });
+        }
+        Translation {
+            layers,
+            seccomp,
+            bpf,
+            scratch_not_under: self.assumptions.into_iter().collect(),
+            fidelity,
+            blocked,
+        }
+    }
+
+    fn seccomp_plan(&self) -> (Option<SeccompPlan>, Vec<u8>) {
+        let mut syscalls: Vec<SeccompSyscallPlan> = Vec::new();
+        for (class, (action, rules)) in &self.seccomp {
+            if *action != Action::Deny {
+                continue;
+            }
+            for (name, nr) in seccomp_program::class_syscalls(class) {
+                syscalls.push(SeccompSyscallPlan {
+                    name: name.to_string(),
+                    nr: *nr,
+                    class: class.to_string(),
+                    rules: rules.clone(),
+                });
+            }
+        }
+        if syscalls.is_empty() {
+            return (None, Vec::new());
+        }
+        syscalls.sort_by_key(|s| s.nr);
+        let numbers: Vec<i64> = syscalls.iter().map(|s| s.nr).collect();
+        let bpf = seccomp_program::bpf_bytes(&numbers)
+            .expect("a filter of plain syscall numbers always builds");
+        let plan = SeccompPlan {
+            arch: SECCOMP_ARCH.into(),
+            compiler: SECCOMP_COMPILER.into(),
+            default_action: "allow".into(),
+            errno: libc::EPERM,
+            syscalls,
+            bpf_blake3: blake3::hash(&bpf).to_hex().to_string(),
+        };
+        (Some(plan), bpf)
+    }
+}

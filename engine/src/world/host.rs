@@ -1,0 +1,55 @@
+//! Host facts: distro (`/etc/os-release`), kernel release and arch (`uname`).
+
+use std::ffi::CStr;
+
+/// `ID-VERSION_ID` from os-release (`debian-12`), `unknown` when absent.
+pub fn distro() -> String {
+    let text = std::fs::read_to_string("/etc/os-release")
+        .or_else(|_| std::fs::read_to_string("/usr/lib/os-release"))
+        .unwrap_or_default();
+    distro_from_os_release(&text)
+}
+
+pub fn distro_from_os_release(text: &str) -> String {
+    let field = |key: &str| {
+        text.lines()
+            .filter_map(|line| line.split_once('='))
+            .find(|(k, _)| k.trim() == key)
+            .map(|(_, v)| v.trim().trim_matches('"').trim_matches('\'').to_string())
+    };
+    match (field("ID"), field("VERSION_ID")) {
+        (Some(id), Some(version)) => format!("{id}-{version}"),
+        (Some(id), None) => id,
+        _ => "unknown".to_string(),
+    }
+}
+
+/// `(release, machine)` from uname.
+pub fn uname() -> (String, String) {
+    // SAFETY: utsname is plain data; uname fills it with NUL-terminated strings.
+    unsafe {
+        let mut uts: libc::utsname = std::mem::zeroed();
+        if libc::uname(&mut uts) != 0 {
+            return ("unknown".to_string(), std::env::consts::ARCH.to_string());
+        }
+        let text = |field: &[libc::c_char]| {
+            CStr::from_ptr(field.as_ptr())
+                .to_string_lossy()
+                .into_owned()
+        };
+        (text(&uts.release), text(&uts.machine))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_id_and_version_id() {
+        let text = "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nVERSION_ID=\"12\"\nID=debian\n";
+        assert_eq!(distro_from_os_release(text), "debian-12");
+        assert_eq!(distro_from_os_release("ID=arch\n"), "arch");
+        assert_eq!(distro_from_os_release(""), "unknown");
+    }
+}
