@@ -8,13 +8,15 @@ use miette::SourceSpan;
 use crate::decode::syntax::Text;
 use crate::diagnostics::{Diag, Diagnostics, codes, suggest};
 use crate::model::Origin;
-use crate::source::{FileId, SourceFile};
+use crate::source::{FileId, LineIndex, SourceFile};
 
 pub struct Cx {
     pub files: Vec<Arc<SourceFile>>,
     pub diags: Diagnostics,
     /// Parameter values, already substituted (`{scratch}` stays symbolic).
     pub params: BTreeMap<String, String>,
+    /// Line starts per file, built on first use: every rule, probe and expectation asks.
+    pub lines: Vec<std::sync::OnceLock<LineIndex>>,
 }
 
 /// The reserved parameter that stays symbolic until a run creates the scratch root.
@@ -27,7 +29,8 @@ impl Cx {
 
     pub fn origin(&self, id: FileId, span: SourceSpan) -> Origin {
         let file = &self.files[id];
-        let (line, column) = file.line_col(span.offset());
+        let index = self.lines[id].get_or_init(|| file.line_index());
+        let (line, column) = index.line_col(&file.text, span.offset());
         Origin {
             file: file.artifact.clone(),
             line,

@@ -91,7 +91,6 @@ impl Vocabulary {
             path: None,
             stdlib: Some("vocabulary".to_string()),
             text: Arc::new(text.to_string()),
-            line_starts: Default::default(),
         });
         let mut diags = Diagnostics::new();
         let mut vocabulary = Vocabulary::default();

@@ -243,7 +243,6 @@ impl Loader<'_> {
             path,
             stdlib: std_name,
             text: Arc::new(text),
-            line_starts: Default::default(),
         });
         let doc = match KdlDocument::parse(&file.text) {
             Ok(doc) => Some(doc),
