@@ -68,13 +68,14 @@ impl Cx {
                 .unwrap_or_else(|| {
                     "declare it in the experiment header: `param NAME VALUE`".to_string()
                 });
+                let span = placeholder_span(text, &unknown);
                 let diag = self
                     .error(
                         codes::UNKNOWN_PARAM,
                         id,
-                        text.span,
+                        span,
                         format!("unknown parameter `{{{unknown}}}`"),
-                        "used here",
+                        "not a parameter",
                     )
                     .help(help);
                 self.push(diag);
@@ -139,6 +140,21 @@ pub fn substitute(s: &str, params: &BTreeMap<String, String>) -> Result<String, 
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// The span of `{name}` inside a string, when the source text is the value as written (a
+/// bare word, or a quoted string without escapes); otherwise the whole string.
+fn placeholder_span(text: &Text, name: &str) -> SourceSpan {
+    let needle = format!("{{{name}}}");
+    let Some(at) = text.value.find(&needle) else {
+        return text.span;
+    };
+    let quote = match text.span.len().checked_sub(text.value.len()) {
+        Some(0) => 0,
+        Some(2) => 1,
+        _ => return text.span,
+    };
+    SourceSpan::from((text.span.offset() + quote + at, needle.len()))
 }
 
 /// A path that a probe may mutate: `{scratch}` itself or below it, without `..`.
