@@ -142,3 +142,65 @@ fn ctrl_c_stops_the_run_and_removes_the_scratch_root() {
         "a bundle was written"
     );
 }
+
+/// runtime-checks: the strict profile stops `cat` at the exec stage (dependency_denied, not a
+/// deny), the shims make it runnable, and the widening they cause is reported.
+#[test]
+fn runtime_checks_show_dependency_denied_and_the_shims_widening() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let o = xpr(
+        &[
+            "run",
+            "../experiments/runtime-checks.kdl",
+            "--out",
+            out.path().to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let verdict = |id: &str| {
+        doc["verdicts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no verdict {id}"))
+    };
+    let strict = verdict("v11_read_subpath/cat-foo");
+    assert_eq!(strict["verdict"], "dependency_denied");
+    assert_eq!(strict["stage"], "exec");
+    assert_eq!(strict["errno"]["name"], "EACCES");
+    assert_eq!(verdict("v1_read/write-hosts")["errno"]["name"], "EACCES");
+    assert_eq!(verdict("v11_read_subpath/read-bar")["verdict"], "deny");
+    assert_eq!(
+        verdict("v11_read_subpath_runnable/cat-foo")["verdict"],
+        "allow"
+    );
+    let widened: Vec<String> = doc["shim_divergence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!(
+                "{}/{}",
+                d["profile"].as_str().unwrap(),
+                d["probe"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        widened.contains(&"v11_read_subpath_runnable/read-ld-cache".to_string()),
+        "{widened:?}"
+    );
+    assert!(entries(tmp.path()).is_empty(), "scratch left behind");
+}

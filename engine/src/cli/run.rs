@@ -165,6 +165,7 @@ pub fn run(args: RunArgs) -> u8 {
         OutputFormat::Json => {
             let doc = serde_json::json!({
                 "summary": result.summary,
+                "shim_divergence": report::shim_divergence(&exp, &result.verdicts),
                 "verdicts": result.verdicts,
                 "bundle": bundle.display().to_string(),
             });
@@ -176,9 +177,11 @@ pub fn run(args: RunArgs) -> u8 {
         OutputFormat::Text => {
             let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let style = if colour { Style::Colour } else { Style::Plain };
+            let divergence = report::shim_divergence(&exp, &result.verdicts);
             format!(
-                "{}\n{}\nbundle: {}\n",
+                "{}\n{}{}\nbundle: {}\n",
                 report::matrix(&result.verdicts, style),
+                report::divergence_text(&divergence),
                 result.summary.line(),
                 bundle.display()
             )

@@ -130,6 +130,7 @@ pub fn write(
     }
     let summary = serde_json::json!({
         "summary": result.summary,
+        "shim_divergence": crate::report::shim_divergence(exp, &result.verdicts),
         "world_id": world.world_id,
         "plan_nodes": facts.plan_nodes,
         "exit_code": if result.summary.passed() { 0 } else { 1 },
