@@ -76,6 +76,20 @@ fn crash_hang_flood_fork_blocked_and_apply_error_are_classified() {
 
     let fork = find(&records, Lane::Baseline, None, "fork");
     assert_eq!(stage_verdict(fork).0, Verdict::Allow, "{fork:?}");
+    // The process the helper forked died with the probe's process group.
+    let leftovers: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| {
+            c.contains("selftest-fork") && c.contains(&*opts.scratch_parent.to_string_lossy())
+        })
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "forked probe processes left: {leftovers:?}"
+    );
 
     let blocked = find(
         &records,
