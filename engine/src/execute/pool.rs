@@ -71,6 +71,15 @@ pub fn run(ctx: &Context, workers: usize) -> Result<Vec<StageRecord>, PoolError>
             }
         }
     }
+    // A progress line on stderr, only on a terminal and only for runs longer than a second.
+    let total = ctx.schedule.serial.units.len()
+        + ctx
+            .schedule
+            .jobs
+            .iter()
+            .map(|j| j.probes.len())
+            .sum::<usize>();
+    let mut progress = crate::report::progress::Progress::new(&ctx.exp.name, total as u64);
     for h in handles.iter_mut() {
         if queue.is_empty() && serial_pending {
             break;
@@ -107,6 +116,7 @@ pub fn run(ctx: &Context, workers: usize) -> Result<Vec<StageRecord>, PoolError>
             unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as _, 500) }
         };
         if super::interrupt::interrupted() {
+            progress.finish();
             shutdown(&mut handles, true);
             return Err(PoolError::Interrupted);
         }
@@ -121,7 +131,10 @@ pub fn run(ctx: &Context, workers: usize) -> Result<Vec<StageRecord>, PoolError>
             let mut open = matches!(h.reader.fill(h.res_rd), Ok(true));
             while let Some(frame) = h.reader.next_frame() {
                 match frame {
-                    Ok(Frame::Record(rec)) => records.push(*rec),
+                    Ok(Frame::Record(rec)) => {
+                        records.push(*rec);
+                        progress.advance(1);
+                    }
                     Ok(Frame::Done) => {
                         h.busy = false;
                         // Before the serial job, hold this worker back until all are idle.
@@ -142,6 +155,7 @@ pub fn run(ctx: &Context, workers: usize) -> Result<Vec<StageRecord>, PoolError>
             }
         }
     }
+    progress.finish();
     shutdown(&mut handles, false);
     Ok(records)
 }
