@@ -181,12 +181,18 @@ pub fn run_file_with(
 ) -> xpr::execute::RunResult {
     let _g = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
-    let mut text = std::fs::read_to_string(&file).expect("experiment readable");
-    for (from, to) in replace {
-        text = text.replace(from.as_str(), to);
+    let opts = xpr::resolve::LoadOptions::default();
+    // From the file itself when nothing is replaced, so relative `sbpl=` paths resolve.
+    let loaded = if replace.is_empty() {
+        xpr::resolve::load(&file, &opts)
+    } else {
+        let mut text = std::fs::read_to_string(&file).expect("experiment readable");
+        for (from, to) in replace {
+            text = text.replace(from.as_str(), to);
+        }
+        xpr::resolve::load_str(path, &text, &opts)
     }
-    let loaded = xpr::resolve::load_str(path, &text, &xpr::resolve::LoadOptions::default())
-        .unwrap_or_else(|d| panic!("{path} does not load: {d:?}"));
+    .unwrap_or_else(|d| panic!("{path} does not load: {d:?}"));
     let world = xpr::world::WorldFacts::detect(&xpr::world::WorldOptions { landlock_abi_cap });
     assert!(
         world.abi_cap_error().is_none(),
