@@ -204,3 +204,66 @@ fn runtime_checks_show_dependency_denied_and_the_shims_widening() {
     );
     assert!(entries(tmp.path()).is_empty(), "scratch left behind");
 }
+
+/// A harness that is already inside a Landlock domain cannot give faithful results: exit 3
+/// before anything runs.
+#[test]
+fn an_already_sandboxed_harness_is_an_environment_failure() {
+    use std::os::unix::process::CommandExt;
+    assert!(
+        xpr::execute::minimal_landlock::abi_version() >= 1,
+        "this test needs Landlock (CONFIG_SECURITY_LANDLOCK, lsm=landlock)"
+    );
+    // A domain that handles only MAKE_SOCK: xpr itself runs normally inside it.
+    #[repr(C)]
+    struct Attr {
+        fs: u64,
+        net: u64,
+        scoped: u64,
+    }
+    let attr = Attr {
+        fs: 1 << 9,
+        net: 0,
+        scoped: 0,
+    };
+    // SAFETY: creating a ruleset from a struct we own.
+    let ruleset = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            &attr as *const Attr,
+            std::mem::size_of::<Attr>(),
+            0u32,
+        )
+    } as i32;
+    assert!(ruleset >= 0);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xpr"));
+    cmd.args([
+        "run",
+        "tests/run/small.kdl",
+        "--out",
+        out.path().to_str().unwrap(),
+    ])
+    .env("TMPDIR", tmp.path())
+    .current_dir(env!("CARGO_MANIFEST_DIR"));
+    // SAFETY: raw syscalls only between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+            if libc::syscall(libc::SYS_landlock_restrict_self, ruleset, 0u32) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let o = cmd.output().expect("xpr runs");
+    // SAFETY: closing the ruleset fd we created.
+    unsafe {
+        libc::close(ruleset);
+    }
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("Landlock domain"), "{stderr}");
+    assert!(entries(tmp.path()).is_empty());
+}
