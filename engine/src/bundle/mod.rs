@@ -1,1 +1,32 @@
-//! bundle
+//! bundle: the run bundle contract (design §10, spec §6).
+//!
+//! A bundle is written once through [`BundleWriter`] into a hidden `.<run_id>.partial`
+//! directory, pinned by `artifact_index.json` (written last), then renamed into
+//! `out/<experiment>/<run_id>/`. Readers open it through [`reader::open`], which picks the
+//! [`reader::BundleFormat`] and hands back a [`reader::BundleReader`] that can verify it and
+//! load its semantic [`view::BundleView`] for `xpr diff`.
+
+pub mod canonical;
+pub mod digest;
+pub mod fidelity;
+pub mod index;
+pub mod layout;
+pub mod manifest;
+pub mod path_guard;
+pub mod reader;
+pub mod run_id;
+pub mod schema;
+pub mod time;
+pub mod verify;
+pub mod view;
+pub mod vocabulary;
+pub mod writer;
+mod xpr_reader;
+
+pub use index::{ArtifactIndex, IndexEntry, IndexMeta};
+pub use manifest::{Manifest, closure_digest};
+pub use reader::{BundleFormat, BundleReader, OpenError, open};
+pub use run_id::{InvalidRunId, RunId};
+pub use verify::{Finding, Verification};
+pub use view::BundleView;
+pub use writer::BundleWriter;

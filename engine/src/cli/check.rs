@@ -1,8 +1,100 @@
-//! `xpr check`.
+//! `xpr check FILE...`: decode, resolve and validate each file; a one-line summary per file,
+//! or every diagnostic and exit 2.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
 
 use super::*;
+use crate::diagnostics::{Diag, Diagnostics};
+use crate::resolve::{self, LoadOptions, Loaded};
 
-pub fn run(_args: CheckArgs) -> u8 {
-    eprintln!("xpr check: not implemented yet");
-    EXIT_ENVIRONMENT
+pub fn run(args: CheckArgs) -> u8 {
+    let mut params = Vec::new();
+    let mut usage = Diagnostics::new();
+    for p in &args.load.params {
+        match resolve::parse_param(p) {
+            Some(kv) => params.push(kv),
+            None => usage.push(Diag::error(
+                crate::diagnostics::codes::INVALID_VALUE,
+                format!("--param `{p}` must be NAME=VALUE"),
+            )),
+        }
+    }
+    if !usage.is_empty() {
+        print_diagnostics(&usage, args.load.message_format);
+        return EXIT_INVALID;
+    }
+    let opts = LoadOptions {
+        params,
+        world: "linux".to_string(),
+    };
+    let mut code = EXIT_OK;
+    for file in &args.files {
+        let outcome = check_one(file, &opts, args.load.message_format);
+        code = code.max(outcome);
+    }
+    code
+}
+
+fn check_one(file: &Path, opts: &LoadOptions, format: MessageFormat) -> u8 {
+    if file.extension().is_some_and(|e| e == "sb" || e == "sbpl") {
+        // TODO(sbpl): SBPL files are checked by the SBPL module once it lands.
+        eprintln!(
+            "xpr check {}: SBPL files are not supported yet",
+            file.display()
+        );
+        return EXIT_INVALID;
+    }
+    match resolve::check(file, opts) {
+        Ok(loaded) => {
+            print_diagnostics(&loaded.warnings, format);
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{}", summary(&loaded));
+            EXIT_OK
+        }
+        Err(diags) => {
+            print_diagnostics(&diags, format);
+            EXIT_INVALID
+        }
+    }
+}
+
+/// `ok NAME: N profiles, N probes, N expectations[, graph …]`.
+pub fn summary(loaded: &Loaded) -> String {
+    let e = &loaded.experiment;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut line = format!(
+        "ok {}{}: {}, {}, {}",
+        if loaded.library { "library " } else { "" },
+        e.name,
+        plural(e.profiles.len(), "profile"),
+        plural(e.probes.len(), "probe"),
+        plural(e.expectations.len(), "expectation"),
+    );
+    let plan = crate::plan::Plan::build(e);
+    line.push_str(&format!(
+        ", graph {} nodes {} edges",
+        plan.node_count(),
+        plan.edge_count()
+    ));
+    if !loaded.warnings.is_empty() {
+        line.push_str(&format!(", {}", plural(loaded.warnings.len(), "warning")));
+    }
+    line
+}
+
+pub(super) fn print_diagnostics(diags: &Diagnostics, format: MessageFormat) {
+    if diags.is_empty() {
+        return;
+    }
+    let text = match format {
+        MessageFormat::Json => diags.render_json(),
+        MessageFormat::Human => {
+            let stderr = std::io::stderr();
+            let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            diags.render_human(100, color)
+        }
+    };
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
 }

@@ -45,6 +45,15 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Compare two run bundles.
     Diff(DiffArgs),
+    /// Internal: the probe helper that `exec` probes with `helper=<family>` run.
+    #[command(name = "__probe", hide = true)]
+    ProbeHelper(ProbeHelperArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ProbeHelperArgs {
+    /// The resolved probe as JSON.
+    pub spec: String,
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
@@ -169,6 +178,7 @@ pub fn main() -> ExitCode {
         Command::World(a) => world::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::ProbeHelper(a) => crate::probes::helper::main(&a.spec),
     };
     ExitCode::from(code)
 }

@@ -1,1 +1,83 @@
-//! decode
+//! decode: a parsed KDL document → the typed syntax tree ([`syntax`]), accumulating every error.
+//!
+//! Hand-written over `kdl::KdlDocument` (not serde) so that every mistake in a file is
+//! reported in one pass with the span of the exact node, argument or property.
+
+use std::sync::Arc;
+
+use kdl::KdlDocument;
+
+use crate::diagnostics::Diagnostics;
+use crate::source::SourceFile;
+
+mod expect;
+mod experiment;
+mod fixtures;
+mod probe;
+mod profile;
+pub mod reader;
+pub mod syntax;
+
+pub use probe::PROBE_PROPS;
+
+use reader::Reader;
+use syntax::FileSyntax;
+
+/// Top-level node names, for "did you mean".
+pub const TOP_LEVEL: &[&str] = &[
+    "experiment",
+    "import",
+    "fixtures",
+    "profile",
+    "shim",
+    "family",
+    "probe",
+    "expect",
+    "vocabulary",
+];
+
+/// Decodes one file's declarations; errors go to `diags`.
+pub fn decode_file(
+    file: &Arc<SourceFile>,
+    doc: &KdlDocument,
+    diags: &mut Diagnostics,
+) -> FileSyntax {
+    let mut r = Reader { file, diags };
+    let mut out = FileSyntax {
+        file: file.id,
+        ..FileSyntax::default()
+    };
+    for node in doc.nodes() {
+        match node.name().value() {
+            "experiment" => {
+                if let Some(e) = experiment::decode(&mut r, node) {
+                    out.experiment.push(e);
+                }
+            }
+            "import" => {
+                r.props(node, &[], false);
+                r.no_children(node);
+                if let Some(path) = r.one_arg(node, "a file to import") {
+                    out.imports.push(path);
+                }
+            }
+            "fixtures" => {
+                r.props(node, &[], false);
+                let args = r.args(node);
+                r.max_args(node, &args, 0);
+                out.fixtures.extend(fixtures::decode(&mut r, node));
+            }
+            "profile" => out.profiles.extend(profile::decode_profile(&mut r, node)),
+            "shim" => out.shims.extend(profile::decode_shim(&mut r, node)),
+            "family" => out.families.extend(probe::decode_family(&mut r, node)),
+            "probe" => out.probes.extend(probe::decode_probe(&mut r, node)),
+            "expect" => out.expects.extend(expect::decode(&mut r, node)),
+            "vocabulary" => {
+                crate::resolve::vocabulary::decode_block(&mut r, node);
+                out.vocabularies.push(node.name().span());
+            }
+            _ => r.unknown_node(node, "the top level", TOP_LEVEL),
+        }
+    }
+    out
+}

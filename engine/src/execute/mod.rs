@@ -1,1 +1,186 @@
-//! execute
+//! execute: scratch root and fixtures, the worker pool, sandboxed probe children (design §9).
+//!
+//! The engine never sandboxes itself. It creates the scratch root and fixtures, forks `-j`
+//! single-threaded workers (before any thread exists), and each worker forks one child per probe
+//! (isolation `probe`) or per profile (isolation `profile`). A child applies the profile with raw
+//! syscalls, runs the driver and writes a fixed-size record to a pipe.
+
+mod capture;
+mod child;
+mod context;
+mod fixtures;
+mod frame;
+pub mod interrupt;
+pub mod minimal_landlock;
+mod pool;
+pub mod record;
+mod sandbox;
+mod schedule;
+mod scratch;
+mod stage_record;
+mod worker;
+
+use std::collections::HashMap;
+
+pub use capture::DEFAULT_OUTPUT_LIMIT;
+pub use context::ExecuteOptions;
+pub use sandbox::{AppliedInChild, NotPrepared, ProfileSandbox, SandboxPlan};
+pub use scratch::{SCRATCH_PREFIX, ScratchRoot, short_random};
+
+use crate::model::{Experiment, Lane, StageRecord};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExecuteError {
+    #[error("cannot create the scratch root: {0}")]
+    Scratch(std::io::Error),
+    #[error("fixture failed: {0}")]
+    Fixture(String),
+    #[error("cannot start workers: {0}")]
+    Workers(String),
+    #[error("interrupted")]
+    Interrupted,
+    #[error("experiment has {profiles} profiles but {sandboxes} sandboxes were given")]
+    Mismatched { profiles: usize, sandboxes: usize },
+}
+
+/// Every stage record of the run, ordered baseline first, then profiles and probes in
+/// declaration order. The scratch root and fixture processes are gone when this returns.
+pub fn execute(
+    exp: &Experiment,
+    sandboxes: &[ProfileSandbox],
+    options: &ExecuteOptions,
+) -> Result<Vec<StageRecord>, ExecuteError> {
+    if sandboxes.len() != exp.profiles.len() {
+        return Err(ExecuteError::Mismatched {
+            profiles: exp.profiles.len(),
+            sandboxes: sandboxes.len(),
+        });
+    }
+    let scratch =
+        ScratchRoot::create(&options.scratch_parent, &exp.name).map_err(ExecuteError::Scratch)?;
+    let fixtures = fixtures::Fixtures::start(exp, &scratch).map_err(ExecuteError::Fixture)?;
+
+    let mut direct: Vec<StageRecord> = Vec::new();
+    let runnable: Vec<bool> = exp
+        .probes
+        .iter()
+        .map(|p| crate::probes::applicability(p).is_ok())
+        .collect();
+    let ready: Vec<bool> = sandboxes
+        .iter()
+        .map(|s| matches!(s, ProfileSandbox::Ready(_)))
+        .collect();
+    let baseline = exp.lanes.contains(&Lane::Baseline);
+    for p in &exp.probes {
+        let Err(why) = crate::probes::applicability(p) else {
+            continue;
+        };
+        if baseline {
+            direct.push(stage_record::skipped(Lane::Baseline, None, &p.id, &why));
+        }
+        for prof in &exp.profiles {
+            direct.push(stage_record::skipped(
+                Lane::Scenario,
+                Some(&prof.id),
+                &p.id,
+                &why,
+            ));
+        }
+    }
+    for (i, s) in sandboxes.iter().enumerate() {
+        if let ProfileSandbox::Blocked(b) = s {
+            for (k, p) in exp.probes.iter().enumerate() {
+                if runnable[k] {
+                    let detail = scratch.symbolic(&b.detail);
+                    direct.push(stage_record::blocked(
+                        Lane::Scenario,
+                        Some(&exp.profiles[i].id),
+                        &p.id,
+                        b.reason,
+                        &detail,
+                        None,
+                    ));
+                }
+            }
+        }
+    }
+    let isolation = options.isolation;
+    let schedule = schedule::build(exp, isolation, &runnable, &ready, &fixtures, &scratch);
+    let timeout = match options.timeout.unwrap_or(exp.timeout) {
+        t if t.is_zero() => std::time::Duration::from_secs(5),
+        t => t,
+    };
+    let ctx = context::Context {
+        exp,
+        sandboxes,
+        specs: exp
+            .probes
+            .iter()
+            .map(|p| fixtures.spec_for(p, &scratch))
+            .collect(),
+        scratch: &scratch,
+        fixtures: &fixtures,
+        schedule,
+        options,
+        timeout,
+    };
+    let ran = pool::run(&ctx, options.jobs).map_err(|e| match e {
+        pool::PoolError::Interrupted => ExecuteError::Interrupted,
+        pool::PoolError::Spawn(e) => ExecuteError::Workers(crate::classify::errno_name(e)),
+    })?;
+    let mut records = direct;
+    records.extend(ran);
+    fill_lost_units(&ctx, &mut records);
+    sort_records(exp, &mut records);
+    drop(fixtures);
+    drop(scratch);
+    Ok(records)
+}
+
+/// A unit whose worker died before reporting still gets a record: it crashed, with a reason.
+fn fill_lost_units(ctx: &context::Context, records: &mut Vec<StageRecord>) {
+    use std::collections::HashSet;
+    let seen: HashSet<(Lane, Option<String>, String)> = records
+        .iter()
+        .map(|r| (r.lane, r.profile.clone(), r.probe.clone()))
+        .collect();
+    let mut units: Vec<(Lane, Option<usize>, usize)> = ctx.schedule.serial.units.clone();
+    for j in &ctx.schedule.jobs {
+        units.extend(j.probes.iter().map(|&p| (j.lane, j.profile, p)));
+    }
+    for (lane, profile, probe) in units {
+        let pname = profile.map(|i| ctx.exp.profiles[i].id.clone());
+        let id = ctx.exp.probes[probe].id.clone();
+        if !seen.contains(&(lane, pname.clone(), id.clone())) {
+            let mut r = stage_record::empty(lane, pname.as_deref(), &id, profile.is_some());
+            r.exec = crate::model::ExecOutcome::Crashed;
+            r.detail = Some("worker process lost before reporting".into());
+            records.push(r);
+        }
+    }
+}
+
+/// Deterministic order: lane, profile declaration order, probe declaration order.
+fn sort_records(exp: &Experiment, records: &mut [StageRecord]) {
+    let prof: HashMap<&str, usize> = exp
+        .profiles
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.as_str(), i))
+        .collect();
+    let probe: HashMap<&str, usize> = exp
+        .probes
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.as_str(), i))
+        .collect();
+    records.sort_by_key(|r| {
+        (
+            r.lane,
+            r.profile
+                .as_deref()
+                .map(|p| prof.get(p).copied().unwrap_or(usize::MAX)),
+            probe.get(r.probe.as_str()).copied().unwrap_or(usize::MAX),
+        )
+    });
+}

@@ -1,1 +1,10 @@
-//! report
+//! report: the compact matrix people read after `xpr run`, and the run summary.
+//!
+//! One line per (profile, probe): expected, actual verdict, deciding stage, errno, baseline,
+//! and a mark (`ok`, `MISMATCH`, `known`). Colour only on a terminal.
+
+mod matrix;
+mod summary;
+
+pub use matrix::{Style, matrix};
+pub use summary::{RunSummary, summarise};

@@ -1,0 +1,55 @@
+//! Embeds every file under the repository's `stdlib/` into the binary, so an installed `xpr`
+//! resolves `import "std/<name>"` without the source tree. The table is generated (instead of a
+//! hand-written list of `include_str!`) so a new stdlib file needs no code change.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+fn main() {
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("set by cargo"));
+    let root = manifest.join("..").join("stdlib");
+    println!("cargo:rerun-if-changed={}", root.display());
+    let mut files = Vec::new();
+    collect(&root, &root, &mut files);
+    files.sort();
+    let mut out = String::from("&[\n");
+    for (name, path) in &files {
+        println!("cargo:rerun-if-changed={}", path.display());
+        writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .unwrap();
+    }
+    out.push_str("]\n");
+    let dest =
+        PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("stdlib_table.rs");
+    std::fs::write(dest, out).expect("OUT_DIR is writable");
+}
+
+/// Collects `(name, path)` for every `.kdl` file, where name is the path below `stdlib/`
+/// without the extension, with `/` separators (`shims/linux`).
+fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, PathBuf)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            println!("cargo:rerun-if-changed={}", path.display());
+            collect(root, &path, files);
+        } else if path.extension().is_some_and(|e| e == "kdl") {
+            let rel = path
+                .strip_prefix(root)
+                .expect("under root")
+                .with_extension("");
+            let name = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            files.push((name, path));
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! Canonical JSON: object keys sorted (serde_json's map is ordered), no insignificant
+//! differences between two writes of the same value.
+//!
+//! Documents are pretty-printed (two-space indent) with a trailing newline, so they read well
+//! on GitHub and diff line by line; JSON Lines records are compact, one per line.
+
+use serde::Serialize;
+use serde_json::Value;
+
+pub const SCHEMA_KEY: &str = "schema_version";
+
+/// `value` as a JSON object with `schema_version` set to `schema`.
+///
+/// Fails when the value is not an object, or already carries a different schema version.
+pub fn with_schema(value: &impl Serialize, schema: &str) -> Result<Value, String> {
+    let mut value = serde_json::to_value(value).map_err(|e| e.to_string())?;
+    let Value::Object(map) = &mut value else {
+        return Err(format!(
+            "a {schema} artifact must be a JSON object to carry its schema_version"
+        ));
+    };
+    match map.get(SCHEMA_KEY) {
+        Some(Value::String(existing)) if existing == schema => {}
+        Some(other) => {
+            return Err(format!(
+                "value already carries schema_version {other}, not {schema:?}"
+            ));
+        }
+        None => {
+            map.insert(SCHEMA_KEY.to_string(), Value::String(schema.to_string()));
+        }
+    }
+    Ok(value)
+}
+
+/// A document: pretty, sorted keys, trailing newline.
+pub fn document_bytes(value: &Value) -> Vec<u8> {
+    // Serialising a `Value` cannot fail: its keys are strings.
+    let mut out = serde_json::to_vec_pretty(value).expect("a JSON value serialises");
+    out.push(b'\n');
+    out
+}
+
+/// One JSON Lines record: compact, sorted keys, trailing newline.
+pub fn line_bytes(value: &Value) -> Vec<u8> {
+    let mut out = serde_json::to_vec(value).expect("a JSON value serialises");
+    out.push(b'\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sorted_pretty_with_newline() {
+        #[derive(Serialize)]
+        struct S {
+            zeta: u8,
+            alpha: u8,
+        }
+        let v = with_schema(&S { zeta: 1, alpha: 2 }, "xpr.t.v1").unwrap();
+        let text = String::from_utf8(document_bytes(&v)).unwrap();
+        assert_eq!(
+            text,
+            "{\n  \"alpha\": 2,\n  \"schema_version\": \"xpr.t.v1\",\n  \"zeta\": 1\n}\n"
+        );
+        assert!(with_schema(&[1, 2], "xpr.t.v1").is_err());
+    }
+}

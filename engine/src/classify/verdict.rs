@@ -1,0 +1,144 @@
+//! One (profile, probe): the verdict of its scenario record, the baseline's verdict, and the
+//! mismatch reasons against the expectation.
+
+use crate::model::{
+    Action, ApplyOutcome, BlockedReason, Errno, ExecOutcome, Expectation, Experiment, Lane,
+    MismatchReason, OperationOutcome, Stage, StageRecord, Verdict, VerdictRecord,
+};
+
+/// The verdict a stage record comes to, the stage that decided it, and that stage's errno.
+pub fn stage_verdict(r: &StageRecord) -> (Verdict, Option<Stage>, Option<Errno>) {
+    if r.skipped.is_some() {
+        return (Verdict::Skipped, None, None);
+    }
+    if r.apply == ApplyOutcome::Blocked {
+        return (Verdict::Blocked, Some(Stage::Apply), r.apply_errno.clone());
+    }
+    let exec = Some(Stage::Exec);
+    match r.exec {
+        ExecOutcome::DependencyDenied => {
+            return (Verdict::DependencyDenied, exec, r.exec_errno.clone());
+        }
+        ExecOutcome::Crashed => return (Verdict::Crashed, exec, None),
+        ExecOutcome::Timeout => return (Verdict::Timeout, exec, None),
+        ExecOutcome::NotReached => return (Verdict::Error, None, None),
+        ExecOutcome::Ok => {}
+    }
+    let op = Some(Stage::Operation);
+    match r.operation {
+        OperationOutcome::Allow => (Verdict::Allow, op, None),
+        OperationOutcome::Deny => (Verdict::Deny, op, r.operation_errno.clone()),
+        OperationOutcome::Error => (Verdict::Error, op, r.operation_errno.clone()),
+        OperationOutcome::NotReached => (Verdict::Error, None, None),
+    }
+}
+
+/// Compares one scenario record with its baseline and expectation.
+pub fn compare(
+    scenario: &StageRecord,
+    baseline: Option<&StageRecord>,
+    expectation: Option<&Expectation>,
+) -> VerdictRecord {
+    let profile = scenario.profile.clone().unwrap_or_default();
+    let (verdict, stage, errno) = stage_verdict(scenario);
+    let baseline_verdict = baseline.map(|b| stage_verdict(b).0);
+    let baseline_failed =
+        matches!(baseline_verdict, Some(v) if v != Verdict::Allow && v != Verdict::Skipped);
+    let mut mismatches = Vec::new();
+    if let Some(exp) = expectation {
+        let reason = match (exp.decision, verdict) {
+            (Action::Allow, Verdict::Allow) => None,
+            (Action::Deny, Verdict::Deny) if baseline_failed => {
+                Some(MismatchReason::BaselineDenied)
+            }
+            (Action::Deny, Verdict::Deny) => match (&exp.errno, &errno) {
+                (Some(want), Some(got)) if *want != got.name => Some(MismatchReason::ErrnoDiffers),
+                _ => None,
+            },
+            (Action::Allow, Verdict::Deny) if baseline_failed => {
+                Some(MismatchReason::BaselineDenied)
+            }
+            (Action::Allow, Verdict::Deny) => Some(MismatchReason::UnexpectedDeny),
+            (Action::Deny, Verdict::Allow) => Some(MismatchReason::UnexpectedAllow),
+            (_, Verdict::Blocked)
+                if scenario.apply_reason == Some(BlockedReason::NotApplicableInWorld) =>
+            {
+                Some(MismatchReason::NotApplicableInWorld)
+            }
+            (_, Verdict::Blocked) => Some(MismatchReason::ApplyBlocked),
+            (_, Verdict::DependencyDenied) => Some(MismatchReason::DependencyDenied),
+            (_, Verdict::Crashed) => Some(MismatchReason::Crashed),
+            (_, Verdict::Timeout) => Some(MismatchReason::Timeout),
+            (_, Verdict::Error) if baseline_failed => Some(MismatchReason::BaselineDenied),
+            (_, Verdict::Error) => Some(MismatchReason::OperationError),
+            (_, Verdict::Skipped) => Some(MismatchReason::NotApplicableInWorld),
+        };
+        mismatches.extend(reason);
+    }
+    VerdictRecord {
+        id: format!("{profile}/{}", scenario.probe),
+        profile,
+        probe: scenario.probe.clone(),
+        verdict,
+        stage,
+        errno,
+        baseline: baseline_verdict,
+        expected: expectation.map(|e| e.decision),
+        expected_errno: expectation.and_then(|e| e.errno.clone()),
+        known: if mismatches.is_empty() {
+            None
+        } else {
+            expectation.and_then(|e| e.known.clone())
+        },
+        mismatches,
+        evidence: scenario.evidence,
+        reason: reason_text(scenario),
+    }
+}
+
+/// Why a non-allow verdict happened, for people (blocked detail, skip reason, exit facts).
+fn reason_text(r: &StageRecord) -> Option<String> {
+    if let Some(s) = &r.skipped {
+        return Some(s.clone());
+    }
+    if r.apply == ApplyOutcome::Blocked {
+        let reason = match r.apply_reason {
+            Some(BlockedReason::NotApplicableInWorld) => "not_applicable_in_world",
+            Some(BlockedReason::MechanismUnavailable) => "mechanism_unavailable",
+            Some(BlockedReason::ApplyError) | None => "apply_error",
+        };
+        return Some(match &r.apply_detail {
+            Some(d) => format!("{reason}: {d}"),
+            None => reason.to_string(),
+        });
+    }
+    match (r.signal, r.exit_status, r.exec) {
+        (Some(sig), _, ExecOutcome::Crashed) => Some(format!("killed by signal {sig}")),
+        (_, _, ExecOutcome::Timeout) => Some("timed out; process group killed".into()),
+        _ => r.detail.clone().filter(|_| r.exec != ExecOutcome::Ok),
+    }
+}
+
+/// Every scenario record paired with its baseline and expectation, in record order.
+pub fn verdicts(exp: &Experiment, records: &[StageRecord]) -> Vec<VerdictRecord> {
+    use std::collections::HashMap;
+    let baseline: HashMap<&str, &StageRecord> = records
+        .iter()
+        .filter(|r| r.lane == Lane::Baseline)
+        .map(|r| (r.probe.as_str(), r))
+        .collect();
+    let expectations: HashMap<(&str, &str), &Expectation> = exp
+        .expectations
+        .iter()
+        .map(|e| ((e.profile.as_str(), e.probe.as_str()), e))
+        .collect();
+    records
+        .iter()
+        .filter(|r| r.lane == Lane::Scenario)
+        .map(|r| {
+            let profile = r.profile.as_deref().unwrap_or_default();
+            let expectation = expectations.get(&(profile, r.probe.as_str())).copied();
+            compare(r, baseline.get(r.probe.as_str()).copied(), expectation)
+        })
+        .collect()
+}

@@ -1,0 +1,54 @@
+//! Diagnostic codes: stable identifiers (`xpr::…`) that tools and the spec refer to.
+//! [`ALL`] lists each with a one-line meaning; spec.md §3.1 is generated from the same words.
+
+macro_rules! codes {
+    ($($name:ident = $code:literal : $meaning:literal;)*) => {
+        $(pub const $name: &str = $code;)*
+        /// Every code with its meaning, in spec order.
+        pub const ALL: &[(&str, &str)] = &[$(($code, $meaning)),*];
+    };
+}
+
+codes! {
+    IO = "xpr::io": "a file cannot be read";
+    KDL_SYNTAX = "xpr::syntax::kdl": "the file is not valid KDL 2.0 (KDL 1 habits get a hint)";
+    UNKNOWN_NODE = "xpr::syntax::unknown_node": "a node name is not part of the language here";
+    UNKNOWN_PROPERTY = "xpr::syntax::unknown_property": "a property is not accepted by this node";
+    DUPLICATE_PROPERTY = "xpr::syntax::duplicate_property": "a property is given twice on one node";
+    MISSING_ARGUMENT = "xpr::syntax::missing_argument": "a required argument is missing";
+    EXTRA_ARGUMENT = "xpr::syntax::extra_argument": "more arguments than the node accepts";
+    MISSING_PROPERTY = "xpr::syntax::missing_property": "a required property is missing";
+    INVALID_VALUE = "xpr::syntax::invalid_value": "a value has the wrong type or is not one of the allowed words";
+    UNEXPECTED_CHILDREN = "xpr::syntax::unexpected_children": "a node has a children block it does not accept";
+    DUPLICATE_NODE = "xpr::syntax::duplicate_node": "a node that may appear once appears twice";
+    IMPORT_NOT_FOUND = "xpr::import::not_found": "an imported file does not exist";
+    IMPORT_CYCLE = "xpr::import::cycle": "files import each other in a cycle";
+    NO_EXPERIMENT = "xpr::experiment::missing": "the root file has no `experiment` node";
+    MISPLACED_EXPERIMENT = "xpr::experiment::misplaced": "an `experiment` node outside the root file";
+    LANES = "xpr::experiment::lanes": "the lanes lack `scenario`";
+    DUPLICATE_NAME = "xpr::name::duplicate": "two declarations of the same kind share a name";
+    UNKNOWN_PROFILE = "xpr::name::unknown_profile": "a reference to a profile that is not declared";
+    UNKNOWN_SHIM = "xpr::name::unknown_shim": "a reference to a shim that is not declared";
+    UNKNOWN_PROBE = "xpr::name::unknown_probe": "a reference to a probe that is not declared";
+    UNKNOWN_FAMILY = "xpr::name::unknown_family": "a probe names a family the stdlib does not declare";
+    UNKNOWN_FIXTURE = "xpr::name::unknown_fixture": "a probe names a fixture that is not declared";
+    EXTENDS_CYCLE = "xpr::profile::extends_cycle": "profiles extend each other in a cycle";
+    MISSING_DEFAULT = "xpr::profile::missing_default": "a profile without `extends` or `sbpl` has no `default`";
+    SBPL_NOT_FOUND = "xpr::profile::sbpl_not_found": "the SBPL file a profile names does not exist";
+    SBPL_WITH_RULES = "xpr::profile::sbpl_with_rules": "a profile with `sbpl=` also has inline rules";
+    UNKNOWN_OPERATION = "xpr::vocabulary::unknown_operation": "an operation name the vocabulary does not know";
+    OBSOLETE_OPERATION = "xpr::vocabulary::obsolete_operation": "(warning) an obsolete operation name; the replacement is used";
+    UNKNOWN_FILTER = "xpr::vocabulary::unknown_filter": "a filter name the vocabulary does not know";
+    FILTER_ARGUMENTS = "xpr::vocabulary::filter_arguments": "a filter has the wrong number or kind of arguments";
+    VOCABULARY_IGNORED = "xpr::vocabulary::ignored": "(warning) a `vocabulary` block outside the stdlib has no effect";
+    UNKNOWN_PARAM = "xpr::param::unknown": "a `{name}` in a string names no parameter";
+    UNDECLARED_OVERRIDE = "xpr::param::undeclared_override": "`--param` names a parameter the experiment does not declare";
+    MISSING_TARGET = "xpr::probe::missing_target": "a probe whose family needs a target has neither `target` nor a usable `fixture`";
+    UNEXPECTED_TARGET = "xpr::probe::unexpected_target": "a probe has a target its family does not take";
+    MISSING_FAMILY_ARG = "xpr::probe::missing_argument": "a probe lacks an argument its family requires";
+    UNKNOWN_FAMILY_ARG = "xpr::probe::unknown_argument": "a probe passes an argument its family does not declare";
+    HOST_SAFETY = "xpr::safety::outside_scratch": "a destructive probe or a file fixture points outside `{scratch}`";
+    NO_MATCHING_PROFILE = "xpr::expect::no_match": "an expectation's profile glob matches no profile";
+    DUPLICATE_EXPECTATION = "xpr::expect::duplicate": "two expectations for the same profile, probe and world";
+    UNKNOWN_WORLD = "xpr::expect::unknown_world": "a world name other than `linux` or `macos`";
+}

@@ -1,0 +1,156 @@
+//! KDL parse errors, re-labelled in our own diagnostics so the file name shows (the parser's
+//! own diagnostics carry an unnamed source), with a hint for KDL 1 habits.
+
+use std::sync::Arc;
+
+use miette::SourceSpan;
+
+use super::{Diag, codes};
+use crate::source::SourceFile;
+
+/// One diagnostic per parser complaint; a KDL 1 spelling on the same line gets the KDL 2 hint
+/// and the label moves onto it.
+pub fn remap(file: &Arc<SourceFile>, err: &kdl::KdlError) -> Vec<Diag> {
+    let mut out: Vec<Diag> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for d in &err.diagnostics {
+        let span = clamp(d.span, file.text.len());
+        let message = d
+            .message
+            .clone()
+            .unwrap_or_else(|| "invalid KDL".to_string());
+        let habit = kdl1_habit_near(&file.text, span.offset());
+        let is_habit = habit.is_some();
+        let (span, label, help) = match habit {
+            Some((habit_span, spelling)) => (
+                habit_span,
+                format!(
+                    "KDL 1 spelling `{}`",
+                    &file.text[habit_span.offset()..habit_span.offset() + habit_span.len()]
+                ),
+                Some(format!("xpr files are KDL 2.0: write {spelling}")),
+            ),
+            None => (
+                span,
+                d.label.clone().unwrap_or_else(|| "here".to_string()),
+                d.help.clone(),
+            ),
+        };
+        if !seen.insert((span.offset(), span.len())) {
+            continue;
+        }
+        let message = if is_habit {
+            "KDL 1 syntax in a KDL 2 document".to_string()
+        } else {
+            message
+        };
+        out.push(
+            Diag::error(codes::KDL_SYNTAX, message)
+                .at(file, span, label)
+                .help_opt(help.or_else(|| Some(generic_help().to_string()))),
+        );
+    }
+    if out.is_empty() {
+        out.push(
+            Diag::error(codes::KDL_SYNTAX, "invalid KDL document")
+                .at(file, SourceSpan::from((0, 0)), "here")
+                .help(generic_help()),
+        );
+    }
+    out
+}
+
+fn generic_help() -> &'static str {
+    "see https://kdl.dev (KDL 2.0): strings \"..\" or bare words, #true/#false/#null, raw strings #\"..\"#"
+}
+
+fn clamp(span: SourceSpan, len: usize) -> SourceSpan {
+    let offset = span.offset().min(len);
+    SourceSpan::from((offset, span.len().min(len - offset)))
+}
+
+/// A KDL 1 token (`true`, `false`, `null`, `r#"…"#`, `r"…"`) on the line containing `offset`,
+/// with the KDL 2 spelling to suggest.
+fn kdl1_habit_near(text: &str, offset: usize) -> Option<(SourceSpan, String)> {
+    let start = text[..offset.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    let line = &text[start..end];
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    let mut in_string = false;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if in_string {
+            match c {
+                b'\\' => i += 1,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        if c == b'/' && bytes.get(i + 1) == Some(&b'/') {
+            break;
+        }
+        let boundary_before = i == 0
+            || matches!(
+                bytes[i - 1],
+                b' ' | b'\t' | b'=' | b'{' | b';' | b'(' | b')'
+            );
+        if boundary_before && (line[i..].starts_with("r#\"") || line[i..].starts_with("r\"")) {
+            let hashes = line[i + 1..].bytes().take_while(|b| *b == b'#').count();
+            let closing = format!("\"{}", "#".repeat(hashes));
+            let body_start = i + 2 + hashes;
+            let len = line[body_start..]
+                .find(&closing)
+                .map_or(line.len() - i, |j| body_start + j + closing.len() - i);
+            let hashes = hashes.max(1);
+            let spelling = format!(
+                "the raw string as `{}\"…\"{}`",
+                "#".repeat(hashes),
+                "#".repeat(hashes)
+            );
+            return Some((SourceSpan::from((start + i, len)), spelling));
+        }
+        if c == b'"' {
+            in_string = true;
+            i += 1;
+            continue;
+        }
+        if boundary_before {
+            for word in ["true", "false", "null"] {
+                let after = line.as_bytes().get(i + word.len());
+                let boundary_after =
+                    after.is_none_or(|b| matches!(b, b' ' | b'\t' | b';' | b'}' | b')'));
+                if line[i..].starts_with(word) && boundary_after {
+                    return Some((
+                        SourceSpan::from((start + i, word.len())),
+                        format!("`#{word}`"),
+                    ));
+                }
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_kdl1_keywords_and_raw_strings() {
+        let text = "a x=true\nb \"true\" y=null\nc r#\"raw\"#\n";
+        assert_eq!(kdl1_habit_near(text, 3).unwrap().1, "`#true`");
+        assert_eq!(kdl1_habit_near(text, 12).unwrap().1, "`#null`");
+        let (span, spelling) = kdl1_habit_near(text, 27).unwrap();
+        assert_eq!(
+            &text[span.offset()..span.offset() + span.len()],
+            "r#\"raw\"#"
+        );
+        assert!(spelling.contains("#\"…\"#"));
+    }
+}

@@ -1,0 +1,57 @@
+//! Everything a worker needs, built by the engine before the workers fork (they inherit it).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::classify::DenySet;
+use crate::model::{Experiment, Isolation};
+use crate::probes::ProbeSpec;
+
+use super::fixtures::Fixtures;
+use super::sandbox::ProfileSandbox;
+use super::schedule::Schedule;
+use super::scratch::ScratchRoot;
+
+#[derive(Clone, Debug)]
+pub struct ExecuteOptions {
+    /// Worker processes (`-j`); at least 1.
+    pub jobs: usize,
+    pub isolation: Isolation,
+    /// Where the scratch root is created (default: the system temp dir).
+    pub scratch_parent: PathBuf,
+    /// The xpr binary that implements `__probe` (exec probes with `helper=`).
+    pub helper_exe: PathBuf,
+    /// Bytes of output kept per exec probe.
+    pub output_limit: usize,
+    pub deny: DenySet,
+    /// Per-probe timeout; `None` = the experiment's.
+    pub timeout: Option<Duration>,
+}
+
+impl Default for ExecuteOptions {
+    fn default() -> ExecuteOptions {
+        ExecuteOptions {
+            jobs: std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
+            isolation: Isolation::Probe,
+            scratch_parent: std::env::temp_dir(),
+            helper_exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("xpr")),
+            output_limit: super::capture::DEFAULT_OUTPUT_LIMIT,
+            deny: DenySet::linux(),
+            timeout: None,
+        }
+    }
+}
+
+pub struct Context<'a> {
+    pub exp: &'a Experiment,
+    pub sandboxes: &'a [ProfileSandbox],
+    /// One per probe, `{scratch}` and fixtures resolved.
+    pub specs: Vec<ProbeSpec>,
+    pub scratch: &'a ScratchRoot,
+    pub fixtures: &'a Fixtures,
+    pub schedule: Schedule,
+    pub options: &'a ExecuteOptions,
+    pub timeout: Duration,
+}

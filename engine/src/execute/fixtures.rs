@@ -1,0 +1,284 @@
+//! Fixtures: files and directories under `{scratch}`, and processes outside every sandbox
+//! (loopback TCP listeners, abstract unix listeners, idle processes to signal or inspect).
+//!
+//! Fixture processes are forked from the engine before any worker, so the engine never has a
+//! thread; each runs raw syscalls only and dies with the engine (PR_SET_PDEATHSIG).
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use crate::model::{Experiment, FixtureKind, Probe};
+use crate::probes::ProbeSpec;
+
+use super::scratch::ScratchRoot;
+
+/// A file or directory fixture with its scratch path resolved.
+#[derive(Clone, Debug)]
+struct PathFixture {
+    path: PathBuf,
+    kind: FixtureKind,
+}
+
+#[derive(Debug, Default)]
+pub struct Fixtures {
+    paths: BTreeMap<String, PathFixture>,
+    ports: BTreeMap<String, u16>,
+    /// Declared name → unique name bound for this run.
+    unix_names: BTreeMap<String, String>,
+    pids: BTreeMap<String, i32>,
+    /// Every process started here, killed on drop.
+    processes: Vec<i32>,
+}
+
+impl Fixtures {
+    /// Materialises every fixture of the experiment.
+    pub fn start(exp: &Experiment, scratch: &ScratchRoot) -> Result<Fixtures, String> {
+        let mut f = Fixtures::default();
+        for fx in &exp.fixtures {
+            match &fx.kind {
+                FixtureKind::File { path, .. } | FixtureKind::Dir { path, .. } => {
+                    let real = resolve_under(scratch, path).ok_or_else(|| {
+                        format!("fixture `{}`: `{path}` is not under {{scratch}}", fx.name)
+                    })?;
+                    let pf = PathFixture {
+                        path: real,
+                        kind: fx.kind.clone(),
+                    };
+                    materialise(&pf).map_err(|e| format!("fixture `{}`: {e}", fx.name))?;
+                    f.paths.insert(fx.name.clone(), pf);
+                }
+                FixtureKind::TcpListener { port } => {
+                    let (pid, port) = start_tcp_listener(*port).map_err(|e| {
+                        format!(
+                            "fixture `{}`: loopback listener: {}",
+                            fx.name,
+                            errno_text(e)
+                        )
+                    })?;
+                    f.processes.push(pid);
+                    f.ports.insert(fx.name.clone(), port);
+                    f.pids.insert(fx.name.clone(), pid);
+                }
+                FixtureKind::UnixListener { name } => {
+                    let unique = format!("{name}-{}", super::scratch::short_random());
+                    let pid = start_unix_listener(&unique).map_err(|e| {
+                        format!(
+                            "fixture `{}`: abstract listener: {}",
+                            fx.name,
+                            errno_text(e)
+                        )
+                    })?;
+                    f.processes.push(pid);
+                    f.unix_names.insert(fx.name.clone(), unique);
+                    f.pids.insert(fx.name.clone(), pid);
+                }
+                FixtureKind::Process => {
+                    let pid = start_idle_process()
+                        .map_err(|e| format!("fixture `{}`: {}", fx.name, errno_text(e)))?;
+                    f.processes.push(pid);
+                    f.pids.insert(fx.name.clone(), pid);
+                }
+            }
+        }
+        Ok(f)
+    }
+
+    /// Paths of the file/dir fixtures, by name (for the scheduler's conflict rule).
+    pub fn path_of(&self, name: &str) -> Option<&Path> {
+        self.paths.get(name).map(|p| p.path.as_path())
+    }
+
+    /// Re-creates a file/dir fixture from its declaration (content, mode), whatever a destructive
+    /// probe left there.
+    pub fn restore(&self, name: &str) -> std::io::Result<()> {
+        match self.paths.get(name) {
+            Some(pf) => {
+                remove_any(&pf.path)?;
+                materialise(pf)
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// The probe with `{scratch}` substituted and its fixtures looked up.
+    pub fn spec_for(&self, probe: &Probe, scratch: &ScratchRoot) -> ProbeSpec {
+        let sub = |s: &str| s.replace("{scratch}", scratch.as_str());
+        let mut spec = ProbeSpec {
+            family: probe.family.clone(),
+            target: probe.target.as_deref().map(sub),
+            args: probe.args.clone(),
+            scratch: scratch.as_str().to_string(),
+            ..ProbeSpec::default()
+        };
+        for name in &probe.fixtures {
+            if let Some(p) = self.ports.get(name) {
+                spec.port = Some(*p);
+            }
+            if let Some(u) = self.unix_names.get(name) {
+                spec.unix_name = Some(u.clone());
+            }
+            if let Some(pid) = self.pids.get(name) {
+                spec.pid = Some(*pid);
+            }
+        }
+        // A unix-connect naming a declared listener by its name reaches this run's listener.
+        if spec.family == "unix-connect" && spec.unix_name.is_none() {
+            let declared = spec.target.as_deref().map(|t| t.trim_start_matches('@'));
+            for (fx_name, unique) in &self.unix_names {
+                let decl_name = unique.rsplit_once('-').map(|(n, _)| n);
+                if declared.is_some()
+                    && (declared == Some(fx_name.as_str()) || declared == decl_name)
+                {
+                    spec.unix_name = Some(unique.clone());
+                }
+            }
+        }
+        spec
+    }
+}
+
+impl Drop for Fixtures {
+    fn drop(&mut self) {
+        for &pid in &self.processes {
+            // SAFETY: killing and reaping processes this engine forked.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, std::ptr::null_mut(), 0);
+            }
+        }
+    }
+}
+
+/// `{scratch}/x` → the real path, only when it stays under the scratch root.
+fn resolve_under(scratch: &ScratchRoot, path: &str) -> Option<PathBuf> {
+    let rest = path.strip_prefix("{scratch}")?;
+    if rest.split('/').any(|c| c == "..") || !(rest.is_empty() || rest.starts_with('/')) {
+        return None;
+    }
+    Some(PathBuf::from(format!("{}{rest}", scratch.as_str())))
+}
+
+fn materialise(pf: &PathFixture) -> std::io::Result<()> {
+    match &pf.kind {
+        FixtureKind::File { content, mode, .. } => {
+            if let Some(parent) = pf.path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&pf.path, content)?;
+            std::fs::set_permissions(&pf.path, std::fs::Permissions::from_mode(*mode))
+        }
+        FixtureKind::Dir { mode, .. } => {
+            std::fs::create_dir_all(&pf.path)?;
+            std::fs::set_permissions(&pf.path, std::fs::Permissions::from_mode(*mode))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Removes a file, symlink or directory tree; a missing path is fine.
+pub fn remove_any(path: &Path) -> std::io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+        Ok(m) if m.is_dir() => std::fs::remove_dir_all(path),
+        Ok(_) => std::fs::remove_file(path),
+    }
+}
+
+fn errno_text(e: i32) -> String {
+    std::io::Error::from_raw_os_error(e).to_string()
+}
+
+fn last_errno() -> i32 {
+    crate::probes::helper_errno()
+}
+
+/// Forks a process that runs `body` (raw syscalls only) and dies with the engine.
+fn fork_fixture(body: impl FnOnce()) -> Result<i32, i32> {
+    // SAFETY: the child only makes raw syscalls (prctl, accept, close, pause) and never returns.
+    unsafe {
+        match libc::fork() {
+            -1 => Err(last_errno()),
+            0 => {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                libc::signal(libc::SIGINT, libc::SIG_IGN);
+                body();
+                libc::_exit(0)
+            }
+            pid => Ok(pid),
+        }
+    }
+}
+
+/// Accepts and closes connections forever.
+fn accept_loop(fd: i32) {
+    loop {
+        // SAFETY: raw syscalls on the listening fd.
+        unsafe {
+            let c = libc::accept(fd, std::ptr::null_mut(), std::ptr::null_mut());
+            if c >= 0 {
+                libc::close(c);
+            }
+        }
+    }
+}
+
+fn start_tcp_listener(port: u16) -> Result<(i32, u16), i32> {
+    // SAFETY: socket setup on a fresh fd; sockaddr_in is plain data.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return Err(last_errno());
+        }
+        let mut sa: libc::sockaddr_in = std::mem::zeroed();
+        sa.sin_family = libc::AF_INET as libc::sa_family_t;
+        sa.sin_port = port.to_be();
+        sa.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::LOCALHOST).to_be();
+        let mut len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+        if libc::bind(fd, (&sa as *const libc::sockaddr_in).cast(), len) != 0
+            || libc::listen(fd, 128) != 0
+            || libc::getsockname(fd, (&mut sa as *mut libc::sockaddr_in).cast(), &mut len) != 0
+        {
+            let e = last_errno();
+            libc::close(fd);
+            return Err(e);
+        }
+        let bound = u16::from_be(sa.sin_port);
+        let pid = fork_fixture(|| accept_loop(fd));
+        libc::close(fd);
+        pid.map(|p| (p, bound))
+    }
+}
+
+fn start_unix_listener(name: &str) -> Result<i32, i32> {
+    let (sa, len) = crate::probes::abstract_addr(name).map_err(|_| libc::ENAMETOOLONG)?;
+    // SAFETY: socket setup on a fresh fd.
+    unsafe {
+        let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
+        if fd < 0 {
+            return Err(last_errno());
+        }
+        if libc::bind(fd, (&sa as *const libc::sockaddr_un).cast(), len) != 0
+            || libc::listen(fd, 128) != 0
+        {
+            let e = last_errno();
+            libc::close(fd);
+            return Err(e);
+        }
+        let pid = fork_fixture(|| accept_loop(fd));
+        libc::close(fd);
+        pid
+    }
+}
+
+fn start_idle_process() -> Result<i32, i32> {
+    fork_fixture(|| {
+        loop {
+            // SAFETY: pause is a raw syscall.
+            unsafe {
+                libc::pause();
+            }
+        }
+    })
+}

@@ -1,0 +1,200 @@
+//! The engine side of the worker pool: fork `-j` workers (the engine has no threads), hand out
+//! job ids as workers become idle, collect stage records.
+
+use std::collections::VecDeque;
+
+use crate::model::StageRecord;
+
+use super::context::Context;
+use super::frame::{self, Frame};
+use super::worker::{self, SERIAL_JOB};
+
+struct Handle {
+    pid: i32,
+    cmd_wr: i32,
+    res_rd: i32,
+    busy: bool,
+}
+
+#[derive(Debug)]
+pub enum PoolError {
+    Spawn(i32),
+    Interrupted,
+}
+
+fn errno() -> i32 {
+    crate::probes::helper_errno()
+}
+
+fn pipe() -> Result<(i32, i32), i32> {
+    let mut fds = [0i32; 2];
+    // SAFETY: pipe2 into a 2-element array.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(errno());
+    }
+    Ok((fds[0], fds[1]))
+}
+
+fn close(fd: i32) {
+    if fd >= 0 {
+        // SAFETY: closing an fd we own.
+        unsafe {
+            libc::close(fd);
+        }
+    }
+}
+
+/// Runs every scheduled job; returns the records in arrival order.
+pub fn run(ctx: &Context, workers: usize) -> Result<Vec<StageRecord>, PoolError> {
+    let mut queue: VecDeque<u32> = VecDeque::new();
+    if !ctx.schedule.serial.units.is_empty() {
+        queue.push_back(SERIAL_JOB);
+    }
+    queue.extend((0..ctx.schedule.jobs.len() as u32).collect::<Vec<_>>());
+    let n = workers.max(1).min(queue.len());
+    let mut records = Vec::new();
+    if n == 0 {
+        return Ok(records);
+    }
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    let mut handles: Vec<Handle> = Vec::with_capacity(n);
+    for _ in 0..n {
+        match spawn(ctx, &handles) {
+            Ok(h) => handles.push(h),
+            Err(e) => {
+                shutdown(&mut handles, true);
+                return Err(PoolError::Spawn(e));
+            }
+        }
+    }
+    for h in handles.iter_mut() {
+        assign(h, &mut queue);
+    }
+    loop {
+        let live: Vec<usize> = (0..handles.len())
+            .filter(|&i| handles[i].res_rd >= 0)
+            .collect();
+        if live.is_empty() {
+            break;
+        }
+        let mut fds: Vec<libc::pollfd> = live
+            .iter()
+            .map(|&i| libc::pollfd {
+                fd: handles[i].res_rd,
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
+        // SAFETY: poll over a Vec we own.
+        let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as _, -1) };
+        if super::interrupt::interrupted() {
+            shutdown(&mut handles, true);
+            return Err(PoolError::Interrupted);
+        }
+        if r < 0 {
+            continue;
+        }
+        for (k, &i) in live.iter().enumerate() {
+            if fds[k].revents == 0 {
+                continue;
+            }
+            let h = &mut handles[i];
+            match frame::read_frame(h.res_rd) {
+                Ok(Frame::Record(rec)) => records.push(*rec),
+                Ok(Frame::Done) => {
+                    h.busy = false;
+                    assign(h, &mut queue);
+                }
+                // A worker that died or spoke garbage: its unfinished units are filled in later.
+                Ok(Frame::Closed) | Err(_) => {
+                    close(h.res_rd);
+                    h.res_rd = -1;
+                    close(h.cmd_wr);
+                    h.cmd_wr = -1;
+                }
+            }
+        }
+    }
+    shutdown(&mut handles, false);
+    Ok(records)
+}
+
+/// Gives the worker the next job, or closes its command pipe so it exits.
+fn assign(h: &mut Handle, queue: &mut VecDeque<u32>) {
+    match queue.pop_front() {
+        Some(id) if h.cmd_wr >= 0 => {
+            if frame::write_all(h.cmd_wr, &id.to_le_bytes()).is_ok() {
+                h.busy = true;
+            } else {
+                queue.push_front(id);
+            }
+        }
+        Some(id) => queue.push_front(id),
+        None => {
+            close(h.cmd_wr);
+            h.cmd_wr = -1;
+        }
+    }
+}
+
+fn spawn(ctx: &Context, others: &[Handle]) -> Result<Handle, i32> {
+    let (cmd_rd, cmd_wr) = pipe()?;
+    let (res_rd, res_wr) = match pipe() {
+        Ok(p) => p,
+        Err(e) => {
+            close(cmd_rd);
+            close(cmd_wr);
+            return Err(e);
+        }
+    };
+    // SAFETY: the engine is single-threaded here (no fixture or listener threads exist); the
+    // worker never returns into the engine's code.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        let e = errno();
+        for fd in [cmd_rd, cmd_wr, res_rd, res_wr] {
+            close(fd);
+        }
+        return Err(e);
+    }
+    if pid == 0 {
+        // Drop the engine's ends, including other workers', so EOF reaches each worker.
+        close(cmd_wr);
+        close(res_rd);
+        for o in others {
+            close(o.cmd_wr);
+            close(o.res_rd);
+        }
+        // SAFETY: die with the engine.
+        unsafe {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+        }
+        worker::main(ctx, cmd_rd, res_wr);
+    }
+    close(cmd_rd);
+    close(res_wr);
+    Ok(Handle {
+        pid,
+        cmd_wr,
+        res_rd,
+        busy: false,
+    })
+}
+
+fn shutdown(handles: &mut [Handle], kill: bool) {
+    for h in handles.iter_mut() {
+        close(h.cmd_wr);
+        h.cmd_wr = -1;
+        // SAFETY: killing (when interrupted) and reaping our own workers.
+        unsafe {
+            if kill {
+                libc::kill(h.pid, libc::SIGKILL);
+            }
+            libc::waitpid(h.pid, std::ptr::null_mut(), 0);
+        }
+        close(h.res_rd);
+        h.res_rd = -1;
+    }
+}

@@ -1,0 +1,132 @@
+//! Where each node lives in the graph: nodes are added in fixed blocks, so a node's index is
+//! arithmetic (block start + profile × probes + probe) and needs no hash map.
+//!
+//! Block order is also a topological order: compile, scratch, fixtures, then per executing
+//! lane apply, exec, operation, then oracle, observer, verdict, bundle.
+
+use petgraph::graph::NodeIndex;
+
+use super::node::{Node, ProfileForm, StepKind};
+use crate::model::Lane;
+
+/// One block of per-(profile, probe) nodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PairBlock {
+    pub kind: StepKind,
+    /// The executing lane for apply/exec/operation; `None` otherwise.
+    pub lane: Option<Lane>,
+    pub start: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Layout {
+    pub profiles: u32,
+    pub probes: u32,
+    pub fixtures: u32,
+    scratch: u32,
+    fixture_start: u32,
+    pair_blocks: Vec<PairBlock>,
+    bundle: u32,
+}
+
+impl Layout {
+    pub fn new(profiles: usize, probes: usize, fixtures: usize, lanes: &[Lane]) -> Layout {
+        let (profiles, probes, fixtures) = (profiles as u32, probes as u32, fixtures as u32);
+        let pairs = profiles * probes;
+        let scratch = 2 * profiles;
+        let fixture_start = scratch + 1;
+        let mut next = fixture_start + fixtures;
+        let mut pair_blocks = Vec::new();
+        let mut push = |kind, lane| {
+            pair_blocks.push(PairBlock {
+                kind,
+                lane,
+                start: next,
+            });
+            next += pairs;
+        };
+        let executing: Vec<Lane> = lanes.iter().copied().filter(|l| l.executes()).collect();
+        for kind in [StepKind::Apply, StepKind::Exec, StepKind::Operation] {
+            for &lane in &executing {
+                push(kind, Some(lane));
+            }
+        }
+        if lanes.contains(&Lane::Oracle) {
+            push(StepKind::Oracle, None);
+        }
+        if lanes.contains(&Lane::Observer) {
+            push(StepKind::Observer, None);
+        }
+        push(StepKind::Verdict, None);
+        Layout {
+            profiles,
+            probes,
+            fixtures,
+            scratch,
+            fixture_start,
+            pair_blocks,
+            bundle: next,
+        }
+    }
+
+    pub fn pair_blocks(&self) -> &[PairBlock] {
+        &self.pair_blocks
+    }
+
+    pub fn total(&self) -> usize {
+        self.bundle as usize + 1
+    }
+
+    pub fn index_of(&self, node: Node) -> Option<NodeIndex> {
+        let index = match node {
+            Node::Compile { profile, form } => (profile < self.profiles)
+                .then(|| 2 * profile + (form == ProfileForm::Runtime) as u32),
+            Node::Scratch => Some(self.scratch),
+            Node::Fixture { fixture } => {
+                (fixture < self.fixtures).then(|| self.fixture_start + fixture)
+            }
+            Node::Bundle => Some(self.bundle),
+            _ => {
+                let (profile, probe) = (node.profile()? as u32, node.probe()? as u32);
+                if profile >= self.profiles || probe >= self.probes {
+                    return None;
+                }
+                let lane = match node.kind() {
+                    StepKind::Apply | StepKind::Exec | StepKind::Operation => node.lane(),
+                    _ => None,
+                };
+                let block = self
+                    .pair_blocks
+                    .iter()
+                    .find(|b| b.kind == node.kind() && b.lane == lane)?;
+                Some(block.start + profile * self.probes + probe)
+            }
+        }?;
+        Some(NodeIndex::new(index as usize))
+    }
+}
+
+/// The node of a pair block for one (profile, probe).
+pub fn pair_node(block: &PairBlock, profile: u32, probe: u32) -> Node {
+    let lane = block.lane.unwrap_or(Lane::Scenario);
+    match block.kind {
+        StepKind::Apply => Node::Apply {
+            lane,
+            profile,
+            probe,
+        },
+        StepKind::Exec => Node::Exec {
+            lane,
+            profile,
+            probe,
+        },
+        StepKind::Operation => Node::Operation {
+            lane,
+            profile,
+            probe,
+        },
+        StepKind::Oracle => Node::Oracle { profile, probe },
+        StepKind::Observer => Node::Observer { profile, probe },
+        _ => Node::Verdict { profile, probe },
+    }
+}

@@ -1,0 +1,96 @@
+//! The probe helper: `xpr __probe <spec-json>`, run as the command of `exec` probes with
+//! `helper=<family>`. It performs the family's operation after the exec and reports the result
+//! on fd 3, so the runner sees both the exec stage and the operation's exact errno.
+//!
+//! It also hosts the self-test behaviours the runner's failure-path tests need (`selftest-*`):
+//! a crash, a hang, an output flood and a fork that leaves a process behind.
+
+use super::outcome::OpResult;
+use super::spec::ProbeSpec;
+use super::{HELPER_REPORT_FD, Operation};
+use crate::execute::record::{ChildRecord, RecordStage};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SelfTest {
+    /// Raise SIGSEGV.
+    Segv,
+    /// Sleep forever.
+    Hang,
+    /// Write 8 MiB to stdout, then succeed.
+    Flood,
+    /// Fork a child that outlives the probe, then succeed.
+    Fork,
+}
+
+impl SelfTest {
+    pub fn parse(family: &str) -> Option<SelfTest> {
+        Some(match family {
+            "selftest-segv" => SelfTest::Segv,
+            "selftest-hang" => SelfTest::Hang,
+            "selftest-flood" => SelfTest::Flood,
+            "selftest-fork" => SelfTest::Fork,
+            _ => return None,
+        })
+    }
+
+    pub fn perform(self) -> OpResult {
+        // SAFETY: raw syscalls; the buffer is on the stack.
+        unsafe {
+            match self {
+                SelfTest::Segv => {
+                    // The Rust runtime's guard-page handler would swallow a raised SIGSEGV.
+                    libc::signal(libc::SIGSEGV, libc::SIG_DFL);
+                    libc::raise(libc::SIGSEGV);
+                    OpResult::errno(libc::EINVAL)
+                }
+                SelfTest::Hang => loop {
+                    libc::pause();
+                },
+                SelfTest::Flood => {
+                    let buf = [b'x'; 65536];
+                    let mut total = 0i64;
+                    for _ in 0..128 {
+                        let n = libc::write(1, buf.as_ptr().cast(), buf.len());
+                        if n < 0 {
+                            return OpResult::errno(super::syscall::errno());
+                        }
+                        total += n as i64;
+                    }
+                    OpResult::ok(total)
+                }
+                SelfTest::Fork => {
+                    if libc::fork() == 0 {
+                        loop {
+                            libc::pause();
+                        }
+                    }
+                    OpResult::ok(0)
+                }
+            }
+        }
+    }
+}
+
+/// Entry point of `xpr __probe`: returns the process exit code.
+pub fn main(spec_json: &str) -> u8 {
+    let spec: ProbeSpec = match serde_json::from_str(spec_json) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("xpr __probe: bad spec: {e}");
+            return 2;
+        }
+    };
+    let op = match Operation::prepare(&spec) {
+        Ok(op) => op,
+        Err(e) => {
+            eprintln!("xpr __probe: {e}");
+            return 2;
+        }
+    };
+    let r = op.perform();
+    let record = ChildRecord::new(0, RecordStage::Operation, r.errno, r.value);
+    if record.write_to(HELPER_REPORT_FD).is_err() {
+        return 3;
+    }
+    0
+}

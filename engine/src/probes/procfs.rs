@@ -1,0 +1,117 @@
+//! Drivers that read the kernel's view: `sysctl-read` (files under /proc/sys), `process-info`
+//! (an outside process's /proc entries or a ptrace attach) and `ioctl-dev` (a device ioctl).
+
+use std::ffi::CString;
+
+use super::outcome::OpResult;
+use super::spec::ProbeSpec;
+use super::syscall::{check, close};
+
+pub const FAMILIES: &[&str] = &["sysctl-read", "process-info", "ioctl-dev"];
+
+/// `_IOR('R', 0x00, int)`: read the entropy count of the random device.
+const RNDGETENTCNT: libc::c_ulong = 0x8004_5200;
+
+#[derive(Debug)]
+pub enum ProcOp {
+    /// Open and read a /proc file (sysctl, or an entry of an outside process).
+    ReadFile(CString),
+    /// `PTRACE_SEIZE` the pid (attaches without stopping; detached when the probe exits).
+    PtraceSeize(i32),
+    Ioctl {
+        path: CString,
+        request: libc::c_ulong,
+    },
+}
+
+/// Linux sysctl name (`kernel.ostype`, `kernel/ostype`) → its /proc/sys path.
+pub fn sysctl_path(name: &str) -> Result<String, String> {
+    let rel = name.trim_start_matches("/proc/sys/").replace('.', "/");
+    if rel.is_empty() || rel.split('/').any(|c| c.is_empty() || c == "..") {
+        return Err(format!("`{name}` is not a Linux sysctl name"));
+    }
+    Ok(format!("/proc/sys/{rel}"))
+}
+
+impl ProcOp {
+    pub fn prepare(spec: &ProbeSpec) -> Result<ProcOp, String> {
+        let c = |s: String| CString::new(s).map_err(|_| "NUL in path".to_string());
+        match spec.family.as_str() {
+            "sysctl-read" => Ok(ProcOp::ReadFile(c(sysctl_path(spec.require_target()?)?)?)),
+            "process-info" => {
+                let pid = match (spec.pid, spec.target.as_deref()) {
+                    (Some(p), _) => p,
+                    (None, Some(t)) => t.parse().map_err(|_| format!("bad pid `{t}`"))?,
+                    (None, None) => return Err("`process-info` needs fixture=<process>".into()),
+                };
+                match spec.arg_str("via").as_deref().unwrap_or("mem") {
+                    "ptrace" => Ok(ProcOp::PtraceSeize(pid)),
+                    entry
+                        if entry
+                            .chars()
+                            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_') =>
+                    {
+                        Ok(ProcOp::ReadFile(c(format!("/proc/{pid}/{entry}"))?))
+                    }
+                    other => Err(format!("bad process-info via=`{other}`")),
+                }
+            }
+            "ioctl-dev" => {
+                let path = spec.target.clone().unwrap_or_else(|| "/dev/urandom".into());
+                let request = match spec.arg_str("request").as_deref().unwrap_or("RNDGETENTCNT") {
+                    "RNDGETENTCNT" => RNDGETENTCNT,
+                    "FIOCLEX" => libc::FIOCLEX,
+                    other => return Err(format!("unknown ioctl request `{other}`")),
+                };
+                Ok(ProcOp::Ioctl {
+                    path: c(path)?,
+                    request,
+                })
+            }
+            other => Err(format!("not a procfs family: {other}")),
+        }
+    }
+
+    pub fn perform(&self) -> OpResult {
+        // SAFETY: raw syscalls on paths and stack buffers owned here.
+        let r = unsafe {
+            match self {
+                ProcOp::ReadFile(p) => {
+                    match check(libc::open(p.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) as _) {
+                        Err(e) => Err(e),
+                        Ok(fd) => {
+                            let mut buf = [0u8; 256];
+                            let n = check(
+                                libc::read(fd as i32, buf.as_mut_ptr().cast(), buf.len()) as _,
+                            );
+                            close(fd as i32);
+                            n
+                        }
+                    }
+                }
+                ProcOp::PtraceSeize(pid) => check(libc::ptrace(
+                    libc::PTRACE_SEIZE,
+                    *pid,
+                    std::ptr::null_mut::<libc::c_void>(),
+                    std::ptr::null_mut::<libc::c_void>(),
+                ))
+                .map(|_| 0),
+                ProcOp::Ioctl { path, request } => {
+                    match check(libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) as _) {
+                        Err(e) => Err(e),
+                        Ok(fd) => {
+                            let mut count: libc::c_int = 0;
+                            let r = check(libc::ioctl(fd as i32, *request, &mut count) as _);
+                            close(fd as i32);
+                            r.map(|_| count as i64)
+                        }
+                    }
+                }
+            }
+        };
+        match r {
+            Ok(v) => OpResult::ok(v),
+            Err(e) => OpResult::errno(e),
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! Expectations: a profile id or glob × probes → one expectation per (profile, probe), kept
+//! for the current world only. Ids are `<profile>/<probe>`, never the world.
+
+use std::collections::HashMap;
+
+use crate::decode::syntax::{ExpectDecl, Text};
+use crate::diagnostics::codes;
+use crate::model::{Expectation, Probe, Profile};
+use crate::source::FileId;
+
+use super::context::Cx;
+use super::probes::check_world;
+
+fn is_glob(s: &str) -> bool {
+    s.contains(['*', '?', '[', '{'])
+}
+
+pub fn resolve_expectations(
+    cx: &mut Cx,
+    expects: &[(FileId, &ExpectDecl)],
+    profiles: &[Profile],
+    profile_names: &[&str],
+    probes: &[Probe],
+    probe_names: &[&str],
+    world: &str,
+) -> Vec<Expectation> {
+    let mut out: Vec<Expectation> = Vec::new();
+    let mut seen: HashMap<String, (FileId, Text)> = HashMap::new();
+    for (file, decl) in expects {
+        let file = *file;
+        let pattern = cx.subst(file, &decl.pattern);
+        let matched: Vec<&str> = if is_glob(&pattern) {
+            let m: Vec<&str> = profile_names
+                .iter()
+                .copied()
+                .filter(|p| glob_match::glob_match(&pattern, p))
+                .collect();
+            if m.is_empty() {
+                let diag = cx
+                    .error(
+                        codes::NO_MATCHING_PROFILE,
+                        file,
+                        decl.pattern.span,
+                        format!("`{pattern}` matches no profile"),
+                        "matches nothing",
+                    )
+                    .help(format!("profiles: {}", profile_names.join(", ")));
+                cx.push(diag);
+            }
+            m
+        } else if profile_names.contains(&pattern.as_str()) {
+            vec![
+                profile_names[profile_names
+                    .iter()
+                    .position(|p| *p == pattern)
+                    .unwrap_or(0)],
+            ]
+        } else {
+            let name = Text {
+                value: pattern.clone(),
+                span: decl.pattern.span,
+            };
+            cx.unknown_ref(
+                codes::UNKNOWN_PROFILE,
+                "profile",
+                file,
+                &name,
+                profile_names.iter().copied(),
+            );
+            Vec::new()
+        };
+        for entry in &decl.entries {
+            let world_ok = entry
+                .world
+                .as_ref()
+                .is_none_or(|w| check_world(cx, file, w));
+            if let Some(errno) = &entry.errno {
+                let valid = errno.value.len() > 1
+                    && errno.value.starts_with('E')
+                    && errno
+                        .value
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+                if !valid {
+                    let diag = cx
+                        .error(
+                            codes::INVALID_VALUE,
+                            file,
+                            errno.span,
+                            format!("`{}` is not an errno name", errno.value),
+                            "expected an errno name",
+                        )
+                        .help("write the symbolic name, e.g. EACCES, EPERM, EXDEV");
+                    cx.push(diag);
+                }
+            }
+            let mut known_probes = Vec::new();
+            for probe in &entry.probes {
+                let name = cx.subst(file, probe);
+                if probe_names.contains(&name.as_str()) {
+                    known_probes.push((name, probe));
+                } else {
+                    let text = Text {
+                        value: name,
+                        span: probe.span,
+                    };
+                    cx.unknown_ref(
+                        codes::UNKNOWN_PROBE,
+                        "probe",
+                        file,
+                        &text,
+                        probe_names.iter().copied(),
+                    );
+                }
+            }
+            let applies = world_ok && entry.world.as_ref().is_none_or(|w| w.value == world);
+            if !applies {
+                continue;
+            }
+            for profile in &matched {
+                for (probe, probe_text) in &known_probes {
+                    let id = format!("{profile}/{probe}");
+                    if let Some((first_file, first)) = seen.get(&id) {
+                        let diag = cx
+                            .error(codes::DUPLICATE_EXPECTATION, file, probe_text.span, format!("expectation `{id}` is given twice for world `{world}`"), "given again here")
+                            .note_at(cx.file(*first_file), first.span, "first given here")
+                            .help("each (profile, probe) pair takes one expectation per world; restrict one with `world=`");
+                        cx.push(diag);
+                        continue;
+                    }
+                    seen.insert(id.clone(), (file, (*probe_text).clone()));
+                    let known = entry.known.as_ref().map(|k| cx.subst(file, k));
+                    out.push(Expectation {
+                        id,
+                        profile: profile.to_string(),
+                        probe: probe.clone(),
+                        decision: entry.action,
+                        errno: entry.errno.as_ref().map(|e| e.value.clone()),
+                        world: entry.world.as_ref().map(|w| w.value.clone()),
+                        known,
+                        origin: cx.origin(file, probe_text.span),
+                    });
+                }
+            }
+        }
+    }
+    // Stable order: profiles, then probes, in declaration order.
+    let profile_pos = |p: &str| {
+        profiles
+            .iter()
+            .position(|x| x.id == p)
+            .unwrap_or(usize::MAX)
+    };
+    let probe_pos = |p: &str| probes.iter().position(|x| x.id == p).unwrap_or(usize::MAX);
+    out.sort_by_key(|e| (profile_pos(&e.profile), probe_pos(&e.probe)));
+    out
+}

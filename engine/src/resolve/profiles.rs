@@ -1,0 +1,290 @@
+//! Profiles: `extends` flattened (cycles reported with the whole cycle), SBPL sources checked,
+//! shims layered into the runtime profile with `Origin.shim` set.
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::codes;
+use crate::model::{Action, Profile, ProfileIr, Rule, Shim};
+
+use super::context::Cx;
+use super::declarations::Declarations;
+use super::rules::resolve_rules;
+use super::vocabulary::Vocabulary;
+
+pub fn resolve_shims(cx: &mut Cx, vocab: &Vocabulary, decls: &Declarations) -> Vec<Shim> {
+    let mut out = Vec::new();
+    for (file, shim) in &decls.shims.items {
+        let name = shim.name.value.clone();
+        let rules = resolve_rules(cx, vocab, *file, &shim.rules, Some(&name));
+        let description = shim.description.as_ref().map(|d| cx.subst(*file, d));
+        out.push(Shim {
+            name,
+            description,
+            origin: cx.origin(*file, shim.name.span),
+            // A shim only adds rules; its default never applies.
+            rules: ProfileIr {
+                default: Action::Allow,
+                rules,
+            },
+        });
+    }
+    out
+}
+
+/// The flattened source of one profile, before shims.
+#[derive(Clone)]
+struct Flat {
+    default: Action,
+    rules: Vec<Rule>,
+    shims: Vec<String>,
+    sbpl: Option<String>,
+}
+
+enum State {
+    Todo,
+    Visiting,
+    Done(Option<Flat>),
+}
+
+pub struct SbplFile {
+    /// Relative to the experiment's directory, as artifacts show it.
+    pub artifact: String,
+    pub path: PathBuf,
+}
+
+pub fn resolve_profiles(
+    cx: &mut Cx,
+    vocab: &Vocabulary,
+    decls: &Declarations,
+    shims: &[Shim],
+    sbpl_files: &mut Vec<SbplFile>,
+) -> Vec<Profile> {
+    let n = decls.profiles.items.len();
+    let mut states: Vec<State> = (0..n).map(|_| State::Todo).collect();
+    let mut stack = Vec::new();
+    for i in 0..n {
+        flatten(cx, vocab, decls, i, &mut states, &mut stack, sbpl_files);
+    }
+    let mut out = Vec::new();
+    for (i, state) in states.into_iter().enumerate() {
+        let State::Done(Some(flat)) = state else {
+            continue;
+        };
+        let (file, decl) = &decls.profiles.items[i];
+        let mut runtime = flat.rules.clone();
+        for shim_name in &flat.shims {
+            if let Some(shim) = shims.iter().find(|s| s.name == *shim_name) {
+                runtime.extend(shim.rules.rules.iter().cloned());
+            }
+        }
+        out.push(Profile {
+            id: decl.name.value.clone(),
+            origin: cx.origin(*file, decl.name.span),
+            source: ProfileIr {
+                default: flat.default,
+                rules: flat.rules,
+            },
+            shims: flat.shims,
+            runtime: ProfileIr {
+                default: flat.default,
+                rules: runtime,
+            },
+            sbpl_source: flat.sbpl,
+            extends: decl.extends.as_ref().map(|e| e.value.clone()),
+        });
+    }
+    out
+}
+
+fn flatten(
+    cx: &mut Cx,
+    vocab: &Vocabulary,
+    decls: &Declarations,
+    i: usize,
+    states: &mut Vec<State>,
+    stack: &mut Vec<usize>,
+    sbpl_files: &mut Vec<SbplFile>,
+) -> Option<Flat> {
+    match &states[i] {
+        State::Done(flat) => return flat.clone(),
+        State::Visiting => {
+            // A cycle: report it once, at the `extends` that closes it, naming every member.
+            let pos = stack.iter().position(|&j| j == i).unwrap_or(0);
+            let mut names: Vec<&str> = stack[pos..]
+                .iter()
+                .map(|&j| decls.profiles.items[j].1.name.value.as_str())
+                .collect();
+            names.push(&decls.profiles.items[i].1.name.value);
+            let closing = *stack.last().unwrap_or(&i);
+            let (file, decl) = &decls.profiles.items[closing];
+            if let Some(ext) = &decl.extends {
+                let mut diag = cx
+                    .error(
+                        codes::EXTENDS_CYCLE,
+                        *file,
+                        ext.span,
+                        format!(
+                            "profiles extend each other in a cycle: {}",
+                            names.join(" → ")
+                        ),
+                        "closes the cycle",
+                    )
+                    .help("a profile may extend another only if that one does not extend it back");
+                for &j in &stack[pos..stack.len() - 1] {
+                    let (f, d) = &decls.profiles.items[j];
+                    if let Some(e) = &d.extends {
+                        diag = diag.note_at(
+                            cx.file(*f),
+                            e.span,
+                            format!("`{}` extends `{}`", d.name.value, e.value),
+                        );
+                    }
+                }
+                cx.push(diag);
+            }
+            for &j in &stack[pos..] {
+                states[j] = State::Done(None);
+            }
+            return None;
+        }
+        State::Todo => {}
+    }
+    states[i] = State::Visiting;
+    stack.push(i);
+    let (file, decl) = &decls.profiles.items[i];
+    let file = *file;
+    let base = match &decl.extends {
+        None => None,
+        Some(ext) => match decls.profiles.get(&ext.value) {
+            Some(j) => {
+                let flat = flatten(cx, vocab, decls, j, states, stack, sbpl_files);
+                if flat.is_none() && matches!(states[i], State::Done(None)) {
+                    stack.pop();
+                    return None;
+                }
+                flat
+            }
+            None => {
+                let names: Vec<&str> = decls.profiles.names().collect();
+                cx.unknown_ref(
+                    codes::UNKNOWN_PROFILE,
+                    "profile",
+                    file,
+                    ext,
+                    names.into_iter(),
+                );
+                None
+            }
+        },
+    };
+    stack.pop();
+    let mut flat = base.unwrap_or(Flat {
+        default: Action::Deny,
+        rules: Vec::new(),
+        shims: Vec::new(),
+        sbpl: None,
+    });
+    let mut sbpl_ok = true;
+    if let Some(sbpl) = &decl.sbpl {
+        if !decl.rules.is_empty() || decl.default.is_some() {
+            let diag = cx
+                .error(
+                    codes::SBPL_WITH_RULES,
+                    file,
+                    sbpl.span,
+                    "a profile with `sbpl=` takes its rules from the SBPL file",
+                    "rules come from here",
+                )
+                .help("move the inline rules into a profile that `extends` this one");
+            cx.push(diag);
+        }
+        match sbpl_source(cx, file, sbpl) {
+            Some(found) => {
+                flat.sbpl = Some(found.artifact.clone());
+                let text = std::fs::read_to_string(&found.path).unwrap_or_default();
+                if let Some(result) = super::sbpl_hook::sbpl_hook(&found.path, &text) {
+                    match result {
+                        Ok(ir) => {
+                            flat.default = ir.default;
+                            flat.rules = ir.rules;
+                        }
+                        Err(diags) => {
+                            cx.diags.extend(diags);
+                            sbpl_ok = false;
+                        }
+                    }
+                }
+                sbpl_files.push(found);
+            }
+            None => sbpl_ok = false,
+        }
+    } else if decl.extends.is_none() && decl.default.is_none() {
+        let diag = cx
+            .error(
+                codes::MISSING_DEFAULT,
+                file,
+                decl.name.span,
+                format!("profile `{}` has no `default`", decl.name.value),
+                "no default action",
+            )
+            .help("add `default deny` (or `default allow`) as the first line of the profile");
+        cx.push(diag);
+    }
+    if let Some(d) = &decl.default {
+        flat.default = d.value;
+    }
+    flat.rules
+        .extend(resolve_rules(cx, vocab, file, &decl.rules, None));
+    for shim in &decl.shims {
+        if decls.shims.get(&shim.value).is_none() {
+            let names: Vec<&str> = decls.shims.names().collect();
+            cx.unknown_ref(codes::UNKNOWN_SHIM, "shim", file, shim, names.into_iter());
+        } else if !flat.shims.contains(&shim.value) {
+            flat.shims.push(shim.value.clone());
+        }
+    }
+    let flat = sbpl_ok.then_some(flat);
+    states[i] = State::Done(flat.clone());
+    flat
+}
+
+/// Finds an `sbpl=` file relative to the declaring file; a missing file is an error.
+fn sbpl_source(cx: &mut Cx, file: usize, sbpl: &crate::decode::syntax::Text) -> Option<SbplFile> {
+    let source = cx.file(file).clone();
+    let found = source
+        .path
+        .as_deref()
+        .map(|p| p.with_file_name("").join(&sbpl.value))
+        .filter(|p| p.is_file());
+    match found {
+        Some(path) => {
+            let artifact = crate::source::loader::normalize(
+                &Path::new(&source.artifact)
+                    .with_file_name("")
+                    .join(&sbpl.value),
+            )
+            .display()
+            .to_string();
+            Some(SbplFile { artifact, path })
+        }
+        None => {
+            let where_ = match &source.path {
+                Some(_) => "next to this file",
+                None => "(the stdlib cannot name SBPL files)",
+            };
+            let diag = cx
+                .error(
+                    codes::SBPL_NOT_FOUND,
+                    file,
+                    sbpl.span,
+                    format!("SBPL file `{}` not found", sbpl.value),
+                    "no such file",
+                )
+                .help(format!(
+                    "the path is relative to the file that declares the profile; looked {where_}"
+                ));
+            cx.push(diag);
+            None
+        }
+    }
+}

@@ -1,0 +1,285 @@
+//! Loading an experiment's closure: the root file, its imports (relative to the importer, or
+//! `std/<name>` from the embedded stdlib), and the prelude; each file parsed once as KDL.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use kdl::KdlDocument;
+use miette::SourceSpan;
+
+use super::{FileId, SourceFile, stdlib};
+use crate::diagnostics::{Diag, Diagnostics, codes, kdl_syntax, suggest};
+
+/// A file and its KDL document (`None` when it did not parse; its errors are reported).
+pub struct Parsed {
+    pub file: Arc<SourceFile>,
+    pub doc: Option<KdlDocument>,
+}
+
+/// Every file of one experiment, root first, in load order (`files[i].file.id == i`).
+pub struct Closure {
+    pub files: Vec<Parsed>,
+}
+
+impl Closure {
+    pub fn root(&self) -> Option<&Parsed> {
+        self.files.first()
+    }
+}
+
+/// Where a file comes from: disk (key = canonical path) or the stdlib (key = `std/<name>`).
+enum Location {
+    Disk {
+        path: PathBuf,
+        display: String,
+        artifact: String,
+    },
+    Std {
+        name: String,
+    },
+}
+
+impl Location {
+    fn key(&self) -> String {
+        match self {
+            Location::Disk { path, .. } => std::fs::canonicalize(path)
+                .unwrap_or_else(|_| path.clone())
+                .display()
+                .to_string(),
+            Location::Std { name } => format!("std/{name}"),
+        }
+    }
+    fn display(&self) -> String {
+        match self {
+            Location::Disk { display, .. } => display.clone(),
+            Location::Std { name } => format!("std/{name}.kdl"),
+        }
+    }
+}
+
+struct Loader<'d> {
+    files: Vec<Parsed>,
+    by_key: HashMap<String, FileId>,
+    /// Keys of the files being loaded, outermost first, with the display name of each.
+    stack: Vec<(String, String)>,
+    diags: &'d mut Diagnostics,
+}
+
+/// Loads `root`, its imports (transitively) and the prelude. Errors go to `diags`.
+pub fn load_closure(root: &Path, diags: &mut Diagnostics) -> Closure {
+    let mut loader = Loader {
+        files: Vec::new(),
+        by_key: HashMap::new(),
+        stack: Vec::new(),
+        diags,
+    };
+    let artifact = root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let location = Location::Disk {
+        path: root.to_path_buf(),
+        display: root.display().to_string(),
+        artifact,
+    };
+    loader.load(location, None);
+    if !loader.files.is_empty() {
+        for name in stdlib::PRELUDE {
+            // `xpr check stdlib/families.kdl` must not see every family twice.
+            let text = stdlib::get(name).unwrap_or_default();
+            if loader.files.iter().any(|p| p.file.text.as_str() == text) {
+                continue;
+            }
+            loader.load(
+                Location::Std {
+                    name: (*name).to_string(),
+                },
+                None,
+            );
+        }
+    }
+    Closure {
+        files: loader.files,
+    }
+}
+
+/// Loads a single stdlib file by name (for `xpr check` of the vocabulary and for tests).
+pub fn load_stdlib(name: &str, diags: &mut Diagnostics) -> Closure {
+    let mut loader = Loader {
+        files: Vec::new(),
+        by_key: HashMap::new(),
+        stack: Vec::new(),
+        diags,
+    };
+    loader.load(
+        Location::Std {
+            name: name.to_string(),
+        },
+        None,
+    );
+    Closure {
+        files: loader.files,
+    }
+}
+
+impl Loader<'_> {
+    /// `from`: the importing file and the span of the import's argument, for error labels.
+    fn load(&mut self, location: Location, from: Option<(&Arc<SourceFile>, SourceSpan)>) {
+        let key = location.key();
+        if let Some(pos) = self.stack.iter().position(|(k, _)| *k == key) {
+            let mut chain: Vec<&str> = self.stack[pos..].iter().map(|(_, d)| d.as_str()).collect();
+            chain.push(&self.stack[pos].1);
+            let diag = Diag::error(
+                codes::IMPORT_CYCLE,
+                format!("import cycle: {}", chain.join(" → ")),
+            );
+            let diag = match from {
+                Some((file, span)) => diag.at(file, span, "this import closes the cycle"),
+                None => diag,
+            };
+            self.diags.push(
+                diag.help(
+                    "remove one of the imports; declarations are shared by every file anyway",
+                ),
+            );
+            return;
+        }
+        if self.by_key.contains_key(&key) {
+            return;
+        }
+        let text = match &location {
+            Location::Disk { path, .. } => match std::fs::read_to_string(path) {
+                Ok(t) => t,
+                Err(e) => {
+                    let message = format!("cannot read {}: {e}", location.display());
+                    let diag = match from {
+                        Some((file, span)) => Diag::error(codes::IMPORT_NOT_FOUND, message)
+                            .at(file, span, "imported here")
+                            .help("imports are relative to the importing file; use `std/<name>` for the stdlib"),
+                        None => Diag::error(codes::IO, message),
+                    };
+                    self.diags.push(diag);
+                    return;
+                }
+            },
+            Location::Std { name } => match stdlib::get(name) {
+                Some(t) => t.to_string(),
+                None => {
+                    let message = format!("no stdlib file `std/{name}`");
+                    let help = suggest::did_you_mean(name, stdlib::names())
+                        .map(|c| format!("did you mean `std/{c}`?"));
+                    let diag = Diag::error(codes::IMPORT_NOT_FOUND, message);
+                    let diag = match from {
+                        Some((file, span)) => diag.at(file, span, "imported here"),
+                        None => diag,
+                    };
+                    let listing = stdlib::names()
+                        .map(|n| format!("std/{n}"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let help = help.unwrap_or_else(|| format!("the stdlib has {listing}"));
+                    self.diags.push(diag.help(help));
+                    return;
+                }
+            },
+        };
+        let id = self.files.len();
+        let (display, artifact, path, std_name) = match &location {
+            Location::Disk {
+                path,
+                display,
+                artifact,
+            } => (display.clone(), artifact.clone(), Some(path.clone()), None),
+            Location::Std { name } => (
+                location.display(),
+                location.display(),
+                None,
+                Some(name.clone()),
+            ),
+        };
+        let file = Arc::new(SourceFile {
+            id,
+            display,
+            artifact,
+            path,
+            stdlib: std_name,
+            text: Arc::new(text),
+        });
+        let doc = match KdlDocument::parse(&file.text) {
+            Ok(doc) => Some(doc),
+            Err(err) => {
+                for diag in kdl_syntax::remap(&file, &err) {
+                    self.diags.push(diag);
+                }
+                None
+            }
+        };
+        let imports = doc.as_ref().map(import_targets).unwrap_or_default();
+        self.by_key.insert(key.clone(), id);
+        self.files.push(Parsed {
+            file: file.clone(),
+            doc,
+        });
+        self.stack.push((key, file.display.clone()));
+        for (target, span) in imports {
+            let location = resolve_import(&file, &target);
+            self.load(location, Some((&file, span)));
+        }
+        self.stack.pop();
+    }
+}
+
+/// The string argument of every top-level `import` node (malformed ones are the decoder's to report).
+fn import_targets(doc: &KdlDocument) -> Vec<(String, SourceSpan)> {
+    doc.nodes()
+        .iter()
+        .filter(|n| n.name().value() == "import")
+        .filter_map(|n| {
+            let entry = n.entries().iter().find(|e| e.name().is_none())?;
+            Some((entry.value().as_string()?.to_string(), entry.span()))
+        })
+        .collect()
+}
+
+fn resolve_import(importer: &SourceFile, target: &str) -> Location {
+    if let Some(name) = target.strip_prefix("std/") {
+        return Location::Std {
+            name: name.strip_suffix(".kdl").unwrap_or(name).to_string(),
+        };
+    }
+    if let Some(importer_std) = &importer.stdlib {
+        // A relative import inside the stdlib stays inside the stdlib.
+        let joined = normalize(&Path::new(importer_std).with_file_name("").join(target));
+        let name = joined.display().to_string();
+        return Location::Std {
+            name: name.strip_suffix(".kdl").unwrap_or(&name).to_string(),
+        };
+    }
+    let join = |base: &str| {
+        normalize(&Path::new(base).with_file_name("").join(target))
+            .display()
+            .to_string()
+    };
+    let disk = importer.path.as_deref().unwrap_or(Path::new("."));
+    Location::Disk {
+        path: disk.with_file_name("").join(target),
+        display: join(&importer.display),
+        artifact: join(&importer.artifact),
+    }
+}
+
+/// Lexically removes `.` and `a/..` so names in diagnostics and artifacts stay short and stable.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out.iter().collect()
+}

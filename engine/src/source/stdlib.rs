@@ -1,0 +1,22 @@
+//! The standard library, embedded at build time from the repository's `stdlib/` folder.
+
+/// `(name, text)` for every stdlib file, sorted by name; name is the path under `stdlib/`
+/// without `.kdl` (`vocabulary`, `families`, `shims/linux`).
+pub static FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/stdlib_table.rs"));
+
+/// Files loaded for every experiment without an import.
+pub const PRELUDE: &[&str] = &["families"];
+
+/// The text of `std/<name>`; `name` may carry a trailing `.kdl`.
+pub fn get(name: &str) -> Option<&'static str> {
+    let name = name.strip_suffix(".kdl").unwrap_or(name);
+    FILES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, text)| *text)
+}
+
+/// Every stdlib file name, for listings and "did you mean".
+pub fn names() -> impl Iterator<Item = &'static str> {
+    FILES.iter().map(|(n, _)| *n)
+}

@@ -1,0 +1,139 @@
+//! Happy paths of `xpr::resolve::load`: what a well-formed experiment resolves to.
+
+use std::path::{Path, PathBuf};
+
+use xpr::model::{Action, ArgValue, Filter, FixtureKind, Lane};
+use xpr::resolve::{LoadOptions, load};
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+}
+
+fn opts() -> LoadOptions {
+    LoadOptions::default()
+}
+
+#[test]
+fn basic_experiment_resolves() {
+    let loaded = load(&data("basic.kdl"), &opts()).unwrap_or_else(|d| panic!("{d}"));
+    let e = &loaded.experiment;
+    assert!(loaded.warnings.is_empty(), "{}", loaded.warnings);
+    assert!(!loaded.library);
+    assert_eq!(e.name, "basic");
+    assert_eq!(e.lanes, vec![Lane::Baseline, Lane::Scenario, Lane::Oracle]);
+    assert_eq!(e.timeout.as_millis(), 2000);
+    assert_eq!(e.params["foo"], "{scratch}/foo");
+
+    // extends + shim: source keeps the base's rules, runtime adds the shim's, marked.
+    let p = e
+        .profiles
+        .iter()
+        .find(|p| p.id == "read_foo_loader")
+        .unwrap();
+    assert_eq!(p.extends.as_deref(), Some("read_foo"));
+    assert_eq!(p.source.default, Action::Deny);
+    assert_eq!(p.source.rules.len(), 2);
+    assert_eq!(
+        p.source.rules[0].filters,
+        vec![Filter::Subpath("{scratch}/foo".into())]
+    );
+    assert!(p.source.rules[1].modifiers.report);
+    assert_eq!(p.shims, vec!["loader"]);
+    assert_eq!(p.runtime.rules.len(), 3);
+    assert_eq!(p.runtime.rules[2].origin.shim.as_deref(), Some("loader"));
+    assert_eq!(
+        p.runtime.rules[2].operations,
+        vec!["file-read*", "process-exec"]
+    );
+    assert_eq!(p.runtime.rules[2].origin.file, "shared/loader.kdl");
+
+    // Probes get the family's operation, worlds and destructiveness; fixtures by path.
+    let probe = |id: &str| e.probes.iter().find(|p| p.id == id).unwrap();
+    assert_eq!(probe("read-foo").operation, "file-read-data");
+    assert_eq!(probe("read-foo").fixtures, vec!["foo"]);
+    assert!(probe("read-foo").control);
+    assert!(!probe("write-hosts").destructive);
+    assert!(probe("unlink-foo").destructive);
+    assert_eq!(probe("unlink-foo").target.as_deref(), Some("{scratch}/foo"));
+    assert_eq!(
+        probe("rename-foo").args["to"],
+        ArgValue::Str("{scratch}/foo2".into())
+    );
+    assert_eq!(
+        probe("cat-hosts").args["argv"],
+        ArgValue::List(vec!["cat".into(), "/etc/hosts".into()])
+    );
+    assert_eq!(probe("kill-outsider").args["signal"], ArgValue::Int(0));
+    assert_eq!(probe("kill-outsider").fixtures, vec!["outsider"]);
+    assert_eq!(probe("lookup").worlds, vec!["macos"]);
+    assert!(matches!(
+        e.fixtures[0].kind,
+        FixtureKind::File { mode: 0o644, .. }
+    ));
+
+    // Globs expand over profiles; macOS-only expectations are dropped on linux.
+    let ids: Vec<&str> = e.expectations.iter().map(|x| x.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "read_all/read-hosts",
+            "read_all/read-foo",
+            "read_all/write-hosts",
+            "read_foo/read-hosts",
+            "read_foo/read-foo",
+            "read_foo/cat-hosts",
+            "read_foo_loader/read-hosts",
+            "read_foo_loader/read-foo",
+            "read_foo_loader/cat-hosts",
+        ]
+    );
+    let w = e
+        .expectations
+        .iter()
+        .find(|x| x.id == "read_all/write-hosts")
+        .unwrap();
+    assert_eq!(w.errno.as_deref(), Some("EACCES"));
+
+    // Sources: relative paths and the prelude, sorted, no absolute paths.
+    let paths: Vec<&str> = e.sources.iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["basic.kdl", "shared/loader.kdl", "std/families.kdl"]
+    );
+}
+
+#[test]
+fn macos_world_keeps_macos_expectations() {
+    let o = LoadOptions {
+        world: "macos".into(),
+        ..opts()
+    };
+    let e = load(&data("basic.kdl"), &o).unwrap().experiment;
+    let w = e
+        .expectations
+        .iter()
+        .find(|x| x.id == "read_all/write-hosts")
+        .unwrap();
+    assert_eq!(w.errno.as_deref(), Some("EPERM"));
+}
+
+#[test]
+fn param_override_applies() {
+    let o = LoadOptions {
+        params: vec![("foo".into(), "{scratch}/other".into())],
+        ..opts()
+    };
+    let e = load(&data("basic.kdl"), &o).unwrap().experiment;
+    let p = e.probes.iter().find(|p| p.id == "read-foo").unwrap();
+    assert_eq!(p.target.as_deref(), Some("{scratch}/other"));
+}
+
+#[test]
+fn resolution_is_deterministic() {
+    let a = serde_json::to_string(&load(&data("basic.kdl"), &opts()).unwrap().experiment).unwrap();
+    let b = serde_json::to_string(&load(&data("basic.kdl"), &opts()).unwrap().experiment).unwrap();
+    assert_eq!(a, b);
+    assert!(!a.contains(env!("CARGO_MANIFEST_DIR")));
+}

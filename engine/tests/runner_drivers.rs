@@ -1,0 +1,211 @@
+//! Every Linux probe driver under a real Landlock domain (a minimal raw ruleset), each result
+//! checked for verdict, stage and errno against the baseline lane.
+
+mod support;
+
+use support::*;
+use xpr::classify::{compare, stage_verdict};
+use xpr::execute::ProfileSandbox;
+use xpr::execute::minimal_landlock::*;
+use xpr::model::*;
+
+fn s(v: &str) -> ArgValue {
+    ArgValue::Str(v.into())
+}
+
+fn experiment_all_families() -> Experiment {
+    let mut e = experiment("drivers");
+    e.fixtures = vec![
+        file_fixture("foo", "{scratch}/foo", "foo\n"),
+        file_fixture("bar", "{scratch}/bar", "bar\n"),
+        fixture(
+            "work",
+            FixtureKind::Dir {
+                path: "{scratch}/work".into(),
+                mode: 0o755,
+            },
+        ),
+        fixture("listener", FixtureKind::TcpListener { port: 0 }),
+        fixture(
+            "abstract",
+            FixtureKind::UnixListener {
+                name: "xpr-test".into(),
+            },
+        ),
+        fixture("outsider", FixtureKind::Process),
+    ];
+    let mut mach = probe("mach", "mach-lookup", Some("com.apple.cfprefsd.daemon"));
+    mach.worlds = vec!["macos".into()];
+    e.probes = vec![
+        with_fixture(probe("read-foo", "file-read", Some("{scratch}/foo")), "foo"),
+        with_fixture(probe("read-bar", "file-read", Some("{scratch}/bar")), "bar"),
+        probe("read-hosts", "file-read", Some("/etc/hosts")),
+        probe("write-hosts", "file-write", Some("/etc/hosts")),
+        with_fixture(
+            with_arg(
+                probe("write-foo", "file-write", Some("{scratch}/foo")),
+                "content",
+                s("x"),
+            ),
+            "foo",
+        ),
+        with_fixture(
+            probe("create-in-work", "file-create", Some("{scratch}/work/new")),
+            "work",
+        ),
+        with_fixture(
+            probe("truncate-foo", "file-truncate", Some("{scratch}/foo")),
+            "foo",
+        ),
+        with_fixture(
+            probe("unlink-bar", "file-unlink", Some("{scratch}/bar")),
+            "bar",
+        ),
+        with_fixture(
+            with_arg(
+                probe("rename-bar", "file-rename", Some("{scratch}/bar")),
+                "to",
+                s("{scratch}/work/bar"),
+            ),
+            "bar",
+        ),
+        with_fixture(
+            probe("list-work", "dir-list", Some("{scratch}/work")),
+            "work",
+        ),
+        with_fixture(
+            probe("mkdir-in-work", "dir-create", Some("{scratch}/work/d")),
+            "work",
+        ),
+        with_fixture(probe("connect-listener", "tcp-connect", None), "listener"),
+        probe("bind-any", "tcp-bind", Some("127.0.0.1:0")),
+        with_fixture(probe("unix-abstract", "unix-connect", None), "abstract"),
+        with_fixture(probe("signal-outsider", "signal", None), "outsider"),
+        probe("signal-self", "signal", Some("self")),
+        probe("sysctl-ostype", "sysctl-read", Some("kernel.ostype")),
+        probe(
+            "sysctl-missing",
+            "sysctl-read",
+            Some("kernel.xpr_does_not_exist"),
+        ),
+        with_fixture(probe("ptrace-outsider", "process-info", None), "outsider"),
+        probe("ioctl-urandom", "ioctl-dev", Some("/dev/urandom")),
+        mach,
+    ];
+    let mut ptrace = e
+        .probes
+        .iter()
+        .position(|p| p.id == "ptrace-outsider")
+        .map(|i| e.probes[i].clone())
+        .unwrap();
+    ptrace.args.insert("via".into(), s("ptrace"));
+    let i = e
+        .probes
+        .iter()
+        .position(|p| p.id == "ptrace-outsider")
+        .unwrap();
+    e.probes[i] = ptrace;
+    e.profiles = vec![profile("strict")];
+    e
+}
+
+/// Reads everything except `bar`, nothing else: every handled right of ABI 6, both scopes.
+fn strict() -> MinimalLandlock {
+    MinimalLandlock {
+        handled_fs: FS_ALL_V5,
+        fs_rules: vec![
+            ("{scratch}/foo".into(), FS_READ_FILE),
+            ("{scratch}/work".into(), FS_READ_DIR),
+            ("/etc/hosts".into(), FS_READ_FILE),
+            ("/proc/sys/kernel/ostype".into(), FS_READ_FILE),
+            ("/dev/urandom".into(), FS_READ_FILE),
+        ],
+        handled_net: NET_BIND_TCP | NET_CONNECT_TCP,
+        net_rules: vec![],
+        scoped: SCOPE_ABSTRACT_UNIX | SCOPE_SIGNAL,
+        restrict_flags: 0,
+    }
+}
+
+#[test]
+fn every_driver_under_a_real_domain() {
+    require_landlock(6);
+    for isolation in [Isolation::Probe, Isolation::Profile] {
+        let e = experiment_all_families();
+        let mut opts = options();
+        opts.isolation = isolation;
+        let records = run(&e, &[ProfileSandbox::Ready(Box::new(strict()))], &opts);
+        let check = |probe: &str, baseline: Verdict, verdict: Verdict, errno: Option<&str>| {
+            let b = find(&records, Lane::Baseline, None, probe);
+            let r = find(&records, Lane::Scenario, Some("strict"), probe);
+            assert_eq!(
+                stage_verdict(b).0,
+                baseline,
+                "{isolation:?} baseline {probe}: {b:?}"
+            );
+            let v = compare(r, Some(b), None);
+            assert_eq!(v.verdict, verdict, "{isolation:?} scenario {probe}: {r:?}");
+            assert_eq!(
+                v.errno.as_ref().map(|e| e.name.as_str()),
+                errno,
+                "{isolation:?} {probe}"
+            );
+            if matches!(verdict, Verdict::Allow | Verdict::Deny | Verdict::Error) {
+                assert_eq!(v.stage, Some(Stage::Operation), "{probe}");
+            }
+        };
+        use Verdict::*;
+        check("read-foo", Allow, Allow, None);
+        check("read-bar", Allow, Deny, Some("EACCES"));
+        check("read-hosts", Allow, Allow, None);
+        check("write-hosts", Allow, Deny, Some("EACCES"));
+        check("write-foo", Allow, Deny, Some("EACCES"));
+        check("create-in-work", Allow, Deny, Some("EACCES"));
+        check("truncate-foo", Allow, Deny, Some("EACCES"));
+        check("unlink-bar", Allow, Deny, Some("EACCES"));
+        check("rename-bar", Allow, Deny, Some("EACCES"));
+        check("list-work", Allow, Allow, None);
+        check("mkdir-in-work", Allow, Deny, Some("EACCES"));
+        check("connect-listener", Allow, Deny, Some("EACCES"));
+        check("bind-any", Allow, Deny, Some("EACCES"));
+        check("unix-abstract", Allow, Deny, Some("EPERM"));
+        check("signal-outsider", Allow, Deny, Some("EPERM"));
+        check("signal-self", Allow, Allow, None);
+        check("sysctl-ostype", Allow, Allow, None);
+        check("sysctl-missing", Error, Error, Some("ENOENT"));
+        check("ptrace-outsider", Allow, Deny, Some("EPERM"));
+        check("ioctl-urandom", Allow, Deny, Some("EACCES"));
+        check("mach", Skipped, Skipped, None);
+        let mach = find(&records, Lane::Scenario, Some("strict"), "mach");
+        assert_eq!(mach.skipped.as_deref(), Some("not_applicable_in_world"));
+    }
+}
+
+#[test]
+fn destructive_probes_see_pristine_fixtures() {
+    require_landlock(1);
+    let mut e = experiment("pristine");
+    e.fixtures = vec![file_fixture("foo", "{scratch}/foo", "foo\n")];
+    // unlink runs first in declaration order; the read after it must still find foo.
+    e.probes = vec![
+        with_fixture(
+            probe("unlink-foo", "file-unlink", Some("{scratch}/foo")),
+            "foo",
+        ),
+        with_fixture(probe("read-foo", "file-read", Some("{scratch}/foo")), "foo"),
+        probe("create-new", "file-create", Some("{scratch}/new")),
+    ];
+    e.profiles = vec![profile("open")];
+    let open = MinimalLandlock {
+        handled_fs: FS_READ_FILE,
+        fs_rules: vec![("/".into(), FS_READ_FILE)],
+        ..MinimalLandlock::default()
+    };
+    let records = run(&e, &[ProfileSandbox::Ready(Box::new(open))], &options());
+    for lane_profile in [(Lane::Baseline, None), (Lane::Scenario, Some("open"))] {
+        for probe in ["unlink-foo", "read-foo", "create-new"] {
+            let r = find(&records, lane_profile.0, lane_profile.1, probe);
+            assert_eq!(stage_verdict(r).0, Verdict::Allow, "{probe}: {r:?}");
+        }
+    }
+}
