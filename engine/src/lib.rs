@@ -15,6 +15,8 @@ pub mod diagnostics;
 pub mod diff;
 pub mod execute;
 pub mod model;
+pub mod observe;
+pub mod oracle;
 pub mod plan;
 pub mod probes;
 pub mod report;

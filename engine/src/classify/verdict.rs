@@ -93,6 +93,8 @@ pub fn compare(
         mismatches,
         evidence: scenario.evidence,
         reason: reason_text(scenario),
+        witness: None,
+        shim_divergence: None,
     }
 }
 

@@ -233,6 +233,7 @@ impl Worker<'_> {
                     &symbolic,
                 );
                 r.micros = x.elapsed.as_micros() as u64;
+                r.pid = Some(x.pid);
                 r
             }
         }

@@ -23,6 +23,7 @@ pub mod plan;
 mod prepare;
 mod rule_paths;
 mod rule_text;
+mod sandbox_plan;
 pub mod seccomp_program;
 mod sysctl_names;
 mod translate;
@@ -36,6 +37,7 @@ pub use plan::{
 pub use prepare::{PrepareFailure, PreparedSandbox, ResolvedPathRule};
 pub use rule_paths::SCRATCH;
 pub use rule_text::rule_text;
+pub use sandbox_plan::{LOG_NEW_EXEC_ON, LinuxSandbox};
 pub use sysctl_names::proc_sys_path;
 
 use super::{Blocked, Fidelity, RuleFidelity};

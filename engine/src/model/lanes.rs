@@ -1,0 +1,63 @@
+//! What the side lanes attach to a verdict: the observer's witness and the shim divergence.
+//! (The oracle's own records live in `oracle::OracleRecord`; only its disagreement becomes a
+//! mismatch reason.)
+
+use serde::{Deserialize, Serialize};
+
+/// The observer lane's statement about one scenario outcome (spec §5.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WitnessState {
+    /// Audit records of this probe's denials were captured.
+    Records,
+    /// The observer listened and captured nothing for this probe. Never read as "no deny".
+    NoWitness,
+    /// The observer could not listen (not root, no audit, Landlock ABI < 7, not requested).
+    ObserverUnavailable,
+}
+
+/// One Landlock audit record (`AUDIT_LANDLOCK_ACCESS` 1423 or `AUDIT_LANDLOCK_DOMAIN` 1424).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// 1423 or 1424.
+    pub record_type: u16,
+    /// The audit event serial (`audit(<time>:<serial>)`).
+    pub serial: u64,
+    /// Landlock domain id (hex, as the kernel prints it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// `fs.read_file`, `net.connect_tcp`, `scope.signal`... (access records).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub blockers: Vec<String>,
+    /// The denied path, `{scratch}` made symbolic.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The pid that created the domain (domain records with `status=allocated`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pid: Option<i32>,
+    /// The record's text after the `audit(...)` header, `{scratch}` made symbolic.
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Witness {
+    pub state: WitnessState,
+    /// The access records correlated to the probe, in arrival order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<AuditRecord>,
+    /// Why the observer was unavailable, or how the records were correlated.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// How the shims changed one probe's predicted decision (source profile → runtime profile).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShimChange {
+    /// The oracle's decision under the source profile (`dependency_denied`, `deny EACCES`...).
+    pub source: String,
+    /// The oracle's decision under the runtime profile.
+    pub runtime: String,
+    /// The shim rules that decide the runtime decision (origin and SBPL text).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<String>,
+}
