@@ -9,7 +9,7 @@ impl DenySet {
     /// Linux with Landlock/seccomp: EACCES (fs, net), EPERM (scopes, ptrace, seccomp),
     /// EXDEV (reparenting without REFER).
     pub fn linux() -> DenySet {
-        DenySet(vec![libc::EACCES, libc::EPERM, libc::EXDEV])
+        DenySet::from(crate::world::LANDLOCK_DENY_SET)
     }
 
     pub fn contains(&self, errno: i32) -> bool {
@@ -23,5 +23,11 @@ impl DenySet {
             e if self.contains(e) => OperationOutcome::Deny,
             _ => OperationOutcome::Error,
         }
+    }
+}
+
+impl From<crate::world::DenySet> for DenySet {
+    fn from(d: crate::world::DenySet) -> DenySet {
+        DenySet(d.errnos.to_vec())
     }
 }

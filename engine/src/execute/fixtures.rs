@@ -231,6 +231,16 @@ fn start_tcp_listener(port: u16) -> Result<(i32, u16), i32> {
         if fd < 0 {
             return Err(last_errno());
         }
+        // Accepted connections are closed by the listener first and linger in TIME_WAIT on
+        // its port; without SO_REUSEADDR the next run could not bind a fixed port.
+        let one: libc::c_int = 1;
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_REUSEADDR,
+            (&one as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
         let mut sa: libc::sockaddr_in = std::mem::zeroed();
         sa.sin_family = libc::AF_INET as libc::sa_family_t;
         sa.sin_port = port.to_be();

@@ -11,7 +11,9 @@ mod context;
 mod fixtures;
 mod frame;
 pub mod interrupt;
+mod linux_backend;
 pub mod minimal_landlock;
+mod pipeline;
 mod pool;
 pub mod record;
 mod sandbox;
@@ -24,6 +26,8 @@ use std::collections::HashMap;
 
 pub use capture::DEFAULT_OUTPUT_LIMIT;
 pub use context::ExecuteOptions;
+pub use linux_backend::sandbox_for;
+pub use pipeline::{RunResult, run_experiment};
 pub use sandbox::{AppliedInChild, NotPrepared, ProfileSandbox, SandboxPlan};
 pub use scratch::{SCRATCH_PREFIX, ScratchRoot, short_random};
 

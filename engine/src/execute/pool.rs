@@ -46,12 +46,13 @@ fn close(fd: i32) {
 
 /// Runs every scheduled job; returns the records in arrival order.
 pub fn run(ctx: &Context, workers: usize) -> Result<Vec<StageRecord>, PoolError> {
-    let mut queue: VecDeque<u32> = VecDeque::new();
-    if !ctx.schedule.serial.units.is_empty() {
-        queue.push_back(SERIAL_JOB);
-    }
-    queue.extend((0..ctx.schedule.jobs.len() as u32).collect::<Vec<_>>());
-    let n = workers.max(1).min(queue.len());
+    let mut queue: VecDeque<u32> = (0..ctx.schedule.jobs.len() as u32).collect();
+    // The serial (destructive) job runs alone after every other job: its probes and restores
+    // change fixture paths that other workers' sandboxes open while preparing.
+    let mut serial_pending = !ctx.schedule.serial.units.is_empty();
+    let n = workers
+        .max(1)
+        .min(queue.len().max(usize::from(serial_pending)));
     let mut records = Vec::new();
     if n == 0 {
         return Ok(records);
@@ -70,9 +71,19 @@ pub fn run(ctx: &Context, workers: usize) -> Result<Vec<StageRecord>, PoolError>
         }
     }
     for h in handles.iter_mut() {
+        if queue.is_empty() && serial_pending {
+            break;
+        }
         assign(h, &mut queue);
     }
     loop {
+        if serial_pending && queue.is_empty() && handles.iter().all(|h| !h.busy) {
+            serial_pending = false;
+            queue.push_back(SERIAL_JOB);
+            for h in handles.iter_mut().filter(|h| h.res_rd >= 0) {
+                assign(h, &mut queue);
+            }
+        }
         let live: Vec<usize> = (0..handles.len())
             .filter(|&i| handles[i].res_rd >= 0)
             .collect();
@@ -105,6 +116,10 @@ pub fn run(ctx: &Context, workers: usize) -> Result<Vec<StageRecord>, PoolError>
                 Ok(Frame::Record(rec)) => records.push(*rec),
                 Ok(Frame::Done) => {
                     h.busy = false;
+                    if queue.is_empty() && serial_pending {
+                        // Hold this worker back until every other one is idle.
+                        continue;
+                    }
                     assign(h, &mut queue);
                 }
                 // A worker that died or spoke garbage: its unfinished units are filled in later.
@@ -113,6 +128,7 @@ pub fn run(ctx: &Context, workers: usize) -> Result<Vec<StageRecord>, PoolError>
                     h.res_rd = -1;
                     close(h.cmd_wr);
                     h.cmd_wr = -1;
+                    h.busy = false;
                 }
             }
         }

@@ -5,8 +5,10 @@
 //! overlapping the pristine set runs in one serial job, on one worker, one child per probe, and
 //! before each such probe the worker restores the pristine state (fixtures re-created from their
 //! declaration, other pristine paths removed) and re-prepares the sandbox (rules hold inodes).
-//! So no two probes touching the same fixture ever run concurrently and each sees the declared
-//! state. All other probes never see a mutated path.
+//! The serial job runs alone, after every other job has finished, because its probes and
+//! restores replace fixture inodes that other workers' sandboxes open while they prepare.
+//! So no two probes touching the same fixture ever run concurrently, each sees the declared
+//! state, and all other probes never see a mutated path.
 
 use std::path::PathBuf;
 

@@ -9,13 +9,22 @@ use super::syscall::{check, close};
 
 pub const FAMILIES: &[&str] = &["sysctl-read", "process-info", "ioctl-dev"];
 
+/// What `process-info` reads by default from the target's memory.
+static VM_READ_TARGET: u8 = 0x78;
+
 /// `_IOR('R', 0x00, int)`: read the entropy count of the random device.
 const RNDGETENTCNT: libc::c_ulong = 0x8004_5200;
 
 #[derive(Debug)]
 pub enum ProcOp {
-    /// Open and read a /proc file (sysctl, or an entry of an outside process).
+    /// Open and read a /proc file (a sysctl).
     ReadFile(CString),
+    /// Open an entry of a process's /proc directory (the access check happens at open; a
+    /// read of `mem` at offset 0 would fail with EIO whatever the sandbox says).
+    OpenOnly(CString),
+    /// `process_vm_readv` of one byte at a static address: the kernel's ptrace access check
+    /// without any file (the pid is 0 for the probe itself).
+    VmRead(i32),
     /// `PTRACE_SEIZE` the pid (attaches without stopping; detached when the probe exits).
     PtraceSeize(i32),
     Ioctl {
@@ -39,19 +48,25 @@ impl ProcOp {
         match spec.family.as_str() {
             "sysctl-read" => Ok(ProcOp::ReadFile(c(sysctl_path(spec.require_target()?)?)?)),
             "process-info" => {
-                let pid = match (spec.pid, spec.target.as_deref()) {
-                    (Some(p), _) => p,
-                    (None, Some(t)) => t.parse().map_err(|_| format!("bad pid `{t}`"))?,
+                // `self` is the probe process (resolved by the kernel's /proc/self).
+                let pid: Option<i32> = match (spec.pid, spec.target.as_deref()) {
+                    (Some(p), _) => Some(p),
+                    (None, Some("self")) => None,
+                    (None, Some(t)) => Some(t.parse().map_err(|_| format!("bad pid `{t}`"))?),
                     (None, None) => return Err("`process-info` needs fixture=<process>".into()),
                 };
-                match spec.arg_str("via").as_deref().unwrap_or("mem") {
-                    "ptrace" => Ok(ProcOp::PtraceSeize(pid)),
+                let dir = pid.map_or_else(|| "self".to_string(), |p| p.to_string());
+                match spec.arg_str("via").as_deref().unwrap_or("vm_read") {
+                    "vm_read" => Ok(ProcOp::VmRead(pid.unwrap_or(0))),
+                    "ptrace" => Ok(ProcOp::PtraceSeize(
+                        pid.ok_or("ptrace needs an outside process, not self")?,
+                    )),
                     entry
                         if entry
                             .chars()
                             .all(|ch| ch.is_ascii_alphanumeric() || ch == '_') =>
                     {
-                        Ok(ProcOp::ReadFile(c(format!("/proc/{pid}/{entry}"))?))
+                        Ok(ProcOp::OpenOnly(c(format!("/proc/{dir}/{entry}"))?))
                     }
                     other => Err(format!("bad process-info via=`{other}`")),
                 }
@@ -88,6 +103,27 @@ impl ProcOp {
                             n
                         }
                     }
+                }
+                ProcOp::OpenOnly(p) => {
+                    check(libc::open(p.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) as _).map(|fd| {
+                        close(fd as i32);
+                        0
+                    })
+                }
+                ProcOp::VmRead(pid) => {
+                    let target = if *pid == 0 { libc::getpid() } else { *pid };
+                    let mut byte = 0u8;
+                    let local = libc::iovec {
+                        iov_base: (&mut byte as *mut u8).cast(),
+                        iov_len: 1,
+                    };
+                    // Outside processes are forks of the engine: the same binary, so this
+                    // static has the same address there.
+                    let remote = libc::iovec {
+                        iov_base: (&raw const VM_READ_TARGET).cast_mut().cast(),
+                        iov_len: 1,
+                    };
+                    check(libc::process_vm_readv(target, &local, 1, &remote, 1, 0) as _)
                 }
                 ProcOp::PtraceSeize(pid) => check(libc::ptrace(
                     libc::PTRACE_SEIZE,

@@ -166,3 +166,18 @@ pub fn scratch_dirs() -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// Loads a KDL experiment and runs it through the library pipeline in the given world.
+pub fn run_file(path: &str, landlock_abi_cap: Option<u32>) -> xpr::execute::RunResult {
+    let _g = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    let loaded = xpr::resolve::load(&file, &xpr::resolve::LoadOptions::default())
+        .unwrap_or_else(|d| panic!("{path} does not load: {d:?}"));
+    let world = xpr::world::WorldFacts::detect(&xpr::world::WorldOptions { landlock_abi_cap });
+    assert!(
+        world.abi_cap_error().is_none(),
+        "{:?}",
+        world.abi_cap_error()
+    );
+    xpr::execute::run_experiment(&loaded.experiment, &world, &options()).expect("run completes")
+}

@@ -1,0 +1,133 @@
+//! The runner's part of the bundle: manifest, per-lane stage records, verdicts, mismatches,
+//! compiled profiles and fidelity, summary; written through `bundle::BundleWriter`, which
+//! pins everything in `artifact_index.json` last.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::bundle::fidelity::FidelityReport;
+use crate::bundle::layout::{self, schema};
+use crate::bundle::manifest::{Closure, EngineIdentity, Manifest, Timings};
+use crate::bundle::path_guard::PathGuard;
+use crate::bundle::{BundleWriter, IndexMeta, RunId};
+use crate::execute::{ExecuteOptions, RunResult, SCRATCH_PREFIX};
+use crate::model::{Experiment, Lane};
+use crate::world::WorldFacts;
+
+pub struct RunFacts<'a> {
+    pub label: Option<&'a str>,
+    pub started: SystemTime,
+    pub finished: SystemTime,
+    pub wall_ms: u64,
+    pub plan_nodes: usize,
+}
+
+fn hex_digest(hex: &str) -> [u8; 32] {
+    blake3::Hash::from_hex(hex)
+        .map(|h| *h.as_bytes())
+        .unwrap_or_else(|_| *blake3::hash(hex.as_bytes()).as_bytes())
+}
+
+pub fn write(
+    out_root: &Path,
+    exp: &Experiment,
+    world: &WorldFacts,
+    result: &RunResult,
+    options: &ExecuteOptions,
+    facts: RunFacts,
+) -> std::io::Result<PathBuf> {
+    let run_id = RunId::new(facts.label)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+    let mut w = BundleWriter::create(out_root, &exp.name, &run_id)?;
+    // Records carry `{scratch}`; a leaked scratch path would make the bundle host-specific.
+    let scratch_prefix = std::env::temp_dir().join(SCRATCH_PREFIX);
+    w.set_path_guard(PathGuard::new().forbid(&scratch_prefix.to_string_lossy()));
+
+    let settings = serde_json::json!({
+        "isolation": options.isolation,
+        "timeout_ms": exp.timeout.as_millis() as u64,
+        "output_limit": options.output_limit,
+    });
+    let mut inputs: Vec<(String, [u8; 32])> = exp
+        .sources
+        .iter()
+        .map(|s| (s.path.clone(), hex_digest(&s.blake3)))
+        .collect();
+    inputs.push((
+        "settings".into(),
+        *blake3::hash(settings.to_string().as_bytes()).as_bytes(),
+    ));
+    if let Ok(bytes) = std::fs::read(&options.helper_exe) {
+        inputs.push(("probe-helper".into(), *blake3::hash(&bytes).as_bytes()));
+    }
+    let closure = Closure::from_inputs(&inputs);
+    let manifest = Manifest {
+        run_id: run_id.as_str().to_string(),
+        experiment: exp.name.clone(),
+        world_id: world.world_id.clone(),
+        world: serde_json::to_value(world).unwrap_or_default(),
+        harness: serde_json::to_value(&world.harness).unwrap_or_default(),
+        engine: EngineIdentity::current(),
+        args: std::env::args().skip(1).map(|a| relative_arg(&a)).collect(),
+        lanes: exp.lanes.clone(),
+        isolation: options.isolation,
+        timings: Timings {
+            started: crate::bundle::time::rfc3339_utc(facts.started),
+            finished: crate::bundle::time::rfc3339_utc(facts.finished),
+            wall_ms: facts.wall_ms,
+        },
+        closure: closure.clone(),
+    };
+    w.write_json(layout::MANIFEST, schema::MANIFEST, &manifest)?;
+    for lane in [Lane::Baseline, Lane::Scenario] {
+        if exp.lanes.contains(&lane) {
+            let records = result.records.iter().filter(|r| r.lane == lane);
+            w.write_jsonl(&layout::stage_records(lane), schema::STAGE_RECORDS, records)?;
+        }
+    }
+    w.write_jsonl(layout::VERDICTS, schema::VERDICTS, result.verdicts.iter())?;
+    let mismatches = result.verdicts.iter().filter(|v| !v.mismatches.is_empty());
+    w.write_jsonl(layout::MISMATCHES, schema::MISMATCHES, mismatches)?;
+    for c in &result.compiled {
+        w.write_json(
+            &layout::compiled(&c.profile_id, "landlock.json"),
+            schema::LANDLOCK_PLAN,
+            &c.plan,
+        )?;
+        if !c.bpf_bytes().is_empty() {
+            w.write_bytes(
+                &layout::compiled(&c.profile_id, "seccomp.bpf"),
+                schema::SECCOMP_BPF,
+                c.bpf_bytes(),
+            )?;
+        }
+        let report = FidelityReport {
+            profile: c.profile_id.clone(),
+            rules: c.fidelity.clone(),
+        };
+        w.write_json(&layout::fidelity(&c.profile_id), schema::FIDELITY, &report)?;
+    }
+    let summary = serde_json::json!({
+        "summary": result.summary,
+        "world_id": world.world_id,
+        "plan_nodes": facts.plan_nodes,
+        "exit_code": if result.summary.passed() { 0 } else { 1 },
+    });
+    w.write_json(layout::SUMMARY_JSON, schema::SUMMARY, &summary)?;
+    w.commit(IndexMeta {
+        run_id,
+        world_id: world.world_id.clone(),
+        closure_digest: closure.digest,
+    })
+}
+
+/// Absolute arguments under the working directory are written relative to it.
+fn relative_arg(arg: &str) -> String {
+    match std::env::current_dir() {
+        Ok(cwd) => match Path::new(arg).strip_prefix(&cwd) {
+            Ok(rel) => rel.to_string_lossy().into_owned(),
+            Err(_) => arg.to_string(),
+        },
+        Err(_) => arg.to_string(),
+    }
+}
