@@ -14,6 +14,7 @@ pub mod decode;
 pub mod diagnostics;
 pub mod diff;
 pub mod execute;
+pub mod lanes;
 pub mod model;
 pub mod observe;
 pub mod oracle;

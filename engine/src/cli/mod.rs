@@ -126,6 +126,15 @@ pub struct RunArgs {
     pub landlock_abi: Option<u32>,
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
+    /// Witness denials: `audit` reads Landlock audit records (root, ABI >= 7); audit is
+    /// switched on for the run only and restored afterwards, also on Ctrl-C.
+    #[arg(long, value_enum)]
+    pub observer: Option<ObserverArg>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ObserverArg {
+    Audit,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

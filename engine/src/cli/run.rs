@@ -107,6 +107,7 @@ pub fn run(args: RunArgs) -> u8 {
             None => exp.isolation,
         },
         helper_exe,
+        observer_audit: args.observer == Some(ObserverArg::Audit),
         ..ExecuteOptions::default()
     };
     let result = match execute::run_experiment(&exp, &world, &options) {

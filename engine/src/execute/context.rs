@@ -26,6 +26,8 @@ pub struct ExecuteOptions {
     pub deny: DenySet,
     /// Per-probe timeout; `None` = the experiment's.
     pub timeout: Option<Duration>,
+    /// `--observer audit`: witness denials with Landlock audit records (side lanes).
+    pub observer_audit: bool,
 }
 
 impl Default for ExecuteOptions {
@@ -40,6 +42,7 @@ impl Default for ExecuteOptions {
             output_limit: super::capture::DEFAULT_OUTPUT_LIMIT,
             deny: DenySet::linux(),
             timeout: None,
+            observer_audit: false,
         }
     }
 }

@@ -42,9 +42,14 @@ pub struct AuditRecord {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Witness {
     pub state: WitnessState,
-    /// The access records correlated to the probe, in arrival order.
+    /// The access records about the probe's own operation (its target paths), or, for an
+    /// outcome decided at the exec stage, every record of the probe's process.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub records: Vec<AuditRecord>,
+    /// Other denials of the probe's process that did not decide its outcome (e.g. a program's
+    /// optional locale files): reported, never counted as the probe's deny.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub incidental: Vec<AuditRecord>,
     /// Why the observer was unavailable, or how the records were correlated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,

@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use super::{CompiledProfile, PreparedSandbox};
-use crate::compile::ApplyFailure;
 use crate::execute::{AppliedInChild, NotPrepared, SandboxPlan};
 
 /// `LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON` (ABI 7): keep logging denials after execve, so the
@@ -17,19 +16,13 @@ pub struct LinuxSandbox {
     pub log_flags: u32,
 }
 
-impl AppliedInChild for PreparedSandbox {
-    fn apply(&self) -> Result<(), ApplyFailure> {
-        PreparedSandbox::apply(self)
-    }
-}
-
 impl SandboxPlan for LinuxSandbox {
     fn prepare(&self, scratch: &Path) -> Result<Box<dyn AppliedInChild>, NotPrepared> {
         let mut prepared =
             PreparedSandbox::prepare(&self.compiled, scratch).map_err(|f| NotPrepared {
                 reason: f.reason,
                 errno: (f.errno != 0).then_some(f.errno),
-                detail: f.detail,
+                detail: format!("{}: {}", f.step, f.detail),
             })?;
         if prepared.has_landlock() {
             prepared.add_restrict_flags(self.log_flags);
