@@ -93,10 +93,13 @@ pub fn run(spec: &ChildSpec) -> Result<ChildExit, i32> {
     if pid == 0 {
         child_main(spec, res_wr, out_wr);
     }
-    // SAFETY: making the child its own group leader from both sides closes the race with a
-    // timeout kill; closing our copies of the write ends lets EOF mean "no writer left".
-    unsafe {
-        libc::setpgid(pid, pid);
+    // SAFETY: an exec child becomes its own group leader (from both sides, closing the race
+    // with a timeout kill) so whatever it forks dies with it; drivers never fork. Closing our
+    // copies of the write ends lets EOF mean "no writer left".
+    if exec {
+        unsafe {
+            libc::setpgid(pid, pid);
+        }
     }
     close(res_wr);
     close(out_wr);
@@ -115,6 +118,7 @@ pub fn run(spec: &ChildSpec) -> Result<ChildExit, i32> {
         res_rd,
         out_rd,
         pidfd,
+        exec,
         buf: Vec::with_capacity(RECORD_LEN * expected),
         records: Vec::with_capacity(expected),
         output: exec.then(|| Capture::new(spec.output_limit)),
@@ -145,11 +149,12 @@ fn close(fd: i32) {
 fn child_main(spec: &ChildSpec, res_wr: i32, out_wr: i32) -> ! {
     // SAFETY: raw syscalls in the freshly forked child.
     unsafe {
-        libc::setpgid(0, 0);
         libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-        libc::signal(libc::SIGINT, libc::SIG_DFL);
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         if out_wr >= 0 {
+            // An exec'd command gets its own process group and default dispositions.
+            libc::setpgid(0, 0);
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
             libc::dup2(spec.devnull, 0);
             libc::dup2(out_wr, 1);
             libc::dup2(out_wr, 2);
@@ -162,10 +167,21 @@ fn child_main(spec: &ChildSpec, res_wr: i32, out_wr: i32) -> ! {
         }
         match spec.body {
             Body::Ops(ops) => {
+                // Records go out in batches (one write per BATCH probes, each batch below
+                // PIPE_BUF so it stays atomic); the worker re-runs unreported probes alone.
+                const BATCH: usize = 128;
+                let mut batch = [0u8; RECORD_LEN * BATCH];
+                let mut filled = 0;
                 for (i, op) in ops.iter().enumerate() {
                     let r = op.perform();
                     let rec = ChildRecord::new(i as u32, RecordStage::Operation, r.errno, r.value);
-                    let _ = rec.write_to(res_wr);
+                    batch[filled * RECORD_LEN..(filled + 1) * RECORD_LEN]
+                        .copy_from_slice(&rec.encode());
+                    filled += 1;
+                    if filled == BATCH || i + 1 == ops.len() {
+                        write_full(res_wr, &batch[..filled * RECORD_LEN]);
+                        filled = 0;
+                    }
                 }
                 libc::_exit(0);
             }
@@ -186,8 +202,24 @@ fn child_main(spec: &ChildSpec, res_wr: i32, out_wr: i32) -> ! {
     }
 }
 
+/// `write` until done (the child's only output path; no allocation).
+fn write_full(fd: i32, mut bytes: &[u8]) {
+    while !bytes.is_empty() {
+        // SAFETY: writing a buffer we own.
+        let n = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
+        if n <= 0 {
+            if n < 0 && errno() == libc::EINTR {
+                continue;
+            }
+            return;
+        }
+        bytes = &bytes[n as usize..];
+    }
+}
+
 struct Waiter {
     pid: i32,
+    exec: bool,
     res_rd: i32,
     out_rd: i32,
     pidfd: i32,
@@ -248,7 +280,7 @@ impl Waiter {
         if self.res_rd < 0 {
             return false;
         }
-        let mut chunk = [0u8; RECORD_LEN * 16];
+        let mut chunk = [0u8; RECORD_LEN * 256];
         loop {
             // SAFETY: read into a stack buffer from a non-blocking fd.
             let n = unsafe { libc::read(self.res_rd, chunk.as_mut_ptr().cast(), chunk.len()) };
@@ -302,7 +334,9 @@ impl Waiter {
         // SAFETY: reaping our own child, then killing whatever it left in its group.
         unsafe {
             while libc::waitpid(self.pid, &mut status, 0) < 0 && errno() == libc::EINTR {}
-            libc::kill(-self.pid, libc::SIGKILL);
+            if self.exec {
+                libc::kill(-self.pid, libc::SIGKILL);
+            }
         }
         decode_status(status)
     }
@@ -311,7 +345,9 @@ impl Waiter {
         // SAFETY: killing our child's process group (and the child itself, in case setpgid lost
         // a race), then reaping it.
         unsafe {
-            libc::kill(-self.pid, libc::SIGKILL);
+            if self.exec {
+                libc::kill(-self.pid, libc::SIGKILL);
+            }
             libc::kill(self.pid, libc::SIGKILL);
         }
         let t = self.reap_blocking();

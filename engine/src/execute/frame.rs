@@ -48,42 +48,88 @@ pub fn read_exact(fd: i32, buf: &mut [u8]) -> Result<bool, i32> {
     Ok(true)
 }
 
-pub fn send_record(fd: i32, record: &StageRecord) -> Result<(), i32> {
-    let json = serde_json::to_vec(record).map_err(|_| libc::EINVAL)?;
-    let mut frame = Vec::with_capacity(12 + json.len());
-    frame.extend_from_slice(&(json.len() as u32).to_le_bytes());
-    frame.extend_from_slice(&record.micros.to_le_bytes());
-    frame.extend_from_slice(&json);
-    write_all(fd, &frame)
+/// Appends a record frame to `out` (the worker batches frames and writes them per job).
+pub fn push_record(out: &mut Vec<u8>, record: &StageRecord) -> Result<(), i32> {
+    let at = out.len();
+    out.extend_from_slice(&[0u8; 12]);
+    serde_json::to_writer(&mut *out, record).map_err(|_| libc::EINVAL)?;
+    let len = (out.len() - at - 12) as u32;
+    out[at..at + 4].copy_from_slice(&len.to_le_bytes());
+    out[at + 4..at + 12].copy_from_slice(&record.micros.to_le_bytes());
+    Ok(())
 }
 
-pub fn send_done(fd: i32) -> Result<(), i32> {
-    let mut frame = [0u8; 12];
-    frame[..4].copy_from_slice(&JOB_DONE.to_le_bytes());
-    write_all(fd, &frame)
+/// Appends the end-of-job frame.
+pub fn push_done(out: &mut Vec<u8>) {
+    out.extend_from_slice(&JOB_DONE.to_le_bytes());
+    out.extend_from_slice(&[0u8; 8]);
+}
+
+/// The engine's side of one worker's pipe: reads in large chunks, yields complete frames.
+#[derive(Default)]
+pub struct FrameReader {
+    buf: Vec<u8>,
+    start: usize,
+}
+
+impl FrameReader {
+    /// One `read` (the caller polled for POLLIN); `Ok(false)` on EOF.
+    pub fn fill(&mut self, fd: i32) -> Result<bool, i32> {
+        if self.start > 0 && self.start == self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+        }
+        let old = self.buf.len();
+        self.buf.resize(old + 256 * 1024, 0);
+        loop {
+            // SAFETY: reading into the spare tail of our buffer.
+            let n = unsafe {
+                libc::read(
+                    fd,
+                    self.buf[old..].as_mut_ptr().cast(),
+                    self.buf.len() - old,
+                )
+            };
+            if n < 0 && errno() == libc::EINTR {
+                continue;
+            }
+            self.buf.truncate(old + n.max(0) as usize);
+            return match n {
+                n if n < 0 => Err(errno()),
+                0 => Ok(false),
+                _ => Ok(true),
+            };
+        }
+    }
+
+    /// The next complete frame in the buffer, if any.
+    pub fn next_frame(&mut self) -> Option<Result<Frame, i32>> {
+        let avail = &self.buf[self.start..];
+        if avail.len() < 12 {
+            return None;
+        }
+        let len = u32::from_le_bytes(avail[..4].try_into().unwrap_or_default()) as usize;
+        if len == 0 {
+            self.start += 12;
+            return Some(Ok(Frame::Done));
+        }
+        if avail.len() < 12 + len {
+            return None;
+        }
+        let micros = u64::from_le_bytes(avail[4..12].try_into().unwrap_or_default());
+        let parsed = serde_json::from_slice::<StageRecord>(&avail[12..12 + len]);
+        self.start += 12 + len;
+        Some(match parsed {
+            Ok(mut r) => {
+                r.micros = micros;
+                Ok(Frame::Record(Box::new(r)))
+            }
+            Err(_) => Err(libc::EPROTO),
+        })
+    }
 }
 
 pub enum Frame {
     Record(Box<StageRecord>),
     Done,
-    Closed,
-}
-
-pub fn read_frame(fd: i32) -> Result<Frame, i32> {
-    let mut head = [0u8; 12];
-    if !read_exact(fd, &mut head)? {
-        return Ok(Frame::Closed);
-    }
-    let len = u32::from_le_bytes(head[..4].try_into().unwrap_or_default()) as usize;
-    if len == 0 {
-        return Ok(Frame::Done);
-    }
-    let micros = u64::from_le_bytes(head[4..].try_into().unwrap_or_default());
-    let mut body = vec![0u8; len];
-    if !read_exact(fd, &mut body)? {
-        return Err(libc::EPIPE);
-    }
-    let mut r: StageRecord = serde_json::from_slice(&body).map_err(|_| libc::EPROTO)?;
-    r.micros = micros;
-    Ok(Frame::Record(Box::new(r)))
 }

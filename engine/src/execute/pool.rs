@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 use crate::model::StageRecord;
 
 use super::context::Context;
-use super::frame::{self, Frame};
+use super::frame::{self, Frame, FrameReader};
 use super::worker::{self, SERIAL_JOB};
 
 struct Handle {
@@ -14,6 +14,7 @@ struct Handle {
     cmd_wr: i32,
     res_rd: i32,
     busy: bool,
+    reader: FrameReader,
 }
 
 #[derive(Debug)]
@@ -112,24 +113,27 @@ pub fn run(ctx: &Context, workers: usize) -> Result<Vec<StageRecord>, PoolError>
                 continue;
             }
             let h = &mut handles[i];
-            match frame::read_frame(h.res_rd) {
-                Ok(Frame::Record(rec)) => records.push(*rec),
-                Ok(Frame::Done) => {
-                    h.busy = false;
-                    if queue.is_empty() && serial_pending {
-                        // Hold this worker back until every other one is idle.
-                        continue;
+            let mut open = matches!(h.reader.fill(h.res_rd), Ok(true));
+            while let Some(frame) = h.reader.next_frame() {
+                match frame {
+                    Ok(Frame::Record(rec)) => records.push(*rec),
+                    Ok(Frame::Done) => {
+                        h.busy = false;
+                        // Before the serial job, hold this worker back until all are idle.
+                        if !(queue.is_empty() && serial_pending) {
+                            assign(h, &mut queue);
+                        }
                     }
-                    assign(h, &mut queue);
+                    Err(_) => open = false,
                 }
-                // A worker that died or spoke garbage: its unfinished units are filled in later.
-                Ok(Frame::Closed) | Err(_) => {
-                    close(h.res_rd);
-                    h.res_rd = -1;
-                    close(h.cmd_wr);
-                    h.cmd_wr = -1;
-                    h.busy = false;
-                }
+            }
+            // A worker that died or spoke garbage: its unfinished units are filled in later.
+            if !open {
+                close(h.res_rd);
+                h.res_rd = -1;
+                close(h.cmd_wr);
+                h.cmd_wr = -1;
+                h.busy = false;
             }
         }
     }
@@ -196,6 +200,7 @@ fn spawn(ctx: &Context, others: &[Handle]) -> Result<Handle, i32> {
         cmd_wr,
         res_rd,
         busy: false,
+        reader: FrameReader::default(),
     })
 }
 

@@ -26,6 +26,7 @@ pub fn main(ctx: &Context, cmd_rd: i32, res_wr: i32) -> ! {
         ctx,
         res_wr,
         devnull,
+        out: std::cell::RefCell::new(Vec::with_capacity(1 << 20)),
     };
     let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut id = [0u8; 4];
@@ -36,7 +37,8 @@ pub fn main(ctx: &Context, cmd_rd: i32, res_wr: i32) -> ! {
             } else {
                 w.job(id as usize)
             };
-            if sent.and_then(|_| frame::send_done(res_wr)).is_err() {
+            frame::push_done(&mut w.out.borrow_mut());
+            if sent.and_then(|_| w.flush()).is_err() {
                 return 3;
             }
         }
@@ -51,6 +53,8 @@ struct Worker<'a> {
     ctx: &'a Context<'a>,
     res_wr: i32,
     devnull: i32,
+    /// Frames not yet written: one write per job (or per MiB) instead of one per record.
+    out: std::cell::RefCell<Vec<u8>>,
 }
 
 /// A probe made ready in the worker.
@@ -74,7 +78,18 @@ impl Worker<'_> {
     }
 
     fn send(&self, r: &StageRecord) -> Result<(), i32> {
-        frame::send_record(self.res_wr, r)
+        frame::push_record(&mut self.out.borrow_mut(), r)?;
+        if self.out.borrow().len() >= 1 << 20 {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&self) -> Result<(), i32> {
+        let mut out = self.out.borrow_mut();
+        let r = frame::write_all(self.res_wr, &out);
+        out.clear();
+        r
     }
 
     /// Prepares the profile's sandbox; `Err` is the blocked record builder's input.
@@ -239,8 +254,8 @@ impl Worker<'_> {
         }
     }
 
-    /// Profile isolation: one child applies once and runs every probe; if it dies or hangs, the
-    /// probe in flight gets that outcome and the rest run one by one.
+    /// Profile isolation: one child applies once and runs every probe; if it dies or hangs,
+    /// every probe it did not report runs again, one by one.
     fn shared(
         &self,
         lane: Lane,
@@ -310,7 +325,9 @@ impl Worker<'_> {
                 *slot = Some(*c);
             }
         }
-        let mut in_flight_done = false;
+        // The child batches its records, so after a crash or a timeout the probe in flight is
+        // not known exactly: every unreported probe runs again alone, which attributes the
+        // failure to the probe that causes it.
         for (i, &p) in units.iter().enumerate() {
             match by_unit[i] {
                 Some(c) => self.send(&self.record_from(
@@ -321,17 +338,6 @@ impl Worker<'_> {
                     Termination::Exited(0),
                     per_probe,
                 ))?,
-                None if !in_flight_done => {
-                    in_flight_done = true;
-                    self.send(&self.record_from(
-                        lane,
-                        profile,
-                        p,
-                        None,
-                        exit.termination,
-                        per_probe,
-                    ))?;
-                }
                 None => {
                     let r = self.one(lane, profile, p, sandbox);
                     self.send(&r)?;
