@@ -70,6 +70,19 @@ impl CompiledProfile {
         &self.bpf
     }
 
+    /// A profile made from a hand-built plan, without IR, fidelity or seccomp (the oracle's
+    /// property tests generate plans directly).
+    pub fn from_plan(plan: LandlockPlan) -> CompiledProfile {
+        CompiledProfile {
+            profile_id: plan.profile.clone(),
+            plan_json: canonical_json(&plan),
+            plan,
+            fidelity: Vec::new(),
+            blocked: None,
+            bpf: Vec::new(),
+        }
+    }
+
     pub fn outcome(&self) -> CompileOutcome {
         if self
             .fidelity
