@@ -23,5 +23,6 @@ pub mod probes;
 pub mod report;
 pub mod resolve;
 pub mod sbpl;
+pub mod shim_suggest;
 pub mod source;
 pub mod world;

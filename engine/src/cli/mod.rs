@@ -10,8 +10,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod check;
 mod diff;
+mod explain;
 mod plan;
 mod run;
+mod shim;
 mod verify;
 mod world;
 
@@ -45,6 +47,12 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Compare two run bundles.
     Diff(DiffArgs),
+    /// Explain one result (or every mismatch) of a run bundle: both lanes stage by stage, the
+    /// oracle's deciding rule, the audit witness, fidelity notes and shim changes.
+    Explain(ExplainArgs),
+    /// Shims: `suggest` finds the smallest one that lets a profile's exec probes start.
+    #[command(subcommand)]
+    Shim(ShimCommand),
     /// Internal: the probe helper that `exec` probes with `helper=<family>` run.
     #[command(name = "__probe", hide = true)]
     ProbeHelper(ProbeHelperArgs),
@@ -160,6 +168,32 @@ pub struct VerifyArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct ExplainArgs {
+    pub bundle: PathBuf,
+    /// `<profile>/<probe>`; default: every mismatch.
+    pub expectation_id: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ShimCommand {
+    /// Run a profile's exec probes, find what the sandbox denied before their operation, and
+    /// print the smallest verified shim as KDL.
+    Suggest(ShimSuggestArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ShimSuggestArgs {
+    pub file: PathBuf,
+    #[arg(long)]
+    pub profile: String,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Skip audit and use delta debugging over rules predicted from the ELF headers.
+    #[arg(long)]
+    pub without_audit: bool,
+}
+
+#[derive(Args, Debug)]
 pub struct DiffArgs {
     pub a: PathBuf,
     pub b: PathBuf,
@@ -187,6 +221,8 @@ pub fn main() -> ExitCode {
         Command::World(a) => world::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::Explain(a) => explain::run(a),
+        Command::Shim(ShimCommand::Suggest(a)) => shim::suggest(a),
         Command::ProbeHelper(a) => crate::probes::helper::main(&a.spec),
     };
     ExitCode::from(code)
