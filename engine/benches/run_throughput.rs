@@ -90,11 +90,19 @@ fn generated() -> Experiment {
     }
 }
 
-fn runner(exp: &Experiment, world: &WorldFacts, isolation: Isolation, jobs: usize) -> f64 {
+fn runner(
+    exp: &Experiment,
+    world: &WorldFacts,
+    isolation: Isolation,
+    jobs: usize,
+    fork_drivers: bool,
+) -> f64 {
     let opts = ExecuteOptions {
         jobs,
         isolation,
+        fork_drivers,
         helper_exe: PathBuf::from("/nonexistent"),
+        scratch_parent: scratch_parent(),
         ..ExecuteOptions::default()
     };
     let start = Instant::now();
@@ -117,6 +125,17 @@ fn runner(exp: &Experiment, world: &WorldFacts, isolation: Isolation, jobs: usiz
         (PROFILES / 2 * PROBES, PROFILES / 2 * PROBES)
     );
     executed as f64 / secs
+}
+
+/// tmpfs when there is one: creating 500 fixture files on a churned ext4 /tmp costs more
+/// than running the probes (inode allocation), and that is setup, not throughput.
+fn scratch_parent() -> PathBuf {
+    let shm = PathBuf::from("/dev/shm");
+    if shm.is_dir() {
+        shm
+    } else {
+        std::env::temp_dir()
+    }
 }
 
 #[repr(C)]
@@ -225,14 +244,28 @@ fn main() {
     println!(
         "run_throughput: {PROFILES} profiles × {PROBES} file probes (+{PROBES} baseline) = {n} probes, {cores} cores"
     );
+    // For profiling one mode: XPR_BENCH_ONLY=probe|profile runs it once and prints nothing else.
+    if let Ok(only) = std::env::var("XPR_BENCH_ONLY") {
+        let iso = if only == "profile" {
+            Isolation::Profile
+        } else {
+            Isolation::Probe
+        };
+        println!(
+            "{only}: {:.0} probes/s",
+            runner(&exp, &world, iso, 1, false)
+        );
+        return;
+    }
     // The machine is shared: each figure is the best of ROUNDS interleaved measurements.
     const ROUNDS: usize = 3;
     for jobs in [1, cores] {
-        let (mut f, mut p, mut q) = (0f64, 0f64, 0f64);
+        let (mut f, mut p, mut pf, mut q) = (0f64, 0f64, 0f64, 0f64);
         for _ in 0..ROUNDS {
             f = f.max(floor(n, jobs));
-            p = p.max(runner(&exp, &world, Isolation::Probe, jobs));
-            q = q.max(runner(&exp, &world, Isolation::Profile, jobs));
+            p = p.max(runner(&exp, &world, Isolation::Probe, jobs, false));
+            pf = pf.max(runner(&exp, &world, Isolation::Probe, jobs, true));
+            q = q.max(runner(&exp, &world, Isolation::Profile, jobs, false));
         }
         println!("  -j {jobs}: floor (fork → restrict → open) {f:>9.0} probes/s");
         println!(

@@ -130,10 +130,16 @@ fn strict() -> MinimalLandlock {
 #[test]
 fn every_driver_under_a_real_domain() {
     require_landlock(6);
-    for isolation in [Isolation::Probe, Isolation::Profile] {
+    for (isolation, fork_drivers) in [
+        (Isolation::Probe, false),
+        (Isolation::Profile, false),
+        (Isolation::Probe, true),
+        (Isolation::Profile, true),
+    ] {
         let e = experiment_all_families();
         let mut opts = options();
         opts.isolation = isolation;
+        opts.fork_drivers = fork_drivers;
         let records = run(&e, &[ProfileSandbox::Ready(Box::new(strict()))], &opts);
         let check = |probe: &str, baseline: Verdict, verdict: Verdict, errno: Option<&str>| {
             let b = find(&records, Lane::Baseline, None, probe);

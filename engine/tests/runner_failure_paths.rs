@@ -142,3 +142,43 @@ fn profile_isolation_survives_a_crash_and_keeps_going() {
         Verdict::Allow
     );
 }
+
+/// A driver that blocks (open of a FIFO with no writer) times out in every child kind and
+/// isolation; the probes after it in a shared child still get their own results.
+#[test]
+fn a_blocking_driver_times_out_and_the_rest_still_run() {
+    require_landlock(1);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fifo = dir.path().join("fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo on a NUL-terminated path in our temp dir.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    let mut e = experiment("blocking-driver");
+    e.timeout = Duration::from_millis(300);
+    e.probes = vec![
+        probe("read-fifo", "file-read", fifo.to_str()),
+        probe("read-hosts", "file-read", Some("/etc/hosts")),
+    ];
+    e.profiles = vec![profile("reads")];
+    for isolation in [Isolation::Probe, Isolation::Profile] {
+        for fork_drivers in [false, true] {
+            let mut opts = options();
+            opts.isolation = isolation;
+            opts.fork_drivers = fork_drivers;
+            let reads = MinimalLandlock {
+                handled_fs: FS_READ_FILE,
+                fs_rules: vec![("/".into(), FS_READ_FILE)],
+                ..MinimalLandlock::default()
+            };
+            let records = run(&e, &[ProfileSandbox::Ready(Box::new(reads))], &opts);
+            let what = format!("{isolation:?} fork_drivers={fork_drivers}");
+            for lane in [(Lane::Baseline, None), (Lane::Scenario, Some("reads"))] {
+                let fifo = find(&records, lane.0, lane.1, "read-fifo");
+                assert_eq!(fifo.exec, ExecOutcome::Timeout, "{what}: {fifo:?}");
+                assert_eq!(stage_verdict(fifo).0, Verdict::Timeout, "{what}");
+                let hosts = find(&records, lane.0, lane.1, "read-hosts");
+                assert_eq!(stage_verdict(hosts).0, Verdict::Allow, "{what}: {hosts:?}");
+            }
+        }
+    }
+}

@@ -28,6 +28,9 @@ pub struct ExecuteOptions {
     pub timeout: Option<Duration>,
     /// `--observer audit`: witness denials with Landlock audit records (side lanes).
     pub observer_audit: bool,
+    /// Run driver probes in forked children with a result pipe instead of shared-memory
+    /// (`CLONE_VM | CLONE_VFORK`) children. Slower; kept for comparison and as a fallback.
+    pub fork_drivers: bool,
 }
 
 impl Default for ExecuteOptions {
@@ -43,6 +46,7 @@ impl Default for ExecuteOptions {
             deny: DenySet::linux(),
             timeout: None,
             observer_audit: false,
+            fork_drivers: false,
         }
     }
 }

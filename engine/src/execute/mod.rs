@@ -19,6 +19,7 @@ pub mod record;
 mod sandbox;
 mod schedule;
 mod scratch;
+mod shared_vm_child;
 mod stage_record;
 mod worker;
 

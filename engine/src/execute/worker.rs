@@ -22,10 +22,16 @@ pub fn main(ctx: &Context, cmd_rd: i32, res_wr: i32) -> ! {
         libc::signal(libc::SIGINT, libc::SIG_IGN);
         libc::open(c"/dev/null".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC)
     };
+    let stack = match super::shared_vm_child::ChildStack::new() {
+        Ok(s) => s,
+        // SAFETY: leaving the forked worker; the engine fills in its units as lost.
+        Err(_) => unsafe { libc::_exit(71) },
+    };
     let w = Worker {
         ctx,
         res_wr,
         devnull,
+        stack,
         out: std::cell::RefCell::new(Vec::with_capacity(1 << 20)),
     };
     let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -53,6 +59,8 @@ struct Worker<'a> {
     ctx: &'a Context<'a>,
     res_wr: i32,
     devnull: i32,
+    /// Stack of shared-memory driver children.
+    stack: super::shared_vm_child::ChildStack,
     /// Frames not yet written: one write per job (or per MiB) instead of one per record.
     out: std::cell::RefCell<Vec<u8>>,
 }
@@ -188,29 +196,31 @@ impl Worker<'_> {
             Ok(r) => r,
             Err(e) => return self.invalid(lane, profile, probe, &format!("invalid_probe: {e}")),
         };
-        let single: [&Operation; 1];
-        let (body, kind) = match &ready {
-            Ready::Exec(cmd) => (
-                Body::Exec(cmd),
-                if cmd.helper.is_some() {
-                    ProbeKind::Helper
-                } else {
-                    ProbeKind::Command
-                },
-            ),
-            Ready::Op(op) => {
-                single = [op];
-                (Body::Ops(&single), ProbeKind::Driver)
+        let exit = match &ready {
+            Ready::Op(op) if !self.ctx.options.fork_drivers => {
+                super::shared_vm_child::run(&self.stack, sandbox, &[op], self.ctx.timeout)
             }
+            Ready::Op(op) => child::run(&ChildSpec {
+                sandbox,
+                body: Body::Ops(&[op]),
+                timeout: self.ctx.timeout,
+                devnull: self.devnull,
+                output_limit: self.ctx.options.output_limit,
+            }),
+            Ready::Exec(cmd) => child::run(&ChildSpec {
+                sandbox,
+                body: Body::Exec(cmd),
+                timeout: self.ctx.timeout,
+                devnull: self.devnull,
+                output_limit: self.ctx.options.output_limit,
+            }),
         };
-        let spec = ChildSpec {
-            sandbox,
-            body,
-            timeout: self.ctx.timeout,
-            devnull: self.devnull,
-            output_limit: self.ctx.options.output_limit,
+        let kind = match &ready {
+            Ready::Op(_) => ProbeKind::Driver,
+            Ready::Exec(cmd) if cmd.helper.is_some() => ProbeKind::Helper,
+            Ready::Exec(_) => ProbeKind::Command,
         };
-        self.finish(lane, profile, probe, kind, child::run(&spec), 0)
+        self.finish(lane, profile, probe, kind, exit, 0)
     }
 
     fn finish(
@@ -284,14 +294,18 @@ impl Worker<'_> {
             return Ok(());
         }
         let refs: Vec<&Operation> = ops.iter().collect();
-        let spec = ChildSpec {
-            sandbox,
-            body: Body::Ops(&refs),
-            timeout: self.ctx.timeout,
-            devnull: self.devnull,
-            output_limit: self.ctx.options.output_limit,
+        let run = if self.ctx.options.fork_drivers {
+            child::run(&ChildSpec {
+                sandbox,
+                body: Body::Ops(&refs),
+                timeout: self.ctx.timeout,
+                devnull: self.devnull,
+                output_limit: self.ctx.options.output_limit,
+            })
+        } else {
+            super::shared_vm_child::run(&self.stack, sandbox, &refs, self.ctx.timeout)
         };
-        let exit = match child::run(&spec) {
+        let exit = match run {
             Ok(x) => x,
             Err(e) => {
                 for &p in &units {
