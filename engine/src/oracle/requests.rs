@@ -102,7 +102,11 @@ fn exec_steps(program: &str, fs: &dyn FsView) -> Result<Vec<Step>, String> {
             deps.unresolved.join(" ")
         ));
     }
+    let interp = deps.interpreter.as_deref().map(|i| fs.canonical(i));
     for lib in &deps.libraries {
+        if interp.as_deref() == Some(fs.canonical(lib).as_str()) {
+            continue;
+        }
         steps.push(Step {
             stage: Stage::Exec,
             access: Access::Path {
