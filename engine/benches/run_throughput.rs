@@ -273,6 +273,10 @@ fn main() {
             100.0 * p / f
         );
         println!(
+            "  -j {jobs}: isolation probe, fork_drivers  {pf:>9.0} probes/s ({:.0}% of the floor; forked pipe children)",
+            100.0 * pf / f
+        );
+        println!(
             "  -j {jobs}: isolation profile               {q:>9.0} probes/s (target ≥ 50,000)"
         );
     }

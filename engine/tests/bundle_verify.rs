@@ -41,13 +41,28 @@ fn a_fresh_bundle_verifies_and_indexes_every_file() {
     );
 }
 
+/// Byte offsets to tamper with: about 200 spread over the file, first and last included;
+/// every byte with `XPR_EXHAUSTIVE=1` (slow in debug builds on a loaded machine).
+fn offsets(len: usize) -> Vec<usize> {
+    let step = if std::env::var_os("XPR_EXHAUSTIVE").is_some() {
+        1
+    } else {
+        (len / 200).max(1)
+    };
+    let mut at: Vec<usize> = (0..len).step_by(step).collect();
+    if len > 0 && at.last() != Some(&(len - 1)) {
+        at.push(len - 1);
+    }
+    at
+}
+
 #[test]
 fn flipping_any_byte_of_any_file_fails_and_names_it() {
     let (_tmp, dir) = fresh();
     for rel in files(&dir) {
         let path = dir.join(&rel);
         let original = fs::read(&path).unwrap();
-        for at in 0..original.len() {
+        for at in offsets(original.len()) {
             let mut bytes = original.clone();
             bytes[at] ^= 0x01;
             fs::write(&path, &bytes).unwrap();
@@ -308,4 +323,14 @@ fn the_cli_exits_0_1_2_and_names_files() {
     assert!(String::from_utf8_lossy(&gone.stderr).contains("no such file"));
     let not_bundle = dir.join("summary.md");
     assert_eq!(run(&[not_bundle.as_os_str()]).status.code(), Some(2));
+
+    // Pointing at the experiment directory fails, with a hint naming its latest run.
+    let experiment = dir.parent().unwrap();
+    let parent = run(&[experiment.as_os_str()]);
+    assert_eq!(parent.status.code(), Some(1));
+    let hint = String::from_utf8_lossy(&parent.stderr);
+    assert!(
+        hint.contains("the latest is") && hint.contains(run_id(0, None).as_str()),
+        "{hint}"
+    );
 }

@@ -538,3 +538,106 @@ fn a_fixture_inside_a_fixture_directory_is_set_up_after_it() {
     assert_eq!(deps, ["scratch", "fixture:vault"]);
     assert!(!is_cyclic_directed(plan.graph()));
 }
+
+#[test]
+fn names_with_quotes_and_backslashes_stay_valid_json_and_dot() {
+    let mut exp = sample(&[Lane::Baseline, Lane::Scenario]);
+    exp.profiles[0].id = "we\"ird\\name".into();
+    exp.probes[0].id = "line\nbreak".into();
+    let plan = Plan::build_for_world(&exp, "linux");
+    let json = xpr::plan::render::json(&plan);
+    let value: serde_json::Value = serde_json::from_str(&json).expect("valid json");
+    assert!(
+        value["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["id"] == "apply:scenario:we\"ird\\name:line\nbreak")
+    );
+    render_with_graphviz(&xpr::plan::render::dot(&plan));
+}
+
+mod shapes {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// An experiment of any small shape: profiles naming fixtures or not, probes using
+    /// fixtures or not, some probes foreign to Linux, any lane set with the scenario.
+    fn shaped(profiles: usize, probes: usize, fixtures: usize, lanes: &[Lane]) -> Experiment {
+        let mut exp = sample(lanes);
+        exp.fixtures = (0..fixtures)
+            .map(|f| file_fixture(&format!("f{f}")))
+            .collect();
+        exp.profiles = (0..profiles)
+            .map(|p| {
+                let filters = if fixtures > 0 && p % 2 == 0 {
+                    vec![Filter::Subpath(format!("{{scratch}}/f{}", p % fixtures))]
+                } else {
+                    vec![]
+                };
+                profile(
+                    &format!("p{p}"),
+                    vec![rule(Action::Allow, "file-read*", filters)],
+                )
+            })
+            .collect();
+        exp.probes = (0..probes)
+            .map(|q| {
+                let used = format!("f{}", q % fixtures.max(1));
+                let uses: Vec<&str> = if fixtures > 0 && q % 3 == 0 {
+                    vec![&used]
+                } else {
+                    vec![]
+                };
+                let worlds: &[&str] = if q % 4 == 3 {
+                    &["macos"]
+                } else {
+                    &["linux", "macos"]
+                };
+                probe(&format!("q{q}"), "file-read", "/etc/hosts", &uses, worlds)
+            })
+            .collect();
+        exp
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 128,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+        #[test]
+        fn any_shape_is_acyclic_counted_and_indexed(
+            profiles in 0usize..6,
+            probes in 0usize..6,
+            fixtures in 0usize..4,
+            baseline: bool,
+            oracle: bool,
+            observer: bool,
+        ) {
+            let mut lanes = vec![Lane::Scenario];
+            if baseline { lanes.push(Lane::Baseline); }
+            if oracle { lanes.push(Lane::Oracle); }
+            if observer { lanes.push(Lane::Observer); }
+            let exp = shaped(profiles, probes, fixtures, &lanes);
+            let plan = Plan::build_for_world(&exp, "linux");
+            prop_assert!(!is_cyclic_directed(plan.graph()));
+            prop_assert_eq!(plan.topo_order().len(), plan.node_count());
+            let pairs = profiles * probes;
+            let stats = plan.stats();
+            for lane in plan.executing_lanes() {
+                prop_assert_eq!(stats.count(StepKind::Operation, Some(lane)), pairs);
+            }
+            prop_assert_eq!(stats.count(StepKind::Verdict, None), pairs);
+            // Per pair: apply/exec/operation per executing lane, oracle, observer, verdict.
+            let per_pair = 3 * (1 + baseline as usize) + oracle as usize + observer as usize + 1;
+            prop_assert_eq!(
+                plan.node_count(),
+                2 * profiles + 1 + fixtures + pairs * per_pair + 1
+            );
+            for index in plan.nodes() {
+                prop_assert_eq!(plan.index_of(plan.node(index)), Some(index));
+            }
+        }
+    }
+}

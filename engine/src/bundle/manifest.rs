@@ -4,10 +4,13 @@
 //! world module owns their shape, and `xpr diff` compares them key by key. Only `run_id` and
 //! `timings` may differ between two runs of the same experiment in the same world.
 
+use std::path::Path;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::model::{Isolation, Lane};
+use crate::world::WorldFacts;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -15,7 +18,7 @@ pub struct Manifest {
     pub experiment: String,
     pub world_id: String,
     /// World facts (OS, kernel, arch, Landlock ABI and errata, seccomp, caps such as
-    /// `--landlock-abi`), as a JSON object.
+    /// `--landlock-abi`), as a JSON object: see [`world_values`].
     pub world: Value,
     /// Facts about the invoking process (already sandboxed, NoNewPrivs, uid, caps,
     /// container), as a JSON object.
@@ -27,6 +30,42 @@ pub struct Manifest {
     pub isolation: Isolation,
     pub timings: Timings,
     pub closure: Closure,
+}
+
+/// The manifest's `world` and `harness` values from detected facts: `world` holds exactly
+/// the facts `world_id` hashes (no `world_id`, no harness), `harness` the process facts.
+pub fn world_values(facts: &WorldFacts) -> (Value, Value) {
+    let world = serde_json::from_slice(&facts.facts_json()).unwrap_or(Value::Null);
+    let harness = serde_json::to_value(&facts.harness).unwrap_or(Value::Null);
+    (world, harness)
+}
+
+/// CLI arguments as the manifest records them: a path under `cwd` becomes relative to it;
+/// any other absolute path (also in `--opt=/path` form) becomes `{abs}/<file name>`: where
+/// output went or a file lived is not an input of the result, and must not leak the host's
+/// layout into the bundle.
+pub fn portable_args<I: IntoIterator<Item = String>>(args: I, cwd: &Path) -> Vec<String> {
+    args.into_iter()
+        .map(|arg| match arg.split_once('=') {
+            Some((opt, value)) if opt.starts_with("--") && value.starts_with('/') => {
+                format!("{opt}={}", portable_path(value, cwd))
+            }
+            _ if arg.starts_with('/') => portable_path(&arg, cwd),
+            _ => arg,
+        })
+        .collect()
+}
+
+fn portable_path(path: &str, cwd: &Path) -> String {
+    let p = Path::new(path);
+    match p.strip_prefix(cwd) {
+        Ok(rel) if rel.as_os_str().is_empty() => ".".to_string(),
+        Ok(rel) => rel.to_string_lossy().into_owned(),
+        Err(_) => match p.file_name() {
+            Some(name) => format!("{{abs}}/{}", name.to_string_lossy()),
+            None => "{abs}".to_string(),
+        },
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,5 +178,42 @@ mod tests {
         let closure = Closure::from_inputs(&[b, a]);
         assert_eq!(closure.inputs[0].path, "a.kdl");
         assert_eq!(closure.recompute().unwrap(), d1);
+    }
+
+    #[test]
+    fn portable_args_keep_no_host_layout() {
+        let args = [
+            "run",
+            "/work/repo/x.kdl",
+            "--out",
+            "/tmp/o",
+            "--junit=/tmp/j.xml",
+            "-j",
+            "2",
+            "/",
+        ];
+        let got = portable_args(args.map(String::from), Path::new("/work/repo"));
+        assert_eq!(
+            got,
+            [
+                "run",
+                "x.kdl",
+                "--out",
+                "{abs}/o",
+                "--junit={abs}/j.xml",
+                "-j",
+                "2",
+                "{abs}"
+            ]
+        );
+    }
+
+    #[test]
+    fn world_values_hold_the_hashed_facts_and_the_harness_apart() {
+        let facts = WorldFacts::detect(&crate::world::WorldOptions::default());
+        let (world, harness) = world_values(&facts);
+        assert!(world.get("kernel").is_some());
+        assert!(world.get("world_id").is_none() && world.get("harness").is_none());
+        assert!(harness.get("no_new_privs").is_some());
     }
 }

@@ -15,6 +15,7 @@ pub mod manifest;
 pub mod path_guard;
 pub mod reader;
 pub mod run_id;
+pub mod runtime_tools;
 pub mod schema;
 pub mod time;
 pub mod verify;

@@ -20,12 +20,15 @@ use super::xpr_reader::XprBundle;
 pub enum BundleFormat {
     /// Written by this engine: `xpr.artifact_index.v<major>`, blake3 digests.
     Xpr,
+    /// Written by our users' Python harness: `runtime-tools.artifact_index.v0.x`, sha256.
+    RuntimeTools,
 }
 
 impl BundleFormat {
     pub fn as_str(self) -> &'static str {
         match self {
             BundleFormat::Xpr => "xpr",
+            BundleFormat::RuntimeTools => "runtime-tools",
         }
     }
 }
@@ -82,13 +85,32 @@ pub fn open(path: &Path) -> Result<Box<dyn BundleReader>, OpenError> {
     };
     Ok(match detect(&root) {
         BundleFormat::Xpr => Box::new(XprBundle::new(root)),
+        BundleFormat::RuntimeTools => Box::new(super::runtime_tools::RuntimeToolsReader::new(root)),
     })
 }
 
 /// The format named by the index's schema string. A bundle whose index is absent, unreadable
 /// or of an unknown family is handed to the xpr reader, which reports exactly that.
 pub fn detect(root: &Path) -> BundleFormat {
-    // Issue 7: recognise `runtime-tools.artifact_index.v0.1` here and return its format.
-    let _ = root;
+    if super::runtime_tools::is_runtime_tools(root) {
+        return BundleFormat::RuntimeTools;
+    }
     BundleFormat::Xpr
+}
+
+/// The newest committed bundle directly under `dir` (run ids sort by start time), for a hint
+/// when a user points at `out/<experiment>/` instead of one of its runs.
+pub fn latest_run(dir: &Path) -> Option<PathBuf> {
+    let mut runs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            !name.starts_with('.') && e.path().join(layout::INDEX).is_file()
+        })
+        .map(|e| e.path())
+        .collect();
+    runs.sort();
+    runs.pop()
 }

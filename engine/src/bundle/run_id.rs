@@ -100,17 +100,20 @@ fn check_label(label: &str) -> Result<(), InvalidRunId> {
 /// 24 random bits from the kernel; two runs in the same second still get distinct ids.
 fn random_suffix() -> u32 {
     let mut buf = [0u8; 4];
-    // SAFETY: getrandom writes at most `buf.len()` bytes into `buf`.
-    let n = unsafe { libc::getrandom(buf.as_mut_ptr().cast(), buf.len(), 0) };
-    if n != buf.len() as isize {
-        // Fall back to clock noise: uniqueness, not secrecy, is what matters here.
-        let nanos = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        return nanos ^ std::process::id();
+    match std::fs::File::open("/dev/urandom").and_then(|mut f| {
+        use std::io::Read;
+        f.read_exact(&mut buf)
+    }) {
+        Ok(()) => u32::from_le_bytes(buf),
+        // Uniqueness, not secrecy, is what matters here: fall back to clock noise.
+        Err(_) => {
+            let nanos = SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0);
+            nanos ^ std::process::id()
+        }
     }
-    u32::from_le_bytes(buf)
 }
 
 impl fmt::Display for RunId {

@@ -64,6 +64,14 @@ pub enum Finding {
         expected_blake3: String,
         actual_blake3: String,
     },
+    /// Like `Changed`, for formats that record sha256 (runtime-tools).
+    ChangedSha256 {
+        path: String,
+        expected_size: u64,
+        actual_size: u64,
+        expected_sha256: String,
+        actual_sha256: String,
+    },
     Missing {
         path: String,
     },
@@ -105,6 +113,7 @@ impl Finding {
             Finding::ManifestMismatch { .. } => Some(super::layout::MANIFEST),
             Finding::UnknownSchema { path, .. }
             | Finding::Changed { path, .. }
+            | Finding::ChangedSha256 { path, .. }
             | Finding::Missing { path }
             | Finding::Extra { path }
             | Finding::NotRegularFile { path }
@@ -137,10 +146,30 @@ impl fmt::Display for Finding {
                 expected_blake3,
                 actual_blake3,
             } => {
-                write!(f, "changed     {path}: blake3 {}…", short(actual_blake3))?;
-                write!(f, " (indexed {}…", short(expected_blake3))?;
+                write!(f, "changed     {path}: ")?;
+                if expected_size != actual_size {
+                    write!(f, "size {actual_size}, indexed {expected_size}; ")?;
+                }
+                write!(
+                    f,
+                    "blake3 {}…, indexed {}…",
+                    short(actual_blake3),
+                    short(expected_blake3)
+                )
+            }
+            Finding::ChangedSha256 {
+                path,
+                expected_size,
+                actual_size,
+                expected_sha256,
+                actual_sha256,
+            } => {
+                write!(f, "changed     {path}: sha256 {}…", short(actual_sha256))?;
+                write!(f, " (indexed {}…", short(expected_sha256))?;
                 if expected_size != actual_size {
                     write!(f, ", size {actual_size} (indexed {expected_size})")?;
+                } else {
+                    write!(f, ", same size: rewritten in place")?;
                 }
                 write!(f, ")")
             }

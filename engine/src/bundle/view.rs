@@ -34,11 +34,15 @@ pub struct BundleView {
 }
 
 /// Flattens nested objects into `prefix.key` entries; arrays and scalars are leaves, so a
-/// changed errata list shows as one change.
+/// changed errata list shows as one change. Embedded `schema_version` and `world_id` keys are
+/// skipped: the bundle header already names both.
 pub fn flatten_into(prefix: &str, value: &Value, out: &mut BTreeMap<String, Value>) {
     match value {
         Value::Object(map) if !map.is_empty() => {
             for (key, v) in map {
+                if key == "schema_version" || key == "world_id" {
+                    continue;
+                }
                 let key = if prefix.is_empty() {
                     key.clone()
                 } else {
@@ -62,7 +66,8 @@ mod tests {
         let mut out = BTreeMap::new();
         flatten_into(
             "world",
-            &serde_json::json!({"kernel": "6.1", "landlock": {"abi": 7, "errata": [1, 2]}}),
+            &serde_json::json!({"kernel": "6.1", "world_id": "w", "schema_version": "s",
+                                "landlock": {"abi": 7, "errata": [1, 2]}}),
             &mut out,
         );
         let keys: Vec<_> = out.keys().cloned().collect();

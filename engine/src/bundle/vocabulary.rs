@@ -32,3 +32,12 @@ impl FamilyStatus {
         }
     }
 }
+
+/// The artifact spelling of a fidelity (`exact`, `approximate`, `unsupported`).
+pub fn fidelity_str(f: Fidelity) -> &'static str {
+    match f {
+        Fidelity::Exact => "exact",
+        Fidelity::Approximate => "approximate",
+        Fidelity::Unsupported => "unsupported",
+    }
+}

@@ -372,6 +372,7 @@ fn list_files(root: &Path, dirs: &mut Vec<PathBuf>) -> io::Result<Vec<String>> {
 }
 
 /// `rename` that fails instead of replacing an existing (possibly empty) directory.
+#[cfg(target_os = "linux")]
 fn rename_no_replace(from: &Path, to: &Path) -> io::Result<()> {
     use std::ffi::CString;
     use std::os::unix::ffi::OsStrExt;
@@ -392,17 +393,25 @@ fn rename_no_replace(from: &Path, to: &Path) -> io::Result<()> {
     }
     let err = io::Error::last_os_error();
     match err.raw_os_error() {
-        // Filesystems without RENAME_NOREPLACE: check, then rename.
-        Some(libc::EINVAL) | Some(libc::ENOSYS) => {
-            if to.exists() {
-                Err(io::Error::new(
-                    io::ErrorKind::AlreadyExists,
-                    format!("bundle {} already exists", to.display()),
-                ))
-            } else {
-                fs::rename(from, to)
-            }
-        }
+        // Filesystems without RENAME_NOREPLACE.
+        Some(libc::EINVAL) | Some(libc::ENOSYS) => rename_checked(from, to),
         _ => Err(err),
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn rename_no_replace(from: &Path, to: &Path) -> io::Result<()> {
+    rename_checked(from, to)
+}
+
+/// Check, then rename: racy, but only against another run with the same random run id.
+fn rename_checked(from: &Path, to: &Path) -> io::Result<()> {
+    if to.exists() {
+        Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("bundle {} already exists", to.display()),
+        ))
+    } else {
+        fs::rename(from, to)
     }
 }

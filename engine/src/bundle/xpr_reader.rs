@@ -277,7 +277,15 @@ impl BundleReader for XprBundle {
                 "isolation",
             ] {
                 if let Some(value) = manifest.get(key) {
-                    flatten_into(key, value, &mut facts);
+                    let mut value = value.clone();
+                    // Harness identity is compared once, under `harness.*`, even when the
+                    // runner also nests it in the world facts.
+                    if key == "world"
+                        && let Some(map) = value.as_object_mut()
+                    {
+                        map.remove("harness");
+                    }
+                    flatten_into(key, &value, &mut facts);
                 }
             }
             if let Some(closure) = manifest.get("closure") {

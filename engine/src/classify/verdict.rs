@@ -144,3 +144,108 @@ pub fn verdicts(exp: &Experiment, records: &[StageRecord]) -> Vec<VerdictRecord>
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{ApplyOutcome, Evidence, Origin};
+
+    fn record(lane: Lane, op: OperationOutcome, errno: Option<(i32, &str)>) -> StageRecord {
+        StageRecord {
+            lane,
+            profile: (lane == Lane::Scenario).then(|| "p".to_string()),
+            probe: "x".into(),
+            apply: ApplyOutcome::Ok,
+            apply_reason: None,
+            apply_errno: None,
+            apply_detail: None,
+            exec: ExecOutcome::Ok,
+            exec_errno: None,
+            operation: op,
+            operation_errno: errno.map(|(raw, name)| Errno {
+                raw,
+                name: name.into(),
+            }),
+            exit_status: None,
+            signal: None,
+            evidence: Evidence::Syscall,
+            output: None,
+            output_truncated: None,
+            detail: None,
+            skipped: None,
+            micros: 0,
+            pid: None,
+        }
+    }
+
+    fn expect(decision: Action, errno: Option<&str>, known: Option<&str>) -> Expectation {
+        Expectation {
+            id: "p/x".into(),
+            profile: "p".into(),
+            probe: "x".into(),
+            decision,
+            errno: errno.map(str::to_string),
+            world: None,
+            known: known.map(str::to_string),
+            origin: Origin::default(),
+        }
+    }
+
+    const EACCES: Option<(i32, &str)> = Some((13, "EACCES"));
+
+    #[test]
+    fn deny_holds_only_with_the_expected_errno_and_a_clean_baseline() {
+        let s = record(Lane::Scenario, OperationOutcome::Deny, EACCES);
+        let b = record(Lane::Baseline, OperationOutcome::Allow, None);
+        let v = compare(
+            &s,
+            Some(&b),
+            Some(&expect(Action::Deny, Some("EACCES"), None)),
+        );
+        assert!(v.mismatches.is_empty());
+        assert_eq!(
+            (v.verdict, v.stage),
+            (Verdict::Deny, Some(Stage::Operation))
+        );
+        let v = compare(
+            &s,
+            Some(&b),
+            Some(&expect(Action::Deny, Some("EPERM"), None)),
+        );
+        assert_eq!(v.mismatches, vec![MismatchReason::ErrnoDiffers]);
+        let failed = record(Lane::Baseline, OperationOutcome::Error, Some((2, "ENOENT")));
+        let v = compare(&s, Some(&failed), Some(&expect(Action::Deny, None, None)));
+        assert_eq!(v.mismatches, vec![MismatchReason::BaselineDenied]);
+        assert_eq!(v.baseline, Some(Verdict::Error));
+    }
+
+    #[test]
+    fn non_operation_failures_are_never_denies() {
+        let mut s = record(Lane::Scenario, OperationOutcome::NotReached, None);
+        s.exec = ExecOutcome::Crashed;
+        s.signal = Some(11);
+        let v = compare(&s, None, Some(&expect(Action::Deny, None, None)));
+        assert_eq!((v.verdict, v.stage), (Verdict::Crashed, Some(Stage::Exec)));
+        assert_eq!(v.mismatches, vec![MismatchReason::Crashed]);
+        s.exec = ExecOutcome::DependencyDenied;
+        let v = compare(&s, None, Some(&expect(Action::Allow, None, Some("loader"))));
+        assert_eq!(v.mismatches, vec![MismatchReason::DependencyDenied]);
+        assert_eq!(v.known.as_deref(), Some("loader"));
+        s.exec = ExecOutcome::NotReached;
+        s.apply = ApplyOutcome::Blocked;
+        s.apply_reason = Some(BlockedReason::NotApplicableInWorld);
+        let v = compare(&s, None, Some(&expect(Action::Deny, None, None)));
+        assert_eq!((v.verdict, v.stage), (Verdict::Blocked, Some(Stage::Apply)));
+        assert_eq!(v.mismatches, vec![MismatchReason::NotApplicableInWorld]);
+    }
+
+    #[test]
+    fn an_error_errno_is_not_a_deny() {
+        let s = record(Lane::Scenario, OperationOutcome::Error, Some((2, "ENOENT")));
+        let b = record(Lane::Baseline, OperationOutcome::Allow, None);
+        let v = compare(&s, Some(&b), Some(&expect(Action::Allow, None, None)));
+        assert_eq!(v.verdict, Verdict::Error);
+        assert_eq!(v.mismatches, vec![MismatchReason::OperationError]);
+        assert!(v.known.is_none());
+    }
+}

@@ -30,20 +30,15 @@ pub fn run(args: CheckArgs) -> u8 {
     };
     let mut code = EXIT_OK;
     for file in &args.files {
-        let outcome = check_one(file, &opts, args.load.message_format);
+        let outcome = check_one(file, &opts, args.emit.as_deref(), args.load.message_format);
         code = code.max(outcome);
     }
     code
 }
 
-fn check_one(file: &Path, opts: &LoadOptions, format: MessageFormat) -> u8 {
-    if file.extension().is_some_and(|e| e == "sb" || e == "sbpl") {
-        // TODO(sbpl): SBPL files are checked by the SBPL module once it lands.
-        eprintln!(
-            "xpr check {}: SBPL files are not supported yet",
-            file.display()
-        );
-        return EXIT_INVALID;
+fn check_one(file: &Path, opts: &LoadOptions, emit: Option<&str>, format: MessageFormat) -> u8 {
+    if check_sbpl::is_sbpl(file) {
+        return check_sbpl::check_file(file, &opts.params, emit, format);
     }
     match resolve::check(file, opts) {
         Ok(loaded) => {
@@ -59,24 +54,41 @@ fn check_one(file: &Path, opts: &LoadOptions, format: MessageFormat) -> u8 {
     }
 }
 
-/// `ok NAME: N profiles, N probes, N expectations[, graph …]`.
+/// `ok NAME: N profiles, N probes, N expectations, graph N nodes N edges`, or for a stdlib
+/// file `ok library NAME: N families, N shims`.
 pub fn summary(loaded: &Loaded) -> String {
     let e = &loaded.experiment;
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    let mut line = format!(
-        "ok {}{}: {}, {}, {}",
-        if loaded.library { "library " } else { "" },
-        e.name,
-        plural(e.profiles.len(), "profile"),
-        plural(e.probes.len(), "probe"),
-        plural(e.expectations.len(), "expectation"),
-    );
-    let plan = crate::plan::Plan::build(e);
-    line.push_str(&format!(
-        ", graph {} nodes {} edges",
-        plan.node_count(),
-        plan.edge_count()
-    ));
+    let mut line = if loaded.library {
+        // Count what the file itself declares, not the prelude it sees.
+        let root = e
+            .sources
+            .iter()
+            .map(|s| s.path.as_str())
+            .find(|p| !p.starts_with("std/"));
+        let root =
+            root.unwrap_or_else(|| loaded.families.first().map_or("", |(_, o)| o.file.as_str()));
+        let own = |file: &str| file == root || e.sources.len() == 1;
+        let families = loaded.families.iter().filter(|(_, o)| own(&o.file)).count();
+        let shims = e.shims.iter().filter(|s| own(&s.origin.file)).count();
+        format!(
+            "ok library {}: {}, {}",
+            e.name,
+            plural(families, "family").replace("familys", "families"),
+            plural(shims, "shim"),
+        )
+    } else {
+        let plan = crate::plan::Plan::build(e);
+        format!(
+            "ok {}: {}, {}, {}, graph {} nodes {} edges",
+            e.name,
+            plural(e.profiles.len(), "profile"),
+            plural(e.probes.len(), "probe"),
+            plural(e.expectations.len(), "expectation"),
+            plan.node_count(),
+            plan.edge_count()
+        )
+    };
     if !loaded.warnings.is_empty() {
         line.push_str(&format!(", {}", plural(loaded.warnings.len(), "warning")));
     }

@@ -9,8 +9,10 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod check;
+mod check_sbpl;
 mod diff;
 mod explain;
+mod import;
 mod plan;
 mod run;
 mod shim;
@@ -53,6 +55,8 @@ pub enum Command {
     /// Shims: `suggest` finds the smallest one that lets a profile's exec probes start.
     #[command(subcommand)]
     Shim(ShimCommand),
+    /// Turn another harness's run bundle (runtime-tools) into a starting experiment.
+    Import(ImportArgs),
     /// Internal: the probe helper that `exec` probes with `helper=<family>` run.
     #[command(name = "__probe", hide = true)]
     ProbeHelper(ProbeHelperArgs),
@@ -138,6 +142,9 @@ pub struct RunArgs {
     /// switched on for the run only and restored afterwards, also on Ctrl-C.
     #[arg(long, value_enum)]
     pub observer: Option<ObserverArg>,
+    /// Also write JUnit XML (one test case per expectation) to PATH, for CI systems.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -201,6 +208,21 @@ pub struct DiffArgs {
     pub format: OutputFormat,
 }
 
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// A runtime-tools run bundle (its directory or its artifact_index.json).
+    pub bundle: PathBuf,
+    /// Write a `.kdl` experiment from the bundle's expected matrix and profile references.
+    #[arg(long)]
+    pub to_kdl: bool,
+    /// Output file (default: stdout).
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Where to look for the bundle's base `.sb` profiles (by file name, or `<suite>__<name>`).
+    #[arg(long, value_name = "DIR")]
+    pub sbpl_dir: Option<PathBuf>,
+}
+
 pub fn main() -> ExitCode {
     reset_sigpipe();
     let cli = match Cli::try_parse() {
@@ -223,6 +245,7 @@ pub fn main() -> ExitCode {
         Command::Diff(a) => diff::run(a),
         Command::Explain(a) => explain::run(a),
         Command::Shim(ShimCommand::Suggest(a)) => shim::suggest(a),
+        Command::Import(a) => import::run(a),
         Command::ProbeHelper(a) => crate::probes::helper::main(&a.spec),
     };
     ExitCode::from(code)

@@ -22,7 +22,7 @@ pub fn run(args: PlanArgs) -> u8 {
     match resolve::load(&args.file, &opts) {
         Ok(loaded) => {
             print_diagnostics(&loaded.warnings, format);
-            print(&render_plan(&args, &loaded.experiment))
+            print_plan(&args, &loaded.experiment)
         }
         Err(diags) => {
             print_diagnostics(&diags, format);
@@ -52,24 +52,25 @@ fn load_options(load: &LoadArgs) -> Result<LoadOptions, Diagnostics> {
     })
 }
 
-/// The text `xpr plan` prints for an experiment, in the format the arguments ask for.
-fn render_plan(args: &PlanArgs, experiment: &Experiment) -> String {
+/// Writes the plan in the format the arguments ask for. Graphviz and JSON stream through a
+/// buffer (large plans are hundreds of MB); a closed pipe is not an error (design §11).
+fn print_plan(args: &PlanArgs, experiment: &Experiment) -> u8 {
     let plan = Plan::build(experiment);
-    if args.dot {
-        render::dot(&plan)
+    let stdout = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
+    let written = if args.dot {
+        render::write_dot(&plan, &mut out)
     } else if args.format == OutputFormat::Json {
-        render::json(&plan)
+        render::write_json(&plan, &mut out)
     } else {
-        render::text(&plan, experiment)
-    }
-}
-
-/// Writes results to stdout; a closed pipe is not an error (design §11).
-fn print(text: &str) -> u8 {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        out.write_all(render::text(&plan, experiment).as_bytes())
+    };
+    match written.and_then(|()| out.flush()) {
         Ok(()) => EXIT_OK,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => EXIT_OK,
-        Err(_) => EXIT_ENVIRONMENT,
+        Err(e) => {
+            eprintln!("xpr plan: cannot write the plan: {e}");
+            EXIT_ENVIRONMENT
+        }
     }
 }

@@ -51,6 +51,14 @@ pub fn run(args: VerifyArgs) -> u8 {
         eprintln!("error: writing the report: {e}");
         return EXIT_ENVIRONMENT;
     }
+    if verification.findings == [bundle::Finding::IndexMissing]
+        && let Some(latest) = bundle::reader::latest_run(reader.root())
+    {
+        eprintln!(
+            "hint: this directory holds runs of an experiment; the latest is {}",
+            latest.display()
+        );
+    }
     if verification.ok() {
         EXIT_OK
     } else {

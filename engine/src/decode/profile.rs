@@ -125,14 +125,29 @@ pub fn decode_rule(r: &mut Reader<'_>, node: &KdlNode) -> Option<RuleDecl> {
 /// A filter node: name, string arguments, nested filters. Names and arity are checked in resolve.
 fn decode_filter(r: &mut Reader<'_>, node: &KdlNode) -> FilterDecl {
     r.props(node, &[], false);
-    let args = r.args(node);
-    let args = args
+    // Numbers are accepted as written (`file-mode 0o644` → "420"; `syscall-number 5`).
+    let what = format!("an argument of filter `{}`", node.name().value());
+    let args = r
+        .args(node)
         .into_iter()
         .filter_map(|e| {
-            r.text(
-                e,
-                &format!("an argument of filter `{}`", node.name().value()),
-            )
+            let value = match r.scalar(e, &what)? {
+                super::syntax::Value::Str(s) => s,
+                super::syntax::Value::Int(i) => i.to_string(),
+                super::syntax::Value::Bool(b) => {
+                    r.error(
+                        crate::diagnostics::codes::INVALID_VALUE,
+                        super::reader::value_span(e),
+                        format!("{what} cannot be #{b}"),
+                        "expected a string or number",
+                    );
+                    return None;
+                }
+            };
+            Some(super::syntax::Text {
+                value,
+                span: super::reader::value_span(e),
+            })
         })
         .collect();
     let children = r

@@ -22,6 +22,7 @@ codes! {
     UNEXPECTED_CHILDREN = "xpr::syntax::unexpected_children": "a node has a children block it does not accept";
     DUPLICATE_NODE = "xpr::syntax::duplicate_node": "a node that may appear once appears twice";
     IMPORT_NOT_FOUND = "xpr::import::not_found": "an imported file does not exist";
+    IMPORT_ABSOLUTE = "xpr::import::absolute": "an import names an absolute path (artifacts never hold one)";
     IMPORT_CYCLE = "xpr::import::cycle": "files import each other in a cycle";
     NO_EXPERIMENT = "xpr::experiment::missing": "the root file has no `experiment` node";
     MISPLACED_EXPERIMENT = "xpr::experiment::misplaced": "an `experiment` node outside the root file";
@@ -38,6 +39,13 @@ codes! {
     SBPL_WITH_RULES = "xpr::profile::sbpl_with_rules": "a profile with `sbpl=` also has inline rules";
     UNKNOWN_OPERATION = "xpr::vocabulary::unknown_operation": "an operation name the vocabulary does not know";
     OBSOLETE_OPERATION = "xpr::vocabulary::obsolete_operation": "(warning) an obsolete operation name; the replacement is used";
+    SBPL_SYNTAX = "xpr::sbpl::syntax": "an SBPL file is not well-formed (unclosed list, unterminated string, unknown `#` syntax)";
+    SBPL_PREPROCESSOR = "xpr::sbpl::preprocessor": "an SBPL template still has C preprocessor lines (`#if`, `#include`)";
+    SBPL_FORM = "xpr::sbpl::form": "an SBPL form is malformed (`(allow)` without an operation, a filter argument of the wrong kind)";
+    SBPL_IMPORT = "xpr::sbpl::import": "SBPL files import each other in a cycle";
+    SBPL_LIMIT = "xpr::sbpl::limit": "SBPL nests or recurses deeper than xpr evaluates";
+    SBPL_OPAQUE = "xpr::sbpl::opaque": "(warning) an SBPL form or filter xpr does not model; its rule is unsupported in every Linux world";
+    SBPL_LOSSY_STRING = "xpr::sbpl::lossy_string": "(warning) a backslash escape in a plain SBPL string that drops the backslash";
     UNKNOWN_FILTER = "xpr::vocabulary::unknown_filter": "a filter name the vocabulary does not know";
     FILTER_ARGUMENTS = "xpr::vocabulary::filter_arguments": "a filter has the wrong number or kind of arguments";
     VOCABULARY_IGNORED = "xpr::vocabulary::ignored": "(warning) a `vocabulary` block outside the stdlib has no effect";

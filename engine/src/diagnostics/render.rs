@@ -13,7 +13,10 @@ pub fn human<'a>(diags: impl Iterator<Item = &'a Diag>, width: usize, color: boo
     };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(width);
     let mut out = String::new();
-    for diag in diags {
+    for (i, diag) in diags.enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
         if handler.render_report(&mut out, diag).is_err() {
             out.push_str(&format!("{}: {}\n", diag.code, diag.message));
         }

@@ -1,1 +1,150 @@
-//! diff
+//! diff: what changed in meaning between two bundles (design §10, spec §6.9).
+//!
+//! Both sides are [`BundleView`]s, so any bundle format a reader can map is comparable.
+//! Expectations are keyed by their stable id; world facts, vocabulary and fidelity by name;
+//! artifacts by path and digest (the manifest and index are left out: run id and timings live
+//! there). Two runs of the same experiment in the same world diff empty.
+
+use serde::Serialize;
+
+use crate::bundle::BundleView;
+use crate::bundle::reader::BundleFormat;
+
+mod artifacts;
+mod expectations;
+mod facts;
+mod fidelity;
+pub mod table;
+mod vocabulary;
+
+pub use artifacts::ArtifactChange;
+pub use expectations::{Aspect, ExpectationChange, Outcome};
+pub use facts::{FactChange, InputChange};
+pub use fidelity::{FidelityChange, RuleState};
+pub use vocabulary::{VocabularyChange, VocabularyKind};
+
+pub const SCHEMA: &str = "xpr.diff.v1";
+
+/// Which run a side of the diff is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Side {
+    pub format: BundleFormat,
+    pub run_id: String,
+    pub world_id: String,
+}
+
+/// Whether a keyed item is on both sides with different values, or on one side only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Changed,
+    Added,
+    Removed,
+}
+
+impl Status {
+    pub fn of<T>(a: &Option<T>, b: &Option<T>) -> Status {
+        match (a, b) {
+            (None, _) => Status::Added,
+            (_, None) => Status::Removed,
+            _ => Status::Changed,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Changed => "changed",
+            Status::Added => "added",
+            Status::Removed => "removed",
+        }
+    }
+}
+
+/// Every difference, grouped most important first.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BundleDiff {
+    pub schema_version: &'static str,
+    pub a: Side,
+    pub b: Side,
+    /// True when every group is empty.
+    pub identical: bool,
+    /// Verdict changes and expectations present on one side only.
+    pub verdicts: Vec<ExpectationChange>,
+    /// Same verdict, but a different stage, errno, baseline, expectation or mismatch list.
+    pub outcomes: Vec<ExpectationChange>,
+    pub world_facts: Vec<FactChange>,
+    /// The run's inputs (experiment, imports, stdlib, helper binary, settings).
+    pub inputs: Vec<InputChange>,
+    pub vocabulary: Vec<VocabularyChange>,
+    pub fidelity: Vec<FidelityChange>,
+    pub artifacts: Vec<ArtifactChange>,
+    /// What could not be compared (e.g. a side without a vocabulary); not a difference.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl BundleDiff {
+    pub fn counts(&self) -> [(&'static str, usize); 7] {
+        [
+            ("verdict changes", self.verdicts.len()),
+            ("stage/errno changes", self.outcomes.len()),
+            ("world facts", self.world_facts.len()),
+            ("inputs", self.inputs.len()),
+            ("vocabulary", self.vocabulary.len()),
+            ("fidelity", self.fidelity.len()),
+            ("artifacts", self.artifacts.len()),
+        ]
+    }
+}
+
+/// Compares bundle `a` (before) with bundle `b` (after).
+pub fn diff(a: &BundleView, b: &BundleView) -> BundleDiff {
+    let mut notes = Vec::new();
+    let (verdicts, outcomes) = expectations::diff(&a.expectations, &b.expectations);
+    let same_digests = a.digest_algorithm == b.digest_algorithm;
+    if !same_digests {
+        notes.push(format!(
+            "inputs and artifacts are not compared: digests are {} on one side and {} on the other",
+            a.digest_algorithm, b.digest_algorithm
+        ));
+    }
+    let vocabulary = match (&a.vocabulary, &b.vocabulary) {
+        (Some(va), Some(vb)) => vocabulary::diff(va, vb),
+        (None, None) => Vec::new(),
+        _ => {
+            notes.push("only one bundle records its world's vocabulary".to_string());
+            Vec::new()
+        }
+    };
+    let mut result = BundleDiff {
+        schema_version: SCHEMA,
+        a: side(a),
+        b: side(b),
+        identical: false,
+        verdicts,
+        outcomes,
+        world_facts: facts::diff_facts(&a.facts, &b.facts),
+        inputs: if same_digests {
+            facts::diff_inputs(&a.inputs, &b.inputs)
+        } else {
+            Vec::new()
+        },
+        vocabulary,
+        fidelity: fidelity::diff(&a.fidelity, &b.fidelity),
+        artifacts: if same_digests {
+            artifacts::diff(&a.artifacts, &b.artifacts)
+        } else {
+            Vec::new()
+        },
+        notes,
+    };
+    result.identical = result.counts().iter().all(|(_, n)| *n == 0);
+    result
+}
+
+fn side(v: &BundleView) -> Side {
+    Side {
+        format: v.format,
+        run_id: v.run_id.clone(),
+        world_id: v.world_id.clone(),
+    }
+}

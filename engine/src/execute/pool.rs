@@ -99,8 +99,13 @@ pub fn run(ctx: &Context, workers: usize) -> Result<Vec<StageRecord>, PoolError>
                 revents: 0,
             })
             .collect();
-        // SAFETY: poll over a Vec we own.
-        let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as _, -1) };
+        // SAFETY: poll over a Vec we own. The timeout only bounds how late a Ctrl-C that
+        // arrived before the poll is noticed.
+        let r = if super::interrupt::interrupted() {
+            -1
+        } else {
+            unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as _, 500) }
+        };
         if super::interrupt::interrupted() {
             shutdown(&mut handles, true);
             return Err(PoolError::Interrupted);

@@ -173,8 +173,9 @@ pub struct StageRecord {
     /// Wall time of this probe in microseconds (excluded from digested verdicts).
     #[serde(skip)]
     pub micros: u64,
-    /// The probe child's pid: audit records name it, so the observer correlates by it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The probe child's pid: audit records name it, so the observer correlates by it. Not
+    /// written (it changes every run; the worker frames carry it next to `micros`).
+    #[serde(skip)]
     pub pid: Option<i32>,
 }
 

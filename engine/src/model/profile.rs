@@ -95,6 +95,10 @@ pub struct Modifiers {
     pub report: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// Other `(with …)` modifiers as written inside the parentheses (`no-log`,
+    /// `send-signal SIGKILL`, `telemetry`), kept so emitted SBPL loses nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -107,6 +111,38 @@ pub struct Rule {
     #[serde(default, skip_serializing_if = "is_default")]
     pub modifiers: Modifiers,
     pub origin: Origin,
+}
+
+impl Rule {
+    /// A whole SBPL form the parser could not model (an `if` on a missing parameter, an
+    /// undefined helper, an unresolved import): no operations and one [`Filter::Opaque`] with
+    /// the form's text, which emitters write back verbatim and backends mark unsupported.
+    /// The action is that of the first `allow`/`deny` in the text (allow if none); it carries
+    /// no meaning beyond that.
+    pub fn opaque_form(text: &str, origin: Origin) -> Rule {
+        let allow = text.find("(allow");
+        let deny = text.find("(deny");
+        let action = match (allow, deny) {
+            (Some(a), Some(d)) if d < a => Action::Deny,
+            (None, Some(_)) => Action::Deny,
+            _ => Action::Allow,
+        };
+        Rule {
+            action,
+            operations: Vec::new(),
+            filters: vec![Filter::Opaque(text.to_string())],
+            modifiers: Modifiers::default(),
+            origin,
+        }
+    }
+
+    /// The form's text if this rule is an opaque form (see [`Rule::opaque_form`]).
+    pub fn opaque_form_text(&self) -> Option<&str> {
+        match (self.operations.is_empty(), self.filters.as_slice()) {
+            (true, [Filter::Opaque(text)]) => Some(text),
+            _ => None,
+        }
+    }
 }
 
 fn is_default<T: Default + PartialEq>(t: &T) -> bool {

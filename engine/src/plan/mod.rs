@@ -3,9 +3,31 @@
 //! [`Plan::build`] turns a [`model::Experiment`](crate::model::Experiment) into a petgraph
 //! graph whose nodes are steps (compile, fixture setup, apply → exec → operation per executing
 //! lane, oracle, observer, verdict, bundle) and whose edges are real dependencies: an edge
-//! `a → b` means `b` needs `a`'s result. The executor walks it with [`Schedule`].
+//! `a → b` means `b` needs `a`'s result. The executor walks it with [`Schedule`]:
+//!
+//! ```no_run
+//! # fn run(experiment: &xpr::model::Experiment) {
+//! use xpr::plan::{Node, Plan, Schedule};
+//! let plan = Plan::build(experiment);
+//! let mut schedule = Schedule::new(&plan);
+//! while !schedule.is_done() {
+//!     // Everything ready now may run in parallel; complete each one as it finishes.
+//!     for index in schedule.drain_ready() {
+//!         let step = plan.step(index);
+//!         if let Node::Exec { lane, profile, probe } = step.node {
+//!             let (_p, _q) = (&experiment.profiles[profile as usize], &experiment.probes[probe as usize]);
+//!             // ... fork, apply (scenario lane), run the probe; `step.skipped` means: record
+//!             // `not_applicable_in_world` instead of running.
+//!             let _ = (lane, step.skipped);
+//!         }
+//!         schedule.complete(index);
+//!     }
+//! }
+//! # }
+//! ```
 
 mod build;
+mod id;
 mod layout;
 mod node;
 pub mod render;
@@ -17,6 +39,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 
 use crate::model::{Experiment, Lane};
 
+pub use id::NodeId;
 pub use layout::Layout;
 pub use node::{Node, ProfileForm, Step, StepKind};
 pub use schedule::Schedule;
@@ -160,53 +183,12 @@ impl Plan {
 
     /// The stable, readable id of a node, e.g. `apply:scenario:v1_read:read-hosts`.
     pub fn id(&self, node: Node) -> String {
-        let profile = |p: u32| self.profile_ids[p as usize].as_str();
-        let probe = |q: u32| self.probe_ids[q as usize].as_str();
-        match node {
-            Node::Compile { profile: p, form } => {
-                format!("compile:{}:{}", form.as_str(), profile(p))
-            }
-            Node::Scratch => "scratch".to_string(),
-            Node::Fixture { fixture } => {
-                format!("fixture:{}", self.fixture_names[fixture as usize])
-            }
-            Node::Apply {
-                lane,
-                profile: p,
-                probe: q,
-            }
-            | Node::Exec {
-                lane,
-                profile: p,
-                probe: q,
-            }
-            | Node::Operation {
-                lane,
-                profile: p,
-                probe: q,
-            } => format!(
-                "{}:{}:{}:{}",
-                node.kind().as_str(),
-                lane.as_str(),
-                profile(p),
-                probe(q)
-            ),
-            Node::Oracle {
-                profile: p,
-                probe: q,
-            }
-            | Node::Observer {
-                profile: p,
-                probe: q,
-            }
-            | Node::Verdict {
-                profile: p,
-                probe: q,
-            } => {
-                format!("{}:{}:{}", node.kind().as_str(), profile(p), probe(q))
-            }
-            Node::Bundle => "bundle".to_string(),
-        }
+        self.display_id(node).to_string()
+    }
+
+    /// The id as a `Display` value, for writing it without an intermediate `String`.
+    pub fn display_id(&self, node: Node) -> NodeId<'_> {
+        NodeId { plan: self, node }
     }
 
     /// The id of the node at a graph index.

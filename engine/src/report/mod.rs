@@ -3,7 +3,9 @@
 //! One line per (profile, probe): expected, actual verdict, deciding stage, errno, baseline,
 //! and a mark (`ok`, `MISMATCH`, `known`). Colour only on a terminal.
 
+pub mod junit;
 mod matrix;
+pub mod progress;
 mod summary;
 
 pub use matrix::{Style, matrix};

@@ -58,6 +58,9 @@ pub struct Loaded {
     /// The root file has no `experiment` node: a library of declarations (only [`check`]
     /// accepts this; the experiment is named after the file and has no use for running).
     pub library: bool,
+    /// The probe families in scope (prelude, imports and the file itself), in order, with
+    /// where each is declared.
+    pub families: Vec<(String, model::Origin)>,
 }
 
 /// Loads, decodes and resolves the experiment whose root file is `path`.
@@ -65,10 +68,32 @@ pub fn load(path: &Path, opts: &LoadOptions) -> Result<Loaded, Diagnostics> {
     resolve_path(path, opts, false)
 }
 
-/// Like [`load`], but a root file without an `experiment` node is accepted as a library
-/// (stdlib files, shared declarations): everything in it is still checked.
+/// Like [`load`], but a stdlib file (no `experiment` node) is accepted as a library:
+/// everything in it is still checked. Any other file needs an `experiment` node, so a
+/// forgotten header is caught; shared declarations are checked through an experiment.
 pub fn check(path: &Path, opts: &LoadOptions) -> Result<Loaded, Diagnostics> {
-    resolve_path(path, opts, true)
+    resolve_path(path, opts, is_stdlib_file(path))
+}
+
+/// Whether `path` is one of the stdlib files the binary embeds (same name, same text).
+fn is_stdlib_file(path: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return false;
+    };
+    crate::source::stdlib::FILES.iter().any(|(name, embedded)| {
+        *embedded == text && path.with_extension("").ends_with(Path::new(name))
+    })
+}
+
+/// Like [`load`] for an experiment given as text (`display` names it in diagnostics); its
+/// relative imports resolve against the working directory. For fuzzing and tests.
+pub fn load_str(display: &str, text: &str, opts: &LoadOptions) -> Result<Loaded, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let closure = crate::source::loader::load_closure_text(display, text, &mut diags);
+    resolve_closure(&closure, opts, false, diags).map_err(|mut d| {
+        d.sort();
+        d
+    })
 }
 
 /// Splits `name=value` (for `--param`).
@@ -252,11 +277,18 @@ fn resolve_closure(
         expectations,
         sources,
     };
+    let families = decls
+        .families
+        .items
+        .iter()
+        .map(|(f, d)| (d.name.value.clone(), cx.origin(*f, d.name.span)))
+        .collect();
     let mut warnings = cx.diags.into_warnings();
     warnings.sort();
     Ok(Loaded {
         experiment,
         warnings,
         library,
+        families,
     })
 }

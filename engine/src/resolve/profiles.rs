@@ -202,16 +202,15 @@ fn flatten(
             Some(found) => {
                 flat.sbpl = Some(found.artifact.clone());
                 let text = std::fs::read_to_string(&found.path).unwrap_or_default();
-                if let Some(result) = super::sbpl_hook::sbpl_hook(&found.path, &text) {
-                    match result {
-                        Ok(ir) => {
-                            flat.default = ir.default;
-                            flat.rules = ir.rules;
-                        }
-                        Err(diags) => {
-                            cx.diags.extend(diags);
-                            sbpl_ok = false;
-                        }
+                match super::sbpl_hook::sbpl_hook(&found.path, &found.artifact, &text, &cx.params) {
+                    Ok((ir, warnings)) => {
+                        cx.diags.extend(warnings);
+                        flat.default = ir.default;
+                        flat.rules = ir.rules;
+                    }
+                    Err(diags) => {
+                        cx.diags.extend(diags);
+                        sbpl_ok = false;
                     }
                 }
                 sbpl_files.push(found);

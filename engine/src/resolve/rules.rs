@@ -86,6 +86,7 @@ fn resolve_rule(
         modifiers: Modifiers {
             report: rule.report,
             message,
+            ..Modifiers::default()
         },
         origin,
     })

@@ -1,17 +1,187 @@
 //! The seam where SBPL profiles (`profile NAME sbpl="file.sb"`) get their IR.
 
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
-use crate::diagnostics::Diagnostics;
-use crate::model::ProfileIr;
+use miette::SourceSpan;
 
-/// Parses an SBPL file into the profile IR.
-///
-/// TODO(sbpl): the SBPL parser is another module's job (`crate::sbpl`). Until it lands this
-/// returns `None`, and the profile resolves with an empty IR (`default deny`, no rules) and
-/// `sbpl_source` set. When it lands: parse `text` (read from `path`), look operation names up
-/// in `Vocabulary::standard()`, and return the IR or located diagnostics.
-pub fn sbpl_hook(path: &Path, text: &str) -> Option<Result<ProfileIr, Diagnostics>> {
-    let _ = (path, text);
-    None
+use super::vocabulary::{Lookup, Vocabulary};
+use crate::diagnostics::{Diag, Diagnostics, codes};
+use crate::model::{Origin, ProfileIr};
+use crate::sbpl::{SbplError, SbplOptions, SbplProfile, parse};
+use crate::source::SourceFile;
+
+/// Parses an SBPL file into the profile IR, with the experiment's parameters bound, operation
+/// names looked up in `Vocabulary::standard()` (aliases and obsolete names resolved), origins
+/// named as artifacts name the file, and warnings for what the parser kept opaque. `path` is
+/// where the file is (imports resolve next to it), `artifact` how artifacts name it.
+pub fn sbpl_hook(
+    path: &Path,
+    artifact: &str,
+    text: &str,
+    params: &BTreeMap<String, String>,
+) -> Result<(ProfileIr, Diagnostics), Diagnostics> {
+    let display = path.display().to_string();
+    let opts = SbplOptions {
+        params: params.clone(),
+        ..SbplOptions::default()
+    };
+    let mut diags = Diagnostics::new();
+    let mut profile = match parse(text, &display, &opts) {
+        Ok(p) => p,
+        Err(errors) => {
+            for e in &errors.errors {
+                diags.push(error_diag(e, path, &display, artifact));
+            }
+            return Err(diags);
+        }
+    };
+    let files = source_files(&profile, path, &display, artifact);
+    let vocab = Vocabulary::standard();
+    let mut unknown = false;
+    profile.map_operations(|op, origin| match vocab.canonical(op) {
+        Lookup::Known(n) | Lookup::Alias(n) => n.to_string(),
+        Lookup::Obsolete { replacement } => {
+            diags.push(
+                Diag::warning(
+                    codes::OBSOLETE_OPERATION,
+                    format!("operation `{op}` is obsolete"),
+                )
+                .at(
+                    file_for(&files, &origin.file),
+                    span(origin),
+                    format!("now `{replacement}`"),
+                )
+                .help(format!(
+                    "write `{replacement}`; it is used in place of `{op}`"
+                )),
+            );
+            replacement.to_string()
+        }
+        Lookup::Unknown { suggestion } => {
+            unknown = true;
+            let help = match suggestion {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => "operation names are Seatbelt's, listed in std/vocabulary.kdl".into(),
+            };
+            diags.push(
+                Diag::error(
+                    codes::UNKNOWN_OPERATION,
+                    format!("unknown operation `{op}`"),
+                )
+                .at(
+                    file_for(&files, &origin.file),
+                    span(origin),
+                    "not in the vocabulary",
+                )
+                .help(help),
+            );
+            op.to_string()
+        }
+    });
+    for o in &profile.opaque {
+        diags.push(
+            Diag::warning(codes::SBPL_OPAQUE, format!("not modelled: {}", o.reason))
+                .at(file_for(&files, &o.origin.file), span(&o.origin), "kept as written")
+                .help("the rule is unsupported on Linux; bind the parameter or import the helper it needs"),
+        );
+    }
+    for w in &profile.warnings {
+        diags.push(
+            Diag::warning(codes::SBPL_LOSSY_STRING, w.message.clone())
+                .at(file_for(&files, &w.origin.file), span(&w.origin), "here")
+                .help(w.help.clone()),
+        );
+    }
+    if unknown {
+        return Err(diags);
+    }
+    // Origins name files the way artifacts do (relative to the experiment).
+    for rule in &mut profile.ir.rules {
+        rule.origin.file = artifact_name(&rule.origin.file, &display, artifact);
+    }
+    Ok((profile.ir, diags))
+}
+
+/// The file an origin names (every origin names a file the parse read; the first file is a
+/// fallback that keeps a diagnostic located rather than a panic).
+fn file_for<'f>(files: &'f BTreeMap<String, Arc<SourceFile>>, name: &str) -> &'f Arc<SourceFile> {
+    files
+        .get(name)
+        .or_else(|| files.values().next())
+        .expect("a parsed profile has read at least its own file")
+}
+
+fn span(origin: &Origin) -> SourceSpan {
+    SourceSpan::from(origin.span)
+}
+
+/// `dir/of/file.sb` → the artifact's directory; an import next to the file keeps its
+/// relative place.
+fn artifact_name(file: &str, display: &str, artifact: &str) -> String {
+    if file == display {
+        return artifact.to_string();
+    }
+    let dir = Path::new(display).parent().unwrap_or(Path::new(""));
+    let artifact_dir = Path::new(artifact).parent().unwrap_or(Path::new(""));
+    match Path::new(file).strip_prefix(dir) {
+        Ok(rest) => artifact_dir.join(rest).display().to_string(),
+        Err(_) => file.to_string(),
+    }
+}
+
+/// One `SourceFile` per file the parse read, keyed by the name origins carry.
+fn source_files(
+    profile: &SbplProfile,
+    path: &Path,
+    display: &str,
+    artifact: &str,
+) -> BTreeMap<String, Arc<SourceFile>> {
+    profile
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let file = source_file(i, &f.name, &f.text, path, display, artifact);
+            (f.name.clone(), file)
+        })
+        .collect()
+}
+
+fn source_file(
+    index: usize,
+    name: &str,
+    text: &str,
+    path: &Path,
+    display: &str,
+    artifact: &str,
+) -> Arc<SourceFile> {
+    Arc::new(SourceFile {
+        // After every KDL file, so diagnostics keep their order.
+        id: usize::MAX / 2 + index,
+        display: name.to_string(),
+        artifact: artifact_name(name, display, artifact),
+        path: Some(if name == display {
+            path.to_path_buf()
+        } else {
+            Path::new(name).to_path_buf()
+        }),
+        stdlib: None,
+        text: Arc::new(text.to_string()),
+    })
+}
+
+fn error_diag(e: &SbplError, path: &Path, display: &str, artifact: &str) -> Diag {
+    let file = source_file(
+        0,
+        &e.file,
+        e.source_text().unwrap_or(""),
+        path,
+        display,
+        artifact,
+    );
+    Diag::error(e.kind.code(), e.message.clone())
+        .at(&file, SourceSpan::from(e.span), e.label.clone())
+        .help_opt(e.help.clone())
 }

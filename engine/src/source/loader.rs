@@ -38,6 +38,11 @@ enum Location {
     Std {
         name: String,
     },
+    /// A root given as text (fuzzing, tests); its relative imports resolve against the cwd.
+    Memory {
+        display: String,
+        text: String,
+    },
 }
 
 impl Location {
@@ -48,12 +53,14 @@ impl Location {
                 .display()
                 .to_string(),
             Location::Std { name } => format!("std/{name}"),
+            Location::Memory { display, .. } => format!("memory:{display}"),
         }
     }
     fn display(&self) -> String {
         match self {
             Location::Disk { display, .. } => display.clone(),
             Location::Std { name } => format!("std/{name}.kdl"),
+            Location::Memory { display, .. } => display.clone(),
         }
     }
 }
@@ -67,13 +74,32 @@ struct Loader<'d> {
 }
 
 /// Loads `root`, its imports (transitively) and the prelude. Errors go to `diags`.
-pub fn load_closure(root: &Path, diags: &mut Diagnostics) -> Closure {
-    let mut loader = Loader {
-        files: Vec::new(),
-        by_key: HashMap::new(),
-        stack: Vec::new(),
-        diags,
+/// Files larger than this are refused: experiments are small, and a typo like
+/// `import "/dev/zero"` must not hang the checker.
+const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// Reads a regular file of bounded size as UTF-8.
+fn read_source(path: &Path) -> std::io::Result<String> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(std::io::Error::other("larger than 16 MiB"));
+    }
+    std::fs::read_to_string(path)
+}
+
+/// Like [`load_closure`] for a root given as text, named `display` in diagnostics.
+pub fn load_closure_text(display: &str, text: &str, diags: &mut Diagnostics) -> Closure {
+    let location = Location::Memory {
+        display: display.to_string(),
+        text: text.to_string(),
     };
+    load_root(location, diags)
+}
+
+pub fn load_closure(root: &Path, diags: &mut Diagnostics) -> Closure {
     let artifact = root
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -82,6 +108,16 @@ pub fn load_closure(root: &Path, diags: &mut Diagnostics) -> Closure {
         path: root.to_path_buf(),
         display: root.display().to_string(),
         artifact,
+    };
+    load_root(location, diags)
+}
+
+fn load_root(location: Location, diags: &mut Diagnostics) -> Closure {
+    let mut loader = Loader {
+        files: Vec::new(),
+        by_key: HashMap::new(),
+        stack: Vec::new(),
+        diags,
     };
     loader.load(location, None);
     if !loader.files.is_empty() {
@@ -149,7 +185,8 @@ impl Loader<'_> {
             return;
         }
         let text = match &location {
-            Location::Disk { path, .. } => match std::fs::read_to_string(path) {
+            Location::Memory { text, .. } => text.clone(),
+            Location::Disk { path, .. } => match read_source(path) {
                 Ok(t) => t,
                 Err(e) => {
                     let message = format!("cannot read {}: {e}", location.display());
@@ -197,6 +234,7 @@ impl Loader<'_> {
                 None,
                 Some(name.clone()),
             ),
+            Location::Memory { display, .. } => (display.clone(), display.clone(), None, None),
         };
         let file = Arc::new(SourceFile {
             id,
@@ -223,6 +261,13 @@ impl Loader<'_> {
         });
         self.stack.push((key, file.display.clone()));
         for (target, span) in imports {
+            if Path::new(&target).is_absolute() {
+                let diag = Diag::error(codes::IMPORT_ABSOLUTE, format!("import of an absolute path `{target}`"))
+                    .at(&file, span, "absolute path")
+                    .help("write the path relative to this file; run artifacts never contain absolute host paths");
+                self.diags.push(diag);
+                continue;
+            }
             let location = resolve_import(&file, &target);
             self.load(location, Some((&file, span)));
         }

@@ -249,6 +249,14 @@ impl Translator<'_> {
 
     fn apply_rule(&mut self, i: usize, rule: &Rule) -> RuleOutcome {
         let mut out = RuleOutcome::default();
+        // A whole SBPL form the parser kept opaque has no operations to translate.
+        if rule.opaque_form_text().is_some() {
+            out.unsupported(
+                BlockedReason::NotApplicableInWorld,
+                "an SBPL form xpr does not model (kept verbatim)",
+            );
+            return out;
+        }
         let alts = alternatives(&rule.filters);
         for name in &rule.operations {
             let resolved = operations::resolve(name);

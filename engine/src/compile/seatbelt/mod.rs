@@ -1,1 +1,26 @@
-//! The macOS Seatbelt backend: IR → SBPL text (plain Rust, tested anywhere).
+//! The macOS Seatbelt backend.
+//!
+//! Everything that can be plain Rust is plain Rust and tested on any host: the SBPL text for a
+//! profile ([`compile`]), the parameters it needs, per-rule fidelity, the `sandbox_check`
+//! query for a probe ([`CheckQuery`]) and macOS world facts and their id ([`MacWorldFacts`]).
+//! Only the FFI (`sandbox_init_with_parameters`, `sandbox_check`) and the collection of world
+//! facts (`sw_vers`, `sysctl`, `csrutil`) are behind `cfg(target_os = "macos")`; that part has
+//! not been compiled or run on a Mac yet.
+
+mod check_query;
+mod text;
+mod world;
+
+#[cfg(target_os = "macos")]
+mod apply;
+#[cfg(target_os = "macos")]
+mod ffi;
+
+pub use check_query::{CheckFilterType, CheckQuery};
+pub use text::{CompiledSeatbelt, MissingParams, compile};
+pub use world::{MacWorldFacts, arch_name, parse_csrutil_status, parse_sw_vers};
+
+#[cfg(target_os = "macos")]
+pub use apply::{PreparedSeatbelt, oracle_check};
+#[cfg(target_os = "macos")]
+pub use world::collect_world_facts;

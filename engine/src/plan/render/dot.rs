@@ -1,27 +1,34 @@
 //! Graphviz output: one cluster for the setup steps and one per profile; skipped nodes dashed.
+//! Streamed to a writer: a 2,000-profile plan is over a million lines.
 
-use std::fmt::Write;
+use std::io::{self, Write};
+
+use petgraph::graph::NodeIndex;
 
 use super::super::Plan;
 use super::super::node::{Node, StepKind};
+use super::quote::Quoted;
 
+/// The whole Graphviz text as a string.
 pub fn dot(plan: &Plan) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "digraph {} {{",
-        quote(&format!("plan {}", plan.experiment_name()))
-    );
-    let _ = writeln!(
-        out,
+    let mut buf = Vec::new();
+    // Writing into a Vec cannot fail.
+    let _ = write_dot(plan, &mut buf);
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+pub fn write_dot(plan: &Plan, w: &mut impl Write) -> io::Result<()> {
+    let name = plan.experiment_name();
+    writeln!(w, "digraph {} {{", Quoted(format_args!("plan {name}")))?;
+    writeln!(
+        w,
         "  graph [rankdir=LR, label={}, labelloc=t];",
-        quote(&format!(
-            "xpr plan {} (world {})",
-            plan.experiment_name(),
-            plan.world()
-        ))
-    );
-    out.push_str("  node [shape=box, fontname=\"monospace\", fontsize=10];\n");
+        Quoted(format_args!("xpr plan {name} (world {})", plan.world()))
+    )?;
+    writeln!(
+        w,
+        "  node [shape=box, fontname=\"monospace\", fontsize=10];"
+    )?;
 
     // Group node indices: setup, per profile, then the bundle at top level.
     let mut setup = Vec::new();
@@ -36,52 +43,49 @@ pub fn dot(plan: &Plan) -> String {
         }
     }
 
-    out.push_str("  subgraph \"cluster_setup\" {\n    label=\"setup\";\n");
+    writeln!(w, "  subgraph \"cluster_setup\" {{\n    label=\"setup\";")?;
     for &index in &setup {
-        node_line(&mut out, plan, index, "    ");
+        node_line(w, plan, index, "    ")?;
     }
-    out.push_str("  }\n");
+    writeln!(w, "  }}")?;
     for (p, nodes) in per_profile.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "  subgraph {} {{\n    label={};",
-            quote(&format!("cluster_profile_{p}")),
-            quote(&format!("profile {}", plan.profile_ids()[p]))
-        );
+        writeln!(
+            w,
+            "  subgraph \"cluster_profile_{p}\" {{\n    label={};",
+            Quoted(format_args!("profile {}", plan.profile_ids()[p]))
+        )?;
         for &index in nodes {
-            node_line(&mut out, plan, index, "    ");
+            node_line(w, plan, index, "    ")?;
         }
-        out.push_str("  }\n");
+        writeln!(w, "  }}")?;
     }
     for &index in &top {
-        node_line(&mut out, plan, index, "  ");
+        node_line(w, plan, index, "  ")?;
     }
     for edge in plan.graph().raw_edges() {
-        let _ = writeln!(
-            out,
+        writeln!(
+            w,
             "  {} -> {};",
-            quote(&plan.id_at(edge.source())),
-            quote(&plan.id_at(edge.target()))
-        );
+            Quoted(plan.display_id(plan.node(edge.source()))),
+            Quoted(plan.display_id(plan.node(edge.target())))
+        )?;
     }
-    out.push_str("}\n");
-    out
+    writeln!(w, "}}")
 }
 
-fn node_line(out: &mut String, plan: &Plan, index: petgraph::graph::NodeIndex, indent: &str) {
+fn node_line(w: &mut impl Write, plan: &Plan, index: NodeIndex, indent: &str) -> io::Result<()> {
     let step = plan.step(index);
-    let label = label(plan, step.node);
     let style = if step.skipped {
         ", style=dashed, color=gray50, fontcolor=gray50"
     } else {
         ""
     };
-    let _ = writeln!(
-        out,
+    writeln!(
+        w,
         "{indent}{} [label={}{style}];",
-        quote(&plan.id(step.node)),
-        quote(&label)
-    );
+        Quoted(plan.display_id(step.node)),
+        Quoted(label(plan, step.node))
+    )
 }
 
 /// A short label: the stage, the lane and the probe (the profile is the cluster's label).
@@ -92,28 +96,13 @@ fn label(plan: &Plan, node: Node) -> String {
         (Node::Fixture { fixture }, _) => {
             format!("fixture {}", plan.fixture_names()[fixture as usize])
         }
-        (_, Some(probe)) => match node.lane() {
-            Some(lane) if node.kind() != StepKind::Oracle && node.kind() != StepKind::Observer => {
-                format!("{} {}\n{probe}", node.kind().as_str(), lane.as_str())
+        (_, Some(probe)) => match node.kind() {
+            StepKind::Apply | StepKind::Exec | StepKind::Operation => {
+                let lane = node.lane().map_or("", |l| l.as_str());
+                format!("{} {lane}\n{probe}", node.kind().as_str())
             }
-            _ => format!("{}\n{probe}", node.kind().as_str()),
+            kind => format!("{}\n{probe}", kind.as_str()),
         },
         _ => node.kind().as_str().to_string(),
     }
-}
-
-/// A Graphviz double-quoted string.
-fn quote(s: &str) -> String {
-    let mut q = String::with_capacity(s.len() + 2);
-    q.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => q.push_str("\\\""),
-            '\\' => q.push_str("\\\\"),
-            '\n' => q.push_str("\\n"),
-            c => q.push(c),
-        }
-    }
-    q.push('"');
-    q
 }

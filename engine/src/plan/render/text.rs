@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::super::Plan;
-use super::super::node::{Step, StepKind};
+use super::super::node::{Node, Step, StepKind};
 use crate::model::{Experiment, Lane};
 
 /// Renders the plan for people. `experiment` must be the one the plan was built from.
@@ -78,6 +78,14 @@ pub fn text(plan: &Plan, experiment: &Experiment) -> String {
                 let _ = writeln!(out, "  {:<10} {}", kind.as_str(), row.join("  "));
             }
         }
+        let before_apply = fixtures_before_apply(plan, p);
+        if !before_apply.is_empty() {
+            let _ = writeln!(
+                out,
+                "  needs      {} before apply (its rules name their paths)",
+                before_apply.join(" ")
+            );
+        }
         if !skipped_probes.is_empty() {
             let _ = writeln!(
                 out,
@@ -104,6 +112,23 @@ pub fn text(plan: &Plan, experiment: &Experiment) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Fixtures the profile's scenario apply waits for (the same for each of its probes).
+fn fixtures_before_apply(plan: &Plan, profile: usize) -> Vec<String> {
+    let apply = Node::Apply {
+        lane: Lane::Scenario,
+        profile: profile as u32,
+        probe: 0,
+    };
+    let Some(index) = plan.index_of(apply) else {
+        return Vec::new();
+    };
+    plan.dependencies(index)
+        .into_iter()
+        .filter(|&d| plan.node(d).kind() == StepKind::Fixture)
+        .map(|d| plan.id_at(d))
+        .collect()
 }
 
 /// Probes whose nodes are skipped in this world, in declaration order.

@@ -1,0 +1,166 @@
+//! A runtime-tools [`ViewVerdict`] as an xpr [`VerdictRecord`], for the bundle reader
+//! interface `xpr diff` uses.
+//!
+//! `VerdictRecord` has no place for the harness's own stage words, exit code, harness or
+//! flags, so they go into `reason` as one deterministic line; mismatch classes xpr does not
+//! enumerate (`op_not_witnessed`, `canonicalization_boundary`, ...) go there too. A record with
+//! no decision becomes `skipped` with evidence `none` and says why in `reason`.
+
+use crate::model::{Errno, Evidence, MismatchReason, Stage, Verdict, VerdictRecord, ViewVerdict};
+
+fn verdict(word: Option<&str>) -> Option<Verdict> {
+    Some(match word? {
+        "allow" => Verdict::Allow,
+        "deny" => Verdict::Deny,
+        "blocked" => Verdict::Blocked,
+        "crashed" => Verdict::Crashed,
+        "timeout" => Verdict::Timeout,
+        "error" => Verdict::Error,
+        "dependency_denied" => Verdict::DependencyDenied,
+        _ => return None,
+    })
+}
+
+fn stage(word: Option<&str>) -> Option<Stage> {
+    Some(match word? {
+        "compile" => Stage::Compile,
+        "apply" => Stage::Apply,
+        "exec" => Stage::Exec,
+        "operation" => Stage::Operation,
+        _ => return None,
+    })
+}
+
+fn mismatch(word: &str) -> Option<MismatchReason> {
+    Some(match word {
+        "unexpected_allow" => MismatchReason::UnexpectedAllow,
+        "unexpected_deny" => MismatchReason::UnexpectedDeny,
+        "apply_gate" | "preflight_blocked" => MismatchReason::ApplyBlocked,
+        "bootstrap_deny_process_exec" | "bootstrap_failed" => MismatchReason::DependencyDenied,
+        _ => return None,
+    })
+}
+
+/// Symbolic names for the errnos runtime-tools records most (Darwin numbering).
+fn errno_name(raw: i64) -> String {
+    match raw {
+        1 => "EPERM".into(),
+        2 => "ENOENT".into(),
+        13 => "EACCES".into(),
+        22 => "EINVAL".into(),
+        r if r < 0 => format!("exit {r} (recorded as errno)"),
+        r => format!("errno {r}"),
+    }
+}
+
+pub fn to_record(v: &ViewVerdict) -> VerdictRecord {
+    let mapped = verdict(v.verdict.as_deref());
+    let mut mismatches: Vec<MismatchReason> =
+        v.mismatches.iter().filter_map(|m| mismatch(m)).collect();
+    mismatches.sort();
+    mismatches.dedup();
+
+    let mut parts = vec!["runtime-tools:".to_owned()];
+    if mapped.is_none() {
+        parts.push(format!(
+            "no decision recorded (actual={})",
+            v.verdict.as_deref().unwrap_or("null")
+        ));
+    }
+    let mut push = |key: &str, value: Option<String>| {
+        if let Some(value) = value {
+            parts.push(format!("{key}={value}"));
+        }
+    };
+    push("failure_stage", v.failure_stage.clone());
+    push("failure_kind", v.failure_kind.clone());
+    push("exit", v.exit_code.map(|e| e.to_string()));
+    let unmapped: Vec<&str> = v
+        .mismatches
+        .iter()
+        .map(String::as_str)
+        .filter(|m| mismatch(m).is_none())
+        .collect();
+    push(
+        "mismatch",
+        (!unmapped.is_empty()).then(|| unmapped.join(",")),
+    );
+    push("mismatch_reason", v.mismatch_reason.clone());
+    push("harness", v.harness.clone());
+    push("flags", (!v.flags.is_empty()).then(|| v.flags.join(",")));
+
+    VerdictRecord {
+        id: v.id.clone(),
+        profile: v.profile.clone(),
+        probe: v.probe.clone(),
+        verdict: mapped.unwrap_or(Verdict::Skipped),
+        stage: stage(v.stage.as_deref()),
+        errno: v
+            .errno
+            .and_then(|raw| i32::try_from(raw).ok())
+            .map(|raw| Errno {
+                raw,
+                name: errno_name(i64::from(raw)),
+            }),
+        baseline: verdict(v.baseline.as_deref()),
+        expected: v.expected,
+        expected_errno: None,
+        mismatches,
+        known: None,
+        evidence: if mapped.is_some() {
+            Evidence::ExitStatus
+        } else {
+            Evidence::None
+        },
+        reason: Some(parts.join(" ")),
+        witness: None,
+        shim_divergence: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_crash_recorded_as_deny_stays_a_deny_with_its_flags_in_reason() {
+        let v = ViewVerdict {
+            id: "p/q".into(),
+            profile: "p".into(),
+            probe: "q".into(),
+            verdict: Some("deny".into()),
+            stage: Some("operation".into()),
+            failure_stage: Some("probe".into()),
+            errno: Some(-6),
+            exit_code: Some(-6),
+            mismatches: vec!["unexpected_deny".into()],
+            flags: vec!["deny_with_negative_errno".into()],
+            ..ViewVerdict::default()
+        };
+        let r = to_record(&v);
+        assert_eq!(r.verdict, Verdict::Deny);
+        assert_eq!(r.errno.as_ref().map(|e| e.raw), Some(-6));
+        assert_eq!(r.mismatches, [MismatchReason::UnexpectedDeny]);
+        assert_eq!(
+            r.reason.as_deref(),
+            Some("runtime-tools: failure_stage=probe exit=-6 flags=deny_with_negative_errno")
+        );
+    }
+
+    #[test]
+    fn no_decision_is_skipped_with_no_evidence() {
+        let v = ViewVerdict {
+            id: "p/q".into(),
+            mismatches: vec!["op_not_witnessed".into()],
+            ..ViewVerdict::default()
+        };
+        let r = to_record(&v);
+        assert_eq!(r.verdict, Verdict::Skipped);
+        assert_eq!(r.evidence, Evidence::None);
+        assert!(r.mismatches.is_empty());
+        assert_eq!(
+            r.reason.as_deref(),
+            Some("runtime-tools: no decision recorded (actual=null) mismatch=op_not_witnessed")
+        );
+    }
+}

@@ -1,0 +1,185 @@
+//! IR → SBPL text for a macOS world, with the parameters it needs and per-rule fidelity.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::compile::{Fidelity, RuleFidelity};
+use crate::model::{Filter, ProfileIr, Rule};
+use crate::sbpl::{emit, rule_text};
+
+/// A profile compiled for Seatbelt: the SBPL that `sandbox_init_with_parameters` receives.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompiledSeatbelt {
+    pub sbpl: String,
+    /// Parameters the text reads with `(param "NAME")` (e.g. `scratch`), bound at apply time so
+    /// the text itself stays run-independent.
+    pub params: BTreeSet<String>,
+    pub fidelity: Vec<RuleFidelity>,
+}
+
+pub fn compile(ir: &ProfileIr) -> CompiledSeatbelt {
+    let mut params = BTreeSet::new();
+    let mut fidelity = vec![RuleFidelity {
+        rule: None,
+        origin: Default::default(),
+        text: format!("({} default)", ir.default.as_str()),
+        fidelity: Fidelity::Exact,
+        note: None,
+    }];
+    for (i, rule) in ir.rules.iter().enumerate() {
+        collect_params(rule, &mut params);
+        let (fid, note) = rule_fidelity(rule);
+        fidelity.push(RuleFidelity {
+            rule: Some(i),
+            origin: rule.origin.clone(),
+            text: rule_text(rule),
+            fidelity: fid,
+            note,
+        });
+    }
+    CompiledSeatbelt {
+        sbpl: emit(ir),
+        params,
+        fidelity,
+    }
+}
+
+/// SBPL is Seatbelt's own language, so modelled rules are exact. Opaque text is handed to
+/// libsandbox as written: it may work there, but xpr cannot vouch for its meaning.
+fn rule_fidelity(rule: &Rule) -> (Fidelity, Option<String>) {
+    if rule.opaque_form_text().is_some() || rule.filters.iter().any(has_opaque) {
+        (
+            Fidelity::Approximate,
+            Some("SBPL kept verbatim from the source; libsandbox evaluates it, xpr does not model it".into()),
+        )
+    } else {
+        (Fidelity::Exact, None)
+    }
+}
+
+fn has_opaque(f: &Filter) -> bool {
+    match f {
+        Filter::Opaque(_) => true,
+        Filter::RequireAll(fs) | Filter::RequireAny(fs) => fs.iter().any(has_opaque),
+        Filter::RequireNot(inner) => has_opaque(inner),
+        _ => false,
+    }
+}
+
+fn collect_params(rule: &Rule, out: &mut BTreeSet<String>) {
+    fn strings(f: &Filter, out: &mut Vec<String>) {
+        match f {
+            Filter::Literal(s)
+            | Filter::Subpath(s)
+            | Filter::Prefix(s)
+            | Filter::Regex(s)
+            | Filter::GlobalName(s)
+            | Filter::LocalName(s)
+            | Filter::SysctlName(s) => out.push(s.clone()),
+            Filter::Remote(a) | Filter::Local(a) => out.push(a.host.clone()),
+            Filter::Named { args, .. } => out.extend(args.iter().cloned()),
+            Filter::RequireAll(fs) | Filter::RequireAny(fs) => {
+                fs.iter().for_each(|f| strings(f, out))
+            }
+            Filter::RequireNot(inner) => strings(inner, out),
+            Filter::Target(_) | Filter::Opaque(_) => {}
+        }
+    }
+    let mut all = Vec::new();
+    rule.filters.iter().for_each(|f| strings(f, &mut all));
+    if let Some(m) = &rule.modifiers.message {
+        all.push(m.clone());
+    }
+    for s in all {
+        out.extend(placeholders(&s));
+    }
+}
+
+/// `{NAME}` placeholders in a string (the same syntax the SBPL emitter turns into `param`).
+fn placeholders(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) if is_param_name(&after[..close]) => {
+                out.push(after[..close].to_string());
+                rest = &after[close + 1..];
+            }
+            _ => rest = after,
+        }
+    }
+    out
+}
+
+fn is_param_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+}
+
+/// Parameters the profile reads that the run did not bind.
+#[derive(Debug, PartialEq, Eq)]
+pub struct MissingParams(pub Vec<String>);
+
+impl CompiledSeatbelt {
+    /// The `key, value` list for `sandbox_init_with_parameters`, in name order.
+    pub fn parameter_list(
+        &self,
+        values: &BTreeMap<String, String>,
+    ) -> Result<Vec<(String, String)>, MissingParams> {
+        let missing: Vec<String> = self
+            .params
+            .iter()
+            .filter(|p| !values.contains_key(*p))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            return Err(MissingParams(missing));
+        }
+        Ok(self
+            .params
+            .iter()
+            .map(|p| (p.clone(), values[p].clone()))
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sbpl::{SbplOptions, parse};
+
+    #[test]
+    fn scratch_paths_become_parameters() {
+        let p = parse(
+            "(deny default)\n(allow file-read* (subpath \"{scratch}/foo\"))\n(helper)",
+            "t.sb",
+            &SbplOptions::default(),
+        )
+        .unwrap();
+        let c = compile(&p.ir);
+        assert!(
+            c.sbpl
+                .contains("(subpath (string-append (param \"scratch\") \"/foo\"))")
+        );
+        assert_eq!(c.params.iter().collect::<Vec<_>>(), ["scratch"]);
+        let fids: Vec<_> = c.fidelity.iter().map(|f| f.fidelity).collect();
+        assert_eq!(
+            fids,
+            [Fidelity::Exact, Fidelity::Exact, Fidelity::Approximate]
+        );
+        let values = BTreeMap::from([("scratch".to_string(), "/private/tmp/x".to_string())]);
+        assert_eq!(
+            c.parameter_list(&values).unwrap(),
+            [("scratch".to_string(), "/private/tmp/x".to_string())]
+        );
+        assert_eq!(
+            c.parameter_list(&BTreeMap::new()),
+            Err(MissingParams(vec!["scratch".into()]))
+        );
+    }
+}
