@@ -77,13 +77,10 @@ fn witness_lines(w: Option<&Witness>) -> String {
         s.push_str(&format!(": {r}"));
     }
     for r in &w.records {
-        s.push_str(&format!("\n              {}", r.text));
+        s.push_str(&format!("\n              {r}"));
     }
     for r in &w.incidental {
-        s.push_str(&format!(
-            "\n              incidental (did not decide): {}",
-            r.text
-        ));
+        s.push_str(&format!("\n              incidental (did not decide): {r}"));
     }
     s
 }

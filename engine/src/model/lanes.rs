@@ -39,17 +39,42 @@ pub struct AuditRecord {
     pub text: String,
 }
 
+/// One denial as a verdict's witness states it: only what is stable across runs (no pid,
+/// domain id, serial or inode; the full records are in `observer.jsonl`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WitnessRecord {
+    pub blockers: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The record's other fields (`dev=...`, `daddr=... dest=...`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl std::fmt::Display for WitnessRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "blockers={}", self.blockers.join(","))?;
+        if let Some(p) = &self.path {
+            write!(f, " path={p:?}")?;
+        }
+        if let Some(d) = &self.detail {
+            write!(f, " {d}")?;
+        }
+        Ok(())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Witness {
     pub state: WitnessState,
     /// The access records about the probe's own operation (its target paths), or, for an
     /// outcome decided at the exec stage, every record of the probe's process.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub records: Vec<AuditRecord>,
+    pub records: Vec<WitnessRecord>,
     /// Other denials of the probe's process that did not decide its outcome (e.g. a program's
     /// optional locale files): reported, never counted as the probe's deny.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub incidental: Vec<AuditRecord>,
+    pub incidental: Vec<WitnessRecord>,
     /// Why the observer was unavailable, or how the records were correlated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{
     ArgValue, AuditRecord, Experiment, Lane, Probe, StageRecord, Verdict, VerdictRecord, Witness,
-    WitnessState,
+    WitnessRecord, WitnessState,
 };
 
 use super::records::{AUDIT_LANDLOCK_ACCESS, AUDIT_LANDLOCK_DOMAIN};
@@ -58,7 +58,26 @@ fn own_paths(probe: &Probe) -> Vec<String> {
         .collect()
 }
 
-fn witness(v: &VerdictRecord, probe: Option<&Probe>, mine: Vec<AuditRecord>, pid: i32) -> Witness {
+/// What a verdict keeps of an audit record: blockers, path and the run-independent fields.
+pub fn witness_record(r: &AuditRecord) -> WitnessRecord {
+    let detail: Vec<String> = super::records::fields(&r.text)
+        .into_iter()
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "domain" | "blockers" | "path" | "ino" | "opid" | "pid"
+            )
+        })
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    WitnessRecord {
+        blockers: r.blockers.clone(),
+        path: r.path.clone(),
+        detail: (!detail.is_empty()).then(|| detail.join(" ")),
+    }
+}
+
+fn witness(v: &VerdictRecord, probe: Option<&Probe>, mine: Vec<AuditRecord>) -> Witness {
     let exec_stage = matches!(v.verdict, Verdict::DependencyDenied | Verdict::Crashed);
     let own = probe.map(own_paths).unwrap_or_default();
     let (records, incidental): (Vec<AuditRecord>, Vec<AuditRecord>) =
@@ -70,18 +89,17 @@ fn witness(v: &VerdictRecord, probe: Option<&Probe>, mine: Vec<AuditRecord>, pid
     } else {
         WitnessState::Records
     };
+    // No pid or domain id here: verdicts stay identical across runs (observer.jsonl has them).
     let reason = if records.is_empty() {
-        format!(
-            "no Landlock record of the operation for pid {pid}: not evidence that nothing was denied"
-        )
+        "no Landlock record of the operation: not evidence that nothing was denied"
     } else {
-        format!("correlated by the domain pid {pid} created")
+        "correlated through the Landlock domain the probe's process created"
     };
     Witness {
         state,
-        records,
-        incidental,
-        reason: Some(reason),
+        records: records.iter().map(witness_record).collect(),
+        incidental: incidental.iter().map(witness_record).collect(),
+        reason: Some(reason.to_string()),
     }
 }
 
@@ -116,7 +134,7 @@ pub fn attach_witnesses(
             },
             (Ok(all), Some(pid)) => {
                 let probe = exp.probes.iter().find(|p| p.id == v.probe);
-                witness(v, probe, records_of(all, pid), pid)
+                witness(v, probe, records_of(all, pid))
             }
         });
     }

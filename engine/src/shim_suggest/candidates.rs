@@ -2,7 +2,7 @@
 //! probe's operation, either read from audit records or predicted from the program's ELF
 //! headers (the fallback when audit is unavailable).
 
-use crate::model::{Action, AuditRecord, Filter, Origin, Rule};
+use crate::model::{Action, Filter, Origin, Rule, WitnessRecord};
 use crate::oracle::exec_deps::exec_deps;
 
 /// An access to allow: a literal path and the SBPL operations that grant the blockers.
@@ -39,7 +39,7 @@ fn operation_for(blocker: &str) -> Option<&'static str> {
 
 /// From audit records of a probe's process; `own` are the probe's operation paths, which a
 /// shim must never touch (that would change the decision under test).
-pub fn from_audit(records: &[AuditRecord], own: &[String]) -> Vec<Candidate> {
+pub fn from_audit(records: &[WitnessRecord], own: &[String]) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
     for r in records {
         let Some(path) = &r.path else { continue };
