@@ -36,6 +36,10 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, PathBuf)>) {
     };
     for entry in entries.flatten() {
         let path = entry.path();
+        // Hidden entries are editor or test scratch, never stdlib files.
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
         if path.is_dir() {
             println!("cargo:rerun-if-changed={}", path.display());
             collect(root, &path, files);

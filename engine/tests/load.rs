@@ -137,3 +137,41 @@ fn resolution_is_deterministic() {
     assert_eq!(a, b);
     assert!(!a.contains(env!("CARGO_MANIFEST_DIR")));
 }
+
+#[test]
+fn a_file_imported_twice_is_loaded_once() {
+    let e = load(&data("diamond.kdl"), &opts())
+        .unwrap_or_else(|d| panic!("{d}"))
+        .experiment;
+    let paths: Vec<&str> = e.sources.iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "diamond.kdl",
+            "shared/execs.kdl",
+            "shared/loader.kdl",
+            "shared/reads.kdl",
+            "std/families.kdl",
+            "std/shims/linux.kdl"
+        ]
+    );
+    let p = &e.profiles[0];
+    assert_eq!(p.shims, ["loader", "exec-bin"]);
+    let shims: Vec<_> = p
+        .runtime
+        .rules
+        .iter()
+        .map(|r| r.origin.shim.as_deref().unwrap())
+        .collect();
+    assert_eq!(shims, ["loader", "exec-bin"]);
+}
+
+#[test]
+fn load_str_resolves_text_with_stdlib_imports() {
+    let text = "experiment t {\n    lanes scenario\n}\nimport \"std/shims/linux\"\nprobe r family=file-read target=\"/etc/hosts\"\n";
+    let e = xpr::resolve::load_str("t.kdl", text, &opts())
+        .unwrap()
+        .experiment;
+    assert_eq!(e.probes[0].operation, "file-read-data");
+    assert!(e.sources.iter().any(|s| s.path == "std/shims/linux.kdl"));
+}

@@ -215,3 +215,144 @@ fn destructive_probes_see_pristine_fixtures() {
         }
     }
 }
+
+/// The probe helper keeps both stages exact: execve of xpr itself (exec stage), then the
+/// helper's own syscall (operation stage, errno from the syscall, not from an exit status).
+#[test]
+fn the_probe_helper_reports_exec_and_operation_separately() {
+    require_landlock(1);
+    let helper = helper_exe();
+    let mut e = experiment("helper");
+    e.probes = vec![with_arg(
+        probe("helper-read-hosts", "exec", Some("/etc/hosts")),
+        "helper",
+        s("file-read"),
+    )];
+    e.profiles = vec![
+        profile("runs_denied"),
+        profile("runs_allowed"),
+        profile("no_exec"),
+    ];
+    let runnable = |hosts: bool| {
+        let lib = FS_READ_FILE | FS_READ_DIR | FS_EXECUTE;
+        let mut rules = vec![
+            (
+                helper.to_string_lossy().into_owned(),
+                FS_READ_FILE | FS_EXECUTE,
+            ),
+            ("/usr/lib".into(), lib),
+            ("/lib".into(), lib),
+            ("/lib64".into(), lib),
+            ("/etc/ld.so.cache".into(), FS_READ_FILE),
+        ];
+        if hosts {
+            rules.push(("/etc/hosts".into(), FS_READ_FILE));
+        }
+        MinimalLandlock {
+            handled_fs: FS_READ_FILE | FS_READ_DIR | FS_EXECUTE,
+            fs_rules: rules
+                .into_iter()
+                .filter(|(p, _)| std::path::Path::new(p).exists())
+                .collect(),
+            ..MinimalLandlock::default()
+        }
+    };
+    let no_exec = MinimalLandlock {
+        handled_fs: FS_READ_FILE | FS_EXECUTE,
+        fs_rules: vec![("/".into(), FS_READ_FILE)],
+        ..MinimalLandlock::default()
+    };
+    let records = run(
+        &e,
+        &[
+            ProfileSandbox::Ready(Box::new(runnable(false))),
+            ProfileSandbox::Ready(Box::new(runnable(true))),
+            ProfileSandbox::Ready(Box::new(no_exec)),
+        ],
+        &options(),
+    );
+    let denied = find(
+        &records,
+        Lane::Scenario,
+        Some("runs_denied"),
+        "helper-read-hosts",
+    );
+    assert_eq!(denied.exec, ExecOutcome::Ok, "{denied:?}");
+    assert_eq!(denied.operation, OperationOutcome::Deny);
+    assert_eq!(
+        denied.operation_errno.as_ref().map(|e| e.name.as_str()),
+        Some("EACCES")
+    );
+    assert_eq!(denied.evidence, Evidence::Syscall);
+    let allowed = find(
+        &records,
+        Lane::Scenario,
+        Some("runs_allowed"),
+        "helper-read-hosts",
+    );
+    assert_eq!(stage_verdict(allowed).0, Verdict::Allow, "{allowed:?}");
+    let no_exec = find(
+        &records,
+        Lane::Scenario,
+        Some("no_exec"),
+        "helper-read-hosts",
+    );
+    assert_eq!(no_exec.exec, ExecOutcome::DependencyDenied, "{no_exec:?}");
+    assert_eq!(
+        no_exec.exec_errno.as_ref().map(|e| e.name.as_str()),
+        Some("EACCES")
+    );
+    assert_eq!(no_exec.operation, OperationOutcome::NotReached);
+}
+
+/// The loader itself starts but cannot map the shared libraries: the helper never reports,
+/// so the exec stage is `dependency_denied` (the Linux twin of dyld's abort), never a deny.
+#[test]
+fn a_loader_failure_is_dependency_denied() {
+    require_landlock(1);
+    let helper = helper_exe();
+    let loader = "/lib64/ld-linux-x86-64.so.2";
+    assert!(
+        std::path::Path::new(loader).exists(),
+        "this test expects glibc's x86-64 loader"
+    );
+    let mut e = experiment("loader");
+    e.probes = vec![with_arg(
+        probe("helper-read-hosts", "exec", Some("/etc/hosts")),
+        "helper",
+        s("file-read"),
+    )];
+    e.profiles = vec![profile("loader_only")];
+    let loader_only = MinimalLandlock {
+        handled_fs: FS_READ_FILE | FS_EXECUTE,
+        fs_rules: vec![
+            (
+                helper.to_string_lossy().into_owned(),
+                FS_READ_FILE | FS_EXECUTE,
+            ),
+            (loader.into(), FS_READ_FILE | FS_EXECUTE),
+        ],
+        ..MinimalLandlock::default()
+    };
+    let records = run(
+        &e,
+        &[ProfileSandbox::Ready(Box::new(loader_only))],
+        &options(),
+    );
+    let r = find(
+        &records,
+        Lane::Scenario,
+        Some("loader_only"),
+        "helper-read-hosts",
+    );
+    assert_eq!(r.exec, ExecOutcome::DependencyDenied, "{r:?}");
+    assert_eq!(r.exit_status, Some(127), "{r:?}");
+    assert!(
+        r.detail
+            .as_deref()
+            .unwrap_or("")
+            .contains("error while loading shared libraries"),
+        "{r:?}"
+    );
+    assert_eq!(stage_verdict(r).0, Verdict::DependencyDenied);
+}

@@ -49,6 +49,22 @@ fn check_one(file: &Path, opts: &LoadOptions, emit: Option<&str>, format: Messag
         }
         Err(diags) => {
             print_diagnostics(&diags, format);
+            if format == MessageFormat::Human {
+                // With several files, say which one failed and how badly.
+                let errors = diags.error_count();
+                let warnings = diags.len() - errors;
+                let plural =
+                    |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+                let mut tail = format!(
+                    "error: {} failed the check: {}",
+                    file.display(),
+                    plural(errors, "error")
+                );
+                if warnings > 0 {
+                    tail.push_str(&format!(", {}", plural(warnings, "warning")));
+                }
+                eprintln!("\n{tail}");
+            }
             EXIT_INVALID
         }
     }

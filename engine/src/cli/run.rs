@@ -146,6 +146,13 @@ pub fn run(args: RunArgs) -> u8 {
             return EXIT_ENVIRONMENT;
         }
     };
+    if let Some(path) = &args.junit
+        && let Err(e) =
+            crate::report::junit::write(path, &exp.name, &result.verdicts, &result.records)
+    {
+        eprintln!("error: cannot write JUnit report {}: {e}", path.display());
+        return EXIT_ENVIRONMENT;
+    }
     let mut stdout = std::io::stdout().lock();
     let text = match args.format {
         OutputFormat::Json => {

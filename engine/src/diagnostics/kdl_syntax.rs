@@ -72,9 +72,11 @@ fn clamp(span: SourceSpan, len: usize) -> SourceSpan {
 /// A KDL 1 token (`true`, `false`, `null`, `r#"…"#`, `r"…"`) on the line containing `offset`,
 /// with the KDL 2 spelling to suggest.
 fn kdl1_habit_near(text: &str, offset: usize) -> Option<(SourceSpan, String)> {
-    let start = text[..offset.min(text.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
     let line = &text[start..end];
     let bytes = line.as_bytes();

@@ -8,13 +8,15 @@ use miette::SourceSpan;
 use crate::decode::syntax::Text;
 use crate::diagnostics::{Diag, Diagnostics, codes, suggest};
 use crate::model::Origin;
-use crate::source::{FileId, SourceFile};
+use crate::source::{FileId, LineIndex, SourceFile};
 
 pub struct Cx {
     pub files: Vec<Arc<SourceFile>>,
     pub diags: Diagnostics,
     /// Parameter values, already substituted (`{scratch}` stays symbolic).
     pub params: BTreeMap<String, String>,
+    /// Line starts per file, built on first use: every rule, probe and expectation asks.
+    pub lines: Vec<std::sync::OnceLock<LineIndex>>,
 }
 
 /// The reserved parameter that stays symbolic until a run creates the scratch root.
@@ -27,7 +29,8 @@ impl Cx {
 
     pub fn origin(&self, id: FileId, span: SourceSpan) -> Origin {
         let file = &self.files[id];
-        let (line, column) = file.line_col(span.offset());
+        let index = self.lines[id].get_or_init(|| file.line_index());
+        let (line, column) = index.line_col(&file.text, span.offset());
         Origin {
             file: file.artifact.clone(),
             line,
@@ -65,13 +68,14 @@ impl Cx {
                 .unwrap_or_else(|| {
                     "declare it in the experiment header: `param NAME VALUE`".to_string()
                 });
+                let span = placeholder_span(text, &unknown);
                 let diag = self
                     .error(
                         codes::UNKNOWN_PARAM,
                         id,
-                        text.span,
+                        span,
                         format!("unknown parameter `{{{unknown}}}`"),
-                        "used here",
+                        "not a parameter",
                     )
                     .help(help);
                 self.push(diag);
@@ -136,6 +140,21 @@ pub fn substitute(s: &str, params: &BTreeMap<String, String>) -> Result<String, 
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// The span of `{name}` inside a string, when the source text is the value as written (a
+/// bare word, or a quoted string without escapes); otherwise the whole string.
+fn placeholder_span(text: &Text, name: &str) -> SourceSpan {
+    let needle = format!("{{{name}}}");
+    let Some(at) = text.value.find(&needle) else {
+        return text.span;
+    };
+    let quote = match text.span.len().checked_sub(text.value.len()) {
+        Some(0) => 0,
+        Some(2) => 1,
+        _ => return text.span,
+    };
+    SourceSpan::from((text.span.offset() + quote + at, needle.len()))
 }
 
 /// A path that a probe may mutate: `{scratch}` itself or below it, without `..`.

@@ -1,7 +1,7 @@
 //! Expectations: a profile id or glob × probes → one expectation per (profile, probe), kept
 //! for the current world only. Ids are `<profile>/<probe>`, never the world.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::decode::syntax::{ExpectDecl, Text};
 use crate::diagnostics::codes;
@@ -26,6 +26,8 @@ pub fn resolve_expectations(
 ) -> Vec<Expectation> {
     let mut out: Vec<Expectation> = Vec::new();
     let mut seen: HashMap<String, (FileId, Text)> = HashMap::new();
+    let profile_set: HashSet<&str> = profile_names.iter().copied().collect();
+    let probe_set: HashSet<&str> = probe_names.iter().copied().collect();
     for (file, decl) in expects {
         let file = *file;
         let pattern = cx.subst(file, &decl.pattern);
@@ -48,13 +50,8 @@ pub fn resolve_expectations(
                 cx.push(diag);
             }
             m
-        } else if profile_names.contains(&pattern.as_str()) {
-            vec![
-                profile_names[profile_names
-                    .iter()
-                    .position(|p| *p == pattern)
-                    .unwrap_or(0)],
-            ]
+        } else if let Some(&known) = profile_set.get(pattern.as_str()) {
+            vec![known]
         } else {
             let name = Text {
                 value: pattern.clone(),
@@ -97,7 +94,7 @@ pub fn resolve_expectations(
             let mut known_probes = Vec::new();
             for probe in &entry.probes {
                 let name = cx.subst(file, probe);
-                if probe_names.contains(&name.as_str()) {
+                if probe_set.contains(name.as_str()) {
                     known_probes.push((name, probe));
                 } else {
                     let text = Text {
@@ -145,13 +142,20 @@ pub fn resolve_expectations(
         }
     }
     // Stable order: profiles, then probes, in declaration order.
-    let profile_pos = |p: &str| {
-        profiles
-            .iter()
-            .position(|x| x.id == p)
-            .unwrap_or(usize::MAX)
+    let profile_pos: HashMap<&str, usize> = profiles
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.as_str(), i))
+        .collect();
+    let probe_pos: HashMap<&str, usize> = probes
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.as_str(), i))
+        .collect();
+    let key = |e: &Expectation| {
+        let pos = |m: &HashMap<&str, usize>, k: &str| m.get(k).copied().unwrap_or(usize::MAX);
+        (pos(&profile_pos, &e.profile), pos(&probe_pos, &e.probe))
     };
-    let probe_pos = |p: &str| probes.iter().position(|x| x.id == p).unwrap_or(usize::MAX);
-    out.sort_by_key(|e| (profile_pos(&e.profile), probe_pos(&e.probe)));
+    out.sort_by_cached_key(key);
     out
 }

@@ -124,10 +124,12 @@ fn resolve_closure(
 ) -> Result<Loaded, Diagnostics> {
     let files: Vec<Arc<crate::source::SourceFile>> =
         closure.files.iter().map(|p| p.file.clone()).collect();
+    let lines = files.iter().map(|_| std::sync::OnceLock::new()).collect();
     let mut cx = Cx {
         files,
         diags,
         params: BTreeMap::new(),
+        lines,
     };
     if closure.files.is_empty() {
         return Err(cx.diags);

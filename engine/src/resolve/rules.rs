@@ -199,13 +199,15 @@ fn resolve_filter(cx: &mut Cx, vocab: &Vocabulary, file: FileId, f: &FilterDecl)
         "require-not" => Filter::RequireNot(Box::new(children.into_iter().next()?)),
         "target" => Filter::Target(first()),
         "remote" | "local" => {
-            let Some(address) = NetAddress::parse(&args[0], &args[1]) else {
+            let proto = args.first().map_or("", String::as_str);
+            let spec = args.get(1).map_or("", String::as_str);
+            let Some(address) = NetAddress::parse(proto, spec) else {
                 let diag = cx
                     .error(
                         codes::INVALID_VALUE,
                         file,
-                        f.args[1].span,
-                        format!("`{}` is not a `host:port` address", args[1]),
+                        f.args.get(1).map_or(f.span, |a| a.span),
+                        format!("`{spec}` is not a `host:port` address"),
                         "expected host:port",
                     )
                     .help("write \"*:443\", \"localhost:*\" or \"127.0.0.1:8080\"");

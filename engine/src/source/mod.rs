@@ -28,14 +28,15 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    /// 1-based line and column (in characters) of a byte offset.
+    /// 1-based line and column (in characters) of a byte offset. Linear in the offset; use a
+    /// [`LineIndex`] for many lookups in one file.
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
-        let offset = offset.min(self.text.len());
-        let before = self.text.get(..offset).unwrap_or(&self.text);
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before[line_start..].chars().count() + 1;
-        (line as u32, column as u32)
+        LineIndex::new(&self.text).line_col(&self.text, offset)
+    }
+
+    /// Byte offsets where the file's lines start, for fast repeated lookups.
+    pub fn line_index(&self) -> LineIndex {
+        LineIndex::new(&self.text)
     }
 
     pub fn named_source(&self) -> NamedSource<Arc<String>> {
@@ -45,5 +46,50 @@ impl SourceFile {
     /// The blake3 of the file's bytes, hex.
     pub fn digest(&self) -> String {
         blake3::hash(self.text.as_bytes()).to_hex().to_string()
+    }
+}
+
+/// Where each line of a text starts, so offset → line/column is a binary search.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { starts }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset into `text`.
+    pub fn line_col(&self, text: &str, offset: usize) -> (u32, u32) {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let line_start = self.starts[line - 1].min(offset);
+        let column = text[line_start..offset].chars().count() + 1;
+        (line as u32, column as u32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineIndex;
+
+    #[test]
+    fn line_and_column_in_characters() {
+        let text = "ab\né x\n\nz";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_col(text, 0), (1, 1));
+        assert_eq!(index.line_col(text, 3), (2, 1));
+        assert_eq!(index.line_col(text, 6), (2, 3)); // after "é " (é is 2 bytes)
+        assert_eq!(index.line_col(text, 4), (2, 1)); // inside é: rounds down
+        assert_eq!(index.line_col(text, 8), (3, 1));
+        assert_eq!(index.line_col(text, 9), (4, 1));
+        assert_eq!(index.line_col(text, 99), (4, 2));
     }
 }

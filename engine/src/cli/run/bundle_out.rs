@@ -9,6 +9,7 @@ use crate::bundle::fidelity::FidelityReport;
 use crate::bundle::layout::{self, schema};
 use crate::bundle::manifest::{Closure, EngineIdentity, Manifest, Timings};
 use crate::bundle::path_guard::PathGuard;
+use crate::bundle::vocabulary::{FamilyStatus, Vocabulary};
 use crate::bundle::{BundleWriter, IndexMeta, RunId};
 use crate::execute::{ExecuteOptions, RunResult, SCRATCH_PREFIX};
 use crate::model::{Experiment, Lane};
@@ -85,10 +86,30 @@ pub fn write(
             w.write_jsonl(&layout::stage_records(lane), schema::STAGE_RECORDS, records)?;
         }
     }
-    w.write_jsonl(layout::VERDICTS, schema::VERDICTS, result.verdicts.iter())?;
-    let mismatches = result.verdicts.iter().filter(|v| !v.mismatches.is_empty());
+    // Sorted by the stable expectation id (spec §6.7), unlike the matrix's declaration order.
+    let mut by_id: Vec<&crate::model::VerdictRecord> = result.verdicts.iter().collect();
+    by_id.sort_by(|a, b| a.id.cmp(&b.id));
+    w.write_jsonl(layout::VERDICTS, schema::VERDICTS, by_id.iter())?;
+    let mismatches = by_id.iter().filter(|v| !v.mismatches.is_empty());
     w.write_jsonl(layout::MISMATCHES, schema::MISMATCHES, mismatches)?;
-    for c in &result.compiled {
+    w.write_json(
+        layout::VOCABULARY,
+        schema::VOCABULARY,
+        &vocabulary(exp, result),
+    )?;
+    for (c, p) in result.compiled.iter().zip(&exp.profiles) {
+        w.write_json(
+            &layout::compiled(&p.id, "source.json"),
+            schema::PROFILE_IR,
+            &p.source,
+        )?;
+        w.write_json(
+            &layout::compiled(&p.id, "runtime.json"),
+            schema::PROFILE_IR,
+            &p.runtime,
+        )?;
+        let sb = crate::compile::seatbelt::compile(&p.runtime);
+        w.write_text(&layout::compiled(&p.id, "sb"), schema::SBPL, &sb.sbpl)?;
         w.write_json(
             &layout::compiled(&c.profile_id, "landlock.json"),
             schema::LANDLOCK_PLAN,
@@ -117,11 +138,44 @@ pub fn write(
         "exit_code": if result.summary.passed() { 0 } else { 1 },
     });
     w.write_json(layout::SUMMARY_JSON, schema::SUMMARY, &summary)?;
+    let md = format!(
+        "# {}\n\n{}\n\n```\n{}```\n",
+        exp.name,
+        result.summary.line(),
+        crate::report::matrix(&result.verdicts, crate::report::Style::Plain)
+    );
+    w.write_text(layout::SUMMARY_MD, schema::SUMMARY_MD, &md)?;
     w.commit(IndexMeta {
         run_id,
         world_id: world.world_id.clone(),
         closure_digest: closure.digest,
     })
+}
+
+/// What this world can enforce, from the compiled profiles' fidelity (the worst fidelity of any
+/// rule naming an operation), and which probe families run here.
+fn vocabulary(exp: &Experiment, result: &RunResult) -> Vocabulary {
+    let mut v = Vocabulary::default();
+    for (c, p) in result.compiled.iter().zip(&exp.profiles) {
+        for f in &c.fidelity {
+            let Some(rule) = f.rule.and_then(|i| p.runtime.rules.get(i)) else {
+                continue;
+            };
+            for op in &rule.operations {
+                let e = v.operations.entry(op.clone()).or_insert(f.fidelity);
+                *e = (*e).max(f.fidelity);
+            }
+        }
+    }
+    for probe in &exp.probes {
+        let status = if crate::probes::applicability(probe).is_ok() {
+            FamilyStatus::Applicable
+        } else {
+            FamilyStatus::NotApplicable
+        };
+        v.families.insert(probe.family.clone(), status);
+    }
+    v
 }
 
 /// Absolute arguments under the working directory are written relative to it.
