@@ -170,9 +170,10 @@ pub fn run(args: RunArgs) -> u8 {
             let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             let style = if colour { Style::Colour } else { Style::Plain };
             format!(
-                "{}\n{}\nbundle: {}\n",
+                "{}\n{}\n{}bundle: {}\n",
                 report::matrix(&result.verdicts, style),
                 result.summary.line(),
+                crate::lanes::summary_lines(&result.lanes, &result.verdicts),
                 bundle.display()
             )
         }

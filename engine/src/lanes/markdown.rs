@@ -52,3 +52,45 @@ pub fn markdown(lanes: &SideLanes, verdicts: &[VerdictRecord]) -> String {
     }
     md
 }
+
+/// One line per side lane for the terminal (empty when no side lane has anything to say).
+pub fn summary_lines(lanes: &SideLanes, verdicts: &[VerdictRecord]) -> String {
+    let mut out = String::new();
+    if let Some(c) = &lanes.calibration {
+        out.push_str(&format!(
+            "oracle: {} ({})\n",
+            format!("{:?}", c.calibration).to_lowercase(),
+            c.reason
+        ));
+    }
+    if !lanes.divergence.is_empty() {
+        out.push_str(&format!(
+            "shims change {} probe decision(s) (shim_divergence.jsonl)\n",
+            lanes.divergence.len()
+        ));
+    }
+    if let Some(o) = &lanes.observer {
+        match &o.unavailable {
+            Some(why) => out.push_str(&format!("observer: unavailable: {why}\n")),
+            None => {
+                let with = verdicts
+                    .iter()
+                    .filter(|v| {
+                        v.witness
+                            .as_ref()
+                            .is_some_and(|w| w.state == WitnessState::Records)
+                    })
+                    .count();
+                out.push_str(&format!(
+                    "observer: {with} outcome(s) witnessed by audit records; audit state {}\n",
+                    if o.changed_audit_state {
+                        "switched on for the run and restored"
+                    } else {
+                        "left as it was"
+                    }
+                ));
+            }
+        }
+    }
+    out
+}

@@ -4,7 +4,7 @@
 
 mod markdown;
 
-pub use markdown::markdown;
+pub use markdown::{markdown, summary_lines};
 
 use serde::{Deserialize, Serialize};
 

@@ -105,3 +105,95 @@ pub fn calibrate(
         reason,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Errno, Evidence};
+
+    fn oracle(id: &str, prediction: Prediction, control: bool) -> OracleRecord {
+        OracleRecord {
+            id: id.into(),
+            profile: "p".into(),
+            probe: id.into(),
+            prediction,
+            stage: None,
+            errno: None,
+            blockers: Vec::new(),
+            target: None,
+            layer: None,
+            deciding: Vec::new(),
+            explanation: String::new(),
+            calibration: None,
+            agrees: None,
+            control,
+        }
+    }
+
+    fn verdict(id: &str, verdict: Verdict) -> VerdictRecord {
+        VerdictRecord {
+            id: id.into(),
+            profile: "p".into(),
+            probe: id.into(),
+            verdict,
+            stage: None,
+            errno: (verdict == Verdict::Deny).then(|| Errno {
+                raw: 13,
+                name: "EACCES".into(),
+            }),
+            baseline: None,
+            expected: None,
+            expected_errno: None,
+            mismatches: Vec::new(),
+            known: None,
+            evidence: Evidence::Syscall,
+            reason: None,
+            witness: None,
+            shim_divergence: None,
+        }
+    }
+
+    #[test]
+    fn agreeing_controls_calibrate_and_other_disagreements_become_mismatches() {
+        let mut o = vec![
+            oracle("c", Prediction::Allow, true),
+            oracle("x", Prediction::Allow, false),
+        ];
+        let mut v = vec![verdict("c", Verdict::Allow), verdict("x", Verdict::Deny)];
+        let s = calibrate(&mut o, &mut v);
+        assert_eq!(s.calibration, Calibration::Calibrated);
+        assert!(
+            o.iter()
+                .all(|r| r.calibration == Some(Calibration::Calibrated))
+        );
+        assert_eq!(v[1].mismatches, vec![MismatchReason::OracleDisagrees]);
+        assert!(v[0].mismatches.is_empty());
+    }
+
+    #[test]
+    fn a_disagreeing_control_makes_every_record_an_annotation_without_mismatches() {
+        let mut o = vec![
+            oracle("c", Prediction::Deny, true),
+            oracle("x", Prediction::Allow, false),
+        ];
+        let mut v = vec![verdict("c", Verdict::Allow), verdict("x", Verdict::Deny)];
+        let s = calibrate(&mut o, &mut v);
+        assert_eq!(s.calibration, Calibration::Annotation);
+        assert_eq!(s.controls_disagreeing, vec!["c".to_string()]);
+        assert!(
+            o.iter()
+                .all(|r| r.calibration == Some(Calibration::Annotation))
+        );
+        assert!(v.iter().all(|r| r.mismatches.is_empty()));
+    }
+
+    #[test]
+    fn no_comparable_control_is_an_annotation() {
+        let mut o = vec![oracle("c", Prediction::Unmodeled, true)];
+        let mut v = vec![verdict("c", Verdict::Allow)];
+        assert_eq!(
+            calibrate(&mut o, &mut v).calibration,
+            Calibration::Annotation
+        );
+    }
+}

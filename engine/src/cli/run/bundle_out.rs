@@ -139,10 +139,11 @@ pub fn write(
     });
     w.write_json(layout::SUMMARY_JSON, schema::SUMMARY, &summary)?;
     let md = format!(
-        "# {}\n\n{}\n\n```\n{}```\n",
+        "# {}\n\n{}\n\n```\n{}```\n{}",
         exp.name,
         result.summary.line(),
-        crate::report::matrix(&result.verdicts, crate::report::Style::Plain)
+        crate::report::matrix(&result.verdicts, crate::report::Style::Plain),
+        crate::lanes::markdown(&result.lanes, &result.verdicts)
     );
     w.write_text(layout::SUMMARY_MD, schema::SUMMARY_MD, &md)?;
     w.commit(IndexMeta {
@@ -190,7 +191,7 @@ fn relative_arg(arg: &str) -> String {
 }
 
 /// Oracle records, shim divergence and observer records: each lane in its own file, apart
-/// from the observed stage records; and `summary.md` with the lanes' sections.
+/// from the observed stage records (their sections of `summary.md` are appended there).
 fn write_side_lanes(w: &mut BundleWriter, result: &RunResult) -> std::io::Result<()> {
     let lanes = &result.lanes;
     if !lanes.oracle.is_empty() {
@@ -206,12 +207,5 @@ fn write_side_lanes(w: &mut BundleWriter, result: &RunResult) -> std::io::Result
     if let Some(o) = &lanes.observer {
         w.write_jsonl(layout::OBSERVER, schema::OBSERVER_RECORDS, o.records.iter())?;
     }
-    let md = format!(
-        "# {}\n\n{}\n\n```\n{}```\n{}",
-        result.summary.experiment,
-        result.summary.line(),
-        crate::report::matrix(&result.verdicts, crate::report::Style::Plain),
-        crate::lanes::markdown(lanes, &result.verdicts)
-    );
-    w.write_text(layout::SUMMARY_MD, schema::SUMMARY_MD, &md)
+    Ok(())
 }
