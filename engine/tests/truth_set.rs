@@ -160,7 +160,13 @@ fn truncate_and_ioctl_abi5() {
 fn network_abi4() {
     let abi = require_landlock(4);
     let path = "tests/truth/network.kdl";
-    let r = run_file(path, None);
+    // The file names fixed ports; each run gets free ones so concurrent runs cannot collide.
+    let ports: Vec<(String, String)> = ["47613", "47614", "47615", "47616"]
+        .iter()
+        .zip(free_ports(4))
+        .map(|(from, to)| (from.to_string(), to.to_string()))
+        .collect();
+    let r = run_file_with(path, &ports, None);
     assert_expectations_hold(path, &r);
     assert_cases(
         path,
@@ -168,21 +174,21 @@ fn network_abi4() {
         &[
             // N1 bind / N2 connect
             ("no_net", "connect-service", Deny, OP, Some("EACCES")),
-            ("no_net", "bind-47615", Deny, OP, Some("EACCES")),
+            ("no_net", "bind-allowed", Deny, OP, Some("EACCES")),
             ("connect_service", "connect-service", Allow, OP, None),
-            ("connect_service", "bind-47615", Deny, OP, Some("EACCES")),
-            ("bind_47615", "bind-47615", Allow, OP, None),
-            ("bind_47615", "bind-47616", Deny, OP, Some("EACCES")),
+            ("connect_service", "bind-allowed", Deny, OP, Some("EACCES")),
+            ("bind_allowed", "bind-allowed", Allow, OP, None),
+            ("bind_allowed", "bind-other", Deny, OP, Some("EACCES")),
             // N10-style: the baseline fails as well, so these are not sandbox decisions.
             ("no_net", "connect-closed", Deny, OP, Some("EACCES")),
             ("no_net", "bind-in-use", Deny, OP, Some("EACCES")),
-            ("bind_47615", "bind-in-use", Error, OP, Some("EADDRINUSE")),
+            ("bind_allowed", "bind-in-use", Error, OP, Some("EADDRINUSE")),
         ],
     );
     for id in [
         "no_net/connect-closed",
         "no_net/bind-in-use",
-        "bind_47615/bind-in-use",
+        "bind_allowed/bind-in-use",
     ] {
         let v = r.verdicts.iter().find(|v| v.id == id).unwrap();
         assert_eq!(v.baseline, Some(Error), "{id}");
@@ -194,13 +200,13 @@ fn network_abi4() {
     }
     // ABI 3 world: TCP is not handled (allowed); port rules cannot be expressed (blocked).
     if abi >= 4 {
-        let r3 = run_file(path, Some(3));
+        let r3 = run_file_with(path, &ports, Some(3));
         assert_cases(
             path,
             &r3,
             &[
                 ("no_net", "connect-service", Allow, OP, None),
-                ("no_net", "bind-47616", Allow, OP, None),
+                ("no_net", "bind-other", Allow, OP, None),
                 ("connect_service", "connect-service", Blocked, APPLY, None),
             ],
         );

@@ -110,6 +110,14 @@ pub fn run(args: RunArgs) -> u8 {
         observer_audit: args.observer == Some(ObserverArg::Audit),
         ..ExecuteOptions::default()
     };
+    // Workers are forked from this process: it must have no other thread by now (the SBPL
+    // parser's scoped thread has been joined).
+    let threads = std::fs::read_dir("/proc/self/task")
+        .map(|d| d.count())
+        .unwrap_or(1);
+    if threads > 1 {
+        eprintln!("warning: the engine has {threads} threads before forking workers");
+    }
     let result = match execute::run_experiment(&exp, &world, &options) {
         Ok(r) => r,
         Err(ExecuteError::Interrupted) => {

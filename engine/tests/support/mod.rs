@@ -169,9 +169,23 @@ pub fn scratch_dirs() -> Vec<String> {
 
 /// Loads a KDL experiment and runs it through the library pipeline in the given world.
 pub fn run_file(path: &str, landlock_abi_cap: Option<u32>) -> xpr::execute::RunResult {
+    run_file_with(path, &[], landlock_abi_cap)
+}
+
+/// Like [`run_file`], with literal text replacements applied to the file first (e.g. fixed
+/// ports swapped for free ones, so concurrent runs on one host do not collide).
+pub fn run_file_with(
+    path: &str,
+    replace: &[(String, String)],
+    landlock_abi_cap: Option<u32>,
+) -> xpr::execute::RunResult {
     let _g = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
-    let loaded = xpr::resolve::load(&file, &xpr::resolve::LoadOptions::default())
+    let mut text = std::fs::read_to_string(&file).expect("experiment readable");
+    for (from, to) in replace {
+        text = text.replace(from.as_str(), to);
+    }
+    let loaded = xpr::resolve::load_str(path, &text, &xpr::resolve::LoadOptions::default())
         .unwrap_or_else(|d| panic!("{path} does not load: {d:?}"));
     let world = xpr::world::WorldFacts::detect(&xpr::world::WorldOptions { landlock_abi_cap });
     assert!(
@@ -180,4 +194,15 @@ pub fn run_file(path: &str, landlock_abi_cap: Option<u32>) -> xpr::execute::RunR
         world.abi_cap_error()
     );
     xpr::execute::run_experiment(&loaded.experiment, &world, &options()).expect("run completes")
+}
+
+/// `n` distinct free loopback TCP ports (bound to port 0, read back, released).
+pub fn free_ports(n: usize) -> Vec<u16> {
+    let listeners: Vec<std::net::TcpListener> = (0..n)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("bind port 0"))
+        .collect();
+    listeners
+        .iter()
+        .map(|l| l.local_addr().unwrap().port())
+        .collect()
 }
