@@ -38,6 +38,7 @@ fn record(lane: Lane, profile: Option<String>, probe: &str, deny: bool) -> Stage
         output: None,
         output_truncated: None,
         detail: Some(format!("{{scratch}}/files/{probe}")),
+        pid: None,
         skipped: None,
         micros: 900,
     }
@@ -86,6 +87,8 @@ fn main() {
             known: None,
             evidence: Evidence::Syscall,
             reason: None,
+            witness: None,
+            shim_divergence: None,
         })
         .collect();
     let mismatches: Vec<&VerdictRecord> = verdicts

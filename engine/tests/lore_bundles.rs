@@ -487,6 +487,8 @@ fn an_xpr_run_diffs_against_a_runtime_tools_run_on_shared_expectations() {
             known: None,
             evidence: Evidence::Syscall,
             reason: None,
+            witness: None,
+            shim_divergence: None,
         }
     };
     let ours = XprRun {
@@ -636,6 +638,8 @@ fn write_xpr_mach_name_bundle(out: &Path) -> PathBuf {
         known: None,
         evidence: Evidence::None,
         reason: Some("mach-lookup is not applicable in this world".into()),
+        witness: None,
+        shim_divergence: None,
     };
     let verdicts = vec![
         skipped("lookup-allow-aa", Action::Allow),

@@ -12,6 +12,9 @@ pub const MISMATCHES: &str = "mismatches.jsonl";
 pub const VOCABULARY: &str = "vocabulary.json";
 pub const SUMMARY_JSON: &str = "summary.json";
 pub const SUMMARY_MD: &str = "summary.md";
+pub const ORACLE: &str = "oracle.jsonl";
+pub const OBSERVER: &str = "observer.jsonl";
+pub const SHIM_DIVERGENCE: &str = "shim_divergence.jsonl";
 pub const COMPILED_DIR: &str = "compiled";
 
 /// Suffix of a temporary bundle directory: `.<run_id>.partial`.
@@ -25,6 +28,7 @@ pub mod schema {
     pub const MISMATCHES: &str = "xpr.mismatches.v1";
     pub const ORACLE_RECORDS: &str = "xpr.oracle_records.v1";
     pub const OBSERVER_RECORDS: &str = "xpr.observer_records.v1";
+    pub const SHIM_DIVERGENCE: &str = "xpr.shim_divergence.v1";
     pub const VOCABULARY: &str = "xpr.vocabulary.v1";
     pub const PROFILE_IR: &str = "xpr.profile_ir.v1";
     pub const LANDLOCK_PLAN: &str = "xpr.landlock_plan.v1";

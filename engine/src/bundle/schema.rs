@@ -40,6 +40,7 @@ pub const KNOWN: &[(&str, &[u32], Encoding)] = &[
     ("mismatches", &[1], Encoding::JsonLines),
     ("oracle_records", &[1], Encoding::JsonLines),
     ("observer_records", &[1], Encoding::JsonLines),
+    ("shim_divergence", &[1], Encoding::JsonLines),
     ("vocabulary", &[1], Encoding::Json),
     ("profile_ir", &[1], Encoding::Json),
     ("landlock_plan", &[1], Encoding::Json),

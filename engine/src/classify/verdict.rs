@@ -93,6 +93,8 @@ pub fn compare(
         mismatches,
         evidence: scenario.evidence,
         reason: reason_text(scenario),
+        witness: None,
+        shim_divergence: None,
     }
 }
 
@@ -172,6 +174,7 @@ mod tests {
             detail: None,
             skipped: None,
             micros: 0,
+            pid: None,
         }
     }
 

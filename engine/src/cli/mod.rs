@@ -11,9 +11,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 mod check;
 mod check_sbpl;
 mod diff;
+mod explain;
 mod import;
 mod plan;
 mod run;
+mod shim;
 mod verify;
 mod world;
 
@@ -47,6 +49,12 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Compare two run bundles.
     Diff(DiffArgs),
+    /// Explain one result (or every mismatch) of a run bundle: both lanes stage by stage, the
+    /// oracle's deciding rule, the audit witness, fidelity notes and shim changes.
+    Explain(ExplainArgs),
+    /// Shims: `suggest` finds the smallest one that lets a profile's exec probes start.
+    #[command(subcommand)]
+    Shim(ShimCommand),
     /// Turn another harness's run bundle (runtime-tools) into a starting experiment.
     Import(ImportArgs),
     /// Internal: the probe helper that `exec` probes with `helper=<family>` run.
@@ -130,9 +138,18 @@ pub struct RunArgs {
     pub landlock_abi: Option<u32>,
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
+    /// Witness denials: `audit` reads Landlock audit records (root, ABI >= 7); audit is
+    /// switched on for the run only and restored afterwards, also on Ctrl-C.
+    #[arg(long, value_enum)]
+    pub observer: Option<ObserverArg>,
     /// Also write JUnit XML (one test case per expectation) to PATH, for CI systems.
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ObserverArg {
+    Audit,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -155,6 +172,32 @@ pub struct VerifyArgs {
     pub bundle: PathBuf,
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    pub bundle: PathBuf,
+    /// `<profile>/<probe>`; default: every mismatch.
+    pub expectation_id: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ShimCommand {
+    /// Run a profile's exec probes, find what the sandbox denied before their operation, and
+    /// print the smallest verified shim as KDL.
+    Suggest(ShimSuggestArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ShimSuggestArgs {
+    pub file: PathBuf,
+    #[arg(long)]
+    pub profile: String,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Skip audit and use delta debugging over rules predicted from the ELF headers.
+    #[arg(long)]
+    pub without_audit: bool,
 }
 
 #[derive(Args, Debug)]
@@ -200,6 +243,8 @@ pub fn main() -> ExitCode {
         Command::World(a) => world::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::Explain(a) => explain::run(a),
+        Command::Shim(ShimCommand::Suggest(a)) => shim::suggest(a),
         Command::Import(a) => import::run(a),
         Command::ProbeHelper(a) => crate::probes::helper::main(&a.spec),
     };

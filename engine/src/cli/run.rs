@@ -107,6 +107,7 @@ pub fn run(args: RunArgs) -> u8 {
             None => exp.isolation,
         },
         helper_exe,
+        observer_audit: args.observer == Some(ObserverArg::Audit),
         ..ExecuteOptions::default()
     };
     // Workers are forked from this process: it must have no other thread by now (the SBPL
@@ -179,10 +180,14 @@ pub fn run(args: RunArgs) -> u8 {
             let style = if colour { Style::Colour } else { Style::Plain };
             let divergence = report::shim_divergence(&exp, &result.verdicts);
             format!(
-                "{}\n{}{}\nbundle: {}\n",
+                "{}
+{}{}
+{}bundle: {}
+",
                 report::matrix(&result.verdicts, style),
                 report::divergence_text(&divergence),
                 result.summary.line(),
+                crate::lanes::summary_lines(&result.lanes, &result.verdicts),
                 bundle.display()
             )
         }

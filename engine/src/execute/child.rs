@@ -34,6 +34,8 @@ pub struct ChildExit {
     pub termination: Termination,
     pub output: Option<Capture>,
     pub elapsed: Duration,
+    /// The child's pid (audit records name it).
+    pub pid: i32,
 }
 
 pub struct ChildSpec<'a> {
@@ -130,6 +132,7 @@ pub fn run(spec: &ChildSpec) -> Result<ChildExit, i32> {
         termination,
         output: w.output,
         elapsed: started.elapsed(),
+        pid,
     })
 }
 

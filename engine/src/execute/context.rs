@@ -26,6 +26,8 @@ pub struct ExecuteOptions {
     pub deny: DenySet,
     /// Per-probe timeout; `None` = the experiment's.
     pub timeout: Option<Duration>,
+    /// `--observer audit`: witness denials with Landlock audit records (side lanes).
+    pub observer_audit: bool,
     /// Run driver probes in forked children with a result pipe instead of shared-memory
     /// (`CLONE_VM | CLONE_VFORK`) children. Slower; kept for comparison and as a fallback.
     pub fork_drivers: bool,
@@ -43,6 +45,7 @@ impl Default for ExecuteOptions {
             output_limit: super::capture::DEFAULT_OUTPUT_LIMIT,
             deny: DenySet::linux(),
             timeout: None,
+            observer_audit: false,
             fork_drivers: false,
         }
     }

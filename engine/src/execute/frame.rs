@@ -1,9 +1,12 @@
-//! Worker → engine frames: `[u32 len][u64 micros][len bytes of StageRecord JSON]`; len 0 ends
+//! Worker → engine frames: `[u32 len][u64 micros][i32 pid][len bytes of StageRecord JSON]`
+//! (micros and the probe child's pid are not part of the written record); len 0 ends
 //! a job. The engine → worker direction carries bare `u32` job ids.
 
 use crate::model::StageRecord;
 
 pub const JOB_DONE: u32 = 0;
+/// Bytes before a frame's JSON: len, micros, pid.
+const HEADER: usize = 16;
 
 fn errno() -> i32 {
     crate::probes::helper_errno()
@@ -51,18 +54,19 @@ pub fn read_exact(fd: i32, buf: &mut [u8]) -> Result<bool, i32> {
 /// Appends a record frame to `out` (the worker batches frames and writes them per job).
 pub fn push_record(out: &mut Vec<u8>, record: &StageRecord) -> Result<(), i32> {
     let at = out.len();
-    out.extend_from_slice(&[0u8; 12]);
+    out.extend_from_slice(&[0u8; HEADER]);
     serde_json::to_writer(&mut *out, record).map_err(|_| libc::EINVAL)?;
-    let len = (out.len() - at - 12) as u32;
+    let len = (out.len() - at - HEADER) as u32;
     out[at..at + 4].copy_from_slice(&len.to_le_bytes());
     out[at + 4..at + 12].copy_from_slice(&record.micros.to_le_bytes());
+    out[at + 12..at + 16].copy_from_slice(&record.pid.unwrap_or(0).to_le_bytes());
     Ok(())
 }
 
 /// Appends the end-of-job frame.
 pub fn push_done(out: &mut Vec<u8>) {
     out.extend_from_slice(&JOB_DONE.to_le_bytes());
-    out.extend_from_slice(&[0u8; 8]);
+    out.extend_from_slice(&[0u8; HEADER - 4]);
 }
 
 /// The engine's side of one worker's pipe: reads in large chunks, yields complete frames.
@@ -105,23 +109,25 @@ impl FrameReader {
     /// The next complete frame in the buffer, if any.
     pub fn next_frame(&mut self) -> Option<Result<Frame, i32>> {
         let avail = &self.buf[self.start..];
-        if avail.len() < 12 {
+        if avail.len() < HEADER {
             return None;
         }
         let len = u32::from_le_bytes(avail[..4].try_into().unwrap_or_default()) as usize;
         if len == 0 {
-            self.start += 12;
+            self.start += HEADER;
             return Some(Ok(Frame::Done));
         }
-        if avail.len() < 12 + len {
+        if avail.len() < HEADER + len {
             return None;
         }
         let micros = u64::from_le_bytes(avail[4..12].try_into().unwrap_or_default());
-        let parsed = serde_json::from_slice::<StageRecord>(&avail[12..12 + len]);
-        self.start += 12 + len;
+        let pid = i32::from_le_bytes(avail[12..16].try_into().unwrap_or_default());
+        let parsed = serde_json::from_slice::<StageRecord>(&avail[HEADER..HEADER + len]);
+        self.start += HEADER + len;
         Some(match parsed {
             Ok(mut r) => {
                 r.micros = micros;
+                r.pid = (pid > 0).then_some(pid);
                 Ok(Frame::Record(Box::new(r)))
             }
             Err(_) => Err(libc::EPROTO),

@@ -34,3 +34,16 @@ pub fn sandbox_for(compiled: &CompiledProfile) -> ProfileSandbox {
         None => ProfileSandbox::Ready(Box::new(compiled.clone())),
     }
 }
+
+/// Like [`sandbox_for`], with extra `landlock_restrict_self` flags (the observer's log flags).
+pub fn sandbox_with_log_flags(compiled: &CompiledProfile, log_flags: u32) -> ProfileSandbox {
+    match (&compiled.blocked, log_flags) {
+        (None, flags) if flags != 0 => {
+            ProfileSandbox::Ready(Box::new(crate::compile::linux::LinuxSandbox {
+                compiled: compiled.clone(),
+                log_flags: flags,
+            }))
+        }
+        _ => sandbox_for(compiled),
+    }
+}

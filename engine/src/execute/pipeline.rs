@@ -18,6 +18,8 @@ pub struct RunResult {
     /// One per profile, in declaration order.
     pub compiled: Vec<CompiledProfile>,
     pub summary: RunSummary,
+    /// Oracle, shim divergence and observer results (their own bundle files).
+    pub lanes: crate::lanes::SideLanes,
 }
 
 pub fn run_experiment(
@@ -30,16 +32,30 @@ pub fn run_experiment(
         .iter()
         .map(|p| linux::compile(&p.id, &p.runtime, world))
         .collect();
-    let sandboxes: Vec<_> = compiled.iter().map(linux_backend::sandbox_for).collect();
+    let observer = crate::lanes::Observer::start(exp, options.observer_audit, world);
+    let sandboxes: Vec<_> = compiled
+        .iter()
+        .map(|c| linux_backend::sandbox_with_log_flags(c, observer.log_flags()))
+        .collect();
     let mut options = options.clone();
     options.deny = DenySet::from(crate::world::LANDLOCK_DENY_SET);
     let records = execute(exp, &sandboxes, &options)?;
-    let verdicts = classify::verdicts(exp, &records);
+    let mut verdicts = classify::verdicts(exp, &records);
+    let lanes = crate::lanes::finish(
+        exp,
+        world,
+        &options.helper_exe.to_string_lossy(),
+        &compiled,
+        &records,
+        &mut verdicts,
+        observer,
+    );
     let summary = summarise(&exp.name, exp.profiles.len(), exp.probes.len(), &verdicts);
     Ok(RunResult {
         records,
         verdicts,
         compiled,
         summary,
+        lanes,
     })
 }

@@ -174,5 +174,6 @@ pub fn run(
         termination,
         output: None,
         elapsed: started.elapsed(),
+        pid,
     })
 }

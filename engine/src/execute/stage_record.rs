@@ -51,6 +51,7 @@ pub fn empty(lane: Lane, profile: Option<&str>, probe: &str, sandboxed: bool) ->
         detail: None,
         skipped: None,
         micros: 0,
+        pid: None,
     }
 }
 

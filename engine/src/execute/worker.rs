@@ -258,6 +258,7 @@ impl Worker<'_> {
                     &symbolic,
                 );
                 r.micros = x.elapsed.as_micros() as u64;
+                r.pid = Some(x.pid);
                 r
             }
         }

@@ -173,6 +173,10 @@ pub struct StageRecord {
     /// Wall time of this probe in microseconds (excluded from digested verdicts).
     #[serde(skip)]
     pub micros: u64,
+    /// The probe child's pid: audit records name it, so the observer correlates by it. Not
+    /// written (it changes every run; the worker frames carry it next to `micros`).
+    #[serde(skip)]
+    pub pid: Option<i32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -214,4 +218,10 @@ pub struct VerdictRecord {
     pub evidence: Evidence,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The observer lane's witness of the scenario outcome (when the observer lane ran).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub witness: Option<super::lanes::Witness>,
+    /// Set when the profile's shims change this probe's predicted decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shim_divergence: Option<super::lanes::ShimChange>,
 }

@@ -65,8 +65,9 @@ pub fn divergence_text(d: &[ShimDivergence]) -> String {
     if d.is_empty() {
         return String::new();
     }
-    let mut s =
-        String::from("shim divergence (a variant that only adds shims, against its base):\n");
+    let mut s = String::from(
+        "observed shim divergence (a variant that only adds shims, against its base):\n",
+    );
     for x in d {
         s.push_str(&format!(
             "  {} (+{}) vs {}: {} {} -> {}\n",

@@ -92,6 +92,7 @@ pub fn stage_record(world: &World, lane: Lane, profile: Option<&str>, probe: &st
         detail: None,
         skipped: None,
         micros: 1234,
+        pid: None,
     };
     if probe == "mach-lookup-cfprefsd" {
         r.exec = ExecOutcome::NotReached;
@@ -170,6 +171,8 @@ pub fn verdict(world: &World, profile: &str, probe: &str) -> VerdictRecord {
             Verdict::Blocked => Some("not_applicable_in_world".into()),
             _ => None,
         },
+        witness: None,
+        shim_divergence: None,
     }
 }
 

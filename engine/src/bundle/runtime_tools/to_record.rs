@@ -113,6 +113,8 @@ pub fn to_record(v: &ViewVerdict) -> VerdictRecord {
             Evidence::None
         },
         reason: Some(parts.join(" ")),
+        witness: None,
+        shim_divergence: None,
     }
 }
 

@@ -128,7 +128,10 @@ pub fn write(
         };
         w.write_json(&layout::fidelity(&c.profile_id), schema::FIDELITY, &report)?;
     }
+    write_side_lanes(&mut w, result)?;
     let summary = serde_json::json!({
+        "oracle_calibration": result.lanes.calibration,
+        "observer": result.lanes.observer,
         "summary": result.summary,
         "shim_divergence": crate::report::shim_divergence(exp, &result.verdicts),
         "world_id": world.world_id,
@@ -137,10 +140,11 @@ pub fn write(
     });
     w.write_json(layout::SUMMARY_JSON, schema::SUMMARY, &summary)?;
     let md = format!(
-        "# {}\n\n{}\n\n```\n{}```\n",
+        "# {}\n\n{}\n\n```\n{}```\n{}",
         exp.name,
         result.summary.line(),
-        crate::report::matrix(&result.verdicts, crate::report::Style::Plain)
+        crate::report::matrix(&result.verdicts, crate::report::Style::Plain),
+        crate::lanes::markdown(&result.lanes, &result.verdicts)
     );
     w.write_text(layout::SUMMARY_MD, schema::SUMMARY_MD, &md)?;
     w.commit(IndexMeta {
@@ -185,4 +189,24 @@ fn relative_arg(arg: &str) -> String {
         },
         Err(_) => arg.to_string(),
     }
+}
+
+/// Oracle records, shim divergence and observer records: each lane in its own file, apart
+/// from the observed stage records (their sections of `summary.md` are appended there).
+fn write_side_lanes(w: &mut BundleWriter, result: &RunResult) -> std::io::Result<()> {
+    let lanes = &result.lanes;
+    if !lanes.oracle.is_empty() {
+        w.write_jsonl(layout::ORACLE, schema::ORACLE_RECORDS, lanes.oracle.iter())?;
+    }
+    if !lanes.divergence.is_empty() {
+        w.write_jsonl(
+            layout::SHIM_DIVERGENCE,
+            schema::SHIM_DIVERGENCE,
+            lanes.divergence.iter(),
+        )?;
+    }
+    if let Some(o) = &lanes.observer {
+        w.write_jsonl(layout::OBSERVER, schema::OBSERVER_RECORDS, o.records.iter())?;
+    }
+    Ok(())
 }

@@ -23,6 +23,7 @@ pub mod plan;
 mod prepare;
 mod rule_paths;
 mod rule_text;
+mod sandbox_plan;
 pub mod seccomp_program;
 mod sysctl_names;
 mod translate;
@@ -36,6 +37,7 @@ pub use plan::{
 pub use prepare::{PrepareFailure, PreparedSandbox, ResolvedPathRule};
 pub use rule_paths::SCRATCH;
 pub use rule_text::rule_text;
+pub use sandbox_plan::{LOG_NEW_EXEC_ON, LinuxSandbox};
 pub use sysctl_names::proc_sys_path;
 
 use super::{Blocked, Fidelity, RuleFidelity};
@@ -66,6 +68,19 @@ impl CompiledProfile {
     /// Raw `sock_filter` bytes (`compiled/<profile>.seccomp.bpf`); empty when no rule needs seccomp.
     pub fn bpf_bytes(&self) -> &[u8] {
         &self.bpf
+    }
+
+    /// A profile made from a hand-built plan, without IR, fidelity or seccomp (the oracle's
+    /// property tests generate plans directly).
+    pub fn from_plan(plan: LandlockPlan) -> CompiledProfile {
+        CompiledProfile {
+            profile_id: plan.profile.clone(),
+            plan_json: canonical_json(&plan),
+            plan,
+            fidelity: Vec::new(),
+            blocked: None,
+            bpf: Vec::new(),
+        }
     }
 
     pub fn outcome(&self) -> CompileOutcome {

@@ -256,6 +256,12 @@ impl PreparedSandbox {
         Ok(())
     }
 
+    /// Adds `landlock_restrict_self` flags for this run only (the observer's log flags: they
+    /// change what the kernel logs, not what it enforces, so the compiled plan stays as is).
+    pub fn add_restrict_flags(&mut self, flags: u32) {
+        self.restrict_flags |= flags;
+    }
+
     /// Whether apply will create a Landlock domain / install a seccomp filter.
     pub fn has_landlock(&self) -> bool {
         !self.rulesets.is_empty()

@@ -1,0 +1,208 @@
+//! The audit netlink socket, with raw syscalls: status get/set (unicast to the kernel) and the
+//! read-only multicast log group (every audit record, without replacing auditd).
+
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::time::Duration;
+
+pub const AUDIT_GET: u16 = 1000;
+pub const AUDIT_SET: u16 = 1001;
+pub const AUDIT_STATUS_ENABLED: u32 = 1;
+/// `AUDIT_NLGRP_READLOG`: the multicast group of every record (needs CAP_AUDIT_READ).
+const AUDIT_NLGRP_READLOG: u32 = 1;
+const NLMSG_ERROR: u16 = 2;
+const NLM_F_REQUEST: u16 = 1;
+const NLM_F_ACK: u16 = 4;
+const HEADER: usize = 16;
+
+/// `struct audit_status`, the fields the observer reads and restores.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AuditStatus {
+    pub enabled: u32,
+    pub pid: u32,
+    pub lost: u32,
+    pub backlog_limit: u32,
+}
+
+fn errno() -> i32 {
+    std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EIO)
+}
+
+pub fn open_socket() -> Result<OwnedFd, i32> {
+    // SAFETY: socket() with integer arguments.
+    let fd = unsafe {
+        libc::socket(
+            libc::AF_NETLINK,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+            libc::NETLINK_AUDIT,
+        )
+    };
+    if fd < 0 {
+        return Err(errno());
+    }
+    // SAFETY: a fresh fd we own.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// A message to the kernel (`nlmsghdr` + payload), as bytes.
+pub fn message(kind: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
+    let len = (HEADER + payload.len()) as u32;
+    let mut m = Vec::with_capacity(len as usize);
+    m.extend_from_slice(&len.to_ne_bytes());
+    m.extend_from_slice(&kind.to_ne_bytes());
+    m.extend_from_slice(&(NLM_F_REQUEST | NLM_F_ACK).to_ne_bytes());
+    m.extend_from_slice(&seq.to_ne_bytes());
+    m.extend_from_slice(&0u32.to_ne_bytes());
+    m.extend_from_slice(payload);
+    m
+}
+
+/// `AUDIT_SET` payload changing only `enabled`.
+pub fn set_enabled_payload(enabled: u32) -> [u8; 44] {
+    let mut p = [0u8; 44];
+    p[0..4].copy_from_slice(&AUDIT_STATUS_ENABLED.to_ne_bytes());
+    p[4..8].copy_from_slice(&enabled.to_ne_bytes());
+    p
+}
+
+/// Sends to the kernel (pid 0). Raw `sendto`, so it is usable from a signal handler.
+pub fn send_raw(fd: RawFd, bytes: &[u8]) -> Result<(), i32> {
+    // SAFETY: a zeroed sockaddr_nl is the kernel's address; bytes outlive the call.
+    let ret = unsafe {
+        let mut addr: libc::sockaddr_nl = std::mem::zeroed();
+        addr.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+        libc::sendto(
+            fd,
+            bytes.as_ptr().cast(),
+            bytes.len(),
+            0,
+            (&addr as *const libc::sockaddr_nl).cast(),
+            std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
+        )
+    };
+    if ret < 0 { Err(errno()) } else { Ok(()) }
+}
+
+pub fn set_timeout(fd: &OwnedFd, timeout: Duration) {
+    let tv = libc::timeval {
+        tv_sec: timeout.as_secs() as libc::time_t,
+        tv_usec: timeout.subsec_micros() as libc::suseconds_t,
+    };
+    // SAFETY: setsockopt with a timeval that outlives the call.
+    unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVTIMEO,
+            (&tv as *const libc::timeval).cast(),
+            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
+        );
+    }
+}
+
+/// One received datagram's messages: (type, payload). `Err(EAGAIN)` on timeout.
+pub fn receive(fd: &OwnedFd) -> Result<Vec<(u16, Vec<u8>)>, i32> {
+    let mut buf = vec![0u8; 1 << 16];
+    // SAFETY: recv into a buffer we own.
+    let n = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+    if n < 0 {
+        return Err(errno());
+    }
+    let mut out = Vec::new();
+    let mut at = 0usize;
+    let n = n as usize;
+    while at + HEADER <= n {
+        let len = u32::from_ne_bytes(buf[at..at + 4].try_into().unwrap_or_default()) as usize;
+        let kind = u16::from_ne_bytes(buf[at + 4..at + 6].try_into().unwrap_or_default());
+        let end = (at + len.max(HEADER)).min(n);
+        out.push((kind, buf[at + HEADER..end].to_vec()));
+        // Multicast records are not padded consistently: one record per datagram is the rule.
+        at += (len.max(HEADER) + 3) & !3;
+    }
+    Ok(out)
+}
+
+/// Asks for the audit status; `Err(errno)` when the kernel refuses (no CAP_AUDIT_CONTROL...).
+pub fn get_status(fd: &OwnedFd) -> Result<AuditStatus, i32> {
+    set_timeout(fd, Duration::from_secs(2));
+    send_raw(fd.as_raw_fd(), &message(AUDIT_GET, 1, &[]))?;
+    for _ in 0..8 {
+        for (kind, payload) in receive(fd)? {
+            if kind == NLMSG_ERROR {
+                let code = i32::from_ne_bytes(
+                    payload
+                        .get(0..4)
+                        .and_then(|b| b.try_into().ok())
+                        .unwrap_or_default(),
+                );
+                if code != 0 {
+                    return Err(-code);
+                }
+            } else if kind == AUDIT_GET && payload.len() >= 32 {
+                let field = |i: usize| {
+                    u32::from_ne_bytes(payload[i * 4..i * 4 + 4].try_into().unwrap_or_default())
+                };
+                return Ok(AuditStatus {
+                    enabled: field(1),
+                    pid: field(3),
+                    backlog_limit: field(5),
+                    lost: field(6),
+                });
+            }
+        }
+    }
+    Err(libc::EPROTO)
+}
+
+/// Sets `enabled` and waits for the kernel's acknowledgement.
+pub fn set_enabled(fd: &OwnedFd, enabled: u32) -> Result<(), i32> {
+    set_timeout(fd, Duration::from_secs(2));
+    send_raw(
+        fd.as_raw_fd(),
+        &message(AUDIT_SET, 2, &set_enabled_payload(enabled)),
+    )?;
+    for _ in 0..8 {
+        for (kind, payload) in receive(fd)? {
+            if kind == NLMSG_ERROR {
+                let code = i32::from_ne_bytes(
+                    payload
+                        .get(0..4)
+                        .and_then(|b| b.try_into().ok())
+                        .unwrap_or_default(),
+                );
+                return if code == 0 { Ok(()) } else { Err(-code) };
+            }
+        }
+    }
+    Err(libc::EPROTO)
+}
+
+/// A socket subscribed to the read-only log group.
+pub fn open_log_reader() -> Result<OwnedFd, i32> {
+    let fd = open_socket()?;
+    // Records arrive in bursts; a large buffer keeps the kernel from dropping them (ENOBUFS).
+    let size: libc::c_int = 4 << 20;
+    // SAFETY: setsockopt/bind with plain data that outlives the calls.
+    unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUFFORCE,
+            (&size as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
+        let mut addr: libc::sockaddr_nl = std::mem::zeroed();
+        addr.nl_family = libc::AF_NETLINK as libc::sa_family_t;
+        addr.nl_groups = AUDIT_NLGRP_READLOG;
+        if libc::bind(
+            fd.as_raw_fd(),
+            (&addr as *const libc::sockaddr_nl).cast(),
+            std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
+        ) != 0
+        {
+            return Err(errno());
+        }
+    }
+    Ok(fd)
+}

@@ -1,0 +1,101 @@
+//! One observer session: checks that the host can witness Landlock denials, switches audit
+//! on for the run (restoring it afterwards), and collects the Landlock records the kernel
+//! multicasts to the read-only log group.
+
+use std::os::fd::OwnedFd;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use super::audit_state::AuditGuard;
+use super::netlink;
+use super::records::parse;
+use crate::model::AuditRecord;
+
+/// One session per process at a time: two would race on recording and restoring the state.
+static SESSION_LOCK: Mutex<()> = Mutex::new(());
+
+pub struct AuditSession {
+    guard: AuditGuard,
+    reader: OwnedFd,
+    _exclusive: MutexGuard<'static, ()>,
+}
+
+/// Why the observer cannot witness anything on this host (the `observer_unavailable` reason).
+pub fn unavailable_reason(landlock_abi: u32) -> Option<String> {
+    // SAFETY: geteuid has no failure mode.
+    if unsafe { libc::geteuid() } != 0 {
+        return Some(
+            "not root: reading audit records needs CAP_AUDIT_CONTROL and CAP_AUDIT_READ".into(),
+        );
+    }
+    if landlock_abi < 7 {
+        return Some(format!(
+            "Landlock ABI {landlock_abi} < 7: the kernel writes no Landlock audit records"
+        ));
+    }
+    None
+}
+
+impl AuditSession {
+    /// `Err` is the `observer_unavailable` reason.
+    pub fn start(landlock_abi: u32) -> Result<AuditSession, String> {
+        if let Some(why) = unavailable_reason(landlock_abi) {
+            return Err(why);
+        }
+        let exclusive = SESSION_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let control = netlink::open_socket().map_err(|e| {
+            format!(
+                "no audit netlink socket: {} (kernel without CONFIG_AUDIT?)",
+                crate::classify::errno_name(e)
+            )
+        })?;
+        // Join the log group before enabling, so no record of the run is missed.
+        let reader = netlink::open_log_reader().map_err(|e| {
+            format!(
+                "cannot join the audit log group: {}",
+                crate::classify::errno_name(e)
+            )
+        })?;
+        let guard = AuditGuard::enable(control)?;
+        Ok(AuditSession {
+            guard,
+            reader,
+            _exclusive: exclusive,
+        })
+    }
+
+    /// Whether the session switched audit on (it will switch it back off).
+    pub fn changed_state(&self) -> bool {
+        self.guard.changed
+    }
+
+    /// Reads Landlock records until none arrived for `quiet` (the kernel delivers them from
+    /// its own thread, a little after the denial), then restores the audit state.
+    pub fn finish(
+        mut self,
+        quiet: Duration,
+        symbolic: &dyn Fn(&str) -> String,
+    ) -> Vec<AuditRecord> {
+        let mut out = Vec::new();
+        netlink::set_timeout(&self.reader, Duration::from_millis(50));
+        let mut last = Instant::now();
+        while last.elapsed() < quiet {
+            match netlink::receive(&self.reader) {
+                Ok(messages) => {
+                    for (kind, payload) in messages {
+                        if let Some(r) = parse(kind, &payload, symbolic) {
+                            out.push(r);
+                            last = Instant::now();
+                        }
+                    }
+                }
+                Err(e) if e == libc::EAGAIN || e == libc::EINTR => {}
+                // ENOBUFS: the kernel dropped records; keep reading what is left.
+                Err(e) if e == libc::ENOBUFS => {}
+                Err(_) => break,
+            }
+        }
+        self.guard.restore();
+        out
+    }
+}

@@ -1,0 +1,361 @@
+//! The evaluator: a compiled Landlock plan, resolved against the filesystem view the way
+//! prepare resolves it, answering access requests the way the kernel does (research §1.3).
+//!
+//! - Layers intersect: a request passes only if every layer allows it.
+//! - In a layer, a handled right is allowed on a path when a rule on the path or on one of its
+//!   ancestor directories grants it; a rule on a file grants only on that file, and never
+//!   directory-only rights (prepare drops them). Unhandled rights are allowed.
+//! - `fs.refer` is handled by every layer, whatever its mask says (the kernel denies
+//!   reparenting by default). A cross-directory rename/link is allowed when every handled right
+//!   is granted at both parents; otherwise it needs `fs.refer` at both and the destination may
+//!   not grant anything the source does not (no privilege gain); a missing remove/make right is
+//!   EACCES, anything else EXDEV. Rules above the scratch root's mount point take part here as
+//!   in any other check (the kernel walks them after its first comparison; a plan that relies on
+//!   that difference is out of the model).
+//! - Scopes deny signals and abstract-unix connects that leave the domain, with EPERM.
+
+use crate::compile::linux::CompiledProfile;
+use crate::world::landlock_rights::{RightKind, dir_only_fs_mask, right_names};
+
+use super::fs_view::{FsView, Kind, at_or_under, parent};
+use super::requests::{Access, REFER, REMOVE_FILE, Step};
+
+/// File rights (the others only make sense on directories): compared by the no-gain check.
+const FILE_RIGHTS: u64 = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 14) | (1 << 15) | (1 << 16);
+
+#[derive(Clone, Debug)]
+struct Rule {
+    path: String,
+    is_dir: bool,
+    mask: u64,
+    rules: Vec<usize>,
+}
+
+#[derive(Clone, Debug)]
+struct Layer {
+    handled_fs: u64,
+    handled_net: u64,
+    scoped: u64,
+    paths: Vec<Rule>,
+    ports: Vec<(u16, u64, Vec<usize>)>,
+}
+
+/// The plan as prepare would resolve it; `Err` when prepare would block (a rule path missing).
+pub struct ResolvedPlan {
+    layers: Vec<Layer>,
+}
+
+/// Why a request was denied or allowed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Check {
+    pub allowed: bool,
+    /// EACCES, EXDEV or EPERM when denied.
+    pub errno: i32,
+    /// The rights missing (`fs.read_file`...).
+    pub blockers: Vec<String>,
+    /// The first layer that denied.
+    pub layer: Option<usize>,
+    /// IR rule indices that granted (allowed) or came closest (denied: none grant).
+    pub rules: Vec<usize>,
+    pub target: String,
+    pub note: String,
+    /// The request could not be decided from the plan alone (e.g. a run-time port).
+    pub undecided: bool,
+}
+
+impl ResolvedPlan {
+    pub fn resolve(compiled: &CompiledProfile, fs: &dyn FsView) -> Result<ResolvedPlan, String> {
+        let mut layers = Vec::new();
+        for layer in &compiled.plan.layers {
+            let mut paths = Vec::new();
+            for rule in &layer.path_rules {
+                let path = fs.canonical(&rule.path);
+                let kind = fs.kind(&path).ok_or_else(|| {
+                    format!(
+                        "rule path {} (rules {:?}) does not exist: prepare cannot open it",
+                        rule.path, rule.rules
+                    )
+                })?;
+                let is_dir = kind == Kind::Dir;
+                let mask = if is_dir {
+                    rule.access_mask
+                } else {
+                    rule.access_mask & !dir_only_fs_mask()
+                };
+                paths.push(Rule {
+                    path,
+                    is_dir,
+                    mask,
+                    rules: rule.rules.clone(),
+                });
+            }
+            layers.push(Layer {
+                handled_fs: layer.handled_fs_mask | REFER,
+                handled_net: layer.handled_net_mask,
+                scoped: layer.scoped_mask,
+                paths,
+                ports: layer
+                    .port_rules
+                    .iter()
+                    .map(|p| (p.port, p.access_mask, p.rules.clone()))
+                    .collect(),
+            });
+        }
+        Ok(ResolvedPlan { layers })
+    }
+
+    /// Whether the plan creates a Landlock domain at all.
+    pub fn has_domain(&self) -> bool {
+        !self.layers.is_empty()
+    }
+
+    fn granted(layer: &Layer, path: &str) -> (u64, Vec<usize>) {
+        let mut mask = 0;
+        let mut rules = Vec::new();
+        for r in &layer.paths {
+            let covers = if r.is_dir {
+                at_or_under(path, &r.path)
+            } else {
+                path == r.path
+            };
+            if covers {
+                mask |= r.mask;
+                rules.extend(r.rules.iter().copied());
+            }
+        }
+        (mask, rules)
+    }
+
+    fn fs_check(&self, path: &str, rights: u64) -> Check {
+        let mut granted_by = Vec::new();
+        let mut handled_any = false;
+        for (i, layer) in self.layers.iter().enumerate() {
+            let need = rights & layer.handled_fs;
+            if need == 0 {
+                continue;
+            }
+            handled_any = true;
+            let (mask, rules) = Self::granted(layer, path);
+            let miss = need & !mask;
+            if miss != 0 {
+                return Check {
+                    allowed: false,
+                    errno: libc::EACCES,
+                    blockers: right_names(RightKind::Fs, miss),
+                    layer: Some(i),
+                    rules: Vec::new(),
+                    target: path.to_string(),
+                    note: format!(
+                        "layer {i} handles [{}] and no rule grants it on {path} or an ancestor",
+                        right_names(RightKind::Fs, miss).join(" ")
+                    ),
+                    undecided: false,
+                };
+            }
+            granted_by.extend(rules);
+        }
+        granted_by.sort_unstable();
+        granted_by.dedup();
+        Check {
+            allowed: true,
+            errno: 0,
+            blockers: Vec::new(),
+            layer: None,
+            note: if handled_any {
+                format!(
+                    "[{}] granted on {path}",
+                    right_names(RightKind::Fs, rights).join(" ")
+                )
+            } else {
+                format!(
+                    "[{}] not handled by any layer",
+                    right_names(RightKind::Fs, rights).join(" ")
+                )
+            },
+            rules: granted_by,
+            target: path.to_string(),
+            undecided: false,
+        }
+    }
+
+    fn refer_check(&self, from: &str, to: &str, remove_source: bool, to_exists: bool) -> Check {
+        let (p1, p2) = (parent(from), parent(to));
+        let req1 = if remove_source { REMOVE_FILE } else { 0 };
+        let req2 = super::requests::MAKE_REG | if to_exists { REMOVE_FILE } else { 0 };
+        if p1 == p2 {
+            return self.fs_check(&p1, req1 | req2);
+        }
+        let target = format!("{from} -> {to}");
+        let mut eacces: Option<(usize, u64, String)> = None;
+        let mut exdev: Option<(usize, String)> = None;
+        let mut rules = Vec::new();
+        for (i, layer) in self.layers.iter().enumerate() {
+            let (g1, r1) = Self::granted(layer, &p1);
+            let (g2, r2) = Self::granted(layer, &p2);
+            let handled = layer.handled_fs;
+            rules.extend(r1.iter().chain(&r2).copied());
+            if handled & !g1 == 0 && handled & !g2 == 0 {
+                continue;
+            }
+            let miss1 = (req1 & handled) & !g1;
+            let miss2 = (req2 & handled) & !g2;
+            if (miss1 | miss2) != 0 {
+                eacces.get_or_insert((i, miss1 | miss2, p1.clone()));
+                continue;
+            }
+            let (child, _) = Self::granted(layer, from);
+            let source = g1 | child;
+            let gain = (g2 & !source) & handled & FILE_RIGHTS;
+            if gain != 0 {
+                exdev.get_or_insert((
+                    i,
+                    format!(
+                        "layer {i}: {p2} grants [{}] that {from} does not have (no privilege gain through a move)",
+                        right_names(RightKind::Fs, gain).join(" ")
+                    ),
+                ));
+            } else if g1 & g2 & REFER == 0 || g1 & REFER == 0 || g2 & REFER == 0 {
+                exdev.get_or_insert((
+                    i,
+                    format!("layer {i}: fs.refer is not granted on both {p1} and {p2}"),
+                ));
+            }
+        }
+        rules.sort_unstable();
+        rules.dedup();
+        if let Some((layer, miss, _)) = eacces {
+            return Check {
+                allowed: false,
+                errno: libc::EACCES,
+                blockers: right_names(RightKind::Fs, miss),
+                layer: Some(layer),
+                rules: Vec::new(),
+                note: format!(
+                    "layer {layer} does not grant [{}] on the parent directories",
+                    right_names(RightKind::Fs, miss).join(" ")
+                ),
+                target,
+                undecided: false,
+            };
+        }
+        if let Some((layer, note)) = exdev {
+            return Check {
+                allowed: false,
+                errno: libc::EXDEV,
+                blockers: vec!["fs.refer".into()],
+                layer: Some(layer),
+                rules: Vec::new(),
+                note,
+                target,
+                undecided: false,
+            };
+        }
+        Check {
+            allowed: true,
+            errno: 0,
+            blockers: Vec::new(),
+            layer: None,
+            rules,
+            note: format!("move allowed from {p1} to {p2}"),
+            target,
+            undecided: false,
+        }
+    }
+
+    fn port_check(&self, rights: u64, port: Option<u16>) -> Check {
+        let target = port.map_or("port (chosen at run time)".into(), |p| format!("port {p}"));
+        let names = right_names(RightKind::Net, rights);
+        let mut granted_by = Vec::new();
+        for (i, layer) in self.layers.iter().enumerate() {
+            if rights & layer.handled_net == 0 {
+                continue;
+            }
+            let grants: Vec<&(u16, u64, Vec<usize>)> = layer
+                .ports
+                .iter()
+                .filter(|(p, m, _)| m & rights != 0 && port.is_none_or(|want| *p == want))
+                .collect();
+            if port.is_none() && !grants.is_empty() {
+                return Check {
+                    allowed: false,
+                    errno: 0,
+                    blockers: Vec::new(),
+                    layer: Some(i),
+                    rules: Vec::new(),
+                    note: "the port is chosen at run time and some port rules grant it".into(),
+                    target,
+                    undecided: true,
+                };
+            }
+            match grants.first() {
+                Some((_, _, rules)) => granted_by.extend(rules.iter().copied()),
+                None => {
+                    return Check {
+                        allowed: false,
+                        errno: libc::EACCES,
+                        blockers: names.clone(),
+                        layer: Some(i),
+                        rules: Vec::new(),
+                        note: format!(
+                            "layer {i} handles [{}] and no port rule grants it",
+                            names.join(" ")
+                        ),
+                        target,
+                        undecided: false,
+                    };
+                }
+            }
+        }
+        Check {
+            allowed: true,
+            errno: 0,
+            blockers: Vec::new(),
+            layer: None,
+            rules: granted_by,
+            note: format!("[{}] granted or not handled", names.join(" ")),
+            target,
+            undecided: false,
+        }
+    }
+
+    fn scope_check(&self, scope: u64) -> Check {
+        let names = right_names(RightKind::Scope, scope);
+        let target = "a process or socket outside the domain".to_string();
+        match self.layers.iter().position(|l| l.scoped & scope != 0) {
+            Some(i) => Check {
+                allowed: false,
+                errno: libc::EPERM,
+                blockers: names.clone(),
+                layer: Some(i),
+                rules: Vec::new(),
+                note: format!("layer {i} is scoped [{}]", names.join(" ")),
+                target,
+                undecided: false,
+            },
+            None => Check {
+                allowed: true,
+                errno: 0,
+                blockers: Vec::new(),
+                layer: None,
+                rules: Vec::new(),
+                note: format!("no layer is scoped [{}]", names.join(" ")),
+                target,
+                undecided: false,
+            },
+        }
+    }
+
+    /// One request, as the kernel would answer it inside this domain.
+    pub fn check(&self, step: &Step, fs: &dyn FsView) -> Check {
+        match &step.access {
+            Access::Path { path, rights } => self.fs_check(path, *rights),
+            Access::Refer {
+                from,
+                to,
+                remove_source,
+            } => self.refer_check(from, to, *remove_source, fs.kind(to).is_some()),
+            Access::Port { rights, port } => self.port_check(*rights, *port),
+            Access::Scope { scope } => self.scope_check(*scope),
+        }
+    }
+}

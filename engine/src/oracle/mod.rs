@@ -1,0 +1,173 @@
+//! The oracle lane (design §6, spec §5.1): predicts each probe's decision and errno from the
+//! compiled plan, without executing it, and names the rule that decides.
+//!
+//! `requests` turns a probe into the access requests its driver makes; `evaluate` answers
+//! them from the compiled Landlock plan; `calibrate` compares the predictions with the
+//! scenario on control probes; `divergence` reuses the evaluator on the source and runtime
+//! profiles to show what the shims change. Oracle records are kept apart from observed ones
+//! (`oracle.jsonl` in the bundle); only a calibrated disagreement becomes a mismatch.
+
+mod calibrate;
+mod divergence;
+mod evaluate;
+pub mod exec_deps;
+pub mod fs_view;
+mod record;
+pub mod requests;
+
+pub use calibrate::{CalibrationSummary, agrees, calibrate};
+pub use divergence::{
+    DIVERGENCE_SCHEMA_VERSION, DivergenceRecord, attach_divergence, shim_divergence,
+};
+pub use evaluate::{Check, ResolvedPlan};
+pub use fs_view::{DeclaredView, FsView, HostView, Kind};
+pub use record::{Calibration, DecidingRule, ORACLE_SCHEMA_VERSION, OracleRecord, Prediction};
+
+use crate::classify::errno;
+use crate::compile::linux::CompiledProfile;
+use crate::model::{BlockedReason, Experiment, Probe, Stage};
+use requests::{ProbeModel, model};
+
+fn deciding(compiled: &CompiledProfile, rules: &[Option<usize>]) -> Vec<DecidingRule> {
+    rules
+        .iter()
+        .filter_map(|want| compiled.fidelity.iter().find(|f| f.rule == *want))
+        .map(|f| DecidingRule {
+            rule: f.rule,
+            origin: f.origin.clone(),
+            text: f.text.clone(),
+            fidelity: f.fidelity,
+            note: f.note.clone(),
+        })
+        .collect()
+}
+
+fn record(
+    profile: &str,
+    probe: &Probe,
+    prediction: Prediction,
+    explanation: String,
+) -> OracleRecord {
+    OracleRecord {
+        id: format!("{profile}/{}", probe.id),
+        profile: profile.to_string(),
+        probe: probe.id.clone(),
+        prediction,
+        stage: None,
+        errno: None,
+        blockers: Vec::new(),
+        target: None,
+        layer: None,
+        deciding: Vec::new(),
+        explanation,
+        calibration: None,
+        agrees: None,
+        control: probe.control,
+    }
+}
+
+/// The oracle's prediction for one probe under one compiled profile.
+pub fn predict(
+    compiled: &CompiledProfile,
+    probe: &Probe,
+    fs: &dyn FsView,
+    helper_exe: &str,
+) -> OracleRecord {
+    let id = compiled.profile_id.as_str();
+    if let Err(why) = crate::probes::applicability(probe) {
+        return record(id, probe, Prediction::NotApplicable, why);
+    }
+    if let Some(blocked) = &compiled.blocked {
+        let mut r = record(id, probe, Prediction::Blocked, blocked.detail.clone());
+        r.stage = Some(Stage::Apply);
+        return r;
+    }
+    let plan = match ResolvedPlan::resolve(compiled, fs) {
+        Ok(p) => p,
+        Err(why) => {
+            let mut r = record(id, probe, Prediction::Blocked, why);
+            r.stage = Some(Stage::Apply);
+            r.explanation = format!(
+                "{} ({:?})",
+                r.explanation,
+                BlockedReason::NotApplicableInWorld
+            );
+            return r;
+        }
+    };
+    let (steps, fails_first) = match model(probe, fs, helper_exe) {
+        ProbeModel::Unmodeled(why) => return record(id, probe, Prediction::Unmodeled, why),
+        ProbeModel::Steps(s) => (s, None),
+        ProbeModel::FailsFirst { steps, errno, why } => (steps, Some((errno, why))),
+    };
+    let mut granted: Vec<Option<usize>> = Vec::new();
+    let mut notes = Vec::new();
+    for step in &steps {
+        let check = plan.check(step, fs);
+        if check.undecided {
+            return record(id, probe, Prediction::Unmodeled, check.note);
+        }
+        if !check.allowed {
+            let exec = step.stage == Stage::Exec;
+            let mut r = record(
+                id,
+                probe,
+                if exec {
+                    Prediction::DependencyDenied
+                } else {
+                    Prediction::Deny
+                },
+                check.note.clone(),
+            );
+            r.stage = Some(step.stage);
+            r.errno = Some(errno(check.errno));
+            r.blockers = check.blockers;
+            r.target = Some(check.target);
+            r.layer = check.layer;
+            // A deny comes from the default action: no rule grants the right.
+            r.deciding = deciding(compiled, &[None]);
+            return r;
+        }
+        granted.extend(check.rules.iter().map(|&i| Some(i)));
+        notes.push(check.note);
+    }
+    granted.sort_unstable();
+    granted.dedup();
+    let mut r = match fails_first {
+        Some((e, why)) => {
+            let mut r = record(id, probe, Prediction::Error, why);
+            r.errno = Some(errno(e));
+            r
+        }
+        None => record(
+            id,
+            probe,
+            Prediction::Allow,
+            if plan.has_domain() {
+                notes.join("; ")
+            } else {
+                "no Landlock domain: nothing is restricted".into()
+            },
+        ),
+    };
+    r.stage = Some(Stage::Operation);
+    r.deciding = deciding(compiled, &granted);
+    r
+}
+
+/// Every (profile, probe) of the experiment, profiles and probes in declaration order.
+pub fn predict_all(
+    exp: &Experiment,
+    compiled: &[CompiledProfile],
+    fs: &dyn FsView,
+    helper_exe: &str,
+) -> Vec<OracleRecord> {
+    compiled
+        .iter()
+        .flat_map(|c| {
+            exp.probes
+                .iter()
+                .map(move |p| predict(c, p, fs, helper_exe))
+        })
+        .collect()
+}

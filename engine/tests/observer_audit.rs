@@ -1,0 +1,175 @@
+//! The observer against the real kernel: Landlock audit records witness every scenario deny of
+//! the seed experiment (blocker and path), none for allows; and the host's audit state is put
+//! back after a run and after a run interrupted with SIGINT.
+//!
+//! Needs root, audit netlink and Landlock ABI ≥ 7; without them these tests FAIL with the
+//! reason. Each test leaves audit as it found it.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use xpr::execute::{ExecuteOptions, run_experiment};
+use xpr::model::{Verdict, WitnessState};
+use xpr::observe::{current_status, set_enabled, unavailable_reason};
+use xpr::resolve::{LoadOptions, load};
+use xpr::world::{WorldFacts, WorldOptions};
+
+/// The tests of this binary change one host-wide switch: one at a time.
+static AUDIT_LOCK: Mutex<()> = Mutex::new(());
+
+fn require_observer() -> WorldFacts {
+    let world = WorldFacts::detect(&WorldOptions::default());
+    if let Some(why) = unavailable_reason(world.landlock.effective_abi) {
+        panic!("the observer tests need root and Landlock ABI >= 7: {why}");
+    }
+    current_status()
+        .unwrap_or_else(|e| panic!("the observer tests need audit netlink (errno {e})"));
+    world
+}
+
+/// Runs `f` with audit switched off first (so the run has something to restore), then puts
+/// the original state back whatever happens.
+fn with_audit_off(f: impl FnOnce()) {
+    let _g = AUDIT_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let original = current_status().expect("audit status").enabled;
+    if original != 2 {
+        set_enabled(0).expect("switch audit off");
+    }
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    if original != 2 {
+        let _ = set_enabled(original);
+    }
+    if let Err(p) = result {
+        std::panic::resume_unwind(p);
+    }
+}
+
+#[test]
+fn every_scenario_deny_has_a_witness_naming_blocker_and_path_and_allows_have_none() {
+    let world = require_observer();
+    with_audit_off(|| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../experiments/runtime-checks.kdl");
+        let exp = load(&path, &LoadOptions::default())
+            .expect("loads")
+            .experiment;
+        let options = ExecuteOptions {
+            observer_audit: true,
+            ..support::options()
+        };
+        let result = run_experiment(&exp, &world, &options).expect("run completes");
+        assert_eq!(
+            current_status().unwrap().enabled,
+            0,
+            "audit is off again after the run"
+        );
+        let observer = result.lanes.observer.as_ref().expect("observer lane");
+        assert!(observer.unavailable.is_none(), "{:?}", observer.unavailable);
+        assert!(observer.changed_audit_state);
+        for v in &result.verdicts {
+            let w = v
+                .witness
+                .as_ref()
+                .unwrap_or_else(|| panic!("{} has no witness field", v.id));
+            match v.verdict {
+                Verdict::Deny | Verdict::DependencyDenied => {
+                    assert_eq!(w.state, WitnessState::Records, "{}: {w:?}", v.id);
+                    assert!(
+                        w.records
+                            .iter()
+                            .all(|r| !r.blockers.is_empty() && r.path.is_some()),
+                        "{}: {w:?}",
+                        v.id
+                    );
+                }
+                Verdict::Allow => assert_eq!(w.state, WitnessState::NoWitness, "{}: {w:?}", v.id),
+                _ => {}
+            }
+        }
+        let hosts = result
+            .verdicts
+            .iter()
+            .find(|v| v.id == "v11_read_subpath/read-hosts")
+            .unwrap();
+        let record = &hosts.witness.as_ref().unwrap().records[0];
+        assert_eq!(record.blockers, vec!["fs.read_file".to_string()]);
+        assert_eq!(record.path.as_deref(), Some("/etc/hosts"));
+        let cat = result
+            .verdicts
+            .iter()
+            .find(|v| v.id == "v1_read/cat-foo")
+            .unwrap();
+        assert!(
+            cat.witness
+                .as_ref()
+                .unwrap()
+                .records
+                .iter()
+                .any(|r| r.blockers.contains(&"fs.execute".to_string())
+                    && r.path.as_deref() == Some("/usr/bin/cat")),
+            "{cat:?}"
+        );
+    });
+}
+
+#[test]
+fn audit_state_is_restored_after_a_run_interrupted_with_sigint() {
+    require_observer();
+    with_audit_off(|| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("slow.kdl");
+        std::fs::write(
+            &file,
+            r#"experiment "slow" {
+    lanes scenario
+    timeout "30s"
+}
+profile open {
+    default allow
+}
+probe nap family=exec target="/usr/bin/sleep" {
+    argv "sleep" "20"
+}
+"#,
+        )
+        .unwrap();
+        let mut child = Command::new(support::helper_exe())
+            .args(["run", "--observer", "audit", "-j", "1", "--out"])
+            .arg(dir.path().join("out"))
+            .arg(&file)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("xpr run starts");
+        // Wait until the run has switched audit on (the probe is sleeping by then).
+        let started = Instant::now();
+        while current_status().unwrap().enabled != 1 {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "the run never enabled audit"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+        let status = child.wait().expect("xpr run ends");
+        let stderr: Vec<String> = BufReader::new(child.stderr.take().unwrap())
+            .lines()
+            .map_while(Result::ok)
+            .collect();
+        assert!(
+            !status.success(),
+            "an interrupted run does not succeed: {stderr:?}"
+        );
+        assert_eq!(
+            current_status().unwrap().enabled,
+            0,
+            "audit must be off again after SIGINT; stderr: {stderr:?}"
+        );
+    });
+}
