@@ -194,8 +194,9 @@ fn last_errno() -> i32 {
     crate::probes::helper_errno()
 }
 
-/// Forks a process that runs `body` (raw syscalls only) and dies with the engine.
-fn fork_fixture(body: impl FnOnce()) -> Result<i32, i32> {
+/// Forks a process that runs `body` (raw syscalls only), keeps no inherited fd but `keep`
+/// (-1 for none), and dies with the engine.
+fn fork_fixture(keep: i32, body: impl FnOnce()) -> Result<i32, i32> {
     // SAFETY: the child only makes raw syscalls (prctl, accept, close, pause) and never returns.
     unsafe {
         match libc::fork() {
@@ -203,6 +204,7 @@ fn fork_fixture(body: impl FnOnce()) -> Result<i32, i32> {
             0 => {
                 libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
                 libc::signal(libc::SIGINT, libc::SIG_IGN);
+                super::inherited_fds::close_all_except(keep, -1);
                 body();
                 libc::_exit(0)
             }
@@ -255,7 +257,7 @@ fn start_tcp_listener(port: u16) -> Result<(i32, u16), i32> {
             return Err(e);
         }
         let bound = u16::from_be(sa.sin_port);
-        let pid = fork_fixture(|| accept_loop(fd));
+        let pid = fork_fixture(fd, || accept_loop(fd));
         libc::close(fd);
         pid.map(|p| (p, bound))
     }
@@ -276,14 +278,14 @@ fn start_unix_listener(name: &str) -> Result<i32, i32> {
             libc::close(fd);
             return Err(e);
         }
-        let pid = fork_fixture(|| accept_loop(fd));
+        let pid = fork_fixture(fd, || accept_loop(fd));
         libc::close(fd);
         pid
     }
 }
 
 fn start_idle_process() -> Result<i32, i32> {
-    fork_fixture(|| {
+    fork_fixture(-1, || {
         loop {
             // SAFETY: pause is a raw syscall.
             unsafe {

@@ -10,6 +10,7 @@ mod child;
 mod context;
 mod fixtures;
 mod frame;
+mod inherited_fds;
 pub mod interrupt;
 mod linux_backend;
 pub mod minimal_landlock;

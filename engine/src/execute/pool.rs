@@ -63,7 +63,7 @@ pub fn run(ctx: &Context, workers: usize) -> Result<Vec<StageRecord>, PoolError>
     let _ = std::io::stderr().flush();
     let mut handles: Vec<Handle> = Vec::with_capacity(n);
     for _ in 0..n {
-        match spawn(ctx, &handles) {
+        match spawn(ctx) {
             Ok(h) => handles.push(h),
             Err(e) => {
                 shutdown(&mut handles, true);
@@ -178,7 +178,7 @@ fn assign(h: &mut Handle, queue: &mut VecDeque<u32>) {
     }
 }
 
-fn spawn(ctx: &Context, others: &[Handle]) -> Result<Handle, i32> {
+fn spawn(ctx: &Context) -> Result<Handle, i32> {
     let (cmd_rd, cmd_wr) = pipe()?;
     let (res_rd, res_wr) = match pipe() {
         Ok(p) => p,
@@ -199,13 +199,10 @@ fn spawn(ctx: &Context, others: &[Handle]) -> Result<Handle, i32> {
         return Err(e);
     }
     if pid == 0 {
-        // Drop the engine's ends, including other workers', so EOF reaches each worker.
-        close(cmd_wr);
-        close(res_rd);
-        for o in others {
-            close(o.cmd_wr);
-            close(o.res_rd);
-        }
+        // Keep only this worker's two pipe ends (and stdio). Closing every other inherited fd
+        // — the engine's ends, other workers', and any pipes a second engine in the same
+        // process (a multi-threaded test binary) has open — is what lets EOF reach each worker.
+        super::inherited_fds::close_all_except(cmd_rd, res_wr);
         // SAFETY: die with the engine.
         unsafe {
             libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
