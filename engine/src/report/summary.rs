@@ -42,10 +42,10 @@ impl RunSummary {
             .map(|(v, n)| format!("{n} {v}"))
             .collect();
         format!(
-            "{}: {} profiles × {} probes: {}; expectations: {} held, {} mismatched, {} known of {}",
+            "{}: {} × {}: {}; expectations: {} held, {} mismatched, {} known of {}",
             self.experiment,
-            self.profiles,
-            self.probes,
+            counted(self.profiles, "profile"),
+            counted(self.probes, "probe"),
             counts.join(", "),
             self.held,
             self.mismatched,
@@ -53,6 +53,10 @@ impl RunSummary {
             self.expectations,
         )
     }
+}
+
+fn counted(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 pub fn summarise(
