@@ -104,6 +104,7 @@ fn basic_experiment_resolves() {
             "basic.kdl",
             "shared/loader.kdl",
             "std/families.kdl",
+            "std/sysctl.kdl",
             "std/vocabulary.kdl"
         ]
     );
@@ -158,6 +159,7 @@ fn a_file_imported_twice_is_loaded_once() {
             "shared/reads.kdl",
             "std/families.kdl",
             "std/shims/linux.kdl",
+            "std/sysctl.kdl",
             "std/vocabulary.kdl"
         ]
     );
@@ -215,12 +217,13 @@ fn the_closure_lists_the_vocabulary_and_every_sbpl_import() {
             "sb/helper.sb",
             "sb/main.sb",
             "std/families.kdl",
+            "std/sysctl.kdl",
             "std/vocabulary.kdl"
         ]
     );
     let vocabulary = xpr::source::stdlib::get("vocabulary").unwrap();
     assert_eq!(
-        first[4].blake3,
+        first[5].blake3,
         blake3::hash(vocabulary.as_bytes()).to_hex().to_string()
     );
     // Editing only the imported file changes the closure.

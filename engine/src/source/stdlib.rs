@@ -9,7 +9,7 @@ pub const PRELUDE: &[&str] = &["families"];
 
 /// Data files the engine reads for every experiment without loading them as KDL sources:
 /// they can change a result, so every run's closure lists them.
-pub const IMPLICIT: &[&str] = &["vocabulary"];
+pub const IMPLICIT: &[&str] = &["sysctl", "vocabulary"];
 
 /// The text of `std/<name>`; `name` may carry a trailing `.kdl`.
 pub fn get(name: &str) -> Option<&'static str> {
