@@ -100,7 +100,13 @@ fn basic_experiment_resolves() {
     let paths: Vec<&str> = e.sources.iter().map(|s| s.path.as_str()).collect();
     assert_eq!(
         paths,
-        ["basic.kdl", "shared/loader.kdl", "std/families.kdl"]
+        [
+            "basic.kdl",
+            "shared/loader.kdl",
+            "std/families.kdl",
+            "std/sysctl.kdl",
+            "std/vocabulary.kdl"
+        ]
     );
 }
 
@@ -152,7 +158,9 @@ fn a_file_imported_twice_is_loaded_once() {
             "shared/loader.kdl",
             "shared/reads.kdl",
             "std/families.kdl",
-            "std/shims/linux.kdl"
+            "std/shims/linux.kdl",
+            "std/sysctl.kdl",
+            "std/vocabulary.kdl"
         ]
     );
     let p = &e.profiles[0];
@@ -174,4 +182,53 @@ fn load_str_resolves_text_with_stdlib_imports() {
         .experiment;
     assert_eq!(e.probes[0].operation, "file-read-data");
     assert!(e.sources.iter().any(|s| s.path == "std/shims/linux.kdl"));
+}
+
+#[test]
+fn the_closure_lists_the_vocabulary_and_every_sbpl_import() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir(dir.join("sb")).unwrap();
+    std::fs::write(
+        dir.join("sb/main.sb"),
+        "(version 1)\n(deny default)\n(import \"helper.sb\")\n",
+    )
+    .unwrap();
+    let helper = dir.join("sb/helper.sb");
+    std::fs::write(&helper, "(allow file-read* (subpath \"/etc\"))\n").unwrap();
+    let exp = dir.join("e.kdl");
+    std::fs::write(
+        &exp,
+        "experiment e {\n    lanes scenario\n}\nprofile p sbpl=\"sb/main.sb\"\nprobe r family=file-read target=\"/etc/hosts\"\nexpect p {\n    allow r\n}\n",
+    )
+    .unwrap();
+    let sources = |path: &Path| {
+        load(path, &opts())
+            .unwrap_or_else(|d| panic!("{d}"))
+            .experiment
+            .sources
+    };
+    let first = sources(&exp);
+    let paths: Vec<&str> = first.iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "e.kdl",
+            "sb/helper.sb",
+            "sb/main.sb",
+            "std/families.kdl",
+            "std/sysctl.kdl",
+            "std/vocabulary.kdl"
+        ]
+    );
+    let vocabulary = xpr::source::stdlib::get("vocabulary").unwrap();
+    assert_eq!(
+        first[5].blake3,
+        blake3::hash(vocabulary.as_bytes()).to_hex().to_string()
+    );
+    // Editing only the imported file changes the closure.
+    std::fs::write(&helper, "(allow file-read* (subpath \"/usr\"))\n").unwrap();
+    let second = sources(&exp);
+    assert_ne!(first[1].blake3, second[1].blake3);
+    assert_eq!(first[2].blake3, second[2].blake3);
 }

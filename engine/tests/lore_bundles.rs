@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use xpr::bundle::runtime_tools::{self, RuntimeToolsBundle, compare, flags, to_kdl};
-use xpr::model::RunView;
+use xpr::bundle::BundleView;
+use xpr::bundle::runtime_tools::{self, RuntimeToolsBundle, flags, to_kdl};
+use xpr::diff::{Aspect, Status, VocabularyKind};
 
 const AFM: &str = "anchor-filter-map__cdebc3c2-f0a3-4d35-8f4c-cea54a816292";
 const MNE_FIRST: &str = "mach-name-equivalence__2a2dc2fc-f1b2-4a0a-a178-32a22f6c1029";
@@ -36,6 +37,11 @@ fn xpr(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// A bundle through the reader interface every format shares (verifies first).
+fn load(path: &Path) -> BundleView {
+    xpr::bundle::open(path).unwrap().load().unwrap()
 }
 
 /// A writable copy of a bundle in a temp dir.
@@ -265,45 +271,65 @@ fn records_map_with_stable_ids_and_flags() {
 
 #[test]
 fn two_runs_of_one_suite_diff_with_exactly_the_described_changes() {
-    let a = RuntimeToolsBundle::open(&bundle(MNE_FIRST)).unwrap();
-    let b = RuntimeToolsBundle::open(&bundle(MNE_LATER)).unwrap();
-    let diff = compare::compare(&a, &b);
-    assert_eq!(diff.shared, 4);
-    assert!(diff.only_in_a.is_empty() && diff.only_in_b.is_empty());
+    // README: the first run denied every probe by a crash (exit -6; both allow-aa probes are
+    // unexpected_deny, capture_pipeline_disagreement) under sandbox_runner + sandbox_check_probe;
+    // the later one, under sandbox_check_self_apply_probe, witnessed no operation (actual null).
+    let (a, b) = (load(&bundle(MNE_FIRST)), load(&bundle(MNE_LATER)));
+    assert_eq!(a.format.as_str(), "runtime-tools");
+    assert_eq!(a.digest_algorithm, "sha256");
+    let diff = xpr::diff::diff(&a, &b);
+    assert_eq!(diff.compared, xpr::diff::ALL);
+    assert!(diff.outcomes.is_empty());
     assert_eq!(diff.verdicts.len(), 4);
     for change in &diff.verdicts {
-        let field = |name: &str| change.changes.iter().find(|c| c.field == name);
+        assert_eq!(change.status, Status::Changed);
+        let (x, y) = (change.a.as_ref().unwrap(), change.b.as_ref().unwrap());
+        let (fx, fy) = (x.foreign.as_ref().unwrap(), y.foreign.as_ref().unwrap());
         // deny (a crash, exit -6) in the first run, no decision in the later one.
-        let verdict = field("verdict").expect("verdict changes");
+        assert_eq!(x.verdict.as_str(), "deny");
+        assert_eq!(y.verdict.as_str(), "skipped");
         assert_eq!(
-            (verdict.a.as_str(), verdict.b.is_null()),
-            (Some("deny"), true)
+            (fx.actual.as_deref(), fy.actual.as_deref()),
+            (Some("deny"), None)
         );
-        let stage = field("stage").expect("stage changes");
-        assert_eq!(
-            (stage.a.as_str(), stage.b.is_null()),
-            (Some("operation"), true)
+        assert_eq!(x.stage.map(|s| s.as_str()), Some("operation"));
+        assert_eq!(y.stage, None);
+        assert!(
+            fx.flags
+                .contains(&flags::DENY_WITH_NEGATIVE_ERRNO.to_owned())
         );
-        let harness = field("harness").expect("harness changes");
-        assert_eq!(
-            harness.a,
-            "sandbox_runner + sandbox_check_probe (exec_wrapper)"
-        );
-        assert_eq!(
-            harness.b,
-            "sandbox_check_self_apply_probe (apply model unrecorded)"
-        );
-        let mismatches = field("mismatches").expect("mismatches change");
-        assert_eq!(mismatches.b, serde_json::json!(["op_not_witnessed"]));
-        if change.id.contains("allow-aa") {
-            assert_eq!(mismatches.a, serde_json::json!(["unexpected_deny"]));
-            assert_eq!(
-                field("mismatch_reason").unwrap().a,
-                "capture_pipeline_disagreement"
+        assert!(fy.flags.contains(&flags::OP_NOT_WITNESSED.to_owned()));
+        for aspect in [
+            Aspect::Verdict,
+            Aspect::Stage,
+            Aspect::Actual,
+            Aspect::Harness,
+        ] {
+            assert!(
+                change.aspects.contains(&aspect),
+                "{}: {aspect:?}",
+                change.id
             );
+        }
+        assert_eq!(
+            fx.harness.as_deref(),
+            Some("sandbox_runner + sandbox_check_probe (exec_wrapper)")
+        );
+        assert_eq!(
+            fy.harness.as_deref(),
+            Some("sandbox_check_self_apply_probe (apply model unrecorded)")
+        );
+        assert_eq!(fy.mismatch_classes, ["op_not_witnessed"]);
+        if change.id.contains("allow-aa") {
+            assert_eq!(fx.mismatch_classes, ["unexpected_deny"]);
+            assert_eq!(
+                fx.mismatch_reason.as_deref(),
+                Some("capture_pipeline_disagreement")
+            );
+            assert_eq!(fx.failure_stage.as_deref(), Some("probe"));
         } else {
             assert!(
-                mismatches.a.is_null(),
+                fx.mismatch_classes.is_empty(),
                 "deny-bb matched (by a crash) in the first run"
             );
         }
@@ -317,9 +343,14 @@ fn two_runs_of_one_suite_diff_with_exactly_the_described_changes() {
             "harness.tools"
         ]
     );
-    assert!(diff.vocabulary.only_in_a.is_empty() && diff.vocabulary.only_in_b.is_empty());
+    assert!(diff.vocabulary.is_empty() && diff.fidelity.is_empty());
+    // Same plan and expected matrix: every artifact but those two differs by digest.
+    let paths: Vec<&str> = diff.artifacts.iter().map(|c| c.path.as_str()).collect();
+    assert!(!paths.contains(&"expected_matrix.json"), "{paths:?}");
+    assert!(paths.contains(&"runtime_results.json"), "{paths:?}");
 
-    insta::assert_snapshot!("mach_name_equivalence_diff_table", diff.render_text());
+    let table = xpr::diff::table::render(&diff);
+    insta::assert_snapshot!("mach_name_equivalence_diff_table", table);
     insta::assert_snapshot!(
         "mach_name_equivalence_diff_json",
         serde_json::to_string_pretty(&diff).unwrap()
@@ -331,7 +362,7 @@ fn two_runs_of_one_suite_diff_with_exactly_the_described_changes() {
         bundle(MNE_LATER).to_str().unwrap(),
     ]);
     assert_eq!(code, 1);
-    assert_eq!(stdout, diff.render_text());
+    assert_eq!(stdout, table);
 }
 
 #[test]
@@ -340,17 +371,21 @@ fn a_bundle_diffs_empty_against_itself() {
         let path = bundle(name);
         let (code, stdout, stderr) = xpr(&["diff", path.to_str().unwrap(), path.to_str().unwrap()]);
         assert_eq!(code, 0, "{stdout}{stderr}");
-        assert!(stdout.contains("4 shared, 0 differ") || stdout.contains("8 shared, 0 differ"));
+        assert!(stdout.contains("identical: no differences"), "{stdout}");
     }
 }
 
 #[test]
 fn a_different_suite_reports_vocabulary_and_world_facts_side_by_side() {
-    let a = RuntimeToolsBundle::open(&bundle(AFM)).unwrap();
-    let b = RuntimeToolsBundle::open(&bundle(MNE_FIRST)).unwrap();
-    let diff = compare::compare(&a, &b);
-    assert_eq!(diff.shared, 0);
-    assert_eq!(diff.vocabulary.only_in_b, ["mach-register"]);
+    let diff = xpr::diff::diff(&load(&bundle(AFM)), &load(&bundle(MNE_FIRST)));
+    // No expectation id is shared: each side's are added or removed.
+    assert!(diff.verdicts.iter().all(|c| c.status != Status::Changed));
+    let ops: Vec<(&str, Status)> = diff
+        .vocabulary
+        .iter()
+        .map(|v| (v.name.as_str(), v.status))
+        .collect();
+    assert_eq!(ops, [("mach-register", Status::Added)]);
     assert!(diff.world_facts.iter().any(|f| f.key == "plan_id"));
 }
 
@@ -434,33 +469,6 @@ fn import_writes_a_starting_experiment() {
     );
 }
 
-/// xpr's side of a cross-format diff, built from real `VerdictRecord`s as an xpr bundle stores
-/// them (until the xpr bundle reader is merged, this is how its view is fed).
-struct XprRun {
-    verdicts: Vec<xpr::model::VerdictRecord>,
-}
-
-impl RunView for XprRun {
-    fn format(&self) -> &str {
-        "xpr"
-    }
-    fn run_id(&self) -> &str {
-        "20260101T000000Z-abcd"
-    }
-    fn world_id(&self) -> &str {
-        "linux-6.8-x86_64-landlock7"
-    }
-    fn world_facts(&self) -> serde_json::Value {
-        serde_json::json!({"format": "xpr", "world_id": self.world_id(), "host": {"kernel": "6.8"}})
-    }
-    fn verdicts(&self) -> Vec<xpr::model::ViewVerdict> {
-        self.verdicts.iter().map(Into::into).collect()
-    }
-    fn vocabulary(&self) -> Vec<String> {
-        vec!["file-read-data".into(), "mach-lookup".into()]
-    }
-}
-
 #[test]
 fn an_xpr_run_diffs_against_a_runtime_tools_run_on_shared_expectations() {
     use xpr::model::{Action, Errno, Evidence, MismatchReason, Stage, Verdict, VerdictRecord};
@@ -491,62 +499,95 @@ fn an_xpr_run_diffs_against_a_runtime_tools_run_on_shared_expectations() {
             shim_divergence: None,
         }
     };
-    let ours = XprRun {
-        verdicts: vec![
+    // xpr's side as its reader loads it: records, facts, a vocabulary, no foreign details.
+    let theirs = load(&bundle(MNE_FIRST));
+    let mut vocabulary = xpr::bundle::vocabulary::Vocabulary::default();
+    for op in ["file-read-data", "mach-lookup"] {
+        vocabulary
+            .operations
+            .insert(op.into(), xpr::compile::Fidelity::Exact);
+    }
+    let ours = BundleView {
+        format: xpr::bundle::BundleFormat::Xpr,
+        run_id: "20260101T000000Z-abcd".into(),
+        world_id: "linux-6.8-x86_64-landlock7".into(),
+        facts: [("world.kernel".to_owned(), serde_json::json!("6.8"))].into(),
+        inputs: BTreeMap::new(),
+        expectations: [
             record("lookup-allow-aa", Verdict::Allow, None, Action::Allow),
             record("lookup-deny-bb", Verdict::Deny, Some(1), Action::Deny),
             record("read-hosts", Verdict::Allow, None, Action::Allow),
-        ],
-    };
-    let theirs = RuntimeToolsBundle::open(&bundle(MNE_FIRST)).unwrap();
-    let diff = compare::compare(&theirs, &ours);
-    assert_eq!(
-        diff.compared_fields,
-        ["verdict", "stage", "expected", "errno", "baseline"]
-    );
-    assert_eq!(diff.shared, 2);
-    assert_eq!(
-        diff.only_in_a,
-        [
-            "mach-name-equivalence/register-allow-aa",
-            "mach-name-equivalence/register-deny-bb"
         ]
-    );
-    assert_eq!(diff.only_in_b, ["mach-name-equivalence/read-hosts"]);
-    let changes: Vec<(String, Vec<String>)> = diff
+        .into_iter()
+        .map(|r| (r.id.clone(), r))
+        .collect(),
+        foreign: BTreeMap::new(),
+        vocabulary: Some(vocabulary),
+        fidelity: BTreeMap::new(),
+        artifacts: BTreeMap::new(),
+        digest_algorithm: "blake3",
+    };
+    let diff = xpr::diff::diff(&theirs, &ours);
+    assert_eq!(diff.compared, xpr::diff::NEUTRAL);
+    let rows: Vec<(&str, Status, Vec<Aspect>)> = diff
         .verdicts
         .iter()
-        .map(|c| {
-            (
-                c.id.clone(),
-                c.changes.iter().map(|f| f.field.clone()).collect(),
-            )
-        })
+        .chain(&diff.outcomes)
+        .map(|c| (c.id.as_str(), c.status, c.aspects.clone()))
         .collect();
     assert_eq!(
-        changes,
+        rows,
         [
             (
-                "mach-name-equivalence/lookup-allow-aa".to_owned(),
-                vec!["verdict".to_owned(), "errno".to_owned()]
+                "mach-name-equivalence/lookup-allow-aa",
+                Status::Changed,
+                vec![Aspect::Verdict, Aspect::Errno, Aspect::Mismatches]
+            ),
+            ("mach-name-equivalence/read-hosts", Status::Added, vec![]),
+            (
+                "mach-name-equivalence/register-allow-aa",
+                Status::Removed,
+                vec![]
             ),
             (
-                "mach-name-equivalence/lookup-deny-bb".to_owned(),
-                vec!["errno".to_owned()]
+                "mach-name-equivalence/register-deny-bb",
+                Status::Removed,
+                vec![]
+            ),
+            (
+                "mach-name-equivalence/lookup-deny-bb",
+                Status::Changed,
+                vec![Aspect::Errno]
             ),
         ]
     );
+    // The vocabulary difference, world facts key by key; digests are not compared.
+    let ops: Vec<(VocabularyKind, &str, Status)> = diff
+        .vocabulary
+        .iter()
+        .map(|v| (v.kind, v.name.as_str(), v.status))
+        .collect();
     assert_eq!(
-        diff.verdicts[0].notes,
-        ["A flags: deny_with_negative_errno, errno_is_exit_status"]
+        ops,
+        [
+            (VocabularyKind::Operation, "file-read-data", Status::Added),
+            (VocabularyKind::Operation, "mach-register", Status::Removed),
+            // The family their mach-lookup probes belong to runs there only.
+            (VocabularyKind::Family, "mach-lookup", Status::Removed),
+        ]
     );
-    assert_eq!(diff.vocabulary.only_in_a, ["mach-register"]);
-    assert_eq!(diff.vocabulary.only_in_b, ["file-read-data"]);
-    let text = diff.render_text();
-    assert!(text.contains("formats differ"), "{text}");
-    assert!(text.contains("only in A: mach-register"), "{text}");
-    assert!(text.contains("only in B: file-read-data"), "{text}");
-    assert!(text.contains("World facts that differ (A, B)"), "{text}");
+    assert!(diff.world_facts.iter().any(|f| f.key == "world.kernel"));
+    assert!(diff.world_facts.iter().any(|f| f.key == "host.codename"));
+    assert!(diff.artifacts.is_empty() && diff.inputs.is_empty());
+    let text = xpr::diff::table::render(&diff);
+    assert!(text.contains("note: formats differ"), "{text}");
+    assert!(text.contains("only meaningful within one format"), "{text}");
+    // Their flags are not compared, but shown where an expectation changed.
+    assert!(
+        text.lines().any(|l| l.contains("flags (not compared)")
+            && l.contains("deny_with_negative_errno, errno_is_exit_status")),
+        "{text}"
+    );
 }
 
 #[test]
@@ -670,34 +711,51 @@ fn xpr_diff_compares_an_xpr_bundle_with_a_runtime_tools_bundle() {
     ]);
     assert_eq!(code, 1, "{stderr}");
     let diff: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(diff["schema_version"], "xpr.diff.v1");
     assert_eq!(diff["a"]["format"], "runtime-tools");
     assert_eq!(diff["b"]["format"], "xpr");
-    assert_eq!(diff["shared"], 2);
+    let verdicts = diff["verdicts"].as_array().unwrap();
+    let first = &verdicts[0];
+    assert_eq!(first["id"], "mach-name-equivalence/lookup-allow-aa");
+    assert_eq!(first["a"]["verdict"], "deny");
+    assert_eq!(first["b"]["verdict"], "skipped");
+    // Their details stay structured fields, not one reason string.
+    assert_eq!(first["a"]["foreign"]["failure_stage"], "probe");
+    assert_eq!(first["a"]["foreign"]["exit_code"], -6);
+    assert!(first["a"].get("reason").is_none());
+    let removed: Vec<&str> = verdicts
+        .iter()
+        .filter(|c| c["status"] == "removed")
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
     assert_eq!(
-        diff["only_in_a"],
-        serde_json::json!([
+        removed,
+        [
             "mach-name-equivalence/register-allow-aa",
             "mach-name-equivalence/register-deny-bb"
-        ])
+        ]
     );
-    let first = &diff["verdicts"][0];
-    assert_eq!(first["id"], "mach-name-equivalence/lookup-allow-aa");
-    assert_eq!(
-        first["changes"][0],
-        serde_json::json!({"field": "verdict", "a": "deny", "b": "skipped"})
+    // The vocabulary difference: mach-lookup enforceable there, not here; world facts key by key.
+    let vocab: Vec<(&str, &str, &str)> = diff["vocabulary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            (
+                v["name"].as_str().unwrap(),
+                v["a"].as_str().unwrap_or("—"),
+                v["b"].as_str().unwrap_or("—"),
+            )
+        })
+        .collect();
+    assert!(
+        vocab.contains(&("mach-lookup", "exact", "unsupported")),
+        "{vocab:?}"
     );
-    // The vocabulary difference: what each world can apply.
-    assert_eq!(
-        diff["vocabulary"]["only_in_a"],
-        serde_json::json!(["mach-lookup", "mach-register"])
+    assert!(
+        vocab.contains(&("mach-register", "exact", "—")),
+        "{vocab:?}"
     );
-    assert_eq!(
-        diff["vocabulary"]["only_in_b"],
-        serde_json::json!(["file-read*", "signal"])
-    );
-    // World facts side by side: both full fact sets, and the differing keys.
-    assert_eq!(diff["a"]["world_facts"]["host"]["codename"], "sonoma");
-    assert_eq!(diff["b"]["world_facts"]["world.os"], "linux");
     let keys: Vec<&str> = diff["world_facts"]
         .as_array()
         .unwrap()
@@ -705,17 +763,13 @@ fn xpr_diff_compares_an_xpr_bundle_with_a_runtime_tools_bundle() {
         .map(|f| f["key"].as_str().unwrap())
         .collect();
     assert!(
-        keys.contains(&"world_id") && keys.contains(&"world.kernel"),
+        keys.contains(&"host.codename") && keys.contains(&"world.kernel"),
         "{keys:?}"
     );
 
     let (code, text, _) = xpr(&["diff", theirs.to_str().unwrap(), ours.to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(text.contains("formats differ"), "{text}");
-    assert!(
-        text.contains("only in A: mach-lookup, mach-register"),
-        "{text}"
-    );
+    assert!(text.contains("note: formats differ"), "{text}");
 }
 
 #[test]
@@ -764,36 +818,4 @@ fn import_keeps_operations_without_a_family_as_comments_and_still_checks() {
         stdout.contains("1 profile, 2 probes, 2 expectations"),
         "{stdout}"
     );
-}
-
-#[test]
-fn runtime_tools_bundles_also_load_into_the_xpr_bundle_diff() {
-    // The same two runs through the bundle reader interface and the xpr diff engine.
-    let load = |name: &str| xpr::bundle::open(&bundle(name)).unwrap().load().unwrap();
-    let (a, b) = (load(MNE_FIRST), load(MNE_LATER));
-    assert_eq!(a.format.as_str(), "runtime-tools");
-    assert_eq!(a.digest_algorithm, "sha256");
-    let diff = xpr::diff::diff(&a, &b);
-    assert!(!diff.identical);
-    let ids: Vec<&str> = diff.verdicts.iter().map(|c| c.id.as_str()).collect();
-    assert_eq!(
-        ids,
-        [
-            "mach-name-equivalence/lookup-allow-aa",
-            "mach-name-equivalence/lookup-deny-bb",
-            "mach-name-equivalence/register-allow-aa",
-            "mach-name-equivalence/register-deny-bb",
-        ]
-    );
-    let facts: Vec<&str> = diff.world_facts.iter().map(|f| f.key.as_str()).collect();
-    assert_eq!(
-        facts,
-        [
-            "harness.apply_models",
-            "harness.entrypoint_sha256",
-            "harness.tools"
-        ]
-    );
-    let same = xpr::diff::diff(&a, &load(MNE_FIRST));
-    assert!(same.identical);
 }

@@ -9,6 +9,7 @@
 pub mod canonical;
 pub mod digest;
 pub mod fidelity;
+pub mod foreign;
 pub mod index;
 pub mod layout;
 pub mod manifest;

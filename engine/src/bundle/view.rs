@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::fidelity::FidelityReport;
+use super::foreign::ForeignDetails;
 use super::reader::BundleFormat;
 use super::vocabulary::Vocabulary;
 use crate::model::VerdictRecord;
@@ -22,6 +23,9 @@ pub struct BundleView {
     pub inputs: BTreeMap<String, String>,
     /// Verdicts keyed by stable expectation id.
     pub expectations: BTreeMap<String, VerdictRecord>,
+    /// What another harness recorded per expectation beyond a `VerdictRecord` (empty for xpr
+    /// bundles), keyed like `expectations`.
+    pub foreign: BTreeMap<String, ForeignDetails>,
     /// `None` when the bundle has no vocabulary.
     pub vocabulary: Option<Vocabulary>,
     /// Fidelity reports keyed by profile id.

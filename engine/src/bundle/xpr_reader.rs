@@ -333,6 +333,7 @@ impl BundleReader for XprBundle {
             facts,
             inputs,
             expectations,
+            foreign: BTreeMap::new(),
             vocabulary,
             fidelity,
             artifacts,

@@ -1,4 +1,5 @@
-//! `xpr diff A B`: what changed in meaning between two bundles.
+//! `xpr diff A B`: what changed in meaning between two bundles of any formats (xpr,
+//! runtime-tools), through the one diff engine.
 //!
 //! Both bundles are verified first: a diff of evidence that does not hold would mislead.
 //! Exit 0 identical, 1 differences, 2 a bundle that cannot be opened, verified or read.
@@ -10,12 +11,6 @@ use crate::bundle;
 use crate::diff;
 
 pub fn run(args: DiffArgs) -> u8 {
-    // A runtime-tools bundle on either side: the format-neutral view diff, which keeps that
-    // harness's own fields (failure stage and kind, exit code, harness, flags) apart.
-    let foreign = |p: &std::path::Path| crate::bundle::runtime_tools::is_runtime_tools(p);
-    if foreign(&args.a) || foreign(&args.b) {
-        return super::import::diff_runtime_tools(&args);
-    }
     let mut views = Vec::with_capacity(2);
     for (name, path) in [("A", &args.a), ("B", &args.b)] {
         let loaded = bundle::open(path)

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use kdl::KdlDocument;
 
-use crate::diagnostics::Diagnostics;
+use crate::diagnostics::{Diagnostics, codes};
 use crate::source::SourceFile;
 
 mod expect;
@@ -34,6 +34,7 @@ pub const TOP_LEVEL: &[&str] = &[
     "probe",
     "expect",
     "vocabulary",
+    "sysctl-names",
 ];
 
 /// Decodes one file's declarations; errors go to `diags`.
@@ -75,6 +76,14 @@ pub fn decode_file(
             "vocabulary" => {
                 crate::resolve::vocabulary::decode_block(&mut r, node);
                 out.vocabularies.push(node.name().span());
+            }
+            // The stdlib's sysctl table (read by the engine, not by experiments): checked here so
+            // `xpr check std/sysctl.kdl` reports its mistakes.
+            "sysctl-names" => {
+                if let Err((span, message)) = crate::source::sysctl::SysctlTable::decode_block(node)
+                {
+                    r.error(codes::INVALID_VALUE, span, message, "here");
+                }
             }
             _ => r.unknown_node(node, "the top level", TOP_LEVEL),
         }

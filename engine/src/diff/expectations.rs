@@ -1,10 +1,15 @@
 //! Expectation changes, keyed by stable expectation id.
-
-use std::collections::BTreeMap;
+//!
+//! Within one format every aspect is compared, including another harness's own fields
+//! ([`ForeignDetails`]); across formats only what both models state ([`NEUTRAL`]), so an xpr
+//! run against a runtime-tools run reports changes in meaning, not format noise (evidence kind,
+//! reason text and foreign fields exist on one side only by nature).
 
 use serde::Serialize;
 
 use super::Status;
+use crate::bundle::BundleView;
+use crate::bundle::foreign::ForeignDetails;
 use crate::model::{Action, Errno, Evidence, MismatchReason, Stage, Verdict, VerdictRecord};
 
 /// One side's outcome for an expectation (the comparable part of a `VerdictRecord`).
@@ -28,10 +33,13 @@ pub struct Outcome {
     pub evidence: Evidence,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// What another harness recorded beyond xpr's model (absent for xpr bundles).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub foreign: Option<ForeignDetails>,
 }
 
-impl From<&VerdictRecord> for Outcome {
-    fn from(r: &VerdictRecord) -> Outcome {
+impl Outcome {
+    fn new(r: &VerdictRecord, foreign: Option<&ForeignDetails>) -> Outcome {
         Outcome {
             verdict: r.verdict,
             stage: r.stage,
@@ -43,6 +51,7 @@ impl From<&VerdictRecord> for Outcome {
             known: r.known.clone(),
             evidence: r.evidence,
             reason: r.reason.clone(),
+            foreign: foreign.cloned(),
         }
     }
 }
@@ -60,9 +69,62 @@ pub enum Aspect {
     Known,
     Evidence,
     Reason,
+    // Another harness's own fields, verbatim (see `ForeignDetails`).
+    Actual,
+    FailureStage,
+    FailureKind,
+    ExitCode,
+    MismatchClasses,
+    MismatchReason,
+    Harness,
+    Lanes,
+    Flags,
+    Operation,
+    Target,
+    SourceId,
 }
 
+/// Every aspect: compared between two bundles of one format.
+pub const ALL: [Aspect; 21] = [
+    Aspect::Verdict,
+    Aspect::Stage,
+    Aspect::Errno,
+    Aspect::Baseline,
+    Aspect::Expected,
+    Aspect::Mismatches,
+    Aspect::Known,
+    Aspect::Evidence,
+    Aspect::Reason,
+    Aspect::Actual,
+    Aspect::FailureStage,
+    Aspect::FailureKind,
+    Aspect::ExitCode,
+    Aspect::MismatchClasses,
+    Aspect::MismatchReason,
+    Aspect::Harness,
+    Aspect::Lanes,
+    Aspect::Flags,
+    Aspect::Operation,
+    Aspect::Target,
+    Aspect::SourceId,
+];
+
+/// Aspects both xpr's model and another harness's can state: compared across formats.
+pub const NEUTRAL: [Aspect; 6] = [
+    Aspect::Verdict,
+    Aspect::Stage,
+    Aspect::Errno,
+    Aspect::Baseline,
+    Aspect::Expected,
+    Aspect::Mismatches,
+];
+
 impl Aspect {
+    /// A field of another harness's record rather than of xpr's `VerdictRecord`.
+    pub fn is_foreign(self) -> bool {
+        self >= Aspect::Actual
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Aspect::Verdict => "verdict",
@@ -74,6 +136,18 @@ impl Aspect {
             Aspect::Known => "known",
             Aspect::Evidence => "evidence",
             Aspect::Reason => "reason",
+            Aspect::Actual => "actual",
+            Aspect::FailureStage => "failure_stage",
+            Aspect::FailureKind => "failure_kind",
+            Aspect::ExitCode => "exit_code",
+            Aspect::MismatchClasses => "mismatch_classes",
+            Aspect::MismatchReason => "mismatch_reason",
+            Aspect::Harness => "harness",
+            Aspect::Lanes => "lanes",
+            Aspect::Flags => "flags",
+            Aspect::Operation => "operation",
+            Aspect::Target => "target",
+            Aspect::SourceId => "source_id",
         }
     }
 }
@@ -91,22 +165,35 @@ pub struct ExpectationChange {
     pub b: Option<Outcome>,
 }
 
-/// (verdict changes incl. added/removed, other outcome changes), each sorted by id.
+/// (verdict changes incl. added/removed, other outcome changes), each sorted by id. Only the
+/// `compared` aspects count.
 pub fn diff(
-    a: &BTreeMap<String, VerdictRecord>,
-    b: &BTreeMap<String, VerdictRecord>,
+    a: &BundleView,
+    b: &BundleView,
+    compared: &[Aspect],
 ) -> (Vec<ExpectationChange>, Vec<ExpectationChange>) {
     let mut verdicts = Vec::new();
     let mut outcomes = Vec::new();
-    let ids: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    fn outcome<'v>(v: &'v BundleView, id: &str) -> Option<(&'v VerdictRecord, Outcome)> {
+        v.expectations
+            .get(id)
+            .map(|r| (r, Outcome::new(r, v.foreign.get(id))))
+    }
+    let ids: std::collections::BTreeSet<&String> =
+        a.expectations.keys().chain(b.expectations.keys()).collect();
     for id in ids {
-        let (ra, rb) = (a.get(id), b.get(id));
-        let (oa, ob) = (ra.map(Outcome::from), rb.map(Outcome::from));
-        let named = ra.or(rb).expect("id comes from one side");
+        let (ra, rb) = (outcome(a, id), outcome(b, id));
+        let named = ra
+            .as_ref()
+            .or(rb.as_ref())
+            .expect("id comes from one side")
+            .0;
+        let (profile, probe) = (named.profile.clone(), named.probe.clone());
+        let (oa, ob) = (ra.map(|(_, o)| o), rb.map(|(_, o)| o));
         let mut change = ExpectationChange {
             id: id.clone(),
-            profile: named.profile.clone(),
-            probe: named.probe.clone(),
+            profile,
+            probe,
             status: Status::of(&oa, &ob),
             aspects: Vec::new(),
             a: oa,
@@ -115,6 +202,7 @@ pub fn diff(
         match (&change.a, &change.b) {
             (Some(x), Some(y)) => {
                 change.aspects = aspects(x, y);
+                change.aspects.retain(|a| compared.contains(a));
                 if change.aspects.is_empty() {
                     continue;
                 }
@@ -131,6 +219,11 @@ pub fn diff(
 }
 
 fn aspects(x: &Outcome, y: &Outcome) -> Vec<Aspect> {
+    let none = ForeignDetails::default();
+    let (fx, fy) = (
+        x.foreign.as_ref().unwrap_or(&none),
+        y.foreign.as_ref().unwrap_or(&none),
+    );
     let checks = [
         (Aspect::Verdict, x.verdict != y.verdict),
         (Aspect::Stage, x.stage != y.stage),
@@ -144,6 +237,24 @@ fn aspects(x: &Outcome, y: &Outcome) -> Vec<Aspect> {
         (Aspect::Known, x.known != y.known),
         (Aspect::Evidence, x.evidence != y.evidence),
         (Aspect::Reason, x.reason != y.reason),
+        (Aspect::Actual, fx.actual != fy.actual),
+        (Aspect::FailureStage, fx.failure_stage != fy.failure_stage),
+        (Aspect::FailureKind, fx.failure_kind != fy.failure_kind),
+        (Aspect::ExitCode, fx.exit_code != fy.exit_code),
+        (
+            Aspect::MismatchClasses,
+            fx.mismatch_classes != fy.mismatch_classes,
+        ),
+        (
+            Aspect::MismatchReason,
+            fx.mismatch_reason != fy.mismatch_reason,
+        ),
+        (Aspect::Harness, fx.harness != fy.harness),
+        (Aspect::Lanes, fx.lanes != fy.lanes),
+        (Aspect::Flags, fx.flags != fy.flags),
+        (Aspect::Operation, fx.operation != fy.operation),
+        (Aspect::Target, fx.target != fy.target),
+        (Aspect::SourceId, fx.source_id != fy.source_id),
     ];
     checks
         .into_iter()

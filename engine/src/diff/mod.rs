@@ -1,9 +1,11 @@
 //! diff: what changed in meaning between two bundles (design §10, spec §6.9).
 //!
-//! Both sides are [`BundleView`]s, so any bundle format a reader can map is comparable.
-//! Expectations are keyed by their stable id; world facts, vocabulary and fidelity by name;
-//! artifacts by path and digest (the manifest and index are left out: run id and timings live
-//! there). Two runs of the same experiment in the same world diff empty.
+//! The one diff for every pair of formats (xpr, runtime-tools, either way round): both sides
+//! are [`BundleView`]s. Expectations are keyed by their stable id; world facts, vocabulary and
+//! fidelity by name; artifacts by path and digest (the manifest and index are left out: run id
+//! and timings live there). Across formats, expectations are compared only on what both models
+//! state, and inputs and artifacts not at all (their digests name different files and
+//! algorithms). Two runs of the same experiment in the same world diff empty.
 
 use serde::Serialize;
 
@@ -18,7 +20,7 @@ pub mod table;
 mod vocabulary;
 
 pub use artifacts::ArtifactChange;
-pub use expectations::{Aspect, ExpectationChange, Outcome};
+pub use expectations::{ALL, Aspect, ExpectationChange, NEUTRAL, Outcome};
 pub use facts::{FactChange, InputChange};
 pub use fidelity::{FidelityChange, RuleState};
 pub use vocabulary::{VocabularyChange, VocabularyKind};
@@ -67,6 +69,8 @@ pub struct BundleDiff {
     pub b: Side,
     /// True when every group is empty.
     pub identical: bool,
+    /// The expectation aspects compared: all within one format, [`NEUTRAL`] across formats.
+    pub compared: Vec<Aspect>,
     /// Verdict changes and expectations present on one side only.
     pub verdicts: Vec<ExpectationChange>,
     /// Same verdict, but a different stage, errno, baseline, expectation or mismatch list.
@@ -99,11 +103,24 @@ impl BundleDiff {
 /// Compares bundle `a` (before) with bundle `b` (after).
 pub fn diff(a: &BundleView, b: &BundleView) -> BundleDiff {
     let mut notes = Vec::new();
-    let (verdicts, outcomes) = expectations::diff(&a.expectations, &b.expectations);
-    let same_digests = a.digest_algorithm == b.digest_algorithm;
+    let same_format = a.format == b.format;
+    let compared = if same_format {
+        ALL.to_vec()
+    } else {
+        notes.push(format!(
+            "formats differ ({} and {}): expectations are compared on {} only",
+            a.format.as_str(),
+            b.format.as_str(),
+            NEUTRAL.map(Aspect::as_str).join(", ")
+        ));
+        NEUTRAL.to_vec()
+    };
+    let (verdicts, outcomes) = expectations::diff(a, b, &compared);
+    // Digests are only meaningful within one format: the files and algorithms differ.
+    let same_digests = same_format && a.digest_algorithm == b.digest_algorithm;
     if !same_digests {
         notes.push(format!(
-            "inputs and artifacts are not compared: digests are {} on one side and {} on the other",
+            "inputs and artifacts are not compared: digests ({} and {}) are only meaningful within one format",
             a.digest_algorithm, b.digest_algorithm
         ));
     }
@@ -115,11 +132,18 @@ pub fn diff(a: &BundleView, b: &BundleView) -> BundleDiff {
             Vec::new()
         }
     };
+    let fidelity = if a.fidelity.is_empty() == b.fidelity.is_empty() {
+        fidelity::diff(&a.fidelity, &b.fidelity)
+    } else {
+        notes.push("only one bundle records fidelity reports".to_string());
+        Vec::new()
+    };
     let mut result = BundleDiff {
         schema_version: SCHEMA,
         a: side(a),
         b: side(b),
         identical: false,
+        compared,
         verdicts,
         outcomes,
         world_facts: facts::diff_facts(&a.facts, &b.facts),
@@ -129,7 +153,7 @@ pub fn diff(a: &BundleView, b: &BundleView) -> BundleDiff {
             Vec::new()
         },
         vocabulary,
-        fidelity: fidelity::diff(&a.fidelity, &b.fidelity),
+        fidelity,
         artifacts: if same_digests {
             artifacts::diff(&a.artifacts, &b.artifacts)
         } else {

@@ -16,26 +16,35 @@ pub fn render(d: &BundleDiff) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "A  {}", side(&d.a));
     let _ = writeln!(out, "B  {}", side(&d.b));
+    // Across formats another harness's flags are not compared, but they explain a change.
+    let context = !d.compared.contains(&Aspect::Flags);
     if !d.verdicts.is_empty() {
         group(
             &mut out,
             "verdict changes",
+            d.verdicts.len(),
             &["expectation", "A", "B"],
-            d.verdicts.iter().map(|c| expectation_row(c, false)),
+            d.verdicts
+                .iter()
+                .flat_map(|c| expectation_rows(c, false, context)),
         );
     }
     if !d.outcomes.is_empty() {
         group(
             &mut out,
             "stage and errno changes",
+            d.outcomes.len(),
             &["expectation", "changed", "A", "B"],
-            d.outcomes.iter().map(|c| expectation_row(c, true)),
+            d.outcomes
+                .iter()
+                .flat_map(|c| expectation_rows(c, true, context)),
         );
     }
     if !d.world_facts.is_empty() {
         group(
             &mut out,
             "world facts",
+            d.world_facts.len(),
             &["fact", "A", "B"],
             d.world_facts
                 .iter()
@@ -46,6 +55,7 @@ pub fn render(d: &BundleDiff) -> String {
         group(
             &mut out,
             "inputs",
+            d.inputs.len(),
             &["input", "A", "B"],
             d.inputs
                 .iter()
@@ -56,6 +66,7 @@ pub fn render(d: &BundleDiff) -> String {
         group(
             &mut out,
             "vocabulary",
+            d.vocabulary.len(),
             &["name", "A", "B"],
             d.vocabulary.iter().map(|v| {
                 let kind = match v.kind {
@@ -70,6 +81,7 @@ pub fn render(d: &BundleDiff) -> String {
         group(
             &mut out,
             "fidelity",
+            d.fidelity.len(),
             &["rule", "A", "B"],
             d.fidelity.iter().map(|f| {
                 let rule = f
@@ -87,6 +99,7 @@ pub fn render(d: &BundleDiff) -> String {
         group(
             &mut out,
             "artifacts",
+            d.artifacts.len(),
             &["artifact", "digest"],
             d.artifacts
                 .iter()
@@ -121,9 +134,16 @@ fn side(s: &Side) -> String {
 }
 
 /// A titled group: column headers, then rows padded to aligned columns.
-fn group(out: &mut String, title: &str, headers: &[&str], rows: impl Iterator<Item = Vec<String>>) {
+/// `count` is the number of changes (an expectation may take several rows).
+fn group(
+    out: &mut String,
+    title: &str,
+    count: usize,
+    headers: &[&str],
+    rows: impl Iterator<Item = Vec<String>>,
+) {
     let mut rows: Vec<Vec<String>> = rows.collect();
-    let _ = writeln!(out, "\n{title} ({})", rows.len());
+    let _ = writeln!(out, "\n{title} ({count})");
     rows.insert(0, headers.iter().map(|h| h.to_string()).collect());
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
@@ -149,7 +169,9 @@ fn group(out: &mut String, title: &str, headers: &[&str], rows: impl Iterator<It
     }
 }
 
-fn expectation_row(c: &ExpectationChange, with_aspects: bool) -> Vec<String> {
+/// The expectation's row, then one indented row per changed field of another harness's record
+/// (and, across formats, its flags: not compared, but they explain a change).
+fn expectation_rows(c: &ExpectationChange, with_aspects: bool, context: bool) -> Vec<Vec<String>> {
     // The verdict, stage, errno and reason are always shown; other details only if they changed.
     let details: Vec<Aspect> = c
         .aspects
@@ -163,13 +185,39 @@ fn expectation_row(c: &ExpectationChange, with_aspects: bool) -> Vec<String> {
             .map_or(ABSENT.to_string(), |o| outcome(o, &details))
     };
     let mut row = vec![c.id.clone()];
+    let own: Vec<&str> = c
+        .aspects
+        .iter()
+        .filter(|a| !a.is_foreign())
+        .map(|a| a.as_str())
+        .collect();
     if with_aspects {
-        let names: Vec<&str> = c.aspects.iter().map(|a| a.as_str()).collect();
-        row.push(format!("[{}]", names.join(",")));
+        row.push(format!("[{}]", own.join(",")));
     }
     row.push(describe(&c.a));
     row.push(describe(&c.b));
-    row
+    let mut rows = vec![row];
+    let mut sub = |name: String, aspect: Aspect| {
+        let mut r = vec![format!("  {name}")];
+        if with_aspects {
+            r.push(String::new());
+        }
+        r.push(foreign_value(&c.a, aspect));
+        r.push(foreign_value(&c.b, aspect));
+        rows.push(r);
+    };
+    for aspect in c.aspects.iter().filter(|a| a.is_foreign()) {
+        sub(aspect.as_str().to_string(), *aspect);
+    }
+    let flagged = |o: &Option<Outcome>| {
+        o.as_ref()
+            .and_then(|o| o.foreign.as_ref())
+            .is_some_and(|f| !f.flags.is_empty())
+    };
+    if context && (flagged(&c.a) || flagged(&c.b)) {
+        sub("flags (not compared)".to_string(), Aspect::Flags);
+    }
+    rows
 }
 
 /// `deny (operation, EACCES)`, plus the changed details and ` ✗ reasons` for mismatches.
@@ -232,6 +280,36 @@ fn outcome(o: &Outcome, aspects: &[Aspect]) -> String {
         }
     }
     text
+}
+
+/// One field of another harness's record (`—` when absent or when the side has none).
+fn foreign_value(o: &Option<Outcome>, aspect: Aspect) -> String {
+    let Some(f) = o.as_ref().and_then(|o| o.foreign.as_ref()) else {
+        return ABSENT.to_string();
+    };
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| ABSENT.to_string());
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            ABSENT.to_string()
+        } else {
+            v.join(", ")
+        }
+    };
+    match aspect {
+        Aspect::Actual => opt(&f.actual),
+        Aspect::FailureStage => opt(&f.failure_stage),
+        Aspect::FailureKind => opt(&f.failure_kind),
+        Aspect::ExitCode => f.exit_code.map_or(ABSENT.to_string(), |e| e.to_string()),
+        Aspect::MismatchClasses => list(&f.mismatch_classes),
+        Aspect::MismatchReason => opt(&f.mismatch_reason),
+        Aspect::Harness => opt(&f.harness),
+        Aspect::Lanes => list(&f.lanes),
+        Aspect::Flags => list(&f.flags),
+        Aspect::Operation => opt(&f.operation),
+        Aspect::Target => opt(&f.target),
+        Aspect::SourceId => opt(&f.source_id),
+        _ => ABSENT.to_string(),
+    }
 }
 
 /// A JSON value compactly; strings without quotes.

@@ -5,11 +5,9 @@ pub mod lanes;
 pub mod origin;
 pub mod outcome;
 pub mod profile;
-pub mod view;
 
 pub use experiment::*;
 pub use lanes::*;
 pub use origin::Origin;
 pub use outcome::*;
 pub use profile::*;
-pub use view::{RunView, ViewVerdict};

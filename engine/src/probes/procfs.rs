@@ -33,8 +33,16 @@ pub enum ProcOp {
     },
 }
 
-/// Linux sysctl name (`kernel.ostype`, `kernel/ostype`) → its /proc/sys path.
+/// sysctl name → its /proc/sys path: the stdlib table first (the backend reads the same one,
+/// so a Darwin name means the same file to both), then a Linux name (`kernel.ostype`,
+/// `kernel/ostype`) directly.
 pub fn sysctl_path(name: &str) -> Result<String, String> {
+    if let Some(path) = crate::source::sysctl::SysctlTable::standard()
+        .darwin
+        .get(name)
+    {
+        return Ok(path.clone());
+    }
     let rel = name.trim_start_matches("/proc/sys/").replace('.', "/");
     if rel.is_empty() || rel.split('/').any(|c| c.is_empty() || c == "..") {
         return Err(format!("`{name}` is not a Linux sysctl name"));

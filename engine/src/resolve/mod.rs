@@ -252,6 +252,19 @@ fn resolve_closure(
             path: s.artifact.clone(),
             blake3: blake3::hash(&bytes).to_hex().to_string(),
         });
+        sources.extend(s.imports.iter().map(|(path, blake3)| ModelSourceFile {
+            path: path.clone(),
+            blake3: blake3.clone(),
+        }));
+    }
+    // Embedded data every experiment reads without importing it: the vocabulary (it changes
+    // canonicalisation) and the sysctl name table (it changes what sysctl probes read).
+    for name in crate::source::stdlib::IMPLICIT {
+        let text = crate::source::stdlib::get(name).unwrap_or_default();
+        sources.push(ModelSourceFile {
+            path: format!("std/{name}.kdl"),
+            blake3: blake3::hash(text.as_bytes()).to_hex().to_string(),
+        });
     }
     sources.sort_by(|a, b| a.path.cmp(&b.path));
     sources.dedup_by(|a, b| a.path == b.path);

@@ -50,6 +50,8 @@ pub struct SbplFile {
     /// Relative to the experiment's directory, as artifacts show it.
     pub artifact: String,
     pub path: PathBuf,
+    /// Every file the profile `(import …)`ed: (artifact name, blake3), for the closure.
+    pub imports: super::sbpl_hook::Imported,
 }
 
 pub fn resolve_profiles(
@@ -199,12 +201,13 @@ fn flatten(
             cx.push(diag);
         }
         match sbpl_source(cx, file, sbpl) {
-            Some(found) => {
+            Some(mut found) => {
                 flat.sbpl = Some(found.artifact.clone());
                 let text = std::fs::read_to_string(&found.path).unwrap_or_default();
                 match super::sbpl_hook::sbpl_hook(&found.path, &found.artifact, &text, &cx.params) {
-                    Ok((ir, warnings)) => {
+                    Ok((ir, warnings, imports)) => {
                         cx.diags.extend(warnings);
+                        found.imports = imports;
                         flat.default = ir.default;
                         flat.rules = ir.rules;
                     }
@@ -264,7 +267,11 @@ fn sbpl_source(cx: &mut Cx, file: usize, sbpl: &crate::decode::syntax::Text) -> 
             )
             .display()
             .to_string();
-            Some(SbplFile { artifact, path })
+            Some(SbplFile {
+                artifact,
+                path,
+                imports: Vec::new(),
+            })
         }
         None => {
             let where_ = match &source.path {

@@ -12,16 +12,21 @@ use crate::model::{Origin, ProfileIr};
 use crate::sbpl::{SbplError, SbplOptions, SbplProfile, parse};
 use crate::source::SourceFile;
 
+/// (artifact name, blake3 of the text) of each file an SBPL profile imported.
+pub type Imported = Vec<(String, String)>;
+
 /// Parses an SBPL file into the profile IR, with the experiment's parameters bound, operation
 /// names looked up in `Vocabulary::standard()` (aliases and obsolete names resolved), origins
 /// named as artifacts name the file, and warnings for what the parser kept opaque. `path` is
-/// where the file is (imports resolve next to it), `artifact` how artifacts name it.
+/// where the file is (imports resolve next to it), `artifact` how artifacts name it. Also
+/// returns every file the profile `(import …)`ed, as (artifact name, blake3 of its text): they
+/// change the result, so they belong in the run's closure.
 pub fn sbpl_hook(
     path: &Path,
     artifact: &str,
     text: &str,
     params: &BTreeMap<String, String>,
-) -> Result<(ProfileIr, Diagnostics), Diagnostics> {
+) -> Result<(ProfileIr, Diagnostics, Imported), Diagnostics> {
     let display = path.display().to_string();
     let opts = SbplOptions {
         params: params.clone(),
@@ -101,7 +106,28 @@ pub fn sbpl_hook(
     for rule in &mut profile.ir.rules {
         rule.origin.file = artifact_name(&rule.origin.file, &display, artifact);
     }
-    Ok((profile.ir, diags))
+    let imported = profile
+        .files
+        .iter()
+        .filter(|f| f.name != display)
+        .map(|f| {
+            (
+                portable(&artifact_name(&f.name, &display, artifact)),
+                blake3::hash(f.text.as_bytes()).to_hex().to_string(),
+            )
+        })
+        .collect();
+    Ok((profile.ir, diags, imported))
+}
+
+/// An import found by absolute path (a search-path directory) is named `{abs}/<file name>`,
+/// as the manifest names absolute CLI arguments: artifacts never carry host paths.
+fn portable(name: &str) -> String {
+    let path = Path::new(name);
+    match (path.is_absolute(), path.file_name()) {
+        (true, Some(file)) => format!("{{abs}}/{}", file.to_string_lossy()),
+        _ => name.to_string(),
+    }
 }
 
 /// The file an origin names (every origin names a file the parse read; the first file is a

@@ -7,6 +7,7 @@ use miette::NamedSource;
 
 pub mod loader;
 pub mod stdlib;
+pub mod sysctl;
 
 /// Index of a file in load order; diagnostics sort by it so output is stable.
 pub type FileId = usize;

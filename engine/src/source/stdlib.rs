@@ -7,6 +7,10 @@ pub static FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/stdlib_t
 /// Files loaded for every experiment without an import.
 pub const PRELUDE: &[&str] = &["families"];
 
+/// Data files the engine reads for every experiment without loading them as KDL sources:
+/// they can change a result, so every run's closure lists them.
+pub const IMPLICIT: &[&str] = &["sysctl", "vocabulary"];
+
 /// The text of `std/<name>`; `name` may carry a trailing `.kdl`.
 pub fn get(name: &str) -> Option<&'static str> {
     let name = name.strip_suffix(".kdl").unwrap_or(name);

@@ -3,20 +3,18 @@
 //!
 //! - [`detect`]: recognise the format by the index's schema string;
 //! - [`verify`]: recompute sha256 digests and sizes, matching artifacts by name;
-//! - [`RuntimeToolsBundle`]: the artifacts, mapped into [`crate::model::RunView`] by [`view`];
+//! - [`RuntimeToolsBundle`]: the artifacts, mapped into [`mapped::MappedVerdict`]s by [`view`];
 //! - [`reader`]: the same behind the bundle reader interface (`xpr verify`, `xpr diff`), with
-//!   records as [`crate::model::VerdictRecord`]s by [`to_record`];
-//! - [`xpr_view`]: a loaded xpr bundle as a `RunView`, for cross-format diffs;
-//! - [`compare`]: the format-neutral diff of two views;
+//!   records as [`crate::model::VerdictRecord`]s plus their foreign details by [`to_record`];
 //! - [`to_kdl`]: a starting xpr experiment from the expected matrix.
 
 pub mod bundle;
-pub mod compare;
 pub mod detect;
 pub mod digest;
 pub mod error;
 pub mod flags;
 pub mod ids;
+pub mod mapped;
 pub mod read;
 pub mod reader;
 pub mod records;
@@ -25,7 +23,6 @@ pub mod to_kdl;
 pub mod to_record;
 pub mod verify;
 pub mod view;
-pub mod xpr_view;
 
 pub use bundle::RuntimeToolsBundle;
 pub use detect::is_runtime_tools;

@@ -9,12 +9,11 @@ use crate::bundle::verify::{Finding, Verification};
 use crate::bundle::view::{BundleView, flatten_into};
 use crate::bundle::vocabulary::{FamilyStatus, Vocabulary};
 use crate::compile::Fidelity;
-use crate::model::RunView;
 
 use super::bundle::RuntimeToolsBundle;
 use super::detect::INDEX_FILE;
 use super::to_kdl::family_for;
-use super::to_record::to_record;
+use super::to_record::{to_foreign, to_record};
 use super::verify::verify;
 
 pub struct RuntimeToolsReader {
@@ -135,6 +134,7 @@ pub fn to_bundle_view(bundle: &RuntimeToolsBundle) -> BundleView {
             }
         }
     }
+    let verdicts = bundle.verdicts();
     let operations = bundle.vocabulary();
     let vocabulary = Vocabulary {
         families: operations
@@ -149,14 +149,17 @@ pub fn to_bundle_view(bundle: &RuntimeToolsBundle) -> BundleView {
     };
     BundleView {
         format: BundleFormat::RuntimeTools,
-        run_id: RunView::run_id(bundle).to_owned(),
-        world_id: RunView::world_id(bundle).to_owned(),
+        run_id: bundle.run_id().to_owned(),
+        world_id: bundle.world_id().to_owned(),
         facts,
         inputs: BTreeMap::new(),
-        expectations: bundle
-            .verdicts()
+        expectations: verdicts
             .iter()
             .map(|v| (v.id.clone(), to_record(v)))
+            .collect(),
+        foreign: verdicts
+            .iter()
+            .map(|v| (v.id.clone(), to_foreign(v)))
             .collect(),
         vocabulary: Some(vocabulary),
         fidelity: BTreeMap::new(),

@@ -1,12 +1,14 @@
-//! A runtime-tools [`ViewVerdict`] as an xpr [`VerdictRecord`], for the bundle reader
-//! interface `xpr diff` uses.
+//! A runtime-tools [`MappedVerdict`] as an xpr [`VerdictRecord`] plus its [`ForeignDetails`],
+//! for the bundle reader interface `xpr diff` uses.
 //!
 //! `VerdictRecord` has no place for the harness's own stage words, exit code, harness or
-//! flags, so they go into `reason` as one deterministic line; mismatch classes xpr does not
-//! enumerate (`op_not_witnessed`, `canonicalization_boundary`, ...) go there too. A record with
-//! no decision becomes `skipped` with evidence `none` and says why in `reason`.
+//! flags, nor for mismatch classes xpr does not enumerate (`op_not_witnessed`, ...): those stay
+//! structured in [`ForeignDetails`] so the diff compares them field by field. A record with no
+//! decision becomes `skipped` with evidence `none`; its `actual` and flags say why.
 
-use crate::model::{Errno, Evidence, MismatchReason, Stage, Verdict, VerdictRecord, ViewVerdict};
+use super::mapped::MappedVerdict;
+use crate::bundle::foreign::ForeignDetails;
+use crate::model::{Errno, Evidence, MismatchReason, Stage, Verdict, VerdictRecord};
 
 fn verdict(word: Option<&str>) -> Option<Verdict> {
     Some(match word? {
@@ -53,42 +55,12 @@ fn errno_name(raw: i64) -> String {
     }
 }
 
-pub fn to_record(v: &ViewVerdict) -> VerdictRecord {
+pub fn to_record(v: &MappedVerdict) -> VerdictRecord {
     let mapped = verdict(v.verdict.as_deref());
     let mut mismatches: Vec<MismatchReason> =
         v.mismatches.iter().filter_map(|m| mismatch(m)).collect();
     mismatches.sort();
     mismatches.dedup();
-
-    let mut parts = vec!["runtime-tools:".to_owned()];
-    if mapped.is_none() {
-        parts.push(format!(
-            "no decision recorded (actual={})",
-            v.verdict.as_deref().unwrap_or("null")
-        ));
-    }
-    let mut push = |key: &str, value: Option<String>| {
-        if let Some(value) = value {
-            parts.push(format!("{key}={value}"));
-        }
-    };
-    push("failure_stage", v.failure_stage.clone());
-    push("failure_kind", v.failure_kind.clone());
-    push("exit", v.exit_code.map(|e| e.to_string()));
-    let unmapped: Vec<&str> = v
-        .mismatches
-        .iter()
-        .map(String::as_str)
-        .filter(|m| mismatch(m).is_none())
-        .collect();
-    push(
-        "mismatch",
-        (!unmapped.is_empty()).then(|| unmapped.join(",")),
-    );
-    push("mismatch_reason", v.mismatch_reason.clone());
-    push("harness", v.harness.clone());
-    push("flags", (!v.flags.is_empty()).then(|| v.flags.join(",")));
-
     VerdictRecord {
         id: v.id.clone(),
         profile: v.profile.clone(),
@@ -112,9 +84,27 @@ pub fn to_record(v: &ViewVerdict) -> VerdictRecord {
         } else {
             Evidence::None
         },
-        reason: Some(parts.join(" ")),
+        reason: None,
         witness: None,
         shim_divergence: None,
+    }
+}
+
+/// Everything the harness recorded that the `VerdictRecord` cannot hold, verbatim.
+pub fn to_foreign(v: &MappedVerdict) -> ForeignDetails {
+    ForeignDetails {
+        source_id: v.source_id.clone(),
+        operation: v.operation.clone(),
+        target: v.target.clone(),
+        actual: v.verdict.clone(),
+        failure_stage: v.failure_stage.clone(),
+        failure_kind: v.failure_kind.clone(),
+        exit_code: v.exit_code,
+        mismatch_classes: v.mismatches.clone(),
+        mismatch_reason: v.mismatch_reason.clone(),
+        harness: v.harness.clone(),
+        lanes: v.lanes.clone(),
+        flags: v.flags.clone(),
     }
 }
 
@@ -123,8 +113,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_crash_recorded_as_deny_stays_a_deny_with_its_flags_in_reason() {
-        let v = ViewVerdict {
+    fn a_crash_recorded_as_deny_stays_a_deny_with_its_details_structured() {
+        let v = MappedVerdict {
             id: "p/q".into(),
             profile: "p".into(),
             probe: "q".into(),
@@ -135,32 +125,32 @@ mod tests {
             exit_code: Some(-6),
             mismatches: vec!["unexpected_deny".into()],
             flags: vec!["deny_with_negative_errno".into()],
-            ..ViewVerdict::default()
+            ..MappedVerdict::default()
         };
         let r = to_record(&v);
         assert_eq!(r.verdict, Verdict::Deny);
         assert_eq!(r.errno.as_ref().map(|e| e.raw), Some(-6));
         assert_eq!(r.mismatches, [MismatchReason::UnexpectedDeny]);
-        assert_eq!(
-            r.reason.as_deref(),
-            Some("runtime-tools: failure_stage=probe exit=-6 flags=deny_with_negative_errno")
-        );
+        assert_eq!(r.reason, None);
+        let f = to_foreign(&v);
+        assert_eq!(f.failure_stage.as_deref(), Some("probe"));
+        assert_eq!(f.exit_code, Some(-6));
+        assert_eq!(f.flags, ["deny_with_negative_errno"]);
     }
 
     #[test]
     fn no_decision_is_skipped_with_no_evidence() {
-        let v = ViewVerdict {
+        let v = MappedVerdict {
             id: "p/q".into(),
             mismatches: vec!["op_not_witnessed".into()],
-            ..ViewVerdict::default()
+            ..MappedVerdict::default()
         };
         let r = to_record(&v);
         assert_eq!(r.verdict, Verdict::Skipped);
         assert_eq!(r.evidence, Evidence::None);
         assert!(r.mismatches.is_empty());
-        assert_eq!(
-            r.reason.as_deref(),
-            Some("runtime-tools: no decision recorded (actual=null) mismatch=op_not_witnessed")
-        );
+        let f = to_foreign(&v);
+        assert_eq!(f.actual, None);
+        assert_eq!(f.mismatch_classes, ["op_not_witnessed"]);
     }
 }

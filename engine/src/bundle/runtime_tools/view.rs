@@ -1,4 +1,5 @@
-//! runtime-tools records mapped into xpr's format-neutral [`RunView`].
+//! runtime-tools records mapped into xpr's words ([`MappedVerdict`]), world facts and the
+//! operations the run's plan used.
 //!
 //! Decisions: `actual` allow/deny become the verdicts `allow`/`deny` (their `actual` is derived
 //! from exit status, see world fact `evidence`); `failure_stage` maps to xpr stages (`probe` →
@@ -11,36 +12,29 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use crate::model::{Action, RunView, ViewVerdict};
+use crate::model::Action;
 
 use super::bundle::RuntimeToolsBundle;
 use super::flags;
 use super::ids;
+use super::mapped::MappedVerdict;
 use super::records::{ExpectedProbe, ResultProbe};
 use super::schema;
 
-impl RunView for RuntimeToolsBundle {
-    fn format(&self) -> &str {
-        schema::FORMAT
-    }
-
-    fn run_id(&self) -> &str {
-        RuntimeToolsBundle::run_id(self)
-    }
-
-    fn world_id(&self) -> &str {
-        RuntimeToolsBundle::world_id(self)
-    }
-
-    fn world_facts(&self) -> Value {
+impl RuntimeToolsBundle {
+    /// World facts and harness identity, as a JSON object with stable keys.
+    pub fn world_facts(&self) -> Value {
         world_facts(self)
     }
 
-    fn verdicts(&self) -> Vec<ViewVerdict> {
+    /// One record per expectation, sorted by id.
+    pub fn verdicts(&self) -> Vec<MappedVerdict> {
         verdicts(self)
     }
 
-    fn vocabulary(&self) -> Vec<String> {
+    /// The operations the run's plan used (sorted, unique): runtime-tools records no world
+    /// vocabulary, and Seatbelt enforces these natively.
+    pub fn vocabulary(&self) -> Vec<String> {
         let ops: BTreeSet<String> = self
             .matrix
             .profiles
@@ -228,7 +222,7 @@ fn mismatches(b: &RuntimeToolsBundle) -> Mismatches {
     out
 }
 
-fn verdicts(b: &RuntimeToolsBundle) -> Vec<ViewVerdict> {
+fn verdicts(b: &RuntimeToolsBundle) -> Vec<MappedVerdict> {
     let mismatches = mismatches(b);
     let baseline: BTreeMap<(String, String), String> = b
         .baseline
@@ -310,9 +304,9 @@ fn verdicts(b: &RuntimeToolsBundle) -> Vec<ViewVerdict> {
     out
 }
 
-fn map_record(pid: &str, expected: &ExpectedProbe, result: Option<&ResultProbe>) -> ViewVerdict {
+fn map_record(pid: &str, expected: &ExpectedProbe, result: Option<&ResultProbe>) -> MappedVerdict {
     let id = ids::expectation_id(pid, &expected.name);
-    let mut record = ViewVerdict {
+    let mut record = MappedVerdict {
         source_id: expected.expectation_id.clone().filter(|s| *s != id),
         id,
         profile: ids::name(pid),
@@ -320,7 +314,7 @@ fn map_record(pid: &str, expected: &ExpectedProbe, result: Option<&ResultProbe>)
         operation: expected.operation.clone(),
         target: expected.target.clone(),
         expected: expected_action(expected.expected.as_deref()),
-        ..ViewVerdict::default()
+        ..MappedVerdict::default()
     };
     let Some(result) = result else {
         record.flags.push(flags::NOT_RUN.into());

@@ -25,11 +25,11 @@ mod rule_paths;
 mod rule_text;
 mod sandbox_plan;
 pub mod seccomp_program;
-mod sysctl_names;
 mod translate;
 
 use serde::Serialize;
 
+pub use crate::source::sysctl::proc_sys_path;
 pub use plan::{
     LANDLOCK_PLAN_SCHEMA_VERSION, LandlockPlan, LayerPlan, PathRulePlan, PortRulePlan, SeccompPlan,
     SeccompSyscallPlan,
@@ -38,7 +38,6 @@ pub use prepare::{PrepareFailure, PreparedSandbox, ResolvedPathRule};
 pub use rule_paths::SCRATCH;
 pub use rule_text::rule_text;
 pub use sandbox_plan::{LOG_NEW_EXEC_ON, LinuxSandbox};
-pub use sysctl_names::proc_sys_path;
 
 use super::{Blocked, Fidelity, RuleFidelity};
 use crate::model::{CompileOutcome, ProfileIr};

@@ -1,34 +1,15 @@
-//! A format-neutral view of one run, so `xpr diff` can compare any two of: xpr bundles,
-//! bundles from other harnesses (e.g. `runtime-tools`).
-//!
-//! Each format maps its own records into [`ViewVerdict`]s keyed by a stable expectation id
-//! `<profile>/<probe>` (never containing the world id). What a format cannot express in xpr's
-//! model is kept as recorded and named in `flags`, never silently reinterpreted.
+//! One runtime-tools result as read, before it becomes an xpr `VerdictRecord` (with its
+//! foreign details kept apart, see `to_record`). Keyed by the stable expectation id
+//! `<profile>/<probe>` (never containing the world id). What xpr's model cannot express is kept
+//! as recorded and named in `flags`, never silently reinterpreted.
 
 use serde::{Deserialize, Serialize};
 
-use super::outcome::VerdictRecord;
-use super::profile::Action;
+use crate::model::Action;
 
-/// What the diff needs from a bundle of any format.
-pub trait RunView {
-    /// The format name: `xpr` or `runtime-tools`.
-    fn format(&self) -> &str;
-    /// The run id as recorded (identifies the run; never part of a comparison key).
-    fn run_id(&self) -> &str;
-    /// The world id as recorded.
-    fn world_id(&self) -> &str;
-    /// World facts and harness identity, as a JSON object with stable keys.
-    fn world_facts(&self) -> serde_json::Value;
-    /// One record per expectation, sorted by id.
-    fn verdicts(&self) -> Vec<ViewVerdict>;
-    /// The operations this run's world can apply (sorted, unique).
-    fn vocabulary(&self) -> Vec<String>;
-}
-
-/// One (profile, probe) result in format-neutral terms.
+/// One (profile, probe) result in runtime-tools terms, mapped to xpr words where they exist.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ViewVerdict {
+pub struct MappedVerdict {
     /// Stable expectation id `<profile>/<probe>`.
     pub id: String,
     /// The harness's own expectation id, when it has one that differs from `id`.
@@ -77,41 +58,4 @@ pub struct ViewVerdict {
     /// Stable codes for what xpr's model cannot express as recorded, sorted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<String>,
-}
-
-impl From<&VerdictRecord> for ViewVerdict {
-    fn from(r: &VerdictRecord) -> Self {
-        let mut mismatches: Vec<String> = r
-            .mismatches
-            .iter()
-            .map(|m| {
-                serde_json::to_value(m)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
-            })
-            .collect();
-        mismatches.sort();
-        ViewVerdict {
-            id: r.id.clone(),
-            source_id: None,
-            profile: r.profile.clone(),
-            probe: r.probe.clone(),
-            operation: None,
-            target: None,
-            expected: r.expected,
-            verdict: Some(r.verdict.as_str().to_owned()),
-            stage: r.stage.map(|s| s.as_str().to_owned()),
-            failure_stage: None,
-            failure_kind: None,
-            errno: r.errno.as_ref().map(|e| i64::from(e.raw)),
-            exit_code: None,
-            lanes: Vec::new(),
-            baseline: r.baseline.map(|v| v.as_str().to_owned()),
-            mismatches,
-            mismatch_reason: r.reason.clone(),
-            harness: None,
-            flags: Vec::new(),
-        }
-    }
 }
