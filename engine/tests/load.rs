@@ -232,3 +232,31 @@ fn the_closure_lists_the_vocabulary_and_every_sbpl_import() {
     assert_ne!(first[1].blake3, second[1].blake3);
     assert_eq!(first[2].blake3, second[2].blake3);
 }
+
+/// Engine data tables only take effect in the stdlib; a copy in an experiment is flagged, not
+/// silently ignored.
+#[test]
+fn data_tables_outside_the_stdlib_are_warned_about() {
+    let text = r#"
+experiment "tables" { lanes baseline scenario; }
+vocabulary { operation "file-read*" }
+sysctl-names { sysctl "kern.ostype" "/proc/sys/kernel/ostype" }
+profile p { default deny; }
+probe r family=file-read target="/etc/hosts"
+"#;
+    let loaded =
+        xpr::resolve::load_str("tables.kdl", text, &opts()).unwrap_or_else(|d| panic!("{d}"));
+    let messages: Vec<String> = loaded
+        .warnings
+        .iter()
+        .filter(|d| d.code == "xpr::vocabulary::ignored")
+        .map(|d| d.message.clone())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "this `vocabulary` block has no effect",
+            "this `sysctl-names` block has no effect"
+        ]
+    );
+}

@@ -75,7 +75,7 @@ pub fn decode_file(
             "expect" => out.expects.extend(expect::decode(&mut r, node)),
             "vocabulary" => {
                 crate::resolve::vocabulary::decode_block(&mut r, node);
-                out.vocabularies.push(node.name().span());
+                out.vocabularies.push(("vocabulary", node.name().span()));
             }
             // The stdlib's sysctl table (read by the engine, not by experiments): checked here so
             // `xpr check std/sysctl.kdl` reports its mistakes.
@@ -84,6 +84,7 @@ pub fn decode_file(
                 {
                     r.error(codes::INVALID_VALUE, span, message, "here");
                 }
+                out.vocabularies.push(("sysctl-names", node.name().span()));
             }
             _ => r.unknown_node(node, "the top level", TOP_LEVEL),
         }

@@ -40,7 +40,7 @@ pub struct FileSyntax {
     pub probes: Vec<ProbeDecl>,
     pub expects: Vec<ExpectDecl>,
     /// Spans of `vocabulary` blocks (validated where declared; only the stdlib's is used).
-    pub vocabularies: Vec<SourceSpan>,
+    pub vocabularies: Vec<(&'static str, SourceSpan)>,
 }
 
 #[derive(Debug)]

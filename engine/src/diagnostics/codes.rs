@@ -48,7 +48,7 @@ codes! {
     SBPL_LOSSY_STRING = "xpr::sbpl::lossy_string": "(warning) a backslash escape in a plain SBPL string that drops the backslash";
     UNKNOWN_FILTER = "xpr::vocabulary::unknown_filter": "a filter name the vocabulary does not know";
     FILTER_ARGUMENTS = "xpr::vocabulary::filter_arguments": "a filter has the wrong number or kind of arguments";
-    VOCABULARY_IGNORED = "xpr::vocabulary::ignored": "(warning) a `vocabulary` block outside the stdlib has no effect";
+    VOCABULARY_IGNORED = "xpr::vocabulary::ignored": "(warning) a `vocabulary` or `sysctl-names` block outside the stdlib has no effect";
     UNKNOWN_PARAM = "xpr::param::unknown": "a `{name}` in a string names no parameter";
     UNDECLARED_OVERRIDE = "xpr::param::undeclared_override": "`--param` names a parameter the experiment does not declare";
     MISSING_TARGET = "xpr::probe::missing_target": "a probe whose family needs a target has neither `target` nor a usable `fixture`";

@@ -177,14 +177,20 @@ fn resolve_closure(
     }
     for f in &syntax {
         if f.file != root_id || !allow_library {
-            for span in &f.vocabularies {
+            for (block, span) in &f.vocabularies {
                 if cx.file(f.file).stdlib.is_none() {
+                    let help = match *block {
+                        "vocabulary" => {
+                            "the operation vocabulary is std/vocabulary.kdl, embedded in xpr"
+                        }
+                        _ => "the sysctl name table is std/sysctl.kdl, embedded in xpr",
+                    };
                     let diag = Diag::warning(
                         codes::VOCABULARY_IGNORED,
-                        "this `vocabulary` block has no effect",
+                        format!("this `{block}` block has no effect"),
                     )
                     .at(cx.file(f.file), *span, "ignored")
-                    .help("the operation vocabulary is std/vocabulary.kdl, embedded in xpr");
+                    .help(help);
                     cx.push(diag);
                 }
             }
