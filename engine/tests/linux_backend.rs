@@ -63,7 +63,7 @@ fn subpath(p: &str) -> Filter {
 }
 
 fn profile(default: Action, rules: Vec<Rule>) -> ProfileIr {
-    ProfileIr { default, rules }
+    ProfileIr::new(default, rules)
 }
 
 fn tcp(port: u16) -> Filter {

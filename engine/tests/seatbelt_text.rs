@@ -26,6 +26,7 @@ fn rule(action: Action, ops: &[&str], filters: Vec<Filter>, shim: Option<&str>) 
 #[test]
 fn strict_profile_with_macos_shim_matches_golden() {
     let ir = ProfileIr {
+        layers: Vec::new(),
         default: Action::Deny,
         rules: vec![
             rule(

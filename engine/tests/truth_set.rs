@@ -250,3 +250,39 @@ fn scopes_and_ptrace_abi6() {
         );
     }
 }
+
+#[test]
+fn layers_and_links_abi1() {
+    require_landlock(1);
+    let path = "tests/truth/layers.kdl";
+    let r = run_file(path, None);
+    assert_expectations_hold(path, &r);
+    assert_cases(
+        path,
+        &r,
+        &[
+            // F7 layer_rule_unions: two read-write layers keep reads; a write-only third ends them.
+            ("f7_two", "read-s1d3-f1", Allow, OP, None),
+            ("f7_three", "read-s1d3-f1", Deny, OP, Some("EACCES")),
+            ("f7_three", "write-s1d3-f1", Allow, OP, None),
+            // F8 non_overlapping_accesses: each right is decided by the one layer handling it.
+            ("f8", "create-s1d1", Deny, OP, Some("EACCES")),
+            ("f8", "create-s1d2", Allow, OP, None),
+            ("f8", "unlink-s1d2-f2", Deny, OP, Some("EACCES")),
+            ("f8", "unlink-s1d3-f1", Allow, OP, None),
+            // F9 interleaved_masked_accesses: the read survives layers that do not handle it.
+            ("f9_before", "read-s1d3-f1", Allow, OP, None),
+            ("f9", "read-s1d3-f1", Deny, OP, Some("EACCES")),
+            ("f9", "write-s1d3-f1", Allow, OP, None),
+            // F12 rule_over_root_allow_then_deny
+            ("root_ro", "list-root", Allow, OP, None),
+            ("f12", "list-root", Deny, OP, Some("EACCES")),
+            ("f12", "list-s1d1", Deny, OP, Some("EACCES")),
+            // F17 link: no REFER in the domain, so changing directory is EXDEV.
+            ("link_make_s1d2", "link-in-s1d1", Deny, OP, Some("EACCES")),
+            ("link_make_s1d2", "link-s2d1-s1d2", Deny, OP, Some("EXDEV")),
+            ("link_make_s1d2", "link-s1d2-s1d3", Deny, OP, Some("EXDEV")),
+            ("link_make_s1d2", "link-in-s1d2", Allow, OP, None),
+        ],
+    );
+}

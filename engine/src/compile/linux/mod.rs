@@ -15,6 +15,8 @@
 //! - `literal` and `subpath` both become path-beneath rules (a literal directory widens to its
 //!   subtree); directory-only rights are dropped at prepare time for non-directories; a rule
 //!   path that cannot be opened blocks apply.
+//! - A stacked profile (`ProfileIr::layers`) compiles each layer on its own into one plan
+//!   layer each, in order; apply restricts layer by layer, so the kernel intersects them.
 //! - Raw syscalls, not the `landlock` crate: the kernel refuses unknown bits with EINVAL, so
 //!   nothing is ever dropped silently, and apply needs the exact errno and no allocation.
 
@@ -25,6 +27,7 @@ mod rule_paths;
 mod rule_text;
 mod sandbox_plan;
 pub mod seccomp_program;
+mod stack;
 mod sysctl_names;
 mod translate;
 
@@ -99,7 +102,7 @@ impl CompiledProfile {
 /// Compiles a profile's IR for this world. Never fails: what the world cannot express is
 /// reported per rule and in `blocked`.
 pub fn compile(profile_id: &str, ir: &ProfileIr, world: &WorldFacts) -> CompiledProfile {
-    let translation = translate::translate(ir, world);
+    let translation = stack::translate_stack(ir, world);
     let plan = LandlockPlan {
         schema_version: LANDLOCK_PLAN_SCHEMA_VERSION.to_string(),
         profile: profile_id.to_string(),
