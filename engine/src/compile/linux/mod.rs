@@ -56,6 +56,10 @@ pub struct CompiledProfile {
     pub fidelity: Vec<RuleFidelity>,
     /// Set when apply cannot attach this profile in this world.
     pub blocked: Option<Blocked>,
+    /// Per plan layer, the index in `fidelity` of that layer's default action (a stack has
+    /// one per layer), so a deny names the default of the layer that decided it.
+    #[serde(skip)]
+    pub layer_defaults: Vec<usize>,
     #[serde(skip)]
     plan_json: Vec<u8>,
     #[serde(skip)]
@@ -82,6 +86,7 @@ impl CompiledProfile {
             plan,
             fidelity: Vec::new(),
             blocked: None,
+            layer_defaults: Vec::new(),
             bpf: Vec::new(),
         }
     }
@@ -118,6 +123,7 @@ pub fn compile(profile_id: &str, ir: &ProfileIr, world: &WorldFacts) -> Compiled
         plan,
         fidelity: translation.fidelity,
         blocked: translation.blocked,
+        layer_defaults: translation.layer_defaults,
         plan_json,
         bpf: translation.bpf,
     }

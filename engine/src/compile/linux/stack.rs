@@ -24,11 +24,16 @@ pub(super) fn translate_stack(ir: &ProfileIr, world: &WorldFacts) -> Translation
         scratch_not_under: Vec::new(),
         fidelity: Vec::new(),
         blocked: None,
+        layer_defaults: Vec::new(),
     };
     let mut syscalls: BTreeMap<i64, SeccompSyscallPlan> = BTreeMap::new();
     for (k, (offset, name, layer)) in layers_irs.into_iter().enumerate() {
         let t = translate(&layer, world, offset);
         let label = format!("layer {} ({})", k + 1, name.unwrap_or("?"));
+        let base = merged.fidelity.len();
+        merged
+            .layer_defaults
+            .extend(t.layer_defaults.iter().map(|d| d + base));
         merged.layers.extend(t.layers);
         for mut f in t.fidelity {
             if f.rule.is_none() {

@@ -32,6 +32,8 @@ pub(super) struct Translation {
     pub scratch_not_under: Vec<String>,
     pub fidelity: Vec<RuleFidelity>,
     pub blocked: Option<Blocked>,
+    /// Per plan layer, the index in `fidelity` of the default action that layer enforces.
+    pub layer_defaults: Vec<usize>,
 }
 
 /// The rule an operation row is applied for.
@@ -808,6 +810,7 @@ impl Translator<'_> {
             });
         }
         Translation {
+            layer_defaults: vec![0; layers.len()],
             layers,
             seccomp,
             bpf,
