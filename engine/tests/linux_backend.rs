@@ -1226,7 +1226,7 @@ fn a_stack_compiles_one_plan_layer_per_layer_with_global_rule_indices() {
             .note
             .as_deref()
             .unwrap()
-            .starts_with("layer 2 (l2)")
+            .starts_with("layer l2")
     );
     assert_eq!(compiled.layer_defaults, [0, 2]);
     assert_eq!(compile("s", &ir, &world).plan_json(), compiled.plan_json());
@@ -1326,7 +1326,7 @@ fn a_blocked_layer_names_the_layer_the_rule_and_its_origin() {
     assert!(
         blocked
             .detail
-            .starts_with("layer 2 (carve): rule 1 at test.kdl:7:3: "),
+            .starts_with("layer carve: rule 1 at test.kdl:7:3: "),
         "{}",
         blocked.detail
     );

@@ -304,7 +304,8 @@ fn layers_and_links_abi1() {
         let o = oracle.iter().find(|o| o.id == id).unwrap();
         assert_eq!(o.layer, Some(layer), "{id}: {o:?}");
         let note = o.deciding[0].note.as_deref().unwrap_or_default();
-        assert!(note.contains(&format!("({layer_profile})")), "{id}: {note}");
+        let label = note.split(':').next().unwrap_or_default();
+        assert_eq!(label, format!("layer {layer_profile}"), "{id}: {note}");
     }
 }
 
@@ -361,8 +362,7 @@ fn tcp_layers_abi4() {
             .unwrap();
         let detail = &blocked.blocked.as_ref().unwrap().detail;
         assert!(
-            detail.starts_with("layer 1 (tcp_bc): rule 0 at ")
-                && detail.contains("tcp_layers.kdl:"),
+            detail.starts_with("layer tcp_bc: rule 0 at ") && detail.contains("tcp_layers.kdl:"),
             "{detail}"
         );
     }

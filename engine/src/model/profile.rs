@@ -179,15 +179,20 @@ impl ProfileIr {
         }
     }
 
-    /// Each enforced layer as a plain IR with the index of its first rule in `rules`.
+    /// Each enforced layer as a plain IR with the index of its first rule in `rules`. Rules
+    /// past the partition (appended by a tool such as `shim suggest`) extend the last layer.
     pub fn layer_irs(&self) -> Vec<(usize, Option<&str>, ProfileIr)> {
         if self.layers.is_empty() {
             return vec![(0, None, ProfileIr::new(self.default, self.rules.clone()))];
         }
         let mut start = 0;
         let mut out = Vec::new();
-        for layer in &self.layers {
-            let end = (start + layer.rules).min(self.rules.len());
+        for (k, layer) in self.layers.iter().enumerate() {
+            let end = if k + 1 == self.layers.len() {
+                self.rules.len()
+            } else {
+                (start + layer.rules).min(self.rules.len())
+            };
             out.push((
                 start,
                 Some(layer.profile.as_str()),

@@ -27,9 +27,10 @@ pub(super) fn translate_stack(ir: &ProfileIr, world: &WorldFacts) -> Translation
         layer_defaults: Vec::new(),
     };
     let mut syscalls: BTreeMap<i64, SeccompSyscallPlan> = BTreeMap::new();
-    for (k, (offset, name, layer)) in layers_irs.into_iter().enumerate() {
+    for (offset, name, layer) in layers_irs {
         let t = translate(&layer, world, offset);
-        let label = format!("layer {} ({})", k + 1, name.unwrap_or("?"));
+        // By name: plan layer indices skip layers that handle nothing.
+        let label = format!("layer {}", name.unwrap_or("?"));
         let base = merged.fidelity.len();
         merged
             .layer_defaults

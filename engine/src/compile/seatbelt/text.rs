@@ -64,7 +64,7 @@ fn compile_stack(ir: &ProfileIr) -> CompiledSeatbelt {
     let mut default = compiled.fidelity.remove(0);
     default.note = Some(note);
     fidelity.push(default);
-    for (k, (start, layer, outer)) in layers.into_iter().enumerate() {
+    for (start, layer, outer) in layers {
         for (i, rule) in outer.rules.iter().enumerate() {
             fidelity.push(RuleFidelity {
                 rule: Some(start + i),
@@ -72,8 +72,7 @@ fn compile_stack(ir: &ProfileIr) -> CompiledSeatbelt {
                 text: rule_text(rule),
                 fidelity: Fidelity::Unsupported,
                 note: Some(format!(
-                    "layer {} ({}) of a stack is not enforced: SBPL has no layers",
-                    k + 1,
+                    "layer {} of the stack is not enforced: SBPL has no layers",
                     layer.unwrap_or("?")
                 )),
             });
