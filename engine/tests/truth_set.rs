@@ -253,7 +253,7 @@ fn scopes_and_ptrace_abi6() {
 
 #[test]
 fn layers_and_links_abi1() {
-    require_landlock(1);
+    let abi = require_landlock(1);
     let path = "tests/truth/layers.kdl";
     let r = run_file(path, None);
     assert_expectations_hold(path, &r);
@@ -306,6 +306,23 @@ fn layers_and_links_abi1() {
         let note = o.deciding[0].note.as_deref().unwrap_or_default();
         let label = note.split(':').next().unwrap_or_default();
         assert_eq!(label, format!("layer {layer_profile}"), "{id}: {note}");
+    }
+    // REFER exists from ABI 2: file-write* grants it, so a link into a subdirectory passes
+    // every layer that grants file-write*; in an ABI 1 world every reparenting is EXDEV.
+    // The stacks' expectations hold in both worlds.
+    if abi >= 2 {
+        assert_cases(path, &r, &[("f7_two", "link-s1d2-s1d3", Allow, OP, None)]);
+        let r1 = run_file(path, Some(1));
+        assert_expectations_hold(path, &r1);
+        assert_cases(
+            path,
+            &r1,
+            &[
+                ("f7_two", "link-s1d2-s1d3", Deny, OP, Some("EXDEV")),
+                ("rw_s1d2", "link-s1d2-s1d3", Deny, OP, Some("EXDEV")),
+                ("f9", "read-s1d3-f1", Deny, OP, Some("EACCES")),
+            ],
+        );
     }
 }
 
