@@ -230,7 +230,9 @@ profile outer {
     // Source: the layers' source IRs, without shims.
     let source: Vec<usize> = outer.source.layers.iter().map(|l| l.rules).collect();
     assert_eq!(source, [1, 1, 1]);
-    assert!(outer.shims.is_empty() && outer.extends.is_none());
+    // The layers' shims, derived (the stack names none itself).
+    assert_eq!(outer.shims, ["linux-loader"]);
+    assert!(outer.extends.is_none());
     // A plain profile serialises as before (no `layers` key).
     let json = serde_json::to_string(&e.profiles[0]).unwrap();
     assert!(!json.contains("\"layers\""), "{json}");

@@ -87,11 +87,18 @@ pub fn stack_profiles(
         out.push(leaves.and_then(|leaves| {
             let layers: Option<Vec<&Profile>> = leaves.iter().map(|&j| plain[j].as_ref()).collect();
             let layers = layers?;
+            // The layers' shims, each once: what source → runtime adds (shim divergence).
+            let mut shims: Vec<String> = Vec::new();
+            for s in layers.iter().flat_map(|p| &p.shims) {
+                if !shims.contains(s) {
+                    shims.push(s.clone());
+                }
+            }
             Some(Profile {
                 id: decl.name.value.clone(),
                 origin: cx.origin(*file, decl.name.span),
                 source: stack_ir(&layers, |p| &p.source),
-                shims: Vec::new(),
+                shims,
                 runtime: stack_ir(&layers, |p| &p.runtime),
                 sbpl_source: None,
                 extends: None,
