@@ -54,6 +54,7 @@ fn generated() -> Experiment {
         .map(|k| {
             let path = if k % 2 == 0 { "{scratch}/data" } else { "/etc" };
             let ir = ProfileIr {
+                layers: Vec::new(),
                 default: Action::Deny,
                 rules: vec![Rule {
                     action: Action::Allow,
@@ -71,6 +72,7 @@ fn generated() -> Experiment {
                 runtime: ir,
                 sbpl_source: None,
                 extends: None,
+                layers: Vec::new(),
             }
         })
         .collect();

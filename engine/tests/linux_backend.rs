@@ -10,7 +10,7 @@ use std::path::Path;
 
 use xpr::compile::Fidelity;
 use xpr::compile::linux::{CompiledProfile, PreparedSandbox, compile};
-use xpr::model::{Action, BlockedReason, Filter, NetAddress, Origin, ProfileIr, Rule};
+use xpr::model::{Action, BlockedReason, Filter, IrLayer, NetAddress, Origin, ProfileIr, Rule};
 use xpr::world::{LandlockStatus, WorldFacts, WorldOptions};
 
 fn world() -> WorldFacts {
@@ -63,7 +63,7 @@ fn subpath(p: &str) -> Filter {
 }
 
 fn profile(default: Action, rules: Vec<Rule>) -> ProfileIr {
-    ProfileIr { default, rules }
+    ProfileIr::new(default, rules)
 }
 
 fn tcp(port: u16) -> Filter {
@@ -1165,4 +1165,175 @@ fn a_seventeenth_layer_is_an_apply_error_with_e2big() {
 #[test]
 fn world_ids_are_stable_across_detections() {
     assert_eq!(world().world_id, world().world_id);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stacked profiles (`layer`)
+
+/// A stack of (name, IR) layers, as resolve builds it: rules concatenated, `layers` partitions.
+fn stack(layers: &[(&str, ProfileIr)]) -> ProfileIr {
+    let mut ir = profile(layers.last().unwrap().1.default, Vec::new());
+    for (name, layer) in layers {
+        ir.rules.extend(layer.rules.iter().cloned());
+        ir.layers.push(IrLayer {
+            profile: name.to_string(),
+            default: layer.default,
+            rules: layer.rules.len(),
+        });
+    }
+    ir
+}
+
+fn read_ro() -> ProfileIr {
+    profile(
+        Action::Deny,
+        vec![allow(&["file-read*"], vec![subpath("{scratch}/ro")], 1)],
+    )
+}
+
+fn read_ro_write_a() -> ProfileIr {
+    profile(
+        Action::Deny,
+        vec![
+            allow(&["file-read*"], vec![subpath("{scratch}/ro")], 2),
+            allow(&["file-write*"], vec![subpath("{scratch}/a")], 3),
+        ],
+    )
+}
+
+#[test]
+fn a_stack_compiles_one_plan_layer_per_layer_with_global_rule_indices() {
+    let world = world();
+    let ir = stack(&[("l1", read_ro()), ("l2", read_ro_write_a())]);
+    let compiled = compile("s", &ir, &world);
+    assert_eq!(compiled.plan.layers.len(), 2);
+    assert!(compiled.blocked.is_none());
+    let l2 = &compiled.plan.layers[1];
+    let rules: Vec<(&str, &[usize])> = l2
+        .path_rules
+        .iter()
+        .map(|r| (r.path.as_str(), r.rules.as_slice()))
+        .collect();
+    assert_eq!(
+        rules,
+        [("{scratch}/a", &[2][..]), ("{scratch}/ro", &[1][..])]
+    );
+    // One default entry per layer, then that layer's rules with the stack's indices.
+    let entries: Vec<Option<usize>> = compiled.fidelity.iter().map(|f| f.rule).collect();
+    assert_eq!(entries, [None, Some(0), None, Some(1), Some(2)]);
+    assert!(
+        compiled.fidelity[2]
+            .note
+            .as_deref()
+            .unwrap()
+            .starts_with("layer l2")
+    );
+    assert_eq!(compiled.layer_defaults, [0, 2]);
+    assert_eq!(compile("s", &ir, &world).plan_json(), compiled.plan_json());
+    // A stack of one layer is the plain profile.
+    let one = compile("p", &stack(&[("l1", read_ro())]), &world);
+    assert_eq!(
+        one.plan_json(),
+        compile("p", &read_ro(), &world).plan_json()
+    );
+}
+
+#[test]
+fn stacked_layers_intersect_in_the_child() {
+    let scratch = scratch_tree();
+    let world = world();
+    let file = c(&scratch.path().join("ro/f"));
+    let target = c(&scratch.path().join("a/g"));
+    let alone = prepared(&compile("l2", &read_ro_write_a(), &world), scratch.path());
+    assert_eq!(
+        in_sandbox(&alone, &|| open_errno(&target, libc::O_WRONLY)),
+        0
+    );
+    let ir = stack(&[("l1", read_ro()), ("l2", read_ro_write_a())]);
+    let both = prepared(&compile("s", &ir, &world), scratch.path());
+    assert_eq!(both.resolved.len(), 2);
+    assert_eq!(in_sandbox(&both, &|| open_errno(&file, libc::O_RDONLY)), 0);
+    // l2 grants the write, l1 handles it and does not: EACCES.
+    assert_eq!(
+        in_sandbox(&both, &|| open_errno(&target, libc::O_WRONLY)),
+        libc::EACCES
+    );
+}
+
+#[test]
+fn seccomp_denials_of_every_layer_are_united() {
+    let scratch = scratch_tree();
+    let ir = stack(&[
+        (
+            "no_chmod",
+            profile(Action::Allow, vec![deny(&["file-write-mode"], vec![], 1)]),
+        ),
+        (
+            "no_chown",
+            profile(Action::Allow, vec![deny(&["file-write-owner"], vec![], 2)]),
+        ),
+    ]);
+    let compiled = compile("s", &ir, &world());
+    assert!(
+        compiled.plan.layers.is_empty(),
+        "allow defaults handle nothing"
+    );
+    let seccomp = compiled.plan.seccomp.as_ref().unwrap();
+    let classes: std::collections::BTreeSet<(&str, &[usize])> = seccomp
+        .syscalls
+        .iter()
+        .map(|s| (s.class.as_str(), s.rules.as_slice()))
+        .collect();
+    assert_eq!(
+        classes.into_iter().collect::<Vec<_>>(),
+        [
+            ("file-write-mode", &[0][..]),
+            ("file-write-owner", &[1][..])
+        ]
+    );
+    let mut numbers: Vec<i64> = seccomp.syscalls.iter().map(|s| s.nr).collect();
+    let sorted = {
+        let mut n = numbers.clone();
+        n.sort_unstable();
+        n.dedup();
+        n
+    };
+    numbers.dedup();
+    assert_eq!(numbers, sorted, "sorted by number, each once");
+    let sandbox = prepared(&compiled, scratch.path());
+    let file = c(&scratch.path().join("ro/f"));
+    let chmod = || {
+        // SAFETY: raw chmod on a NUL-terminated path.
+        if unsafe { libc::chmod(file.as_ptr(), 0o644) } == 0 {
+            0
+        } else {
+            errno()
+        }
+    };
+    assert_eq!(in_sandbox(&sandbox, &chmod), libc::EPERM);
+}
+
+#[test]
+fn a_blocked_layer_names_the_layer_the_rule_and_its_origin() {
+    let carve = profile(
+        Action::Allow,
+        vec![deny(&["file-read*"], vec![subpath("{scratch}/ro")], 7)],
+    );
+    let ir = stack(&[("l1", read_ro()), ("carve", carve)]);
+    let compiled = compile("s", &ir, &world());
+    let blocked = compiled.blocked.as_ref().unwrap();
+    assert_eq!(blocked.reason, BlockedReason::NotApplicableInWorld);
+    assert!(
+        blocked
+            .detail
+            .starts_with("layer carve: rule 1 at test.kdl:7:3: "),
+        "{}",
+        blocked.detail
+    );
+    let rule1 = compiled
+        .fidelity
+        .iter()
+        .find(|f| f.rule == Some(1))
+        .unwrap();
+    assert_eq!(rule1.fidelity, Fidelity::Unsupported);
 }

@@ -260,3 +260,65 @@ probe r family=file-read target="/etc/hosts"
         ]
     );
 }
+
+#[test]
+fn a_stack_flattens_nested_layers_with_their_shims_in_declaration_order() {
+    let text = r#"experiment t {
+    lanes scenario
+}
+import "std/shims/linux"
+profile read {
+    default deny
+    allow "file-read*"
+}
+profile exec extends=read {
+    shim linux-loader
+}
+profile inner {
+    layer read
+    layer exec
+}
+profile outer {
+    layer inner
+    layer read
+}
+"#;
+    let e = xpr::resolve::load_str("t.kdl", text, &opts())
+        .unwrap()
+        .experiment;
+    let ids: Vec<&str> = e.profiles.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["read", "exec", "inner", "outer"]);
+    let outer = &e.profiles[3];
+    assert_eq!(outer.layers, ["read", "exec", "read"]);
+    let exec = &e.profiles[1];
+    let n_exec = exec.runtime.rules.len();
+    assert!(
+        n_exec > exec.source.rules.len(),
+        "the shim's rules are in the runtime IR"
+    );
+    // Runtime: each layer's runtime rules in order, partitioned by `layers`.
+    let parts: Vec<(&str, Action, usize)> = outer
+        .runtime
+        .layers
+        .iter()
+        .map(|l| (l.profile.as_str(), l.default, l.rules))
+        .collect();
+    assert_eq!(
+        parts,
+        [
+            ("read", Action::Deny, 1),
+            ("exec", Action::Deny, n_exec),
+            ("read", Action::Deny, 1)
+        ]
+    );
+    assert_eq!(outer.runtime.rules.len(), 2 + n_exec);
+    // Source: the layers' source IRs, without shims.
+    let source: Vec<usize> = outer.source.layers.iter().map(|l| l.rules).collect();
+    assert_eq!(source, [1, 1, 1]);
+    // The layers' shims, derived (the stack names none itself).
+    assert_eq!(outer.shims, ["linux-loader"]);
+    assert!(outer.extends.is_none());
+    // A plain profile serialises as before (no `layers` key).
+    let json = serde_json::to_string(&e.profiles[0]).unwrap();
+    assert!(!json.contains("\"layers\""), "{json}");
+}

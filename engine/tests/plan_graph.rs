@@ -31,6 +31,7 @@ fn rule(action: Action, op: &str, filters: Vec<Filter>) -> Rule {
 
 fn profile(id: &str, rules: Vec<Rule>) -> Profile {
     let ir = ProfileIr {
+        layers: Vec::new(),
         default: Action::Deny,
         rules,
     };
@@ -42,6 +43,7 @@ fn profile(id: &str, rules: Vec<Rule>) -> Profile {
         runtime: ir,
         sbpl_source: None,
         extends: None,
+        layers: Vec::new(),
     }
 }
 

@@ -26,6 +26,7 @@ fn rule(action: Action, ops: &[&str], filters: Vec<Filter>, shim: Option<&str>) 
 #[test]
 fn strict_profile_with_macos_shim_matches_golden() {
     let ir = ProfileIr {
+        layers: Vec::new(),
         default: Action::Deny,
         rules: vec![
             rule(
@@ -104,4 +105,50 @@ fn oracle_queries() {
     let q = CheckQuery::for_operation("file-write-data", Some("/etc/hosts"));
     assert_eq!(q.filter, CheckFilterType::Path);
     assert_eq!(q.argument.as_deref(), Some("/etc/hosts"));
+}
+
+#[test]
+fn a_stack_emits_its_innermost_layer_and_marks_the_others_unsupported() {
+    let read = rule(Action::Allow, &["file-read*"], vec![], None);
+    let write = rule(
+        Action::Allow,
+        &["file-write*"],
+        vec![Filter::Subpath("{scratch}/w".into())],
+        None,
+    );
+    let ir = ProfileIr {
+        default: Action::Deny,
+        rules: vec![read, write.clone()],
+        layers: vec![
+            xpr::model::IrLayer {
+                profile: "outer".into(),
+                default: Action::Deny,
+                rules: 1,
+            },
+            xpr::model::IrLayer {
+                profile: "inner".into(),
+                default: Action::Deny,
+                rules: 1,
+            },
+        ],
+    };
+    let sb = compile(&ir);
+    let inner = compile(&ProfileIr::new(Action::Deny, vec![write]));
+    assert_eq!(
+        sb.sbpl,
+        format!(
+            "; xpr: SBPL has no layers: only the innermost of 2 layers (inner) is emitted\n{}",
+            inner.sbpl
+        )
+    );
+    let levels: Vec<(Option<usize>, Fidelity)> =
+        sb.fidelity.iter().map(|f| (f.rule, f.fidelity)).collect();
+    assert_eq!(
+        levels,
+        [
+            (None, Fidelity::Exact),
+            (Some(0), Fidelity::Unsupported),
+            (Some(1), Fidelity::Exact)
+        ]
+    );
 }

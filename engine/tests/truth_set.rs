@@ -250,3 +250,137 @@ fn scopes_and_ptrace_abi6() {
         );
     }
 }
+
+#[test]
+fn layers_and_links_abi1() {
+    let abi = require_landlock(1);
+    let path = "tests/truth/layers.kdl";
+    let r = run_file(path, None);
+    assert_expectations_hold(path, &r);
+    assert_cases(
+        path,
+        &r,
+        &[
+            // F7 layer_rule_unions: two read-write layers keep reads; a write-only third ends them.
+            ("f7_two", "read-s1d3-f1", Allow, OP, None),
+            ("f7_three", "read-s1d3-f1", Deny, OP, Some("EACCES")),
+            ("f7_three", "write-s1d3-f1", Allow, OP, None),
+            // F8 non_overlapping_accesses: each right is decided by the one layer handling it.
+            ("f8", "create-s1d1", Deny, OP, Some("EACCES")),
+            ("f8", "create-s1d2", Allow, OP, None),
+            ("f8", "unlink-s1d2-f2", Deny, OP, Some("EACCES")),
+            ("f8", "unlink-s1d3-f1", Allow, OP, None),
+            // F9 interleaved_masked_accesses: the read survives layers that do not handle it.
+            ("f9_before", "read-s1d3-f1", Allow, OP, None),
+            ("f9", "read-s1d3-f1", Deny, OP, Some("EACCES")),
+            ("f9", "write-s1d3-f1", Allow, OP, None),
+            // F12 rule_over_root_allow_then_deny
+            ("root_ro", "list-root", Allow, OP, None),
+            ("f12", "list-root", Deny, OP, Some("EACCES")),
+            ("f12", "list-s1d1", Deny, OP, Some("EACCES")),
+            // F17 link: no REFER in the domain, so changing directory is EXDEV.
+            ("link_make_s1d2", "link-in-s1d1", Deny, OP, Some("EACCES")),
+            ("link_make_s1d2", "link-s2d1-s1d2", Deny, OP, Some("EXDEV")),
+            ("link_make_s1d2", "link-s1d2-s1d3", Deny, OP, Some("EXDEV")),
+            ("link_make_s1d2", "link-in-s1d2", Allow, OP, None),
+        ],
+    );
+    // The oracle intersects the same layers: it agrees everywhere and names the deciding
+    // layer (plan index) and that layer's default.
+    let oracle = &r.lanes.oracle;
+    assert_eq!(oracle.len(), r.verdicts.len());
+    let disagree: Vec<_> = oracle.iter().filter(|o| o.agrees != Some(true)).collect();
+    assert!(
+        disagree.is_empty(),
+        "{path}: oracle disagrees: {disagree:?}"
+    );
+    for (id, layer, layer_profile) in [
+        ("f7_three/read-s1d3-f1", 2, "w_s1d2"),
+        ("f8/create-s1d1", 0, "make_s1d2"),
+        ("f8/unlink-s1d2-f2", 1, "remove_s1d3"),
+        ("f9/read-s1d3-f1", 3, "w_s1d2"),
+        ("f12/list-root", 1, "root_exec"),
+    ] {
+        let o = oracle.iter().find(|o| o.id == id).unwrap();
+        assert_eq!(o.layer, Some(layer), "{id}: {o:?}");
+        let note = o.deciding[0].note.as_deref().unwrap_or_default();
+        let label = note.split(':').next().unwrap_or_default();
+        assert_eq!(label, format!("layer {layer_profile}"), "{id}: {note}");
+    }
+    // REFER exists from ABI 2: file-write* grants it, so a link into a subdirectory passes
+    // every layer that grants file-write*; in an ABI 1 world every reparenting is EXDEV.
+    // The stacks' expectations hold in both worlds.
+    if abi >= 2 {
+        assert_cases(path, &r, &[("f7_two", "link-s1d2-s1d3", Allow, OP, None)]);
+        let r1 = run_file(path, Some(1));
+        assert_expectations_hold(path, &r1);
+        assert_cases(
+            path,
+            &r1,
+            &[
+                ("f7_two", "link-s1d2-s1d3", Deny, OP, Some("EXDEV")),
+                ("rw_s1d2", "link-s1d2-s1d3", Deny, OP, Some("EXDEV")),
+                ("f9", "read-s1d3-f1", Deny, OP, Some("EACCES")),
+            ],
+        );
+    }
+}
+
+#[test]
+fn tcp_layers_abi4() {
+    let abi = require_landlock(4);
+    let path = "tests/truth/tcp_layers.kdl";
+    let ports: Vec<(String, String)> = ["47713", "47714"]
+        .iter()
+        .zip(free_ports(2))
+        .map(|(from, to)| (from.to_string(), to.to_string()))
+        .collect();
+    let r = run_file_with(path, &ports, None);
+    assert_expectations_hold(path, &r);
+    // N5 tcp_layers.ruleset_overlap: connect dies from the second layer on, bind passes all.
+    assert_cases(
+        path,
+        &r,
+        &[
+            ("n5_one", "connect-service", Allow, OP, None),
+            ("n5_one", "bind-free", Allow, OP, None),
+            ("n5_two", "connect-service", Deny, OP, Some("EACCES")),
+            ("n5_two", "bind-free", Allow, OP, None),
+            ("n5_three", "connect-service", Deny, OP, Some("EACCES")),
+            ("n5_three", "bind-free", Allow, OP, None),
+        ],
+    );
+    let stack = r
+        .compiled
+        .iter()
+        .find(|c| c.profile_id == "n5_three")
+        .unwrap();
+    assert_eq!(stack.plan.layers.len(), 3);
+    // The oracle cannot know the listener's run-time port, except where a layer grants no
+    // connect port at all: that layer denies whatever the port is.
+    for o in &r.lanes.oracle {
+        let decided =
+            !(o.probe == "connect-service" && ["tcp_bc", "n5_one"].contains(&o.profile.as_str()));
+        assert_eq!(o.agrees, decided.then_some(true), "{o:?}");
+    }
+    // ABI 3 world: no TCP rights, so every layer's port rules are inexpressible: blocked at
+    // apply, naming the layer, the rule and its origin.
+    if abi >= 4 {
+        let r3 = run_file_with(path, &ports, Some(3));
+        assert_cases(
+            path,
+            &r3,
+            &[("n5_two", "connect-service", Blocked, APPLY, None)],
+        );
+        let blocked = r3
+            .compiled
+            .iter()
+            .find(|c| c.profile_id == "n5_two")
+            .unwrap();
+        let detail = &blocked.blocked.as_ref().unwrap().detail;
+        assert!(
+            detail.starts_with("layer tcp_bc: rule 0 at ") && detail.contains("tcp_layers.kdl:"),
+            "{detail}"
+        );
+    }
+}

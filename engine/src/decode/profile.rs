@@ -1,4 +1,5 @@
-//! `profile NAME [extends=X] [sbpl="f.sb"] { default; allow|deny OP... { filters }; shim NAME }`
+//! `profile NAME [extends=X] [sbpl="f.sb"] { default; allow|deny OP... { filters }; shim NAME }`,
+//! or a stack `profile NAME { layer A; layer B }`,
 //! and `shim NAME { description; rules }`.
 
 use std::collections::HashMap;
@@ -10,7 +11,7 @@ use super::syntax::{FilterDecl, ProfileDecl, RuleDecl, ShimDecl, Spanned};
 use crate::diagnostics::codes;
 use crate::model::Action;
 
-const PROFILE_CHILDREN: &[&str] = &["default", "allow", "deny", "shim"];
+const PROFILE_CHILDREN: &[&str] = &["default", "allow", "deny", "shim", "layer"];
 const SHIM_CHILDREN: &[&str] = &["description", "allow", "deny"];
 
 pub fn decode_profile(r: &mut Reader<'_>, node: &KdlNode) -> Option<ProfileDecl> {
@@ -25,6 +26,7 @@ pub fn decode_profile(r: &mut Reader<'_>, node: &KdlNode) -> Option<ProfileDecl>
         default: None,
         rules: Vec::new(),
         shims: Vec::new(),
+        layers: Vec::new(),
     };
     let mut seen = HashMap::new();
     for child in r.children(node) {
@@ -60,6 +62,11 @@ pub fn decode_profile(r: &mut Reader<'_>, node: &KdlNode) -> Option<ProfileDecl>
                 r.props(child, &[], false);
                 r.no_children(child);
                 decl.shims.extend(r.all_args(child, "a shim name", 1));
+            }
+            "layer" => {
+                r.props(child, &[], false);
+                r.no_children(child);
+                decl.layers.extend(r.one_arg(child, "a profile name"));
             }
             _ => r.unknown_node(child, "`profile`", PROFILE_CHILDREN),
         }

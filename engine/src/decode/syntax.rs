@@ -89,6 +89,8 @@ pub struct ProfileDecl {
     pub default: Option<Spanned<Action>>,
     pub rules: Vec<RuleDecl>,
     pub shims: Vec<Text>,
+    /// `layer NAME`: the profile is a stack of these profiles' Landlock layers.
+    pub layers: Vec<Text>,
 }
 
 #[derive(Debug)]

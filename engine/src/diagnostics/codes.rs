@@ -37,6 +37,9 @@ codes! {
     MISSING_DEFAULT = "xpr::profile::missing_default": "a profile without `extends` or `sbpl` has no `default`";
     SBPL_NOT_FOUND = "xpr::profile::sbpl_not_found": "the SBPL file a profile names does not exist";
     SBPL_WITH_RULES = "xpr::profile::sbpl_with_rules": "a profile with `sbpl=` also has inline rules";
+    LAYERS_WITH_RULES = "xpr::profile::layers_with_rules": "a stacked profile (`layer`) also has `default`, rules, shims, `extends` or `sbpl`, or is extended";
+    LAYER_CYCLE = "xpr::profile::layer_cycle": "stacked profiles name each other as layers in a cycle";
+    TOO_MANY_LAYERS = "xpr::profile::too_many_layers": "a stacked profile has more than 16 Landlock layers";
     UNKNOWN_OPERATION = "xpr::vocabulary::unknown_operation": "an operation name the vocabulary does not know";
     OBSOLETE_OPERATION = "xpr::vocabulary::obsolete_operation": "(warning) an obsolete operation name; the replacement is used";
     SBPL_SYNTAX = "xpr::sbpl::syntax": "an SBPL file is not well-formed (unclosed list, unterminated string, unknown `#` syntax)";

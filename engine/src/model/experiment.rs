@@ -87,6 +87,10 @@ pub struct Profile {
     /// Set when the profile was read from an SBPL file (path relative to the experiment).
     pub sbpl_source: Option<String>,
     pub extends: Option<String>,
+    /// A stacked profile: the profiles whose runtime IRs are its Landlock layers, in order
+    /// (nested stacks flattened). Empty for a plain profile.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -112,7 +116,7 @@ pub struct Probe {
     pub fixtures: Vec<String>,
     /// A calibration control for the oracle: the decision it must have under every profile that expects it.
     pub control: bool,
-    /// Whether the family can mutate its target (create, truncate, unlink, rename, mkdir, write with content).
+    /// Whether the family can mutate its target (create, truncate, unlink, rename, link, mkdir, write with content).
     pub destructive: bool,
     /// Worlds where the family has a meaning (`linux`, `macos`).
     pub worlds: Vec<String>,

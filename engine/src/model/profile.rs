@@ -154,4 +154,52 @@ fn is_default<T: Default + PartialEq>(t: &T) -> bool {
 pub struct ProfileIr {
     pub default: Action,
     pub rules: Vec<Rule>,
+    /// A stack of enforced layers (`profile p { layer a; layer b }`): `rules` is every layer's
+    /// rules in order and this partitions them, so rule indices stay unique in the profile.
+    /// Empty: one layer, `default` + `rules`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<IrLayer>,
+}
+
+/// One layer of a stacked profile: the next `rules` rules of the IR, over this default.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct IrLayer {
+    /// The profile the layer was made from.
+    pub profile: String,
+    pub default: Action,
+    pub rules: usize,
+}
+
+impl ProfileIr {
+    pub fn new(default: Action, rules: Vec<Rule>) -> ProfileIr {
+        ProfileIr {
+            default,
+            rules,
+            layers: Vec::new(),
+        }
+    }
+
+    /// Each enforced layer as a plain IR with the index of its first rule in `rules`. Rules
+    /// past the partition (appended by a tool such as `shim suggest`) extend the last layer.
+    pub fn layer_irs(&self) -> Vec<(usize, Option<&str>, ProfileIr)> {
+        if self.layers.is_empty() {
+            return vec![(0, None, ProfileIr::new(self.default, self.rules.clone()))];
+        }
+        let mut start = 0;
+        let mut out = Vec::new();
+        for (k, layer) in self.layers.iter().enumerate() {
+            let end = if k + 1 == self.layers.len() {
+                self.rules.len()
+            } else {
+                (start + layer.rules).min(self.rules.len())
+            };
+            out.push((
+                start,
+                Some(layer.profile.as_str()),
+                ProfileIr::new(layer.default, self.rules[start..end].to_vec()),
+            ));
+            start = end;
+        }
+        out
+    }
 }

@@ -266,6 +266,9 @@ impl ResolvedPlan {
         let target = port.map_or("port (chosen at run time)".into(), |p| format!("port {p}"));
         let names = right_names(RightKind::Net, rights);
         let mut granted_by = Vec::new();
+        // A run-time port that some layer's rules may grant is undecided, unless a layer
+        // handling the right grants no port at all: that layer denies whatever the port.
+        let mut undecided = None;
         for (i, layer) in self.layers.iter().enumerate() {
             if rights & layer.handled_net == 0 {
                 continue;
@@ -276,16 +279,8 @@ impl ResolvedPlan {
                 .filter(|(p, m, _)| m & rights != 0 && port.is_none_or(|want| *p == want))
                 .collect();
             if port.is_none() && !grants.is_empty() {
-                return Check {
-                    allowed: false,
-                    errno: 0,
-                    blockers: Vec::new(),
-                    layer: Some(i),
-                    rules: Vec::new(),
-                    note: "the port is chosen at run time and some port rules grant it".into(),
-                    target,
-                    undecided: true,
-                };
+                undecided.get_or_insert(i);
+                continue;
             }
             match grants.first() {
                 Some((_, _, rules)) => granted_by.extend(rules.iter().copied()),
@@ -305,6 +300,18 @@ impl ResolvedPlan {
                     };
                 }
             }
+        }
+        if let Some(i) = undecided {
+            return Check {
+                allowed: false,
+                errno: 0,
+                blockers: Vec::new(),
+                layer: Some(i),
+                rules: Vec::new(),
+                note: "the port is chosen at run time and some port rules grant it".into(),
+                target,
+                undecided: true,
+            };
         }
         Check {
             allowed: true,

@@ -42,6 +42,21 @@ fn deciding(compiled: &CompiledProfile, rules: &[Option<usize>]) -> Vec<Deciding
         .collect()
 }
 
+fn deciding_entry(compiled: &CompiledProfile, index: usize) -> Vec<DecidingRule> {
+    compiled
+        .fidelity
+        .get(index)
+        .map(|f| DecidingRule {
+            rule: f.rule,
+            origin: f.origin.clone(),
+            text: f.text.clone(),
+            fidelity: f.fidelity,
+            note: f.note.clone(),
+        })
+        .into_iter()
+        .collect()
+}
+
 fn record(
     profile: &str,
     probe: &Probe,
@@ -124,8 +139,12 @@ pub fn predict(
             r.blockers = check.blockers;
             r.target = Some(check.target);
             r.layer = check.layer;
-            // A deny comes from the default action: no rule grants the right.
-            r.deciding = deciding(compiled, &[None]);
+            // A deny comes from the default action of the layer that denied: no rule grants
+            // the right there (a stack has one default per layer).
+            r.deciding = match check.layer.and_then(|l| compiled.layer_defaults.get(l)) {
+                Some(&k) => deciding_entry(compiled, k),
+                None => deciding(compiled, &[None]),
+            };
             return r;
         }
         granted.extend(check.rules.iter().map(|&i| Some(i)));

@@ -18,6 +18,7 @@ mod context;
 mod declarations;
 mod expectations;
 mod header;
+mod layers;
 mod probes;
 mod profiles;
 mod rules;

@@ -366,7 +366,7 @@ fn check_host_safety(
     target: Option<&str>,
     args: &BTreeMap<String, ArgValue>,
 ) {
-    let help = "destructive probes (create, truncate, unlink, rename, mkdir, write with content) may only touch \
+    let help = "destructive probes (create, truncate, unlink, rename, link, mkdir, write with content) may only touch \
                 \"{scratch}/…\"; declare a fixture there";
     if let Some(t) = target
         && !under_scratch(t)

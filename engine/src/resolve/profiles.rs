@@ -1,5 +1,5 @@
 //! Profiles: `extends` flattened (cycles reported with the whole cycle), SBPL sources checked,
-//! shims layered into the runtime profile with `Origin.shim` set.
+//! shims layered into the runtime profile with `Origin.shim` set; stacks built by `layers`.
 
 use std::path::{Path, PathBuf};
 
@@ -8,6 +8,7 @@ use crate::model::{Action, Profile, ProfileIr, Rule, Shim};
 
 use super::context::Cx;
 use super::declarations::Declarations;
+use super::layers;
 use super::rules::resolve_rules;
 use super::vocabulary::Vocabulary;
 
@@ -23,6 +24,7 @@ pub fn resolve_shims(cx: &mut Cx, vocab: &Vocabulary, decls: &Declarations) -> V
             origin: cx.origin(*file, shim.name.span),
             // A shim only adds rules; its default never applies.
             rules: ProfileIr {
+                layers: Vec::new(),
                 default: Action::Allow,
                 rules,
             },
@@ -67,35 +69,49 @@ pub fn resolve_profiles(
     for i in 0..n {
         flatten(cx, vocab, decls, i, &mut states, &mut stack, sbpl_files);
     }
-    let mut out = Vec::new();
+    let mut plain = Vec::new();
     for (i, state) in states.into_iter().enumerate() {
+        let (file, decl) = &decls.profiles.items[i];
         let State::Done(Some(flat)) = state else {
+            plain.push(None);
             continue;
         };
-        let (file, decl) = &decls.profiles.items[i];
+        if !decl.layers.is_empty() {
+            plain.push(None);
+            continue;
+        }
         let mut runtime = flat.rules.clone();
         for shim_name in &flat.shims {
             if let Some(shim) = shims.iter().find(|s| s.name == *shim_name) {
                 runtime.extend(shim.rules.rules.iter().cloned());
             }
         }
-        out.push(Profile {
+        plain.push(Some(Profile {
             id: decl.name.value.clone(),
             origin: cx.origin(*file, decl.name.span),
             source: ProfileIr {
+                layers: Vec::new(),
                 default: flat.default,
                 rules: flat.rules,
             },
             shims: flat.shims,
             runtime: ProfileIr {
+                layers: Vec::new(),
                 default: flat.default,
                 rules: runtime,
             },
             sbpl_source: flat.sbpl,
             extends: decl.extends.as_ref().map(|e| e.value.clone()),
-        });
+            layers: Vec::new(),
+        }));
     }
-    out
+    // Declaration order, stacks in place.
+    let stacked = layers::stack_profiles(cx, decls, &plain);
+    plain
+        .into_iter()
+        .zip(stacked)
+        .filter_map(|(p, s)| p.or(s))
+        .collect()
 }
 
 fn flatten(
@@ -151,12 +167,33 @@ fn flatten(
         }
         State::Todo => {}
     }
-    states[i] = State::Visiting;
-    stack.push(i);
     let (file, decl) = &decls.profiles.items[i];
     let file = *file;
+    if !decl.layers.is_empty() {
+        // A stack has no rules of its own; `layers` builds it from the flattened layers.
+        layers::check_stack_decl(cx, file, decl);
+        let flat = Flat {
+            default: Action::Deny,
+            rules: Vec::new(),
+            shims: Vec::new(),
+            sbpl: None,
+        };
+        states[i] = State::Done(Some(flat.clone()));
+        return Some(flat);
+    }
+    states[i] = State::Visiting;
+    stack.push(i);
     let base = match &decl.extends {
         None => None,
+        Some(ext)
+            if decls
+                .profiles
+                .get(&ext.value)
+                .is_some_and(|j| !decls.profiles.items[j].1.layers.is_empty()) =>
+        {
+            layers::extends_stack(cx, file, ext);
+            None
+        }
         Some(ext) => match decls.profiles.get(&ext.value) {
             Some(j) => {
                 let flat = flatten(cx, vocab, decls, j, states, stack, sbpl_files);

@@ -178,6 +178,7 @@ fn parse_here(text: &str, file: &str, opts: &SbplOptions) -> Result<SbplProfile,
     };
     Ok(SbplProfile {
         ir: ProfileIr {
+            layers: Vec::new(),
             default,
             rules: ev.rules,
         },

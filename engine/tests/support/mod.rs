@@ -99,6 +99,7 @@ pub fn with_fixture(mut p: Probe, f: &str) -> Probe {
 
 pub fn profile(id: &str) -> Profile {
     let ir = ProfileIr {
+        layers: Vec::new(),
         default: Action::Deny,
         rules: vec![],
     };
@@ -110,6 +111,7 @@ pub fn profile(id: &str) -> Profile {
         runtime: ir,
         sbpl_source: None,
         extends: None,
+        layers: Vec::new(),
     }
 }
 

@@ -15,6 +15,8 @@
 //! - `literal` and `subpath` both become path-beneath rules (a literal directory widens to its
 //!   subtree); directory-only rights are dropped at prepare time for non-directories; a rule
 //!   path that cannot be opened blocks apply.
+//! - A stacked profile (`ProfileIr::layers`) compiles each layer on its own into one plan
+//!   layer each, in order; apply restricts layer by layer, so the kernel intersects them.
 //! - Raw syscalls, not the `landlock` crate: the kernel refuses unknown bits with EINVAL, so
 //!   nothing is ever dropped silently, and apply needs the exact errno and no allocation.
 
@@ -25,6 +27,7 @@ mod rule_paths;
 mod rule_text;
 mod sandbox_plan;
 pub mod seccomp_program;
+mod stack;
 mod translate;
 
 use serde::Serialize;
@@ -52,6 +55,10 @@ pub struct CompiledProfile {
     pub fidelity: Vec<RuleFidelity>,
     /// Set when apply cannot attach this profile in this world.
     pub blocked: Option<Blocked>,
+    /// Per plan layer, the index in `fidelity` of that layer's default action (a stack has
+    /// one per layer), so a deny names the default of the layer that decided it.
+    #[serde(skip)]
+    pub layer_defaults: Vec<usize>,
     #[serde(skip)]
     plan_json: Vec<u8>,
     #[serde(skip)]
@@ -78,6 +85,7 @@ impl CompiledProfile {
             plan,
             fidelity: Vec::new(),
             blocked: None,
+            layer_defaults: Vec::new(),
             bpf: Vec::new(),
         }
     }
@@ -98,7 +106,7 @@ impl CompiledProfile {
 /// Compiles a profile's IR for this world. Never fails: what the world cannot express is
 /// reported per rule and in `blocked`.
 pub fn compile(profile_id: &str, ir: &ProfileIr, world: &WorldFacts) -> CompiledProfile {
-    let translation = translate::translate(ir, world);
+    let translation = stack::translate_stack(ir, world);
     let plan = LandlockPlan {
         schema_version: LANDLOCK_PLAN_SCHEMA_VERSION.to_string(),
         profile: profile_id.to_string(),
@@ -114,6 +122,7 @@ pub fn compile(profile_id: &str, ir: &ProfileIr, world: &WorldFacts) -> Compiled
         plan,
         fidelity: translation.fidelity,
         blocked: translation.blocked,
+        layer_defaults: translation.layer_defaults,
         plan_json,
         bpf: translation.bpf,
     }

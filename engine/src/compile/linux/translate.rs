@@ -32,6 +32,8 @@ pub(super) struct Translation {
     pub scratch_not_under: Vec<String>,
     pub fidelity: Vec<RuleFidelity>,
     pub blocked: Option<Blocked>,
+    /// Per plan layer, the index in `fidelity` of the default action that layer enforces.
+    pub layer_defaults: Vec<usize>,
 }
 
 /// The rule an operation row is applied for.
@@ -93,6 +95,9 @@ impl RuleOutcome {
 struct Translator<'a> {
     world: &'a WorldFacts,
     rules: &'a [Rule],
+    /// Index of `rules[0]` in the whole profile (a layer of a stack starts past 0): every
+    /// index that leaves the translator is global.
+    offset: usize,
     fs: Vec<FsRight>,
     net: Vec<NetRight>,
     /// Indexed by scope bit: abstract unix socket, signal.
@@ -130,11 +135,12 @@ fn alternatives(filters: &[Filter]) -> Vec<&Filter> {
     out
 }
 
-pub(super) fn translate(ir: &ProfileIr, world: &WorldFacts) -> Translation {
+pub(super) fn translate(ir: &ProfileIr, world: &WorldFacts, offset: usize) -> Translation {
     let base = ir.default;
     let mut t = Translator {
         world,
         rules: &ir.rules,
+        offset,
         fs: (0..64)
             .map(|_| FsRight {
                 base,
@@ -486,8 +492,10 @@ impl Translator<'_> {
                 path.text
             ),
             Some(j) => format!(
-                "denies {what} {} where rule {j} at {} allows everything: Landlock cannot subtract",
-                path.text, self.rules[j].origin
+                "denies {what} {} where rule {} at {} allows everything: Landlock cannot subtract",
+                path.text,
+                j + self.offset,
+                self.rules[j].origin
             ),
         }
     }
@@ -547,7 +555,10 @@ impl Translator<'_> {
                         BlockedReason::NotApplicableInWorld,
                         format!(
                             "denies {} inside {} allowed by rule {} at {}: Landlock cannot carve an exception out of an allowed subtree",
-                            path.text, grant.path.text, grant.rule, self.rules[grant.rule].origin
+                            path.text,
+                            grant.path.text,
+                            grant.rule + self.offset,
+                            self.rules[grant.rule].origin
                         ),
                     );
                 }
@@ -615,7 +626,7 @@ impl Translator<'_> {
                     let setter = right.set_by;
                     let who = match setter {
                         None => "the default".to_string(),
-                        Some(j) => format!("rule {j} at {}", self.rules[j].origin),
+                        Some(j) => format!("rule {} at {}", j + self.offset, self.rules[j].origin),
                     };
                     out.unsupported(
                         BlockedReason::NotApplicableInWorld,
@@ -685,7 +696,7 @@ impl Translator<'_> {
             for grant in &right.grants {
                 let entry = path_rules.entry(grant.path.text.clone()).or_default();
                 entry.0 |= mask;
-                entry.1.insert(grant.rule);
+                entry.1.insert(grant.rule + self.offset);
             }
         }
         let usable_net = self.usable(RightKind::Net);
@@ -699,7 +710,7 @@ impl Translator<'_> {
             for (port, rule) in &right.ports {
                 let entry = port_rules.entry(*port).or_default();
                 entry.0 |= mask;
-                entry.1.insert(*rule);
+                entry.1.insert(*rule + self.offset);
             }
         }
         let usable_scope = self.usable(RightKind::Scope);
@@ -748,7 +759,7 @@ impl Translator<'_> {
                     if blocked.is_none() {
                         let at = match index {
                             None => String::new(),
-                            Some(i) => format!("rule {i} at {origin}: "),
+                            Some(i) => format!("rule {} at {origin}: ", i + self.offset),
                         };
                         blocked = Some(Blocked {
                             reason: *reason,
@@ -768,7 +779,7 @@ impl Translator<'_> {
                 }
             };
             fidelity.push(RuleFidelity {
-                rule: index,
+                rule: index.map(|i| i + self.offset),
                 origin,
                 text,
                 fidelity: level,
@@ -799,6 +810,7 @@ impl Translator<'_> {
             });
         }
         Translation {
+            layer_defaults: vec![0; layers.len()],
             layers,
             seccomp,
             bpf,
@@ -819,7 +831,7 @@ impl Translator<'_> {
                     name: name.to_string(),
                     nr: *nr,
                     class: class.to_string(),
-                    rules: rules.clone(),
+                    rules: rules.iter().map(|r| r + self.offset).collect(),
                 });
             }
         }

@@ -19,6 +19,9 @@ pub struct CompiledSeatbelt {
 }
 
 pub fn compile(ir: &ProfileIr) -> CompiledSeatbelt {
+    if !ir.layers.is_empty() {
+        return compile_stack(ir);
+    }
     let mut params = BTreeSet::new();
     let mut fidelity = vec![RuleFidelity {
         rule: None,
@@ -43,6 +46,44 @@ pub fn compile(ir: &ProfileIr) -> CompiledSeatbelt {
         params,
         fidelity,
     }
+}
+
+/// SBPL has no layers: a stacked profile emits its innermost (last) layer only, with a comment
+/// saying so, and every rule of the other layers is unsupported (not enforced on macOS).
+fn compile_stack(ir: &ProfileIr) -> CompiledSeatbelt {
+    let mut layers = ir.layer_irs();
+    let count = layers.len();
+    let (offset, name, inner) = layers.pop().expect("a stack has layers");
+    let mut compiled = compile(&inner);
+    let note = format!(
+        "SBPL has no layers: only the innermost of {count} layers ({}) is emitted",
+        name.unwrap_or("?")
+    );
+    compiled.sbpl = format!("; xpr: {note}\n{}", compiled.sbpl);
+    let mut fidelity = Vec::with_capacity(ir.rules.len() + 1);
+    let mut default = compiled.fidelity.remove(0);
+    default.note = Some(note);
+    fidelity.push(default);
+    for (start, layer, outer) in layers {
+        for (i, rule) in outer.rules.iter().enumerate() {
+            fidelity.push(RuleFidelity {
+                rule: Some(start + i),
+                origin: rule.origin.clone(),
+                text: rule_text(rule),
+                fidelity: Fidelity::Unsupported,
+                note: Some(format!(
+                    "layer {} of the stack is not enforced: SBPL has no layers",
+                    layer.unwrap_or("?")
+                )),
+            });
+        }
+    }
+    for mut f in compiled.fidelity {
+        f.rule = f.rule.map(|i| i + offset);
+        fidelity.push(f);
+    }
+    compiled.fidelity = fidelity;
+    compiled
 }
 
 /// SBPL is Seatbelt's own language, so modelled rules are exact. Opaque text is handed to
