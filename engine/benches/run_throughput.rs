@@ -54,6 +54,7 @@ fn generated() -> Experiment {
         .map(|k| {
             let path = if k % 2 == 0 { "{scratch}/data" } else { "/etc" };
             let ir = ProfileIr {
+                default_origin: Default::default(),
                 layers: Vec::new(),
                 default: Action::Deny,
                 rules: vec![Rule {

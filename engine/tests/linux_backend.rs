@@ -1176,6 +1176,7 @@ fn stack(layers: &[(&str, ProfileIr)]) -> ProfileIr {
     for (name, layer) in layers {
         ir.rules.extend(layer.rules.iter().cloned());
         ir.layers.push(IrLayer {
+            default_origin: Default::default(),
             profile: name.to_string(),
             default: layer.default,
             rules: layer.rules.len(),

@@ -322,3 +322,30 @@ profile outer {
     let json = serde_json::to_string(&e.profiles[0]).unwrap();
     assert!(!json.contains("\"layers\""), "{json}");
 }
+
+/// The default action keeps where it was written, so fidelity notes and the oracle's
+/// deciding rule can point at it (a variant inherits its base's).
+#[test]
+fn the_default_action_keeps_its_source_location() {
+    let loaded = load(&data("basic.kdl"), &opts()).unwrap_or_else(|d| panic!("{d}"));
+    let base = loaded
+        .experiment
+        .profiles
+        .iter()
+        .find(|p| p.id == "read_foo")
+        .unwrap();
+    let at = &base.source.default_origin;
+    assert_eq!(
+        (at.file.as_str(), at.line > 0),
+        ("basic.kdl", true),
+        "{at:?}"
+    );
+    assert_eq!(base.runtime.default_origin, *at);
+    let variant = loaded
+        .experiment
+        .profiles
+        .iter()
+        .find(|p| p.id == "read_foo_loader")
+        .unwrap();
+    assert_eq!(variant.source.default_origin, *at);
+}

@@ -31,6 +31,7 @@ fn rule(action: Action, op: &str, filters: Vec<Filter>) -> Rule {
 
 fn profile(id: &str, rules: Vec<Rule>) -> Profile {
     let ir = ProfileIr {
+        default_origin: Default::default(),
         layers: Vec::new(),
         default: Action::Deny,
         rules,

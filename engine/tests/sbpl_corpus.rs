@@ -89,6 +89,7 @@ fn parse_file(path: &Path) -> SbplProfile {
 
 fn without_origins(ir: &ProfileIr) -> ProfileIr {
     ProfileIr {
+        default_origin: Default::default(),
         layers: Vec::new(),
         default: ir.default,
         rules: ir

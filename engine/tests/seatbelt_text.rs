@@ -26,6 +26,7 @@ fn rule(action: Action, ops: &[&str], filters: Vec<Filter>, shim: Option<&str>) 
 #[test]
 fn strict_profile_with_macos_shim_matches_golden() {
     let ir = ProfileIr {
+        default_origin: Default::default(),
         layers: Vec::new(),
         default: Action::Deny,
         rules: vec![
@@ -117,15 +118,18 @@ fn a_stack_emits_its_innermost_layer_and_marks_the_others_unsupported() {
         None,
     );
     let ir = ProfileIr {
+        default_origin: Default::default(),
         default: Action::Deny,
         rules: vec![read, write.clone()],
         layers: vec![
             xpr::model::IrLayer {
+                default_origin: Default::default(),
                 profile: "outer".into(),
                 default: Action::Deny,
                 rules: 1,
             },
             xpr::model::IrLayer {
+                default_origin: Default::default(),
                 profile: "inner".into(),
                 default: Action::Deny,
                 rules: 1,

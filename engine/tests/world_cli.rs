@@ -71,6 +71,7 @@ fn the_canary_sees_an_inherited_landlock_domain() {
     );
     // Allow default + deny every write: a real domain that still lets xpr load and run.
     let ir = ProfileIr {
+        default_origin: Default::default(),
         layers: Vec::new(),
         default: Action::Allow,
         rules: vec![Rule {

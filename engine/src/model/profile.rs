@@ -159,6 +159,10 @@ pub struct ProfileIr {
     /// Empty: one layer, `default` + `rules`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub layers: Vec<IrLayer>,
+    /// Where the default action was written (`default deny`, `(deny default)`); unset when
+    /// the profile has no written default (a shim, a generated IR).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub default_origin: Origin,
 }
 
 /// One layer of a stacked profile: the next `rules` rules of the IR, over this default.
@@ -168,6 +172,8 @@ pub struct IrLayer {
     pub profile: String,
     pub default: Action,
     pub rules: usize,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub default_origin: Origin,
 }
 
 impl ProfileIr {
@@ -176,14 +182,26 @@ impl ProfileIr {
             default,
             rules,
             layers: Vec::new(),
+            default_origin: Origin::default(),
         }
+    }
+
+    /// The same IR with the default action's source location.
+    pub fn with_default_origin(mut self, origin: Origin) -> ProfileIr {
+        self.default_origin = origin;
+        self
     }
 
     /// Each enforced layer as a plain IR with the index of its first rule in `rules`. Rules
     /// past the partition (appended by a tool such as `shim suggest`) extend the last layer.
     pub fn layer_irs(&self) -> Vec<(usize, Option<&str>, ProfileIr)> {
         if self.layers.is_empty() {
-            return vec![(0, None, ProfileIr::new(self.default, self.rules.clone()))];
+            return vec![(
+                0,
+                None,
+                ProfileIr::new(self.default, self.rules.clone())
+                    .with_default_origin(self.default_origin.clone()),
+            )];
         }
         let mut start = 0;
         let mut out = Vec::new();
@@ -196,7 +214,8 @@ impl ProfileIr {
             out.push((
                 start,
                 Some(layer.profile.as_str()),
-                ProfileIr::new(layer.default, self.rules[start..end].to_vec()),
+                ProfileIr::new(layer.default, self.rules[start..end].to_vec())
+                    .with_default_origin(layer.default_origin.clone()),
             ));
             start = end;
         }

@@ -121,6 +121,7 @@ fn stack_ir(layers: &[&Profile], ir: impl Fn(&Profile) -> &ProfileIr) -> Profile
             profile: p.id.clone(),
             default: layer.default,
             rules: layer.rules.len(),
+            default_origin: layer.default_origin.clone(),
         });
     }
     stacked

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::codes;
-use crate::model::{Action, Profile, ProfileIr, Rule, Shim};
+use crate::model::{Action, Origin, Profile, ProfileIr, Rule, Shim};
 
 use super::context::Cx;
 use super::declarations::Declarations;
@@ -23,11 +23,7 @@ pub fn resolve_shims(cx: &mut Cx, vocab: &Vocabulary, decls: &Declarations) -> V
             description,
             origin: cx.origin(*file, shim.name.span),
             // A shim only adds rules; its default never applies.
-            rules: ProfileIr {
-                layers: Vec::new(),
-                default: Action::Allow,
-                rules,
-            },
+            rules: ProfileIr::new(Action::Allow, rules),
         });
     }
     out
@@ -37,6 +33,7 @@ pub fn resolve_shims(cx: &mut Cx, vocab: &Vocabulary, decls: &Declarations) -> V
 #[derive(Clone)]
 struct Flat {
     default: Action,
+    default_origin: Origin,
     rules: Vec<Rule>,
     shims: Vec<String>,
     sbpl: Option<String>,
@@ -89,17 +86,10 @@ pub fn resolve_profiles(
         plain.push(Some(Profile {
             id: decl.name.value.clone(),
             origin: cx.origin(*file, decl.name.span),
-            source: ProfileIr {
-                layers: Vec::new(),
-                default: flat.default,
-                rules: flat.rules,
-            },
+            source: ProfileIr::new(flat.default, flat.rules)
+                .with_default_origin(flat.default_origin.clone()),
             shims: flat.shims,
-            runtime: ProfileIr {
-                layers: Vec::new(),
-                default: flat.default,
-                rules: runtime,
-            },
+            runtime: ProfileIr::new(flat.default, runtime).with_default_origin(flat.default_origin),
             sbpl_source: flat.sbpl,
             extends: decl.extends.as_ref().map(|e| e.value.clone()),
             layers: Vec::new(),
@@ -174,6 +164,7 @@ fn flatten(
         layers::check_stack_decl(cx, file, decl);
         let flat = Flat {
             default: Action::Deny,
+            default_origin: Origin::default(),
             rules: Vec::new(),
             shims: Vec::new(),
             sbpl: None,
@@ -219,6 +210,7 @@ fn flatten(
     stack.pop();
     let mut flat = base.unwrap_or(Flat {
         default: Action::Deny,
+        default_origin: Origin::default(),
         rules: Vec::new(),
         shims: Vec::new(),
         sbpl: None,
@@ -246,6 +238,7 @@ fn flatten(
                         cx.diags.extend(warnings);
                         found.imports = imports;
                         flat.default = ir.default;
+                        flat.default_origin = ir.default_origin.clone();
                         flat.rules = ir.rules;
                     }
                     Err(diags) => {
@@ -271,6 +264,7 @@ fn flatten(
     }
     if let Some(d) = &decl.default {
         flat.default = d.value;
+        flat.default_origin = cx.origin(file, d.span);
     }
     flat.rules
         .extend(resolve_rules(cx, vocab, file, &decl.rules, None));

@@ -177,11 +177,8 @@ fn parse_here(text: &str, file: &str, opts: &SbplOptions) -> Result<SbplProfile,
         None => (Action::Deny, Modifiers::default(), None),
     };
     Ok(SbplProfile {
-        ir: ProfileIr {
-            layers: Vec::new(),
-            default,
-            rules: ev.rules,
-        },
+        ir: ProfileIr::new(default, ev.rules)
+            .with_default_origin(default_origin.clone().unwrap_or_default()),
         default_origin,
         default_modifiers,
         version: ev.version,

@@ -99,6 +99,7 @@ pub fn with_fixture(mut p: Probe, f: &str) -> Probe {
 
 pub fn profile(id: &str) -> Profile {
     let ir = ProfileIr {
+        default_origin: Default::default(),
         layers: Vec::new(),
         default: Action::Deny,
         rules: vec![],

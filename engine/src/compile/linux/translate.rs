@@ -20,7 +20,7 @@ use super::rule_paths::{self, Relation, RulePath};
 use super::rule_text::{filter_text, rule_text};
 use super::seccomp_program::{self, SECCOMP_ARCH, SECCOMP_COMPILER};
 use crate::compile::{Blocked, Fidelity, RuleFidelity};
-use crate::model::{Action, BlockedReason, Filter, NetAddress, Origin, ProfileIr, Rule};
+use crate::model::{Action, BlockedReason, Filter, NetAddress, ProfileIr, Rule};
 use crate::source::sysctl::proc_sys_path;
 use crate::world::landlock_rights::{LANDLOCK_RIGHTS, RightKind, landlock_right, right_names};
 use crate::world::{LandlockStatus, WorldFacts};
@@ -751,7 +751,7 @@ impl Translator<'_> {
             .chain(outcomes.iter().enumerate().map(|(i, o)| (Some(i), o)));
         for (index, outcome) in all {
             let (origin, text) = match index {
-                None => (Origin::default(), default_text.clone()),
+                None => (ir.default_origin.clone(), default_text.clone()),
                 Some(i) => (ir.rules[i].origin.clone(), rule_text(&ir.rules[i])),
             };
             let (level, note) = match &outcome.unsupported {
