@@ -216,6 +216,52 @@ fn destructive_probes_see_pristine_fixtures() {
     }
 }
 
+/// Restoring a dir fixture before a serial probe re-creates the file fixtures declared inside
+/// it (the plan's fixture → fixture edges): a rename of the dir never costs a later probe its
+/// nested file.
+#[test]
+fn restoring_a_dir_fixture_recreates_the_fixtures_inside_it() {
+    require_landlock(1);
+    let mut e = experiment("nested-restore");
+    e.fixtures = vec![
+        fixture(
+            "box",
+            FixtureKind::Dir {
+                path: "{scratch}/box".into(),
+                mode: 0o755,
+            },
+        ),
+        file_fixture("keep", "{scratch}/box/keep", "kept\n"),
+    ];
+    e.probes = vec![
+        with_fixture(
+            with_arg(
+                probe("rename-box", "file-rename", Some("{scratch}/box")),
+                "to",
+                s("{scratch}/moved"),
+            ),
+            "box",
+        ),
+        with_fixture(
+            probe("read-keep", "file-read", Some("{scratch}/box/keep")),
+            "keep",
+        ),
+    ];
+    e.profiles = vec![profile("open")];
+    let open = MinimalLandlock {
+        handled_fs: FS_READ_FILE,
+        fs_rules: vec![("/".into(), FS_READ_FILE)],
+        ..MinimalLandlock::default()
+    };
+    let records = run(&e, &[ProfileSandbox::Ready(Box::new(open))], &options());
+    for (lane, profile) in [(Lane::Baseline, None), (Lane::Scenario, Some("open"))] {
+        for probe in ["rename-box", "read-keep"] {
+            let r = find(&records, lane, profile, probe);
+            assert_eq!(stage_verdict(r).0, Verdict::Allow, "{probe}: {r:?}");
+        }
+    }
+}
+
 /// The probe helper keeps both stages exact: execve of xpr itself (exec stage), then the
 /// helper's own syscall (operation stage, errno from the syscall, not from an exit status).
 #[test]
