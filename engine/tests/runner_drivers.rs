@@ -90,6 +90,18 @@ fn experiment_all_families() -> Experiment {
         ),
         with_fixture(probe("ptrace-outsider", "process-info", None), "outsider"),
         probe("ioctl-urandom", "ioctl-dev", Some("/dev/urandom")),
+        // The probe inspecting itself, by each `via`.
+        probe("vm-self", "process-info", Some("self")),
+        with_arg(
+            probe("ptrace-self", "process-info", Some("self")),
+            "via",
+            s("ptrace"),
+        ),
+        with_arg(
+            probe("status-self", "process-info", Some("self")),
+            "via",
+            s("status"),
+        ),
         mach,
     ];
     let mut ptrace = e
@@ -181,6 +193,12 @@ fn every_driver_under_a_real_domain() {
         check("sysctl-missing", Error, Error, Some("ENOENT"));
         check("ptrace-outsider", Allow, Deny, Some("EPERM"));
         check("ioctl-urandom", Allow, Deny, Some("EACCES"));
+        // A process may always inspect itself (the ptrace access check passes for its own
+        // thread group before any LSM is asked), but /proc/self/status is a file the
+        // domain's fs rules do not grant.
+        check("vm-self", Allow, Allow, None);
+        check("ptrace-self", Allow, Allow, None);
+        check("status-self", Allow, Deny, Some("EACCES"));
         check("mach", Skipped, Skipped, None);
         let mach = find(&records, Lane::Scenario, Some("strict"), "mach");
         assert_eq!(mach.skipped.as_deref(), Some("not_applicable_in_world"));

@@ -116,3 +116,69 @@ fn every_exec_node_is_satisfied_once_and_every_record_comes_from_a_node() {
         assert_eq!(baseline_runs, expected, "{rel}: one baseline run per probe");
     }
 }
+
+/// The walk without running: fixtures follow the plan's fixture edges even when a file is
+/// declared before the dir that holds it, a dir's restore set is every fixture inside it,
+/// and each probe's baseline runs at the first profile's node only.
+#[test]
+fn the_walk_orders_fixtures_by_their_edges_and_runs_each_baseline_once() {
+    use support::*;
+    use xpr::model::FixtureKind;
+    let mut e = experiment("walk");
+    let dir = |name: &str, path: &str| {
+        fixture(
+            name,
+            FixtureKind::Dir {
+                path: path.into(),
+                mode: 0o755,
+            },
+        )
+    };
+    e.fixtures = vec![
+        file_fixture("deep", "{scratch}/a/b/deep", "x"),
+        dir("b", "{scratch}/a/b"),
+        dir("a", "{scratch}/a"),
+        file_fixture("other", "{scratch}/other", "y"),
+    ];
+    e.probes = vec![
+        probe("read-deep", "file-read", Some("{scratch}/a/b/deep")),
+        probe("read-other", "file-read", Some("{scratch}/other")),
+    ];
+    let mut mach = probe("mach", "mach-lookup", Some("x"));
+    mach.worlds = vec!["macos".into()];
+    e.probes.push(mach);
+    e.profiles = vec![profile("p0"), profile("p1"), profile("p2")];
+    let plan = Plan::build_for_world(&e, "linux");
+    let w = xpr::execute::walk::walk(&plan);
+
+    assert_eq!(
+        w.fixtures,
+        vec![2, 1, 0, 3],
+        "a, then b, then deep; other anywhere"
+    );
+    assert_eq!(
+        w.nested[2],
+        vec![1, 0],
+        "restoring a re-creates b, then deep"
+    );
+    assert_eq!(w.nested[1], vec![0]);
+    assert!(w.nested[0].is_empty() && w.nested[3].is_empty());
+    assert_eq!(w.compile, vec![0, 1, 2]);
+
+    let count = |lane: Lane, how: fn(&How) -> bool| {
+        w.exec
+            .iter()
+            .filter(|n| n.lane == lane && how(&n.how))
+            .count()
+    };
+    // 3 probes × 3 profiles per lane; the mach probe is skipped in this world.
+    assert_eq!(count(Lane::Scenario, |h| *h == How::Run), 6);
+    assert_eq!(count(Lane::Scenario, |h| *h == How::Skip), 3);
+    assert_eq!(count(Lane::Baseline, |h| *h == How::Run), 2);
+    assert_eq!(count(Lane::Baseline, |h| *h == How::Skip), 1);
+    assert_eq!(count(Lane::Baseline, |h| matches!(h, How::Reuse(_))), 6);
+    for n in w.exec.iter().filter(|n| n.lane == Lane::Baseline) {
+        assert_eq!(matches!(n.how, How::Reuse(_)), n.profile != 0);
+        assert_eq!(n.unit(), (Lane::Baseline, None, n.probe));
+    }
+}
