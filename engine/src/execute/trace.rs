@@ -32,20 +32,33 @@ pub fn trace(exp: &Experiment, walk: &Walk, records: &[StageRecord]) -> Vec<Node
         .enumerate()
         .map(|(i, p)| (p.id.as_str(), i))
         .collect();
-    let mut by_unit: HashMap<(Lane, Option<usize>, usize), usize> =
-        HashMap::with_capacity(records.len());
+    // A flat table over (lane, profile slot, probe): slot 0 is "no profile" (the baseline).
+    let (slots, n) = (exp.profiles.len() + 1, exp.probes.len());
+    let at = |lane: Lane, profile: Option<usize>, probe: usize| {
+        (lane as usize * slots + profile.map_or(0, |p| p + 1)) * n + probe
+    };
+    let mut by_unit: Vec<Option<usize>> = vec![None; Lane::ALL.len() * slots * n];
     for (i, r) in records.iter().enumerate() {
-        let profile = r.profile.as_deref().and_then(|p| profiles.get(p).copied());
+        let profile = match r.profile.as_deref() {
+            None => None,
+            Some(p) => match profiles.get(p) {
+                Some(&k) => Some(k),
+                None => continue,
+            },
+        };
         if let Some(&probe) = probes.get(r.probe.as_str()) {
-            by_unit.insert((r.lane, profile, probe), i);
+            by_unit[at(r.lane, profile, probe)] = Some(i);
         }
     }
     walk.exec
         .iter()
-        .map(|n| NodeRun {
-            node: n.node,
-            how: n.how,
-            record: by_unit.get(&n.unit()).copied(),
+        .map(|e| {
+            let (lane, profile, probe) = e.unit();
+            NodeRun {
+                node: e.node,
+                how: e.how,
+                record: by_unit[at(lane, profile, probe)],
+            }
         })
         .collect()
 }
