@@ -90,6 +90,18 @@ fn experiment_all_families() -> Experiment {
         ),
         with_fixture(probe("ptrace-outsider", "process-info", None), "outsider"),
         probe("ioctl-urandom", "ioctl-dev", Some("/dev/urandom")),
+        // The probe inspecting itself, by each `via`.
+        probe("vm-self", "process-info", Some("self")),
+        with_arg(
+            probe("ptrace-self", "process-info", Some("self")),
+            "via",
+            s("ptrace"),
+        ),
+        with_arg(
+            probe("status-self", "process-info", Some("self")),
+            "via",
+            s("status"),
+        ),
         mach,
     ];
     let mut ptrace = e
@@ -181,6 +193,12 @@ fn every_driver_under_a_real_domain() {
         check("sysctl-missing", Error, Error, Some("ENOENT"));
         check("ptrace-outsider", Allow, Deny, Some("EPERM"));
         check("ioctl-urandom", Allow, Deny, Some("EACCES"));
+        // A process may always inspect itself (the ptrace access check passes for its own
+        // thread group before any LSM is asked), but /proc/self/status is a file the
+        // domain's fs rules do not grant.
+        check("vm-self", Allow, Allow, None);
+        check("ptrace-self", Allow, Allow, None);
+        check("status-self", Allow, Deny, Some("EACCES"));
         check("mach", Skipped, Skipped, None);
         let mach = find(&records, Lane::Scenario, Some("strict"), "mach");
         assert_eq!(mach.skipped.as_deref(), Some("not_applicable_in_world"));
@@ -211,6 +229,52 @@ fn destructive_probes_see_pristine_fixtures() {
     for lane_profile in [(Lane::Baseline, None), (Lane::Scenario, Some("open"))] {
         for probe in ["unlink-foo", "read-foo", "create-new"] {
             let r = find(&records, lane_profile.0, lane_profile.1, probe);
+            assert_eq!(stage_verdict(r).0, Verdict::Allow, "{probe}: {r:?}");
+        }
+    }
+}
+
+/// Restoring a dir fixture before a serial probe re-creates the file fixtures declared inside
+/// it (the plan's fixture → fixture edges): a rename of the dir never costs a later probe its
+/// nested file.
+#[test]
+fn restoring_a_dir_fixture_recreates_the_fixtures_inside_it() {
+    require_landlock(1);
+    let mut e = experiment("nested-restore");
+    e.fixtures = vec![
+        fixture(
+            "box",
+            FixtureKind::Dir {
+                path: "{scratch}/box".into(),
+                mode: 0o755,
+            },
+        ),
+        file_fixture("keep", "{scratch}/box/keep", "kept\n"),
+    ];
+    e.probes = vec![
+        with_fixture(
+            with_arg(
+                probe("rename-box", "file-rename", Some("{scratch}/box")),
+                "to",
+                s("{scratch}/moved"),
+            ),
+            "box",
+        ),
+        with_fixture(
+            probe("read-keep", "file-read", Some("{scratch}/box/keep")),
+            "keep",
+        ),
+    ];
+    e.profiles = vec![profile("open")];
+    let open = MinimalLandlock {
+        handled_fs: FS_READ_FILE,
+        fs_rules: vec![("/".into(), FS_READ_FILE)],
+        ..MinimalLandlock::default()
+    };
+    let records = run(&e, &[ProfileSandbox::Ready(Box::new(open))], &options());
+    for (lane, profile) in [(Lane::Baseline, None), (Lane::Scenario, Some("open"))] {
+        for probe in ["rename-box", "read-keep"] {
+            let r = find(&records, lane, profile, probe);
             assert_eq!(stage_verdict(r).0, Verdict::Allow, "{probe}: {r:?}");
         }
     }

@@ -133,12 +133,13 @@ fn crash_hang_flood_fork_blocked_and_apply_error_are_classified() {
 fn profile_isolation_survives_a_crash_and_keeps_going() {
     require_landlock(1);
     let mut e = failure_experiment();
-    e.profiles.clear();
     e.probes
         .push(probe("read-passwd", "file-read", Some("/etc/passwd")));
     let mut opts = options();
     opts.isolation = Isolation::Profile;
-    let records = run(&e, &[], &opts);
+    // The baseline lane is the plan's baseline exec nodes, which exist once there is a profile
+    // (the scenario lanes here are blocked; the baseline shares one child).
+    let records = run(&e, &sandboxes(), &opts);
     assert_eq!(
         stage_verdict(find(&records, Lane::Baseline, None, "segv")).0,
         Verdict::Crashed

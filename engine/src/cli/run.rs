@@ -80,8 +80,8 @@ pub fn run(args: RunArgs) -> u8 {
     for w in world.harness.warnings() {
         eprintln!("warning: harness: {w}");
     }
-    // The plan is the graph the runner walks: built here so an experiment the planner rejects
-    // never starts processes.
+    // The plan is the graph the runner walks (`execute::run_plan`): its compile, fixture and
+    // exec nodes are the run's work.
     let plan = crate::plan::Plan::build(&exp);
 
     let out_root = args.out.clone().unwrap_or_else(|| "out".into());
@@ -118,7 +118,7 @@ pub fn run(args: RunArgs) -> u8 {
     if threads > 1 {
         eprintln!("warning: the engine has {threads} threads before forking workers");
     }
-    let result = match execute::run_experiment(&exp, &world, &options) {
+    let result = match execute::run_plan(&plan, &exp, &world, &options) {
         Ok(r) => r,
         Err(ExecuteError::Interrupted) => {
             eprintln!("xpr run: interrupted; workers stopped, scratch removed, no bundle written");

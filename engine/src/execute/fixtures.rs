@@ -12,6 +12,7 @@ use crate::model::{Experiment, FixtureKind, Probe};
 use crate::probes::ProbeSpec;
 
 use super::scratch::ScratchRoot;
+use super::walk::Walk;
 
 /// A file or directory fixture with its scratch path resolved.
 #[derive(Clone, Debug)]
@@ -29,13 +30,23 @@ pub struct Fixtures {
     pids: BTreeMap<String, i32>,
     /// Every process started here, killed on drop.
     processes: Vec<i32>,
+    /// Fixture name → the file/dir fixtures inside it, in setup order (the plan's fixture →
+    /// fixture edges): removing a directory removes them too, so a restore re-creates them.
+    nested: BTreeMap<String, Vec<String>>,
 }
 
 impl Fixtures {
-    /// Materialises every fixture of the experiment.
-    pub fn start(exp: &Experiment, scratch: &ScratchRoot) -> Result<Fixtures, String> {
+    /// Materialises every fixture of the experiment, in the plan's fixture order.
+    pub fn start(exp: &Experiment, scratch: &ScratchRoot, walk: &Walk) -> Result<Fixtures, String> {
         let mut f = Fixtures::default();
-        for fx in &exp.fixtures {
+        for (i, inside) in walk.nested.iter().enumerate() {
+            if !inside.is_empty() {
+                let names = inside.iter().map(|&k| exp.fixtures[k].name.clone());
+                f.nested
+                    .insert(exp.fixtures[i].name.clone(), names.collect());
+            }
+        }
+        for fx in walk.fixtures.iter().map(|&i| &exp.fixtures[i]) {
             match &fx.kind {
                 FixtureKind::File { path, .. } | FixtureKind::Dir { path, .. } => {
                     let real = resolve_under(scratch, path).ok_or_else(|| {
@@ -90,15 +101,18 @@ impl Fixtures {
     }
 
     /// Re-creates a file/dir fixture from its declaration (content, mode), whatever a destructive
-    /// probe left there.
+    /// probe left there, and then every fixture declared inside it.
     pub fn restore(&self, name: &str) -> std::io::Result<()> {
-        match self.paths.get(name) {
-            Some(pf) => {
-                remove_any(&pf.path)?;
-                materialise(pf)
-            }
-            None => Ok(()),
+        let Some(pf) = self.paths.get(name) else {
+            return Ok(());
+        };
+        remove_any(&pf.path)?;
+        materialise(pf)?;
+        let inside = self.nested.get(name).map(Vec::as_slice).unwrap_or_default();
+        for nested in inside.iter().filter_map(|n| self.paths.get(n)) {
+            materialise(nested)?;
         }
+        Ok(())
     }
 
     /// The probe with `{scratch}` substituted and its fixtures looked up.

@@ -22,6 +22,8 @@ mod schedule;
 mod scratch;
 mod shared_vm_child;
 mod stage_record;
+mod trace;
+pub mod walk;
 mod worker;
 
 use std::collections::HashMap;
@@ -29,11 +31,14 @@ use std::collections::HashMap;
 pub use capture::DEFAULT_OUTPUT_LIMIT;
 pub use context::ExecuteOptions;
 pub use linux_backend::sandbox_for;
-pub use pipeline::{RunResult, run_experiment};
+pub use pipeline::{RunResult, run_experiment, run_plan};
 pub use sandbox::{AppliedInChild, NotPrepared, ProfileSandbox, SandboxPlan};
 pub use scratch::{SCRATCH_PREFIX, ScratchRoot, short_random};
+pub use trace::NodeRun;
+pub use walk::{How, Walk};
 
 use crate::model::{Experiment, Lane, StageRecord};
+use crate::plan::Plan;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExecuteError {
@@ -56,6 +61,33 @@ pub fn execute(
     sandboxes: &[ProfileSandbox],
     options: &ExecuteOptions,
 ) -> Result<Vec<StageRecord>, ExecuteError> {
+    execute_plan(&Plan::build(exp), exp, sandboxes, options).map(|e| e.records)
+}
+
+/// The stage records and, per exec node of the plan, the record that satisfies it.
+#[derive(Debug)]
+pub struct Executed {
+    /// Ordered as [`execute`]'s result.
+    pub records: Vec<StageRecord>,
+    pub nodes: Vec<NodeRun>,
+}
+
+/// Runs the plan's exec nodes (see [`walk`]): `plan` must be built from `exp`.
+pub fn execute_plan(
+    plan: &Plan,
+    exp: &Experiment,
+    sandboxes: &[ProfileSandbox],
+    options: &ExecuteOptions,
+) -> Result<Executed, ExecuteError> {
+    execute_walk(&walk::walk(plan), exp, sandboxes, options)
+}
+
+pub(crate) fn execute_walk(
+    walk: &Walk,
+    exp: &Experiment,
+    sandboxes: &[ProfileSandbox],
+    options: &ExecuteOptions,
+) -> Result<Executed, ExecuteError> {
     if sandboxes.len() != exp.profiles.len() {
         return Err(ExecuteError::Mismatched {
             profiles: exp.profiles.len(),
@@ -64,54 +96,40 @@ pub fn execute(
     }
     let scratch =
         ScratchRoot::create(&options.scratch_parent, &exp.name).map_err(ExecuteError::Scratch)?;
-    let fixtures = fixtures::Fixtures::start(exp, &scratch).map_err(ExecuteError::Fixture)?;
+    let fixtures = fixtures::Fixtures::start(exp, &scratch, walk).map_err(ExecuteError::Fixture)?;
 
     let mut direct: Vec<StageRecord> = Vec::new();
-    let runnable: Vec<bool> = exp
+    let mut units: Vec<schedule::Unit> = Vec::new();
+    let drivers: Vec<Result<(), String>> = exp
         .probes
         .iter()
-        .map(|p| crate::probes::applicability(p).is_ok())
+        .map(crate::probes::applicability)
         .collect();
-    let ready: Vec<bool> = sandboxes
-        .iter()
-        .map(|s| matches!(s, ProfileSandbox::Ready(_)))
-        .collect();
-    let baseline = exp.lanes.contains(&Lane::Baseline);
-    for p in &exp.probes {
-        let Err(why) = crate::probes::applicability(p) else {
-            continue;
-        };
-        if baseline {
-            direct.push(stage_record::skipped(Lane::Baseline, None, &p.id, &why));
-        }
-        for prof in &exp.profiles {
-            direct.push(stage_record::skipped(
-                Lane::Scenario,
-                Some(&prof.id),
-                &p.id,
-                &why,
-            ));
-        }
-    }
-    for (i, s) in sandboxes.iter().enumerate() {
-        if let ProfileSandbox::Blocked(b) = s {
-            for (k, p) in exp.probes.iter().enumerate() {
-                if runnable[k] {
-                    let detail = scratch.symbolic(&b.detail);
-                    direct.push(stage_record::blocked(
-                        Lane::Scenario,
-                        Some(&exp.profiles[i].id),
-                        &p.id,
-                        b.reason,
-                        &detail,
-                        None,
-                    ));
-                }
+    for node in &walk.exec {
+        let (lane, profile, probe) = node.unit();
+        let name = profile.map(|i| exp.profiles[i].id.as_str());
+        let id = &exp.probes[probe].id;
+        match (node.how, &drivers[probe], profile.map(|i| &sandboxes[i])) {
+            (How::Reuse(_), ..) => {}
+            (How::Skip, ..) => direct.push(stage_record::skipped(
+                lane,
+                name,
+                id,
+                "not_applicable_in_world",
+            )),
+            (How::Run, Err(why), _) => direct.push(stage_record::skipped(lane, name, id, why)),
+            // The profile's compile node blocked it: its apply nodes are blocked, unrun.
+            (How::Run, Ok(()), Some(ProfileSandbox::Blocked(b))) => {
+                let detail = scratch.symbolic(&b.detail);
+                direct.push(stage_record::blocked(
+                    lane, name, id, b.reason, &detail, None,
+                ));
             }
+            (How::Run, Ok(()), _) => units.push((lane, profile, probe)),
         }
     }
     let isolation = options.isolation;
-    let schedule = schedule::build(exp, isolation, &runnable, &ready, &fixtures, &scratch);
+    let schedule = schedule::build(exp, isolation, &units, &fixtures, &scratch);
     let timeout = match options.timeout.unwrap_or(exp.timeout) {
         t if t.is_zero() => std::time::Duration::from_secs(5),
         t => t,
@@ -140,7 +158,8 @@ pub fn execute(
     sort_records(exp, &mut records);
     drop(fixtures);
     drop(scratch);
-    Ok(records)
+    let nodes = trace::trace(exp, walk, &records);
+    Ok(Executed { records, nodes })
 }
 
 /// A unit whose worker died before reporting still gets a record: it crashed, with a reason.
@@ -150,7 +169,7 @@ fn fill_lost_units(ctx: &context::Context, records: &mut Vec<StageRecord>) {
         .iter()
         .map(|r| (r.lane, r.profile.clone(), r.probe.clone()))
         .collect();
-    let mut units: Vec<(Lane, Option<usize>, usize)> = ctx.schedule.serial.units.clone();
+    let mut units: Vec<schedule::Unit> = ctx.schedule.serial.units.clone();
     for j in &ctx.schedule.jobs {
         units.extend(j.probes.iter().map(|&p| (j.lane, j.profile, p)));
     }

@@ -1,5 +1,6 @@
-//! One experiment end to end, as a library call: compile every runtime profile for the world,
-//! execute both lanes, classify against the baseline and the expectations.
+//! One experiment end to end, as a library call: walk the plan (compile its runtime compile
+//! nodes for the world, execute its exec nodes), classify against the baseline and the
+//! expectations.
 
 use crate::classify::{self, DenySet};
 use crate::compile::linux::{self, CompiledProfile};
@@ -7,7 +8,9 @@ use crate::model::{Experiment, StageRecord, VerdictRecord};
 use crate::report::{RunSummary, summarise};
 use crate::world::WorldFacts;
 
-use super::{ExecuteError, ExecuteOptions, execute, linux_backend};
+use super::trace::NodeRun;
+use super::{ExecuteError, ExecuteOptions, execute_walk, linux_backend, walk};
+use crate::plan::Plan;
 
 #[derive(Debug)]
 pub struct RunResult {
@@ -20,6 +23,8 @@ pub struct RunResult {
     pub summary: RunSummary,
     /// Oracle, shim divergence and observer results (their own bundle files).
     pub lanes: crate::lanes::SideLanes,
+    /// Per exec node of the plan, in plan order: how it was satisfied and by which record.
+    pub nodes: Vec<NodeRun>,
 }
 
 pub fn run_experiment(
@@ -27,10 +32,22 @@ pub fn run_experiment(
     world: &WorldFacts,
     options: &ExecuteOptions,
 ) -> Result<RunResult, ExecuteError> {
-    let compiled: Vec<CompiledProfile> = exp
-        .profiles
+    run_plan(&Plan::build(exp), exp, world, options)
+}
+
+/// [`run_experiment`] for a plan already built from `exp`.
+pub fn run_plan(
+    plan: &Plan,
+    exp: &Experiment,
+    world: &WorldFacts,
+    options: &ExecuteOptions,
+) -> Result<RunResult, ExecuteError> {
+    let walk = walk::walk(plan);
+    // One runtime compile node per profile, in declaration order: `compiled[i]` is profile i's.
+    let compiled: Vec<CompiledProfile> = walk
+        .compile
         .iter()
-        .map(|p| linux::compile(&p.id, &p.runtime, world))
+        .map(|&i| linux::compile(&exp.profiles[i].id, &exp.profiles[i].runtime, world))
         .collect();
     let observer = crate::lanes::Observer::start(exp, options.observer_audit, world);
     let sandboxes: Vec<_> = compiled
@@ -39,7 +56,7 @@ pub fn run_experiment(
         .collect();
     let mut options = options.clone();
     options.deny = DenySet::from(crate::world::LANDLOCK_DENY_SET);
-    let records = execute(exp, &sandboxes, &options)?;
+    let super::Executed { records, nodes } = execute_walk(&walk, exp, &sandboxes, &options)?;
     let mut verdicts = classify::verdicts(exp, &records);
     let lanes = crate::lanes::finish(
         exp,
@@ -57,5 +74,6 @@ pub fn run_experiment(
         compiled,
         summary,
         lanes,
+        nodes,
     })
 }

@@ -17,6 +17,12 @@ use crate::model::{Experiment, Isolation, Lane};
 use super::fixtures::Fixtures;
 use super::scratch::ScratchRoot;
 
+/// A unit of work: the lane, its profile (`None` for the baseline) and the probe.
+pub type Unit = (Lane, Option<usize>, usize);
+
+/// The jobs a unit can share: same lane, same profile.
+type UnitKey = (Lane, Option<usize>);
+
 /// Most units of one probe-isolation job (keeps `-j` workers busy on few profiles).
 const CHUNK: usize = 256;
 
@@ -34,7 +40,7 @@ pub struct Job {
 /// A job of the serial class: units across lanes and profiles, restored before each.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SerialJob {
-    pub units: Vec<(Lane, Option<usize>, usize)>,
+    pub units: Vec<Unit>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -88,18 +94,22 @@ fn overlaps(a: &std::path::Path, b: &std::path::Path) -> bool {
     a.starts_with(b) || b.starts_with(a)
 }
 
-/// `runnable[p]`: probe p has a driver here; `ready[i]`: profile i can be prepared.
+/// Groups the units the plan walk runs (`(lane, profile, probe)` in plan order: lane, then
+/// profile, then probe) into jobs.
 pub fn build(
     exp: &Experiment,
     isolation: Isolation,
-    runnable: &[bool],
-    ready: &[bool],
+    units: &[Unit],
     fixtures: &Fixtures,
     scratch: &ScratchRoot,
 ) -> Schedule {
     let mut s = Schedule::default();
+    let mut runs = vec![false; exp.probes.len()];
+    for &(_, _, probe) in units {
+        runs[probe] = true;
+    }
     for (i, p) in exp.probes.iter().enumerate() {
-        if p.destructive && runnable[i] {
+        if p.destructive && runs[i] {
             for entry in named_paths(exp, i, fixtures, scratch) {
                 if !s.pristine.contains(&entry) {
                     s.pristine.push(entry);
@@ -109,7 +119,7 @@ pub fn build(
     }
     let serial: Vec<bool> = (0..exp.probes.len())
         .map(|i| {
-            runnable[i]
+            runs[i]
                 && named_paths(exp, i, fixtures, scratch)
                     .iter()
                     .any(|(a, _)| s.pristine.iter().any(|(b, _)| overlaps(a, b)))
@@ -121,26 +131,19 @@ pub fn build(
         .map(|p| crate::probes::is_exec_family(&p.family))
         .collect();
 
-    let mut lanes: Vec<(Lane, Option<usize>)> = Vec::new();
-    if exp.lanes.contains(&Lane::Baseline) {
-        lanes.push((Lane::Baseline, None));
-    }
-    for (i, _) in exp.profiles.iter().enumerate() {
-        if ready[i] {
-            lanes.push((Lane::Scenario, Some(i)));
+    // Plan order keeps each (lane, profile)'s units together: one group per run of equal keys.
+    let mut groups: Vec<(UnitKey, Vec<usize>)> = Vec::new();
+    for &(lane, profile, probe) in units {
+        if serial[probe] {
+            s.serial.units.push((lane, profile, probe));
+            continue;
+        }
+        match groups.last_mut() {
+            Some((key, probes)) if *key == (lane, profile) => probes.push(probe),
+            _ => groups.push(((lane, profile), vec![probe])),
         }
     }
-    for (probe, _) in serial.iter().enumerate().filter(|(_, s)| **s) {
-        {
-            for &(lane, profile) in &lanes {
-                s.serial.units.push((lane, profile, probe));
-            }
-        }
-    }
-    for &(lane, profile) in &lanes {
-        let free: Vec<usize> = (0..exp.probes.len())
-            .filter(|&p| runnable[p] && !serial[p])
-            .collect();
+    for ((lane, profile), free) in groups {
         let (shared, single): (Vec<usize>, Vec<usize>) = match isolation {
             Isolation::Profile => free.into_iter().partition(|&p| !exec[p]),
             Isolation::Probe => (Vec::new(), free),

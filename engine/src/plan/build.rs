@@ -121,24 +121,37 @@ impl EdgeWriter<'_> {
             .enumerate()
             .map(|(i, f)| (f.name.as_str(), i as u32))
             .collect();
+        // Fixture paths by value: a fixture's enclosing fixtures are found by looking up each
+        // proper prefix of its path, not by comparing every pair (plans with many fixtures).
+        let mut by_path: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+        for (j, fixture) in experiment.fixtures.iter().enumerate() {
+            if let Some(root) = fixture_path(&fixture.kind) {
+                by_path
+                    .entry(root.trim_end_matches('/'))
+                    .or_default()
+                    .push(j as u32);
+            }
+        }
         for (i, fixture) in experiment.fixtures.iter().enumerate() {
             let Some(path) = fixture_path(&fixture.kind) else {
                 continue;
             };
             self.edge(Node::Scratch, Node::Fixture { fixture: i as u32 });
             // A file or dir inside another fixture's dir is created after that dir.
-            for (j, parent) in experiment.fixtures.iter().enumerate() {
-                let Some(root) = fixture_path(&parent.kind) else {
-                    continue;
-                };
-                let root = root.trim_end_matches('/');
-                if i != j && path.trim_end_matches('/') != root && is_at_or_under(path, root) {
-                    let (parent, child) = (j as u32, i as u32);
-                    self.edge(
-                        Node::Fixture { fixture: parent },
-                        Node::Fixture { fixture: child },
-                    );
-                }
+            let path = path.trim_end_matches('/');
+            let mut parents: Vec<u32> = path
+                .match_indices('/')
+                .filter_map(|(k, _)| by_path.get(&path[..k]))
+                .flatten()
+                .copied()
+                .collect();
+            parents.sort_unstable();
+            for parent in parents {
+                let child = i as u32;
+                self.edge(
+                    Node::Fixture { fixture: parent },
+                    Node::Fixture { fixture: child },
+                );
             }
         }
         let executing: Vec<Lane> = Lane::ALL

@@ -1,5 +1,6 @@
 //! Drivers that read the kernel's view: `sysctl-read` (files under /proc/sys), `process-info`
-//! (an outside process's /proc entries or a ptrace attach) and `ioctl-dev` (a device ioctl).
+//! (a process's memory, /proc entries or a ptrace attach; an outside process or the probe
+//! itself) and `ioctl-dev` (a device ioctl).
 
 use std::ffi::CString;
 
@@ -66,9 +67,13 @@ impl ProcOp {
                 let dir = pid.map_or_else(|| "self".to_string(), |p| p.to_string());
                 match spec.arg_str("via").as_deref().unwrap_or("vm_read") {
                     "vm_read" => Ok(ProcOp::VmRead(pid.unwrap_or(0))),
-                    "ptrace" => Ok(ProcOp::PtraceSeize(
-                        pid.ok_or("ptrace needs an outside process, not self")?,
-                    )),
+                    "ptrace" => Ok(match pid {
+                        Some(pid) => ProcOp::PtraceSeize(pid),
+                        // The kernel refuses PTRACE_SEIZE of one's own thread group (EPERM in
+                        // every sandbox), so on self this makes the check an attach would:
+                        // process_vm_readv asks for PTRACE_MODE_ATTACH_REALCREDS too.
+                        None => ProcOp::VmRead(0),
+                    }),
                     entry
                         if entry
                             .chars()
