@@ -1,8 +1,10 @@
 //! Where each node lives in the graph: nodes are added in fixed blocks, so a node's index is
 //! arithmetic (block start + profile × probes + probe) and needs no hash map.
 //!
-//! Block order is also a topological order: compile, scratch, fixtures, then per executing
-//! lane apply, exec, operation, then oracle, observer, verdict, bundle.
+//! Blocks are in dependency order: compile, scratch, fixtures, then per executing lane apply,
+//! exec, operation, then oracle, observer, verdict, bundle. Inside the fixture block nodes keep
+//! declaration order, so a file declared before the dir that holds it precedes it: build order
+//! is not a topological order; `Plan::topo_order` is.
 
 use petgraph::graph::NodeIndex;
 

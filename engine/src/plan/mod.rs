@@ -138,7 +138,8 @@ impl Plan {
         self.graph[index].skipped
     }
 
-    /// Every node index, in build order (which is also a topological order).
+    /// Every node index, in build order (blocks in dependency order; see `topo_order` for an
+    /// order that also respects fixture → fixture edges).
     pub fn nodes(&self) -> impl Iterator<Item = NodeIndex> + '_ {
         self.graph.node_indices()
     }
