@@ -1,5 +1,7 @@
 //! The per-run scratch root `{scratch}`: created before fixtures, removed when the run ends,
-//! including after Ctrl-C (the engine's loop notices the interrupt and unwinds to this Drop).
+//! including after Ctrl-C (the engine's loop notices the interrupt and unwinds to this Drop)
+//! and after SIGKILL: a guardian process holds the read end of a pipe only the engine writes
+//! to, and removes the directory when that pipe closes, however the engine ended.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -24,6 +26,8 @@ pub const SCRATCH_PREFIX: &str = "xpr-scratch-";
 #[derive(Debug)]
 pub struct ScratchRoot {
     path: PathBuf,
+    /// The engine's end of the guardian's pipe and the guardian's pid (-1 when none started).
+    guardian: (i32, i32),
 }
 
 impl ScratchRoot {
@@ -45,7 +49,8 @@ impl ScratchRoot {
         std::fs::create_dir(&path)?;
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
-        Ok(ScratchRoot { path })
+        let guardian = start_guardian(&path);
+        Ok(ScratchRoot { path, guardian })
     }
 
     pub fn path(&self) -> &Path {
@@ -68,7 +73,59 @@ impl Drop for ScratchRoot {
         // non-root engine restores write permission first.
         make_writable(&self.path);
         let _ = std::fs::remove_dir_all(&self.path);
+        let (write_end, pid) = self.guardian;
+        if pid > 0 {
+            // SAFETY: closing our pipe end lets the guardian see EOF (the directory is already
+            // gone, so it has nothing to do) and exit; then reap it.
+            unsafe {
+                libc::close(write_end);
+                libc::waitpid(pid, std::ptr::null_mut(), 0);
+            }
+        }
     }
+}
+
+/// Forks the guardian: it keeps no fd but its pipe end, ignores the signals a terminal or a
+/// process-group kill sends the run, waits for EOF, and removes `path`. Returns (write end,
+/// pid), or (-1, -1) when it could not start (the Drop still cleans up on a normal end).
+fn start_guardian(path: &Path) -> (i32, i32) {
+    let mut fds = [0i32; 2];
+    // SAFETY: pipe2 into a 2-element array.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return (-1, -1);
+    }
+    let [read_end, write_end] = fds;
+    // SAFETY: the child makes raw syscalls until the pipe closes, then removes the directory
+    // (glibc makes allocation after fork safe) and exits without returning into the engine.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        unsafe {
+            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+                libc::signal(sig, libc::SIG_IGN);
+            }
+        }
+        super::inherited_fds::close_all_except(read_end, -1);
+        let mut byte = 0u8;
+        // Nothing is ever written: read returns 0 once every copy of the write end is closed.
+        loop {
+            let n = unsafe { libc::read(read_end, (&mut byte as *mut u8).cast(), 1) };
+            if n == 0
+                || (n < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR))
+            {
+                break;
+            }
+        }
+        make_writable(path);
+        let _ = std::fs::remove_dir_all(path);
+        unsafe { libc::_exit(0) };
+    }
+    // SAFETY: the engine keeps only the write end.
+    unsafe { libc::close(read_end) };
+    if pid < 0 {
+        unsafe { libc::close(write_end) };
+        return (-1, -1);
+    }
+    (write_end, pid)
 }
 
 fn make_writable(dir: &Path) {
