@@ -69,7 +69,10 @@ pub fn write(
         world: serde_json::to_value(world).unwrap_or_default(),
         harness: serde_json::to_value(&world.harness).unwrap_or_default(),
         engine: EngineIdentity::current(),
-        args: std::env::args().skip(1).map(|a| relative_arg(&a)).collect(),
+        args: crate::bundle::manifest::portable_args(
+            std::env::args().skip(1),
+            &std::env::current_dir().unwrap_or_default(),
+        ),
         lanes: exp.lanes.clone(),
         isolation: options.isolation,
         timings: Timings {
@@ -181,16 +184,6 @@ fn vocabulary(exp: &Experiment, result: &RunResult) -> Vocabulary {
 }
 
 /// Absolute arguments under the working directory are written relative to it.
-fn relative_arg(arg: &str) -> String {
-    match std::env::current_dir() {
-        Ok(cwd) => match Path::new(arg).strip_prefix(&cwd) {
-            Ok(rel) => rel.to_string_lossy().into_owned(),
-            Err(_) => arg.to_string(),
-        },
-        Err(_) => arg.to_string(),
-    }
-}
-
 /// Oracle records, shim divergence and observer records: each lane in its own file, apart
 /// from the observed stage records (their sections of `summary.md` are appended there).
 fn write_side_lanes(w: &mut BundleWriter, result: &RunResult) -> std::io::Result<()> {
