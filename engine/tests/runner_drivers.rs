@@ -19,9 +19,9 @@ fn experiment_all_families() -> Experiment {
         file_fixture("foo", "{scratch}/foo", "foo\n"),
         file_fixture("bar", "{scratch}/bar", "bar\n"),
         fixture(
-            "work",
+            "workdir",
             FixtureKind::Dir {
-                path: "{scratch}/work".into(),
+                path: "{scratch}/workdir".into(),
                 mode: 0o755,
             },
         ),
@@ -50,8 +50,12 @@ fn experiment_all_families() -> Experiment {
             "foo",
         ),
         with_fixture(
-            probe("create-in-work", "file-create", Some("{scratch}/work/new")),
-            "work",
+            probe(
+                "create-in-workdir",
+                "file-create",
+                Some("{scratch}/workdir/new"),
+            ),
+            "workdir",
         ),
         with_fixture(
             probe("truncate-foo", "file-truncate", Some("{scratch}/foo")),
@@ -65,17 +69,21 @@ fn experiment_all_families() -> Experiment {
             with_arg(
                 probe("rename-bar", "file-rename", Some("{scratch}/bar")),
                 "to",
-                s("{scratch}/work/bar"),
+                s("{scratch}/workdir/bar"),
             ),
             "bar",
         ),
         with_fixture(
-            probe("list-work", "dir-list", Some("{scratch}/work")),
-            "work",
+            probe("list-workdir", "dir-list", Some("{scratch}/workdir")),
+            "workdir",
         ),
         with_fixture(
-            probe("mkdir-in-work", "dir-create", Some("{scratch}/work/d")),
-            "work",
+            probe(
+                "mkdir-in-workdir",
+                "dir-create",
+                Some("{scratch}/workdir/d"),
+            ),
+            "workdir",
         ),
         with_fixture(probe("connect-listener", "tcp-connect", None), "listener"),
         probe("bind-any", "tcp-bind", Some("127.0.0.1:0")),
@@ -127,7 +135,7 @@ fn strict() -> MinimalLandlock {
         handled_fs: FS_ALL_V5,
         fs_rules: vec![
             ("{scratch}/foo".into(), FS_READ_FILE),
-            ("{scratch}/work".into(), FS_READ_DIR),
+            ("{scratch}/workdir".into(), FS_READ_DIR),
             ("/etc/hosts".into(), FS_READ_FILE),
             ("/proc/sys/kernel/ostype".into(), FS_READ_FILE),
             ("/dev/urandom".into(), FS_READ_FILE),
@@ -178,12 +186,12 @@ fn every_driver_under_a_real_domain() {
         check("read-hosts", Allow, Allow, None);
         check("write-hosts", Allow, Deny, Some("EACCES"));
         check("write-foo", Allow, Deny, Some("EACCES"));
-        check("create-in-work", Allow, Deny, Some("EACCES"));
+        check("create-in-workdir", Allow, Deny, Some("EACCES"));
         check("truncate-foo", Allow, Deny, Some("EACCES"));
         check("unlink-bar", Allow, Deny, Some("EACCES"));
         check("rename-bar", Allow, Deny, Some("EACCES"));
-        check("list-work", Allow, Allow, None);
-        check("mkdir-in-work", Allow, Deny, Some("EACCES"));
+        check("list-workdir", Allow, Allow, None);
+        check("mkdir-in-workdir", Allow, Deny, Some("EACCES"));
         check("connect-listener", Allow, Deny, Some("EACCES"));
         check("bind-any", Allow, Deny, Some("EACCES"));
         check("unix-abstract", Allow, Deny, Some("EPERM"));

@@ -17,7 +17,7 @@ fn corpus_dir() -> PathBuf {
     assert!(
         dir.join("SOURCES.md").is_file(),
         "the SBPL corpus is missing at {}: these tests need ../shared/sbpl-corpus next to the \
-         repository (a symlink to /work/shared works)",
+         repository",
         dir.display()
     );
     dir

@@ -184,7 +184,7 @@ mod tests {
     fn portable_args_keep_no_host_layout() {
         let args = [
             "run",
-            "/work/repo/x.kdl",
+            "/home/someone/repo/x.kdl",
             "--out",
             "/tmp/o",
             "--junit=/tmp/j.xml",
@@ -192,7 +192,7 @@ mod tests {
             "2",
             "/",
         ];
-        let got = portable_args(args.map(String::from), Path::new("/work/repo"));
+        let got = portable_args(args.map(String::from), Path::new("/home/someone/repo"));
         assert_eq!(
             got,
             [
