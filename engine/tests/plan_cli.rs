@@ -2,6 +2,9 @@
 //! output renders with Graphviz (required when XPR_REQUIRE_DOT is set), the JSON matches the
 //! graph, and the plan of a loaded experiment keeps the graph invariants.
 
+mod graphviz;
+use graphviz::render_with_graphviz;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -124,36 +127,4 @@ fn plan_of_invalid_input_exits_2_with_a_diagnostic() {
         "experiments/runtime-checks.kdl",
     ]);
     assert_eq!(usage.status.code(), Some(2));
-}
-
-fn render_with_graphviz(dot: &[u8], what: &str) {
-    use std::io::Write;
-    let child = Command::new("dot")
-        .arg("-Tsvg")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match child {
-        Ok(c) => c,
-        Err(e) => {
-            assert!(
-                std::env::var_os("XPR_REQUIRE_DOT").is_none(),
-                "XPR_REQUIRE_DOT is set but `dot` cannot run: {e}"
-            );
-            return;
-        }
-    };
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(dot)
-        .expect("write dot");
-    let out = child.wait_with_output().expect("dot output");
-    assert!(
-        out.status.success(),
-        "dot failed on {what}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
