@@ -78,9 +78,12 @@ pub fn check(path: &Path, opts: &LoadOptions) -> Result<Loaded, Diagnostics> {
 
 /// Whether `path` is one of the stdlib files the binary embeds (same name, same text).
 fn is_stdlib_file(path: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(bytes) =
+        crate::source::confined::read_given(path, crate::source::loader::MAX_FILE_BYTES)
+    else {
         return false;
     };
+    let text = String::from_utf8_lossy(&bytes);
     crate::source::stdlib::FILES.iter().any(|(name, embedded)| {
         *embedded == text && path.with_extension("").ends_with(Path::new(name))
     })

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use kdl::KdlDocument;
 use miette::SourceSpan;
 
+use super::confined::{self, Climb, ConfinedError, Dir};
 use super::{FileId, SourceFile, stdlib};
 use crate::diagnostics::{Diag, Diagnostics, codes, kdl_syntax, suggest};
 
@@ -70,24 +71,32 @@ struct Loader<'d> {
     by_key: HashMap<String, FileId>,
     /// Keys of the files being loaded, outermost first, with the display name of each.
     stack: Vec<(String, String)>,
+    /// The root file's directory: every import is read beneath it.
+    root_dir: Option<Dir>,
     diags: &'d mut Diagnostics,
 }
 
-/// Loads `root`, its imports (transitively) and the prelude. Errors go to `diags`.
 /// Files larger than this are refused: experiments are small, and a typo like
 /// `import "/dev/zero"` must not hang the checker.
-const MAX_FILE_BYTES: u64 = 16 << 20;
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
 
-/// Reads a regular file of bounded size as UTF-8.
-fn read_source(path: &Path) -> std::io::Result<String> {
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_file() {
-        return Err(std::io::Error::other("not a regular file"));
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(std::io::Error::other("larger than 16 MiB"));
-    }
-    std::fs::read_to_string(path)
+/// Reads a regular file of bounded size as UTF-8: the root as the user gave it, an import
+/// beneath the root's directory without following any symlink (`rel` is its path relative to
+/// that directory, `..` allowed).
+fn read_source(
+    path: &Path,
+    beneath: Option<(&Dir, &Path)>,
+) -> Result<String, ConfinedError> {
+    let bytes = match beneath {
+        None => confined::read_given(path, MAX_FILE_BYTES)?,
+        Some((dir, rel)) => dir.read(rel, Climb::Allowed, MAX_FILE_BYTES)?,
+    };
+    String::from_utf8(bytes).map_err(|_| {
+        ConfinedError::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "not UTF-8 text",
+        ))
+    })
 }
 
 /// Like [`load_closure`] for a root given as text, named `display` in diagnostics.
@@ -117,7 +126,13 @@ fn load_root(location: Location, diags: &mut Diagnostics) -> Closure {
         files: Vec::new(),
         by_key: HashMap::new(),
         stack: Vec::new(),
+        root_dir: None,
         diags,
+    };
+    loader.root_dir = match &location {
+        Location::Disk { path, .. } => Dir::open(path.parent().unwrap_or(Path::new(""))).ok(),
+        // A root given as text imports relative to the working directory.
+        _ => Dir::open(Path::new(".")).ok(),
     };
     loader.load(location, None);
     if !loader.files.is_empty() {
@@ -146,6 +161,7 @@ pub fn load_stdlib(name: &str, diags: &mut Diagnostics) -> Closure {
         files: Vec::new(),
         by_key: HashMap::new(),
         stack: Vec::new(),
+        root_dir: None,
         diags,
     };
     loader.load(
@@ -160,6 +176,20 @@ pub fn load_stdlib(name: &str, diags: &mut Diagnostics) -> Closure {
 }
 
 impl Loader<'_> {
+    /// The root as the user gave it; an import beneath the root's directory.
+    fn read_disk(
+        &self,
+        path: &Path,
+        artifact: &str,
+        from: Option<(&Arc<SourceFile>, SourceSpan)>,
+    ) -> Result<String, ConfinedError> {
+        match (from, &self.root_dir) {
+            (None, _) => read_source(path, None),
+            (Some(_), Some(dir)) => read_source(path, Some((dir, Path::new(artifact)))),
+            (Some(_), None) => Err(ConfinedError::NotFound),
+        }
+    }
+
     /// `from`: the importing file and the span of the import's argument, for error labels.
     fn load(&mut self, location: Location, from: Option<(&Arc<SourceFile>, SourceSpan)>) {
         let key = location.key();
@@ -186,7 +216,7 @@ impl Loader<'_> {
         }
         let text = match &location {
             Location::Memory { text, .. } => text.clone(),
-            Location::Disk { path, .. } => match read_source(path) {
+            Location::Disk { path, artifact, .. } => match self.read_disk(path, artifact, from) {
                 Ok(t) => t,
                 Err(e) => {
                     let message = format!("cannot read {}: {e}", location.display());

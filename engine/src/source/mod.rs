@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use miette::NamedSource;
 
+pub mod confined;
 pub mod loader;
 pub mod stdlib;
 pub mod sysctl;
