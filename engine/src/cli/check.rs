@@ -27,6 +27,7 @@ pub fn run(args: CheckArgs) -> u8 {
     let opts = LoadOptions {
         params,
         world: "linux".to_string(),
+        sbpl: args.load.sbpl_imports(),
     };
     let mut code = EXIT_OK;
     for file in &args.files {
@@ -38,7 +39,7 @@ pub fn run(args: CheckArgs) -> u8 {
 
 fn check_one(file: &Path, opts: &LoadOptions, emit: Option<&str>, format: MessageFormat) -> u8 {
     if check_sbpl::is_sbpl(file) {
-        return check_sbpl::check_file(file, &opts.params, emit, format);
+        return check_sbpl::check_file(file, opts, emit, format);
     }
     match resolve::check(file, opts) {
         Ok(loaded) => {

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::*;
 use crate::sbpl::{SbplOptions, emit_profile, parse, render_fidelity};
+use crate::source::loader::MAX_FILE_BYTES;
 
 /// Files checked as SBPL rather than as experiments.
 pub fn is_sbpl(path: &Path) -> bool {
@@ -20,7 +21,7 @@ pub fn is_sbpl(path: &Path) -> bool {
 /// stdout; diagnostics on stderr and exit 2 for a bad file.
 pub fn check_file(
     file: &Path,
-    params: &[(String, String)],
+    load: &crate::resolve::LoadOptions,
     emit: Option<&str>,
     format: MessageFormat,
 ) -> u8 {
@@ -29,11 +30,16 @@ pub fn check_file(
         return EXIT_INVALID;
     }
     let opts = SbplOptions {
-        params: params.iter().cloned().collect::<BTreeMap<_, _>>(),
+        params: load.params.iter().cloned().collect::<BTreeMap<_, _>>(),
+        search_path: load.sbpl.search_path.clone(),
+        absolute_imports: load.sbpl.absolute,
         ..SbplOptions::default()
     };
     let name = file.display().to_string();
-    let text = match std::fs::read_to_string(file) {
+    let text = match crate::source::confined::read_given(file, MAX_FILE_BYTES)
+        .map_err(|e| e.to_string())
+        .and_then(|b| String::from_utf8(b).map_err(|_| "not UTF-8 text".to_string()))
+    {
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: cannot read {name}: {e}");
@@ -44,7 +50,8 @@ pub fn check_file(
         Ok(profile) if emit.is_some() => emit_profile(&profile),
         Ok(profile) => render_fidelity(&profile, &world_fidelity(&profile.ir)),
         Err(errors) => {
-            report(errors, format);
+            let diags = crate::resolve::sbpl_hook::error_diagnostics(&errors, file, &name);
+            super::check::print_diagnostics(&diags, format);
             return EXIT_INVALID;
         }
     };
@@ -63,17 +70,4 @@ fn world_fidelity(ir: &crate::model::ProfileIr) -> Vec<crate::compile::RuleFidel
 #[cfg(target_os = "macos")]
 fn world_fidelity(ir: &crate::model::ProfileIr) -> Vec<crate::compile::RuleFidelity> {
     crate::compile::seatbelt::compile(ir).fidelity
-}
-
-fn report(errors: crate::sbpl::SbplErrors, format: MessageFormat) {
-    for e in errors.errors {
-        match format {
-            MessageFormat::Human => eprintln!("{:?}", miette::Report::new(e)),
-            MessageFormat::Json => {
-                let mut s = String::new();
-                let _ = miette::JSONReportHandler::new().render_report(&mut s, &e);
-                eprintln!("{s}");
-            }
-        }
-    }
 }

@@ -91,6 +91,23 @@ pub struct LoadArgs {
     /// How diagnostics are printed.
     #[arg(long, value_enum, default_value_t)]
     pub message_format: MessageFormat,
+    /// A directory SBPL `(import "x.sb")` searches after the importing file's own directory
+    /// (repeatable).
+    #[arg(long = "sbpl-path", value_name = "DIR")]
+    pub sbpl_path: Vec<PathBuf>,
+    /// Let SBPL files `(import "/absolute/path.sb")`; without it such an import is an error.
+    #[arg(long)]
+    pub sbpl_absolute_imports: bool,
+}
+
+impl LoadArgs {
+    /// The SBPL import settings these arguments give.
+    pub fn sbpl_imports(&self) -> crate::resolve::SbplImports {
+        crate::resolve::SbplImports {
+            search_path: self.sbpl_path.clone(),
+            absolute: self.sbpl_absolute_imports,
+        }
+    }
 }
 
 #[derive(Args, Debug)]

@@ -49,6 +49,7 @@ fn load_options(load: &LoadArgs) -> Result<LoadOptions, Diagnostics> {
     Ok(LoadOptions {
         params,
         world: current_world().to_string(),
+        sbpl: load.sbpl_imports(),
     })
 }
 

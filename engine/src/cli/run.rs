@@ -51,6 +51,7 @@ pub fn run(args: RunArgs) -> u8 {
         &LoadOptions {
             params,
             world: "linux".into(),
+            sbpl: args.load.sbpl_imports(),
         },
     ) {
         Ok(l) => l,

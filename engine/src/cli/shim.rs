@@ -19,6 +19,7 @@ pub fn suggest(args: ShimSuggestArgs) -> u8 {
         &LoadOptions {
             params,
             world: "linux".into(),
+            sbpl: args.load.sbpl_imports(),
         },
     ) {
         Ok(l) => l,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use kdl::KdlDocument;
 
-use crate::diagnostics::{Diagnostics, codes};
+use crate::diagnostics::{Diag, Diagnostics, codes, suggest};
 use crate::source::SourceFile;
 
 mod expect;
@@ -37,6 +37,36 @@ pub const TOP_LEVEL: &[&str] = &[
     "sysctl-names",
 ];
 
+/// An imported file (not the root, not the stdlib) whose first node is no declaration and
+/// not a near miss of one is not an xpr file at all (a key, `/etc/shadow` reached by `../`):
+/// one diagnostic, located, with none of its text — not one "unknown node" per line.
+fn not_an_xpr_file(file: &Arc<SourceFile>, doc: &KdlDocument) -> Option<Diag> {
+    if file.id == 0 || file.stdlib.is_some() {
+        return None;
+    }
+    let first = doc.nodes().first()?;
+    let name = first.name().value();
+    if TOP_LEVEL.contains(&name) || suggest::did_you_mean(name, TOP_LEVEL.iter().copied()).is_some()
+    {
+        return None;
+    }
+    let (line, column) = file.line_col(first.name().span().offset());
+    Some(
+        Diag::error(
+            codes::IMPORT_NOT_XPR,
+            format!(
+                "{}:{line}:{column}: the imported file does not start with an xpr declaration",
+                file.display
+            ),
+        )
+        .at_without_excerpt(file, first.name().span())
+        .help(format!(
+            "imported files hold declarations ({}); nothing of a file that is not one is shown",
+            TOP_LEVEL.join(", ")
+        )),
+    )
+}
+
 /// Decodes one file's declarations; errors go to `diags`.
 pub fn decode_file(
     file: &Arc<SourceFile>,
@@ -48,6 +78,10 @@ pub fn decode_file(
         file: file.id,
         ..FileSyntax::default()
     };
+    if let Some(diag) = not_an_xpr_file(file, doc) {
+        r.push(diag);
+        return out;
+    }
     for node in doc.nodes() {
         match node.name().value() {
             "experiment" => {

@@ -8,7 +8,7 @@ use kdl::{KdlEntry, KdlNode, KdlValue};
 use miette::SourceSpan;
 
 use super::syntax::{Spanned, Text, Value};
-use crate::diagnostics::{Diag, Diagnostics, codes, suggest};
+use crate::diagnostics::{Diag, Diagnostics, codes};
 use crate::source::SourceFile;
 
 pub struct Reader<'a> {
@@ -70,7 +70,9 @@ impl<'a> Reader<'a> {
     /// Rejects an unknown node name, suggesting the closest allowed one.
     pub fn unknown_node(&mut self, node: &KdlNode, context: &str, allowed: &[&str]) {
         let name = node.name().value();
-        let help = suggest::help(name, allowed.iter().copied())
+        let help = self
+            .diags
+            .suggest(name, allowed.iter().copied())
             .unwrap_or_else(|| format!("{context} accepts: {}", allowed.join(", ")));
         let diag = Diag::error(
             codes::UNKNOWN_NODE,
@@ -115,13 +117,16 @@ impl<'a> Reader<'a> {
             } else if open {
                 rest.push(entry);
             } else {
-                let help = suggest::help(name, allowed.iter().copied()).unwrap_or_else(|| {
-                    if allowed.is_empty() {
-                        format!("`{}` takes no properties", node.name().value())
-                    } else {
-                        format!("`{}` accepts: {}", node.name().value(), allowed.join(", "))
-                    }
-                });
+                let help = self
+                    .diags
+                    .suggest(name, allowed.iter().copied())
+                    .unwrap_or_else(|| {
+                        if allowed.is_empty() {
+                            format!("`{}` takes no properties", node.name().value())
+                        } else {
+                            format!("`{}` accepts: {}", node.name().value(), allowed.join(", "))
+                        }
+                    });
                 let diag = Diag::error(
                     codes::UNKNOWN_PROPERTY,
                     format!("unknown property `{name}` on `{}`", node.name().value()),

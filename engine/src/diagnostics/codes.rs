@@ -21,9 +21,13 @@ codes! {
     INVALID_VALUE = "xpr::syntax::invalid_value": "a value has the wrong type or is not one of the allowed words";
     UNEXPECTED_CHILDREN = "xpr::syntax::unexpected_children": "a node has a children block it does not accept";
     DUPLICATE_NODE = "xpr::syntax::duplicate_node": "a node that may appear once appears twice";
+    LIMIT_NESTING = "xpr::limit::nesting": "a KDL file nests children blocks or block comments deeper than 64 levels";
+    LIMIT_EXPANSION = "xpr::limit::expansion": "`{param}` substitution makes a string longer than 1 MiB, or all strings of a load 16 MiB longer";
+    LIMIT_DIAGNOSTICS = "xpr::limit::diagnostics": "(note) more diagnostics than are printed (100): how many more there are";
     IMPORT_NOT_FOUND = "xpr::import::not_found": "an imported file does not exist";
     IMPORT_ABSOLUTE = "xpr::import::absolute": "an import names an absolute path (artifacts never hold one)";
     IMPORT_CYCLE = "xpr::import::cycle": "files import each other in a cycle";
+    IMPORT_NOT_XPR = "xpr::import::not_xpr": "an imported file does not parse as KDL or does not start with a declaration; none of its text is shown";
     NO_EXPERIMENT = "xpr::experiment::missing": "the root file has no `experiment` node";
     MISPLACED_EXPERIMENT = "xpr::experiment::misplaced": "an `experiment` node outside the root file";
     LANES = "xpr::experiment::lanes": "the lanes lack `scenario`";

@@ -67,6 +67,16 @@ impl Diag {
         self
     }
 
+    /// Locates the diagnostic (for sorting, `line`/`column` in JSON) without showing any of the
+    /// file's text: for files an input named that turned out not to be of the language.
+    pub fn at_without_excerpt(mut self, file: &Arc<SourceFile>, span: SourceSpan) -> Diag {
+        self.file = Some(file.clone());
+        self.named = None;
+        self.labels
+            .insert(0, LabeledSpan::new_primary_with_span(None, span));
+        self
+    }
+
     /// Adds a secondary label in the same file as the primary one.
     pub fn label(mut self, span: SourceSpan, label: impl Into<String>) -> Diag {
         self.labels
@@ -177,7 +187,14 @@ impl miette::Diagnostic for Diag {
 #[derive(Debug, Clone, Default)]
 pub struct Diagnostics {
     items: Vec<Diag>,
+    /// Names compared by "did you mean" so far (see [`Diagnostics::did_you_mean`]).
+    suggested: usize,
 }
+
+/// How many names all "did you mean" searches of one load compare with. Each search compares
+/// a name with every candidate, so 20,000 unknown references to 20,000 probes would be 400
+/// million comparisons; the first diagnostics (the ones printed) get their suggestions.
+const SUGGESTION_BUDGET: usize = 100_000;
 
 impl Diagnostics {
     pub fn new() -> Diagnostics {
@@ -188,8 +205,37 @@ impl Diagnostics {
         self.items.push(diag);
     }
 
+    /// The candidate closest to `name` (see [`suggest::did_you_mean`]) among as many
+    /// candidates as this load's comparison budget has left; `None` once it is spent.
+    pub fn did_you_mean<'a>(
+        &mut self,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Option<String> {
+        let left = SUGGESTION_BUDGET.saturating_sub(self.suggested);
+        if left == 0 {
+            return None;
+        }
+        let mut compared = 0;
+        let counted = candidates.into_iter().take(left).inspect(|_| compared += 1);
+        let found = suggest::did_you_mean(name, counted);
+        self.suggested += compared;
+        found
+    }
+
+    /// `did you mean `x`?`, within the budget of [`Diagnostics::did_you_mean`].
+    pub fn suggest<'a>(
+        &mut self,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Option<String> {
+        self.did_you_mean(name, candidates)
+            .map(|c| format!("did you mean `{c}`?"))
+    }
+
     pub fn extend(&mut self, other: Diagnostics) {
         self.items.extend(other.items);
+        self.suggested += other.suggested;
     }
 
     pub fn has_errors(&self) -> bool {
@@ -224,16 +270,49 @@ impl Diagnostics {
             .sort_by_key(|d| (d.file.as_ref().map(|f| f.id), d.offset().unwrap_or(0)));
     }
 
-    /// Every diagnostic rendered for people; `width` fixes the line width, `color` enables ANSI.
+    /// The first [`MAX_SHOWN`] diagnostics rendered for people, then one note counting the
+    /// rest; `width` fixes the line width, `color` enables ANSI.
     pub fn render_human(&self, width: usize, color: bool) -> String {
-        render::human(self.iter(), width, color)
+        let rest = self.rest_note();
+        render::human(self.shown().chain(rest.as_ref()), width, color)
     }
 
-    /// One JSON object per line (JSON Lines), one per diagnostic.
+    /// One JSON object per line (JSON Lines): the first [`MAX_SHOWN`] diagnostics, then the
+    /// note counting the rest.
     pub fn render_json(&self) -> String {
-        render::json_lines(self.iter())
+        let rest = self.rest_note();
+        render::json_lines(self.shown().chain(rest.as_ref()))
+    }
+
+    fn shown(&self) -> impl Iterator<Item = &Diag> {
+        self.items.iter().take(MAX_SHOWN)
+    }
+
+    /// "and N more": rendering a diagnostic reads its file up to the label, so printing every
+    /// one of 200,000 would be quadratic, and nobody reads past the first screens anyway.
+    fn rest_note(&self) -> Option<Diag> {
+        let hidden = self.items.get(MAX_SHOWN..)?;
+        let errors = hidden.iter().filter(|d| d.is_error()).count();
+        let warnings = hidden.len() - errors;
+        let mut diag = Diag::new(
+            codes::LIMIT_DIAGNOSTICS,
+            Severity::Advice,
+            format!(
+                "and {} more not shown ({errors} error{}, {warnings} warning{})",
+                hidden.len(),
+                if errors == 1 { "" } else { "s" },
+                if warnings == 1 { "" } else { "s" },
+            ),
+        );
+        diag.help = Some(format!(
+            "only the first {MAX_SHOWN} diagnostics are printed; fix those and check again"
+        ));
+        Some(diag)
     }
 }
+
+/// How many diagnostics are printed before the rest are only counted.
+pub const MAX_SHOWN: usize = 100;
 
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -245,6 +324,9 @@ impl std::error::Error for Diagnostics {}
 
 impl From<Diag> for Diagnostics {
     fn from(d: Diag) -> Diagnostics {
-        Diagnostics { items: vec![d] }
+        Diagnostics {
+            items: vec![d],
+            suggested: 0,
+        }
     }
 }

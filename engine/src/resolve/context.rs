@@ -6,7 +6,7 @@ use std::sync::Arc;
 use miette::SourceSpan;
 
 use crate::decode::syntax::Text;
-use crate::diagnostics::{Diag, Diagnostics, codes, suggest};
+use crate::diagnostics::{Diag, Diagnostics, codes};
 use crate::model::Origin;
 use crate::source::{FileId, LineIndex, SourceFile};
 
@@ -17,7 +17,19 @@ pub struct Cx {
     pub params: BTreeMap<String, String>,
     /// Line starts per file, built on first use: every rule, probe and expectation asks.
     pub lines: Vec<std::sync::OnceLock<LineIndex>>,
+    /// How many more bytes `{param}` substitution may add to this load's strings.
+    pub expansion_left: usize,
+    /// Where SBPL files' imports may come from.
+    pub sbpl: super::SbplImports,
 }
+
+/// Longest string `{param}` substitution may produce (a path is at most 4 KiB; fixture
+/// contents stay far below this).
+pub const MAX_SUBSTITUTED: usize = 1 << 20;
+
+/// How much all substitutions of one load may add in total: parameters that each double
+/// the previous one, used in every probe, must not reach gigabytes.
+pub const EXPANSION_BUDGET: usize = 16 << 20;
 
 /// The reserved parameter that stays symbolic until a run creates the scratch root.
 pub const SCRATCH: &str = "scratch";
@@ -25,6 +37,16 @@ pub const SCRATCH: &str = "scratch";
 impl Cx {
     pub fn file(&self, id: FileId) -> &Arc<SourceFile> {
         &self.files[id]
+    }
+
+    /// The directory of the root file, which every artifact name (and so every file an
+    /// experiment names) is relative to; the working directory for a root given as text.
+    pub fn root_dir(&self) -> std::path::PathBuf {
+        self.files
+            .first()
+            .and_then(|f| f.path.as_deref())
+            .and_then(std::path::Path::parent)
+            .map_or_else(|| ".".into(), std::path::Path::to_path_buf)
     }
 
     pub fn origin(&self, id: FileId, span: SourceSpan) -> Origin {
@@ -56,18 +78,55 @@ impl Cx {
         self.diags.push(diag);
     }
 
-    /// Substitutes `{name}` parameters in a string; `{scratch}` stays; an unknown one is an error.
+    /// Substitutes `{name}` parameters in a string; `{scratch}` stays; an unknown one, or a
+    /// result past the limits, is an error (and the text stays as written).
     pub fn subst(&mut self, id: FileId, text: &Text) -> String {
-        match substitute(&text.value, &self.params) {
-            Ok(s) => s,
-            Err(unknown) => {
-                let help = suggest::help(
-                    &unknown,
-                    self.params.keys().map(String::as_str).chain([SCRATCH]),
-                )
-                .unwrap_or_else(|| {
-                    "declare it in the experiment header: `param NAME VALUE`".to_string()
-                });
+        let limit = MAX_SUBSTITUTED.min(text.value.len().saturating_add(self.expansion_left));
+        match substitute(&text.value, &self.params, limit) {
+            Ok(s) => {
+                self.expansion_left -= s.len().saturating_sub(text.value.len());
+                s
+            }
+            Err(SubstError::TooLong) => {
+                let (message, help) = if limit == MAX_SUBSTITUTED {
+                    (
+                        format!(
+                            "parameters make this string longer than {} MiB",
+                            MAX_SUBSTITUTED >> 20
+                        ),
+                        "a parameter used here expands to something huge (parameters that double each other?)",
+                    )
+                } else {
+                    (
+                        format!(
+                            "parameter substitution has made this experiment's strings {} MiB longer; this one goes past that",
+                            EXPANSION_BUDGET >> 20
+                        ),
+                        "long parameters are used in too many strings; shorten them",
+                    )
+                };
+                let diag = self
+                    .error(
+                        codes::LIMIT_EXPANSION,
+                        id,
+                        text.span,
+                        message,
+                        "expands too far",
+                    )
+                    .help(help);
+                self.push(diag);
+                text.value.clone()
+            }
+            Err(SubstError::Unknown(unknown)) => {
+                let help = self
+                    .diags
+                    .suggest(
+                        &unknown,
+                        self.params.keys().map(String::as_str).chain([SCRATCH]),
+                    )
+                    .unwrap_or_else(|| {
+                        "declare it in the experiment header: `param NAME VALUE`".to_string()
+                    });
                 let span = placeholder_span(text, &unknown);
                 let diag = self
                     .error(
@@ -93,7 +152,7 @@ impl Cx {
         name: &Text,
         known: impl Iterator<Item = &'a str>,
     ) {
-        let help = suggest::help(&name.value, known);
+        let help = self.diags.suggest(&name.value, known);
         let diag = self
             .error(
                 code,
@@ -107,17 +166,30 @@ impl Cx {
     }
 }
 
-/// `{name}` → value for every known name; `{scratch}` and `{{`-free text are left as is.
-/// Returns the first unknown name on failure.
-pub fn substitute(s: &str, params: &BTreeMap<String, String>) -> Result<String, String> {
+/// Why a string could not be substituted.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SubstError {
+    /// The first `{name}` that names no parameter.
+    Unknown(String),
+    /// The result would be longer than the limit.
+    TooLong,
+}
+
+/// `{name}` → value for every known name; `{scratch}` and `{{`-free text are left as is. The
+/// result is never longer than `limit` bytes (checked before each piece is appended).
+pub fn substitute(
+    s: &str,
+    params: &BTreeMap<String, String>,
+    limit: usize,
+) -> Result<String, SubstError> {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
         let Some(close) = after.find('}') else {
-            out.push_str(&rest[open..]);
-            return Ok(out);
+            rest = &rest[open..];
+            break;
         };
         let name = &after[..close];
         let is_name = name.starts_with(|c: char| c.is_ascii_alphabetic())
@@ -129,16 +201,21 @@ pub fn substitute(s: &str, params: &BTreeMap<String, String>) -> Result<String, 
             rest = after;
             continue;
         }
-        if name == SCRATCH {
-            out.push_str("{scratch}");
-        } else if let Some(v) = params.get(name) {
-            out.push_str(v);
-        } else {
-            return Err(name.to_string());
+        let value = match params.get(name) {
+            _ if name == SCRATCH => "{scratch}",
+            Some(v) => v.as_str(),
+            None => return Err(SubstError::Unknown(name.to_string())),
+        };
+        if out.len() + value.len() > limit {
+            return Err(SubstError::TooLong);
         }
+        out.push_str(value);
         rest = &after[close + 1..];
     }
     out.push_str(rest);
+    if out.len() > limit {
+        return Err(SubstError::TooLong);
+    }
     Ok(out)
 }
 
@@ -173,14 +250,26 @@ mod tests {
     fn substitutes_and_keeps_scratch() {
         let params = BTreeMap::from([("foo".to_string(), "{scratch}/foo".to_string())]);
         assert_eq!(
-            substitute("{foo}/bar", &params).unwrap(),
+            substitute("{foo}/bar", &params, 100).unwrap(),
             "{scratch}/foo/bar"
         );
         assert_eq!(
-            substitute("^/a{2}$ {x y}", &params).unwrap(),
+            substitute("^/a{2}$ {x y}", &params, 100).unwrap(),
             "^/a{2}$ {x y}"
         );
-        assert_eq!(substitute("{nope}", &params).unwrap_err(), "nope");
+        assert_eq!(
+            substitute("{nope}", &params, 100).unwrap_err(),
+            SubstError::Unknown("nope".into())
+        );
+        assert_eq!(substitute("{foo}/bar", &params, 17).unwrap().len(), 17);
+        assert_eq!(
+            substitute("{foo}/bar", &params, 16).unwrap_err(),
+            SubstError::TooLong
+        );
+        assert_eq!(
+            substitute("{foo}{foo}", &params, 20).unwrap_err(),
+            SubstError::TooLong
+        );
         assert!(under_scratch("{scratch}/a/b"));
         assert!(!under_scratch("{scratch}/../etc"));
         assert!(!under_scratch("/etc/hosts"));

@@ -8,7 +8,7 @@ use crate::diagnostics::{Diag, codes, suggest};
 use crate::model::{Isolation, Lane};
 use crate::source::FileId;
 
-use super::context::{Cx, SCRATCH, substitute};
+use super::context::{Cx, MAX_SUBSTITUTED, SCRATCH, SubstError, substitute};
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -74,13 +74,20 @@ pub fn params(
             );
             continue;
         }
-        match substitute(value, &cx.params) {
+        match substitute(value, &cx.params, MAX_SUBSTITUTED) {
             Ok(v) => {
                 cx.params.insert(name.clone(), v);
             }
-            Err(unknown) => cx.push(Diag::error(
+            Err(SubstError::Unknown(unknown)) => cx.push(Diag::error(
                 codes::UNKNOWN_PARAM,
                 format!("--param {name}: unknown parameter `{{{unknown}}}` in its value"),
+            )),
+            Err(SubstError::TooLong) => cx.push(Diag::error(
+                codes::LIMIT_EXPANSION,
+                format!(
+                    "--param {name}: its value expands past {} MiB",
+                    MAX_SUBSTITUTED >> 20
+                ),
             )),
         }
     }

@@ -25,7 +25,7 @@ mod rules;
 pub mod sbpl_hook;
 pub mod vocabulary;
 
-pub use context::{substitute, under_scratch};
+pub use context::{SubstError, substitute, under_scratch};
 pub use header::parse_duration;
 pub use sbpl_hook::sbpl_hook;
 
@@ -40,6 +40,17 @@ pub struct LoadOptions {
     pub params: Vec<(String, String)>,
     /// The world expectations are kept for (`linux` here).
     pub world: String,
+    /// Where SBPL `(import …)`s may come from besides the importing file's directory.
+    pub sbpl: SbplImports,
+}
+
+/// The user's settings for SBPL imports (`--sbpl-path`, `--sbpl-absolute-imports`).
+#[derive(Clone, Debug, Default)]
+pub struct SbplImports {
+    /// Directories searched after the importing file's own directory.
+    pub search_path: Vec<std::path::PathBuf>,
+    /// Whether `(import "/abs/x.sb")` is read at all.
+    pub absolute: bool,
 }
 
 impl Default for LoadOptions {
@@ -47,6 +58,7 @@ impl Default for LoadOptions {
         LoadOptions {
             params: Vec::new(),
             world: "linux".to_string(),
+            sbpl: SbplImports::default(),
         }
     }
 }
@@ -134,6 +146,8 @@ fn resolve_closure(
         diags,
         params: BTreeMap::new(),
         lines,
+        expansion_left: context::EXPANSION_BUDGET,
+        sbpl: opts.sbpl.clone(),
     };
     if closure.files.is_empty() {
         return Err(cx.diags);
@@ -257,10 +271,9 @@ fn resolve_closure(
         })
         .collect();
     for s in &sbpl_files {
-        let bytes = std::fs::read(&s.path).unwrap_or_default();
         sources.push(ModelSourceFile {
             path: s.artifact.clone(),
-            blake3: blake3::hash(&bytes).to_hex().to_string(),
+            blake3: blake3::hash(s.text.as_bytes()).to_hex().to_string(),
         });
         sources.extend(s.imports.iter().map(|(path, blake3)| ModelSourceFile {
             path: path.clone(),

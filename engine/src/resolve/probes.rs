@@ -90,7 +90,8 @@ pub fn check_families(cx: &mut Cx, vocab: &Vocabulary, decls: &Declarations) {
                 cx.push(diag);
             }
             Some(op) => {
-                if let Lookup::Unknown { suggestion } = vocab.canonical(&op.value) {
+                if let Lookup::Unknown = vocab.canonical(&op.value) {
+                    let help = cx.diags.suggest(&op.value, vocab.operation_names());
                     let diag = cx
                         .error(
                             codes::UNKNOWN_OPERATION,
@@ -99,7 +100,7 @@ pub fn check_families(cx: &mut Cx, vocab: &Vocabulary, decls: &Declarations) {
                             format!("unknown operation `{}`", op.value),
                             "not in the vocabulary",
                         )
-                        .help_opt(suggestion.map(|s| format!("did you mean `{s}`?")));
+                        .help_opt(help);
                     cx.push(diag);
                 }
             }

@@ -10,7 +10,10 @@ use super::context::Cx;
 use super::declarations::Declarations;
 use super::layers;
 use super::rules::resolve_rules;
+use super::sbpl_hook::SbplPlace;
 use super::vocabulary::Vocabulary;
+use crate::source::confined::{Climb, ConfinedError, Dir};
+use crate::source::loader::MAX_FILE_BYTES;
 
 pub fn resolve_shims(cx: &mut Cx, vocab: &Vocabulary, decls: &Declarations) -> Vec<Shim> {
     let mut out = Vec::new();
@@ -48,7 +51,10 @@ enum State {
 pub struct SbplFile {
     /// Relative to the experiment's directory, as artifacts show it.
     pub artifact: String,
+    /// As diagnostics show it (joined onto the declaring file's path).
     pub path: PathBuf,
+    /// The text, read once: the IR and the closure digest come from the same bytes.
+    pub text: String,
     /// Every file the profile `(import …)`ed: (artifact name, blake3), for the closure.
     pub imports: super::sbpl_hook::Imported,
 }
@@ -232,8 +238,12 @@ fn flatten(
         match sbpl_source(cx, file, sbpl) {
             Some(mut found) => {
                 flat.sbpl = Some(found.artifact.clone());
-                let text = std::fs::read_to_string(&found.path).unwrap_or_default();
-                match super::sbpl_hook::sbpl_hook(&found.path, &found.artifact, &text, &cx.params) {
+                let place = SbplPlace {
+                    path: &found.path,
+                    artifact: &found.artifact,
+                    root_dir: cx.root_dir(),
+                };
+                match super::sbpl_hook::sbpl_hook(&place, &found.text, &cx.params, &cx.sbpl) {
                     Ok((ir, warnings, imports)) => {
                         cx.diags.extend(warnings);
                         found.imports = imports;
@@ -281,45 +291,70 @@ fn flatten(
     flat
 }
 
-/// Finds an `sbpl=` file relative to the declaring file; a missing file is an error.
+/// Reads an `sbpl=` file relative to the declaring file, beneath the experiment's directory
+/// without following symlinks (it is a file an untrusted input names); a missing, absolute or
+/// unreadable one is an error.
 fn sbpl_source(cx: &mut Cx, file: usize, sbpl: &crate::decode::syntax::Text) -> Option<SbplFile> {
     let source = cx.file(file).clone();
-    let found = source
-        .path
-        .as_deref()
-        .map(|p| p.with_file_name("").join(&sbpl.value))
-        .filter(|p| p.is_file());
-    match found {
-        Some(path) => {
-            let artifact = crate::source::loader::normalize(
-                &Path::new(&source.artifact)
-                    .with_file_name("")
-                    .join(&sbpl.value),
+    if Path::new(&sbpl.value).is_absolute() {
+        let diag = cx
+            .error(
+                codes::IMPORT_ABSOLUTE,
+                file,
+                sbpl.span,
+                format!("`sbpl=` names an absolute path `{}`", sbpl.value),
+                "absolute path",
             )
-            .display()
-            .to_string();
-            Some(SbplFile {
-                artifact,
-                path,
-                imports: Vec::new(),
+            .help("write the path relative to this file; run artifacts never contain absolute host paths");
+        cx.push(diag);
+        return None;
+    }
+    let artifact = crate::source::loader::normalize(
+        &Path::new(&source.artifact)
+            .with_file_name("")
+            .join(&sbpl.value),
+    );
+    let read = match &source.path {
+        Some(path) => Dir::open(&cx.root_dir())
+            .and_then(|dir| dir.read(&artifact, Climb::Allowed, MAX_FILE_BYTES))
+            .and_then(|bytes| {
+                String::from_utf8(bytes).map_err(|_| {
+                    ConfinedError::Io(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "not UTF-8 text",
+                    ))
+                })
             })
-        }
-        None => {
+            .map(|text| (path.with_file_name("").join(&sbpl.value), text)),
+        None => Err(ConfinedError::NotFound),
+    };
+    match read {
+        Ok((path, text)) => Some(SbplFile {
+            artifact: artifact.display().to_string(),
+            path,
+            text,
+            imports: Vec::new(),
+        }),
+        Err(e) => {
             let where_ = match &source.path {
                 Some(_) => "next to this file",
                 None => "(the stdlib cannot name SBPL files)",
             };
-            let diag = cx
-                .error(
-                    codes::SBPL_NOT_FOUND,
-                    file,
-                    sbpl.span,
+            let (message, label, help) = match &e {
+                ConfinedError::NotFound => (
                     format!("SBPL file `{}` not found", sbpl.value),
                     "no such file",
-                )
-                .help(format!(
-                    "the path is relative to the file that declares the profile; looked {where_}"
-                ));
+                    format!("the path is relative to the file that declares the profile; looked {where_}"),
+                ),
+                e => (
+                    format!("cannot read SBPL file `{}`: {e}", sbpl.value),
+                    "not readable",
+                    "an SBPL file must be a regular file of at most 16 MiB, reached without symlinks".to_string(),
+                ),
+            };
+            let diag = cx
+                .error(codes::SBPL_NOT_FOUND, file, sbpl.span, message, label)
+                .help(help);
             cx.push(diag);
             None
         }

@@ -47,14 +47,14 @@ fn resolve_rule(
                 cx.push(diag);
                 operations.push(replacement.to_string());
             }
-            Lookup::Unknown { suggestion } => {
+            Lookup::Unknown => {
                 ok = false;
-                let help = match suggestion {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => {
+                let help = cx
+                    .diags
+                    .suggest(&name, vocab.operation_names())
+                    .unwrap_or_else(|| {
                         "operation names are Seatbelt's, listed in std/vocabulary.kdl".to_string()
-                    }
-                };
+                    });
                 let diag = cx
                     .error(
                         codes::UNKNOWN_OPERATION,

@@ -1,46 +1,61 @@
 //! The seam where SBPL profiles (`profile NAME sbpl="file.sb"`) get their IR.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use miette::SourceSpan;
 
+use super::SbplImports;
 use super::vocabulary::{Lookup, Vocabulary};
 use crate::diagnostics::{Diag, Diagnostics, codes};
 use crate::model::{Origin, ProfileIr};
-use crate::sbpl::{SbplError, SbplOptions, SbplProfile, parse};
+use crate::sbpl::{SbplError, SbplErrors, SbplLocation, SbplOptions, SbplProfile, parse};
 use crate::source::SourceFile;
 
 /// (artifact name, blake3 of the text) of each file an SBPL profile imported.
 pub type Imported = Vec<(String, String)>;
 
+/// Where an experiment's SBPL file is.
+pub struct SbplPlace<'a> {
+    /// As diagnostics show it.
+    pub path: &'a Path,
+    /// How artifacts name it: relative to the experiment's directory.
+    pub artifact: &'a str,
+    /// The experiment's directory, beneath which the file and its imports are read.
+    pub root_dir: PathBuf,
+}
+
 /// Parses an SBPL file into the profile IR, with the experiment's parameters bound, operation
 /// names looked up in `Vocabulary::standard()` (aliases and obsolete names resolved), origins
-/// named as artifacts name the file, and warnings for what the parser kept opaque. `path` is
-/// where the file is (imports resolve next to it), `artifact` how artifacts name it. Also
-/// returns every file the profile `(import …)`ed, as (artifact name, blake3 of its text): they
-/// change the result, so they belong in the run's closure.
+/// named as artifacts name the file, and warnings for what the parser kept opaque. The file
+/// was named by the experiment, so it must read as SBPL before any of its text is shown, and
+/// its imports resolve beneath the experiment's directory. Also returns every file the
+/// profile `(import …)`ed, as (artifact name, blake3 of its text): they change the result, so
+/// they belong in the run's closure.
 pub fn sbpl_hook(
-    path: &Path,
-    artifact: &str,
+    place: &SbplPlace,
     text: &str,
     params: &BTreeMap<String, String>,
+    imports: &SbplImports,
 ) -> Result<(ProfileIr, Diagnostics, Imported), Diagnostics> {
+    let (path, artifact) = (place.path, place.artifact);
     let display = path.display().to_string();
     let opts = SbplOptions {
         params: params.clone(),
+        search_path: imports.search_path.clone(),
+        absolute_imports: imports.absolute,
+        named_by_input: true,
+        location: Some(SbplLocation {
+            dir: place.root_dir.clone(),
+            file: PathBuf::from(artifact),
+        }),
         ..SbplOptions::default()
     };
     let mut diags = Diagnostics::new();
     let mut profile = match parse(text, &display, &opts) {
         Ok(p) => p,
-        Err(errors) => {
-            for e in &errors.errors {
-                diags.push(error_diag(e, path, &display, artifact));
-            }
-            return Err(diags);
-        }
+        Err(errors) => return Err(error_diagnostics(&errors, path, artifact)),
     };
     let files = source_files(&profile, path, &display, artifact);
     let vocab = Vocabulary::standard();
@@ -64,12 +79,13 @@ pub fn sbpl_hook(
             );
             replacement.to_string()
         }
-        Lookup::Unknown { suggestion } => {
+        Lookup::Unknown => {
             unknown = true;
-            let help = match suggestion {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => "operation names are Seatbelt's, listed in std/vocabulary.kdl".into(),
-            };
+            let help = diags
+                .suggest(op, vocab.operation_names())
+                .unwrap_or_else(|| {
+                    "operation names are Seatbelt's, listed in std/vocabulary.kdl".into()
+                });
             diags.push(
                 Diag::error(
                     codes::UNKNOWN_OPERATION,
@@ -198,6 +214,16 @@ fn source_file(
     })
 }
 
+/// The parser's errors as diagnostics (located, with or without an excerpt as each says).
+pub fn error_diagnostics(errors: &SbplErrors, path: &Path, artifact: &str) -> Diagnostics {
+    let display = path.display().to_string();
+    let mut diags = Diagnostics::new();
+    for e in &errors.errors {
+        diags.push(error_diag(e, path, &display, artifact));
+    }
+    diags
+}
+
 fn error_diag(e: &SbplError, path: &Path, display: &str, artifact: &str) -> Diag {
     let file = source_file(
         0,
@@ -207,7 +233,11 @@ fn error_diag(e: &SbplError, path: &Path, display: &str, artifact: &str) -> Diag
         display,
         artifact,
     );
-    Diag::error(e.kind.code(), e.message.clone())
-        .at(&file, SourceSpan::from(e.span), e.label.clone())
-        .help_opt(e.help.clone())
+    let diag = Diag::error(e.kind.code(), e.message.clone());
+    let diag = if e.has_excerpt() {
+        diag.at(&file, SourceSpan::from(e.span), e.label.clone())
+    } else {
+        diag.at_without_excerpt(&file, SourceSpan::from(e.span))
+    };
+    diag.help_opt(e.help.clone())
 }

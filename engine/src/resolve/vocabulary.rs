@@ -38,12 +38,9 @@ pub enum Lookup<'a> {
     /// Another spelling; the canonical name.
     Alias(&'a str),
     /// An old name; what to use instead (also canonical).
-    Obsolete {
-        replacement: &'a str,
-    },
-    Unknown {
-        suggestion: Option<String>,
-    },
+    Obsolete { replacement: &'a str },
+    /// Not in the vocabulary ([`Vocabulary::operation_names`] for "did you mean").
+    Unknown,
 }
 
 impl Lookup<'_> {
@@ -127,14 +124,15 @@ impl Vocabulary {
         if let Some(replacement) = self.obsolete.get(op) {
             return Lookup::Obsolete { replacement };
         }
-        let names = self
-            .operations
+        Lookup::Unknown
+    }
+
+    /// Every operation name and alias: the candidates for "did you mean".
+    pub fn operation_names(&self) -> impl Iterator<Item = &str> {
+        self.operations
             .iter()
             .chain(self.aliases.keys())
-            .map(String::as_str);
-        Lookup::Unknown {
-            suggestion: suggest::did_you_mean(op, names),
-        }
+            .map(String::as_str)
     }
 
     /// Whether a rule on `rule_op` covers operation `op` (SBPL: `default` covers all, a
@@ -327,11 +325,10 @@ mod tests {
             }
         );
         assert_eq!(v.canonical("file-write-mount"), Lookup::Alias("file-mount"));
+        assert_eq!(v.canonical("file-raed-data"), Lookup::Unknown);
         assert_eq!(
-            v.canonical("file-raed-data"),
-            Lookup::Unknown {
-                suggestion: Some("file-read-data".into())
-            }
+            suggest::did_you_mean("file-raed-data", v.operation_names()).as_deref(),
+            Some("file-read-data")
         );
         assert!(v.matches("file-read*", "file-read-data"));
         assert!(v.matches("file*", "file-write-unlink"));

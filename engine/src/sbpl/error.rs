@@ -2,6 +2,7 @@
 //! and says how to fix it.
 
 use std::fmt;
+use std::sync::Arc;
 
 use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode};
 
@@ -46,7 +47,9 @@ pub struct SbplError {
     pub file: String,
     pub line: u32,
     pub column: u32,
-    source: Option<NamedSource<String>>,
+    source: Option<NamedSource<Arc<String>>>,
+    /// Whether diagnostics may show the file's text around the span.
+    excerpt: bool,
 }
 
 impl SbplError {
@@ -69,12 +72,25 @@ impl SbplError {
             line: 0,
             column: 0,
             source: None,
+            excerpt: true,
         })
     }
 
     /// The text of the file the error is in (set once [`SbplError::in_file`] ran).
     pub fn source_text(&self) -> Option<&str> {
         self.source.as_ref().map(|s| s.inner().as_str())
+    }
+
+    /// Keeps the location (file, line, column) but shows none of the file's text: for files
+    /// that turned out not to be SBPL.
+    pub fn without_excerpt(mut self) -> SbplError {
+        self.excerpt = false;
+        self
+    }
+
+    /// Whether diagnostics may show the file's text.
+    pub fn has_excerpt(&self) -> bool {
+        self.excerpt
     }
 
     pub fn in_file(mut self, source: &SbplSource) -> SbplError {
@@ -107,7 +123,10 @@ impl Diagnostic for SbplError {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.source.as_ref().map(|s| s as &dyn SourceCode)
+        self.source
+            .as_ref()
+            .filter(|_| self.excerpt)
+            .map(|s| s as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {

@@ -59,13 +59,31 @@ pub struct SbplOptions {
     /// `params` is every parameter the sandbox will receive: one not given is `#f`, as in
     /// libsandbox, instead of staying symbolic. Set it when compiling for a known run.
     pub params_complete: bool,
-    /// Directories searched for `(import "x.sb")` after the importing file's own directory.
+    /// Directories searched for `(import "x.sb")` after the importing file's own directory
+    /// (`--sbpl-path`).
     pub search_path: Vec<PathBuf>,
+    /// `(import "/abs/x.sb")` is read only when this is set (`--sbpl-absolute-imports`).
+    pub absolute_imports: bool,
+    /// The file was named by another untrusted input (an experiment's `sbpl=`) rather than
+    /// given on the command line: like an import, it must read as SBPL before any of its
+    /// text is shown in a diagnostic.
+    pub named_by_input: bool,
+    /// Where the file is, when it was found beneath a directory (an experiment's `sbpl=`):
+    /// its imports resolve beneath that same directory. `None`: the `file` argument of
+    /// [`parse`] is the path.
+    pub location: Option<SbplLocation>,
     /// Import name → text, searched last (the embedded standard library).
     pub embedded: BTreeMap<String, String>,
     /// The symbols the target world's libsandbox defines (operations and filters), answering
     /// `(defined? 'name)`. `None`: such conditions are opaque.
     pub defined_symbols: Option<BTreeSet<String>>,
+}
+
+/// A file's place: a directory (followed as given) and the file's path inside it.
+#[derive(Clone, Debug)]
+pub struct SbplLocation {
+    pub dir: PathBuf,
+    pub file: PathBuf,
 }
 
 /// A parsed `.sb` file.
@@ -165,7 +183,7 @@ const PARSE_STACK: usize = 256 * 1024 * 1024;
 fn parse_here(text: &str, file: &str, opts: &SbplOptions) -> Result<SbplProfile, SbplErrors> {
     let mut ev = eval::Evaluator::new(opts);
     let env = env::Env::root();
-    ev.run_file(file, text, &env);
+    ev.run_root(file, text, &env);
     if !ev.errors.is_empty() {
         return Err(SbplErrors {
             file: file.to_string(),

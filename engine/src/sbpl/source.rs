@@ -1,28 +1,44 @@
 //! One SBPL source file (the profile or an import) and byte offset → line/column conversion.
 
+use std::sync::Arc;
+
 use crate::model::Origin;
+use crate::source::LineIndex;
 
 /// Index of a file in [`super::SbplProfile::files`].
 pub type FileId = usize;
 
 /// The text of one `.sb` file that took part in a parse, kept so the run bundle can digest the
-/// whole closure and diagnostics can re-render spans.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// whole closure and diagnostics can re-render spans (shared, not copied, by every error).
+#[derive(Clone, Debug)]
 pub struct SbplSource {
     /// The name diagnostics and origins use (the `file` argument, or the import as resolved).
     pub name: String,
-    pub text: String,
+    pub text: Arc<String>,
+    /// Line starts: every rule asks for its origin, so a lookup must not scan the file.
+    lines: LineIndex,
 }
 
+impl PartialEq for SbplSource {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.text == other.text
+    }
+}
+
+impl Eq for SbplSource {}
+
 impl SbplSource {
+    pub fn new(name: &str, text: &str) -> SbplSource {
+        SbplSource {
+            name: name.to_string(),
+            lines: LineIndex::new(text),
+            text: Arc::new(text.to_string()),
+        }
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before[line_start..].chars().count() + 1;
-        (line as u32, column as u32)
+        self.lines.line_col(&self.text, offset)
     }
 
     pub fn origin(&self, span: (usize, usize)) -> Origin {

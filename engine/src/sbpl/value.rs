@@ -86,6 +86,95 @@ impl Value {
     }
 }
 
+/// What a value costs to hold: roughly its bytes, and how deep its lists and filters nest.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Measure {
+    pub bytes: usize,
+    pub depth: usize,
+}
+
+impl Value {
+    /// Measures the value, walking no further than `max_bytes` bytes or `max_depth` levels
+    /// (a result past either is all the caller needs to know).
+    pub fn measure(&self, max_bytes: usize, max_depth: usize) -> Measure {
+        let mut m = Measure::default();
+        measure_value(self, 1, max_bytes, max_depth, &mut m);
+        m
+    }
+}
+
+/// Per node: what a `Value` or `Filter` costs besides the text it holds.
+const NODE_BYTES: usize = 32;
+
+fn measure_value(v: &Value, depth: usize, max_bytes: usize, max_depth: usize, m: &mut Measure) {
+    m.depth = m.depth.max(depth);
+    if m.bytes > max_bytes || depth > max_depth {
+        return;
+    }
+    // Scalars live on the stack: only what holds heap memory counts.
+    if !matches!(
+        v,
+        Value::Num(..) | Value::Bool(_) | Value::Closure(_) | Value::Unspecified
+    ) {
+        m.bytes += NODE_BYTES;
+    }
+    match v {
+        Value::Str(s) | Value::Symbol(s) | Value::Unknown(s) => m.bytes += s.len(),
+        Value::Num(..) => {}
+        Value::List(items) => {
+            for item in items {
+                measure_value(item, depth + 1, max_bytes, max_depth, m);
+            }
+        }
+        Value::Filters(filters) => {
+            for f in filters {
+                measure_filter(f, depth + 1, max_bytes, max_depth, m);
+            }
+        }
+        Value::Modifier(Modifier::Message(s) | Modifier::Other(s)) => m.bytes += s.len(),
+        Value::Modifier(Modifier::Report) | Value::Closure(_) | Value::Bool(_) => {}
+        Value::Unspecified => {}
+    }
+}
+
+/// Measures filters the way [`Value::measure`] does (rules hold them).
+pub fn measure_filters(filters: &[Filter], max_bytes: usize, max_depth: usize) -> Measure {
+    let mut m = Measure::default();
+    for f in filters {
+        measure_filter(f, 1, max_bytes, max_depth, &mut m);
+    }
+    m
+}
+
+fn measure_filter(f: &Filter, depth: usize, max_bytes: usize, max_depth: usize, m: &mut Measure) {
+    m.depth = m.depth.max(depth);
+    if m.bytes > max_bytes || depth > max_depth {
+        return;
+    }
+    m.bytes += NODE_BYTES;
+    match f {
+        Filter::Literal(s)
+        | Filter::Subpath(s)
+        | Filter::Prefix(s)
+        | Filter::Regex(s)
+        | Filter::Target(s)
+        | Filter::GlobalName(s)
+        | Filter::LocalName(s)
+        | Filter::SysctlName(s)
+        | Filter::Opaque(s) => m.bytes += s.len(),
+        Filter::Remote(a) | Filter::Local(a) => m.bytes += a.proto.len() + a.host.len(),
+        Filter::Named { name, args } => {
+            m.bytes += name.len() + args.iter().map(String::len).sum::<usize>()
+        }
+        Filter::RequireAll(fs) | Filter::RequireAny(fs) => {
+            for f in fs {
+                measure_filter(f, depth + 1, max_bytes, max_depth, m);
+            }
+        }
+        Filter::RequireNot(f) => measure_filter(f, depth + 1, max_bytes, max_depth, m),
+    }
+}
+
 pub fn missing_param(name: &str) -> String {
     format!("depends on parameter `{name}`, which was not given")
 }

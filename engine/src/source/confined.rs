@@ -126,7 +126,13 @@ impl Dir {
 
 /// One directory component, never through a symlink.
 fn step(from: impl AsFd, name: &Path, whole: &Path) -> Result<OwnedFd, ConfinedError> {
-    openat(from.as_fd(), name, dir_flags() | OFlags::NOFOLLOW, Mode::empty()).map_err(|e| {
+    openat(
+        from.as_fd(),
+        name,
+        dir_flags() | OFlags::NOFOLLOW,
+        Mode::empty(),
+    )
+    .map_err(|e| {
         match e {
             // O_DIRECTORY | O_NOFOLLOW on a symlink or a file: say which.
             Errno::NOTDIR | Errno::LOOP => {
@@ -157,12 +163,11 @@ pub fn open_given(path: &Path) -> Result<File, ConfinedError> {
 /// reading (non-blocking) and checks that both opens saw the same inode.
 fn open_regular(parent: impl AsFd, name: &Path, nofollow: OFlags) -> Result<File, ConfinedError> {
     let parent = parent.as_fd();
-    let path_fd = openat(parent, name, path_flags() | nofollow, Mode::empty()).map_err(|e| {
-        match e {
+    let path_fd =
+        openat(parent, name, path_flags() | nofollow, Mode::empty()).map_err(|e| match e {
             Errno::LOOP => ConfinedError::Symlink(name.display().to_string()),
             e => errno(e),
-        }
-    })?;
+        })?;
     let stat = rustix::fs::fstat(&path_fd).map_err(errno)?;
     match FileType::from_raw_mode(stat.st_mode) {
         FileType::RegularFile => {}
@@ -257,9 +262,13 @@ mod tests {
     fn reads_regular_files_beneath() {
         let tmp = tree();
         let dir = Dir::open(&tmp.path().join("in")).unwrap();
-        assert_eq!(dir.read(Path::new("a.txt"), Climb::Refused, 10).unwrap(), b"a");
         assert_eq!(
-            dir.read(Path::new("../secret"), Climb::Allowed, 10).unwrap(),
+            dir.read(Path::new("a.txt"), Climb::Refused, 10).unwrap(),
+            b"a"
+        );
+        assert_eq!(
+            dir.read(Path::new("../secret"), Climb::Allowed, 10)
+                .unwrap(),
             b"s"
         );
     }

@@ -9,6 +9,7 @@ use kdl::KdlDocument;
 use miette::SourceSpan;
 
 use super::confined::{self, Climb, ConfinedError, Dir};
+use super::nesting::{self, MAX_NESTING};
 use super::{FileId, SourceFile, stdlib};
 use crate::diagnostics::{Diag, Diagnostics, codes, kdl_syntax, suggest};
 
@@ -83,10 +84,7 @@ pub const MAX_FILE_BYTES: u64 = 16 << 20;
 /// Reads a regular file of bounded size as UTF-8: the root as the user gave it, an import
 /// beneath the root's directory without following any symlink (`rel` is its path relative to
 /// that directory, `..` allowed).
-fn read_source(
-    path: &Path,
-    beneath: Option<(&Dir, &Path)>,
-) -> Result<String, ConfinedError> {
+fn read_source(path: &Path, beneath: Option<(&Dir, &Path)>) -> Result<String, ConfinedError> {
     let bytes = match beneath {
         None => confined::read_given(path, MAX_FILE_BYTES)?,
         Some((dir, rel)) => dir.read(rel, Climb::Allowed, MAX_FILE_BYTES)?,
@@ -274,10 +272,15 @@ impl Loader<'_> {
             stdlib: std_name,
             text: Arc::new(text),
         });
-        let doc = match KdlDocument::parse(&file.text) {
+        let doc = match parse(&file) {
             Ok(doc) => Some(doc),
-            Err(err) => {
-                for diag in kdl_syntax::remap(&file, &err) {
+            Err(diags) if from.is_some() && !matches!(location, Location::Std { .. }) => {
+                // A file an input named that is not KDL: say where, show none of its text.
+                self.diags.push(not_kdl(&file, &diags, from));
+                None
+            }
+            Err(diags) => {
+                for diag in diags {
                     self.diags.push(diag);
                 }
                 None
@@ -302,6 +305,64 @@ impl Loader<'_> {
             self.load(location, Some((&file, span)));
         }
         self.stack.pop();
+    }
+}
+
+/// Parses one file as KDL, after checking that it nests no deeper than the parser can take.
+fn parse(file: &Arc<SourceFile>) -> Result<KdlDocument, Vec<Diag>> {
+    if let Err(deep) = nesting::check(&file.text) {
+        let diag = Diag::error(
+            codes::LIMIT_NESTING,
+            format!("{} nest deeper than {MAX_NESTING} levels", deep.what),
+        )
+        .at(file, SourceSpan::from((deep.offset, 1)), "too deep")
+        .help("flatten the file; experiments nest a few levels");
+        return Err(vec![diag]);
+    }
+    parse_with_room(&file.text).map_err(|err| kdl_syntax::remap(file, &err))
+}
+
+/// Stack for the parser: it takes about 40 KiB per nesting level in a debug build, so the 64
+/// levels the scan lets through need more than a test thread's 2 MiB. Reserved, not touched.
+const PARSE_STACK: usize = 64 << 20;
+
+/// `KdlDocument::parse` on a thread with [`PARSE_STACK`], wherever it is called from.
+fn parse_with_room(text: &str) -> Result<KdlDocument, kdl::KdlError> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("kdl-parse".into())
+            .stack_size(PARSE_STACK)
+            .spawn_scoped(scope, || KdlDocument::parse(text))
+            .map(|h| h.join())
+    })
+    .unwrap_or_else(|_| Ok(KdlDocument::parse(text)))
+    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// One diagnostic, without any excerpt, for an imported file that is not KDL: its location and
+/// the parser's message are enough to find a typo, and nothing of a file that is not an
+/// experiment (a key, a password file) reaches the output.
+fn not_kdl(
+    file: &Arc<SourceFile>,
+    diags: &[Diag],
+    from: Option<(&Arc<SourceFile>, SourceSpan)>,
+) -> Diag {
+    let first = diags.first();
+    let (line, column) = first
+        .and_then(Diag::offset)
+        .map_or((1, 1), |o| file.line_col(o));
+    let why = first.map_or("invalid KDL", |d| d.message.as_str());
+    let diag = Diag::error(
+        codes::IMPORT_NOT_XPR,
+        format!(
+            "{}:{line}:{column}: the imported file is not a KDL document ({why})",
+            file.display
+        ),
+    )
+    .help("imports name xpr files (KDL 2.0); nothing of a file that is not one is shown");
+    match from {
+        Some((importer, span)) => diag.at(importer, span, "imported here"),
+        None => diag,
     }
 }
 

@@ -7,6 +7,7 @@ use miette::NamedSource;
 
 pub mod confined;
 pub mod loader;
+pub mod nesting;
 pub mod stdlib;
 pub mod sysctl;
 

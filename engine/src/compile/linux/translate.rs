@@ -59,6 +59,9 @@ struct FsRight {
     base: Action,
     set_by: Setter,
     grants: Vec<Grant>,
+    /// The paths of `grants`, so a repeated allow is found without a scan (a 100,000-rule
+    /// profile would otherwise compare every rule with every earlier one).
+    granted: BTreeSet<RulePath>,
 }
 
 struct NetRight {
@@ -146,6 +149,7 @@ pub(super) fn translate(ir: &ProfileIr, world: &WorldFacts, offset: usize) -> Tr
                 base,
                 set_by: None,
                 grants: Vec::new(),
+                granted: BTreeSet::new(),
             })
             .collect(),
         net: (0..2)
@@ -506,6 +510,7 @@ impl Translator<'_> {
             right.base = action;
             right.set_by = Some(i);
             right.grants.clear();
+            right.granted.clear();
         }
     }
 
@@ -520,7 +525,7 @@ impl Translator<'_> {
         for bit in bits(mask) {
             if action == Action::Allow {
                 let right = &mut self.fs[bit];
-                if right.base == Action::Deny && !right.grants.iter().any(|g| g.path == path) {
+                if right.base == Action::Deny && right.granted.insert(path.clone()) {
                     right.grants.push(Grant {
                         path: path.clone(),
                         rule: i,
@@ -566,6 +571,7 @@ impl Translator<'_> {
                     kept.push(grant);
                 }
             }
+            self.fs[bit].granted = kept.iter().map(|g| g.path.clone()).collect();
             self.fs[bit].grants = kept;
         }
     }

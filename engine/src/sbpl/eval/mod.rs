@@ -12,7 +12,7 @@ use super::filters::{self, Built};
 use super::printer::print;
 use super::reader::{Datum, Node, read};
 use super::source::{FileId, SbplSource};
-use super::value::{Truth, Value};
+use super::value::{Measure, Truth, Value};
 use super::{OpaqueItem, OpaqueKind, SbplImport, SbplOptions, SbplWarning};
 use scheme::quoted;
 
@@ -25,6 +25,47 @@ mod scheme;
 /// loop counts one level per iteration.
 const MAX_DEPTH: usize = 10_000;
 
+/// Forms evaluated for one profile and its imports: a helper that calls itself twice per
+/// level does 2^40 calls in little memory. A 100,000-rule profile takes about 500,000.
+const MAX_STEPS: usize = 10_000_000;
+
+/// Bytes of values one profile may build (every value an evaluation returns is counted, so
+/// `(string-append x x)` nested 60 deep or `(require-any x x)` 40 deep stop here, not at 2^60).
+const MAX_VALUE_BYTES: usize = 64 << 20;
+
+/// Deepest nesting of one value's lists and filters: deeper values cannot come from the text
+/// (it nests at most 64 lists) but from defines that wrap each other, and every later stage
+/// (printing, compiling, dropping) walks filters recursively.
+const MAX_VALUE_DEPTH: usize = 128;
+
+/// SBPL text read for one profile: the file and every import, re-imports included.
+pub const MAX_SOURCE_BYTES: usize = 64 << 20;
+
+const NOT_SBPL_HELP: &str =
+    "a file a profile or experiment names must be SBPL; nothing of a file that is not is shown";
+
+/// Whether a file another input named fails to be SBPL: it does not read as S-expressions, or
+/// its first form is not a list (a password file reads as symbols). The reason names only the
+/// kind of problem, never the text.
+fn not_sbpl(
+    read: &Result<(Vec<Node>, Vec<super::lexer::LexWarning>), Box<SbplError>>,
+) -> Option<((usize, usize), &'static str)> {
+    match read {
+        Err(e) => Some((
+            e.span,
+            match e.kind {
+                ErrorKind::Preprocessor => "it has C preprocessor lines",
+                ErrorKind::Limit => "it nests too deeply",
+                _ => "it is not well-formed S-expressions",
+            },
+        )),
+        Ok((forms, _)) => forms
+            .first()
+            .filter(|f| f.as_list().is_none())
+            .map(|f| (f.span, "its first form is not a list")),
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Ctx {
     /// A form whose effect is rules (top level, `begin`, function bodies called as statements).
@@ -36,6 +77,8 @@ enum Ctx {
 pub struct Evaluator<'o> {
     opts: &'o SbplOptions,
     pub files: Vec<SbplSource>,
+    /// Where each of `files` is on disk (`None`: embedded, or given as text).
+    places: Vec<Option<imports::Place>>,
     pub rules: Vec<Rule>,
     pub default: Option<(Action, Modifiers, Origin)>,
     pub version: Option<u32>,
@@ -49,6 +92,14 @@ pub struct Evaluator<'o> {
     import_stack: Vec<String>,
     filter_context: Vec<Filter>,
     depth: usize,
+    /// Forms evaluated so far ([`MAX_STEPS`]).
+    steps: usize,
+    /// Bytes of values built so far ([`MAX_VALUE_BYTES`]).
+    built: usize,
+    /// Bytes of text read so far ([`MAX_SOURCE_BYTES`]).
+    read: usize,
+    /// A limit was hit: evaluation has stopped (its error is recorded once).
+    exhausted: bool,
 }
 
 impl<'o> Evaluator<'o> {
@@ -56,6 +107,7 @@ impl<'o> Evaluator<'o> {
         Evaluator {
             opts,
             files: Vec::new(),
+            places: Vec::new(),
             rules: Vec::new(),
             default: None,
             version: None,
@@ -69,17 +121,94 @@ impl<'o> Evaluator<'o> {
             import_stack: Vec::new(),
             filter_context: Vec::new(),
             depth: 0,
+            steps: 0,
+            built: 0,
+            read: 0,
+            exhausted: false,
         }
     }
 
-    /// Reads and evaluates one file in `env`; a file that cannot be read adds its error.
-    pub fn run_file(&mut self, name: &str, text: &str, env: &EnvRef) {
+    /// Stops evaluation for good with one `xpr::sbpl::limit` error at `span`.
+    fn exhaust(&mut self, file: FileId, span: (usize, usize), message: String, help: &str) {
+        if self.exhausted {
+            return;
+        }
+        self.exhausted = true;
+        let e = SbplError::at(
+            ErrorKind::Limit,
+            span,
+            message,
+            "evaluation stopped here",
+            Some(help),
+        );
+        self.error(file, *e);
+    }
+
+    /// Counts what a value holds against [`MAX_VALUE_BYTES`] and [`MAX_VALUE_DEPTH`].
+    fn charge(&mut self, value: &Value, file: FileId, span: (usize, usize)) {
+        let left = MAX_VALUE_BYTES.saturating_sub(self.built);
+        let m = value.measure(left, MAX_VALUE_DEPTH);
+        self.check_measure(m, file, span);
+    }
+
+    fn check_measure(&mut self, m: Measure, file: FileId, span: (usize, usize)) {
+        self.built = self.built.saturating_add(m.bytes);
+        if m.depth > MAX_VALUE_DEPTH {
+            self.exhaust(
+                file,
+                span,
+                format!("a value nests deeper than {MAX_VALUE_DEPTH} levels"),
+                "definitions wrap each other without end; flatten them",
+            );
+        } else if self.built > MAX_VALUE_BYTES {
+            self.exhaust(
+                file,
+                span,
+                format!(
+                    "the profile builds more than {} MiB of values",
+                    MAX_VALUE_BYTES >> 20
+                ),
+                "a helper doubles its input at every level (`string-append x x`, `require-any x x`)?",
+            );
+        }
+    }
+
+    /// Evaluates the file given to [`crate::sbpl::parse`].
+    pub fn run_root(&mut self, name: &str, text: &str, env: &EnvRef) {
+        self.read = text.len();
+        let place = imports::root_place(name, self.opts);
+        self.run_file(name, text, place, env, self.opts.named_by_input);
+    }
+
+    /// Reads and evaluates one file in `env`; a file that cannot be read adds its error. A
+    /// file another input `named` must read as SBPL and start with a form before anything of
+    /// it is shown: otherwise one error, located, with none of its text.
+    fn run_file(
+        &mut self,
+        name: &str,
+        text: &str,
+        place: Option<imports::Place>,
+        env: &EnvRef,
+        named: bool,
+    ) {
+        if self.exhausted {
+            return;
+        }
         let file = self.files.len();
-        self.files.push(SbplSource {
-            name: name.to_string(),
-            text: text.to_string(),
-        });
-        let forms = match read(text) {
+        self.files.push(SbplSource::new(name, text));
+        self.places.push(place);
+        let read = read(text);
+        if named && let Some((span, why)) = not_sbpl(&read) {
+            let e = SbplError::at(ErrorKind::Import, span, "", "", Some(NOT_SBPL_HELP));
+            let mut e = e.in_file(&self.files[file]);
+            e.message = format!(
+                "{}:{}:{}: not an SBPL file ({why})",
+                e.file, e.line, e.column
+            );
+            self.errors.push(e.without_excerpt());
+            return;
+        }
+        let forms = match read {
             Ok((forms, warnings)) => {
                 for w in warnings {
                     self.warnings.push(SbplWarning {
@@ -139,7 +268,28 @@ impl<'o> Evaluator<'o> {
         self.files[file].origin(node.span)
     }
 
+    /// Evaluates one form, within the step and value budgets; once a limit is hit every
+    /// further form is skipped.
     fn eval(&mut self, node: &Node, env: &EnvRef, file: FileId, ctx: Ctx) -> Value {
+        if self.exhausted {
+            return Value::Unspecified;
+        }
+        self.steps += 1;
+        if self.steps > MAX_STEPS {
+            self.exhaust(
+                file,
+                node.span,
+                format!("evaluation takes more than {MAX_STEPS} steps"),
+                "a helper calls itself more than once per level, or loops without end?",
+            );
+            return Value::Unspecified;
+        }
+        let value = self.eval_form(node, env, file, ctx);
+        self.charge(&value, file, node.span);
+        value
+    }
+
+    fn eval_form(&mut self, node: &Node, env: &EnvRef, file: FileId, ctx: Ctx) -> Value {
         match &node.datum {
             Datum::Str(s) | Datum::RawStr(s) => Value::Str(s.clone()),
             Datum::Number { value, raw } => Value::Num(*value, Some(raw.clone())),
@@ -325,6 +475,15 @@ impl<'o> Evaluator<'o> {
             text = format!("(with-filter {} {text})", super::emit::filter_text(f));
         }
         let origin = self.origin(file, node);
+        // Kept twice (the opaque list and the rule): both count.
+        self.check_measure(
+            Measure {
+                bytes: 2 * text.len(),
+                depth: 0,
+            },
+            file,
+            node.span,
+        );
         self.record_opaque(OpaqueKind::Rule, text.clone(), origin.clone(), reason);
         self.rules.push(Rule::opaque_form(&text, origin));
     }

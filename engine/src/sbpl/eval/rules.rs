@@ -10,7 +10,7 @@ use crate::sbpl::filters::{self, Built};
 use crate::sbpl::printer::print;
 use crate::sbpl::reader::{Datum, Node};
 use crate::sbpl::source::FileId;
-use crate::sbpl::value::{Modifier, Value};
+use crate::sbpl::value::{Modifier, Value, measure_filters};
 
 impl Evaluator<'_> {
     pub(super) fn rule_form(
@@ -100,6 +100,11 @@ impl Evaluator<'_> {
             return Value::Unspecified;
         }
         let filters = self.contextualise(alternatives);
+        // A rule keeps its own copy of every filter (a `with-filter` context copied into
+        // each rule inside it), so rules count against the value budget too.
+        let left = super::MAX_VALUE_BYTES.saturating_sub(self.built);
+        let m = measure_filters(&filters, left, super::MAX_VALUE_DEPTH);
+        self.check_measure(m, file, node.span);
         self.rules.push(Rule {
             action,
             operations,

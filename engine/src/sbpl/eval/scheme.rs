@@ -5,7 +5,6 @@ use std::rc::Rc;
 
 use super::{Ctx, Evaluator, MAX_DEPTH};
 use crate::sbpl::env::{Env, EnvRef};
-use crate::sbpl::error::{ErrorKind, SbplError};
 use crate::sbpl::reader::{Datum, Node};
 use crate::sbpl::source::FileId;
 use crate::sbpl::value::{Closure, Truth, Value};
@@ -169,14 +168,12 @@ impl Evaluator<'_> {
         ctx: Ctx,
     ) -> Value {
         if self.depth >= MAX_DEPTH {
-            let e = SbplError::at(
-                ErrorKind::Limit,
+            self.exhaust(
+                file,
                 node.span,
                 format!("calls of `{}` nest deeper than {MAX_DEPTH}", c.name),
-                "called here",
-                Some("a helper that recurses without end cannot be expanded"),
+                "a helper that recurses without end cannot be expanded",
             );
-            self.error(file, *e);
             return Value::Unknown("recursion limit".into());
         }
         let scope = Env::child(&c.env);
