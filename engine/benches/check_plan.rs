@@ -1,4 +1,6 @@
-//! Benchmark (not a test): load + plan of generated experiments, 200 × 50 and 2,000 × 50.
+//! Benchmark (not a test): load + plan of generated experiments, 200 × 50 and 2,000 × 50;
+//! then hostile input (issue 10): 200,000 errors loaded and reported, a 100,000-rule `.sb`
+//! parsed and compiled. Both must stay linear.
 //!
 //! Run with `cargo bench --bench check_plan`. Each size is generated as KDL text into a temp
 //! dir (kept with XPR_BENCH_KEEP=1, so the same files can be fed to a release `xpr plan`
@@ -54,9 +56,56 @@ fn main() {
                 .unwrap_or(0),
         );
     }
+    hostile_input(dir.path());
     if std::env::var_os("XPR_BENCH_KEEP").is_some() {
         let kept = dir.keep();
         println!("generated files kept in {}", kept.display());
+    }
+}
+
+/// Input that once took minutes: many errors (diagnostics were rendered by scanning the file
+/// from its start for each one) and many SBPL rules (each origin scanned the file too, and
+/// each Landlock grant was compared with every earlier one).
+fn hostile_input(dir: &std::path::Path) {
+    for errors in [8_000, 32_000, 200_000] {
+        let mut text = String::from("experiment \"x\" {\n    lanes baseline scenario\n}\n");
+        for i in 0..errors {
+            let _ = writeln!(text, "zork{i}");
+        }
+        let path = dir.join(format!("errors-{errors}.kdl"));
+        std::fs::write(&path, &text).expect("write");
+        let mut times = Vec::new();
+        for _ in 0..RUNS {
+            let start = Instant::now();
+            let diags = load(&path, &LoadOptions::default()).expect_err("errors");
+            let rendered = diags.render_human(100, false).len() + diags.render_json().len();
+            assert!(rendered > 0 && diags.error_count() == errors);
+            times.push(start.elapsed());
+        }
+        println!(
+            "{errors:>7} unknown nodes: load + render median {:>7.1} ms ({RUNS} runs)",
+            ms(median(&mut times))
+        );
+    }
+    for rules in [20_000, 100_000] {
+        let mut text = String::from("(version 1)\n(deny default)\n");
+        for i in 0..rules {
+            let _ = writeln!(text, "(allow file-read* (literal \"/tmp/f{i}\"))");
+        }
+        let opts = xpr::sbpl::SbplOptions::default();
+        let world = xpr::world::WorldFacts::detect(&xpr::world::WorldOptions::default());
+        let mut times = Vec::new();
+        for _ in 0..RUNS {
+            let start = Instant::now();
+            let profile = xpr::sbpl::parse(&text, "many.sb", &opts).expect("parses");
+            let compiled = xpr::compile::linux::compile("many", &profile.ir, &world);
+            assert_eq!(compiled.fidelity.len(), rules + 1);
+            times.push(start.elapsed());
+        }
+        println!(
+            "{rules:>7} SBPL rules: parse + compile median {:>7.1} ms ({RUNS} runs)",
+            ms(median(&mut times))
+        );
     }
 }
 

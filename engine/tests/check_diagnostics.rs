@@ -327,3 +327,138 @@ fn spec_documents_every_diagnostic_code() {
         );
     }
 }
+
+// ---- Exhaustion: depth, size and error-count limits (issue 10, item 9) ----
+
+/// The first error's code, after checking that the load failed with every error located.
+fn load_error_codes(text: &str) -> Vec<&'static str> {
+    let diags = xpr::resolve::load_str("hostile.kdl", text, &LoadOptions::default())
+        .expect_err("the load must fail");
+    assert!(
+        diags
+            .iter()
+            .all(|d| !d.is_error() || d.location().is_some())
+    );
+    diags
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.code)
+        .collect()
+}
+
+const HEADER: &str = "experiment \"x\" {\n    lanes baseline scenario\n}\n";
+
+#[test]
+fn kdl_nested_past_the_limit_is_one_located_error_not_a_stack_overflow() {
+    let blocks = |n: usize| {
+        format!(
+            "{HEADER}profile p {{\n{}{}\n}}\n",
+            "a {".repeat(n),
+            "}".repeat(n)
+        )
+    };
+    for n in [65, 1_500, 100_000] {
+        assert_eq!(
+            load_error_codes(&blocks(n)),
+            ["xpr::limit::nesting"],
+            "{n} blocks"
+        );
+    }
+    // 1,500 nested filters inside a rule: the same limit, before the parser recurses.
+    let filters = format!(
+        "{HEADER}profile p {{\n default deny\n allow file-read* {{\n{}literal \"/x\"{}\n }}\n}}\n",
+        "require-any {".repeat(1_500),
+        "}".repeat(1_500)
+    );
+    assert_eq!(load_error_codes(&filters), ["xpr::limit::nesting"]);
+    let comments = format!("{}{}{HEADER}", "/*".repeat(10_000), "*/".repeat(10_000));
+    assert_eq!(load_error_codes(&comments), ["xpr::limit::nesting"]);
+    // Just within the limit, the parser and the decoder take it (on a test thread's stack).
+    let within = format!(
+        "{HEADER}profile p {{\n default deny\n allow file-read* {{\n{}literal \"/x\"{}\n }}\n}}\n",
+        "require-any {".repeat(60),
+        "}".repeat(60)
+    );
+    xpr::resolve::load_str("within.kdl", &within, &LoadOptions::default())
+        .unwrap_or_else(|d| panic!("{d}"));
+}
+
+#[test]
+fn parameters_that_double_stop_at_the_expansion_limit() {
+    let mut text =
+        String::from("experiment \"x\" {\n    lanes baseline scenario\n    param p0 \"xx\"\n");
+    for i in 1..=40 {
+        text.push_str(&format!(
+            "    param p{i} \"{{p{}}}{{p{}}}\"\n",
+            i - 1,
+            i - 1
+        ));
+    }
+    text.push_str("}\nprobe r family=file-read target=\"{p40}\"\n");
+    let codes = load_error_codes(&text);
+    assert!(
+        codes.iter().all(|c| *c == "xpr::limit::expansion"),
+        "{codes:?}"
+    );
+    assert!(!codes.is_empty());
+    // Many strings each under the per-string limit still meet the load's budget.
+    let mut text = format!(
+        "experiment \"x\" {{\n    lanes baseline scenario\n    param big \"{}\"\n}}\n",
+        "y".repeat(512 << 10)
+    );
+    for i in 0..40 {
+        text.push_str(&format!(
+            "probe r{i} family=file-read target=\"/{{big}}\"\n"
+        ));
+    }
+    assert!(load_error_codes(&text).contains(&"xpr::limit::expansion"));
+}
+
+#[test]
+fn twenty_thousand_errors_are_counted_and_only_the_first_are_printed() {
+    // 200,000 is the benchmark's case (`cargo bench --bench check_plan`); a debug build of
+    // the KDL parser makes that slow here.
+    let mut text = String::from(HEADER);
+    for i in 0..20_000 {
+        text.push_str(&format!("zork{i}\n"));
+    }
+    let diags = xpr::resolve::load_str("many.kdl", &text, &LoadOptions::default()).unwrap_err();
+    assert_eq!(diags.error_count(), 20_000);
+    let human = diags.render_human(100, false);
+    assert!(
+        human.contains("and 19900 more not shown (19900 errors, 0 warnings)"),
+        "{}",
+        &human[human.len() - 300..]
+    );
+    assert_eq!(
+        human.matches("unknown node `zork").count(),
+        xpr::diagnostics::MAX_SHOWN
+    );
+    let json = diags.render_json();
+    let lines: Vec<serde_json::Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), xpr::diagnostics::MAX_SHOWN + 1);
+    assert_eq!(lines.last().unwrap()["code"], "xpr::limit::diagnostics");
+}
+
+#[test]
+fn unknown_references_among_many_names_do_not_search_every_name_each_time() {
+    // 5,000 probes and 5,000 references to probes that do not exist: "did you mean" for each
+    // against each would be 25 million comparisons.
+    let mut text = format!("{HEADER}profile p {{\n    default deny\n}}\n");
+    for i in 0..5_000 {
+        text.push_str(&format!(
+            "probe probe-{i} family=file-read target=\"/etc/hosts\"\n"
+        ));
+    }
+    text.push_str("expect p {\n    allow");
+    for i in 0..5_000 {
+        text.push_str(&format!(" missing-{i}"));
+    }
+    text.push_str("\n}\n");
+    let codes = load_error_codes(&text);
+    assert_eq!(codes.len(), 5_000);
+    assert!(codes.iter().all(|c| *c == "xpr::name::unknown_probe"));
+}

@@ -93,3 +93,201 @@ fn imports_next_to_a_bare_file_name_resolve() {
     );
     assert!(!stdout.contains("not modelled"), "{stdout}");
 }
+
+// ---- Files that SBPL and experiments name (issue 10, item 5) ----
+
+/// Runs xpr and fails the test if it does not finish in time (a FIFO would hang it forever).
+fn xpr_within(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xpr"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("xpr {args:?} did not finish within 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const SECRET: &str = "root:$y$SECRET-HASH-4711:19000:0:99999:7:::";
+
+/// A profile directory `p/` and, beside it, a directory the profile must not reach into.
+fn tree() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("p/sub")).unwrap();
+    std::fs::create_dir_all(d.join("outside")).unwrap();
+    std::fs::write(d.join("outside/secret.sb"), format!("{SECRET}\n{SECRET}\n")).unwrap();
+    std::fs::write(d.join("p/ok.sb"), "(allow process-fork)\n").unwrap();
+    dir
+}
+
+fn main_sb(dir: &std::path::Path, import: &str) {
+    std::fs::write(
+        dir.join("p/main.sb"),
+        format!("(version 1)\n(deny default)\n(import \"{import}\")\n"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn an_absolute_import_needs_the_flag_and_never_echoes_a_file_that_is_not_sbpl() {
+    let dir = tree();
+    let secret = dir.path().join("outside/secret.sb");
+    main_sb(dir.path(), secret.to_str().unwrap());
+    let (code, stdout, stderr) = xpr_within(&dir.path().join("p"), &["check", "main.sb"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--sbpl-absolute-imports"), "{stderr}");
+    assert!(
+        !stderr.contains("SECRET") && !stdout.contains("SECRET"),
+        "{stderr}"
+    );
+    let (code, stdout, stderr) = xpr_within(
+        &dir.path().join("p"),
+        &["check", "main.sb", "--sbpl-absolute-imports"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("not an SBPL file"), "{stderr}");
+    assert!(stderr.contains("secret.sb:1:1"), "{stderr}");
+    assert!(
+        !stderr.contains("SECRET") && !stdout.contains("SECRET"),
+        "{stderr}"
+    );
+    // The same file reached by `..`: found, but still not shown.
+    main_sb(dir.path(), "../outside/secret.sb");
+    let (code, _, stderr) = xpr_within(
+        &dir.path().join("p"),
+        &["check", "main.sb", "--message-format", "json"],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("\"line\":1"), "{stderr}");
+    assert!(!stderr.contains("SECRET"), "{stderr}");
+}
+
+#[test]
+fn imports_of_fifos_devices_directories_and_huge_files_fail_fast_and_clearly() {
+    let dir = tree();
+    let p = dir.path().join("p");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &p.join("fifo.sb"),
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+    let huge = std::fs::File::create(p.join("huge.sb")).unwrap();
+    huge.set_len((16 << 20) + 1).unwrap();
+    for (import, flag, expected) in [
+        ("fifo.sb", None, "a FIFO"),
+        (
+            "/dev/zero",
+            Some("--sbpl-absolute-imports"),
+            "a character device",
+        ),
+        ("sub", None, "a directory"),
+        ("huge.sb", None, "larger than 16 MiB"),
+    ] {
+        main_sb(dir.path(), import);
+        let mut args = vec!["check", "main.sb"];
+        args.extend(flag);
+        let (code, _, stderr) = xpr_within(&p, &args);
+        assert_eq!(code, 2, "{import}: {stderr}");
+        assert!(stderr.contains(expected), "{import}: {stderr}");
+        assert!(stderr.contains("xpr::sbpl::import"), "{import}: {stderr}");
+    }
+}
+
+#[test]
+fn imports_never_follow_a_symlink_inside_the_profile_tree() {
+    let dir = tree();
+    let p = dir.path().join("p");
+    std::os::unix::fs::symlink(dir.path().join("outside/secret.sb"), p.join("link.sb")).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("outside"), p.join("zz")).unwrap();
+    for import in ["link.sb", "zz/secret.sb", "sub/../zz/secret.sb"] {
+        main_sb(dir.path(), import);
+        let (code, _, stderr) = xpr_within(&p, &["check", "main.sb"]);
+        assert_eq!(code, 2, "{import}: {stderr}");
+        assert!(stderr.contains("symlink"), "{import}: {stderr}");
+        assert!(!stderr.contains("SECRET"), "{import}: {stderr}");
+    }
+}
+
+#[test]
+fn the_search_path_is_explicit() {
+    let dir = tree();
+    std::fs::create_dir(dir.path().join("lib")).unwrap();
+    std::fs::write(dir.path().join("lib/base.sb"), "(allow process-fork)\n").unwrap();
+    main_sb(dir.path(), "base.sb");
+    let p = dir.path().join("p");
+    let (code, stdout, _) = xpr_within(&p, &["check", "main.sb"]);
+    assert_eq!(code, 0);
+    assert!(
+        stdout.contains("(import \"base.sb\")"),
+        "not found: kept opaque: {stdout}"
+    );
+    let (code, stdout, stderr) = xpr_within(&p, &["check", "main.sb", "--sbpl-path", "../lib"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("base.sb:1:1"), "{stdout}");
+}
+
+#[test]
+fn files_an_experiment_names_are_read_the_same_careful_way() {
+    let dir = tree();
+    let p = dir.path().join("p");
+    let experiment = |body: &str| {
+        std::fs::write(
+            p.join("x.kdl"),
+            format!("experiment \"x\" {{\n    lanes baseline scenario\n}}\n{body}\n"),
+        )
+        .unwrap();
+    };
+    // An `sbpl=` file that is not SBPL, an import that is not xpr KDL: located, not shown.
+    std::fs::write(dir.path().join("outside/secret.kdl"), format!("{SECRET}\n")).unwrap();
+    for body in [
+        "profile s sbpl=\"../outside/secret.sb\"",
+        "import \"../outside/secret.kdl\"",
+    ] {
+        experiment(body);
+        let (code, stdout, stderr) = xpr_within(&p, &["check", "x.kdl"]);
+        assert_eq!(code, 2, "{body}: {stderr}");
+        assert!(stderr.contains("secret"), "{body}: located: {stderr}");
+        assert!(
+            !stderr.contains("SECRET") && !stdout.contains("SECRET"),
+            "{body}: {stderr}"
+        );
+    }
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &p.join("fifo.kdl"),
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(dir.path().join("outside"), p.join("zz")).unwrap();
+    for (body, expected) in [
+        ("import \"fifo.kdl\"", "a FIFO"),
+        ("import \"zz/secret.kdl\"", "symlink"),
+        ("profile s sbpl=\"zz/secret.sb\"", "symlink"),
+        ("profile s sbpl=\"/etc/hostname\"", "xpr::import::absolute"),
+    ] {
+        experiment(body);
+        let (code, _, stderr) = xpr_within(&p, &["check", "x.kdl"]);
+        assert_eq!(code, 2, "{body}: {stderr}");
+        assert!(stderr.contains(expected), "{body}: {stderr}");
+    }
+}

@@ -132,3 +132,77 @@ fn the_deepest_accepted_nesting_evaluates_and_emits() {
     );
     assert!(parse(&nested_begin, "deep.sb", &SbplOptions::default()).is_ok());
 }
+
+// ---- Exhaustion: the evaluator's budgets (issue 10, item 9) ----
+
+fn limit_error(text: &str) -> String {
+    let errors = parse(text, "hostile.sb", &SbplOptions::default())
+        .expect_err("the evaluation must stop at a limit");
+    let limit = errors
+        .errors
+        .iter()
+        .find(|e| e.kind == xpr::sbpl::ErrorKind::Limit)
+        .unwrap_or_else(|| panic!("no limit error: {errors}"));
+    assert!(limit.line >= 1 && limit.help.is_some());
+    limit.message.clone()
+}
+
+#[test]
+fn a_helper_that_doubles_a_string_stops_at_the_value_budget() {
+    let text = format!(
+        "(version 1)\n(define (d x) (string-append x x))\n(allow file-read* (literal {}\"a\"{}))\n",
+        "(d ".repeat(60),
+        ")".repeat(60)
+    );
+    assert!(limit_error(&text).contains("MiB of values"));
+}
+
+#[test]
+fn filters_that_double_stop_at_the_value_budget() {
+    let mut text = String::from("(version 1)\n(define a0 (literal \"/a\"))\n");
+    for i in 1..=40 {
+        text.push_str(&format!(
+            "(define a{i} (require-any a{} a{}))\n",
+            i - 1,
+            i - 1
+        ));
+    }
+    text.push_str("(allow file-read* a40)\n");
+    assert!(limit_error(&text).contains("MiB of values"));
+    // The same doubling as nested forms, 40 deep.
+    let nested = format!(
+        "(version 1)\n(define x (literal \"/a\"))\n(define (twice f) (require-any f f))\n(allow file-read* {}x{})\n",
+        "(twice ".repeat(40),
+        ")".repeat(40)
+    );
+    assert!(limit_error(&nested).contains("MiB of values"));
+}
+
+#[test]
+fn a_helper_that_calls_itself_twice_per_level_stops_at_the_step_budget() {
+    let text = "(define (f n) (if (= n 0) 0 (begin (f (- n 1)) (f (- n 1)))))\n(f 40)\n";
+    assert!(limit_error(text).contains("steps"));
+}
+
+#[test]
+fn definitions_that_wrap_each_other_stop_at_the_value_depth() {
+    let mut text = String::from("(define a0 (literal \"/a\"))\n");
+    for i in 1..=500 {
+        text.push_str(&format!("(define a{i} (require-not a{}))\n", i - 1));
+    }
+    text.push_str("(allow file-read* a500)\n");
+    assert!(limit_error(&text).contains("nests deeper"));
+}
+
+#[test]
+fn a_profile_of_many_rules_parses_every_rule() {
+    // 100,000 rules took minutes (a scan from the file start per rule); the benchmark times
+    // that size, this checks the result.
+    let mut text = String::from("(version 1)\n(deny default)\n");
+    for i in 0..20_000 {
+        text.push_str(&format!("(allow file-read* (literal \"/tmp/f{i}\"))\n"));
+    }
+    let p = parse(&text, "many.sb", &SbplOptions::default()).unwrap();
+    assert_eq!(p.ir.rules.len(), 20_000);
+    assert_eq!(p.ir.rules[19_999].origin.line, 20_002);
+}
