@@ -91,14 +91,6 @@ impl Dir {
             .map_err(|e| FsError::new("open directory", path, e))
     }
 
-    /// A handle that only anchors resolution (`O_PATH`): opening it reads nothing, so it needs
-    /// no Landlock right (a probe helper opens its scratch root inside the sandbox).
-    pub fn open_anchor(path: &Path) -> Result<OwnedFd, FsError> {
-        let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        rustix::fs::open(path, flags, Mode::empty())
-            .map_err(|e| FsError::new("open directory", path, e))
-    }
-
     pub fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
@@ -375,6 +367,13 @@ struct Frame {
 
 fn missing_is_fine(e: Errno) -> Result<(), Errno> {
     if e == Errno::NOENT { Ok(()) } else { Err(e) }
+}
+
+/// Opens `path` as an anchor for [`open_beneath`] (`O_PATH`: it reads nothing, so it needs no
+/// Landlock right; its last component must not be a symlink). No allocation.
+pub fn open_anchor(path: &CStr) -> Result<OwnedFd, Errno> {
+    let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    rustix::fs::open(path, flags, Mode::empty())
 }
 
 /// `openat2(dir, rel, flags, mode)` with [`RESOLVE`]. No allocation: probe drivers call it in
