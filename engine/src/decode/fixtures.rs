@@ -3,8 +3,8 @@
 use kdl::KdlNode;
 
 use super::reader::Reader;
-use crate::diagnostics::{Diag, codes};
 use super::syntax::{FixtureDecl, FixtureKindDecl, Spanned};
+use crate::diagnostics::{Diag, codes};
 
 const KINDS: &[&str] = &["file", "dir", "tcp-listener", "unix-listener", "process"];
 

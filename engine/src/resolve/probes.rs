@@ -60,9 +60,9 @@ pub fn resolve_fixtures(cx: &mut Cx, decls: &Declarations) -> Vec<Fixture> {
 /// itself, whose mode and lifetime are the run's); reports it otherwise.
 fn scratch_path(cx: &mut Cx, file: FileId, path: &Text, what: &str) -> String {
     let value = cx.subst(file, path);
-    let below = value.strip_prefix("{scratch}/").is_some_and(|rest| {
-        rest.split('/').any(|c| !c.is_empty() && c != ".")
-    });
+    let below = value
+        .strip_prefix("{scratch}/")
+        .is_some_and(|rest| rest.split('/').any(|c| !c.is_empty() && c != "."));
     if !under_scratch(&value) || !below {
         let message = match under_scratch(&value) {
             true => format!("{what} must name a path below {{scratch}}, not `{value}` itself"),

@@ -252,6 +252,14 @@ impl Dir {
         }
     }
 
+    /// Removes the directory `rel` only if it is empty (`rmdir`: never follows a link, never
+    /// removes anything else).
+    pub fn remove_empty_dir(&self, rel: &Path) -> Result<(), FsError> {
+        let (parent, name) = self.parent_of(rel)?;
+        rustix::fs::unlinkat(parent.as_fd(), &*name, AtFlags::REMOVEDIR)
+            .map_err(|e| FsError::new("remove directory", rel, e))
+    }
+
     /// Removes everything inside the held directory (see [`Dir::remove`]).
     pub fn remove_contents(&self) -> Result<(), FsError> {
         let mut stack = vec![Frame {
