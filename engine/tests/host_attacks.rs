@@ -51,8 +51,7 @@ impl Arena {
         std::fs::create_dir(&dir).unwrap();
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
         std::fs::write(dir.join("keep"), "precious").unwrap();
-        std::fs::set_permissions(dir.join("keep"), std::fs::Permissions::from_mode(0o600))
-            .unwrap();
+        std::fs::set_permissions(dir.join("keep"), std::fs::Permissions::from_mode(0o600)).unwrap();
         Victim { dir }
     }
 
@@ -116,7 +115,12 @@ impl Victim {
         assert_eq!(std::fs::read_to_string(self.keep()).unwrap(), "precious");
         let mode = |p: &Path| std::fs::symlink_metadata(p).unwrap().mode() & 0o7777;
         assert_eq!(mode(&self.dir), 0o700, "mode of {}", self.dir.display());
-        assert_eq!(mode(&self.keep()), 0o600, "mode of {}", self.keep().display());
+        assert_eq!(
+            mode(&self.keep()),
+            0o600,
+            "mode of {}",
+            self.keep().display()
+        );
     }
 }
 
@@ -134,7 +138,11 @@ fn plant_link_as_nobody(target: &Path, link: &Path) {
         .arg(link)
         .status()
         .expect("ln runs");
-    assert!(status.success(), "nobody could not plant {}", link.display());
+    assert!(
+        status.success(),
+        "nobody could not plant {}",
+        link.display()
+    );
 }
 
 fn text(o: &Output) -> String {
@@ -242,7 +250,10 @@ fn destructive_drivers_refuse_a_link_below_the_scratch_root() {
         assert_eq!(r.errno, libc::ELOOP, "{family} {rel} {args:?}: {r:?}");
     }
     victim.assert_untouched();
-    assert_eq!(std::fs::read_to_string(scratch.join("real/file")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(scratch.join("real/file")).unwrap(),
+        "mine"
+    );
 }
 
 /// Another local user inside a world-writable fixture dir (`{scratch}/shared`, mode 0777)
@@ -303,7 +314,11 @@ probe wait family=exec target="/bin/sleep" {{
             Ok(())
         });
     }
-    let mut racer = racer.stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut racer = racer
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let o = run.wait_with_output().expect("xpr finishes");
     let _ = racer.kill();
     let _ = racer.wait();
@@ -328,7 +343,10 @@ fn wait_for_fixture(tmp: &Path, rel: &str) -> PathBuf {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
-    panic!("no scratch root with {rel} appeared under {}", tmp.display());
+    panic!(
+        "no scratch root with {rel} appeared under {}",
+        tmp.display()
+    );
 }
 
 const SMALL: &str = r#"
@@ -358,13 +376,25 @@ fn a_junit_report_in_a_shared_directory_never_writes_through_planted_links() {
     let out = arena.path("out");
     let o = arena.run(
         &exp,
-        &["--out".as_ref(), out.as_os_str(), "--junit".as_ref(), report.as_os_str()],
+        &[
+            "--out".as_ref(),
+            out.as_os_str(),
+            "--junit".as_ref(),
+            report.as_os_str(),
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     victim.assert_untouched();
     let st = std::fs::symlink_metadata(&report).unwrap();
-    assert!(st.file_type().is_file(), "the report replaced the planted link");
-    assert!(std::fs::read_to_string(&report).unwrap().contains("<testsuites"));
+    assert!(
+        st.file_type().is_file(),
+        "the report replaced the planted link"
+    );
+    assert!(
+        std::fs::read_to_string(&report)
+            .unwrap()
+            .contains("<testsuites")
+    );
     // Nothing of ours is left beside it: only the report and nobody's own link.
     let mut names: Vec<_> = std::fs::read_dir(&shared)
         .unwrap()
@@ -403,7 +433,10 @@ fn an_out_directory_planted_as_a_link_is_refused_not_followed() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names, [stale.file_name().unwrap()]);
-    assert_eq!(std::fs::read_to_string(stale.join("keep")).unwrap(), "precious");
+    assert_eq!(
+        std::fs::read_to_string(stale.join("keep")).unwrap(),
+        "precious"
+    );
 }
 
 /// `--out /shared` where nobody made `/shared/<experiment>` a directory of their own: they
@@ -420,6 +453,10 @@ fn an_out_directory_owned_by_another_user_is_refused() {
     let o = arena.run(&exp, &["--out".as_ref(), shared.as_os_str()]);
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(stderr.contains(&format!("owned by uid {NOBODY}")), "{}", text(&o));
+    assert!(
+        stderr.contains(&format!("owned by uid {NOBODY}")),
+        "{}",
+        text(&o)
+    );
     assert_eq!(std::fs::read_dir(&theirs).unwrap().count(), 0);
 }

@@ -46,20 +46,17 @@ pub struct BundleWriter {
 }
 
 impl BundleWriter {
+    /// Checks before a run that its bundle can be written: `out_root/<experiment>` is made or
+    /// opened and refused as [`BundleWriter::create`] would refuse it, and takes a new file.
+    pub fn check_output(out_root: &Path, experiment: &str) -> io::Result<()> {
+        let (_, dir) = open_experiment_dir(out_root, experiment)?;
+        let (_, probe) = dir.create_temporary(".xpr-write-test", 0o600)?;
+        Ok(dir.remove(Path::new(&probe))?)
+    }
+
     /// Starts the bundle of `run_id` under `out_root/<experiment>/`.
     pub fn create(out_root: &Path, experiment: &str, run_id: &RunId) -> io::Result<BundleWriter> {
-        if !is_safe_relative(experiment) || experiment.contains('/') {
-            return Err(invalid_input(format!(
-                "experiment name {experiment:?} cannot name a bundle directory \
-                 (one path component, not starting with '.')"
-            )));
-        }
-        let experiment_dir = out_root.join(experiment);
-        // The root is the user's own choice and may be a symlink; what xpr creates inside it
-        // is never followed.
-        std::fs::create_dir_all(out_root)?;
-        let root = Dir::open(out_root)?;
-        let exp_dir = open_own_dir(&root, Path::new(experiment), &experiment_dir)?;
+        let (experiment_dir, exp_dir) = open_experiment_dir(out_root, experiment)?;
         remove_stale_partials(&exp_dir);
         if exp_dir.stat(Path::new(run_id.as_str()))?.is_some() {
             return Err(io::Error::new(
@@ -344,18 +341,28 @@ fn invalid_input(msg: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, msg)
 }
 
-/// Opens (creating it if missing) the directory `name` in `root` for writing a bundle into:
-/// a symlink there is refused rather than followed, and so is a directory another user owns
-/// or may rename entries in (world-writable without the sticky bit): they could swap the
-/// partial directory while the bundle is written.
-fn open_own_dir(root: &Dir, name: &Path, shown: &Path) -> io::Result<Dir> {
+/// Opens (creating it if missing) `out_root/<experiment>` for writing a bundle into, with its
+/// path for messages. The root is the user's own choice and may be a link; the experiment's
+/// directory is refused when it is a symlink (never followed), or owned by another user, or
+/// world-writable without the sticky bit: they could swap the partial directory while the
+/// bundle is written.
+fn open_experiment_dir(out_root: &Path, experiment: &str) -> io::Result<(PathBuf, Dir)> {
+    if !is_safe_relative(experiment) || experiment.contains('/') {
+        return Err(invalid_input(format!(
+            "experiment name {experiment:?} cannot name a bundle directory \
+             (one path component, not starting with '.')"
+        )));
+    }
+    let shown = out_root.join(experiment);
     let refuse = |why: String| {
         io::Error::new(
             io::ErrorKind::PermissionDenied,
             format!("refusing to write into {}: {why}", shown.display()),
         )
     };
-    let dir = match root.create_dir_all(name, 0o755) {
+    std::fs::create_dir_all(out_root)?;
+    let root = Dir::open(out_root)?;
+    let dir = match root.create_dir_all(Path::new(experiment), 0o755) {
         Ok(d) => d,
         Err(e) if e.errno() == Some(libc::ELOOP) => {
             return Err(refuse(
@@ -382,7 +389,7 @@ fn open_own_dir(root: &Dir, name: &Path, shown: &Path) -> io::Result<Dir> {
             st.st_mode & 0o7777
         )));
     }
-    Ok(dir)
+    Ok((shown, dir))
 }
 
 /// Removes `.<run_id>.partial` directories left by killed runs. A directory whose lock is
