@@ -1,12 +1,10 @@
 //! `xpr diff`: identical runs diff empty; an ABI-7 vs ABI-3 pair reports exactly the expected
 //! verdict, world-fact, vocabulary, fidelity and artifact changes.
 
-mod bundle_support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use bundle_support::*;
+use crate::support::bundles::*;
 use xpr::bundle::{self, BundleView};
 use xpr::diff::{self, Aspect, Status};
 use xpr::model::{Verdict, VerdictRecord};

@@ -1,8 +1,7 @@
 //! Invariants of the stage graph (design §8), on experiments built in code so the plan is
 //! tested independently of the language front end.
 
-mod graphviz;
-use graphviz::render_with_graphviz;
+use crate::support::graphviz::render_with_graphviz;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! the baseline — reusing the one run of its probe), every stage record comes from exactly one
 //! plan node, and the record says what the node is (lane, profile, probe, skipped or not).
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 

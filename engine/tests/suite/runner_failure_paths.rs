@@ -2,11 +2,9 @@
 //! leaves a process behind, a profile the world cannot express, an apply error. Each is
 //! classified and the run completes.
 
-mod support;
-
 use std::time::Duration;
 
-use support::*;
+use crate::support::*;
 use xpr::classify::stage_verdict;
 use xpr::compile::Blocked;
 use xpr::execute::ProfileSandbox;

@@ -3,7 +3,7 @@
 //!
 //! Needs Linux with Landlock (ABI ≥ 6); a kernel without it makes this FAIL with a message.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 

@@ -1,14 +1,12 @@
 //! A run killed with SIGKILL while writing its bundle leaves nothing `xpr verify` accepts, and
 //! the next run of the same experiment removes what it left.
 
-mod bundle_support;
-
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use bundle_support::*;
+use crate::support::bundles::*;
 use xpr::bundle::{self, BundleWriter, Finding};
 
 const OUT_ENV: &str = "XPR_TEST_KILLED_WRITER_OUT";
@@ -33,7 +31,7 @@ fn sigkill_mid_write_leaves_no_bundle_verify_accepts() {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "killed_writer_process",
+            "bundle_interrupted::killed_writer_process",
             "--nocapture",
             "--test-threads=1",
         ])
@@ -136,7 +134,7 @@ fn a_full_disk_mid_write_leaves_nothing_that_looks_like_a_bundle() {
     let out = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "full_disk_writer_process",
+            "bundle_interrupted::full_disk_writer_process",
             "--nocapture",
             "--test-threads=1",
         ])

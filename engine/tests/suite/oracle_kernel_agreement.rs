@@ -5,7 +5,7 @@
 //! Needs Landlock ABI ≥ 3 (truncate); without it the test FAILS with a message. Children only
 //! make raw syscalls after the fork (the harness is multi-threaded).
 
-mod support;
+use crate::support;
 
 use std::ffi::CString;
 use std::path::Path;

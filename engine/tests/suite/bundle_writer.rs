@@ -1,12 +1,10 @@
 //! `BundleWriter`: canonical, deterministic, write-once artifacts; no host paths; nothing
 //! looks complete before `commit`; stale partial directories are cleaned.
 
-mod bundle_support;
-
 use std::fs;
 use std::io::ErrorKind;
 
-use bundle_support::*;
+use crate::support::bundles::*;
 use serde_json::json;
 use xpr::bundle::layout::{self, schema};
 use xpr::bundle::path_guard::PathGuard;

@@ -1,13 +1,11 @@
 //! `xpr verify`: every changed, missing or extra file is named; a bundle without a usable
 //! index, with an unknown schema major, or left `.partial` by an interrupted run never passes.
 
-mod bundle_support;
-
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use bundle_support::*;
+use crate::support::bundles::*;
 use xpr::bundle::{self, BundleWriter, Finding, Verification};
 
 fn verify(dir: &Path) -> Verification {

@@ -2,8 +2,7 @@
 //! output renders with Graphviz (required when XPR_REQUIRE_DOT is set), the JSON matches the
 //! graph, and the plan of a loaded experiment keeps the graph invariants.
 
-mod graphviz;
-use graphviz::render_with_graphviz;
+use crate::support::graphviz::render_with_graphviz;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -4,9 +4,7 @@
 //! ABI, and files that need a newer ABI also run capped just below it, where the world is
 //! known to differ (unhandled rights are allowed, rules the ABI cannot express are blocked).
 
-mod support;
-
-use support::*;
+use crate::support::*;
 use xpr::model::{Stage, Verdict};
 
 /// (profile, probe, verdict, stage, errno name).

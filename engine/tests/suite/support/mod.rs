@@ -1,16 +1,27 @@
 //! Builders for programmatic experiments and a serialised runner for integration tests.
 #![allow(dead_code)]
 
+pub mod bundles;
+pub mod graphviz;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use xpr::execute::{ExecuteOptions, ProfileSandbox, execute};
 use xpr::model::*;
 
-/// Forking workers from a multi-threaded test harness: one run at a time per test binary.
+/// One run at a time in this binary: workers are forked from a multi-threaded harness, and a
+/// run with the observer switches the kernel's audit state (host-wide) on and back off, which
+/// would cut a concurrent observed run short of its records.
 static RUN_LOCK: Mutex<()> = Mutex::new(());
+
+/// The run lock, for a test that runs an experiment other than through [`run`] or
+/// [`run_file`] (`xpr run` in a child process, `shim suggest`).
+pub fn exclusive_run() -> MutexGuard<'static, ()> {
+    RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 pub fn helper_exe() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_xpr"))
@@ -142,7 +153,7 @@ pub fn run(
     sandboxes: &[ProfileSandbox],
     opts: &ExecuteOptions,
 ) -> Vec<StageRecord> {
-    let _g = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let _run = exclusive_run();
     execute(exp, sandboxes, opts).expect("run completes")
 }
 
@@ -182,7 +193,7 @@ pub fn run_file_with(
     replace: &[(String, String)],
     landlock_abi_cap: Option<u32>,
 ) -> xpr::execute::RunResult {
-    let _g = RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let _run = exclusive_run();
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
     let opts = xpr::resolve::LoadOptions::default();
     // From the file itself when nothing is replaced, so relative `sbpl=` paths resolve.

@@ -1,9 +1,7 @@
 //! Every Linux probe driver under a real Landlock domain (a minimal raw ruleset), each result
 //! checked for verdict, stage and errno against the baseline lane.
 
-mod support;
-
-use support::*;
+use crate::support::*;
 use xpr::classify::{compare, stage_verdict};
 use xpr::execute::ProfileSandbox;
 use xpr::execute::minimal_landlock::*;

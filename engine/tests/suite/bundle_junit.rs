@@ -1,8 +1,6 @@
 //! `--junit`: one test case per expectation; mismatches fail with their stage records.
 
-mod bundle_support;
-
-use bundle_support::*;
+use crate::support::bundles::*;
 use xpr::model::{Lane, MismatchReason};
 
 #[test]

@@ -2,7 +2,7 @@
 //! result with both lanes, the oracle's deciding rule and the audit witness; and every mismatch.
 //! Needs root, audit and Landlock ABI 7 (FAILS with the reason otherwise).
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 
@@ -24,6 +24,7 @@ fn explain_shows_both_lanes_oracle_witness_and_shims() {
     if let Some(why) = xpr::observe::unavailable_reason(world.landlock.effective_abi) {
         panic!("this test needs the audit observer: {why}");
     }
+    let _run = support::exclusive_run(); // the run switches audit on and off
     let out = tempfile::tempdir().unwrap();
     let file = concat!(
         env!("CARGO_MANIFEST_DIR"),

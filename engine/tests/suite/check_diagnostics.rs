@@ -50,7 +50,7 @@ fn every_broken_experiment_renders_located_diagnostics() {
         assert!(located, "{name}: an error without file:line:col");
         let rendered = diags.render_human(100, false);
         insta::with_settings!({
-            snapshot_path => "broken_snapshots",
+            snapshot_path => "../broken_snapshots",
             prepend_module_to_snapshot => false,
             description => std::fs::read_to_string(&path).unwrap().lines().next().unwrap_or("").to_string(),
         }, {

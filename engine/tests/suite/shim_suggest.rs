@@ -3,7 +3,7 @@
 //! leaves the decisions on /etc/hosts, foo and bar as they were. Both methods: audit records
 //! (needs root and Landlock ABI 7) and delta debugging without audit.
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 
@@ -35,6 +35,7 @@ fn verdict<'a>(verdicts: &'a [VerdictRecord], id: &str) -> &'a VerdictRecord {
 
 fn suggested_shim_keeps_decisions(without_audit: bool, method: Method) {
     support::require_landlock(6);
+    let _run = support::exclusive_run(); // suggesting runs the experiment, with audit or not
     let world = WorldFacts::detect(&WorldOptions::default());
     let experiments = Path::new(env!("CARGO_MANIFEST_DIR")).join("../experiments");
     let exp = load(

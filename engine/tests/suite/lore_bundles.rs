@@ -640,8 +640,7 @@ fn records_outside_xprs_model_are_flagged_not_reinterpreted() {
     );
 }
 
-#[path = "bundle_support/mod.rs"]
-mod bundle_support;
+use crate::support::bundles as bundle_support;
 
 /// A real xpr bundle (written by the bundle writer) of the mach-name experiment re-run on
 /// Linux, where mach-lookup is not applicable: the probes are skipped.
