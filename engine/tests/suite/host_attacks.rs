@@ -204,6 +204,13 @@ probe rename-keep family=file-rename target="{{scratch}}/d/keep" to="{{scratch}}
     );
 }
 
+/// (family, target below the scratch root, arguments).
+type DriverCase = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
 /// Each destructive driver, prepared and performed as the worker and its child do, against a
 /// path that crosses a symlink below the scratch root: ELOOP, and the victim is unchanged.
 /// (In a run the restore before each probe refuses first; the drivers hold on their own.)
@@ -218,7 +225,7 @@ fn destructive_drivers_refuse_a_link_below_the_scratch_root() {
     symlink(&victim.dir, scratch.join("d")).unwrap();
     symlink(victim.keep(), scratch.join("last")).unwrap();
     let s = scratch.to_str().unwrap();
-    let cases: &[(&str, &str, &[(&str, &str)])] = &[
+    let cases: &[DriverCase] = &[
         ("file-create", "d/new", &[]),
         ("file-unlink", "d/keep", &[]),
         ("file-truncate", "d/keep", &[("via", "path")]),
@@ -293,7 +300,7 @@ probe wait family=exec target="/bin/sleep" {{
 {probes}"#
     ));
     let out = arena.path("out");
-    let mut run = arena.spawn_run(&exp, &out);
+    let run = arena.spawn_run(&exp, &out);
     let shared = wait_for_fixture(&arena.path("tmp"), "shared/sub/f");
     let swap = format!(
         "i=0; while :; do if [ ! -L sub ]; then i=$((i+1)); mv sub sub.$i; \
