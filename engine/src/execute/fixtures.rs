@@ -116,7 +116,7 @@ impl Fixtures {
     /// that is a fixture is re-created from its declaration, every other one removed.
     pub fn restore_pristine(
         &self,
-        scratch: &super::scratch::ScratchRoot,
+        scratch: &ScratchRoot,
         pristine: &[(PathBuf, Option<String>)],
     ) -> Result<(), FsError> {
         let root = scratch.dir()?;

@@ -3,12 +3,13 @@
 //! Host safety: every mutating driver refuses a path outside `{scratch}` when it is prepared,
 //! and performs its operation beneath the scratch root without following any symlink: in the
 //! child, the root and then the parent directory are opened `O_PATH` (the parent with
-//! `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)`) and the operation is the `*at` call on it (`mknodat`, `unlinkat`,
-//! `renameat`, `linkat`, `mkdirat`), or the file itself is opened that way. Landlock checks
-//! the final operation on the same path (an `O_PATH` open is not checked), so the measurement
-//! is unchanged; a lookup error (ENOENT, ENOTDIR, EACCES) comes from the same walk; a symlink
-//! below `{scratch}` is ELOOP. Non-destructive drivers (read, list, a write without content,
-//! which opens for writing and closes) measure any host path as given.
+//! `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)`) and the operation is the `*at` call on
+//! it (`mknodat`, `unlinkat`, `renameat`, `linkat`, `mkdirat`), or the file itself is opened
+//! that way. Landlock checks the final operation on the same path (an `O_PATH` open is not
+//! checked), so the measurement is unchanged; a lookup error (ENOENT, ENOTDIR, EACCES) comes
+//! from the same walk; a symlink below `{scratch}` is ELOOP. Non-destructive drivers (read,
+//! list, a write without content, which opens for writing and closes) measure any host path
+//! as given.
 
 use std::ffi::{CStr, CString};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
