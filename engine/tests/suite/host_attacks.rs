@@ -211,6 +211,59 @@ type DriverCase = (
     &'static [(&'static str, &'static str)],
 );
 
+/// The guardian that removes the scratch root after the engine is SIGKILLed walks a tree an
+/// exec probe arranged (links to a victim directory and file, a directory it made
+/// unlistable): it removes the links themselves and nothing else.
+#[test]
+fn the_guardian_after_sigkill_removes_planted_links_not_their_targets() {
+    let arena = Arena::new();
+    let victim = arena.victim("victim");
+    let exp = arena.write_experiment(&format!(
+        r#"
+experiment "plant-and-hang" {{
+    lanes baseline scenario
+    timeout "30s"
+}}
+profile open {{
+    default allow
+}}
+probe plant family=exec target="/bin/sh" {{
+    argv "sh" "-c" "ln -sn {victim} {{scratch}}/d; mkdir -p {{scratch}}/e/x; ln -sn {victim}/keep {{scratch}}/e/f; chmod 000 {{scratch}}/e; touch {{scratch}}/planted; exec sleep 20"
+}}
+"#,
+        victim = victim.dir.display()
+    ));
+    let mut run = arena.spawn_run(&exp, &arena.path("out"));
+    let tmp = arena.path("tmp");
+    let scratch_roots = || -> Vec<PathBuf> {
+        std::fs::read_dir(&tmp)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect()
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !scratch_roots().iter().any(|r| r.join("planted").exists()) {
+        assert!(
+            Instant::now() < deadline,
+            "the probe never planted its links"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    run.kill().unwrap(); // SIGKILL: no destructor runs, only the guardian
+    run.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !scratch_roots().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the guardian left {:?}",
+            scratch_roots()
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    victim.assert_untouched();
+}
+
 /// Each destructive driver, prepared and performed as the worker and its child do, against a
 /// path that crosses a symlink below the scratch root: ELOOP, and the victim is unchanged.
 /// (In a run the restore before each probe refuses first; the drivers hold on their own.)
