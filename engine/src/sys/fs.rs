@@ -151,7 +151,7 @@ impl Dir {
         let (parent, name) = self.parent_of(rel)?;
         rustix::fs::mkdirat(parent.as_fd(), &*name, Mode::from_raw_mode(mode))
             .map_err(|e| FsError::new("create directory", rel, e))?;
-        parent.open_dir(Path::new(OsStr::from_bytes(name.as_bytes())))
+        parent.open_dir(name_path(&name))
     }
 
     /// Creates the regular file `rel`, which must not exist yet (`O_CREAT|O_EXCL`: never
@@ -241,15 +241,17 @@ impl Dir {
     pub fn remove(&self, rel: &Path) -> Result<(), FsError> {
         let (parent, name) = self.parent_of(rel)?;
         let err = |e: FsError| FsError::new("remove", rel, e.source);
-        match parent.unlink_or_open_dir(&name).map_err(err)? {
-            None => Ok(()),
-            Some(dir) => {
-                dir.remove_contents().map_err(err)?;
-                rustix::fs::unlinkat(parent.as_fd(), &*name, AtFlags::REMOVEDIR)
-                    .or_else(missing_is_fine)
-                    .map_err(|e| FsError::new("remove", rel, e))
-            }
+        if parent.unlink_entry(&name).map_err(err)? {
+            parent
+                .open_subdir(&name)
+                .map_err(err)?
+                .remove_contents()
+                .map_err(err)?;
+            rustix::fs::unlinkat(parent.as_fd(), &*name, AtFlags::REMOVEDIR)
+                .or_else(missing_is_fine)
+                .map_err(|e| FsError::new("remove", rel, e))?;
         }
+        Ok(())
     }
 
     /// Removes the directory `rel` only if it is empty (`rmdir`: never follows a link, never
@@ -269,14 +271,13 @@ impl Dir {
         }];
         while let Some(top) = stack.last_mut() {
             if let Some(name) = top.pending.pop() {
-                if let Some(sub) = top.dir.unlink_or_open_dir(&name)? {
-                    let pending = sub.unlink_files()?;
-                    stack.push(Frame {
-                        dir: sub,
-                        name: Some(name),
-                        pending,
-                    });
-                }
+                let sub = top.dir.open_subdir(&name)?;
+                let pending = sub.unlink_files()?;
+                stack.push(Frame {
+                    dir: sub,
+                    name: Some(name),
+                    pending,
+                });
                 continue;
             }
             // Emptied: remove it from the directory one level down the stack.
@@ -287,9 +288,7 @@ impl Dir {
             {
                 rustix::fs::unlinkat(parent.dir.as_fd(), &*name, AtFlags::REMOVEDIR)
                     .or_else(missing_is_fine)
-                    .map_err(|e| {
-                        FsError::new("remove", Path::new(OsStr::from_bytes(name.as_bytes())), e)
-                    })?;
+                    .map_err(|e| FsError::new("remove", name_path(&name), e))?;
             }
         }
         Ok(())
@@ -305,17 +304,16 @@ impl Dir {
         let mut dirs = Vec::new();
         for (name, _) in self.entries()? {
             let c = cpath(Path::new(&name))?;
-            if self.unlink_or_open_dir(&c)?.is_some() {
+            if self.unlink_entry(&c)? {
                 dirs.push(c);
             }
         }
         Ok(dirs)
     }
 
-    /// Unlinks `name` unless it is a directory, which is opened (beneath, no symlink) instead.
-    /// `None`: nothing is left there.
-    fn unlink_or_open_dir(&self, name: &CStr) -> Result<Option<Dir>, FsError> {
-        let rel = Path::new(OsStr::from_bytes(name.to_bytes()));
+    /// Unlinks `name` (a link itself, never its target; nothing there is fine); `true` when it
+    /// is a directory, which `unlinkat` leaves in place.
+    fn unlink_entry(&self, name: &CStr) -> Result<bool, FsError> {
         let unlink = || rustix::fs::unlinkat(&self.fd, name, AtFlags::empty());
         let unlinked = match unlink() {
             // A directory we may not write into (a probe's chmod, a read-only fixture dir)
@@ -327,15 +325,21 @@ impl Dir {
             r => r,
         };
         match unlinked {
-            Ok(()) | Err(Errno::NOENT) => Ok(None),
-            Err(Errno::ISDIR) => match self.open_dir(rel) {
-                Err(e) if e.errno() == Some(libc::EACCES) => {
-                    self.make_searchable(name)?;
-                    self.open_dir(rel).map(Some)
-                }
-                r => r.map(Some),
-            },
-            Err(e) => Err(FsError::new("remove", rel, e)),
+            Ok(()) | Err(Errno::NOENT) => Ok(false),
+            Err(Errno::ISDIR) => Ok(true),
+            Err(e) => Err(FsError::new("remove", name_path(name), e)),
+        }
+    }
+
+    /// Opens the subdirectory `name` (beneath, no symlink), first making it listable when a
+    /// probe left it unreadable and the engine is not root.
+    fn open_subdir(&self, name: &CStr) -> Result<Dir, FsError> {
+        match self.open_dir(name_path(name)) {
+            Err(e) if e.errno() == Some(libc::EACCES) => {
+                self.make_searchable(name)?;
+                self.open_dir(name_path(name))
+            }
+            r => r,
         }
     }
 
@@ -343,7 +347,7 @@ impl Dir {
     /// pin it with an `O_PATH` fd (beneath, no symlink) and chmod exactly that inode through
     /// the fd's `/proc/self/fd` entry, since `fchmod` refuses `O_PATH` fds.
     fn make_searchable(&self, name: &CStr) -> Result<(), FsError> {
-        let rel = Path::new(OsStr::from_bytes(name.to_bytes()));
+        let rel = name_path(name);
         let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
         let pinned = open_beneath(self.as_fd(), name, flags, Mode::empty())
             .map_err(|e| FsError::new("open directory", rel, e))?;
@@ -371,6 +375,10 @@ struct Frame {
     dir: Dir,
     name: Option<CString>,
     pending: Vec<CString>,
+}
+
+fn name_path(name: &CStr) -> &Path {
+    Path::new(OsStr::from_bytes(name.to_bytes()))
 }
 
 fn missing_is_fine(e: Errno) -> Result<(), Errno> {
