@@ -36,7 +36,7 @@ pub fn check_file(
         ..SbplOptions::default()
     };
     let name = file.display().to_string();
-    let text = match crate::source::confined::read_given(file, MAX_FILE_BYTES)
+    let text = match crate::sys::input::read_given(file, MAX_FILE_BYTES)
         .map_err(|e| e.to_string())
         .and_then(|b| String::from_utf8(b).map_err(|_| "not UTF-8 text".to_string()))
     {

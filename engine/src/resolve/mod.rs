@@ -90,8 +90,7 @@ pub fn check(path: &Path, opts: &LoadOptions) -> Result<Loaded, Diagnostics> {
 
 /// Whether `path` is one of the stdlib files the binary embeds (same name, same text).
 fn is_stdlib_file(path: &Path) -> bool {
-    let Ok(bytes) =
-        crate::source::confined::read_given(path, crate::source::loader::MAX_FILE_BYTES)
+    let Ok(bytes) = crate::sys::input::read_given(path, crate::source::loader::MAX_FILE_BYTES)
     else {
         return false;
     };

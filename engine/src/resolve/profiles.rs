@@ -12,8 +12,8 @@ use super::layers;
 use super::rules::resolve_rules;
 use super::sbpl_hook::SbplPlace;
 use super::vocabulary::Vocabulary;
-use crate::source::confined::{Climb, ConfinedError, Dir};
 use crate::source::loader::MAX_FILE_BYTES;
+use crate::sys::input::{Climb, InputDir, InputError};
 
 pub fn resolve_shims(cx: &mut Cx, vocab: &Vocabulary, decls: &Declarations) -> Vec<Shim> {
     let mut out = Vec::new();
@@ -315,18 +315,18 @@ fn sbpl_source(cx: &mut Cx, file: usize, sbpl: &crate::decode::syntax::Text) -> 
             .join(&sbpl.value),
     );
     let read = match &source.path {
-        Some(path) => Dir::open(&cx.root_dir())
+        Some(path) => InputDir::open(&cx.root_dir())
             .and_then(|dir| dir.read(&artifact, Climb::Allowed, MAX_FILE_BYTES))
             .and_then(|bytes| {
                 String::from_utf8(bytes).map_err(|_| {
-                    ConfinedError::Io(std::io::Error::new(
+                    InputError::Io(std::io::Error::new(
                         std::io::ErrorKind::InvalidData,
                         "not UTF-8 text",
                     ))
                 })
             })
             .map(|text| (path.with_file_name("").join(&sbpl.value), text)),
-        None => Err(ConfinedError::NotFound),
+        None => Err(InputError::NotFound),
     };
     match read {
         Ok((path, text)) => Some(SbplFile {
@@ -341,7 +341,7 @@ fn sbpl_source(cx: &mut Cx, file: usize, sbpl: &crate::decode::syntax::Text) -> 
                 None => "(the stdlib cannot name SBPL files)",
             };
             let (message, label, help) = match &e {
-                ConfinedError::NotFound => (
+                InputError::NotFound => (
                     format!("SBPL file `{}` not found", sbpl.value),
                     "no such file",
                     format!("the path is relative to the file that declares the profile; looked {where_}"),

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use kdl::KdlDocument;
 use miette::SourceSpan;
 
-use super::confined::{self, Climb, ConfinedError, Dir};
 use super::nesting::{self, MAX_NESTING};
 use super::{FileId, SourceFile, stdlib};
 use crate::diagnostics::{Diag, Diagnostics, codes, kdl_syntax, suggest};
+use crate::sys::input::{self, Climb, InputDir, InputError};
 
 /// A file and its KDL document (`None` when it did not parse; its errors are reported).
 pub struct Parsed {
@@ -73,7 +73,7 @@ struct Loader<'d> {
     /// Keys of the files being loaded, outermost first, with the display name of each.
     stack: Vec<(String, String)>,
     /// The root file's directory: every import is read beneath it.
-    root_dir: Option<Dir>,
+    root_dir: Option<InputDir>,
     diags: &'d mut Diagnostics,
 }
 
@@ -84,13 +84,13 @@ pub const MAX_FILE_BYTES: u64 = 16 << 20;
 /// Reads a regular file of bounded size as UTF-8: the root as the user gave it, an import
 /// beneath the root's directory without following any symlink (`rel` is its path relative to
 /// that directory, `..` allowed).
-fn read_source(path: &Path, beneath: Option<(&Dir, &Path)>) -> Result<String, ConfinedError> {
+fn read_source(path: &Path, beneath: Option<(&InputDir, &Path)>) -> Result<String, InputError> {
     let bytes = match beneath {
-        None => confined::read_given(path, MAX_FILE_BYTES)?,
+        None => input::read_given(path, MAX_FILE_BYTES)?,
         Some((dir, rel)) => dir.read(rel, Climb::Allowed, MAX_FILE_BYTES)?,
     };
     String::from_utf8(bytes).map_err(|_| {
-        ConfinedError::Io(std::io::Error::new(
+        InputError::Io(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             "not UTF-8 text",
         ))
@@ -128,9 +128,9 @@ fn load_root(location: Location, diags: &mut Diagnostics) -> Closure {
         diags,
     };
     loader.root_dir = match &location {
-        Location::Disk { path, .. } => Dir::open(path.parent().unwrap_or(Path::new(""))).ok(),
+        Location::Disk { path, .. } => InputDir::open(path.parent().unwrap_or(Path::new(""))).ok(),
         // A root given as text imports relative to the working directory.
-        _ => Dir::open(Path::new(".")).ok(),
+        _ => InputDir::open(Path::new(".")).ok(),
     };
     loader.load(location, None);
     if !loader.files.is_empty() {
@@ -180,11 +180,11 @@ impl Loader<'_> {
         path: &Path,
         artifact: &str,
         from: Option<(&Arc<SourceFile>, SourceSpan)>,
-    ) -> Result<String, ConfinedError> {
+    ) -> Result<String, InputError> {
         match (from, &self.root_dir) {
             (None, _) => read_source(path, None),
             (Some(_), Some(dir)) => read_source(path, Some((dir, Path::new(artifact)))),
-            (Some(_), None) => Err(ConfinedError::NotFound),
+            (Some(_), None) => Err(InputError::NotFound),
         }
     }
 

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use miette::NamedSource;
 
-pub mod confined;
 pub mod loader;
 pub mod nesting;
 pub mod stdlib;

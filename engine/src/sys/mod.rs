@@ -1,3 +1,4 @@
 //! Thin, safe wrappers over the operating system calls the engine makes.
 
 pub mod fs;
+pub mod input;

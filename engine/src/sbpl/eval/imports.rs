@@ -18,14 +18,14 @@ use crate::sbpl::reader::{Datum, Node};
 use crate::sbpl::source::FileId;
 use crate::sbpl::value::Value;
 use crate::sbpl::{SbplImport, SbplOptions};
-use crate::source::confined::{self, Climb, ConfinedError, Dir};
 use crate::source::loader::{MAX_FILE_BYTES, normalize};
+use crate::sys::input::{self, Climb, InputDir, InputError};
 
 /// Where a file of the parse lives on disk: the directory it was resolved beneath and its
 /// path inside it (its own imports resolve from there).
 #[derive(Clone, Debug)]
 pub struct Place {
-    pub dir: Rc<Dir>,
+    pub dir: Rc<InputDir>,
     pub rel: PathBuf,
 }
 
@@ -138,13 +138,13 @@ impl Evaluator<'_> {
             if !self.opts.absolute_imports {
                 return Err(Refused::Absolute);
             }
-            return match confined::read_given(Path::new(name), MAX_FILE_BYTES) {
+            return match input::read_given(Path::new(name), MAX_FILE_BYTES) {
                 Ok(bytes) => Ok(Some(Found {
                     display: name.to_string(),
                     text: utf8(bytes)?,
                     place: None,
                 })),
-                Err(ConfinedError::NotFound) => Ok(None),
+                Err(InputError::NotFound) => Ok(None),
                 Err(e) => Err(Refused::File(e)),
             };
         }
@@ -161,12 +161,14 @@ impl Evaluator<'_> {
                         }),
                     }));
                 }
-                Err(ConfinedError::NotFound) => {}
+                Err(InputError::NotFound) => {}
                 Err(e) => return Err(Refused::File(e)),
             }
         }
         for dir in &self.opts.search_path {
-            let Ok(opened) = Dir::open(dir) else { continue };
+            let Ok(opened) = InputDir::open(dir) else {
+                continue;
+            };
             match opened.read(Path::new(name), Climb::Refused, MAX_FILE_BYTES) {
                 Ok(bytes) => {
                     return Ok(Some(Found {
@@ -179,7 +181,7 @@ impl Evaluator<'_> {
                     }));
                 }
                 // `../x.sb` from a search directory: not there (it may be next to the file).
-                Err(ConfinedError::NotFound | ConfinedError::Escapes(_)) => {}
+                Err(InputError::NotFound | InputError::Escapes(_)) => {}
                 Err(e) => return Err(Refused::File(e)),
             }
         }
@@ -196,14 +198,14 @@ impl Evaluator<'_> {
 pub fn root_place(file: &str, opts: &SbplOptions) -> Option<Place> {
     if let Some(location) = &opts.location {
         return Some(Place {
-            dir: Rc::new(Dir::open(&location.dir).ok()?),
+            dir: Rc::new(InputDir::open(&location.dir).ok()?),
             rel: location.file.clone(),
         });
     }
     let path = Path::new(file);
     let name = path.file_name()?;
     Some(Place {
-        dir: Rc::new(Dir::open(path.parent().unwrap_or(Path::new(""))).ok()?),
+        dir: Rc::new(InputDir::open(path.parent().unwrap_or(Path::new(""))).ok()?),
         rel: PathBuf::from(name),
     })
 }
@@ -226,7 +228,7 @@ enum Refused {
     #[error("not UTF-8 text")]
     NotText,
     #[error("{0}")]
-    File(ConfinedError),
+    File(InputError),
 }
 
 impl Refused {

@@ -1,6 +1,11 @@
-//! Opening files that untrusted input names (imports, `sbpl=` files, bundle artifacts):
+//! Reading the files untrusted input names (imports, `sbpl=` files, bundle artifacts):
 //! component by component from a directory the user gave, never following a symlink, never
 //! opening anything but a regular file, and never reading more than a limit.
+//!
+//! [`super::fs`] is the write side (fixtures, cleanup, outputs): `openat2` beneath a held
+//! directory, `..` refused. Reading must also take `..` (an import relative to its importer
+//! may climb, [`Climb::Allowed`]), so this side walks the components itself, with the same
+//! guarantee that no symlink is ever followed.
 //!
 //! Every intermediate component is opened `O_PATH | O_DIRECTORY | O_NOFOLLOW` from the fd of
 //! the one before, so a symlink anywhere in the path (`zz -> /outside` in `zz/secret`) fails
@@ -29,7 +34,7 @@ pub enum Climb {
 
 /// Why a named file could not be read.
 #[derive(Debug, thiserror::Error)]
-pub enum ConfinedError {
+pub enum InputError {
     #[error("no such file")]
     NotFound,
     #[error("{0} is a symlink, which is never followed inside an input")]
@@ -44,51 +49,45 @@ pub enum ConfinedError {
     Io(#[from] std::io::Error),
 }
 
-impl ConfinedError {
-    pub fn is_not_found(&self) -> bool {
-        matches!(self, ConfinedError::NotFound)
-    }
-}
-
 /// A directory the user named (followed as given), from which input-named paths resolve.
 #[derive(Debug)]
-pub struct Dir {
+pub struct InputDir {
     fd: OwnedFd,
 }
 
-impl Dir {
+impl InputDir {
     /// Opens the directory at `path`; symlinks in `path` itself are followed (the user gave it).
-    pub fn open(path: &Path) -> Result<Dir, ConfinedError> {
+    pub fn open(path: &Path) -> Result<InputDir, InputError> {
         let path = if path.as_os_str().is_empty() {
             Path::new(".")
         } else {
             path
         };
         let fd = rustix::fs::open(path, dir_flags(), Mode::empty()).map_err(errno)?;
-        Ok(Dir { fd })
+        Ok(InputDir { fd })
     }
 
     /// Opens `rel` beneath this directory without following any symlink.
-    pub fn open_file(&self, rel: &Path, climb: Climb) -> Result<File, ConfinedError> {
+    pub fn open_file(&self, rel: &Path, climb: Climb) -> Result<File, InputError> {
         let (parent, last) = self.walk_to_parent(rel, climb)?;
         let parent = parent.as_ref().map_or(self.fd.as_fd(), |fd| fd.as_fd());
         open_regular(parent, &last, OFlags::NOFOLLOW).map_err(|e| match e {
-            ConfinedError::Symlink(_) => ConfinedError::Symlink(rel.display().to_string()),
+            InputError::Symlink(_) => InputError::Symlink(rel.display().to_string()),
             e => e,
         })
     }
 
     /// Opens and reads `rel` beneath this directory, at most `limit` bytes.
-    pub fn read(&self, rel: &Path, climb: Climb, limit: u64) -> Result<Vec<u8>, ConfinedError> {
+    pub fn read(&self, rel: &Path, climb: Climb, limit: u64) -> Result<Vec<u8>, InputError> {
         read_bounded(self.open_file(rel, climb)?, limit)
     }
 
     /// Opens the directory `rel` beneath this one (no symlink in any component).
-    pub fn open_dir(&self, rel: &Path, climb: Climb) -> Result<Dir, ConfinedError> {
+    pub fn open_dir(&self, rel: &Path, climb: Climb) -> Result<InputDir, InputError> {
         let (parent, last) = self.walk_to_parent(rel, climb)?;
         let parent = parent.as_ref().map_or(self.fd.as_fd(), |fd| fd.as_fd());
         let fd = step(parent, &last, rel)?;
-        Ok(Dir { fd })
+        Ok(InputDir { fd })
     }
 
     /// Walks every component but the last; returns the parent's fd (`None`: this directory)
@@ -97,7 +96,7 @@ impl Dir {
         &self,
         rel: &Path,
         climb: Climb,
-    ) -> Result<(Option<OwnedFd>, PathBuf), ConfinedError> {
+    ) -> Result<(Option<OwnedFd>, PathBuf), InputError> {
         let mut parts = Vec::new();
         for c in rel.components() {
             match c {
@@ -105,15 +104,15 @@ impl Dir {
                 Component::CurDir => {}
                 Component::ParentDir if climb == Climb::Allowed => parts.push(PathBuf::from("..")),
                 Component::ParentDir | Component::RootDir | Component::Prefix(_) => {
-                    return Err(ConfinedError::Escapes(rel.display().to_string()));
+                    return Err(InputError::Escapes(rel.display().to_string()));
                 }
             }
         }
         let Some(last) = parts.pop() else {
-            return Err(ConfinedError::NotRegular("a directory"));
+            return Err(InputError::NotRegular("a directory"));
         };
         if last == Path::new("..") {
-            return Err(ConfinedError::NotRegular("a directory"));
+            return Err(InputError::NotRegular("a directory"));
         }
         let mut current: Option<OwnedFd> = None;
         for part in &parts {
@@ -125,7 +124,7 @@ impl Dir {
 }
 
 /// One directory component, never through a symlink.
-fn step(from: impl AsFd, name: &Path, whole: &Path) -> Result<OwnedFd, ConfinedError> {
+fn step(from: impl AsFd, name: &Path, whole: &Path) -> Result<OwnedFd, InputError> {
     openat(
         from.as_fd(),
         name,
@@ -139,13 +138,9 @@ fn step(from: impl AsFd, name: &Path, whole: &Path) -> Result<OwnedFd, ConfinedE
                 match rustix::fs::statat(from.as_fd(), name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)
                 {
                     Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Symlink => {
-                        ConfinedError::Symlink(format!(
-                            "{} (in {})",
-                            name.display(),
-                            whole.display()
-                        ))
+                        InputError::Symlink(format!("{} (in {})", name.display(), whole.display()))
                     }
-                    _ => ConfinedError::NotRegular("a path through a file"),
+                    _ => InputError::NotRegular("a path through a file"),
                 }
             }
             e => errno(e),
@@ -155,30 +150,30 @@ fn step(from: impl AsFd, name: &Path, whole: &Path) -> Result<OwnedFd, ConfinedE
 
 /// Opens a file the user named (symlinks followed: the user chose the path) the same careful
 /// way: regular files only, never blocking on a FIFO, never opening a device.
-pub fn open_given(path: &Path) -> Result<File, ConfinedError> {
+pub fn open_given(path: &Path) -> Result<File, InputError> {
     open_regular(rustix::fs::CWD, path, OFlags::empty())
 }
 
 /// `O_PATH`-opens `name` from `parent`, `fstat`s it, and only for a regular file reopens it for
 /// reading (non-blocking) and checks that both opens saw the same inode.
-fn open_regular(parent: impl AsFd, name: &Path, nofollow: OFlags) -> Result<File, ConfinedError> {
+fn open_regular(parent: impl AsFd, name: &Path, nofollow: OFlags) -> Result<File, InputError> {
     let parent = parent.as_fd();
     let path_fd =
         openat(parent, name, path_flags() | nofollow, Mode::empty()).map_err(|e| match e {
-            Errno::LOOP => ConfinedError::Symlink(name.display().to_string()),
+            Errno::LOOP => InputError::Symlink(name.display().to_string()),
             e => errno(e),
         })?;
     let stat = rustix::fs::fstat(&path_fd).map_err(errno)?;
     match FileType::from_raw_mode(stat.st_mode) {
         FileType::RegularFile => {}
-        FileType::Symlink => return Err(ConfinedError::Symlink(name.display().to_string())),
-        other => return Err(ConfinedError::NotRegular(type_name(other))),
+        FileType::Symlink => return Err(InputError::Symlink(name.display().to_string())),
+        other => return Err(InputError::NotRegular(type_name(other))),
     }
     let fd = openat(parent, name, read_flags() | nofollow, Mode::empty()).map_err(errno)?;
     let again = rustix::fs::fstat(&fd).map_err(errno)?;
     if (again.st_dev, again.st_ino) != (stat.st_dev, stat.st_ino) {
         // Replaced between the two opens: someone is racing us.
-        return Err(ConfinedError::Io(std::io::Error::other(
+        return Err(InputError::Io(std::io::Error::other(
             "the file was replaced while it was being opened",
         )));
     }
@@ -186,19 +181,19 @@ fn open_regular(parent: impl AsFd, name: &Path, nofollow: OFlags) -> Result<File
 }
 
 /// Reads a file the user named, at most `limit` bytes (see [`open_given`]).
-pub fn read_given(path: &Path, limit: u64) -> Result<Vec<u8>, ConfinedError> {
+pub fn read_given(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
     read_bounded(open_given(path)?, limit)
 }
 
-/// Reads at most `limit` bytes; one byte more is [`ConfinedError::TooLarge`]. The buffer grows
+/// Reads at most `limit` bytes; one byte more is [`InputError::TooLarge`]. The buffer grows
 /// with what is read, never with the size the file claims.
-pub fn read_bounded(file: File, limit: u64) -> Result<Vec<u8>, ConfinedError> {
+pub fn read_bounded(file: File, limit: u64) -> Result<Vec<u8>, InputError> {
     let mut bytes = Vec::new();
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(ConfinedError::Io)?;
+        .map_err(InputError::Io)?;
     if bytes.len() as u64 > limit {
-        return Err(ConfinedError::TooLarge { limit });
+        return Err(InputError::TooLarge { limit });
     }
     Ok(bytes)
 }
@@ -221,14 +216,14 @@ fn read_flags() -> OFlags {
     OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC
 }
 
-fn errno(e: Errno) -> ConfinedError {
+fn errno(e: Errno) -> InputError {
     io_error(std::io::Error::from(e))
 }
 
-fn io_error(e: std::io::Error) -> ConfinedError {
+fn io_error(e: std::io::Error) -> InputError {
     match e.kind() {
-        std::io::ErrorKind::NotFound => ConfinedError::NotFound,
-        _ => ConfinedError::Io(e),
+        std::io::ErrorKind::NotFound => InputError::NotFound,
+        _ => InputError::Io(e),
     }
 }
 
@@ -261,7 +256,7 @@ mod tests {
     #[test]
     fn reads_regular_files_beneath() {
         let tmp = tree();
-        let dir = Dir::open(&tmp.path().join("in")).unwrap();
+        let dir = InputDir::open(&tmp.path().join("in")).unwrap();
         assert_eq!(
             dir.read(Path::new("a.txt"), Climb::Refused, 10).unwrap(),
             b"a"
@@ -276,14 +271,14 @@ mod tests {
     #[test]
     fn never_follows_a_symlink_in_any_component() {
         let tmp = tree();
-        let dir = Dir::open(&tmp.path().join("in")).unwrap();
+        let dir = InputDir::open(&tmp.path().join("in")).unwrap();
         for rel in ["link", "zz/secret", "zz/in/a.txt"] {
             let err = dir.read(Path::new(rel), Climb::Allowed, 10).unwrap_err();
-            assert!(matches!(err, ConfinedError::Symlink(_)), "{rel}: {err}");
+            assert!(matches!(err, InputError::Symlink(_)), "{rel}: {err}");
         }
         for rel in ["../secret", "/etc/hostname"] {
             let err = dir.read(Path::new(rel), Climb::Refused, 10).unwrap_err();
-            assert!(matches!(err, ConfinedError::Escapes(_)), "{rel}: {err}");
+            assert!(matches!(err, InputError::Escapes(_)), "{rel}: {err}");
         }
     }
 
@@ -299,19 +294,19 @@ mod tests {
             0,
         )
         .unwrap();
-        let dir = Dir::open(&tmp.path().join("in")).unwrap();
+        let dir = InputDir::open(&tmp.path().join("in")).unwrap();
         let err = dir.read(Path::new("fifo"), Climb::Refused, 10).unwrap_err();
-        assert!(matches!(err, ConfinedError::NotRegular("a FIFO")), "{err}");
+        assert!(matches!(err, InputError::NotRegular("a FIFO")), "{err}");
         let err = dir.read(Path::new("."), Climb::Refused, 10).unwrap_err();
-        assert!(matches!(err, ConfinedError::NotRegular(_)), "{err}");
+        assert!(matches!(err, InputError::NotRegular(_)), "{err}");
         assert!(matches!(
             read_given(Path::new("/dev/zero"), 10).unwrap_err(),
-            ConfinedError::NotRegular("a character device")
+            InputError::NotRegular("a character device")
         ));
         std::fs::write(tmp.path().join("in/big"), [0u8; 11]).unwrap();
         assert!(matches!(
             dir.read(Path::new("big"), Climb::Refused, 10).unwrap_err(),
-            ConfinedError::TooLarge { limit: 10 }
+            InputError::TooLarge { limit: 10 }
         ));
     }
 }
