@@ -37,10 +37,11 @@ pub struct IndexEntry {
 }
 
 /// Whether `path` is a safe bundle-relative path: `/`-separated normal components, no `.`,
-/// `..`, empty or hidden components, no backslash or NUL. Readers never open anything else.
+/// `..`, empty or hidden components, no backslash and no control character (it is printed).
+/// Readers never open anything else.
 pub fn is_safe_relative(path: &str) -> bool {
     !path.is_empty()
-        && !path.contains(['\\', '\0'])
+        && !path.contains(|c: char| c == '\\' || c.is_control())
         && path
             .split('/')
             .all(|c| !c.is_empty() && !c.starts_with('.'))
@@ -54,7 +55,16 @@ mod tests {
     fn relative_paths() {
         assert!(is_safe_relative("compiled/a.landlock.json"));
         for bad in [
-            "", "/etc/x", "a/../b", "./a", "a//b", ".hidden", "a\\b", "a/",
+            "",
+            "/etc/x",
+            "a/../b",
+            "./a",
+            "a//b",
+            ".hidden",
+            "a\\b",
+            "a/",
+            "a\0b",
+            "\u{1b}[2J",
         ] {
             assert!(!is_safe_relative(bad), "{bad}");
         }

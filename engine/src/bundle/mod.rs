@@ -3,17 +3,21 @@
 //! A bundle is written once through [`BundleWriter`] into a hidden `.<run_id>.partial`
 //! directory, pinned by `artifact_index.json` (written last), then renamed into
 //! `out/<experiment>/<run_id>/`. Readers open it through [`reader::open`], which picks the
-//! [`reader::BundleFormat`] and hands back a [`reader::BundleReader`] that can verify it and
-//! load its semantic [`view::BundleView`] for `xpr diff`.
+//! [`format::BundleFormat`] and hands back a [`format::BundleReader`] that can verify it and
+//! load its semantic [`view::BundleView`] for `xpr diff`. Every reader opens the bundle's
+//! files through [`dir::BundleDir`] (no symlinks, no special files, bounded reads).
 
 pub mod canonical;
 pub mod digest;
+pub mod dir;
 pub mod fidelity;
 pub mod foreign;
+pub mod format;
 pub mod index;
 pub mod layout;
 pub mod manifest;
 pub mod path_guard;
+pub mod printable;
 pub mod reader;
 pub mod run_id;
 pub mod runtime_tools;
@@ -25,9 +29,10 @@ pub mod vocabulary;
 pub mod writer;
 mod xpr_reader;
 
+pub use format::{BundleFormat, BundleReader, LoadError};
 pub use index::{ArtifactIndex, IndexEntry, IndexMeta};
 pub use manifest::{Manifest, closure_digest};
-pub use reader::{BundleFormat, BundleReader, OpenError, open};
+pub use reader::{OpenError, open};
 pub use run_id::{InvalidRunId, RunId};
 pub use verify::{Finding, Verification};
 pub use view::BundleView;

@@ -2,48 +2,17 @@
 //!
 //! `xpr verify` and `xpr diff` only talk to [`BundleReader`]: each format (today xpr's own;
 //! issue 7 adds the `runtime-tools` bundles of our users' Python harness) knows how to check
-//! its own digests and how to map its records into a [`BundleView`]. [`open`] picks the format
+//! its own digests and how to map its records into a [`super::view::BundleView`]. [`open`] picks the format
 //! from the schema string of the bundle's index.
 
 use std::io;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
+use super::dir::BundleDir;
+use super::format::{BundleFormat, BundleReader};
 use super::layout;
-use super::verify::Verification;
-use super::view::BundleView;
 use super::xpr_reader::XprBundle;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum BundleFormat {
-    /// Written by this engine: `xpr.artifact_index.v<major>`, blake3 digests.
-    Xpr,
-    /// Written by our users' Python harness: `runtime-tools.artifact_index.v0.x`, sha256.
-    RuntimeTools,
-}
-
-impl BundleFormat {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BundleFormat::Xpr => "xpr",
-            BundleFormat::RuntimeTools => "runtime-tools",
-        }
-    }
-}
-
-/// One opened bundle, whatever its format.
-pub trait BundleReader {
-    fn format(&self) -> BundleFormat;
-    /// The bundle directory.
-    fn root(&self) -> &Path;
-    /// Recomputes every digest and checks the bundle's structure. Never fails: every problem
-    /// is a finding.
-    fn verify(&self) -> Verification;
-    /// Verifies, then reads the semantic content `xpr diff` compares.
-    fn load(&self) -> Result<BundleView, LoadError>;
-}
+use crate::sys::input::InputError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -53,14 +22,8 @@ pub enum OpenError {
     NotABundle(PathBuf),
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, source: io::Error },
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    #[error("the bundle does not verify ({} finding(s), first: {first}); run `xpr verify` on it", .findings)]
-    Unverified { findings: usize, first: String },
-    #[error("{path}: {detail}")]
-    Artifact { path: String, detail: String },
+    #[error("{}: {source}", path.display())]
+    Unreadable { path: PathBuf, source: InputError },
 }
 
 /// Opens the bundle at `path`: a bundle directory or its `artifact_index.json`.
@@ -83,16 +46,20 @@ pub fn open(path: &Path) -> Result<Box<dyn BundleReader>, OpenError> {
     } else {
         return Err(OpenError::NotABundle(path.to_path_buf()));
     };
-    Ok(match detect(&root) {
-        BundleFormat::Xpr => Box::new(XprBundle::new(root)),
-        BundleFormat::RuntimeTools => Box::new(super::runtime_tools::RuntimeToolsReader::new(root)),
+    let dir = BundleDir::open(&root).map_err(|source| OpenError::Unreadable {
+        path: root.clone(),
+        source,
+    })?;
+    Ok(match detect(&dir) {
+        BundleFormat::Xpr => Box::new(XprBundle::new(dir)),
+        BundleFormat::RuntimeTools => Box::new(super::runtime_tools::RuntimeToolsReader::new(dir)),
     })
 }
 
 /// The format named by the index's schema string. A bundle whose index is absent, unreadable
 /// or of an unknown family is handed to the xpr reader, which reports exactly that.
-pub fn detect(root: &Path) -> BundleFormat {
-    if super::runtime_tools::is_runtime_tools(root) {
+pub fn detect(dir: &BundleDir) -> BundleFormat {
+    if super::runtime_tools::detect::is_runtime_tools_dir(dir) {
         return BundleFormat::RuntimeTools;
     }
     BundleFormat::Xpr

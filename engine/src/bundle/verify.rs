@@ -5,7 +5,7 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::reader::BundleFormat;
+use super::format::BundleFormat;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Verification {

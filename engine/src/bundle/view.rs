@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::fidelity::FidelityReport;
 use super::foreign::ForeignDetails;
-use super::reader::BundleFormat;
+use super::format::BundleFormat;
 use super::vocabulary::Vocabulary;
 use crate::model::VerdictRecord;
 

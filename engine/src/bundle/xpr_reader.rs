@@ -1,48 +1,41 @@
 //! The reader for xpr's own bundles.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::digest::{file_digest, is_blake3_hex};
+use super::digest::is_blake3_hex;
+use super::dir::{BundleDir, ListedKind};
 use super::fidelity::FidelityReport;
+use super::format::{BundleFormat, BundleReader, LoadError};
 use super::index::{ArtifactIndex, is_safe_relative};
 use super::layout;
 use super::manifest::Closure;
-use super::reader::{BundleFormat, BundleReader, LoadError};
 use super::run_id::RunId;
 use super::schema::{Encoding, SchemaVersion};
 use super::verify::{Finding, Verification};
 use super::view::{BundleView, flatten_into};
 use super::vocabulary::Vocabulary;
 use crate::model::VerdictRecord;
+use crate::sys::input::InputError;
 
 pub struct XprBundle {
-    root: PathBuf,
+    dir: BundleDir,
 }
 
 impl XprBundle {
-    pub fn new(root: PathBuf) -> XprBundle {
-        XprBundle { root }
+    pub fn new(dir: BundleDir) -> XprBundle {
+        XprBundle { dir }
     }
 
     /// Reads and validates the index; `Err` carries the finding that stops verification.
     fn read_index(&self, v: &mut Verification) -> Result<ArtifactIndex, Finding> {
-        let bytes = match fs::read(self.root.join(layout::INDEX)) {
+        let bytes = match self.dir.read(layout::INDEX) {
             Ok(bytes) => bytes,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Finding::IndexMissing);
-            }
-            Err(e) => {
-                return Err(Finding::Unreadable {
-                    path: layout::INDEX.to_string(),
-                    detail: e.to_string(),
-                });
-            }
+            Err(InputError::NotFound) => return Err(Finding::IndexMissing),
+            Err(e) => return Err(unreadable(layout::INDEX, e)),
         };
         v.index_blake3 = Some(super::digest::blake3_hex(&bytes));
         let malformed = |detail: String| Finding::IndexMalformed { detail };
@@ -99,13 +92,19 @@ impl XprBundle {
                 )));
             }
         }
+        if index.world_id.contains(char::is_control) {
+            return Err(malformed(format!(
+                "artifact_index.json: world_id {:?} has control characters",
+                index.world_id
+            )));
+        }
         v.run_id = Some(index.run_id.clone());
         v.world_id = Some(index.world_id.clone());
         Ok(index)
     }
 
     fn check_manifest(&self, index: &ArtifactIndex, v: &mut Verification) {
-        let Ok(manifest) = read_json::<Value>(&self.root, layout::MANIFEST) else {
+        let Ok(manifest) = read_json::<Value>(&self.dir, layout::MANIFEST) else {
             return;
         };
         let field = |name: &str| {
@@ -152,13 +151,13 @@ impl BundleReader for XprBundle {
         BundleFormat::Xpr
     }
 
-    fn root(&self) -> &Path {
-        &self.root
+    fn dir(&self) -> &BundleDir {
+        &self.dir
     }
 
     fn verify(&self) -> Verification {
         let mut v = Verification::new(BundleFormat::Xpr);
-        if let Some(run) = dir_name(&self.root)
+        if let Some(run) = dir_name(self.dir.root())
             .as_deref()
             .and_then(layout::partial_run_id)
         {
@@ -187,33 +186,30 @@ impl BundleReader for XprBundle {
                 });
                 continue;
             };
-            let path = self.root.join(&entry.path);
-            match fs::symlink_metadata(&path) {
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut hasher = blake3::Hasher::new();
+            let size = match self.dir.stream(&entry.path, |chunk| {
+                hasher.update(chunk);
+            }) {
+                Ok(size) => size,
+                Err(InputError::NotFound) => {
                     v.findings.push(Finding::Missing {
                         path: entry.path.clone(),
                     });
                     continue;
                 }
-                Err(e) => {
-                    v.findings.push(unreadable(&entry.path, e));
-                    continue;
-                }
-                Ok(meta) if !meta.file_type().is_file() => {
+                // A directory, FIFO, device, or a path through a symlink: never read.
+                Err(InputError::NotRegular(_) | InputError::Symlink(_)) => {
                     v.findings.push(Finding::NotRegularFile {
                         path: entry.path.clone(),
                     });
                     continue;
                 }
-                Ok(_) => {}
-            }
-            let (size, blake3) = match file_digest(&path) {
-                Ok(d) => d,
                 Err(e) => {
                     v.findings.push(unreadable(&entry.path, e));
                     continue;
                 }
             };
+            let blake3 = hasher.finalize().to_hex().to_string();
             v.checked += 1;
             if size != entry.size || blake3 != entry.blake3 {
                 v.findings.push(Finding::Changed {
@@ -234,7 +230,12 @@ impl BundleReader for XprBundle {
                     found: format!("a {:?} file", Encoding::of_path(&entry.path)),
                 });
             } else {
-                check_embedded_schema(&path, &entry.path, &entry.schema_version, &mut v.findings);
+                check_embedded_schema(
+                    &self.dir,
+                    &entry.path,
+                    &entry.schema_version,
+                    &mut v.findings,
+                );
             }
             if entry.path == layout::MANIFEST && v.findings.len() == before {
                 manifest_ok = true;
@@ -244,13 +245,18 @@ impl BundleReader for XprBundle {
             self.check_manifest(&index, &mut v);
         }
         let indexed: BTreeSet<&str> = index.artifacts.iter().map(|e| e.path.as_str()).collect();
-        let mut extras = Vec::new();
-        walk(&self.root, &self.root, &mut extras);
-        extras.sort();
-        for rel in extras {
-            if rel != layout::INDEX && !indexed.contains(rel.as_str()) {
-                v.findings.push(Finding::Extra { path: rel });
+        match self.dir.files() {
+            Ok(files) => {
+                for listed in files {
+                    if listed.path == layout::INDEX && listed.kind == ListedKind::File {
+                        continue;
+                    }
+                    if !indexed.contains(listed.path.as_str()) {
+                        v.findings.push(Finding::Extra { path: listed.path });
+                    }
+                }
             }
+            Err(e) => v.findings.push(unreadable(".", e)),
         }
         v
     }
@@ -263,11 +269,11 @@ impl BundleReader for XprBundle {
                 first: first.to_string(),
             });
         }
-        let index: ArtifactIndex = read_json(&self.root, layout::INDEX)?;
+        let index: ArtifactIndex = read_json(&self.dir, layout::INDEX)?;
         let mut facts = BTreeMap::new();
         let mut inputs = BTreeMap::new();
         if index.artifacts.iter().any(|e| e.path == layout::MANIFEST) {
-            let manifest: Value = read_json(&self.root, layout::MANIFEST)?;
+            let manifest: Value = read_json(&self.dir, layout::MANIFEST)?;
             for key in [
                 "experiment",
                 "world",
@@ -298,7 +304,7 @@ impl BundleReader for XprBundle {
         }
         let mut expectations = BTreeMap::new();
         if index.artifacts.iter().any(|e| e.path == layout::VERDICTS) {
-            for (n, record) in read_jsonl::<VerdictRecord>(&self.root, layout::VERDICTS)?
+            for (n, record) in read_jsonl::<VerdictRecord>(&self.dir, layout::VERDICTS)?
                 .into_iter()
                 .enumerate()
             {
@@ -312,14 +318,14 @@ impl BundleReader for XprBundle {
             }
         }
         let vocabulary = match index.artifacts.iter().any(|e| e.path == layout::VOCABULARY) {
-            true => Some(read_json::<Vocabulary>(&self.root, layout::VOCABULARY)?),
+            true => Some(read_json::<Vocabulary>(&self.dir, layout::VOCABULARY)?),
             false => None,
         };
         let mut fidelity = BTreeMap::new();
         let mut artifacts = BTreeMap::new();
         for entry in &index.artifacts {
             if entry.path.starts_with("compiled/") && entry.path.ends_with(".fidelity.json") {
-                let report: FidelityReport = read_json(&self.root, &entry.path)?;
+                let report: FidelityReport = read_json(&self.dir, &entry.path)?;
                 fidelity.insert(report.profile.clone(), report);
             }
             if entry.path != layout::MANIFEST {
@@ -343,11 +349,11 @@ impl BundleReader for XprBundle {
 }
 
 fn dir_name(path: &Path) -> Option<String> {
-    let canonical = fs::canonicalize(path).ok()?;
+    let canonical = std::fs::canonicalize(path).ok()?;
     canonical.file_name()?.to_str().map(str::to_string)
 }
 
-fn unreadable(path: &str, e: std::io::Error) -> Finding {
+fn unreadable(path: &str, e: InputError) -> Finding {
     Finding::Unreadable {
         path: path.to_string(),
         detail: e.to_string(),
@@ -361,17 +367,19 @@ fn artifact_error(path: &str, detail: String) -> LoadError {
     }
 }
 
-fn read_json<T: DeserializeOwned>(root: &Path, rel: &str) -> Result<T, LoadError> {
-    let bytes = fs::read(root.join(rel)).map_err(|e| artifact_error(rel, e.to_string()))?;
-    serde_json::from_slice(&bytes).map_err(|e| artifact_error(rel, e.to_string()))
+fn read_json<T: DeserializeOwned>(dir: &BundleDir, rel: &str) -> Result<T, LoadError> {
+    dir.read_json(rel)
+        .map_err(|e| artifact_error(rel, e.to_string()))
 }
 
-fn read_jsonl<T: DeserializeOwned>(root: &Path, rel: &str) -> Result<Vec<T>, LoadError> {
-    let file = fs::File::open(root.join(rel)).map_err(|e| artifact_error(rel, e.to_string()))?;
+fn read_jsonl<T: DeserializeOwned>(dir: &BundleDir, rel: &str) -> Result<Vec<T>, LoadError> {
+    let bytes = dir
+        .read(rel)
+        .map_err(|e| artifact_error(rel, e.to_string()))?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| artifact_error(rel, e.to_string()))?;
     let mut out = Vec::new();
-    for (n, line) in BufReader::new(file).lines().enumerate() {
-        let line = line.map_err(|e| artifact_error(rel, e.to_string()))?;
-        let record = serde_json::from_str(&line)
+    for (n, line) in text.lines().enumerate() {
+        let record = serde_json::from_str(line)
             .map_err(|e| artifact_error(rel, format!("line {}: {e}", n + 1)))?;
         out.push(record);
     }
@@ -380,7 +388,7 @@ fn read_jsonl<T: DeserializeOwned>(root: &Path, rel: &str) -> Result<Vec<T>, Loa
 
 /// JSON artifacts carry their schema at the top level, JSON Lines on every line; both must
 /// match what the index says.
-fn check_embedded_schema(path: &Path, rel: &str, expected: &str, findings: &mut Vec<Finding>) {
+fn check_embedded_schema(dir: &BundleDir, rel: &str, expected: &str, findings: &mut Vec<Finding>) {
     let mismatch = |line: Option<usize>, found: String| Finding::SchemaMismatch {
         path: rel.to_string(),
         line,
@@ -393,52 +401,38 @@ fn check_embedded_schema(path: &Path, rel: &str, expected: &str, findings: &mut 
             .and_then(Value::as_str)
             .map_or_else(|| "no schema_version".to_string(), str::to_string)
     };
+    if !rel.ends_with(".json") && !rel.ends_with(".jsonl") {
+        return;
+    }
+    let bytes = match dir.read(rel) {
+        Ok(bytes) => bytes,
+        Err(e) => return findings.push(unreadable(rel, e)),
+    };
     if rel.ends_with(".json") {
-        match fs::read(path).map(|b| serde_json::from_slice::<Value>(&b)) {
-            Ok(Ok(value)) => {
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(value) => {
                 let found = embedded(&value);
                 if found != expected {
                     findings.push(mismatch(None, found));
                 }
             }
-            Ok(Err(e)) => findings.push(mismatch(None, format!("invalid JSON ({e})"))),
-            Err(e) => findings.push(unreadable(rel, e)),
+            Err(e) => findings.push(mismatch(None, format!("invalid JSON ({e})"))),
         }
-    } else if rel.ends_with(".jsonl") {
-        let file = match fs::File::open(path) {
-            Ok(f) => f,
-            Err(e) => return findings.push(unreadable(rel, e)),
-        };
-        for (n, line) in BufReader::new(file).lines().enumerate() {
-            let found = match line {
-                Ok(line) => match serde_json::from_str::<Value>(&line) {
-                    Ok(value) => embedded(&value),
-                    Err(e) => format!("invalid JSON ({e})"),
-                },
-                Err(e) => format!("unreadable ({e})"),
-            };
-            if found != expected {
-                // One finding per file is enough to name it.
-                return findings.push(mismatch(Some(n + 1), found));
-            }
-        }
-    }
-}
-
-/// Every non-directory entry under `dir` (symlinks included, never followed), relative.
-fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-    let Ok(entries) = fs::read_dir(dir) else {
         return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        match entry.file_type() {
-            Ok(t) if t.is_dir() => walk(root, &path, out),
-            _ => {
-                if let Ok(rel) = path.strip_prefix(root) {
-                    out.push(rel.to_string_lossy().into_owned());
-                }
-            }
+    }
+    let body = bytes.strip_suffix(b"\n").unwrap_or(&bytes);
+    if body.is_empty() {
+        return;
+    }
+    for (n, line) in body.split(|b| *b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let found = match serde_json::from_slice::<Value>(line) {
+            Ok(value) => embedded(&value),
+            Err(e) => format!("invalid JSON ({e})"),
+        };
+        if found != expected {
+            // One finding per file is enough to name it.
+            return findings.push(mismatch(Some(n + 1), found));
         }
     }
 }

@@ -1,26 +1,89 @@
 //! `xpr explain BUNDLE [EXPECTATION_ID]`: everything the bundle knows about one result (or
 //! every mismatch), laid out for a person deciding whether it is evidence.
 
-use std::path::Path;
-
 use serde::de::DeserializeOwned;
 
 use super::*;
+use crate::bundle::dir::BundleDir;
 use crate::bundle::fidelity::FidelityReport;
-use crate::bundle::layout;
+use crate::bundle::index::is_safe_relative;
+use crate::bundle::printable::printable;
+use crate::bundle::{self, BundleFormat, BundleReader, Finding, layout};
 use crate::compile::Fidelity;
 use crate::lanes::ObservedRecord;
 use crate::model::{Lane, StageRecord, VerdictRecord, Witness, WitnessState};
 use crate::oracle::{DivergenceRecord, OracleRecord};
 
-fn read_jsonl<T: DeserializeOwned>(bundle: &Path, rel: &str) -> Vec<T> {
-    std::fs::read_to_string(bundle.join(rel))
+/// The records of one JSON Lines artifact, through the bundle's confined opener (an absent
+/// or unreadable file has none; malformed lines are skipped, as a verified bundle has none).
+fn read_jsonl<T: DeserializeOwned>(bundle: &BundleDir, rel: &str) -> Vec<T> {
+    bundle
+        .read(rel)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
         .map(|text| {
             text.lines()
                 .filter_map(|l| serde_json::from_str(l).ok())
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// A profile's fidelity report. The path is built from a record field, so it must be a plain
+/// bundle-relative path (a profile named `../../x` names none) and is read confined anyway.
+fn fidelity_report(bundle: &BundleDir, profile: &str) -> Option<FidelityReport> {
+    let rel = layout::fidelity(profile);
+    if !is_safe_relative(&rel) {
+        return None;
+    }
+    bundle.read_json(&rel).ok()
+}
+
+/// Opens and verifies the bundle; `Err` is the exit code after saying why.
+fn open_verified(args: &ExplainArgs) -> Result<Box<dyn BundleReader>, u8> {
+    let reader = bundle::open(&args.bundle).map_err(|e| {
+        eprintln!("error: {e}");
+        EXIT_INVALID
+    })?;
+    if reader.format() != BundleFormat::Xpr {
+        eprintln!(
+            "error: {} is a {} bundle; explain reads xpr bundles (`xpr diff` compares either)",
+            args.bundle.display(),
+            reader.format().as_str()
+        );
+        return Err(EXIT_INVALID);
+    }
+    let verification = reader.verify();
+    if verification.findings == [Finding::IndexMissing] {
+        eprintln!(
+            "error: {} is not a complete run bundle (no {})",
+            args.bundle.display(),
+            layout::INDEX
+        );
+        return Err(EXIT_INVALID);
+    }
+    if !verification.ok() {
+        let level = if args.allow_unverified {
+            "warning"
+        } else {
+            "error"
+        };
+        eprintln!(
+            "{level}: {} does not verify ({} finding(s)); its records may not be what the run wrote",
+            args.bundle.display(),
+            verification.findings.len()
+        );
+        for finding in verification.findings.iter().take(5) {
+            eprintln!("  {finding}");
+        }
+        if !args.allow_unverified {
+            eprintln!(
+                "hint: `xpr verify` lists every finding; --allow-unverified explains it anyway"
+            );
+            return Err(EXIT_FINDINGS);
+        }
+    }
+    Ok(reader)
 }
 
 /// The serde (snake_case) name of an outcome, as the records spell it.
@@ -131,15 +194,11 @@ fn assessment(v: &VerdictRecord, o: Option<&OracleRecord>) -> String {
 }
 
 pub fn run(args: ExplainArgs) -> u8 {
-    let bundle = args.bundle.as_path();
-    if !bundle.join(layout::INDEX).is_file() {
-        eprintln!(
-            "error: {} is not a complete run bundle (no {})",
-            bundle.display(),
-            layout::INDEX
-        );
-        return EXIT_INVALID;
-    }
+    let reader = match open_verified(&args) {
+        Ok(reader) => reader,
+        Err(code) => return code,
+    };
+    let bundle = reader.dir();
     let verdicts: Vec<VerdictRecord> = read_jsonl(bundle, layout::VERDICTS);
     let baseline: Vec<StageRecord> = read_jsonl(bundle, &layout::stage_records(Lane::Baseline));
     let scenario: Vec<StageRecord> = read_jsonl(bundle, &layout::stage_records(Lane::Scenario));
@@ -156,7 +215,7 @@ pub fn run(args: ExplainArgs) -> u8 {
     if chosen.is_empty() {
         match &args.expectation_id {
             Some(id) => {
-                eprintln!("error: no result `{id}` in {}", bundle.display());
+                eprintln!("error: no result `{id}` in {}", args.bundle.display());
                 return EXIT_INVALID;
             }
             None => {
@@ -167,10 +226,7 @@ pub fn run(args: ExplainArgs) -> u8 {
     }
     let mut out = String::new();
     for v in chosen {
-        let fidelity: Option<FidelityReport> =
-            std::fs::read(bundle.join(layout::fidelity(&v.profile)))
-                .ok()
-                .and_then(|b| serde_json::from_slice(&b).ok());
+        let fidelity = fidelity_report(bundle, &v.profile);
         out.push_str(&format!(
             "{}  verdict {}{}{}\n",
             v.id,
@@ -293,6 +349,6 @@ pub fn run(args: ExplainArgs) -> u8 {
         }
         out.push_str(&format!("  evidence:   {}\n\n", assessment(v, o)));
     }
-    print!("{out}");
+    print!("{}", printable(&out, true));
     EXIT_OK
 }

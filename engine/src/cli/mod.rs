@@ -196,6 +196,10 @@ pub struct ExplainArgs {
     pub bundle: PathBuf,
     /// `<profile>/<probe>`; default: every mismatch.
     pub expectation_id: Option<String>,
+    /// Explain a bundle that does not verify (its records may have been edited): by default
+    /// explain refuses it with exit 1, as `xpr verify` would fail.
+    #[arg(long)]
+    pub allow_unverified: bool,
 }
 
 #[derive(Subcommand, Debug)]

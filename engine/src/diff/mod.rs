@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 use crate::bundle::BundleView;
-use crate::bundle::reader::BundleFormat;
+use crate::bundle::format::BundleFormat;
 
 mod artifacts;
 mod expectations;

@@ -15,12 +15,14 @@
 //! device may act on open). Only then is it reopened for reading, non-blocking, and checked to
 //! be the same inode. The read stops at the limit whatever size the file claims.
 
+use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::Read;
 use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 
-use rustix::fs::{FileType, Mode, OFlags, openat};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags, openat};
 use rustix::io::Errno;
 
 /// Whether a name may climb out of the directory it is resolved from.
@@ -90,6 +92,36 @@ impl InputDir {
         Ok(InputDir { fd })
     }
 
+    /// The entries of this directory (not `.` and `..`), each with its own type: a symlink is
+    /// listed as a symlink, never followed.
+    pub fn entries(&self) -> Result<Vec<(OsString, FileType)>, InputError> {
+        let fd = openat(
+            &self.fd,
+            ".",
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(errno)?;
+        let mut out = Vec::new();
+        for entry in rustix::fs::Dir::read_from(&fd).map_err(errno)? {
+            let entry = entry.map_err(errno)?;
+            let name = entry.file_name().to_bytes();
+            if name == b"." || name == b".." {
+                continue;
+            }
+            let kind = match entry.file_type() {
+                FileType::Unknown => {
+                    rustix::fs::statat(&self.fd, entry.file_name(), AtFlags::SYMLINK_NOFOLLOW)
+                        .map(|st| FileType::from_raw_mode(st.st_mode))
+                        .map_err(errno)?
+                }
+                kind => kind,
+            };
+            out.push((OsStr::from_bytes(name).to_os_string(), kind));
+        }
+        Ok(out)
+    }
+
     /// Walks every component but the last; returns the parent's fd (`None`: this directory)
     /// and the last component.
     fn walk_to_parent(
@@ -135,8 +167,7 @@ fn step(from: impl AsFd, name: &Path, whole: &Path) -> Result<OwnedFd, InputErro
         match e {
             // O_DIRECTORY | O_NOFOLLOW on a symlink or a file: say which.
             Errno::NOTDIR | Errno::LOOP => {
-                match rustix::fs::statat(from.as_fd(), name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW)
-                {
+                match rustix::fs::statat(from.as_fd(), name, AtFlags::SYMLINK_NOFOLLOW) {
                     Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Symlink => {
                         InputError::Symlink(format!("{} (in {})", name.display(), whole.display()))
                     }

@@ -332,3 +332,81 @@ fn the_cli_exits_0_1_2_and_names_files() {
         "{hint}"
     );
 }
+
+// ---- A crafted bundle (issue 10, item 6): special files, links out, sizes that lie ----
+
+#[test]
+fn an_index_entry_through_a_symlinked_directory_is_never_read() {
+    let (tmp, dir) = fresh();
+    let outside = tmp.path().join("outside");
+    fs::create_dir(&outside).unwrap();
+    fs::write(outside.join("secret"), "SECRET").unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("zz")).unwrap();
+    // The crafted index lists `zz/secret` with the secret's real size and digest.
+    edit_index(&dir, |v| {
+        let artifacts = v["artifacts"].as_array_mut().unwrap();
+        artifacts.push(serde_json::json!({
+            "path": "zz/secret", "size": 6, "blake3": blake3::hash(b"SECRET").to_hex().to_string(),
+            "schema_version": "xpr.sbpl.v1",
+        }));
+        artifacts.sort_by(|a, b| a["path"].as_str().cmp(&b["path"].as_str()));
+    });
+    let v = verify(&dir);
+    assert!(
+        v.findings.contains(&Finding::NotRegularFile {
+            path: "zz/secret".into()
+        }),
+        "{:?}",
+        v.findings
+    );
+    assert!(
+        !v.findings
+            .iter()
+            .any(|f| matches!(f, Finding::Changed { .. }))
+    );
+    // The link itself is an extra file, not a directory to walk into.
+    assert!(v.findings.contains(&Finding::Extra { path: "zz".into() }));
+}
+
+#[test]
+fn fifos_devices_and_lying_sizes_are_findings_not_hangs_or_allocations() {
+    for (target, expected) in [
+        ("fifo", "not a regular file"),
+        ("dev-zero-link", "symlink"),
+        ("sparse", "larger than 256 MiB"),
+    ] {
+        for rel in ["artifact_index.json", "verdicts.jsonl"] {
+            let (_tmp, dir) = fresh();
+            let path = dir.join(rel);
+            fs::remove_file(&path).unwrap();
+            match target {
+                "fifo" => crate::support::mkfifo(&path),
+                "dev-zero-link" => std::os::unix::fs::symlink("/dev/zero", &path).unwrap(),
+                _ => fs::File::create(&path).unwrap().set_len(300 << 20).unwrap(),
+            }
+            let (code, stdout, stderr) =
+                crate::support::xpr_within(&dir, &["verify", dir.to_str().unwrap()]);
+            assert_eq!(code, 1, "{target} as {rel}: {stdout}{stderr}");
+            assert!(
+                stdout.contains(expected)
+                    || (rel != "artifact_index.json" && stdout.contains("not a file")),
+                "{target} as {rel}: {stdout}"
+            );
+            let (code, _, stderr) = crate::support::xpr_within(
+                &dir,
+                &["diff", dir.to_str().unwrap(), dir.to_str().unwrap()],
+            );
+            assert_eq!(code, 2, "{target} as {rel}: {stderr}");
+        }
+    }
+}
+
+#[test]
+fn names_from_a_bundle_are_printed_escaped() {
+    let (_tmp, dir) = fresh();
+    fs::write(dir.join("\u{1b}]0;owned\u{7}"), "x").unwrap();
+    let (code, stdout, _) = crate::support::xpr_within(&dir, &["verify", dir.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(!stdout.contains('\u{1b}'), "{stdout:?}");
+    assert!(stdout.contains("\\u{1b}]0;owned\\u{7}"), "{stdout}");
+}

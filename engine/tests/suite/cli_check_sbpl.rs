@@ -96,31 +96,7 @@ fn imports_next_to_a_bare_file_name_resolve() {
 
 // ---- Files that SBPL and experiments name (issue 10, item 5) ----
 
-/// Runs xpr and fails the test if it does not finish in time (a FIFO would hang it forever).
-fn xpr_within(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xpr"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if std::time::Instant::now() > deadline {
-            child.kill().unwrap();
-            panic!("xpr {args:?} did not finish within 60 s");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::support::{mkfifo, xpr_within};
 
 const SECRET: &str = "root:$y$SECRET-HASH-4711:19000:0:99999:7:::";
 
@@ -181,14 +157,7 @@ fn an_absolute_import_needs_the_flag_and_never_echoes_a_file_that_is_not_sbpl() 
 fn imports_of_fifos_devices_directories_and_huge_files_fail_fast_and_clearly() {
     let dir = tree();
     let p = dir.path().join("p");
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        &p.join("fifo.sb"),
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o600),
-        0,
-    )
-    .unwrap();
+    mkfifo(&p.join("fifo.sb"));
     let huge = std::fs::File::create(p.join("huge.sb")).unwrap();
     huge.set_len((16 << 20) + 1).unwrap();
     for (import, flag, expected) in [
@@ -270,14 +239,7 @@ fn files_an_experiment_names_are_read_the_same_careful_way() {
             "{body}: {stderr}"
         );
     }
-    rustix::fs::mknodat(
-        rustix::fs::CWD,
-        &p.join("fifo.kdl"),
-        rustix::fs::FileType::Fifo,
-        rustix::fs::Mode::from_raw_mode(0o600),
-        0,
-    )
-    .unwrap();
+    mkfifo(&p.join("fifo.kdl"));
     std::os::unix::fs::symlink(dir.path().join("outside"), p.join("zz")).unwrap();
     for (body, expected) in [
         ("import \"fifo.kdl\"", "a FIFO"),

@@ -7,6 +7,7 @@ use super::error::RuntimeToolsError;
 use super::read::{optional_json, optional_jsonl};
 use super::records::*;
 use super::schema;
+use crate::bundle::dir::BundleDir;
 
 #[derive(Clone, Debug)]
 pub struct RuntimeToolsBundle {
@@ -29,9 +30,18 @@ impl RuntimeToolsBundle {
     /// digests (see [`super::verify::verify`]); fails when the index or the expected matrix is
     /// absent or any artifact is malformed.
     pub fn open(path: &Path) -> Result<Self, RuntimeToolsError> {
-        let dir = bundle_dir(path);
+        let root = bundle_dir(path);
+        let dir = BundleDir::open(root).map_err(|source| RuntimeToolsError::Unreadable {
+            path: root.to_path_buf(),
+            source,
+        })?;
+        Self::read(&dir)
+    }
+
+    /// [`RuntimeToolsBundle::open`] for an opened bundle directory.
+    pub fn read(dir: &BundleDir) -> Result<Self, RuntimeToolsError> {
         let not_rt = |why: String| RuntimeToolsError::NotRuntimeTools {
-            dir: dir.to_path_buf(),
+            dir: dir.root().to_path_buf(),
             why,
         };
         let index: ArtifactIndex =
@@ -44,18 +54,18 @@ impl RuntimeToolsBundle {
         }
         if !schema::is_known(&index.schema_version) {
             return Err(RuntimeToolsError::Invalid {
-                path: dir.join(INDEX_FILE),
+                path: dir.root().join(INDEX_FILE),
                 message: format!("unknown schema major in {}", index.schema_version),
             });
         }
         let matrix: ExpectedMatrix = optional_json(dir, "expected_matrix.json")?
             .or(optional_json(dir, "expected_matrix.generated.json")?)
             .ok_or_else(|| RuntimeToolsError::Invalid {
-                path: dir.join("expected_matrix.json"),
+                path: dir.root().join("expected_matrix.json"),
                 message: "missing: the expected matrix is required to read the results".into(),
             })?;
         Ok(RuntimeToolsBundle {
-            dir: dir.to_path_buf(),
+            dir: dir.root().to_path_buf(),
             summary: optional_json(dir, "summary.json")?.unwrap_or_default(),
             manifest: optional_json(dir, "run_manifest.json")?.unwrap_or_default(),
             results: optional_json(dir, "runtime_results.json")?.unwrap_or_default(),

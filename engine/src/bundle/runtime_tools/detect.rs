@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use super::schema;
+use crate::bundle::dir::BundleDir;
 
 /// The index file every runtime-tools bundle carries (written last, their commit barrier).
 pub const INDEX_FILE: &str = "artifact_index.json";
@@ -11,7 +12,11 @@ pub const INDEX_FILE: &str = "artifact_index.json";
 /// directory holding a given `artifact_index.json`.
 pub fn bundle_dir(path: &Path) -> &Path {
     if path.is_file() && path.file_name().is_some_and(|n| n == INDEX_FILE) {
-        path.parent().unwrap_or(path)
+        match path.parent() {
+            Some(p) if p.as_os_str().is_empty() => Path::new("."),
+            Some(p) => p,
+            None => path,
+        }
     } else {
         path
     }
@@ -20,11 +25,12 @@ pub fn bundle_dir(path: &Path) -> &Path {
 /// True when `path` (a bundle directory or its index) holds an index whose
 /// `schema_version` is a runtime-tools artifact index schema.
 pub fn is_runtime_tools(path: &Path) -> bool {
-    let index = bundle_dir(path).join(INDEX_FILE);
-    let Ok(bytes) = std::fs::read(index) else {
-        return false;
-    };
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+    BundleDir::open(bundle_dir(path)).is_ok_and(|dir| is_runtime_tools_dir(&dir))
+}
+
+/// [`is_runtime_tools`] for an opened bundle directory.
+pub fn is_runtime_tools_dir(dir: &BundleDir) -> bool {
+    let Ok(value) = dir.read_json::<serde_json::Value>(INDEX_FILE) else {
         return false;
     };
     value

@@ -9,6 +9,11 @@ pub enum RuntimeToolsError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{}: cannot read: {source}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        source: crate::sys::input::InputError,
+    },
     #[error("{}: not valid JSON for this artifact: {source}", path.display())]
     Json {
         path: PathBuf,

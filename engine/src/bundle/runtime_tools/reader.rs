@@ -2,9 +2,9 @@
 //! use for every format.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
-use crate::bundle::reader::{BundleFormat, BundleReader, LoadError};
+use crate::bundle::dir::BundleDir;
+use crate::bundle::format::{BundleFormat, BundleReader, LoadError};
 use crate::bundle::verify::{Finding, Verification};
 use crate::bundle::view::{BundleView, flatten_into};
 use crate::bundle::vocabulary::{FamilyStatus, Vocabulary};
@@ -14,15 +14,15 @@ use super::bundle::RuntimeToolsBundle;
 use super::detect::INDEX_FILE;
 use super::to_kdl::family_for;
 use super::to_record::{to_foreign, to_record};
-use super::verify::verify;
+use super::verify::verify_dir;
 
 pub struct RuntimeToolsReader {
-    root: PathBuf,
+    dir: BundleDir,
 }
 
 impl RuntimeToolsReader {
-    pub fn new(root: PathBuf) -> RuntimeToolsReader {
-        RuntimeToolsReader { root }
+    pub fn new(dir: BundleDir) -> RuntimeToolsReader {
+        RuntimeToolsReader { dir }
     }
 }
 
@@ -31,16 +31,18 @@ impl BundleReader for RuntimeToolsReader {
         BundleFormat::RuntimeTools
     }
 
-    fn root(&self) -> &Path {
-        &self.root
+    fn dir(&self) -> &BundleDir {
+        &self.dir
     }
 
     fn verify(&self) -> Verification {
         let mut v = Verification::new(BundleFormat::RuntimeTools);
-        v.index_blake3 = std::fs::read(self.root.join(INDEX_FILE))
+        v.index_blake3 = self
+            .dir
+            .read(INDEX_FILE)
             .ok()
             .map(|bytes| crate::bundle::digest::blake3_hex(&bytes));
-        let report = match verify(&self.root) {
+        let report = match verify_dir(&self.dir) {
             Ok(report) => report,
             Err(e) => {
                 v.findings.push(Finding::IndexMalformed {
@@ -95,6 +97,15 @@ impl BundleReader for RuntimeToolsReader {
                     .iter()
                     .map(|m| (m.clone(), Finding::Missing { path: m.clone() })),
             )
+            .chain(report.unreadable.iter().map(|(name, why)| {
+                (
+                    name.clone(),
+                    Finding::Unreadable {
+                        path: name.clone(),
+                        detail: why.clone(),
+                    },
+                )
+            }))
             .collect();
         per_file.sort_by(|a, b| a.0.cmp(&b.0));
         v.findings.extend(per_file.into_iter().map(|(_, f)| f));
@@ -115,7 +126,7 @@ impl BundleReader for RuntimeToolsReader {
                 first: first.to_string(),
             });
         }
-        let bundle = RuntimeToolsBundle::open(&self.root).map_err(|e| LoadError::Artifact {
+        let bundle = RuntimeToolsBundle::read(&self.dir).map_err(|e| LoadError::Artifact {
             path: INDEX_FILE.to_owned(),
             detail: e.to_string(),
         })?;

@@ -10,12 +10,18 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use rustix::fs::FileType;
+use sha2::{Digest, Sha256};
+
 use super::detect::{INDEX_FILE, bundle_dir};
-use super::digest::sha256_hex;
+use super::digest::to_hex;
 use super::error::RuntimeToolsError;
 use super::read::optional_json;
 use super::records::ArtifactIndex;
 use super::schema;
+use crate::bundle::dir::BundleDir;
+use crate::bundle::printable::printable;
+use crate::sys::input::InputError;
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct VerifyReport {
@@ -40,6 +46,9 @@ pub struct VerifyReport {
     pub unknown_schemas: Vec<(String, String)>,
     /// Index entries it cannot use (no file name, two entries with one name).
     pub problems: Vec<String>,
+    /// Indexed names that are not a regular file read without a symlink, or too large:
+    /// (name, why). Never followed, never waited on.
+    pub unreadable: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -60,6 +69,7 @@ impl VerifyReport {
             && self.extra.is_empty()
             && self.recorded_missing.is_empty()
             && self.problems.is_empty()
+            && self.unreadable.is_empty()
             && self.unknown_schemas.is_empty()
             && self.index_status.as_deref().is_none_or(|s| s == "ok")
     }
@@ -72,6 +82,7 @@ impl VerifyReport {
             .map(|c| c.name.clone())
             .chain(self.missing.iter().cloned())
             .chain(self.extra.iter().cloned())
+            .chain(self.unreadable.iter().map(|(name, _)| name.clone()))
             .collect();
         names.sort();
         names
@@ -125,6 +136,9 @@ impl VerifyReport {
         for p in &self.problems {
             out.push_str(&format!("  problem  {p}\n"));
         }
+        for (name, why) in &self.unreadable {
+            out.push_str(&format!("  unreadable  {name}: {why}\n"));
+        }
         for d in &self.unindexed_dirs {
             out.push_str(&format!(
                 "  note     {d}/ is not indexed by this format (not verified)\n"
@@ -155,23 +169,34 @@ fn short(hex: &str) -> &str {
 /// Verifies the bundle at `path` (its directory or its `artifact_index.json`).
 /// An unreadable or malformed index is an error; integrity failures are in the report.
 pub fn verify(path: &Path) -> Result<VerifyReport, RuntimeToolsError> {
-    let dir = bundle_dir(path);
+    let root = bundle_dir(path);
+    let dir = BundleDir::open(root).map_err(|source| RuntimeToolsError::Unreadable {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    verify_dir(&dir)
+}
+
+/// [`verify`] for an opened bundle directory. Files are read through the bundle's confined
+/// opener: a FIFO, device, directory or symlink where an artifact should be is `changed`
+/// (recorded size and digest against "not a regular file"), never followed or waited on.
+pub fn verify_dir(dir: &BundleDir) -> Result<VerifyReport, RuntimeToolsError> {
     let index: ArtifactIndex =
         optional_json(dir, INDEX_FILE)?.ok_or_else(|| RuntimeToolsError::NotRuntimeTools {
-            dir: dir.to_path_buf(),
+            dir: dir.root().to_path_buf(),
             why: format!("no {INDEX_FILE}"),
         })?;
     if !schema::is_index_schema(&index.schema_version) {
         return Err(RuntimeToolsError::NotRuntimeTools {
-            dir: dir.to_path_buf(),
+            dir: dir.root().to_path_buf(),
             why: format!("index schema is {:?}", index.schema_version),
         });
     }
     let mut report = VerifyReport {
         format: schema::FORMAT,
-        index_schema: index.schema_version.clone(),
-        run_id: index.run_id.clone(),
-        world_id: index.world_id.clone(),
+        index_schema: printable(&index.schema_version, false),
+        run_id: index.run_id.as_deref().map(|s| printable(s, false)),
+        world_id: index.world_id.as_deref().map(|s| printable(s, false)),
         verified: Vec::new(),
         changed: Vec::new(),
         missing: Vec::new(),
@@ -180,11 +205,12 @@ pub fn verify(path: &Path) -> Result<VerifyReport, RuntimeToolsError> {
         recorded_missing: index
             .missing
             .iter()
-            .map(|p| p.rsplit('/').next().unwrap_or(p).to_owned())
+            .map(|p| printable(p.rsplit('/').next().unwrap_or(p), false))
             .collect(),
-        index_status: index.status.clone(),
+        index_status: index.status.as_deref().map(|s| printable(s, false)),
         unknown_schemas: Vec::new(),
         problems: Vec::new(),
+        unreadable: Vec::new(),
     };
     if !schema::is_known(&index.schema_version) {
         report
@@ -197,7 +223,12 @@ pub fn verify(path: &Path) -> Result<VerifyReport, RuntimeToolsError> {
     let mut by_name: BTreeMap<&str, &super::records::IndexedArtifact> = BTreeMap::new();
     for artifact in &index.artifacts {
         let name = artifact.name();
-        if name.is_empty() || name == "." || name == ".." || name == INDEX_FILE {
+        if name.is_empty()
+            || name == "."
+            || name == ".."
+            || name == INDEX_FILE
+            || name.contains(char::is_control)
+        {
             report.problems.push(format!(
                 "index entry {:?} names no artifact file",
                 artifact.path
@@ -207,21 +238,22 @@ pub fn verify(path: &Path) -> Result<VerifyReport, RuntimeToolsError> {
         if by_name.insert(name, artifact).is_some() {
             report
                 .problems
-                .push(format!("two index entries share the name {name}"));
+                .push(format!("two index entries share the name {name:?}"));
         }
         if let Some(s) = artifact.schema_version.as_deref()
             && !schema::is_known(s)
         {
-            report.unknown_schemas.push((name.to_owned(), s.to_owned()));
+            report
+                .unknown_schemas
+                .push((name.to_owned(), printable(s, false)));
         }
     }
 
     for (name, artifact) in &by_name {
-        let file = dir.join(name);
-        match std::fs::read(&file) {
-            Ok(bytes) => {
-                let actual_sha256 = sha256_hex(&bytes);
-                let actual_size = bytes.len() as u64;
+        let mut hasher = Sha256::new();
+        match dir.stream(name, |chunk| hasher.update(chunk)) {
+            Ok(actual_size) => {
+                let actual_sha256 = to_hex(&hasher.finalize());
                 if actual_size == artifact.file_size
                     && actual_sha256.eq_ignore_ascii_case(&artifact.sha256)
                 {
@@ -236,24 +268,28 @@ pub fn verify(path: &Path) -> Result<VerifyReport, RuntimeToolsError> {
                     });
                 }
             }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                report.missing.push((*name).to_owned())
+            Err(InputError::NotFound) => report.missing.push((*name).to_owned()),
+            Err(
+                e @ (InputError::NotRegular(_)
+                | InputError::Symlink(_)
+                | InputError::TooLarge { .. }),
+            ) => report.unreadable.push(((*name).to_owned(), e.to_string())),
+            Err(source) => {
+                return Err(RuntimeToolsError::Unreadable {
+                    path: dir.root().join(name),
+                    source,
+                });
             }
-            Err(source) => return Err(RuntimeToolsError::Io { path: file, source }),
         }
     }
 
-    let entries = std::fs::read_dir(dir).map_err(|source| RuntimeToolsError::Io {
-        path: dir.to_path_buf(),
+    let entries = dir.top().map_err(|source| RuntimeToolsError::Unreadable {
+        path: dir.root().to_path_buf(),
         source,
     })?;
-    for entry in entries {
-        let entry = entry.map_err(|source| RuntimeToolsError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if entry.path().is_dir() {
+    for (name, kind) in entries {
+        let name = printable(&name.to_string_lossy(), false);
+        if kind == FileType::Directory {
             report.unindexed_dirs.push(name);
         } else if name != INDEX_FILE && !by_name.contains_key(name.as_str()) {
             report.extra.push(name);

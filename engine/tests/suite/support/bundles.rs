@@ -427,3 +427,19 @@ pub fn files(dir: &Path) -> Vec<String> {
     out.sort();
     out
 }
+
+/// Rewrites `rel` in a committed bundle and updates its index entry to match, as someone
+/// crafting a bundle would: it still verifies (a digest proves integrity, not origin).
+pub fn rewrite_indexed(dir: &Path, rel: &str, bytes: &[u8]) {
+    std::fs::write(dir.join(rel), bytes).unwrap();
+    let index_path = dir.join(layout::INDEX);
+    let mut index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&index_path).unwrap()).unwrap();
+    for entry in index["artifacts"].as_array_mut().unwrap() {
+        if entry["path"] == rel {
+            entry["size"] = bytes.len().into();
+            entry["blake3"] = blake3::hash(bytes).to_hex().to_string().into();
+        }
+    }
+    std::fs::write(&index_path, serde_json::to_vec_pretty(&index).unwrap()).unwrap();
+}

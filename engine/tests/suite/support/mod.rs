@@ -27,6 +27,46 @@ pub fn helper_exe() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_xpr"))
 }
 
+/// Runs `xpr ARGS` in `dir` and fails the test if it has not finished within 60 s (a reader
+/// that opens a FIFO would wait forever): (exit code, stdout, stderr).
+pub fn xpr_within(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let mut child = std::process::Command::new(helper_exe())
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            let _ = child.wait();
+            panic!("xpr {args:?} did not finish within 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Makes a FIFO at `path`.
+pub fn mkfifo(path: &std::path::Path) {
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        path,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+}
+
 pub fn require_landlock(abi: i32) -> i32 {
     let have = xpr::execute::minimal_landlock::abi_version();
     assert!(
