@@ -3,10 +3,6 @@
 //! `deny` only comes from the operation stage with an errno in the world's deny set; a scenario
 //! failure whose baseline also failed is `baseline_denied`, not a sandbox decision.
 
-mod deny_set;
-mod errno;
 mod verdict;
 
-pub use deny_set::DenySet;
-pub use errno::{errno, errno_name, errno_number};
 pub use verdict::{compare, stage_verdict, verdicts};

@@ -150,7 +150,7 @@ pub(crate) fn execute_walk(
     };
     let ran = pool::run(&ctx, options.jobs).map_err(|e| match e {
         pool::PoolError::Interrupted => ExecuteError::Interrupted,
-        pool::PoolError::Spawn(e) => ExecuteError::Workers(crate::classify::errno_name(e)),
+        pool::PoolError::Spawn(e) => ExecuteError::Workers(crate::world::errno_name(e).to_string()),
     })?;
     let mut records = direct;
     records.extend(ran);

@@ -2,7 +2,7 @@
 //! nodes for the world, execute its exec nodes), classify against the baseline and the
 //! expectations.
 
-use crate::classify::{self, DenySet};
+use crate::classify;
 use crate::compile::linux::{self, CompiledProfile};
 use crate::model::{Experiment, StageRecord, VerdictRecord};
 use crate::report::{RunSummary, summarise};
@@ -54,9 +54,7 @@ pub fn run_plan(
         .iter()
         .map(|c| linux_backend::sandbox_with_log_flags(c, observer.log_flags()))
         .collect();
-    let mut options = options.clone();
-    options.deny = DenySet::from(crate::world::LANDLOCK_DENY_SET);
-    let super::Executed { records, nodes } = execute_walk(&walk, exp, &sandboxes, &options)?;
+    let super::Executed { records, nodes } = execute_walk(&walk, exp, &sandboxes, options)?;
     let mut verdicts = classify::verdicts(exp, &records);
     let lanes = crate::lanes::finish(
         exp,

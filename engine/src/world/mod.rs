@@ -63,6 +63,16 @@ impl DenySet {
     pub fn names(&self) -> Vec<&'static str> {
         self.errnos.iter().map(|e| errno_name(*e)).collect()
     }
+
+    /// The operation stage's outcome for a syscall result (0 = success).
+    pub fn operation(&self, errno: i32) -> crate::model::OperationOutcome {
+        use crate::model::OperationOutcome;
+        match errno {
+            0 => OperationOutcome::Allow,
+            e if self.contains(e) => OperationOutcome::Deny,
+            _ => OperationOutcome::Error,
+        }
+    }
 }
 
 /// Landlock fs/net denials are EACCES, reparenting EXDEV, scopes/ptrace/mount and xpr's
