@@ -55,13 +55,13 @@ pub fn check_file(
 
 /// Fidelity in the world this binary runs in.
 #[cfg(not(target_os = "macos"))]
-fn world_fidelity(ir: &crate::model::ProfileIr) -> Vec<crate::compile::RuleFidelity> {
+fn world_fidelity(ir: &crate::model::ProfileIr) -> Vec<crate::model::RuleFidelity> {
     let world = crate::world::WorldFacts::detect(&crate::world::WorldOptions::default());
     crate::compile::linux::compile("check", ir, &world).fidelity
 }
 
 #[cfg(target_os = "macos")]
-fn world_fidelity(ir: &crate::model::ProfileIr) -> Vec<crate::compile::RuleFidelity> {
+fn world_fidelity(ir: &crate::model::ProfileIr) -> Vec<crate::model::RuleFidelity> {
     crate::compile::seatbelt::compile(ir).fidelity
 }
 

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use super::*;
 use crate::bundle::fidelity::FidelityReport;
 use crate::bundle::layout;
-use crate::compile::Fidelity;
+use crate::model::Fidelity;
 use crate::lanes::ObservedRecord;
 use crate::model::{Lane, StageRecord, VerdictRecord, Witness, WitnessState};
 use crate::oracle::{DivergenceRecord, OracleRecord};
