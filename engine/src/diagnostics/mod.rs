@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use miette::{LabeledSpan, NamedSource, Severity, SourceSpan};
 
-use crate::source::SourceFile;
-
 pub mod codes;
 pub mod kdl_syntax;
 pub mod render;
+pub mod source_file;
 pub mod suggest;
 
+pub use source_file::SourceFile;
 pub use suggest::did_you_mean;
 
 /// One diagnostic: a code from [`codes`], a message, labels in one file, optional help, and
