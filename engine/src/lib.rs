@@ -22,6 +22,7 @@ pub mod plan;
 pub mod probes;
 pub mod report;
 pub mod resolve;
+pub mod run;
 pub mod sbpl;
 pub mod shim_suggest;
 pub mod source;

@@ -23,7 +23,7 @@ const EXEC: Option<Stage> = Some(Stage::Exec);
 const APPLY: Option<Stage> = Some(Stage::Apply);
 use Verdict::*;
 
-fn assert_cases(path: &str, result: &xpr::execute::RunResult, cases: &[Case]) {
+fn assert_cases(path: &str, result: &xpr::run::RunResult, cases: &[Case]) {
     for (profile, probe, verdict, stage, errno) in cases {
         let v = result
             .verdicts
@@ -43,7 +43,7 @@ fn assert_cases(path: &str, result: &xpr::execute::RunResult, cases: &[Case]) {
 }
 
 /// Every expectation holds at the host ABI (documented known mismatches aside).
-fn assert_expectations_hold(path: &str, result: &xpr::execute::RunResult) {
+fn assert_expectations_hold(path: &str, result: &xpr::run::RunResult) {
     assert!(
         result.summary.passed(),
         "{path}: failing expectations at the host ABI: {:?}",

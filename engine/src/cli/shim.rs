@@ -2,28 +2,16 @@
 
 use super::*;
 use crate::execute::ExecuteOptions;
-use crate::resolve::{self, LoadOptions};
+use crate::resolve;
 use crate::shim_suggest::{kdl, suggest as find};
 use crate::world::{WorldFacts, WorldOptions};
 
 pub fn suggest(args: ShimSuggestArgs) -> u8 {
     crate::execute::interrupt::install();
-    let params: Vec<(String, String)> = args
-        .load
-        .params
-        .iter()
-        .filter_map(|p| resolve::parse_param(p))
-        .collect();
-    let loaded = match resolve::load(
-        &args.file,
-        &LoadOptions {
-            params,
-            world: "linux".into(),
-        },
-    ) {
+    let loaded = match resolve::load(&args.file, &args.load.options()) {
         Ok(l) => l,
         Err(diags) => {
-            check::print_diagnostics(&diags, args.load.message_format);
+            crate::diagnostics::eprint(&diags, args.load.message_format.into());
             return EXIT_INVALID;
         }
     };

@@ -12,6 +12,7 @@ pub mod render;
 pub mod source_file;
 pub mod suggest;
 
+pub use render::{MessageFormat, eprint, eprint_error};
 pub use source_file::SourceFile;
 pub use suggest::did_you_mean;
 

@@ -1,11 +1,36 @@
-//! Rendering diagnostics: miette's graphical handler for people, its JSON handler (plus line
-//! and column) for tools.
+//! Rendering diagnostics, and every other error the engine reports: miette's graphical
+//! handler for people, its JSON handler (plus line and column) for tools; on stderr.
 
-use miette::{GraphicalReportHandler, GraphicalTheme, JSONReportHandler};
+use std::io::{IsTerminal, Write};
 
-use super::Diag;
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, JSONReportHandler};
+
+use super::{Diag, Diagnostics};
+
+/// How diagnostics and errors are printed (`--message-format`).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum MessageFormat {
+    #[default]
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Line width of human output on stderr.
+const WIDTH: usize = 100;
 
 pub fn human<'a>(diags: impl Iterator<Item = &'a Diag>, width: usize, color: bool) -> String {
+    let mut out = String::new();
+    for (i, diag) in diags.enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&human_one(diag, width, color));
+    }
+    out
+}
+
+fn human_one(diag: &dyn Diagnostic, width: usize, color: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
@@ -13,13 +38,8 @@ pub fn human<'a>(diags: impl Iterator<Item = &'a Diag>, width: usize, color: boo
     };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(width);
     let mut out = String::new();
-    for (i, diag) in diags.enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        if handler.render_report(&mut out, diag).is_err() {
-            out.push_str(&format!("{}: {}\n", diag.code, diag.message));
-        }
+    if handler.render_report(&mut out, diag).is_err() {
+        out = format!("error: {diag}\n");
     }
     out
 }
@@ -42,4 +62,37 @@ pub fn json_lines<'a>(diags: impl Iterator<Item = &'a Diag>) -> String {
         out.push('\n');
     }
     out
+}
+
+/// Writes diagnostics to stderr; human output is coloured on a terminal unless `NO_COLOR` is
+/// set.
+pub fn eprint(diags: &Diagnostics, format: MessageFormat) {
+    if diags.is_empty() {
+        return;
+    }
+    let text = match format {
+        MessageFormat::Json => diags.render_json(),
+        MessageFormat::Human => diags.render_human(WIDTH, stderr_colour()),
+    };
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Writes an error that is not about a place in a file (a bad output directory, an
+/// interrupted run) the way [`eprint`] writes diagnostics.
+pub fn eprint_error(error: &dyn Diagnostic, format: MessageFormat) {
+    let text = match format {
+        MessageFormat::Human => human_one(error, WIDTH, stderr_colour()),
+        MessageFormat::Json => {
+            let mut raw = String::new();
+            match JSONReportHandler::new().render_report(&mut raw, error) {
+                Ok(()) => raw + "\n",
+                Err(_) => format!("{}\n", serde_json::json!({ "message": error.to_string() })),
+            }
+        }
+    };
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+fn stderr_colour() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }

@@ -14,8 +14,8 @@ mod inherited_fds;
 pub mod interrupt;
 mod linux_backend;
 pub mod minimal_landlock;
-mod pipeline;
 mod pool;
+mod progress;
 pub mod record;
 mod sandbox;
 mod schedule;
@@ -30,8 +30,8 @@ use std::collections::HashMap;
 
 pub use capture::DEFAULT_OUTPUT_LIMIT;
 pub use context::ExecuteOptions;
-pub use linux_backend::sandbox_for;
-pub use pipeline::{RunResult, run_experiment, run_plan};
+pub use linux_backend::{sandbox_for, sandbox_with_log_flags};
+pub use progress::Progress;
 pub use sandbox::{AppliedInChild, NotPrepared, ProfileSandbox, SandboxPlan};
 pub use scratch::{SCRATCH_PREFIX, ScratchRoot, short_random};
 pub use trace::NodeRun;
@@ -79,14 +79,16 @@ pub fn execute_plan(
     sandboxes: &[ProfileSandbox],
     options: &ExecuteOptions,
 ) -> Result<Executed, ExecuteError> {
-    execute_walk(&walk::walk(plan), exp, sandboxes, options)
+    execute_walk(&walk::walk(plan), exp, sandboxes, options, &mut ())
 }
 
-pub(crate) fn execute_walk(
+/// Runs the walk's exec nodes, telling `progress` as units report.
+pub fn execute_walk(
     walk: &Walk,
     exp: &Experiment,
     sandboxes: &[ProfileSandbox],
     options: &ExecuteOptions,
+    progress: &mut dyn Progress,
 ) -> Result<Executed, ExecuteError> {
     if sandboxes.len() != exp.profiles.len() {
         return Err(ExecuteError::Mismatched {
@@ -148,7 +150,7 @@ pub(crate) fn execute_walk(
         options,
         timeout,
     };
-    let ran = pool::run(&ctx, options.jobs).map_err(|e| match e {
+    let ran = pool::run(&ctx, options.jobs, progress).map_err(|e| match e {
         pool::PoolError::Interrupted => ExecuteError::Interrupted,
         pool::PoolError::Spawn(e) => ExecuteError::Workers(crate::world::errno_name(e).to_string()),
     })?;

@@ -17,8 +17,9 @@ mod render;
 pub use candidates::Candidate;
 pub use render::kdl;
 
-use crate::execute::{ExecuteOptions, RunResult, run_experiment};
+use crate::execute::ExecuteOptions;
 use crate::model::{Experiment, Lane, Probe, Verdict, VerdictRecord};
+use crate::run::{RunResult, run_experiment};
 use crate::world::WorldFacts;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

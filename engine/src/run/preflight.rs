@@ -1,0 +1,47 @@
+//! Checks before any probe runs: results must be faithful (no sandbox around the engine), the
+//! output root must take a bundle, and the engine must be single-threaded when it forks.
+
+use std::path::Path;
+
+use crate::execute::short_random;
+use crate::world::WorldFacts;
+
+use super::RunError;
+
+/// A harness already inside a Landlock domain or seccomp filter cannot give faithful results;
+/// lesser concerns (a container, missing capabilities) are warnings.
+pub fn harness(world: &WorldFacts) -> Result<(), RunError> {
+    let problems = world.harness.problems();
+    if !problems.is_empty() {
+        return Err(RunError::Harness(problems));
+    }
+    for w in world.harness.warnings() {
+        eprintln!("warning: harness: {w}");
+    }
+    Ok(())
+}
+
+/// Creates the output root and a file in it: a read-only or full root fails here, before any
+/// probe runs.
+pub fn output_root(dir: &Path) -> Result<(), RunError> {
+    let writable = std::fs::create_dir_all(dir).and_then(|()| {
+        let p = dir.join(format!(".xpr-write-test-{}", short_random()));
+        std::fs::write(&p, b"")?;
+        std::fs::remove_file(&p)
+    });
+    writable.map_err(|source| RunError::OutputNotWritable {
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
+/// Workers are forked from this process: it must have no other thread by now (the SBPL
+/// parser's scoped thread has been joined).
+pub fn single_threaded() {
+    let threads = std::fs::read_dir("/proc/self/task")
+        .map(|d| d.count())
+        .unwrap_or(1);
+    if threads > 1 {
+        eprintln!("warning: the engine has {threads} threads before forking workers");
+    }
+}
