@@ -224,22 +224,6 @@ impl Diagnostics {
         self.items
             .sort_by_key(|d| (d.file.as_ref().map(|f| f.id), d.offset().unwrap_or(0)));
     }
-
-    /// Every diagnostic rendered for people; `width` fixes the line width, `color` enables ANSI.
-    pub fn render_human(&self, width: usize, color: bool) -> String {
-        render::human(self.iter(), width, color)
-    }
-
-    /// One JSON object per line (JSON Lines), one per diagnostic.
-    pub fn render_json(&self) -> String {
-        render::json_lines(self.iter())
-    }
-}
-
-impl fmt::Display for Diagnostics {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.render_human(100, false))
-    }
 }
 
 impl std::error::Error for Diagnostics {}

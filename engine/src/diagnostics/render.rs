@@ -1,6 +1,7 @@
 //! Rendering diagnostics, and every other error the engine reports: miette's graphical
 //! handler for people, its JSON handler (plus line and column) for tools; on stderr.
 
+use std::fmt;
 use std::io::{IsTerminal, Write};
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, JSONReportHandler};
@@ -18,6 +19,24 @@ pub enum MessageFormat {
 
 /// Line width of human output on stderr.
 const WIDTH: usize = 100;
+
+impl Diagnostics {
+    /// Every diagnostic rendered for people; `width` fixes the line width, `color` enables ANSI.
+    pub fn render_human(&self, width: usize, color: bool) -> String {
+        human(self.iter(), width, color)
+    }
+
+    /// One JSON object per line (JSON Lines), one per diagnostic.
+    pub fn render_json(&self) -> String {
+        json_lines(self.iter())
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render_human(WIDTH, false))
+    }
+}
 
 pub fn human<'a>(diags: impl Iterator<Item = &'a Diag>, width: usize, color: bool) -> String {
     let mut out = String::new();
