@@ -9,6 +9,7 @@ use crate::bundle::OpenError;
 use crate::bundle::reader::LoadError;
 use crate::diagnostics::{self, Diagnostics, MessageFormat};
 use crate::run::RunError;
+use crate::shim_suggest::SuggestError;
 
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_FINDINGS: u8 = 1;
@@ -35,6 +36,8 @@ pub enum Error {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Run(#[from] RunError),
+    #[error(transparent)]
+    Suggest(#[from] SuggestError),
     /// `--landlock-abi` above the host's ABI.
     #[error("{0}")]
     AbiCap(String),
@@ -73,6 +76,12 @@ impl Error {
             | Error::OpenBundle(_)
             | Error::DiffInput { .. } => EXIT_INVALID,
             Error::Output { .. } => EXIT_ENVIRONMENT,
+            Error::Suggest(e) => match e {
+                SuggestError::UnknownProfile { .. } | SuggestError::NothingToSuggest(_) => {
+                    EXIT_INVALID
+                }
+                SuggestError::Run(_) => EXIT_ENVIRONMENT,
+            },
             Error::Run(e) => match e {
                 RunError::Invalid(_) | RunError::AbiCap(_) => EXIT_INVALID,
                 RunError::Harness(_)

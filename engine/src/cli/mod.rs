@@ -1,5 +1,5 @@
 //! Command-line front end: arguments (clap, values validated as they are parsed) → a validated
-//! configuration → one call → an exit status, decided in [`exit`] (spec §10).
+//! configuration → one call → an exit status, decided in `exit.rs` (spec §10).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,9 +45,9 @@ pub fn main() -> ExitCode {
         Command::World(a) => world::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::Shim(ShimCommand::Suggest(a)) => shim::suggest(a),
         // These still print their own errors and choose their exit status.
         Command::Explain(a) => return ExitCode::from(explain::run(a)),
-        Command::Shim(ShimCommand::Suggest(a)) => return ExitCode::from(shim::suggest(a)),
         Command::Import(a) => return ExitCode::from(import::run(a)),
         Command::ProbeHelper(a) => return ExitCode::from(crate::probes::helper::main(&a.spec)),
     };
@@ -60,7 +60,10 @@ impl Command {
         match self {
             Command::Check(CheckArgs { load, .. })
             | Command::Plan(PlanArgs { load, .. })
-            | Command::Run(RunArgs { load, .. }) => load.message_format.into(),
+            | Command::Run(RunArgs { load, .. })
+            | Command::Shim(ShimCommand::Suggest(ShimSuggestArgs { load, .. })) => {
+                load.message_format.into()
+            }
             _ => MessageFormat::Human,
         }
     }
