@@ -97,7 +97,7 @@ pub fn eprint(diags: &Diagnostics, format: MessageFormat) {
 }
 
 /// Writes an error that is not about a place in a file (a bad output directory, an
-/// interrupted run) the way [`eprint`] writes diagnostics.
+/// interrupted run) the way [`eprint()`] writes diagnostics.
 pub fn eprint_error(error: &dyn Diagnostic, format: MessageFormat) {
     let text = match format {
         MessageFormat::Human => human_one(error, WIDTH, stderr_colour()),
