@@ -1,8 +1,9 @@
-//! The truth set: cases re-expressed from the kernel's Landlock selftests (research §1.8) as
-//! KDL experiments under tests/truth/, each run for real and checked for verdict, deciding
-//! stage and errno. Expectations are keyed to the Landlock ABI: every file runs at the host's
-//! ABI, and files that need a newer ABI also run capped just below it, where the world is
-//! known to differ (unhandled rights are allowed, rules the ABI cannot express are blocked).
+//! The truth set: cases re-expressed from the kernel's Landlock selftests
+//! (`tools/testing/selftests/landlock`) as KDL experiments under tests/truth/, each run for real
+//! and checked for verdict, deciding stage and errno. Expectations are keyed to the Landlock ABI:
+//! every file runs at the host's ABI, and files that need a newer ABI also run capped just below
+//! it, where the world is known to differ (unhandled rights are allowed, rules the ABI cannot
+//! express are blocked).
 
 mod support;
 

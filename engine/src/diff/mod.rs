@@ -1,4 +1,4 @@
-//! diff: what changed in meaning between two bundles (design §10, spec §6.9).
+//! diff: what changed in meaning between two bundles (spec §6.9).
 //!
 //! The one diff for every pair of formats (xpr, runtime-tools, either way round): both sides
 //! are [`BundleView`]s. Expectations are keyed by their stable id; world facts, vocabulary and

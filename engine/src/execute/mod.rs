@@ -1,4 +1,5 @@
-//! execute: scratch root and fixtures, the worker pool, sandboxed probe children (design §9).
+//! execute: scratch root and fixtures, the worker pool, sandboxed probe children (spec §5.2;
+//! ARCHITECTURE.md, "Processes").
 //!
 //! The engine never sandboxes itself. It creates the scratch root and fixtures, forks `-j`
 //! single-threaded workers (before any thread exists), and each worker forks one child per probe

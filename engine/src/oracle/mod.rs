@@ -1,4 +1,4 @@
-//! The oracle lane (design §6, spec §5.1): predicts each probe's decision and errno from the
+//! The oracle lane (spec §5.3): predicts each probe's decision and errno from the
 //! compiled plan, without executing it, and names the rule that decides.
 //!
 //! `requests` turns a probe into the access requests its driver makes; `evaluate` answers

@@ -1,6 +1,6 @@
 //! Plan construction: nodes block by block (see `layout`), then the dependency edges.
 //!
-//! Edges (a → b: b needs a), following design §8:
+//! Edges (a → b: b needs a), following spec §4.2:
 //! - compile(runtime) → apply(scenario) → exec → operation → verdict, per lane;
 //!   the baseline apply attaches nothing, so it has no compile dependency;
 //! - scratch → every apply (children run against the scratch root) and → file/dir fixtures;

@@ -1,4 +1,4 @@
-//! plan: the resolved stage graph of an experiment (design §8).
+//! plan: the resolved stage graph of an experiment (spec §4).
 //!
 //! [`Plan::build`] turns a [`model::Experiment`](crate::model::Experiment) into a petgraph
 //! graph whose nodes are steps (compile, fixture setup, apply → exec → operation per executing
