@@ -29,6 +29,7 @@ pub mod run;
 pub mod sbpl;
 pub mod shim_suggest;
 pub mod source;
+pub mod sys;
 pub mod world;
 
 #[cfg(test)]

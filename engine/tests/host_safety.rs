@@ -1,6 +1,10 @@
 //! Host safety: running every shipped experiment as root, through the real `xpr run`, leaves
 //! /etc and the repository unchanged (digests before and after) and leaves no scratch
 //! directory behind.
+//!
+//! A binary of its own: it digests the host before and after, so no other test may run in its
+//! process meanwhile (their temporary files, pending snapshots or regression files would read
+//! as changes the experiments made).
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;

@@ -4,11 +4,13 @@
 //!
 //! Needs root, audit netlink and Landlock ABI ≥ 7; without them these tests FAIL with the
 //! reason. Each test leaves audit as it found it.
-
-mod support;
+//!
+//! A binary of its own: these tests switch the kernel's audit state (host-wide) outside any
+//! run and check it afterwards, so no other run may share their process, not even one
+//! serialised by the suite's run lock.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -60,7 +62,9 @@ fn every_scenario_deny_has_a_witness_naming_blocker_and_path_and_allows_have_non
             .experiment;
         let options = ExecuteOptions {
             observer_audit: true,
-            ..support::options()
+            jobs: 2,
+            helper_exe: PathBuf::from(env!("CARGO_BIN_EXE_xpr")),
+            ..ExecuteOptions::default()
         };
         let result = run_experiment(&exp, &world, &options).expect("run completes");
         assert_eq!(
@@ -138,7 +142,7 @@ probe nap family=exec target="/usr/bin/sleep" {
 "#,
         )
         .unwrap();
-        let mut child = Command::new(support::helper_exe())
+        let mut child = Command::new(env!("CARGO_BIN_EXE_xpr"))
             .args(["run", "--observer", "audit", "-j", "1", "--out"])
             .arg(dir.path().join("out"))
             .arg(&file)

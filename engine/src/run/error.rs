@@ -19,7 +19,7 @@ pub enum RunError {
     #[error("the harness cannot give faithful results: {}", .0.join("; "))]
     #[diagnostic(help("run xpr outside any sandbox"))]
     Harness(Vec<String>),
-    #[error("output directory {} is not writable", .path.display())]
+    #[error("cannot write bundles under {}", .path.display())]
     OutputNotWritable {
         path: PathBuf,
         source: std::io::Error,

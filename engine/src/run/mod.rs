@@ -54,7 +54,7 @@ pub fn run(config: &RunConfig) -> Result<Finished, RunError> {
     preflight::harness(&world)?;
     // The plan is the graph the runner walks: its compile, fixture and exec nodes are the work.
     let plan = Plan::build(&exp);
-    preflight::output_root(&config.out_root)?;
+    preflight::output_root(&config.out_root, &exp.name)?;
     let helper_exe = std::env::current_exe().map_err(RunError::HelperExe)?;
     let defaults = ExecuteOptions::default();
     let options = ExecuteOptions {

@@ -1,9 +1,9 @@
 //! Checks before any probe runs: results must be faithful (no sandbox around the engine), the
-//! output root must take a bundle, and the engine must be single-threaded when it forks.
+//! output root must take the bundle, and the engine must be single-threaded when it forks.
 
 use std::path::Path;
 
-use crate::execute::short_random;
+use crate::bundle::BundleWriter;
 use crate::world::WorldFacts;
 
 use super::RunError;
@@ -21,16 +21,11 @@ pub fn harness(world: &WorldFacts) -> Result<(), RunError> {
     Ok(())
 }
 
-/// Creates the output root and a file in it: a read-only or full root fails here, before any
-/// probe runs.
-pub fn output_root(dir: &Path) -> Result<(), RunError> {
-    let writable = std::fs::create_dir_all(dir).and_then(|()| {
-        let p = dir.join(format!(".xpr-write-test-{}", short_random()));
-        std::fs::write(&p, b"")?;
-        std::fs::remove_file(&p)
-    });
-    writable.map_err(|source| RunError::OutputNotWritable {
-        path: dir.to_path_buf(),
+/// The bundle can be written: `out_root/<experiment>` is made or opened and refused as the
+/// bundle writer would refuse it, and takes a new file, before any probe runs.
+pub fn output_root(out_root: &Path, experiment: &str) -> Result<(), RunError> {
+    BundleWriter::check_output(out_root, experiment).map_err(|source| RunError::OutputNotWritable {
+        path: out_root.to_path_buf(),
         source,
     })
 }
