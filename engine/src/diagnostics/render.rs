@@ -44,18 +44,20 @@ pub fn human<'a>(diags: impl Iterator<Item = &'a Diag>, width: usize, color: boo
         if i > 0 {
             out.push('\n');
         }
-        out.push_str(&human_one(diag, width, color));
+        out.push_str(&human_one(diag, width, color, true));
     }
     out
 }
 
-fn human_one(diag: &dyn Diagnostic, width: usize, color: bool) -> String {
+fn human_one(diag: &dyn Diagnostic, width: usize, color: bool, wrap: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(width);
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(width)
+        .with_wrap_lines(wrap);
     let mut out = String::new();
     if handler.render_report(&mut out, diag).is_err() {
         out = format!("error: {diag}\n");
@@ -96,11 +98,12 @@ pub fn eprint(diags: &Diagnostics, format: MessageFormat) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
-/// Writes an error that is not about a place in a file (a bad output directory, an
-/// interrupted run) the way [`eprint()`] writes diagnostics.
+/// Writes one error of any kind (an SBPL error, a bad output directory, an interrupted run)
+/// the way [`eprint()`] writes diagnostics, without wrapping its lines: they carry paths and
+/// errno texts that people search for.
 pub fn eprint_error(error: &dyn Diagnostic, format: MessageFormat) {
     let text = match format {
-        MessageFormat::Human => human_one(error, WIDTH, stderr_colour()),
+        MessageFormat::Human => human_one(error, WIDTH, stderr_colour(), false),
         MessageFormat::Json => {
             let mut raw = String::new();
             match JSONReportHandler::new().render_report(&mut raw, error) {
