@@ -31,7 +31,8 @@ use std::collections::HashMap;
 
 pub use capture::DEFAULT_OUTPUT_LIMIT;
 pub use context::ExecuteOptions;
-pub use linux_backend::{sandbox_for, sandbox_with_log_flags};
+pub use linux_backend::sandbox_for;
+pub(crate) use linux_backend::sandbox_with_log_flags;
 pub use progress::Progress;
 pub use sandbox::{AppliedInChild, NotPrepared, ProfileSandbox, SandboxPlan};
 pub use scratch::{SCRATCH_PREFIX, ScratchRoot, short_random};
@@ -84,7 +85,7 @@ pub fn execute_plan(
 }
 
 /// Runs the walk's exec nodes, telling `progress` as units report.
-pub fn execute_walk(
+pub(crate) fn execute_walk(
     walk: &Walk,
     exp: &Experiment,
     sandboxes: &[ProfileSandbox],
