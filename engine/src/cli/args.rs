@@ -251,3 +251,53 @@ fn jobs(s: &str) -> Result<NonZeroUsize, &'static str> {
 fn label(s: &str) -> Result<String, crate::bundle::InvalidRunId> {
     crate::bundle::run_id::check_label(s).map(|()| s.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("xpr").chain(args.iter().copied()))
+    }
+
+    fn run_args(args: &[&str]) -> RunArgs {
+        match parse(args).expect("valid arguments").command {
+            Command::Run(a) => a,
+            other => panic!("not a run: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn values_arrive_validated() {
+        let a = run_args(&[
+            "run", "x.kdl", "--param", "a=b=c", "--param", "e=", "-j", "3", "--label", "ci-1.2",
+        ]);
+        assert_eq!(
+            a.load.params,
+            [("a".into(), "b=c".into()), ("e".into(), String::new())]
+        );
+        assert_eq!(a.jobs.map(NonZeroUsize::get), Some(3));
+        assert_eq!(a.label.as_deref(), Some("ci-1.2"));
+    }
+
+    #[test]
+    fn malformed_values_are_usage_errors_that_say_why() {
+        for (args, why) in [
+            (&["run", "x.kdl", "--param", "nope"][..], "NAME=VALUE"),
+            (&["run", "x.kdl", "--param", "=v"], "non-empty NAME"),
+            (&["run", "x.kdl", "-j", "0"], "at least 1"),
+            (&["run", "x.kdl", "-j", "two"], "whole number"),
+            (&["run", "x.kdl", "--label", "a/b"], "letters, digits"),
+            (
+                &["run", "x.kdl", "--label", ".hidden"],
+                "does not start with '.'",
+            ),
+            (&["run", "x.kdl", "--label", ""], "1 to 64"),
+            (&["check", "x.sb", "--emit", "kdl"], "sbpl"),
+        ] {
+            let e = parse(args).expect_err("rejected");
+            assert!(e.use_stderr(), "{args:?}");
+            assert!(e.to_string().contains(why), "{args:?}: {e}");
+        }
+    }
+}

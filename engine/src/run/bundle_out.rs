@@ -219,3 +219,25 @@ fn write_side_lanes(w: &mut BundleWriter, result: &RunResult) -> std::io::Result
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_source_digest_that_is_not_blake3_hex_is_an_error_not_a_hash_of_its_text() {
+        let hex = blake3::hash(b"x").to_hex();
+        assert_eq!(
+            source_digest("a.kdl", &hex).expect("valid"),
+            *blake3::hash(b"x").as_bytes()
+        );
+        for bad in ["", "zz", &hex[..10]] {
+            match source_digest("a.kdl", bad) {
+                Err(WriteError::SourceDigest { path, digest }) => {
+                    assert_eq!((path.as_str(), digest.as_str()), ("a.kdl", bad));
+                }
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+    }
+}
