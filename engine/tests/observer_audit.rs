@@ -15,10 +15,11 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use xpr::execute::{ExecuteOptions, run_experiment};
+use xpr::execute::ExecuteOptions;
 use xpr::model::{Verdict, WitnessState};
 use xpr::observe::{current_status, set_enabled, unavailable_reason};
 use xpr::resolve::{LoadOptions, load};
+use xpr::run::run_experiment;
 use xpr::world::{WorldFacts, WorldOptions};
 
 /// The tests of this binary change one host-wide switch: one at a time.

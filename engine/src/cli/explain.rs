@@ -3,14 +3,15 @@
 
 use serde::de::DeserializeOwned;
 
+use super::exit::EXIT_FINDINGS;
 use super::*;
 use crate::bundle::dir::BundleDir;
 use crate::bundle::fidelity::FidelityReport;
 use crate::bundle::index::is_safe_relative;
 use crate::bundle::printable::printable;
 use crate::bundle::{self, BundleFormat, BundleReader, Finding, layout};
-use crate::compile::Fidelity;
 use crate::lanes::ObservedRecord;
+use crate::model::Fidelity;
 use crate::model::{Lane, StageRecord, VerdictRecord, Witness, WitnessState};
 use crate::oracle::{DivergenceRecord, OracleRecord};
 

@@ -10,31 +10,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{BlockedReason, Origin};
+use crate::model::BlockedReason;
+// Compile reports fidelity; the types live in `model` so the SBPL checker and the bundle
+// vocabulary, which sit below compile, share them.
+pub use crate::model::{Fidelity, RuleFidelity};
 
 pub mod linux;
 pub mod seatbelt;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Fidelity {
-    Exact,
-    Approximate,
-    Unsupported,
-}
-
-/// The fidelity of one IR rule in one world.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RuleFidelity {
-    /// Index into the runtime profile's rules (`None` for the default action).
-    pub rule: Option<usize>,
-    pub origin: Origin,
-    /// The rule in SBPL notation, for people.
-    pub text: String,
-    pub fidelity: Fidelity,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
 
 /// Why a compiled profile cannot be applied in this world.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,13 +6,14 @@ use std::sync::Arc;
 
 use miette::{LabeledSpan, NamedSource, Severity, SourceSpan};
 
-use crate::source::SourceFile;
-
 pub mod codes;
 pub mod kdl_syntax;
 pub mod render;
+pub mod source_file;
 pub mod suggest;
 
+pub use render::{MAX_SHOWN, MessageFormat, eprint, eprint_error};
+pub use source_file::SourceFile;
 pub use suggest::did_you_mean;
 
 /// One diagnostic: a code from [`codes`], a message, labels in one file, optional help, and
@@ -36,6 +37,11 @@ impl Diag {
 
     pub fn warning(code: &'static str, message: impl Into<String>) -> Diag {
         Diag::new(code, Severity::Warning, message)
+    }
+
+    /// A note that is neither an error nor a warning.
+    pub fn advice(code: &'static str, message: impl Into<String>) -> Diag {
+        Diag::new(code, Severity::Advice, message)
     }
 
     fn new(code: &'static str, severity: Severity, message: impl Into<String>) -> Diag {
@@ -268,55 +274,6 @@ impl Diagnostics {
     pub fn sort(&mut self) {
         self.items
             .sort_by_key(|d| (d.file.as_ref().map(|f| f.id), d.offset().unwrap_or(0)));
-    }
-
-    /// The first [`MAX_SHOWN`] diagnostics rendered for people, then one note counting the
-    /// rest; `width` fixes the line width, `color` enables ANSI.
-    pub fn render_human(&self, width: usize, color: bool) -> String {
-        let rest = self.rest_note();
-        render::human(self.shown().chain(rest.as_ref()), width, color)
-    }
-
-    /// One JSON object per line (JSON Lines): the first [`MAX_SHOWN`] diagnostics, then the
-    /// note counting the rest.
-    pub fn render_json(&self) -> String {
-        let rest = self.rest_note();
-        render::json_lines(self.shown().chain(rest.as_ref()))
-    }
-
-    fn shown(&self) -> impl Iterator<Item = &Diag> {
-        self.items.iter().take(MAX_SHOWN)
-    }
-
-    /// "and N more": rendering a diagnostic reads its file up to the label, so printing every
-    /// one of 200,000 would be quadratic, and nobody reads past the first screens anyway.
-    fn rest_note(&self) -> Option<Diag> {
-        let hidden = self.items.get(MAX_SHOWN..)?;
-        let errors = hidden.iter().filter(|d| d.is_error()).count();
-        let warnings = hidden.len() - errors;
-        let mut diag = Diag::new(
-            codes::LIMIT_DIAGNOSTICS,
-            Severity::Advice,
-            format!(
-                "and {} more not shown ({errors} error{}, {warnings} warning{})",
-                hidden.len(),
-                if errors == 1 { "" } else { "s" },
-                if warnings == 1 { "" } else { "s" },
-            ),
-        );
-        diag.help = Some(format!(
-            "only the first {MAX_SHOWN} diagnostics are printed; fix those and check again"
-        ));
-        Some(diag)
-    }
-}
-
-/// How many diagnostics are printed before the rest are only counted.
-pub const MAX_SHOWN: usize = 100;
-
-impl fmt::Display for Diagnostics {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.render_human(100, false))
     }
 }
 

@@ -94,7 +94,7 @@ fn blocked(step: &str, e: i32) -> NotPrepared {
         } else {
             BlockedReason::ApplyError
         },
-        detail: format!("{step}: {}", crate::classify::errno_name(e)),
+        detail: format!("{step}: {}", crate::world::errno_name(e)),
     }
 }
 
@@ -131,7 +131,7 @@ impl SandboxPlan for MinimalLandlock {
                     reason: BlockedReason::NotApplicableInWorld,
                     detail: format!(
                         "rule path `{path}` cannot be opened: {}",
-                        crate::classify::errno_name(errno())
+                        crate::world::errno_name(errno())
                     ),
                 });
             }

@@ -1,4 +1,5 @@
-//! execute: scratch root and fixtures, the worker pool, sandboxed probe children (design §9).
+//! execute: scratch root and fixtures, the worker pool, sandboxed probe children (spec §5.2;
+//! ARCHITECTURE.md, "Processes").
 //!
 //! The engine never sandboxes itself. It creates the scratch root and fixtures, forks `-j`
 //! single-threaded workers (before any thread exists), and each worker forks one child per probe
@@ -14,8 +15,8 @@ mod inherited_fds;
 pub mod interrupt;
 mod linux_backend;
 pub mod minimal_landlock;
-mod pipeline;
 mod pool;
+mod progress;
 pub mod record;
 mod sandbox;
 mod schedule;
@@ -31,7 +32,8 @@ use std::collections::HashMap;
 pub use capture::DEFAULT_OUTPUT_LIMIT;
 pub use context::ExecuteOptions;
 pub use linux_backend::sandbox_for;
-pub use pipeline::{RunResult, run_experiment, run_plan};
+pub(crate) use linux_backend::sandbox_with_log_flags;
+pub use progress::Progress;
 pub use sandbox::{AppliedInChild, NotPrepared, ProfileSandbox, SandboxPlan};
 pub use scratch::{SCRATCH_PREFIX, ScratchRoot, short_random};
 pub use trace::NodeRun;
@@ -79,14 +81,16 @@ pub fn execute_plan(
     sandboxes: &[ProfileSandbox],
     options: &ExecuteOptions,
 ) -> Result<Executed, ExecuteError> {
-    execute_walk(&walk::walk(plan), exp, sandboxes, options)
+    execute_walk(&walk::walk(plan), exp, sandboxes, options, &mut ())
 }
 
+/// Runs the walk's exec nodes, telling `progress` as units report.
 pub(crate) fn execute_walk(
     walk: &Walk,
     exp: &Experiment,
     sandboxes: &[ProfileSandbox],
     options: &ExecuteOptions,
+    progress: &mut dyn Progress,
 ) -> Result<Executed, ExecuteError> {
     if sandboxes.len() != exp.profiles.len() {
         return Err(ExecuteError::Mismatched {
@@ -148,9 +152,9 @@ pub(crate) fn execute_walk(
         options,
         timeout,
     };
-    let ran = pool::run(&ctx, options.jobs).map_err(|e| match e {
+    let ran = pool::run(&ctx, options.jobs, progress).map_err(|e| match e {
         pool::PoolError::Interrupted => ExecuteError::Interrupted,
-        pool::PoolError::Spawn(e) => ExecuteError::Workers(crate::classify::errno_name(e)),
+        pool::PoolError::Spawn(e) => ExecuteError::Workers(crate::world::errno_name(e).to_string()),
     })?;
     let mut records = direct;
     records.extend(ran);

@@ -7,6 +7,7 @@ use crate::model::StageRecord;
 
 use super::context::Context;
 use super::frame::{self, Frame, FrameReader};
+use super::progress::Progress;
 use super::worker::{self, SERIAL_JOB};
 
 struct Handle {
@@ -46,7 +47,11 @@ fn close(fd: i32) {
 }
 
 /// Runs every scheduled job; returns the records in arrival order.
-pub fn run(ctx: &Context, workers: usize) -> Result<Vec<StageRecord>, PoolError> {
+pub fn run(
+    ctx: &Context,
+    workers: usize,
+    progress: &mut dyn Progress,
+) -> Result<Vec<StageRecord>, PoolError> {
     let mut queue: VecDeque<u32> = (0..ctx.schedule.jobs.len() as u32).collect();
     // The serial (destructive) job runs alone after every other job: its probes and restores
     // change fixture paths that other workers' sandboxes open while preparing.
@@ -71,7 +76,6 @@ pub fn run(ctx: &Context, workers: usize) -> Result<Vec<StageRecord>, PoolError>
             }
         }
     }
-    // A progress line on stderr, only on a terminal and only for runs longer than a second.
     let total = ctx.schedule.serial.units.len()
         + ctx
             .schedule
@@ -79,7 +83,7 @@ pub fn run(ctx: &Context, workers: usize) -> Result<Vec<StageRecord>, PoolError>
             .iter()
             .map(|j| j.probes.len())
             .sum::<usize>();
-    let mut progress = crate::report::progress::Progress::new(&ctx.exp.name, total as u64);
+    progress.start(total as u64);
     for h in handles.iter_mut() {
         if queue.is_empty() && serial_pending {
             break;

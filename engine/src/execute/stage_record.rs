@@ -3,10 +3,10 @@
 //! Stages stay apart: apply, exec and operation each get their own outcome and errno; exit
 //! status and signal are kept as observed.
 
-use crate::classify::{DenySet, errno};
 use crate::model::{
     ApplyOutcome, BlockedReason, Evidence, ExecOutcome, Lane, OperationOutcome, StageRecord,
 };
+use crate::world::{DenySet, errno_record};
 
 use super::capture::Capture;
 use super::child::Termination;
@@ -73,7 +73,7 @@ pub fn blocked(
     r.apply = ApplyOutcome::Blocked;
     r.apply_reason = Some(reason);
     r.apply_detail = Some(detail.to_string());
-    r.apply_errno = errno_raw.map(errno);
+    r.apply_errno = errno_raw.map(errno_record);
     r
 }
 
@@ -112,19 +112,19 @@ pub fn from_exit(
         Some((RecordStage::Apply, x)) => {
             r.apply = ApplyOutcome::Blocked;
             r.apply_reason = x.reason;
-            r.apply_errno = Some(errno(x.errno));
+            r.apply_errno = Some(errno_record(x.errno));
             r.apply_detail = Some(format!("{} failed", x.step_name()));
         }
         Some((RecordStage::Exec, x)) => {
             r.exec = ExecOutcome::DependencyDenied;
-            r.exec_errno = Some(errno(x.errno));
+            r.exec_errno = Some(errno_record(x.errno));
             r.evidence = Evidence::Syscall;
             r.exit_status = None;
         }
         Some((RecordStage::Operation, x)) => {
             r.exec = ExecOutcome::Ok;
             r.operation = deny.operation(x.errno);
-            r.operation_errno = (x.errno != 0).then(|| errno(x.errno));
+            r.operation_errno = (x.errno != 0).then(|| errno_record(x.errno));
             r.evidence = Evidence::Syscall;
         }
         None => match term {

@@ -246,7 +246,7 @@ impl Worker<'_> {
                 r.exec = crate::model::ExecOutcome::NotReached;
                 r.detail = Some(format!(
                     "worker could not start the probe: {}",
-                    crate::classify::errno_name(e)
+                    crate::world::errno_name(e)
                 ));
                 r
             }

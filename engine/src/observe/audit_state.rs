@@ -86,7 +86,7 @@ impl AuditGuard {
         let previous = netlink::get_status(&control).map_err(|e| {
             format!(
                 "cannot read the audit status: {}",
-                crate::classify::errno_name(e)
+                crate::world::errno_name(e)
             )
         })?;
         RESTORE_ENABLED.store(previous.enabled, Ordering::SeqCst);
@@ -108,7 +108,7 @@ impl AuditGuard {
             guard.restore();
             return Err(format!(
                 "cannot enable audit: {}",
-                crate::classify::errno_name(e)
+                crate::world::errno_name(e)
             ));
         }
         Ok(guard)

@@ -1,4 +1,4 @@
-//! The observer lane (design §6, spec §5.2): Landlock's own audit records (ABI ≥ 7) as an
+//! The observer lane (spec §5.4): Landlock's own audit records (ABI ≥ 7) as an
 //! independent witness of denials.
 //!
 //! Audit is switched on only for a run that asks for it (`--observer audit`) and put back as

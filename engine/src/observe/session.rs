@@ -46,14 +46,14 @@ impl AuditSession {
         let control = netlink::open_socket().map_err(|e| {
             format!(
                 "no audit netlink socket: {} (kernel without CONFIG_AUDIT?)",
-                crate::classify::errno_name(e)
+                crate::world::errno_name(e)
             )
         })?;
         // Join the log group before enabling, so no record of the run is missed.
         let reader = netlink::open_log_reader().map_err(|e| {
             format!(
                 "cannot join the audit log group: {}",
-                crate::classify::errno_name(e)
+                crate::world::errno_name(e)
             )
         })?;
         let guard = AuditGuard::enable(control)?;

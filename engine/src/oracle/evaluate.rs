@@ -1,5 +1,6 @@
 //! The evaluator: a compiled Landlock plan, resolved against the filesystem view the way
-//! prepare resolves it, answering access requests the way the kernel does (research §1.3).
+//! prepare resolves it, answering access requests the way the kernel does (Landlock's rule
+//! semantics, spec §7).
 //!
 //! - Layers intersect: a request passes only if every layer allows it.
 //! - In a layer, a handled right is allowed on a path when a rule on the path or on one of its

@@ -9,7 +9,7 @@ use crate::model::{Action, IrLayer, Profile, ProfileIr};
 use super::context::Cx;
 use super::declarations::Declarations;
 
-/// Landlock refuses a 17th nested domain with E2BIG (research §1.8 F21).
+/// Landlock refuses a 17th nested domain with E2BIG (the kernel's `LANDLOCK_MAX_NUM_LAYERS` is 16).
 pub const MAX_LAYERS: usize = 16;
 
 /// A stacked declaration that also has its own rules (or extends, or an SBPL source).

@@ -11,7 +11,7 @@ use super::declarations::Declarations;
 use super::layers;
 use super::rules::resolve_rules;
 use super::sbpl_hook::SbplPlace;
-use super::vocabulary::Vocabulary;
+use crate::decode::vocabulary::Vocabulary;
 use crate::source::loader::MAX_FILE_BYTES;
 use crate::sys::input::{Climb, InputDir, InputError};
 

@@ -1,5 +1,5 @@
 //! Harness identity: facts about the invoking process that change apply/exec whatever the
-//! profile (design §2). Recorded with every run, never part of the world id.
+//! profile (spec §6.6). Recorded with every run, never part of the world id.
 
 use serde::{Deserialize, Serialize};
 

@@ -1,5 +1,5 @@
-//! Is this process already inside a Landlock domain? Landlock has no /proc marker (research
-//! §1.3), so we count: a forked child stacks trivial layers until the kernel says E2BIG.
+//! Is this process already inside a Landlock domain? Landlock has no /proc marker, so we
+//! count: a forked child stacks trivial layers until the kernel says E2BIG.
 //! A thread outside any domain can stack exactly `LANDLOCK_MAX_NUM_LAYERS` (16); every layer
 //! we already carry takes one slot. Anything else we cannot interpret is `unknown`.
 

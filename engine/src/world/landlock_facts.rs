@@ -31,7 +31,7 @@ pub struct LandlockFacts {
     pub effective_abi: u32,
     /// Rights a ruleset handling only that right was accepted for (the version alone is no proof).
     pub probed_rights: Vec<String>,
-    /// Rights the effective ABI claims but the probe rejected (ABI drift; research §1.7).
+    /// Rights the effective ABI claims but the probe rejected (ABI drift; spec §7, "Availability").
     pub missing_rights: Vec<String>,
 }
 

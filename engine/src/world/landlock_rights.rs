@@ -1,8 +1,9 @@
 //! The Landlock access rights and scopes, as data: uapi bit, kernel audit name, the ABI that
 //! introduced it, and whether it only makes sense on a directory.
 //!
-//! Bits and ABIs follow the uapi header (research §1.1). Names follow the kernel's audit
-//! records (`blockers=fs.read_file`), so plans, world facts and audit evidence use one spelling.
+//! Bits and ABIs follow the kernel's uapi header (`include/uapi/linux/landlock.h`). Names follow
+//! the kernel's audit records (`blockers=fs.read_file`), so plans, world facts and audit
+//! evidence use one spelling.
 
 use serde::{Deserialize, Serialize};
 

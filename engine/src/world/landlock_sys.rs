@@ -1,9 +1,10 @@
 //! Raw Landlock system calls (x86_64 numbers 444–446), usable after fork: no allocation.
 //!
 //! Raw calls rather than the `landlock` crate: the crate decides compatibility from the ABI
-//! number alone and hides the errno, while xpr must probe each right (research §1.7) and map
-//! the kernel's exact errno to a blocked reason (§6.1). Unknown bits are rejected by the kernel
-//! with EINVAL, so raw calls are always "hard requirement": nothing is ever dropped silently.
+//! number alone and hides the errno, while xpr must probe each right and map the kernel's exact
+//! errno to a blocked reason (spec §7, "Availability"; §5). Unknown bits are rejected by the
+//! kernel with EINVAL, so raw calls are always "hard requirement": nothing is ever dropped
+//! silently.
 
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 

@@ -69,7 +69,10 @@ fn good_sb_prints_fidelity_or_normalised_sbpl() {
     );
     let (code, _, stderr) = xpr(dir.path(), &["check", "p.sb", "--emit", "kdl"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("unknown --emit format"), "{stderr}");
+    assert!(
+        stderr.contains("invalid value 'kdl' for '--emit"),
+        "{stderr}"
+    );
 }
 
 #[test]

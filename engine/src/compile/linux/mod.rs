@@ -1,7 +1,7 @@
 //! The Linux backend: IR → Landlock ruleset plan + seccomp BPF program (compile), then
 //! prepare (in the worker, before fork) and apply (in the child, raw syscalls only).
 //!
-//! Mapping choices follow research §6; `translate` explains the rule semantics. Decisions:
+//! Mapping choices are spec §7; `translate` explains the rule semantics. Decisions:
 //! - `(deny default)` handles every right and scope the effective ABI has and the kernel
 //!   accepted; `(allow default)` handles only what unfiltered denies switch off (e.g.
 //!   `(deny file-write*)` handles the write rights and nothing else: unhandled reads stay

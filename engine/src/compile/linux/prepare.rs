@@ -81,7 +81,7 @@ pub fn host_path(plan_path: &str, scratch: &Path) -> PathBuf {
 }
 
 fn create_failure(step: &'static str, errno: i32, detail: String) -> PrepareFailure {
-    // Research §6.1: unknown rights (EINVAL) and a missing or disabled Landlock are the
+    // Spec §7, "Availability": unknown rights (EINVAL) and a missing or disabled Landlock are the
     // mechanism's absence; anything else is an apply error with its errno.
     let reason = match errno {
         libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP => BlockedReason::MechanismUnavailable,

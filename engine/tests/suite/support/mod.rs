@@ -222,7 +222,7 @@ pub fn scratch_dirs() -> Vec<String> {
 }
 
 /// Loads a KDL experiment and runs it through the library pipeline in the given world.
-pub fn run_file(path: &str, landlock_abi_cap: Option<u32>) -> xpr::execute::RunResult {
+pub fn run_file(path: &str, landlock_abi_cap: Option<u32>) -> xpr::run::RunResult {
     run_file_with(path, &[], landlock_abi_cap)
 }
 
@@ -232,7 +232,7 @@ pub fn run_file_with(
     path: &str,
     replace: &[(String, String)],
     landlock_abi_cap: Option<u32>,
-) -> xpr::execute::RunResult {
+) -> xpr::run::RunResult {
     let _run = exclusive_run();
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
     let opts = xpr::resolve::LoadOptions::default();
@@ -253,7 +253,7 @@ pub fn run_file_with(
         "{:?}",
         world.abi_cap_error()
     );
-    xpr::execute::run_experiment(&loaded.experiment, &world, &options()).expect("run completes")
+    xpr::run::run_experiment(&loaded.experiment, &world, &options()).expect("run completes")
 }
 
 /// `n` distinct free loopback TCP ports (bound to port 0, read back, released).
