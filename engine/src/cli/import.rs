@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
+use crate::bundle::printable::printable;
 use crate::bundle::runtime_tools::{self, RuntimeToolsBundle, to_kdl};
+use crate::sys::fs::replace_file;
 
 use super::*;
 
@@ -39,11 +41,12 @@ pub fn run(args: ImportArgs) -> u8 {
     };
     let imported = to_kdl::to_kdl(&bundle, &options);
     for warning in &imported.warnings {
-        eprintln!("xpr import: warning: {warning}");
+        // Warnings quote the bundle: escaped, so they cannot drive the terminal.
+        eprintln!("xpr import: warning: {}", printable(warning, false));
     }
     match &args.output {
         Some(path) => {
-            if let Err(e) = std::fs::write(path, &imported.text) {
+            if let Err(e) = replace_file(path, imported.text.as_bytes(), 0o644) {
                 eprintln!("xpr import: {}: cannot write: {e}", path.display());
                 return EXIT_ENVIRONMENT;
             }

@@ -6,41 +6,21 @@
 //! world (`skipped`) are `<skipped>`. Output is deterministic: sorted by id, no timestamps.
 
 use std::fmt::Write as _;
-use std::io::{self, Write as _};
+use std::io;
 use std::path::Path;
 
 use crate::model::{Lane, StageRecord, Verdict, VerdictRecord};
-use crate::sys::fs::Dir;
+use crate::sys::fs::replace_file;
 
-/// Writes the report to `path` through a temporary sibling, so a reader never sees half.
-/// The directory may be shared (`/shared/report.xml`): the temporary file has an
-/// unpredictable name and is created `O_EXCL` (never through a planted link), and the rename
-/// happens within the directory's fd (a link planted at `path` is replaced, not followed).
+/// Writes the report to `path` through a temporary sibling, never through a link planted in a
+/// shared directory ([`replace_file`]).
 pub fn write(
     path: &Path,
     experiment: &str,
     verdicts: &[VerdictRecord],
     stages: &[StageRecord],
 ) -> io::Result<()> {
-    let xml = render(experiment, verdicts, stages);
-    let name = path.file_name().ok_or_else(|| {
-        io::Error::new(io::ErrorKind::InvalidInput, "the report path names no file")
-    })?;
-    let parent = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let dir = Dir::open(parent)?;
-    let stem = format!(".{}", name.to_string_lossy());
-    let (mut file, tmp) = dir.create_temporary(&stem, 0o644)?;
-    let written = file
-        .write_all(xml.as_bytes())
-        .and_then(|()| file.sync_all())
-        .and_then(|()| Ok(dir.rename(Path::new(&tmp), Path::new(name), true)?));
-    if written.is_err() {
-        let _ = dir.remove(Path::new(&tmp));
-    }
-    written
+    replace_file(path, render(experiment, verdicts, stages).as_bytes(), 0o644)
 }
 
 enum CaseResult {

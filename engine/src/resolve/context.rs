@@ -192,11 +192,7 @@ pub fn substitute(
             break;
         };
         let name = &after[..close];
-        let is_name = name.starts_with(|c: char| c.is_ascii_alphabetic())
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-        if !is_name {
+        if !is_placeholder_name(name) {
             out.push('{');
             rest = after;
             continue;
@@ -232,6 +228,14 @@ fn placeholder_span(text: &Text, name: &str) -> SourceSpan {
         _ => return text.span,
     };
     SourceSpan::from((text.span.offset() + quote + at, needle.len()))
+}
+
+/// Whether `{name}` is a placeholder (spec §2.1): a letter, then letters, digits, `-` or `_`.
+pub fn is_placeholder_name(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// A path that a probe may mutate: `{scratch}` itself or below it, without `..`.

@@ -24,7 +24,7 @@ mod profiles;
 mod rules;
 pub mod sbpl_hook;
 
-pub use context::{SubstError, substitute, under_scratch};
+pub use context::{SubstError, is_placeholder_name, substitute, under_scratch};
 pub use header::parse_duration;
 pub use sbpl_hook::sbpl_hook;
 

@@ -385,6 +385,33 @@ fn missing_is_fine(e: Errno) -> Result<(), Errno> {
     if e == Errno::NOENT { Ok(()) } else { Err(e) }
 }
 
+/// Writes `bytes` to the file the user named at `path` through a temporary sibling, so a reader
+/// never sees half of it. The directory may be shared (`/shared/report.xml`): the temporary
+/// file has an unpredictable name and is created `O_EXCL` (never through a planted link), and
+/// the rename happens within the directory's fd (a link planted at `path` is replaced, not
+/// followed).
+pub fn replace_file(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    use std::io::Write;
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "the path names no file"))?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let dir = Dir::open(parent)?;
+    let stem = format!(".{}", name.to_string_lossy());
+    let (mut file, tmp) = dir.create_temporary(&stem, mode)?;
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .and_then(|()| Ok(dir.rename(Path::new(&tmp), Path::new(name), true)?));
+    if written.is_err() {
+        let _ = dir.remove(Path::new(&tmp));
+    }
+    written
+}
+
 /// Opens `path` as an anchor for [`open_beneath`] (`O_PATH`: it reads nothing, so it needs no
 /// Landlock right; its last component must not be a symlink). No allocation.
 pub fn open_anchor(path: &CStr) -> Result<OwnedFd, Errno> {

@@ -818,3 +818,213 @@ fn import_keeps_operations_without_a_family_as_comments_and_still_checks() {
         "{stdout}"
     );
 }
+
+// ---- A crafted bundle (issue 10, items 4 and 6) ----
+
+/// Every way a string could end a KDL line, a comment or a string early, or change how the
+/// text reads: KDL 2's newlines, quotes and backslashes, raw-string and comment markers,
+/// controls, bidi overrides, a BOM.
+const BREAKERS: &[&str] = &[
+    "\n",
+    "\r",
+    "\r\n",
+    "\u{85}",
+    "\u{b}",
+    "\u{c}",
+    "\u{2028}",
+    "\u{2029}",
+    "\"",
+    "\\",
+    "\\\"",
+    "*/",
+    "/*",
+    "//",
+    "/-",
+    "#\"",
+    "\"#",
+    "##\"",
+    "\"\"\"",
+    "{",
+    "}",
+    ";",
+    "\u{0}",
+    "\u{1b}[2J",
+    "\u{7f}",
+    "\u{202e}",
+    "\u{2066}",
+    "\u{200f}",
+    "\u{feff}",
+    "\u{fffd}",
+    "é",
+];
+
+fn injection(breaker: &str) -> String {
+    format!(
+        "a{breaker}probe zz family=exec target=\"/bin/sh\" {{ argv \"sh\" \"-c\" \"touch /x\" }}{breaker}// {breaker}"
+    )
+}
+
+#[test]
+fn import_never_lets_a_bundle_inject_kdl() {
+    let (_tmp, dir) = copy_bundle(AFM);
+    let matrix_path = dir.join("expected_matrix.json");
+    let mut matrix: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&matrix_path).unwrap()).unwrap();
+    let mut targets = Vec::new();
+    for (i, (_, profile)) in matrix["profiles"]
+        .as_object_mut()
+        .unwrap()
+        .iter_mut()
+        .enumerate()
+    {
+        let breaker = BREAKERS[i % BREAKERS.len()];
+        profile["semantic_group"] = injection(breaker).into();
+        profile["blob"] = injection(breaker).into();
+        for (j, probe) in profile["probes"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .enumerate()
+        {
+            let breaker = BREAKERS[(i * 7 + j) % BREAKERS.len()];
+            let target = format!("com.apple.{}", injection(breaker));
+            probe["target"] = target.clone().into();
+            probe["expectation_id"] = injection(breaker).into();
+            probe["driver"] = injection(breaker).into();
+            probe["name"] = injection(breaker).into();
+            targets.push(target);
+        }
+    }
+    // A probe whose operation has no family: kept as a comment, which must stay one.
+    let first = matrix["profiles"]
+        .as_object_mut()
+        .unwrap()
+        .values_mut()
+        .next()
+        .unwrap();
+    first["probes"][0]["operation"] = injection("\u{2028}").into();
+    std::fs::write(&matrix_path, serde_json::to_vec(&matrix).unwrap()).unwrap();
+
+    let out = dir.join("imported.kdl");
+    let (code, _, stderr) = xpr(&[
+        "import",
+        dir.to_str().unwrap(),
+        "--to-kdl",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "warnings are escaped: {stderr:?}"
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    let doc = kdl::KdlDocument::parse(&text).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+    // Exactly the nodes the importer writes, at any depth.
+    fn names<'a>(nodes: &'a [kdl::KdlNode], out: &mut Vec<&'a str>) {
+        for n in nodes {
+            out.push(n.name().value());
+            if let Some(children) = n.children() {
+                names(children.nodes(), out);
+            }
+        }
+    }
+    let mut all = Vec::new();
+    names(doc.nodes(), &mut all);
+    for name in &all {
+        assert!(
+            [
+                "experiment",
+                "description",
+                "lanes",
+                "profile",
+                "default",
+                "probe",
+                "expect",
+                "allow",
+                "deny"
+            ]
+            .contains(name),
+            "injected node `{name}`:\n{text}"
+        );
+    }
+    let probes: Vec<&kdl::KdlNode> = doc
+        .nodes()
+        .iter()
+        .filter(|n| n.name().value() == "probe")
+        .collect();
+    assert!(!probes.is_empty());
+    for probe in &probes {
+        assert_eq!(
+            probe.get("family").and_then(|v| v.as_string()),
+            Some("mach-lookup")
+        );
+        // Each target reads back as exactly what the bundle recorded.
+        let target = probe.get("target").and_then(|v| v.as_string()).unwrap();
+        assert!(targets.iter().any(|t| t == target), "{target:?}");
+        assert!(probe.children().is_none(), "{text}");
+    }
+    // The file checks, with only the bundle's probes (no `zz`, no exec).
+    let (code, stdout, stderr) = xpr(&["check", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}{stderr}\n{text}");
+    assert!(
+        !text.contains("family=\"exec\"") && !stdout.contains(" zz"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_target_xpr_would_substitute_is_kept_as_a_comment() {
+    let (_tmp, dir) = copy_bundle(AFM);
+    let matrix_path = dir.join("expected_matrix.json");
+    let mut matrix: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&matrix_path).unwrap()).unwrap();
+    let first = matrix["profiles"]
+        .as_object_mut()
+        .unwrap()
+        .values_mut()
+        .next()
+        .unwrap();
+    first["probes"][0]["target"] = "{scratch}/x".into();
+    std::fs::write(&matrix_path, serde_json::to_vec(&matrix).unwrap()).unwrap();
+    let (code, stdout, stderr) = xpr(&["import", dir.to_str().unwrap(), "--to-kdl"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("read as a parameter"), "{stderr}");
+    let doc = kdl::KdlDocument::parse(&stdout).unwrap();
+    assert!(
+        doc.nodes()
+            .iter()
+            .all(|n| n.get("target").and_then(|v| v.as_string()) != Some("{scratch}/x")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn runtime_tools_readers_refuse_fifos_and_links_out() {
+    let (tmp, dir) = copy_bundle(MNE_FIRST);
+    let index = dir.join("artifact_index.json");
+    let saved = std::fs::read(&index).unwrap();
+    std::fs::remove_file(&index).unwrap();
+    crate::support::mkfifo(&index);
+    for args in [
+        vec!["verify", dir.to_str().unwrap()],
+        vec!["diff", dir.to_str().unwrap(), dir.to_str().unwrap()],
+        vec!["import", dir.to_str().unwrap(), "--to-kdl"],
+    ] {
+        let (code, _, _) = crate::support::xpr_within(tmp.path(), &args);
+        assert_ne!(code, 0, "{args:?}");
+    }
+    // An artifact replaced by a link out of the bundle: named, never read.
+    std::fs::remove_file(&index).unwrap();
+    std::fs::write(&index, saved).unwrap();
+    std::fs::write(tmp.path().join("secret"), "SECRET").unwrap();
+    std::fs::remove_file(dir.join("summary.json")).unwrap();
+    std::os::unix::fs::symlink(tmp.path().join("secret"), dir.join("summary.json")).unwrap();
+    let (code, stdout, _) =
+        crate::support::xpr_within(tmp.path(), &["verify", dir.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("summary.json") && stdout.contains("symlink"),
+        "{stdout}"
+    );
+}

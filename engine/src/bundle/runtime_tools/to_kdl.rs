@@ -49,6 +49,11 @@ pub fn family_for(operation: &str) -> Option<&'static str> {
     })
 }
 
+/// `s` as a KDL 2 quoted string that holds exactly `s`: `"` and `\\` escaped, and every
+/// character other than printable ASCII and Unicode letters and digits written `\u{…}`. So no
+/// KDL newline (`\n`, `\r`, U+000B, U+000C, U+0085, U+2028, U+2029), control, bidi or other
+/// format character, BOM or unassigned code point is ever copied literally: the string cannot
+/// end early, end a comment it sits in, or change how the text around it reads.
 fn kdl_str(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
@@ -56,19 +61,39 @@ fn kdl_str(s: &str) -> String {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
+            c if is_literal(c) => out.push(c),
+            c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
         }
     }
     out.push('"');
     out
 }
 
-/// A comment line cannot end early: newlines become spaces.
+/// Characters copied as they are: printable ASCII and Unicode letters and digits.
+fn is_literal(c: char) -> bool {
+    matches!(c, ' '..='~') || (!c.is_ascii() && c.is_alphanumeric())
+}
+
+/// Bundle text inside a `//` comment: as it is when every character is [`is_literal`],
+/// otherwise as an escaped string ([`kdl_str`]), so nothing in it can end the comment.
 fn comment(s: &str) -> String {
-    s.replace(['\n', '\r'], " ")
+    if s.chars().all(is_literal) {
+        s.to_string()
+    } else {
+        kdl_str(s)
+    }
+}
+
+/// Whether xpr would read `{name}` in `s` as a parameter placeholder (spec §2.1): a string
+/// holding one cannot be written as a value without changing it, and xpr has no escape.
+fn has_placeholder(s: &str) -> bool {
+    s.match_indices('{').any(|(i, _)| {
+        let rest = &s[i + 1..];
+        let Some(close) = rest.find('}') else {
+            return false;
+        };
+        crate::resolve::is_placeholder_name(&rest[..close])
+    })
 }
 
 fn last_component(path: &str) -> &str {
@@ -122,6 +147,23 @@ struct Probe {
     notes: Vec<String>,
 }
 
+impl Probe {
+    /// Why the probe is written as a comment only, if it is: (the comment, the warning).
+    fn kept_out(&self) -> Option<(String, String)> {
+        match (self.family, &self.target) {
+            (None, _) => Some((
+                format!("no xpr probe family performs {}", comment(&self.operation)),
+                format!("no xpr probe family for operation {}", self.operation),
+            )),
+            (_, Some(t)) if has_placeholder(t) => {
+                let why = "its target holds `{…}`, which xpr would read as a parameter";
+                Some((why.to_string(), why.to_string()))
+            }
+            _ => None,
+        }
+    }
+}
+
 pub fn to_kdl(bundle: &RuntimeToolsBundle, options: &Options) -> Imported {
     let mut warnings = Vec::new();
     let mut text = String::new();
@@ -135,9 +177,9 @@ pub fn to_kdl(bundle: &RuntimeToolsBundle, options: &Options) -> Imported {
     text.push_str("// Imported by `xpr import --to-kdl` from a runtime-tools run bundle.\n");
     text.push_str(&format!(
         "// run {}, plan {}, world {}\n",
-        bundle.run_id(),
-        plan.as_deref().unwrap_or("(none)"),
-        bundle.world_id()
+        comment(bundle.run_id()),
+        comment(plan.as_deref().unwrap_or("(none)")),
+        comment(bundle.world_id())
     ));
     text.push_str(
         "// Expectation ids are <profile>/<probe>, the same as `xpr diff` uses for the imported bundle.\n\n",
@@ -151,8 +193,8 @@ pub fn to_kdl(bundle: &RuntimeToolsBundle, options: &Options) -> Imported {
         "    description {}\n",
         kdl_str(&format!(
             "Imported from runtime-tools run {} (plan {})",
-            bundle.run_id(),
-            plan.as_deref().unwrap_or("none")
+            ids::name(bundle.run_id()),
+            ids::name(plan.as_deref().unwrap_or("none"))
         ))
     ));
     text.push_str(&format!("    lanes {}\n}}\n", lanes.join(" ")));
@@ -274,21 +316,19 @@ pub fn to_kdl(bundle: &RuntimeToolsBundle, options: &Options) -> Imported {
             .as_deref()
             .map(|t| format!(" target={}", kdl_str(t)))
             .unwrap_or_default();
-        match probe.family {
-            Some(family) => text.push_str(&format!(
-                "probe {} family={}{target}\n",
-                kdl_str(&probe.name),
-                kdl_str(family)
-            )),
-            None => {
+        let family = probe
+            .family
+            .map_or_else(String::new, |f| format!(" family={}", kdl_str(f)));
+        match probe.kept_out() {
+            None => text.push_str(&format!("probe {}{family}{target}\n", kdl_str(&probe.name))),
+            Some((why, warning)) => {
                 text.push_str(&format!(
-                    "// no xpr probe family performs {}: kept as a comment\n// probe {}{target}\n",
-                    comment(&probe.operation),
+                    "// {why}: kept as a comment\n// probe {}{family}{target}\n",
                     kdl_str(&probe.name)
                 ));
                 warnings.push(format!(
-                    "probe {}: no xpr probe family for operation {}; left as a comment",
-                    probe.name, probe.operation
+                    "probe {}: {warning}; left as a comment",
+                    probe.name
                 ));
             }
         }
@@ -300,7 +340,7 @@ pub fn to_kdl(bundle: &RuntimeToolsBundle, options: &Options) -> Imported {
         let mut deny = Vec::new();
         for p in &bundle.matrix.profiles[*pid].probes {
             let name = &renamed[&(pid.to_string(), p.name.clone())];
-            if probes[name].family.is_none() {
+            if probes[name].kept_out().is_some() {
                 continue;
             }
             match p.expected.as_deref() {
@@ -342,6 +382,12 @@ mod tests {
             Some("anchor-filter-map")
         );
         assert_eq!(kdl_str("a\"b\\"), "\"a\\\"b\\\\\"");
+        assert_eq!(
+            kdl_str("é/\u{2028}\u{202e}\u{feff}"),
+            "\"é/\\u{2028}\\u{202e}\\u{feff}\""
+        );
+        assert!(has_placeholder("/tmp/{scratch}/x") && has_placeholder("{a-1}"));
+        assert!(!has_placeholder("^/a{2}$") && !has_placeholder("{ x}") && !has_placeholder("{"));
         assert_eq!(
             relative(Path::new("/a/b"), Path::new("/a/c/d.sb")),
             "../c/d.sb"
