@@ -80,7 +80,7 @@ impl Error {
                 SuggestError::UnknownProfile { .. } | SuggestError::NothingToSuggest(_) => {
                     EXIT_INVALID
                 }
-                SuggestError::Run(_) => EXIT_ENVIRONMENT,
+                SuggestError::Run(_) | SuggestError::Harness(_) => EXIT_ENVIRONMENT,
             },
             Error::Run(e) => match e {
                 RunError::Invalid(_) | RunError::AbiCap(_) => EXIT_INVALID,

@@ -31,6 +31,7 @@ codes! {
     NO_EXPERIMENT = "xpr::experiment::missing": "the root file has no `experiment` node";
     MISPLACED_EXPERIMENT = "xpr::experiment::misplaced": "an `experiment` node outside the root file";
     LANES = "xpr::experiment::lanes": "the lanes lack `scenario`";
+    EXPERIMENT_NAME = "xpr::experiment::name": "an experiment name is not 1 to 64 of `A-Za-z0-9._-` or starts with `.` (it names the run's output directory)";
     DUPLICATE_NAME = "xpr::name::duplicate": "two declarations of the same kind share a name";
     UNKNOWN_PROFILE = "xpr::name::unknown_profile": "a reference to a profile that is not declared";
     UNKNOWN_SHIM = "xpr::name::unknown_shim": "a reference to a shim that is not declared";
@@ -62,7 +63,8 @@ codes! {
     UNEXPECTED_TARGET = "xpr::probe::unexpected_target": "a probe has a target its family does not take";
     MISSING_FAMILY_ARG = "xpr::probe::missing_argument": "a probe lacks an argument its family requires";
     UNKNOWN_FAMILY_ARG = "xpr::probe::unknown_argument": "a probe passes an argument its family does not declare";
-    HOST_SAFETY = "xpr::safety::outside_scratch": "a destructive probe or a file fixture points outside `{scratch}`";
+    HOST_SAFETY = "xpr::safety::outside_scratch": "a destructive probe (or `exec` helper) or a file fixture points outside `{scratch}`, or at `{scratch}` itself";
+    PROCESS_TARGET = "xpr::safety::process_target": "a probe on a process (`signal`, `process-info`) targets one the run does not create: only `target=\"self\"` or `fixture=` a `process` fixture";
     FIXTURE_MODE = "xpr::safety::fixture_mode": "a file or dir fixture's mode sets the setuid or setgid bit";
     NO_MATCHING_PROFILE = "xpr::expect::no_match": "an expectation's profile glob matches no profile";
     DUPLICATE_EXPECTATION = "xpr::expect::duplicate": "two expectations for the same profile, probe and world";

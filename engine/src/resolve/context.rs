@@ -238,7 +238,16 @@ pub fn is_placeholder_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-/// A path that a probe may mutate: `{scratch}` itself or below it, without `..`.
+/// A path strictly below `{scratch}`, without `..`: what a destructive probe or a fixture may
+/// act on (`{scratch}` itself, `{scratch}/` and `{scratch}/.` are the run's root, not theirs).
+pub fn below_scratch(path: &str) -> bool {
+    under_scratch(path)
+        && path
+            .strip_prefix("{scratch}")
+            .is_some_and(|rest| rest.split('/').any(|c| !c.is_empty() && c != "."))
+}
+
+/// A path at or below `{scratch}`, without `..`.
 pub fn under_scratch(path: &str) -> bool {
     let Some(rest) = path.strip_prefix("{scratch}") else {
         return false;
@@ -278,5 +287,15 @@ mod tests {
         assert!(!under_scratch("{scratch}/../etc"));
         assert!(!under_scratch("/etc/hosts"));
         assert!(!under_scratch("{scratch}x"));
+        assert!(below_scratch("{scratch}/a") && below_scratch("{scratch}/./a"));
+        for root in [
+            "{scratch}",
+            "{scratch}/",
+            "{scratch}/.",
+            "{scratch}//./",
+            "/etc",
+        ] {
+            assert!(!below_scratch(root), "{root}");
+        }
     }
 }

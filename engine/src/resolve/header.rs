@@ -93,6 +93,35 @@ pub fn params(
     }
 }
 
+/// The experiment's name becomes a directory (`out/<experiment>/`): 1 to 64 letters, digits,
+/// `.`, `_` or `-`, not starting with `.` (so never `..`, `/abs`, `a/b` or empty). The same
+/// rule as a run's `--label`.
+fn check_name(cx: &mut Cx, file: FileId, name: &Text) {
+    let v = &name.value;
+    let why = if v.is_empty() || v.len() > 64 {
+        "has 1 to 64 characters"
+    } else if !v
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        "uses only letters, digits, `.`, `_` and `-`"
+    } else if v.starts_with('.') {
+        "does not start with `.`"
+    } else {
+        return;
+    };
+    let diag = cx
+        .error(
+            codes::EXPERIMENT_NAME,
+            file,
+            name.span,
+            format!("experiment name `{v}` is not usable: a name {why}"),
+            "not a safe name",
+        )
+        .help("the name is the run's output directory `out/<experiment>/`; write e.g. `experiment \"my-checks\"`");
+    cx.push(diag);
+}
+
 pub fn header(cx: &mut Cx, file: FileId, decl: Option<&ExperimentDecl>) -> Header {
     let mut header = Header {
         lanes: vec![Lane::Baseline, Lane::Scenario],
@@ -100,6 +129,7 @@ pub fn header(cx: &mut Cx, file: FileId, decl: Option<&ExperimentDecl>) -> Heade
         timeout: DEFAULT_TIMEOUT,
     };
     let Some(decl) = decl else { return header };
+    check_name(cx, file, &decl.name);
     if let Some(lanes) = &decl.lanes {
         let mut out = Vec::new();
         for lane in lanes {

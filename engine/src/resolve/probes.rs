@@ -8,7 +8,7 @@ use crate::diagnostics::{codes, suggest};
 use crate::model::{ArgValue, Fixture, FixtureKind, Probe};
 use crate::source::FileId;
 
-use super::context::{Cx, under_scratch};
+use super::context::{Cx, below_scratch, under_scratch};
 use super::declarations::Declarations;
 use crate::decode::vocabulary::{Lookup, Vocabulary};
 
@@ -60,10 +60,7 @@ pub fn resolve_fixtures(cx: &mut Cx, decls: &Declarations) -> Vec<Fixture> {
 /// itself, whose mode and lifetime are the run's); reports it otherwise.
 fn scratch_path(cx: &mut Cx, file: FileId, path: &Text, what: &str) -> String {
     let value = cx.subst(file, path);
-    let below = value
-        .strip_prefix("{scratch}/")
-        .is_some_and(|rest| rest.split('/').any(|c| !c.is_empty() && c != "."));
-    if !under_scratch(&value) || !below {
+    if !below_scratch(&value) {
         let message = match under_scratch(&value) {
             true => format!("{what} must name a path below {{scratch}}, not `{value}` itself"),
             false => format!("{what} must lie under {{scratch}}, not `{value}`"),
@@ -324,13 +321,23 @@ pub fn resolve_probes(
                 cx.push(diag);
             }
         }
-        let destructive = fam.destructive
-            || fam
-                .destructive_with
-                .as_ref()
-                .is_some_and(|a| args.contains_key(&a.value));
+        let destructive = is_destructive(fam, &args);
         if destructive {
             check_host_safety(cx, file, p, fam, target.as_deref(), &args);
+        }
+        if target_kind == "pid" {
+            check_process_target(cx, file, p, fixtures);
+        }
+        // `exec helper=<family>`: xpr's helper performs that family's operation on this
+        // probe's target and arguments, so that family's rules apply as well.
+        if let Some(helper) = helper_family(cx, file, p, decls) {
+            let helper = &decls.families.items[helper].1;
+            if is_destructive(helper, &args) {
+                check_host_safety(cx, file, p, helper, target.as_deref(), &args);
+            }
+            if helper.target.as_ref().is_some_and(|t| t.value == "pid") {
+                check_process_target(cx, file, p, fixtures);
+            }
         }
         // Fixtures the probe touches through its target path.
         if let Some(t) = &target {
@@ -367,6 +374,101 @@ pub fn resolve_probes(
     out
 }
 
+/// A family is destructive itself, or when its `destructive-with` argument is given.
+fn is_destructive(fam: &FamilyDecl, args: &BTreeMap<String, ArgValue>) -> bool {
+    fam.destructive
+        || fam
+            .destructive_with
+            .as_ref()
+            .is_some_and(|a| args.contains_key(&a.value))
+}
+
+/// The family an `exec` probe's `helper=` names (index into the declared families), or `None`
+/// when there is no helper; an unknown one is reported.
+fn helper_family(
+    cx: &mut Cx,
+    file: FileId,
+    p: &crate::decode::syntax::ProbeDecl,
+    decls: &Declarations,
+) -> Option<usize> {
+    let arg = p.args.iter().find(|a| a.name.value == "helper")?;
+    let ProbeArgValue::Scalar(Value::Str(name)) = &arg.value.value else {
+        return None;
+    };
+    // The helper's self-test behaviours (the runner's failure-path tests) are no family.
+    if name.starts_with("selftest-") {
+        return None;
+    }
+    let name = Text {
+        value: name.clone(),
+        span: arg.value.span,
+    };
+    match decls.families.get(&name.value) {
+        Some(i) => Some(i),
+        None => {
+            let names: Vec<&str> = decls.families.names().collect();
+            cx.unknown_ref(
+                codes::UNKNOWN_FAMILY,
+                "probe family",
+                file,
+                &name,
+                names.into_iter(),
+            );
+            None
+        }
+    }
+}
+
+/// A probe that acts on a process (signal, process-info) may only act on one the run itself
+/// creates: itself (`target="self"`) or a `process` fixture. A pid (`1`, `-1`: every process,
+/// `0`: the process group), `parent` (the engine's own worker) or anything else is refused
+/// here, before any run.
+fn check_process_target(
+    cx: &mut Cx,
+    file: FileId,
+    p: &crate::decode::syntax::ProbeDecl,
+    fixtures: &[Fixture],
+) {
+    let help = "write `target=\"self\"` (the probe's own process) or `fixture=NAME` naming a \
+                `process` fixture (a process the run starts outside the sandbox)";
+    if let Some(t) = &p.target {
+        let value = cx.subst(file, t);
+        if value != "self" {
+            let diag = cx
+                .error(
+                    codes::PROCESS_TARGET,
+                    file,
+                    t.span,
+                    format!(
+                        "probe `{}` acts on `{value}`, a process the run does not create",
+                        p.name.value
+                    ),
+                    "not a process of the run",
+                )
+                .help(help);
+            cx.push(diag);
+        }
+        return;
+    }
+    let Some(fx) = &p.fixture else { return };
+    let kind = fixtures
+        .iter()
+        .find(|f| f.name == fx.value)
+        .map(|f| &f.kind);
+    if kind.is_some_and(|k| !matches!(k, FixtureKind::Process)) {
+        let diag = cx
+            .error(
+                codes::PROCESS_TARGET,
+                file,
+                fx.span,
+                format!("fixture `{}` is not a `process` fixture", fx.value),
+                "not a process",
+            )
+            .help(help);
+        cx.push(diag);
+    }
+}
+
 fn check_host_safety(
     cx: &mut Cx,
     file: FileId,
@@ -378,46 +480,54 @@ fn check_host_safety(
     let help = "destructive probes (create, truncate, unlink, rename, link, mkdir, write with content) may only touch \
                 \"{scratch}/…\"; declare a fixture there";
     if let Some(t) = target
-        && !under_scratch(t)
+        && !below_scratch(t)
     {
         let span = p
             .target
             .as_ref()
             .or(p.fixture.as_ref())
             .map_or(p.name.span, |t| t.span);
+        let place = match under_scratch(t) {
+            true => "the scratch root itself",
+            false => "outside {scratch}",
+        };
         let diag = cx
             .error(
                 codes::HOST_SAFETY,
                 file,
                 span,
                 format!(
-                    "destructive probe `{}` ({}) targets `{t}`, outside {{scratch}}",
+                    "destructive probe `{}` ({}) targets `{t}`, {place}",
                     p.name.value, fam.name.value
                 ),
-                "outside {scratch}",
+                place,
             )
             .help(help);
         cx.push(diag);
     }
     for a in fam.args.iter().filter(|a| a.path) {
         if let Some(ArgValue::Str(v)) = args.get(&a.name.value)
-            && !under_scratch(v)
+            && !below_scratch(v)
         {
             let span = p
                 .args
                 .iter()
                 .find(|x| x.name.value == a.name.value)
                 .map_or(p.name.span, |x| x.value.span);
+            let place = match under_scratch(v) {
+                true => "the scratch root itself",
+                false => "outside {scratch}",
+            };
             let diag = cx
                 .error(
                     codes::HOST_SAFETY,
                     file,
                     span,
                     format!(
-                        "destructive probe `{}` writes `{}={v}`, outside {{scratch}}",
+                        "destructive probe `{}` writes `{}={v}`, {place}",
                         p.name.value, a.name.value
                     ),
-                    "outside {scratch}",
+                    place,
                 )
                 .help(help);
             cx.push(diag);

@@ -29,6 +29,10 @@ pub enum SuggestError {
     UnknownProfile { profile: String, experiment: String },
     #[error("no exec probe of profile `{0}` ends as dependency_denied: nothing to suggest")]
     NothingToSuggest(String),
+    /// The engine is itself sandboxed (a Landlock domain, a seccomp filter): every run of the
+    /// search would measure that sandbox too, so none is made (the same check as `xpr run`).
+    #[error("the harness cannot give faithful results: {}", .0.join("; "))]
+    Harness(Vec<String>),
     /// One of the runs the search makes failed.
     #[error(transparent)]
     Run(#[from] ExecuteError),
@@ -136,6 +140,10 @@ pub fn suggest(
     options: &ExecuteOptions,
     force_fallback: bool,
 ) -> Result<Suggestion, SuggestError> {
+    let problems = world.harness.problems();
+    if !problems.is_empty() {
+        return Err(SuggestError::Harness(problems));
+    }
     let profile = exp
         .profiles
         .iter()

@@ -238,32 +238,40 @@ fn an_already_sandboxed_harness_is_an_environment_failure() {
     assert!(ruleset >= 0);
     let tmp = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xpr"));
-    cmd.args([
-        "run",
-        "tests/run/small.kdl",
-        "--out",
-        out.path().to_str().unwrap(),
-    ])
-    .env("TMPDIR", tmp.path())
-    .current_dir(env!("CARGO_MANIFEST_DIR"));
-    // SAFETY: raw syscalls only between fork and exec.
-    unsafe {
-        cmd.pre_exec(move || {
-            libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-            if libc::syscall(libc::SYS_landlock_restrict_self, ruleset, 0u32) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
+    let out_dir = out.path().to_str().unwrap();
+    // `run`, and `shim suggest`, which runs the experiment again and again (issue 10, item 11).
+    for args in [
+        vec!["run", "tests/run/small.kdl", "--out", out_dir],
+        vec![
+            "shim",
+            "suggest",
+            "../experiments/runtime-checks.kdl",
+            "--profile",
+            "v11_read_subpath",
+        ],
+    ] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_xpr"));
+        cmd.args(&args)
+            .env("TMPDIR", tmp.path())
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        // SAFETY: raw syscalls only between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+                if libc::syscall(libc::SYS_landlock_restrict_self, ruleset, 0u32) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let o = cmd.output().expect("xpr runs");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(3), "{args:?}: {stderr}");
+        assert!(stderr.contains("Landlock domain"), "{args:?}: {stderr}");
+        assert!(entries(tmp.path()).is_empty());
     }
-    let o = cmd.output().expect("xpr runs");
     // SAFETY: closing the ruleset fd we created.
     unsafe {
         libc::close(ruleset);
     }
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains("Landlock domain"), "{stderr}");
-    assert!(entries(tmp.path()).is_empty());
 }
