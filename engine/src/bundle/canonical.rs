@@ -9,22 +9,32 @@ use serde_json::Value;
 
 pub const SCHEMA_KEY: &str = "schema_version";
 
+/// Why a value cannot be written as an artifact of a schema.
+#[derive(Debug, thiserror::Error)]
+pub enum CanonicalError {
+    #[error("{0}")]
+    Serialize(#[from] serde_json::Error),
+    #[error("a {0} artifact must be a JSON object to carry its schema_version")]
+    NotAnObject(String),
+    #[error("value already carries schema_version {found}, not {schema:?}")]
+    OtherSchema { found: Value, schema: String },
+}
+
 /// `value` as a JSON object with `schema_version` set to `schema`.
 ///
 /// Fails when the value is not an object, or already carries a different schema version.
-pub fn with_schema(value: &impl Serialize, schema: &str) -> Result<Value, String> {
-    let mut value = serde_json::to_value(value).map_err(|e| e.to_string())?;
+pub fn with_schema(value: &impl Serialize, schema: &str) -> Result<Value, CanonicalError> {
+    let mut value = serde_json::to_value(value)?;
     let Value::Object(map) = &mut value else {
-        return Err(format!(
-            "a {schema} artifact must be a JSON object to carry its schema_version"
-        ));
+        return Err(CanonicalError::NotAnObject(schema.to_string()));
     };
     match map.get(SCHEMA_KEY) {
         Some(Value::String(existing)) if existing == schema => {}
         Some(other) => {
-            return Err(format!(
-                "value already carries schema_version {other}, not {schema:?}"
-            ));
+            return Err(CanonicalError::OtherSchema {
+                found: other.clone(),
+                schema: schema.to_string(),
+            });
         }
         None => {
             map.insert(SCHEMA_KEY.to_string(), Value::String(schema.to_string()));

@@ -102,25 +102,40 @@ impl fmt::Display for SchemaVersion {
     }
 }
 
+/// Why a writer may not use a schema string for a file.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    #[error("schema version {0:?} is not of the form xpr.<name>.v<major>")]
+    Malformed(String),
+    #[error("schema {0} is not known to this build (add it to bundle::schema::KNOWN)")]
+    Unknown(SchemaVersion),
+    #[error("schema {schema} is {known:?}; {path} must be written as that, with a matching extension")]
+    Encoding {
+        schema: SchemaVersion,
+        known: Encoding,
+        path: String,
+    },
+}
+
 /// Checks a schema string a writer is about to use for `path` written as `encoding`, so a
 /// typo never reaches an index.
 pub fn check_writable(
     path: &str,
     schema: &str,
     encoding: Encoding,
-) -> Result<SchemaVersion, String> {
+) -> Result<SchemaVersion, SchemaError> {
     let Some(v) = SchemaVersion::parse(schema) else {
-        return Err(format!(
-            "schema version {schema:?} is not of the form xpr.<name>.v<major>"
-        ));
+        return Err(SchemaError::Malformed(schema.to_string()));
     };
     match v.encoding() {
-        None => Err(format!(
-            "schema {v} is not known to this build (add it to bundle::schema::KNOWN)"
-        )),
-        Some(known) if known != encoding || Encoding::of_path(path) != encoding => Err(format!(
-            "schema {v} is {known:?}; {path} must be written as that, with a matching extension"
-        )),
+        None => Err(SchemaError::Unknown(v)),
+        Some(known) if known != encoding || Encoding::of_path(path) != encoding => {
+            Err(SchemaError::Encoding {
+                schema: v,
+                known,
+                path: path.to_string(),
+            })
+        }
         Some(_) => Ok(v),
     }
 }
