@@ -25,4 +25,5 @@ pub mod resolve;
 pub mod sbpl;
 pub mod shim_suggest;
 pub mod source;
+pub mod sys;
 pub mod world;

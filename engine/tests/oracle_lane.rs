@@ -9,7 +9,7 @@ use std::path::Path;
 
 use xpr::classify::verdicts;
 use xpr::compile::linux::{LinuxSandbox, compile};
-use xpr::execute::ProfileSandbox;
+use xpr::compile::ProfileSandbox;
 use xpr::model::{Lane, VerdictRecord};
 use xpr::oracle::{
     Calibration, DeclaredView, Prediction, attach_divergence, calibrate, predict_all,

@@ -5,8 +5,8 @@ mod support;
 
 use support::*;
 use xpr::classify::{compare, stage_verdict};
-use xpr::execute::ProfileSandbox;
-use xpr::execute::minimal_landlock::*;
+use support::minimal_landlock::*;
+use xpr::compile::ProfileSandbox;
 use xpr::model::*;
 
 fn s(v: &str) -> ArgValue {

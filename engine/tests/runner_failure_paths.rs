@@ -9,8 +9,8 @@ use std::time::Duration;
 use support::*;
 use xpr::classify::stage_verdict;
 use xpr::compile::Blocked;
-use xpr::execute::ProfileSandbox;
-use xpr::execute::minimal_landlock::*;
+use support::minimal_landlock::*;
+use xpr::compile::ProfileSandbox;
 use xpr::model::*;
 
 fn helper_probe(id: &str, helper: &str) -> Probe {

@@ -8,7 +8,7 @@ use crate::model::{Experiment, Isolation};
 use crate::probes::ProbeSpec;
 
 use super::fixtures::Fixtures;
-use super::sandbox::ProfileSandbox;
+use crate::compile::ProfileSandbox;
 use super::schedule::Schedule;
 use super::scratch::ScratchRoot;
 

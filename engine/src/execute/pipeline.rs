@@ -9,7 +9,7 @@ use crate::report::{RunSummary, summarise};
 use crate::world::WorldFacts;
 
 use super::trace::NodeRun;
-use super::{ExecuteError, ExecuteOptions, execute_walk, linux_backend, walk};
+use super::{ExecuteError, ExecuteOptions, execute_walk, walk};
 use crate::plan::Plan;
 
 #[derive(Debug)]
@@ -52,7 +52,7 @@ pub fn run_plan(
     let observer = crate::lanes::Observer::start(exp, options.observer_audit, world);
     let sandboxes: Vec<_> = compiled
         .iter()
-        .map(|c| linux_backend::sandbox_with_log_flags(c, observer.log_flags()))
+        .map(|c| linux::sandbox_with_log_flags(c, observer.log_flags()))
         .collect();
     let mut options = options.clone();
     options.deny = DenySet::from(crate::world::LANDLOCK_DENY_SET);

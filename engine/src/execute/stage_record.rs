@@ -10,7 +10,7 @@ use crate::model::{
 
 use super::capture::Capture;
 use super::child::Termination;
-use super::record::{ChildRecord, RecordStage};
+use crate::probes::report::{ChildRecord, RecordStage};
 
 /// What kind of process a probe runs in, which decides how a silent exit is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,6 +121,16 @@ pub fn from_exit(
             r.evidence = Evidence::Syscall;
             r.exit_status = None;
         }
+        Some((RecordStage::Setup, x)) => {
+            r.exec = ExecOutcome::NotReached;
+            r.detail = Some(format!(
+                "the probe's process could not be set up: {} failed ({})",
+                x.step_name(),
+                crate::world::errno_name(x.errno)
+            ));
+        }
+        // The init's report of the command's status became the termination (`child::run`).
+        Some((RecordStage::Status, _)) => {}
         Some((RecordStage::Operation, x)) => {
             r.exec = ExecOutcome::Ok;
             r.operation = deny.operation(x.errno);

@@ -25,7 +25,7 @@ pub fn symbolic_scratch(text: &str) -> String {
     let marker = format!(
         "{}/{}",
         temp.to_string_lossy().trim_end_matches('/'),
-        crate::execute::SCRATCH_PREFIX
+        crate::model::SCRATCH_PREFIX
     );
     let mut out = String::new();
     let mut rest = text;

@@ -22,8 +22,7 @@ pub struct AuditSession {
 
 /// Why the observer cannot witness anything on this host (the `observer_unavailable` reason).
 pub fn unavailable_reason(landlock_abi: u32) -> Option<String> {
-    // SAFETY: geteuid has no failure mode.
-    if unsafe { libc::geteuid() } != 0 {
+    if crate::sys::process::uids().1 != 0 {
         return Some(
             "not root: reading audit records needs CAP_AUDIT_CONTROL and CAP_AUDIT_READ".into(),
         );

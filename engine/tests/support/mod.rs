@@ -1,12 +1,15 @@
 //! Builders for programmatic experiments and a serialised runner for integration tests.
 #![allow(dead_code)]
 
+pub mod minimal_landlock;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use xpr::execute::{ExecuteOptions, ProfileSandbox, execute};
+use xpr::compile::ProfileSandbox;
+use xpr::execute::{ExecuteOptions, execute};
 use xpr::model::*;
 
 /// Forking workers from a multi-threaded test harness: one run at a time per test binary.
@@ -17,7 +20,7 @@ pub fn helper_exe() -> PathBuf {
 }
 
 pub fn require_landlock(abi: i32) -> i32 {
-    let have = xpr::execute::minimal_landlock::abi_version();
+    let have = xpr::sys::landlock::abi_version() as i32;
     assert!(
         have >= abi,
         "this test needs Landlock ABI >= {abi}; the running kernel reports {have} \
