@@ -10,6 +10,7 @@ use support::*;
 use xpr::classify::stage_verdict;
 use xpr::compile::Blocked;
 use support::minimal_landlock::*;
+use xpr::sys::landlock::*;
 use xpr::compile::ProfileSandbox;
 use xpr::model::*;
 
@@ -43,7 +44,7 @@ fn sandboxes() -> Vec<ProfileSandbox> {
         }),
         // An unknown restrict_self flag: the kernel refuses with EINVAL in the child.
         ProfileSandbox::Ready(Box::new(MinimalLandlock {
-            handled_fs: FS_READ_FILE,
+            handled_fs: ACCESS_FS_READ_FILE,
             restrict_flags: 1 << 30,
             ..MinimalLandlock::default()
         })),
@@ -181,8 +182,8 @@ fn a_blocking_driver_times_out_and_the_rest_still_run() {
             opts.isolation = isolation;
             opts.fork_drivers = fork_drivers;
             let reads = MinimalLandlock {
-                handled_fs: FS_READ_FILE,
-                fs_rules: vec![("/".into(), FS_READ_FILE)],
+                handled_fs: ACCESS_FS_READ_FILE,
+                fs_rules: vec![("/".into(), ACCESS_FS_READ_FILE)],
                 ..MinimalLandlock::default()
             };
             let records = run(&e, &[ProfileSandbox::Ready(Box::new(reads))], &opts);
