@@ -1,6 +1,11 @@
 //! Host safety: running every shipped experiment as root, through the real `xpr run`, leaves
-//! /etc and the repository unchanged (digests before and after) and leaves no scratch
-//! directory behind.
+//! /etc and the repository unchanged (digests before and after), no scratch directory, no
+//! process and the audit state as it was. And the attacks an experiment can make through an
+//! `exec` probe or a `signal` probe, tried for real, in the baseline lane (unsandboxed) and
+//! under a profile that restricts nothing: a write outside the scratch root, a descendant that
+//! escapes with `setsid`, a signal to a host process.
+
+mod support;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
@@ -61,6 +66,7 @@ fn shipped_experiments_leave_etc_and_the_repository_unchanged() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let out = tempfile::tempdir().expect("out dir");
     let skip = ["target", "out", ".git"];
+    let audit_before = xpr::observe::current_status().map(|s| s.enabled);
     let etc_before = digest_tree(Path::new("/etc"), &[]);
     let repo_before = digest_tree(&repo, &skip);
 
@@ -114,6 +120,21 @@ fn shipped_experiments_leave_etc_and_the_repository_unchanged() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     assert!(left.is_empty(), "scratch directories left behind: {left:?}");
+    assert_eq!(
+        xpr::observe::current_status().map(|s| s.enabled),
+        audit_before,
+        "the audit state changed"
+    );
+    let xpr_exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_xpr")).unwrap();
+    assert!(
+        support::eventually(std::time::Duration::from_secs(5), || {
+            std::fs::read_dir("/proc")
+                .unwrap()
+                .flatten()
+                .all(|e| std::fs::read_link(e.path().join("exe")).ok().as_deref() != Some(&xpr_exe))
+        }),
+        "an xpr process (worker, guardian, fixture or probe helper) outlived its run"
+    );
     // Each run wrote one bundle.
     let bundles: usize = std::fs::read_dir(out.path())
         .unwrap()
@@ -121,4 +142,158 @@ fn shipped_experiments_leave_etc_and_the_repository_unchanged() {
         .map(|d| std::fs::read_dir(d.path()).map(|r| r.count()).unwrap_or(0))
         .sum();
     assert_eq!(bundles, experiments.len());
+}
+
+use support::minimal_landlock::MinimalLandlock;
+use xpr::compile::ProfileSandbox;
+use xpr::model::{ArgValue, Evidence, ExecOutcome, Lane, OperationOutcome};
+
+fn sh(id: &str, script: &str) -> xpr::model::Probe {
+    support::with_arg(
+        support::probe(id, "exec", Some("/bin/sh")),
+        "argv",
+        ArgValue::List(vec!["sh".into(), "-c".into(), script.into()]),
+    )
+}
+
+/// One profile that restricts nothing the attacks need (it handles reading directories only):
+/// whatever is denied below is the host guard's doing, in both lanes.
+fn run_unrestricted(probes: Vec<xpr::model::Probe>) -> Vec<xpr::model::StageRecord> {
+    support::require_landlock(1);
+    let mut exp = support::experiment("host-guard");
+    exp.profiles = vec![support::profile("open")];
+    exp.probes = probes;
+    let sandboxes = vec![ProfileSandbox::Ready(Box::new(MinimalLandlock {
+        handled_fs: xpr::sys::landlock::ACCESS_FS_READ_DIR,
+        fs_rules: vec![("/".into(), xpr::sys::landlock::ACCESS_FS_READ_DIR)],
+        ..MinimalLandlock::default()
+    }))];
+    let parent = tempfile::tempdir().expect("temp dir");
+    let mut opts = support::options();
+    opts.scratch_parent = parent.path().to_path_buf();
+    support::run(&exp, &sandboxes, &opts)
+}
+
+fn both_lanes<'a>(
+    records: &'a [xpr::model::StageRecord],
+    probe: &str,
+) -> [&'a xpr::model::StageRecord; 2] {
+    [
+        support::find(records, Lane::Baseline, None, probe),
+        support::find(records, Lane::Scenario, Some("open"), probe),
+    ]
+}
+
+#[test]
+fn an_exec_probe_cannot_write_outside_the_scratch_root_in_any_lane() {
+    let outside = tempfile::tempdir().expect("a directory outside the scratch root");
+    let target = outside.path().join("keep");
+    std::fs::write(&target, "keep\n").unwrap();
+    let t = target.display();
+    let records = run_unrestricted(vec![
+        sh("append", &format!("echo x >> {t}")),
+        sh("replace", &format!("rm -f {t}; echo y > {t}")),
+        sh(
+            "create",
+            &format!("touch {}", outside.path().join("new").display()),
+        ),
+        sh(
+            "inside",
+            "echo x > {scratch}/made && mkdir -p {scratch}/d && echo y > /dev/null",
+        ),
+        // xpr's own driver is trusted: it only opens for writing and closes (no change).
+        support::probe(
+            "write-driver",
+            "file-write",
+            Some(&target.to_string_lossy()),
+        ),
+    ]);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep\n");
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 1);
+    for id in ["append", "replace", "create"] {
+        for r in both_lanes(&records, id) {
+            assert_eq!(r.exec, ExecOutcome::Ok, "{id}: {r:?}");
+            assert_eq!(r.operation, OperationOutcome::Deny, "{id}: {r:?}");
+            assert_eq!(r.evidence, Evidence::ExitStatus, "{id}: {r:?}");
+            assert!(
+                r.detail
+                    .as_deref()
+                    .is_some_and(|d| d.contains("host guard")),
+                "{id}: the record must say the host guard may have decided: {r:?}"
+            );
+        }
+    }
+    for r in both_lanes(&records, "inside") {
+        assert_eq!(r.operation, OperationOutcome::Allow, "inside: {r:?}");
+        assert_eq!(r.detail, None, "inside: {r:?}");
+    }
+    for r in both_lanes(&records, "write-driver") {
+        assert_eq!(r.operation, OperationOutcome::Allow, "write-driver: {r:?}");
+    }
+}
+
+#[test]
+fn an_exec_probe_leaves_no_descendant_behind_in_any_lane() {
+    let records = run_unrestricted(vec![
+        sh("escape", "setsid /bin/sleep 177 & sleep 0.2"),
+        sh("daemon", "(setsid sh -c '/bin/sleep 178 &' &) ; sleep 0.2"),
+    ]);
+    for id in ["escape", "daemon"] {
+        for r in both_lanes(&records, id) {
+            assert_eq!(r.operation, OperationOutcome::Allow, "{id}: {r:?}");
+        }
+    }
+    for argv in [["/bin/sleep", "177"], ["/bin/sleep", "178"]] {
+        assert_eq!(
+            support::processes_running(&argv),
+            Vec::<i32>::new(),
+            "{argv:?} outlived its probe"
+        );
+    }
+}
+
+#[test]
+fn no_probe_can_signal_a_process_outside_the_run() {
+    let mut host = std::process::Command::new("/bin/sleep")
+        .arg("300")
+        .spawn()
+        .expect("a host process");
+    let pid = host.id().to_string();
+    let signal = |id: &str, target: &str| {
+        support::with_arg(
+            support::probe(id, "signal", Some(target)),
+            "signal",
+            ArgValue::Str("TERM".into()),
+        )
+    };
+    let records = run_unrestricted(vec![
+        sh("kill-host", &format!("kill -TERM {pid}")),
+        signal("driver-host", &pid),
+        signal("driver-all", "-1"),
+        signal("driver-group", "0"),
+        signal("driver-self", "self"),
+    ]);
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let alive = host.try_wait().expect("wait").is_none();
+    let _ = host.kill();
+    let _ = host.wait();
+    assert!(alive, "a probe killed a process outside the run");
+    for r in both_lanes(&records, "kill-host") {
+        // In its own PID namespace the host pid does not exist (or is not this process).
+        assert_eq!(r.operation, OperationOutcome::Deny, "kill-host: {r:?}");
+    }
+    for id in ["driver-host", "driver-all", "driver-group"] {
+        for r in both_lanes(&records, id) {
+            assert!(
+                r.skipped
+                    .as_deref()
+                    .is_some_and(|s| s.contains("host_safety")),
+                "{id}: refused with a host_safety reason: {r:?}"
+            );
+        }
+    }
+    for r in both_lanes(&records, "driver-self") {
+        // TERM to itself: the driver's child dies with it.
+        assert_eq!(r.signal, Some(libc::SIGTERM), "driver-self: {r:?}");
+    }
 }

@@ -3,12 +3,12 @@
 
 mod support;
 
+use support::minimal_landlock::*;
 use support::*;
 use xpr::classify::{compare, stage_verdict};
-use support::minimal_landlock::*;
-use xpr::sys::landlock::*;
 use xpr::compile::ProfileSandbox;
 use xpr::model::*;
+use xpr::sys::landlock::*;
 
 fn s(v: &str) -> ArgValue {
     ArgValue::Str(v.into())

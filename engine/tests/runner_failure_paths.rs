@@ -6,13 +6,13 @@ mod support;
 
 use std::time::Duration;
 
+use support::minimal_landlock::*;
 use support::*;
 use xpr::classify::stage_verdict;
 use xpr::compile::Blocked;
-use support::minimal_landlock::*;
-use xpr::sys::landlock::*;
 use xpr::compile::ProfileSandbox;
 use xpr::model::*;
+use xpr::sys::landlock::*;
 
 fn helper_probe(id: &str, helper: &str) -> Probe {
     with_arg(

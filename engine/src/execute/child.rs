@@ -166,7 +166,11 @@ pub fn run(spec: &ChildSpec) -> Result<ChildExit, StartError> {
     };
     let mut termination = w.wait(spec.timeout, expected);
     // An init reports the command's status; its own exit says nothing about the probe.
-    if let Some(i) = w.records.iter().position(|r| r.stage == RecordStage::Status) {
+    if let Some(i) = w
+        .records
+        .iter()
+        .position(|r| r.stage == RecordStage::Status)
+    {
         let status = w.records.remove(i);
         if termination != Termination::TimedOut {
             termination = WaitStatus::decode(status.value as i32).into();
@@ -248,7 +252,11 @@ fn child_main(spec: &ChildSpec, worker: i32, res_wr: RawFd, out_wr: RawFd) -> ! 
             if res_wr == HELPER_REPORT_FD {
                 must(res_wr, "fcntl(report fd)", fd::clear_cloexec(res_wr));
             } else {
-                must(res_wr, "dup2(report fd)", fd::dup2(res_wr, HELPER_REPORT_FD));
+                must(
+                    res_wr,
+                    "dup2(report fd)",
+                    fd::dup2(res_wr, HELPER_REPORT_FD),
+                );
             }
             exec(cmd, res_wr)
         }

@@ -8,9 +8,9 @@ use crate::model::{Experiment, Isolation};
 use crate::probes::ProbeSpec;
 
 use super::fixtures::Fixtures;
-use crate::compile::ProfileSandbox;
 use super::schedule::Schedule;
 use super::scratch::ScratchRoot;
+use crate::compile::ProfileSandbox;
 
 #[derive(Clone, Debug)]
 pub struct ExecuteOptions {

@@ -65,26 +65,16 @@ impl Fixtures {
                     f.paths.insert(fx.name.clone(), pf);
                 }
                 FixtureKind::TcpListener { port } => {
-                    let (pid, port) = start_tcp_listener(*port).map_err(|e| {
-                        format!(
-                            "fixture `{}`: loopback listener: {}",
-                            fx.name,
-                            e
-                        )
-                    })?;
+                    let (pid, port) = start_tcp_listener(*port)
+                        .map_err(|e| format!("fixture `{}`: loopback listener: {}", fx.name, e))?;
                     f.processes.push(pid);
                     f.ports.insert(fx.name.clone(), port);
                     f.pids.insert(fx.name.clone(), pid);
                 }
                 FixtureKind::UnixListener { name } => {
                     let unique = format!("{name}-{}", super::scratch::short_random());
-                    let pid = start_unix_listener(&unique).map_err(|e| {
-                        format!(
-                            "fixture `{}`: abstract listener: {}",
-                            fx.name,
-                            e
-                        )
-                    })?;
+                    let pid = start_unix_listener(&unique)
+                        .map_err(|e| format!("fixture `{}`: abstract listener: {}", fx.name, e))?;
                     f.processes.push(pid);
                     f.unix_names.insert(fx.name.clone(), unique);
                     f.pids.insert(fx.name.clone(), pid);

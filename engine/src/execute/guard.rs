@@ -90,7 +90,10 @@ impl HostGuard {
         let dir_only = crate::world::landlock_rights::dir_only_fs_mask();
         for (path, rights) in [
             (scratch, handled),
-            (Path::new("/dev/null"), DEV_NULL_RIGHTS & handled & !dir_only),
+            (
+                Path::new("/dev/null"),
+                DEV_NULL_RIGHTS & handled & !dir_only,
+            ),
         ] {
             let c = CString::new(path.as_os_str().as_bytes())
                 .map_err(|_| unavailable("open(O_PATH)", &libc_error(libc::EINVAL)))?;

@@ -6,8 +6,8 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 
 use crate::model::StageRecord;
-use crate::sys::process::{self, Forked};
 use crate::sys::fd;
+use crate::sys::process::{self, Forked};
 
 use super::context::Context;
 use super::frame::{Frame, FrameReader};

@@ -42,7 +42,10 @@ extern "C" fn child_entry(arg: *mut libc::c_void) -> libc::c_int {
         }
     };
     if let Err(e) = process::set_parent_death_signal(libc::SIGKILL) {
-        put(0, ChildRecord::setup_failed(0, "prctl(PR_SET_PDEATHSIG)", raw(&e)));
+        put(
+            0,
+            ChildRecord::setup_failed(0, "prctl(PR_SET_PDEATHSIG)", raw(&e)),
+        );
         process::exit(0);
     }
     if let Some(sb) = job.sandbox

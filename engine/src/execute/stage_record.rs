@@ -10,6 +10,7 @@ use crate::model::{
 
 use super::capture::Capture;
 use super::child::Termination;
+use super::guard::GUARD;
 use crate::probes::report::{ChildRecord, RecordStage};
 
 /// What kind of process a probe runs in, which decides how a silent exit is read.
@@ -160,6 +161,17 @@ pub fn from_exit(
                         r.operation = if code == 0 {
                             OperationOutcome::Allow
                         } else {
+                            // The exit status cannot say who refused: the profile or the
+                            // host guard around every command (the same in every lane).
+                            let note = format!(
+                                "exit status {code}: the command ran inside the {GUARD} (no \
+                                 writes outside {{scratch}}, no signals outside the run), which \
+                                 may have refused it rather than the profile"
+                            );
+                            r.detail = Some(match r.detail.take() {
+                                Some(d) => format!("{d}; {note}"),
+                                None => note,
+                            });
                             OperationOutcome::Deny
                         };
                     }

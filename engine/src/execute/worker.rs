@@ -276,10 +276,7 @@ impl Worker<'_> {
         match exit {
             Err(e) => self.not_started(r, &e),
             Ok(x) => {
-                let rec = x
-                    .records
-                    .iter()
-                    .find(|c| c.unit == unit || whole_child(c));
+                let rec = x.records.iter().find(|c| c.unit == unit || whole_child(c));
                 let symbolic = |s: &str| self.ctx.scratch.symbolic(s);
                 let mut r = stage_record::from_exit(
                     r,

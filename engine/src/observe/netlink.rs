@@ -150,6 +150,7 @@ pub fn open_log_reader() -> Result<OwnedFd, i32> {
     // Records arrive in bursts; a large buffer keeps the kernel from dropping them (ENOBUFS).
     // Best effort: without it the reader still works, and ENOBUFS is handled.
     let _ = socket::set_receive_buffer(fd.as_fd(), 4 << 20);
-    socket::bind(fd.as_raw_fd(), &socket::netlink_addr(AUDIT_NLGRP_READLOG)).map_err(|e| raw(&e))?;
+    socket::bind(fd.as_raw_fd(), &socket::netlink_addr(AUDIT_NLGRP_READLOG))
+        .map_err(|e| raw(&e))?;
     Ok(fd)
 }

@@ -6,9 +6,9 @@
 //! a crash, a hang, an output flood and a fork that leaves a process behind.
 
 use super::outcome::OpResult;
+use super::report::{ChildRecord, RecordStage};
 use super::spec::ProbeSpec;
 use super::{HELPER_REPORT_FD, Operation};
-use super::report::{ChildRecord, RecordStage};
 use crate::sys::{fd, process, signal};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -126,14 +126,13 @@ impl ProcOp {
                 .map(|n| n as i64)
             }
             ProcOp::PtraceSeize(pid) => errno_of(process::ptrace_seize(*pid)).map(|_| 0),
-            ProcOp::Ioctl { path, request } => {
-                errno_of(fd::open_raw(path, libc::O_RDONLY)).and_then(|f| {
+            ProcOp::Ioctl { path, request } => errno_of(fd::open_raw(path, libc::O_RDONLY))
+                .and_then(|f| {
                     let mut count: libc::c_int = 0;
                     let r = errno_of(fd::ioctl_int(f, *request, &mut count));
                     close(f);
                     r.map(|_| count as i64)
-                })
-            }
+                }),
         };
         match r {
             Ok(v) => OpResult::ok(v),

@@ -92,10 +92,7 @@ impl ChildRecord {
     }
 
     pub fn step_name(&self) -> &'static str {
-        STEPS
-            .get(self.step as usize)
-            .copied()
-            .unwrap_or("apply")
+        STEPS.get(self.step as usize).copied().unwrap_or("apply")
     }
 
     pub fn encode(&self) -> [u8; RECORD_LEN] {

@@ -20,12 +20,20 @@ pub fn raw(e: &io::Error) -> i32 {
 
 /// A syscall's return value: `-1` is the errno as an error, anything else the value.
 pub fn cvt(ret: libc::c_long) -> io::Result<libc::c_long> {
-    if ret == -1 { Err(last_error()) } else { Ok(ret) }
+    if ret == -1 {
+        Err(last_error())
+    } else {
+        Ok(ret)
+    }
 }
 
 /// Like [`cvt`] for calls that return `int`.
 pub fn cvt_int(ret: libc::c_int) -> io::Result<libc::c_int> {
-    if ret == -1 { Err(last_error()) } else { Ok(ret) }
+    if ret == -1 {
+        Err(last_error())
+    } else {
+        Ok(ret)
+    }
 }
 
 /// Retries `call` while it fails with EINTR.

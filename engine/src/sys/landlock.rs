@@ -112,7 +112,11 @@ pub fn create_ruleset(attr: &RulesetAttr) -> io::Result<OwnedFd> {
 }
 
 /// Grants `allowed_access` beneath the file `parent` refers to.
-pub fn add_path_rule(ruleset: BorrowedFd, allowed_access: u64, parent: BorrowedFd) -> io::Result<()> {
+pub fn add_path_rule(
+    ruleset: BorrowedFd,
+    allowed_access: u64,
+    parent: BorrowedFd,
+) -> io::Result<()> {
     let attr = PathBeneathAttr {
         allowed_access,
         parent_fd: parent.as_raw_fd(),
@@ -152,7 +156,8 @@ pub fn add_port_rule(ruleset: BorrowedFd, allowed_access: u64, port: u64) -> io:
 /// `landlock_restrict_self`: async-signal-safe, no allocation.
 pub fn restrict_self(ruleset: BorrowedFd, flags: u32) -> io::Result<()> {
     // SAFETY: plain syscall with integer arguments.
-    let ret = unsafe { libc::syscall(libc::SYS_landlock_restrict_self, ruleset.as_raw_fd(), flags) };
+    let ret =
+        unsafe { libc::syscall(libc::SYS_landlock_restrict_self, ruleset.as_raw_fd(), flags) };
     cvt(ret).map(|_| ())
 }
 

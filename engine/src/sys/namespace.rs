@@ -19,7 +19,8 @@ pub unsafe fn fork_into_new_pid_namespace() -> io::Result<Forked> {
     let flags = (libc::CLONE_NEWPID | libc::SIGCHLD) as libc::c_ulong;
     // SAFETY: a raw clone with a NULL stack continues on a copy of the caller's stack, like
     // fork; the caller upholds the child's restrictions.
-    let ret = cvt(unsafe { libc::syscall(libc::SYS_clone, flags, 0usize, 0usize, 0usize, 0usize) })?;
+    let ret =
+        cvt(unsafe { libc::syscall(libc::SYS_clone, flags, 0usize, 0usize, 0usize, 0usize) })?;
     Ok(match ret {
         0 => Forked::Child,
         pid => Forked::Parent(pid as i32),

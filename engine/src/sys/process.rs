@@ -148,8 +148,7 @@ pub fn arm_real_timer(after: Duration) -> io::Result<()> {
         },
     };
     // SAFETY: the timer struct outlives the call; the old value is not asked for.
-    cvt_int(unsafe { libc::setitimer(libc::ITIMER_REAL, &timer, std::ptr::null_mut()) })
-        .map(|_| ())
+    cvt_int(unsafe { libc::setitimer(libc::ITIMER_REAL, &timer, std::ptr::null_mut()) }).map(|_| ())
 }
 
 /// Fills `buf` from the kernel's CSPRNG.
@@ -308,14 +307,21 @@ mod tests {
             assert_eq!(kill(pid, 0).unwrap_err().raw_os_error(), Some(libc::EINVAL));
         }
         for pgid in [0, 1, -5] {
-            assert_eq!(kill_group(pgid, 0).unwrap_err().raw_os_error(), Some(libc::EINVAL));
+            assert_eq!(
+                kill_group(pgid, 0).unwrap_err().raw_os_error(),
+                Some(libc::EINVAL)
+            );
         }
         kill(getpid(), 0).unwrap();
     }
 
     #[test]
     fn wait_status_round_trips() {
-        for s in [WaitStatus::Exited(3), WaitStatus::Signaled(9), WaitStatus::Exited(0)] {
+        for s in [
+            WaitStatus::Exited(3),
+            WaitStatus::Signaled(9),
+            WaitStatus::Exited(0),
+        ] {
             assert_eq!(WaitStatus::decode(s.raw()), s);
         }
     }

@@ -18,7 +18,14 @@ pub fn available() -> bool {
 /// Whether filters may return `action` (`SECCOMP_GET_ACTION_AVAIL`).
 pub fn action_available(action: u32) -> bool {
     // SAFETY: the kernel reads one u32 from a live local.
-    let ret = unsafe { libc::syscall(libc::SYS_seccomp, GET_ACTION_AVAIL, 0, &action as *const u32) };
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_seccomp,
+            GET_ACTION_AVAIL,
+            0,
+            &action as *const u32,
+        )
+    };
     cvt(ret).is_ok()
 }
 

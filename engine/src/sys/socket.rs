@@ -161,7 +161,12 @@ fn set_option<T>(fd: BorrowedFd, level: i32, name: i32, value: &T) -> io::Result
 
 /// `SO_REUSEADDR`: a fixed port can be bound again while old connections linger in TIME_WAIT.
 pub fn set_reuse_address(fd: BorrowedFd) -> io::Result<()> {
-    set_option(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, &(1 as libc::c_int))
+    set_option(
+        fd,
+        libc::SOL_SOCKET,
+        libc::SO_REUSEADDR,
+        &(1 as libc::c_int),
+    )
 }
 
 /// `SO_RCVBUFFORCE` (root): a large receive buffer.
@@ -181,8 +186,16 @@ pub fn set_receive_timeout(fd: BorrowedFd, timeout: Duration) -> io::Result<()> 
 /// `sendto` one datagram (no allocation: usable from a signal handler).
 pub fn send_to(fd: RawFd, bytes: &[u8], addr: &dyn SockAddr) -> io::Result<()> {
     // SAFETY: bytes and address outlive the call.
-    cvt(unsafe { libc::sendto(fd, bytes.as_ptr().cast(), bytes.len(), 0, addr.ptr(), addr.len()) }
-        as _)
+    cvt(unsafe {
+        libc::sendto(
+            fd,
+            bytes.as_ptr().cast(),
+            bytes.len(),
+            0,
+            addr.ptr(),
+            addr.len(),
+        )
+    } as _)
     .map(|_| ())
 }
 

@@ -77,7 +77,13 @@ pub const LANDLOCK_RIGHTS: &[LandlockRight] = &[
     right(Fs, ACCESS_FS_RESOLVE_UNIX, "fs.resolve_unix", 9, false),
     right(Net, ACCESS_NET_BIND_TCP, "net.bind_tcp", 4, false),
     right(Net, ACCESS_NET_CONNECT_TCP, "net.connect_tcp", 4, false),
-    right(Scope, SCOPE_ABSTRACT_UNIX_SOCKET, "scope.abstract_unix_socket", 6, false),
+    right(
+        Scope,
+        SCOPE_ABSTRACT_UNIX_SOCKET,
+        "scope.abstract_unix_socket",
+        6,
+        false,
+    ),
     right(Scope, SCOPE_SIGNAL, "scope.signal", 6, false),
 ];
 

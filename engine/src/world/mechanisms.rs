@@ -29,8 +29,7 @@ pub struct AuditFacts {
 
 impl AuditFacts {
     pub fn detect() -> AuditFacts {
-        let netlink =
-            socket::socket(libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_AUDIT).is_ok();
+        let netlink = socket::socket(libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_AUDIT).is_ok();
         AuditFacts { netlink }
     }
 }

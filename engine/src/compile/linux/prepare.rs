@@ -10,11 +10,11 @@ use super::rule_paths::SCRATCH;
 use super::seccomp_program::decode_bpf;
 use crate::compile::ApplyFailure;
 use crate::model::BlockedReason;
-use crate::world::errno_name;
-use crate::world::landlock_rights::dir_only_fs_mask;
 use crate::sys::errno::raw;
 use crate::sys::landlock::{self, RulesetAttr};
 use crate::sys::seccomp;
+use crate::world::errno_name;
+use crate::world::landlock_rights::dir_only_fs_mask;
 
 /// A failed prepare: like [`ApplyFailure`], plus a human detail (which path, which rule).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -183,12 +183,12 @@ impl PreparedSandbox {
             for rule in &layer.port_rules {
                 landlock::add_port_rule(ruleset.as_fd(), rule.access_mask, u64::from(rule.port))
                     .map_err(|e| {
-                    create_failure(
-                        "landlock_add_rule",
-                        raw(&e),
-                        format!("port rule {} [{}]", rule.port, rule.access.join(" ")),
-                    )
-                })?;
+                        create_failure(
+                            "landlock_add_rule",
+                            raw(&e),
+                            format!("port rule {} [{}]", rule.port, rule.access.join(" ")),
+                        )
+                    })?;
             }
             rulesets.push(ruleset);
             resolved.push(layer_resolved);
