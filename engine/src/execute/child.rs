@@ -91,6 +91,10 @@ fn start<T>(step: &'static str, r: io::Result<T>) -> Result<T, StartError> {
     r.map_err(|source| StartError { step, source })
 }
 
+/// The step that creates a command's PID namespace (its failure blocks the probe: a command
+/// never runs outside the host guard).
+pub const NEW_PID_NAMESPACE: &str = "clone(CLONE_NEWPID)";
+
 /// Exit status of a child whose setup failed (the record on the pipe says where).
 const SETUP_FAILED: i32 = 126;
 /// Exit status after a failed execve (the shell's convention; the record has the errno).
@@ -122,7 +126,11 @@ pub fn run(spec: &ChildSpec) -> Result<ChildExit, StartError> {
         Body::Command(..) => unsafe { namespace::fork_into_new_pid_namespace() },
         _ => unsafe { process::fork() },
     };
-    let pid = match start("fork", forked)? {
+    let step = match spec.body {
+        Body::Command(..) => NEW_PID_NAMESPACE,
+        _ => "fork",
+    };
+    let pid = match start(step, forked)? {
         Forked::Child => child_main(spec, worker, res_wr.as_raw_fd(), out_wr),
         Forked::Parent(pid) => pid,
     };

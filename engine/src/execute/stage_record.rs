@@ -114,7 +114,14 @@ pub fn from_exit(
             r.apply = ApplyOutcome::Blocked;
             r.apply_reason = x.reason;
             r.apply_errno = Some(errno(x.errno));
-            r.apply_detail = Some(format!("{} failed", x.step_name()));
+            r.apply_detail = Some(match (kind, x.errno) {
+                (ProbeKind::Command, libc::E2BIG) => format!(
+                    "{} failed: a command runs inside the {GUARD}, which takes one of the \
+                     kernel's 16 Landlock layers (15 are left for the profile)",
+                    x.step_name()
+                ),
+                _ => format!("{} failed", x.step_name()),
+            });
         }
         Some((RecordStage::Exec, x)) => {
             r.exec = ExecOutcome::DependencyDenied;

@@ -253,7 +253,24 @@ impl Worker<'_> {
             devnull: self.devnull.as_raw_fd(),
             output_limit: self.ctx.options.output_limit,
         });
-        self.finish(lane, profile, probe, kind, exit, 0)
+        match exit {
+            Err(e) if e.step == child::NEW_PID_NAMESPACE => {
+                let errno = crate::sys::errno::raw(&e.source);
+                let b = NotPrepared {
+                    reason: crate::model::BlockedReason::ApplyError,
+                    errno: Some(errno),
+                    detail: format!(
+                        "{}: {} failed: {}; a command an experiment chose runs only in its own \
+                         PID namespace (needs CAP_SYS_ADMIN)",
+                        super::guard::GUARD,
+                        e.step,
+                        crate::world::errno_name(errno)
+                    ),
+                };
+                self.blocked_record(lane, profile, probe, &b)
+            }
+            exit => self.finish(lane, profile, probe, kind, exit, 0),
+        }
     }
 
     /// The host guard for this run's scratch root (prepared once per worker).

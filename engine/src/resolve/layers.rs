@@ -187,7 +187,9 @@ fn expand(
                 *file,
                 decl.name.span,
                 format!(
-                    "profile `{}` stacks {} Landlock layers; the kernel enforces at most {MAX_LAYERS}",
+                    "profile `{}` stacks {} Landlock layers; the kernel enforces at most \
+                     {MAX_LAYERS} (and the host guard takes one of them for every command an \
+                     exec probe runs)",
                     decl.name.value,
                     l.len()
                 ),
