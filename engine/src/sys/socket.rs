@@ -11,14 +11,14 @@ use super::errno::{cvt, cvt_int};
 /// A socket address the kernel reads: its bytes and length.
 pub trait SockAddr {
     fn ptr(&self) -> *const libc::sockaddr;
-    fn len(&self) -> libc::socklen_t;
+    fn size(&self) -> libc::socklen_t;
 }
 
 impl SockAddr for libc::sockaddr_in {
     fn ptr(&self) -> *const libc::sockaddr {
         (self as *const libc::sockaddr_in).cast()
     }
-    fn len(&self) -> libc::socklen_t {
+    fn size(&self) -> libc::socklen_t {
         std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t
     }
 }
@@ -40,7 +40,7 @@ impl SockAddr for AbstractAddr {
     fn ptr(&self) -> *const libc::sockaddr {
         (&self.addr as *const libc::sockaddr_un).cast()
     }
-    fn len(&self) -> libc::socklen_t {
+    fn size(&self) -> libc::socklen_t {
         self.len
     }
 }
@@ -49,7 +49,7 @@ impl SockAddr for libc::sockaddr_nl {
     fn ptr(&self) -> *const libc::sockaddr {
         (self as *const libc::sockaddr_nl).cast()
     }
-    fn len(&self) -> libc::socklen_t {
+    fn size(&self) -> libc::socklen_t {
         std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t
     }
 }
@@ -107,12 +107,12 @@ pub fn socket_raw(domain: i32, kind: i32, protocol: i32) -> io::Result<RawFd> {
 
 pub fn bind(fd: RawFd, addr: &dyn SockAddr) -> io::Result<()> {
     // SAFETY: the address outlives the call and its length is its own.
-    cvt_int(unsafe { libc::bind(fd, addr.ptr(), addr.len()) }).map(|_| ())
+    cvt_int(unsafe { libc::bind(fd, addr.ptr(), addr.size()) }).map(|_| ())
 }
 
 pub fn connect(fd: RawFd, addr: &dyn SockAddr) -> io::Result<()> {
     // SAFETY: the address outlives the call and its length is its own.
-    cvt_int(unsafe { libc::connect(fd, addr.ptr(), addr.len()) }).map(|_| ())
+    cvt_int(unsafe { libc::connect(fd, addr.ptr(), addr.size()) }).map(|_| ())
 }
 
 pub fn listen(fd: BorrowedFd, backlog: i32) -> io::Result<()> {
@@ -133,7 +133,7 @@ pub fn accept_and_close(fd: BorrowedFd) -> io::Result<()> {
 /// The port a bound IPv4 socket got.
 pub fn local_port(fd: BorrowedFd) -> io::Result<u16> {
     let mut sa = inet_addr(Ipv4Addr::UNSPECIFIED, 0);
-    let mut len = sa.len();
+    let mut len = sa.size();
     // SAFETY: the kernel writes at most `len` bytes into our sockaddr_in.
     cvt_int(unsafe {
         libc::getsockname(
@@ -193,7 +193,7 @@ pub fn send_to(fd: RawFd, bytes: &[u8], addr: &dyn SockAddr) -> io::Result<()> {
             bytes.len(),
             0,
             addr.ptr(),
-            addr.len(),
+            addr.size(),
         )
     } as _)
     .map(|_| ())
