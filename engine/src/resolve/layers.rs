@@ -187,15 +187,16 @@ fn expand(
                 *file,
                 decl.name.span,
                 format!(
-                    "profile `{}` stacks {} Landlock layers; the kernel enforces at most \
-                     {MAX_LAYERS} (and the host guard takes one of them for every command an \
-                     exec probe runs)",
+                    "profile `{}` stacks {} Landlock layers; the kernel enforces at most {MAX_LAYERS}",
                     decl.name.value,
                     l.len()
                 ),
                 format!("{} layers", l.len()),
             )
-            .help("nested stacks count every layer they contain; merge layers with the same rules");
+            .help(
+                "nested stacks count every layer they contain, and the host guard takes one \
+                 more for every command an exec probe runs; merge layers with the same rules",
+            );
         cx.push(diag);
         leaves = None;
     }
