@@ -297,3 +297,68 @@ fn no_probe_can_signal_a_process_outside_the_run() {
         assert_eq!(r.signal, Some(libc::SIGTERM), "driver-self: {r:?}");
     }
 }
+
+/// Without the right to create a PID namespace (here: the run as `nobody`), a command is
+/// blocked with the step and its errno in every lane, never run unguarded; the marker file
+/// its script would create never appears.
+#[test]
+fn without_a_pid_namespace_a_command_is_blocked_not_run_unguarded() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    assert_eq!(
+        xpr::sys::process::uids().1,
+        0,
+        "this test needs root to run xpr as `nobody`"
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let marker = dir.path().join("ran");
+    let file = dir.path().join("guard.kdl");
+    std::fs::write(
+        &file,
+        format!(
+            r#"experiment "unguarded" {{
+    lanes baseline scenario
+}}
+profile open {{
+    default allow
+}}
+probe touch family=exec target="/bin/sh" {{
+    argv "sh" "-c" "touch {}"
+}}
+"#,
+            marker.display()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = Command::new(env!("CARGO_BIN_EXE_xpr"))
+        .args(["run", "-j", "1", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .env("TMPDIR", dir.path())
+        .env("NO_COLOR", "1")
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .expect("xpr runs as nobody");
+    assert!(!marker.exists(), "the command ran");
+    let bundle = std::fs::read_dir(out.join("unguarded"))
+        .unwrap_or_else(|e| panic!("no bundle ({e}): {}", String::from_utf8_lossy(&run.stderr)))
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.join("stages").is_dir())
+        .expect("a bundle");
+    for lane in ["baseline", "scenario"] {
+        let text =
+            std::fs::read_to_string(bundle.join("stages").join(format!("{lane}.jsonl"))).unwrap();
+        let record: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(record["apply"], "blocked", "{lane}: {record}");
+        assert_eq!(record["apply_errno"]["name"], "EPERM", "{lane}: {record}");
+        let detail = record["apply_detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.contains("host guard") && detail.contains("CLONE_NEWPID"),
+            "{lane}: {record}"
+        );
+    }
+}

@@ -47,8 +47,6 @@ pub const GUARD: &str = "host guard";
 pub struct HostGuard {
     ruleset: OwnedFd,
     flags: u32,
-    /// Whether `scope.signal` is handled (ABI 6 and accepted by the kernel).
-    pub scoped_signal: bool,
 }
 
 fn unavailable(step: &str, e: &std::io::Error) -> NotPrepared {
@@ -109,7 +107,6 @@ impl HostGuard {
             } else {
                 0
             },
-            scoped_signal: attr.scoped != 0,
         })
     }
 

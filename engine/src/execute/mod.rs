@@ -27,7 +27,6 @@ use std::collections::HashMap;
 
 pub use capture::DEFAULT_OUTPUT_LIMIT;
 pub use context::ExecuteOptions;
-pub use guard::HostGuard;
 pub use pipeline::{RunResult, run_experiment, run_plan};
 pub use scratch::{SCRATCH_PREFIX, ScratchRoot, short_random};
 pub use trace::NodeRun;

@@ -85,3 +85,54 @@ pub fn detach_mount(target: &CStr) -> io::Result<()> {
     // SAFETY: a NUL-terminated path that outlives the call.
     cvt_int(unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) }).map(|_| ())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::process::{self, WaitStatus};
+
+    /// In a child with its own mount namespace: a read-only bind mount refuses writes with
+    /// EROFS, and detaching it shows the directory underneath again. Nothing propagates out.
+    #[test]
+    fn a_private_read_only_bind_mount_refuses_writes() {
+        assert_eq!(
+            process::uids().1,
+            0,
+            "this test needs root (CAP_SYS_ADMIN) to create a mount namespace"
+        );
+        let src = tempfile::tempdir().unwrap();
+        let dst = tempfile::tempdir().unwrap();
+        std::fs::write(src.path().join("seen"), "x").unwrap();
+        let c = |p: &std::path::Path| std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+        let (s, d, probe) = (c(src.path()), c(dst.path()), c(&dst.path().join("new")));
+        let seen = c(&dst.path().join("seen"));
+        // SAFETY: the child only makes raw syscalls and leaves with _exit.
+        let pid = match unsafe { process::fork() }.unwrap() {
+            Forked::Child => {
+                let code = (|| {
+                    unshare(libc::CLONE_NEWNS).map_err(|_| 1)?;
+                    make_mounts_private().map_err(|_| 2)?;
+                    bind_mount(&s, &d).map_err(|_| 3)?;
+                    remount_read_only(&d).map_err(|_| 4)?;
+                    crate::sys::fd::open(&seen, libc::O_RDONLY).map_err(|_| 5)?;
+                    match crate::sys::fd::open(&probe, libc::O_WRONLY | libc::O_CREAT) {
+                        Err(e) if e.raw_os_error() == Some(libc::EROFS) => {}
+                        _ => return Err(6),
+                    }
+                    detach_mount(&d).map_err(|_| 7)?;
+                    match crate::sys::fd::open(&seen, libc::O_RDONLY) {
+                        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => Ok(()),
+                        _ => Err(8),
+                    }
+                })();
+                process::exit(code.err().unwrap_or(0))
+            }
+            Forked::Parent(pid) => pid,
+        };
+        assert_eq!(process::wait(pid).unwrap().1, WaitStatus::Exited(0));
+        assert!(
+            !dst.path().join("seen").exists(),
+            "the bind mount leaked out"
+        );
+    }
+}
