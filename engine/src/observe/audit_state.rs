@@ -13,6 +13,7 @@
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicI32, AtomicU32, AtomicUsize, Ordering};
 
+use super::error::ObserverError;
 use super::netlink::{self, AuditStatus};
 use crate::sys::guardian::Guardian;
 use crate::sys::signal::{self, FATAL_CATCHABLE, SavedAction};
@@ -69,13 +70,8 @@ pub struct AuditGuard {
 impl AuditGuard {
     /// Records the state, enables audit if it is off, installs the restoring handlers and
     /// starts the guardian.
-    pub fn enable(control: OwnedFd) -> Result<AuditGuard, String> {
-        let previous = netlink::get_status(&control).map_err(|e| {
-            format!(
-                "cannot read the audit status: {}",
-                crate::classify::errno_name(e)
-            )
-        })?;
+    pub fn enable(control: OwnedFd) -> Result<AuditGuard, ObserverError> {
+        let previous = netlink::get_status(&control).map_err(ObserverError::Status)?;
         RESTORE_ENABLED.store(previous.enabled, Ordering::SeqCst);
         let changed = previous.enabled == 0;
         let mut guard = AuditGuard {
@@ -98,16 +94,13 @@ impl AuditGuard {
                 let _ = netlink::set_enabled(control, enabled);
             })
         }
-        .map_err(|e| format!("cannot start the audit guardian: {e}"))?;
+        .map_err(ObserverError::Guardian)?;
         guard.guardian = Some(guardian);
         RESTORE_FD.store(fd, Ordering::SeqCst);
         guard.saved = install();
         if let Err(e) = netlink::set_enabled(&guard.control, 1) {
             guard.restore();
-            return Err(format!(
-                "cannot enable audit: {}",
-                crate::classify::errno_name(e)
-            ));
+            return Err(ObserverError::Enable(e));
         }
         Ok(guard)
     }
@@ -138,12 +131,12 @@ impl Drop for AuditGuard {
 }
 
 /// The host's current audit status (for tests and `xpr world`).
-pub fn current_status() -> Result<AuditStatus, i32> {
+pub fn current_status() -> std::io::Result<AuditStatus> {
     netlink::get_status(&netlink::open_socket()?)
 }
 
 /// Sets the host's audit `enabled` flag directly (tests put the host in a known state first,
 /// and back afterwards).
-pub fn set_enabled(enabled: u32) -> Result<(), i32> {
+pub fn set_enabled(enabled: u32) -> std::io::Result<()> {
     netlink::set_enabled(&netlink::open_socket()?, enabled)
 }

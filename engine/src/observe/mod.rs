@@ -8,12 +8,14 @@
 //! `observer_unavailable` with the reason.
 
 mod audit_state;
+mod error;
 mod netlink;
 mod records;
 mod session;
 mod witness;
 
 pub use audit_state::{current_status, set_enabled};
+pub use error::ObserverError;
 pub use netlink::AuditStatus;
 pub use records::{AUDIT_LANDLOCK_ACCESS, AUDIT_LANDLOCK_DOMAIN, fields, parse};
 pub use session::{AuditSession, unavailable_reason};

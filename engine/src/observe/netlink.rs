@@ -1,12 +1,16 @@
 //! The audit netlink protocol: status get/set (unicast to the kernel) and the read-only
-//! multicast log group (every audit record, without replacing auditd). Errors are the raw
-//! errno (the kernel's answer in an `NLMSG_ERROR` is one too).
+//! multicast log group (every audit record, without replacing auditd). The kernel's answer in
+//! an `NLMSG_ERROR` becomes an OS error like any failed call's.
 
+use std::io;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::time::Duration;
 
-use crate::sys::errno::raw;
 use crate::sys::socket;
+
+fn os_error(errno: i32) -> io::Error {
+    io::Error::from_raw_os_error(errno)
+}
 
 pub const AUDIT_GET: u16 = 1000;
 pub const AUDIT_SET: u16 = 1001;
@@ -27,8 +31,8 @@ pub struct AuditStatus {
     pub backlog_limit: u32,
 }
 
-pub fn open_socket() -> Result<OwnedFd, i32> {
-    socket::socket(libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_AUDIT).map_err(|e| raw(&e))
+pub fn open_socket() -> io::Result<OwnedFd> {
+    socket::socket(libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_AUDIT)
 }
 
 /// A message to the kernel (`nlmsghdr` + payload), as bytes.
@@ -63,8 +67,8 @@ pub fn set_enabled_message(enabled: u32) -> [u8; HEADER + 44] {
 }
 
 /// Sends to the kernel (pid 0): no allocation, so it is usable from a signal handler.
-pub fn send_raw(fd: RawFd, bytes: &[u8]) -> Result<(), i32> {
-    socket::send_to(fd, bytes, &socket::netlink_addr(0)).map_err(|e| raw(&e))
+pub fn send_raw(fd: RawFd, bytes: &[u8]) -> io::Result<()> {
+    socket::send_to(fd, bytes, &socket::netlink_addr(0))
 }
 
 pub fn set_timeout(fd: &OwnedFd, timeout: Duration) {
@@ -73,9 +77,9 @@ pub fn set_timeout(fd: &OwnedFd, timeout: Duration) {
 }
 
 /// One received datagram's messages: (type, payload). `Err(EAGAIN)` on timeout.
-pub fn receive(fd: &OwnedFd) -> Result<Vec<(u16, Vec<u8>)>, i32> {
+pub fn receive(fd: &OwnedFd) -> io::Result<Vec<(u16, Vec<u8>)>> {
     let mut buf = vec![0u8; 1 << 16];
-    let n = socket::receive(fd.as_fd(), &mut buf).map_err(|e| raw(&e))?;
+    let n = socket::receive(fd.as_fd(), &mut buf)?;
     let mut out = Vec::new();
     let mut at = 0usize;
     while at + HEADER <= n {
@@ -90,7 +94,7 @@ pub fn receive(fd: &OwnedFd) -> Result<Vec<(u16, Vec<u8>)>, i32> {
 }
 
 /// Asks for the audit status; `Err(errno)` when the kernel refuses (no CAP_AUDIT_CONTROL...).
-pub fn get_status(fd: &OwnedFd) -> Result<AuditStatus, i32> {
+pub fn get_status(fd: &OwnedFd) -> io::Result<AuditStatus> {
     set_timeout(fd, Duration::from_secs(2));
     send_raw(fd.as_raw_fd(), &message(AUDIT_GET, 1, &[]))?;
     for _ in 0..8 {
@@ -103,7 +107,7 @@ pub fn get_status(fd: &OwnedFd) -> Result<AuditStatus, i32> {
                         .unwrap_or_default(),
                 );
                 if code != 0 {
-                    return Err(-code);
+                    return Err(os_error(-code));
                 }
             } else if kind == AUDIT_GET && payload.len() >= 32 {
                 let field = |i: usize| {
@@ -118,11 +122,11 @@ pub fn get_status(fd: &OwnedFd) -> Result<AuditStatus, i32> {
             }
         }
     }
-    Err(libc::EPROTO)
+    Err(os_error(libc::EPROTO))
 }
 
 /// Sets `enabled` and waits for the kernel's acknowledgement.
-pub fn set_enabled(fd: &OwnedFd, enabled: u32) -> Result<(), i32> {
+pub fn set_enabled(fd: &OwnedFd, enabled: u32) -> io::Result<()> {
     set_timeout(fd, Duration::from_secs(2));
     send_raw(
         fd.as_raw_fd(),
@@ -137,20 +141,23 @@ pub fn set_enabled(fd: &OwnedFd, enabled: u32) -> Result<(), i32> {
                         .and_then(|b| b.try_into().ok())
                         .unwrap_or_default(),
                 );
-                return if code == 0 { Ok(()) } else { Err(-code) };
+                return if code == 0 {
+                    Ok(())
+                } else {
+                    Err(os_error(-code))
+                };
             }
         }
     }
-    Err(libc::EPROTO)
+    Err(os_error(libc::EPROTO))
 }
 
 /// A socket subscribed to the read-only log group.
-pub fn open_log_reader() -> Result<OwnedFd, i32> {
+pub fn open_log_reader() -> io::Result<OwnedFd> {
     let fd = open_socket()?;
     // Records arrive in bursts; a large buffer keeps the kernel from dropping them (ENOBUFS).
     // Best effort: without it the reader still works, and ENOBUFS is handled.
     let _ = socket::set_receive_buffer(fd.as_fd(), 4 << 20);
-    socket::bind(fd.as_raw_fd(), &socket::netlink_addr(AUDIT_NLGRP_READLOG))
-        .map_err(|e| raw(&e))?;
+    socket::bind(fd.as_raw_fd(), &socket::netlink_addr(AUDIT_NLGRP_READLOG))?;
     Ok(fd)
 }

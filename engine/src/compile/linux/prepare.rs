@@ -148,9 +148,9 @@ impl PreparedSandbox {
             let mut layer_resolved = Vec::new();
             for rule in &layer.path_rules {
                 let path = host_path(&rule.path, scratch);
-                let fd = open_path(&path).map_err(|errno| PrepareFailure {
+                let fd = open_path(&path).map_err(|e| PrepareFailure {
                     reason: BlockedReason::NotApplicableInWorld,
-                    errno,
+                    errno: raw(&e),
                     step: "open(O_PATH)",
                     detail: format!(
                         "rule path {} (rules {:?}) cannot be opened: Landlock needs an existing path",
@@ -263,7 +263,8 @@ impl PreparedSandbox {
     }
 }
 
-fn open_path(path: &Path) -> Result<OwnedFd, i32> {
-    let c_path = CString::new(path.as_os_str().as_bytes()).map_err(|_| libc::EINVAL)?;
-    landlock::open_rule_path(&c_path).map_err(|e| raw(&e))
+fn open_path(path: &Path) -> std::io::Result<OwnedFd> {
+    let c_path = CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
+    landlock::open_rule_path(&c_path)
 }
