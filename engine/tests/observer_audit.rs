@@ -4,14 +4,16 @@
 //!
 //! Needs root, audit netlink and Landlock ABI ≥ 7; without them these tests FAIL with the
 //! reason. Each test leaves audit as it found it.
-
-mod support;
+//!
+//! A binary of its own: these tests switch the kernel's audit state (host-wide) outside any
+//! run and check it afterwards, so no other run may share their process, not even one
+//! serialised by the suite's run lock.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use xpr::execute::{ExecuteOptions, run_experiment};
 use xpr::model::{Verdict, WitnessState};
@@ -59,7 +61,9 @@ fn every_scenario_deny_has_a_witness_naming_blocker_and_path_and_allows_have_non
             .experiment;
         let options = ExecuteOptions {
             observer_audit: true,
-            ..support::options()
+            jobs: 2,
+            helper_exe: PathBuf::from(env!("CARGO_BIN_EXE_xpr")),
+            ..ExecuteOptions::default()
         };
         let result = run_experiment(&exp, &world, &options).expect("run completes");
         assert_eq!(
@@ -116,6 +120,36 @@ fn every_scenario_deny_has_a_witness_naming_blocker_and_path_and_allows_have_non
     });
 }
 
+/// Polls `done` every 20 ms for at most `limit`.
+fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let started = Instant::now();
+    while !done() {
+        if started.elapsed() > limit {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    true
+}
+
+/// Pids of the processes whose command line is exactly `argv`.
+fn processes_running(argv: &[&str]) -> Vec<i32> {
+    let want: Vec<u8> = argv
+        .iter()
+        .flat_map(|a| [a.as_bytes(), b"\0"].concat())
+        .collect();
+    std::fs::read_dir("/proc")
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+                .filter(|pid| {
+                    std::fs::read(format!("/proc/{pid}/cmdline")).ok().as_ref() == Some(&want)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Starts a run with the observer whose exec probe sleeps, waits until it has switched audit
 /// on, sends `sig` to the engine and checks that audit is off again and nothing is left.
 fn interrupt_an_observed_run(sig: i32) {
@@ -136,7 +170,7 @@ probe nap family=exec target="/usr/bin/sleep" {
 "#,
     )
     .unwrap();
-    let mut child = Command::new(support::helper_exe())
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xpr"))
         .args(["run", "--observer", "audit", "-j", "1", "--out"])
         .arg(dir.path().join("out"))
         .arg(&file)
@@ -147,9 +181,9 @@ probe nap family=exec target="/usr/bin/sleep" {
         .expect("xpr run starts");
     // Wait until the run has switched audit on and the probe is sleeping.
     assert!(
-        support::eventually(Duration::from_secs(20), || {
+        eventually(Duration::from_secs(20), || {
             current_status().unwrap().enabled == 1
-                && !support::processes_running(&["sleep", "29.5"]).is_empty()
+                && !processes_running(&["sleep", "29.5"]).is_empty()
         }),
         "signal {sig}: the run never enabled audit and started its probe"
     );
@@ -165,18 +199,18 @@ probe nap family=exec target="/usr/bin/sleep" {
     );
     // A handler restores before the engine dies; after SIGKILL the guardian does, at once.
     assert!(
-        support::eventually(Duration::from_secs(5), || current_status().unwrap().enabled
+        eventually(Duration::from_secs(5), || current_status().unwrap().enabled
             == 0),
         "signal {sig}: audit must be off again; stderr: {stderr:?}"
     );
     assert!(
-        support::eventually(Duration::from_secs(5), || {
-            support::processes_running(&["sleep", "29.5"]).is_empty()
+        eventually(Duration::from_secs(5), || {
+            processes_running(&["sleep", "29.5"]).is_empty()
         }),
         "signal {sig}: the probe's process outlived the run"
     );
     assert!(
-        support::eventually(Duration::from_secs(5), || {
+        eventually(Duration::from_secs(5), || {
             std::fs::read_dir(dir.path())
                 .unwrap()
                 .flatten()

@@ -1,11 +1,14 @@
-//! The per-run scratch root `{scratch}`: created before fixtures, removed when the run ends,
-//! including after Ctrl-C (the engine's loop notices the interrupt and unwinds to this Drop)
-//! and after SIGKILL: a guardian process holds the read end of a pipe only the engine writes
-//! to, and removes the directory when that pipe closes, however the engine ended.
+//! The per-run scratch root `{scratch}`: created before fixtures (mode 0700, so no other user
+//! can reach anything inside), removed when the run ends, including after Ctrl-C (the engine's
+//! loop notices the interrupt and unwinds to this Drop) and after SIGKILL: a guardian process
+//! holds the read end of a pipe only the engine writes to, and removes the directory when that
+//! pipe closes, however the engine ended. Everything inside is touched only through
+//! [`crate::sys::fs::Dir`]: beneath the root, never through a symlink.
 
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::sys::fs::{Dir, FsError};
 use crate::sys::guardian::Guardian;
 
 /// Short random hex from the kernel's CSPRNG (scratch names, run ids).
@@ -25,12 +28,14 @@ pub use crate::model::SCRATCH_PREFIX;
 #[derive(Debug)]
 pub struct ScratchRoot {
     path: PathBuf,
+    /// (device, inode) of the directory created: a reopened root must be this one.
+    identity: (u64, u64),
     /// Removes the root however the engine ends (`None` when it could not start).
     guardian: Option<Guardian>,
 }
 
 impl ScratchRoot {
-    /// Creates `<parent>/xpr-scratch-<experiment>-<random>` (canonical path, mode 0755).
+    /// Creates `<parent>/xpr-scratch-<experiment>-<random>` (canonical path, mode 0700).
     pub fn create(parent: &Path, experiment: &str) -> io::Result<ScratchRoot> {
         let safe: String = experiment
             .chars()
@@ -45,20 +50,35 @@ impl ScratchRoot {
             .collect();
         let parent = parent.canonicalize()?;
         let path = parent.join(format!("{SCRATCH_PREFIX}{safe}-{}", short_random()));
-        std::fs::create_dir(&path)?;
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new().mode(0o700).create(&path)?;
+        let dir = Dir::open_nofollow(&path)?;
+        dir.set_mode(0o700)?;
+        let st = dir.metadata()?;
+        let identity = (st.st_dev, st.st_ino);
         let doomed = path.clone();
-        // SAFETY (the guardian's body is this closure): it only walks and removes the scratch
-        // root with std::fs, which takes no lock but malloc's.
-        let guardian = unsafe {
-            Guardian::start(&[], move || {
-                make_writable(&doomed);
-                let _ = std::fs::remove_dir_all(&doomed);
-            })
-        }
-        .ok();
-        Ok(ScratchRoot { path, guardian })
+        // SAFETY (the guardian's body is this closure): it only empties and removes the root
+        // through `sys::fs`, which takes no lock but malloc's.
+        let guardian = unsafe { Guardian::start(&[], move || remove_root(&doomed, identity)) }.ok();
+        Ok(ScratchRoot {
+            path,
+            identity,
+            guardian,
+        })
+    }
+
+    /// Opens the root: every filesystem action inside the run goes through this handle.
+    /// Fails when the path no longer names the directory created for this run.
+    pub fn dir(&self) -> Result<Dir, FsError> {
+        open_identified(&self.path, self.identity)
+    }
+
+    /// `path` relative to the root, when it lies beneath it (lexically; the kernel checks
+    /// again when the relative path is resolved).
+    pub fn relative<'a>(&self, path: &'a Path) -> Option<&'a Path> {
+        path.strip_prefix(&self.path)
+            .ok()
+            .filter(|rel| !rel.as_os_str().is_empty())
     }
 
     pub fn path(&self) -> &Path {
@@ -77,10 +97,7 @@ impl ScratchRoot {
 
 impl Drop for ScratchRoot {
     fn drop(&mut self) {
-        // Probes may have made entries unwritable (mode 000); root removes them anyway, and a
-        // non-root engine restores write permission first.
-        make_writable(&self.path);
-        let _ = std::fs::remove_dir_all(&self.path);
+        remove_root(&self.path, self.identity);
         // The directory is already gone: the guardian has nothing left to do.
         if let Some(g) = self.guardian.take() {
             g.dismiss();
@@ -88,14 +105,26 @@ impl Drop for ScratchRoot {
     }
 }
 
-fn make_writable(dir: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755));
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-                make_writable(&e.path());
-            }
-        }
+fn open_identified(path: &Path, identity: (u64, u64)) -> Result<Dir, FsError> {
+    let dir = Dir::open_nofollow(path)?;
+    let st = dir.metadata()?;
+    if (st.st_dev, st.st_ino) != identity {
+        return Err(FsError {
+            op: "open scratch root",
+            path: path.to_path_buf(),
+            source: io::Error::other("it is no longer the directory this run created"),
+        });
+    }
+    Ok(dir)
+}
+
+/// Empties the root through its fd (links are removed, never followed; entries a probe made
+/// unwritable are opened up first), then removes the now empty directory itself: `rmdir`
+/// never follows a link and never removes anything else.
+fn remove_root(path: &Path, identity: (u64, u64)) {
+    if let Ok(dir) = open_identified(path, identity)
+        && dir.remove_contents().is_ok()
+    {
+        let _ = std::fs::remove_dir(path);
     }
 }

@@ -8,13 +8,16 @@
 //! body of a forked or `CLONE_VM` child (only async-signal-safe calls until `execve`/`_exit`),
 //! a signal handler's body, foreign functions of another OS.
 //!
-//! `libc` rather than `rustix` underneath: Landlock, seccomp, `clone` with namespace flags and
-//! the audit netlink socket are not in `rustix`, so this layer exists anyway; for the plain
-//! fd and process calls `rustix` would save a line of `unsafe` each but bring a second error
-//! and pid type into the child paths. One convention (`io::Error` from errno) wins here.
+//! Underneath: `rustix` for the filesystem actions of [`fs`] (`openat2` with resolve flags and
+//! the `*at` family, typed and without `unsafe`), `libc` for the rest. Landlock, seccomp,
+//! `clone` with namespace flags and the audit netlink socket are not in `rustix`; for the plain
+//! fd and process calls of forked children it would save a line of `unsafe` each but bring a
+//! second error and pid type into those paths. Every module returns `io::Error`s (or an error
+//! that carries one).
 
 pub mod errno;
 pub mod fd;
+pub mod fs;
 pub mod guardian;
 pub mod landlock;
 pub mod namespace;
