@@ -11,7 +11,6 @@ mod host;
 mod landlock_domain_canary;
 mod landlock_facts;
 pub mod landlock_rights;
-pub mod landlock_sys;
 mod mechanisms;
 
 use serde::{Deserialize, Serialize};

@@ -3,13 +3,15 @@
 
 pub mod bundles;
 pub mod graphviz;
+pub mod minimal_landlock;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use xpr::execute::{ExecuteOptions, ProfileSandbox, execute};
+use xpr::compile::ProfileSandbox;
+use xpr::execute::{ExecuteOptions, execute};
 use xpr::model::*;
 
 /// One run at a time in this binary: workers are forked from a multi-threaded harness, and a
@@ -28,7 +30,7 @@ pub fn helper_exe() -> PathBuf {
 }
 
 pub fn require_landlock(abi: i32) -> i32 {
-    let have = xpr::execute::minimal_landlock::abi_version();
+    let have = xpr::sys::landlock::abi_version() as i32;
     assert!(
         have >= abi,
         "this test needs Landlock ABI >= {abi}; the running kernel reports {have} \
@@ -225,4 +227,34 @@ pub fn free_ports(n: usize) -> Vec<u16> {
         .iter()
         .map(|l| l.local_addr().unwrap().port())
         .collect()
+}
+
+/// Pids of the processes whose command line is exactly `argv`.
+pub fn processes_running(argv: &[&str]) -> Vec<i32> {
+    let want: Vec<u8> = argv
+        .iter()
+        .flat_map(|a| [a.as_bytes(), b"\0"].concat())
+        .collect();
+    std::fs::read_dir("/proc")
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+                .filter(|pid| {
+                    std::fs::read(format!("/proc/{pid}/cmdline")).ok() == Some(want.clone())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Polls `done` every 20 ms for at most `limit`.
+pub fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let started = std::time::Instant::now();
+    while !done() {
+        if started.elapsed() > limit {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    true
 }
