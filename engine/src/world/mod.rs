@@ -13,6 +13,8 @@ mod landlock_facts;
 pub mod landlock_rights;
 pub mod landlock_sys;
 mod mechanisms;
+#[cfg(test)]
+mod synthetic;
 
 use serde::{Deserialize, Serialize};
 

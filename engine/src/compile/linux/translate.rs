@@ -853,3 +853,6 @@ impl Translator<'_> {
         (Some(plan), bpf)
     }
 }
+
+#[cfg(test)]
+mod tests;
