@@ -1,23 +1,24 @@
-//! Golden tests of emitted SBPL: each `tests/sbpl/<name>.sb` is parsed and emitted; the result
-//! is the insta snapshot `suite__sbpl_golden__<name>` (review changes with `cargo insta review`).
+//! Golden tests of emitted SBPL: each `golden/sbpl/<name>.in.sb` is parsed and emitted; the
+//! result must equal the snapshot `suite__sbpl_golden__<name>` (`cargo insta review` shows a
+//! change to accept or reject).
 
 use std::path::{Path, PathBuf};
 
 use xpr::sbpl::{SbplOptions, emit_profile, parse};
 
 fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sbpl")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/sbpl")
 }
 
 fn check(name: &str) {
     let dir = golden_dir();
-    let input = std::fs::read_to_string(dir.join(format!("{name}.sb"))).unwrap();
+    let input = std::fs::read_to_string(dir.join(format!("{name}.in.sb"))).unwrap();
     let opts = SbplOptions {
         search_path: vec![dir.join("imports")],
         ..SbplOptions::default()
     };
     let profile =
-        parse(&input, &format!("{name}.sb"), &opts).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        parse(&input, &format!("{name}.in.sb"), &opts).unwrap_or_else(|e| panic!("{name}: {e:?}"));
     let emitted = emit_profile(&profile);
     insta::assert_snapshot!(name, emitted);
     // insta ignores trailing whitespace; a file ends with exactly one newline.
