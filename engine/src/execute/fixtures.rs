@@ -1,15 +1,26 @@
 //! Fixtures: files and directories under `{scratch}`, and processes outside every sandbox
 //! (loopback TCP listeners, abstract unix listeners, idle processes to signal or inspect).
 //!
+//! File and dir fixtures are made, restored and removed through the scratch root's
+//! [`Dir`]: resolved beneath it without following any symlink, re-created rather than trusted
+//! (a restore removes whatever is there and creates new entries, modes set with `fchmod` on
+//! the fd it created), so a symlink planted below `{scratch}` (by an exec probe, or by another
+//! user inside a world-writable fixture dir) makes a restore fail, never redirects it.
+//!
 //! Fixture processes are forked from the engine before any worker, so the engine never has a
 //! thread; each runs raw syscalls only and dies with the engine (PR_SET_PDEATHSIG).
 
 use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use crate::model::{Experiment, FixtureKind, Probe};
 use crate::probes::ProbeSpec;
+use crate::sys::fs::{Dir, FsError};
+use crate::sys::process::{self, Forked};
+use crate::sys::{fd, signal, socket};
 
 use super::scratch::ScratchRoot;
 use super::walk::Walk;
@@ -18,6 +29,8 @@ use super::walk::Walk;
 #[derive(Clone, Debug)]
 struct PathFixture {
     path: PathBuf,
+    /// The path relative to the scratch root: what every action on it resolves.
+    rel: PathBuf,
     kind: FixtureKind,
 }
 
@@ -39,6 +52,7 @@ impl Fixtures {
     /// Materialises every fixture of the experiment, in the plan's fixture order.
     pub fn start(exp: &Experiment, scratch: &ScratchRoot, walk: &Walk) -> Result<Fixtures, String> {
         let mut f = Fixtures::default();
+        let root = scratch.dir().map_err(|e| format!("scratch root: {e}"))?;
         for (i, inside) in walk.nested.iter().enumerate() {
             if !inside.is_empty() {
                 let names = inside.iter().map(|&k| exp.fixtures[k].name.clone());
@@ -49,44 +63,35 @@ impl Fixtures {
         for fx in walk.fixtures.iter().map(|&i| &exp.fixtures[i]) {
             match &fx.kind {
                 FixtureKind::File { path, .. } | FixtureKind::Dir { path, .. } => {
-                    let real = resolve_under(scratch, path).ok_or_else(|| {
+                    let rel = relative_to_scratch(path).ok_or_else(|| {
                         format!("fixture `{}`: `{path}` is not under {{scratch}}", fx.name)
                     })?;
                     let pf = PathFixture {
-                        path: real,
+                        path: scratch.path().join(&rel),
+                        rel,
                         kind: fx.kind.clone(),
                     };
-                    materialise(&pf).map_err(|e| format!("fixture `{}`: {e}", fx.name))?;
+                    materialise(&root, &pf).map_err(|e| format!("fixture `{}`: {e}", fx.name))?;
                     f.paths.insert(fx.name.clone(), pf);
                 }
                 FixtureKind::TcpListener { port } => {
-                    let (pid, port) = start_tcp_listener(*port).map_err(|e| {
-                        format!(
-                            "fixture `{}`: loopback listener: {}",
-                            fx.name,
-                            errno_text(e)
-                        )
-                    })?;
+                    let (pid, port) = start_tcp_listener(*port)
+                        .map_err(|e| format!("fixture `{}`: loopback listener: {}", fx.name, e))?;
                     f.processes.push(pid);
                     f.ports.insert(fx.name.clone(), port);
                     f.pids.insert(fx.name.clone(), pid);
                 }
                 FixtureKind::UnixListener { name } => {
                     let unique = format!("{name}-{}", super::scratch::short_random());
-                    let pid = start_unix_listener(&unique).map_err(|e| {
-                        format!(
-                            "fixture `{}`: abstract listener: {}",
-                            fx.name,
-                            errno_text(e)
-                        )
-                    })?;
+                    let pid = start_unix_listener(&unique)
+                        .map_err(|e| format!("fixture `{}`: abstract listener: {}", fx.name, e))?;
                     f.processes.push(pid);
                     f.unix_names.insert(fx.name.clone(), unique);
                     f.pids.insert(fx.name.clone(), pid);
                 }
                 FixtureKind::Process => {
                     let pid = start_idle_process()
-                        .map_err(|e| format!("fixture `{}`: {}", fx.name, errno_text(e)))?;
+                        .map_err(|e| format!("fixture `{}`: {}", fx.name, e))?;
                     f.processes.push(pid);
                     f.pids.insert(fx.name.clone(), pid);
                 }
@@ -100,17 +105,37 @@ impl Fixtures {
         self.paths.get(name).map(|p| p.path.as_path())
     }
 
+    /// Restores the pristine state before a serial probe (spec §5.2): each pristine path
+    /// that is a fixture is re-created from its declaration, every other one removed.
+    pub fn restore_pristine(
+        &self,
+        scratch: &ScratchRoot,
+        pristine: &[(PathBuf, Option<String>)],
+    ) -> Result<(), FsError> {
+        let root = scratch.dir()?;
+        for (path, fixture) in pristine {
+            match fixture {
+                Some(name) => self.restore(&root, name)?,
+                None => match scratch.relative(path) {
+                    Some(rel) => root.remove(rel)?,
+                    None => continue,
+                },
+            }
+        }
+        Ok(())
+    }
+
     /// Re-creates a file/dir fixture from its declaration (content, mode), whatever a destructive
     /// probe left there, and then every fixture declared inside it.
-    pub fn restore(&self, name: &str) -> std::io::Result<()> {
+    fn restore(&self, root: &Dir, name: &str) -> Result<(), FsError> {
         let Some(pf) = self.paths.get(name) else {
             return Ok(());
         };
-        remove_any(&pf.path)?;
-        materialise(pf)?;
+        root.remove(&pf.rel)?;
+        materialise(root, pf)?;
         let inside = self.nested.get(name).map(Vec::as_slice).unwrap_or_default();
         for nested in inside.iter().filter_map(|n| self.paths.get(n)) {
-            materialise(nested)?;
+            materialise(root, nested)?;
         }
         Ok(())
     }
@@ -155,156 +180,107 @@ impl Fixtures {
 impl Drop for Fixtures {
     fn drop(&mut self) {
         for &pid in &self.processes {
-            // SAFETY: killing and reaping processes this engine forked.
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-                libc::waitpid(pid, std::ptr::null_mut(), 0);
-            }
+            // Killing and reaping processes this engine forked (ESRCH/ECHILD: already gone).
+            let _ = process::kill(pid, libc::SIGKILL);
+            let _ = process::wait(pid);
         }
     }
 }
 
-/// `{scratch}/x` → the real path, only when it stays under the scratch root.
-fn resolve_under(scratch: &ScratchRoot, path: &str) -> Option<PathBuf> {
-    let rest = path.strip_prefix("{scratch}")?;
-    if rest.split('/').any(|c| c == "..") || !(rest.is_empty() || rest.starts_with('/')) {
-        return None;
+/// `{scratch}/x` → `x`, only when it names something beneath the scratch root.
+fn relative_to_scratch(path: &str) -> Option<PathBuf> {
+    let rest = path.strip_prefix("{scratch}/")?;
+    let mut rel = PathBuf::new();
+    for c in Path::new(rest).components() {
+        match c {
+            Component::Normal(name) => rel.push(name),
+            Component::CurDir => {}
+            _ => return None,
+        }
     }
-    Some(PathBuf::from(format!("{}{rest}", scratch.as_str())))
+    (!rel.as_os_str().is_empty()).then_some(rel)
 }
 
-fn materialise(pf: &PathFixture) -> std::io::Result<()> {
+/// Creates the fixture anew beneath the root: missing parent directories are made (0755 less
+/// the umask), an existing file is replaced, never written through; the mode is set on the fd.
+fn materialise(root: &Dir, pf: &PathFixture) -> Result<(), FsError> {
+    let name = Path::new(pf.rel.file_name().unwrap_or_default());
+    let parent = root.create_dir_all(pf.rel.parent().unwrap_or(Path::new("")), 0o755)?;
+    let io_err = |op, e| FsError {
+        op,
+        path: pf.rel.clone(),
+        source: e,
+    };
     match &pf.kind {
         FixtureKind::File { content, mode, .. } => {
-            if let Some(parent) = pf.path.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::write(&pf.path, content)?;
-            std::fs::set_permissions(&pf.path, std::fs::Permissions::from_mode(*mode))
+            parent.remove(name)?;
+            let mut file = parent.create_file(name, 0o600)?;
+            file.write_all(content.as_bytes())
+                .map_err(|e| io_err("write", e))?;
+            file.set_permissions(std::fs::Permissions::from_mode(*mode))
+                .map_err(|e| io_err("chmod", e))
         }
-        FixtureKind::Dir { mode, .. } => {
-            std::fs::create_dir_all(&pf.path)?;
-            std::fs::set_permissions(&pf.path, std::fs::Permissions::from_mode(*mode))
-        }
+        FixtureKind::Dir { mode, .. } => parent.create_dir_all(name, 0o700)?.set_mode(*mode),
         _ => Ok(()),
     }
 }
 
-/// Removes a file, symlink or directory tree; a missing path is fine.
-pub fn remove_any(path: &Path) -> std::io::Result<()> {
-    match std::fs::symlink_metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e),
-        Ok(m) if m.is_dir() => std::fs::remove_dir_all(path),
-        Ok(_) => std::fs::remove_file(path),
-    }
-}
-
-fn errno_text(e: i32) -> String {
-    std::io::Error::from_raw_os_error(e).to_string()
-}
-
-fn last_errno() -> i32 {
-    crate::probes::helper_errno()
-}
-
 /// Forks a process that runs `body` (raw syscalls only), keeps no inherited fd but `keep`
 /// (-1 for none), and dies with the engine.
-fn fork_fixture(keep: i32, body: impl FnOnce()) -> Result<i32, i32> {
-    // SAFETY: the child only makes raw syscalls (prctl, accept, close, pause) and never returns.
-    unsafe {
-        match libc::fork() {
-            -1 => Err(last_errno()),
-            0 => {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                libc::signal(libc::SIGINT, libc::SIG_IGN);
-                super::inherited_fds::close_all_except(keep, -1);
+fn fork_fixture(keep: RawFd, body: impl FnOnce()) -> io::Result<i32> {
+    let engine = process::getpid();
+    // SAFETY (cannot move into sys: the child's body is the caller's): the child only makes
+    // raw syscalls and never returns.
+    match unsafe { process::fork() }? {
+        Forked::Child => {
+            let ready = process::set_parent_death_signal(libc::SIGKILL).is_ok()
+                && process::parent_pid() == engine
+                && signal::ignore(libc::SIGINT).is_ok()
+                && fd::close_all_except(&[keep]).is_ok();
+            if ready {
                 body();
-                libc::_exit(0)
             }
-            pid => Ok(pid),
+            process::exit(0)
         }
+        Forked::Parent(pid) => Ok(pid),
     }
 }
 
 /// Accepts and closes connections forever.
-fn accept_loop(fd: i32) {
+fn accept_loop(listener: BorrowedFd) {
     loop {
-        // SAFETY: raw syscalls on the listening fd.
-        unsafe {
-            let c = libc::accept(fd, std::ptr::null_mut(), std::ptr::null_mut());
-            if c >= 0 {
-                libc::close(c);
-            }
-        }
+        let _ = socket::accept_and_close(listener);
     }
 }
 
-fn start_tcp_listener(port: u16) -> Result<(i32, u16), i32> {
-    // SAFETY: socket setup on a fresh fd; sockaddr_in is plain data.
-    unsafe {
-        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
-        if fd < 0 {
-            return Err(last_errno());
-        }
-        // Accepted connections are closed by the listener first and linger in TIME_WAIT on
-        // its port; without SO_REUSEADDR the next run could not bind a fixed port.
-        let one: libc::c_int = 1;
-        libc::setsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            libc::SO_REUSEADDR,
-            (&one as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        );
-        let mut sa: libc::sockaddr_in = std::mem::zeroed();
-        sa.sin_family = libc::AF_INET as libc::sa_family_t;
-        sa.sin_port = port.to_be();
-        sa.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::LOCALHOST).to_be();
-        let mut len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
-        if libc::bind(fd, (&sa as *const libc::sockaddr_in).cast(), len) != 0
-            || libc::listen(fd, 128) != 0
-            || libc::getsockname(fd, (&mut sa as *mut libc::sockaddr_in).cast(), &mut len) != 0
-        {
-            let e = last_errno();
-            libc::close(fd);
-            return Err(e);
-        }
-        let bound = u16::from_be(sa.sin_port);
-        let pid = fork_fixture(fd, || accept_loop(fd));
-        libc::close(fd);
-        pid.map(|p| (p, bound))
-    }
+fn start_tcp_listener(port: u16) -> io::Result<(i32, u16)> {
+    let fd = socket::socket(libc::AF_INET, libc::SOCK_STREAM, 0)?;
+    // Accepted connections are closed by the listener first and linger in TIME_WAIT on its
+    // port; without SO_REUSEADDR the next run could not bind a fixed port.
+    socket::set_reuse_address(fd.as_fd())?;
+    socket::bind(
+        fd.as_raw_fd(),
+        &socket::inet_addr(std::net::Ipv4Addr::LOCALHOST, port),
+    )?;
+    socket::listen(fd.as_fd(), 128)?;
+    let bound = socket::local_port(fd.as_fd())?;
+    let pid = fork_fixture(fd.as_raw_fd(), || accept_loop(fd.as_fd()))?;
+    Ok((pid, bound))
 }
 
-fn start_unix_listener(name: &str) -> Result<i32, i32> {
-    let (sa, len) = crate::probes::abstract_addr(name).map_err(|_| libc::ENAMETOOLONG)?;
-    // SAFETY: socket setup on a fresh fd.
-    unsafe {
-        let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
-        if fd < 0 {
-            return Err(last_errno());
-        }
-        if libc::bind(fd, (&sa as *const libc::sockaddr_un).cast(), len) != 0
-            || libc::listen(fd, 128) != 0
-        {
-            let e = last_errno();
-            libc::close(fd);
-            return Err(e);
-        }
-        let pid = fork_fixture(fd, || accept_loop(fd));
-        libc::close(fd);
-        pid
-    }
+fn start_unix_listener(name: &str) -> io::Result<i32> {
+    let addr = socket::abstract_addr(name)
+        .ok_or_else(|| io::Error::from_raw_os_error(libc::ENAMETOOLONG))?;
+    let fd = socket::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0)?;
+    socket::bind(fd.as_raw_fd(), &addr)?;
+    socket::listen(fd.as_fd(), 128)?;
+    fork_fixture(fd.as_raw_fd(), || accept_loop(fd.as_fd()))
 }
 
-fn start_idle_process() -> Result<i32, i32> {
+fn start_idle_process() -> io::Result<i32> {
     fork_fixture(-1, || {
         loop {
-            // SAFETY: pause is a raw syscall.
-            unsafe {
-                libc::pause();
-            }
+            std::thread::park();
         }
     })
 }

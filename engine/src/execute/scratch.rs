@@ -1,17 +1,20 @@
-//! The per-run scratch root `{scratch}`: created before fixtures, removed when the run ends,
-//! including after Ctrl-C (the engine's loop notices the interrupt and unwinds to this Drop)
-//! and after SIGKILL: a guardian process holds the read end of a pipe only the engine writes
-//! to, and removes the directory when that pipe closes, however the engine ended.
+//! The per-run scratch root `{scratch}`: created before fixtures (mode 0700, so no other user
+//! can reach anything inside), removed when the run ends, including after Ctrl-C (the engine's
+//! loop notices the interrupt and unwinds to this Drop) and after SIGKILL: a guardian process
+//! holds the read end of a pipe only the engine writes to, and removes the directory when that
+//! pipe closes, however the engine ended. Everything inside is touched only through
+//! [`crate::sys::fs::Dir`]: beneath the root, never through a symlink.
 
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::sys::fs::{Dir, FsError};
+use crate::sys::guardian::Guardian;
+
 /// Short random hex from the kernel's CSPRNG (scratch names, run ids).
 pub fn short_random() -> String {
     let mut b = [0u8; 4];
-    // SAFETY: getrandom into a stack buffer.
-    let n = unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), 0) };
-    if n != b.len() as isize {
+    if crate::sys::process::random_bytes(&mut b).is_err() {
         let t = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
@@ -20,18 +23,19 @@ pub fn short_random() -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Prefix every scratch directory carries, so a host-safety check can find leftovers.
-pub const SCRATCH_PREFIX: &str = "xpr-scratch-";
+pub use crate::model::SCRATCH_PREFIX;
 
 #[derive(Debug)]
 pub struct ScratchRoot {
     path: PathBuf,
-    /// The engine's end of the guardian's pipe and the guardian's pid (-1 when none started).
-    guardian: (i32, i32),
+    /// (device, inode) of the directory created: a reopened root must be this one.
+    identity: (u64, u64),
+    /// Removes the root however the engine ends (`None` when it could not start).
+    guardian: Option<Guardian>,
 }
 
 impl ScratchRoot {
-    /// Creates `<parent>/xpr-scratch-<experiment>-<random>` (canonical path, mode 0755).
+    /// Creates `<parent>/xpr-scratch-<experiment>-<random>` (canonical path, mode 0700).
     pub fn create(parent: &Path, experiment: &str) -> io::Result<ScratchRoot> {
         let safe: String = experiment
             .chars()
@@ -46,11 +50,35 @@ impl ScratchRoot {
             .collect();
         let parent = parent.canonicalize()?;
         let path = parent.join(format!("{SCRATCH_PREFIX}{safe}-{}", short_random()));
-        std::fs::create_dir(&path)?;
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
-        let guardian = start_guardian(&path);
-        Ok(ScratchRoot { path, guardian })
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new().mode(0o700).create(&path)?;
+        let dir = Dir::open_nofollow(&path)?;
+        dir.set_mode(0o700)?;
+        let st = dir.metadata()?;
+        let identity = (st.st_dev, st.st_ino);
+        let doomed = path.clone();
+        // SAFETY (the guardian's body is this closure): it only empties and removes the root
+        // through `sys::fs`, which takes no lock but malloc's.
+        let guardian = unsafe { Guardian::start(&[], move || remove_root(&doomed, identity)) }.ok();
+        Ok(ScratchRoot {
+            path,
+            identity,
+            guardian,
+        })
+    }
+
+    /// Opens the root: every filesystem action inside the run goes through this handle.
+    /// Fails when the path no longer names the directory created for this run.
+    pub fn dir(&self) -> Result<Dir, FsError> {
+        open_identified(&self.path, self.identity)
+    }
+
+    /// `path` relative to the root, when it lies beneath it (lexically; the kernel checks
+    /// again when the relative path is resolved).
+    pub fn relative<'a>(&self, path: &'a Path) -> Option<&'a Path> {
+        path.strip_prefix(&self.path)
+            .ok()
+            .filter(|rel| !rel.as_os_str().is_empty())
     }
 
     pub fn path(&self) -> &Path {
@@ -69,73 +97,34 @@ impl ScratchRoot {
 
 impl Drop for ScratchRoot {
     fn drop(&mut self) {
-        // Probes may have made entries unwritable (mode 000); root removes them anyway, and a
-        // non-root engine restores write permission first.
-        make_writable(&self.path);
-        let _ = std::fs::remove_dir_all(&self.path);
-        let (write_end, pid) = self.guardian;
-        if pid > 0 {
-            // SAFETY: closing our pipe end lets the guardian see EOF (the directory is already
-            // gone, so it has nothing to do) and exit; then reap it.
-            unsafe {
-                libc::close(write_end);
-                libc::waitpid(pid, std::ptr::null_mut(), 0);
-            }
+        remove_root(&self.path, self.identity);
+        // The directory is already gone: the guardian has nothing left to do.
+        if let Some(g) = self.guardian.take() {
+            g.dismiss();
         }
     }
 }
 
-/// Forks the guardian: it keeps no fd but its pipe end, ignores the signals a terminal or a
-/// process-group kill sends the run, waits for EOF, and removes `path`. Returns (write end,
-/// pid), or (-1, -1) when it could not start (the Drop still cleans up on a normal end).
-fn start_guardian(path: &Path) -> (i32, i32) {
-    let mut fds = [0i32; 2];
-    // SAFETY: pipe2 into a 2-element array.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return (-1, -1);
+fn open_identified(path: &Path, identity: (u64, u64)) -> Result<Dir, FsError> {
+    let dir = Dir::open_nofollow(path)?;
+    let st = dir.metadata()?;
+    if (st.st_dev, st.st_ino) != identity {
+        return Err(FsError {
+            op: "open scratch root",
+            path: path.to_path_buf(),
+            source: io::Error::other("it is no longer the directory this run created"),
+        });
     }
-    let [read_end, write_end] = fds;
-    // SAFETY: the child makes raw syscalls until the pipe closes, then removes the directory
-    // (glibc makes allocation after fork safe) and exits without returning into the engine.
-    let pid = unsafe { libc::fork() };
-    if pid == 0 {
-        unsafe {
-            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
-                libc::signal(sig, libc::SIG_IGN);
-            }
-        }
-        super::inherited_fds::close_all_except(read_end, -1);
-        let mut byte = 0u8;
-        // Nothing is ever written: read returns 0 once every copy of the write end is closed.
-        loop {
-            let n = unsafe { libc::read(read_end, (&mut byte as *mut u8).cast(), 1) };
-            if n == 0
-                || (n < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR))
-            {
-                break;
-            }
-        }
-        make_writable(path);
-        let _ = std::fs::remove_dir_all(path);
-        unsafe { libc::_exit(0) };
-    }
-    // SAFETY: the engine keeps only the write end.
-    unsafe { libc::close(read_end) };
-    if pid < 0 {
-        unsafe { libc::close(write_end) };
-        return (-1, -1);
-    }
-    (write_end, pid)
+    Ok(dir)
 }
 
-fn make_writable(dir: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755));
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-                make_writable(&e.path());
-            }
-        }
+/// Empties the root through its fd (links are removed, never followed; entries a probe made
+/// unwritable are opened up first), then removes the now empty directory itself: `rmdir`
+/// never follows a link and never removes anything else.
+fn remove_root(path: &Path, identity: (u64, u64)) {
+    if let Ok(dir) = open_identified(path, identity)
+        && dir.remove_contents().is_ok()
+    {
+        let _ = std::fs::remove_dir(path);
     }
 }

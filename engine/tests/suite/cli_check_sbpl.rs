@@ -72,7 +72,10 @@ fn good_sb_prints_fidelity_or_normalised_sbpl() {
         .run()
         .exit(2)
         .stderr;
-    assert!(stderr.contains("unknown --emit format"), "{stderr}");
+    assert!(
+        stderr.contains("invalid value 'kdl' for '--emit"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -168,7 +168,7 @@ fn runtime_checks_show_dependency_denied_and_the_shims_widening() {
 #[test]
 fn an_already_sandboxed_harness_is_an_environment_failure() {
     assert!(
-        xpr::execute::minimal_landlock::abi_version() >= 1,
+        xpr::sys::landlock::abi_version() >= 1,
         "this test needs Landlock (CONFIG_SECURITY_LANDLOCK, lsm=landlock)"
     );
     // A domain that handles only MAKE_SOCK: xpr itself runs normally inside it.

@@ -5,6 +5,7 @@
 pub mod bundles;
 mod command;
 pub mod graphviz;
+pub mod minimal_landlock;
 
 pub use command::Xpr;
 
@@ -13,7 +14,8 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use xpr::execute::{ExecuteOptions, ProfileSandbox, execute};
+use xpr::compile::ProfileSandbox;
+use xpr::execute::{ExecuteOptions, execute};
 use xpr::model::*;
 
 /// One run at a time in this binary: workers are forked from a multi-threaded harness, and a
@@ -33,7 +35,7 @@ pub fn helper_exe() -> PathBuf {
 }
 
 pub fn require_landlock(abi: i32) -> i32 {
-    let have = xpr::execute::minimal_landlock::abi_version();
+    let have = xpr::sys::landlock::abi_version() as i32;
     assert!(
         have >= abi,
         "this test needs Landlock ABI >= {abi}; the running kernel reports {have} \
@@ -162,7 +164,7 @@ pub fn find<'a>(
 }
 
 /// Loads a KDL experiment and runs it through the library pipeline in the given world.
-pub fn run_file(path: &str, landlock_abi_cap: Option<u32>) -> xpr::execute::RunResult {
+pub fn run_file(path: &str, landlock_abi_cap: Option<u32>) -> xpr::run::RunResult {
     run_file_with(path, &[], landlock_abi_cap)
 }
 
@@ -172,7 +174,7 @@ pub fn run_file_with(
     path: &str,
     replace: &[(String, String)],
     landlock_abi_cap: Option<u32>,
-) -> xpr::execute::RunResult {
+) -> xpr::run::RunResult {
     let _run = exclusive_run();
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
     let opts = xpr::resolve::LoadOptions::default();
@@ -193,7 +195,7 @@ pub fn run_file_with(
         "{:?}",
         world.abi_cap_error()
     );
-    xpr::execute::run_experiment(&loaded.experiment, &world, &options()).expect("run completes")
+    xpr::run::run_experiment(&loaded.experiment, &world, &options()).expect("run completes")
 }
 
 /// `n` distinct free loopback TCP ports (bound to port 0, read back, released).
@@ -205,4 +207,22 @@ pub fn free_ports(n: usize) -> Vec<u16> {
         .iter()
         .map(|l| l.local_addr().unwrap().port())
         .collect()
+}
+
+/// Pids of the processes whose command line is exactly `argv`.
+pub fn processes_running(argv: &[&str]) -> Vec<i32> {
+    let want: Vec<u8> = argv
+        .iter()
+        .flat_map(|a| [a.as_bytes(), b"\0"].concat())
+        .collect();
+    std::fs::read_dir("/proc")
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+                .filter(|pid| {
+                    std::fs::read(format!("/proc/{pid}/cmdline")).ok() == Some(want.clone())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
