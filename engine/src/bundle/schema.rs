@@ -109,7 +109,9 @@ pub enum SchemaError {
     Malformed(String),
     #[error("schema {0} is not known to this build (add it to bundle::schema::KNOWN)")]
     Unknown(SchemaVersion),
-    #[error("schema {schema} is {known:?}; {path} must be written as that, with a matching extension")]
+    #[error(
+        "schema {schema} is {known:?}; {path} must be written as that, with a matching extension"
+    )]
     Encoding {
         schema: SchemaVersion,
         known: Encoding,

@@ -4,9 +4,7 @@
 
 use crate::classify;
 use crate::compile::linux::{self, CompiledProfile};
-use crate::execute::{
-    self, ExecuteError, ExecuteOptions, Executed, NodeRun, Progress, sandbox_with_log_flags,
-};
+use crate::execute::{self, ExecuteError, ExecuteOptions, Executed, NodeRun, Progress};
 use crate::lanes::{self, Observer, SideLanes};
 use crate::model::{Experiment, StageRecord, VerdictRecord};
 use crate::plan::Plan;
@@ -55,7 +53,7 @@ pub fn run_plan(
     let observer = Observer::start(exp, options.observer_audit, world);
     let sandboxes: Vec<_> = compiled
         .iter()
-        .map(|c| sandbox_with_log_flags(c, observer.log_flags()))
+        .map(|c| linux::sandbox_with_log_flags(c, observer.log_flags()))
         .collect();
     let Executed { records, nodes } =
         execute::execute_walk(&walk, exp, &sandboxes, options, progress)?;

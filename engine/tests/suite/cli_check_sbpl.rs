@@ -1,21 +1,7 @@
 //! `xpr check FILE.sb` end to end: diagnostics at the exact line and column with exit 2, the
 //! per-rule fidelity table, and `--emit sbpl`.
 
-use std::process::Command;
-
-fn xpr(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_xpr"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::support::Xpr;
 
 #[test]
 fn bad_sb_points_at_the_line_and_column() {
@@ -25,14 +11,22 @@ fn bad_sb_points_at_the_line_and_column() {
         "(version 1)\n(deny default)\n(allow file-read* (subpath 5))\n(allow)\n",
     )
     .unwrap();
-    let (code, stdout, stderr) = xpr(dir.path(), &["check", "bad.sb"]);
-    assert_eq!(code, 2, "{stderr}");
-    assert!(stdout.is_empty());
+    let out = Xpr::new()
+        .cwd(dir.path())
+        .args(["check", "bad.sb"])
+        .run()
+        .exit(2);
+    let stderr = &out.stderr;
+    assert!(out.stdout.is_empty());
     assert!(stderr.contains("bad.sb:3:28"), "{stderr}");
     assert!(stderr.contains("bad.sb:4:1"), "{stderr}");
     assert!(stderr.contains("`subpath` expects a string"), "{stderr}");
-    let (code, _, stderr) = xpr(dir.path(), &["check", "bad.sb", "--message-format", "json"]);
-    assert_eq!(code, 2);
+    let stderr = Xpr::new()
+        .cwd(dir.path())
+        .args(["check", "bad.sb", "--message-format", "json"])
+        .run()
+        .exit(2)
+        .stderr;
     let first: serde_json::Value = serde_json::from_str(stderr.lines().next().unwrap()).unwrap();
     assert_eq!(first["code"], "xpr::sbpl::form");
     assert_eq!(first["labels"][0]["span"]["offset"], 54);
@@ -47,8 +41,12 @@ fn good_sb_prints_fidelity_or_normalised_sbpl() {
          (if (param \"NET\") (allow network*))\n",
     )
     .unwrap();
-    let (code, stdout, stderr) = xpr(dir.path(), &["check", "p.sb"]);
-    assert_eq!(code, 0, "{stderr}");
+    let stdout = Xpr::new()
+        .cwd(dir.path())
+        .args(["check", "p.sb"])
+        .run()
+        .success()
+        .stdout;
     assert!(stdout.starts_with("p.sb: 2 rules:"), "{stdout}");
     assert!(
         stdout.contains("p.sb:3:1  unsupported  (allow mach-lookup (global-name \"x\"))"),
@@ -58,17 +56,22 @@ fn good_sb_prints_fidelity_or_normalised_sbpl() {
         stdout.contains("p.sb:4:1  unsupported  (if (param \"NET\") (allow network*))"),
         "{stdout}"
     );
-    let (code, stdout, _) = xpr(
-        dir.path(),
-        &["check", "p.sb", "--emit", "sbpl", "--param", "NET=1"],
-    );
-    assert_eq!(code, 0);
+    let stdout = Xpr::new()
+        .cwd(dir.path())
+        .args(["check", "p.sb", "--emit", "sbpl", "--param", "NET=1"])
+        .run()
+        .success()
+        .stdout;
     assert_eq!(
         stdout,
         "(version 1)\n(deny default)\n(allow mach-lookup (global-name \"x\"))\n(allow network*)\n"
     );
-    let (code, _, stderr) = xpr(dir.path(), &["check", "p.sb", "--emit", "kdl"]);
-    assert_eq!(code, 2);
+    let stderr = Xpr::new()
+        .cwd(dir.path())
+        .args(["check", "p.sb", "--emit", "kdl"])
+        .run()
+        .exit(2)
+        .stderr;
     assert!(
         stderr.contains("invalid value 'kdl' for '--emit"),
         "{stderr}"
@@ -88,8 +91,12 @@ fn imports_next_to_a_bare_file_name_resolve() {
         "(version 1)\n(import \"base.sb\")\n",
     )
     .unwrap();
-    let (code, stdout, stderr) = xpr(dir.path(), &["check", "main.sb"]);
-    assert_eq!(code, 0, "{stderr}");
+    let stdout = Xpr::new()
+        .cwd(dir.path())
+        .args(["check", "main.sb"])
+        .run()
+        .success()
+        .stdout;
     assert!(
         stdout.contains("base.sb:2:1  unsupported  (allow mach-lookup"),
         "{stdout}"
@@ -99,7 +106,7 @@ fn imports_next_to_a_bare_file_name_resolve() {
 
 // ---- Files that SBPL and experiments name (issue 10, item 5) ----
 
-use crate::support::{mkfifo, xpr_within};
+use crate::support::mkfifo;
 
 const SECRET: &str = "root:$y$SECRET-HASH-4711:19000:0:99999:7:::";
 
@@ -127,17 +134,22 @@ fn an_absolute_import_needs_the_flag_and_never_echoes_a_file_that_is_not_sbpl() 
     let dir = tree();
     let secret = dir.path().join("outside/secret.sb");
     main_sb(dir.path(), secret.to_str().unwrap());
-    let (code, stdout, stderr) = xpr_within(&dir.path().join("p"), &["check", "main.sb"]);
+    let (code, stdout, stderr) = Xpr::new()
+        .args(&["check", "main.sb"])
+        .cwd(&dir.path().join("p"))
+        .run_bounded()
+        .into_parts();
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("--sbpl-absolute-imports"), "{stderr}");
     assert!(
         !stderr.contains("SECRET") && !stdout.contains("SECRET"),
         "{stderr}"
     );
-    let (code, stdout, stderr) = xpr_within(
-        &dir.path().join("p"),
-        &["check", "main.sb", "--sbpl-absolute-imports"],
-    );
+    let (code, stdout, stderr) = Xpr::new()
+        .args(&["check", "main.sb", "--sbpl-absolute-imports"])
+        .cwd(&dir.path().join("p"))
+        .run_bounded()
+        .into_parts();
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("not an SBPL file"), "{stderr}");
     assert!(stderr.contains("secret.sb:1:1"), "{stderr}");
@@ -147,10 +159,11 @@ fn an_absolute_import_needs_the_flag_and_never_echoes_a_file_that_is_not_sbpl() 
     );
     // The same file reached by `..`: found, but still not shown.
     main_sb(dir.path(), "../outside/secret.sb");
-    let (code, _, stderr) = xpr_within(
-        &dir.path().join("p"),
-        &["check", "main.sb", "--message-format", "json"],
-    );
+    let (code, _, stderr) = Xpr::new()
+        .args(&["check", "main.sb", "--message-format", "json"])
+        .cwd(&dir.path().join("p"))
+        .run_bounded()
+        .into_parts();
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("\"line\":1"), "{stderr}");
     assert!(!stderr.contains("SECRET"), "{stderr}");
@@ -176,7 +189,7 @@ fn imports_of_fifos_devices_directories_and_huge_files_fail_fast_and_clearly() {
         main_sb(dir.path(), import);
         let mut args = vec!["check", "main.sb"];
         args.extend(flag);
-        let (code, _, stderr) = xpr_within(&p, &args);
+        let (code, _, stderr) = Xpr::new().args(&args).cwd(&p).run_bounded().into_parts();
         assert_eq!(code, 2, "{import}: {stderr}");
         assert!(stderr.contains(expected), "{import}: {stderr}");
         assert!(stderr.contains("xpr::sbpl::import"), "{import}: {stderr}");
@@ -191,7 +204,11 @@ fn imports_never_follow_a_symlink_inside_the_profile_tree() {
     std::os::unix::fs::symlink(dir.path().join("outside"), p.join("zz")).unwrap();
     for import in ["link.sb", "zz/secret.sb", "sub/../zz/secret.sb"] {
         main_sb(dir.path(), import);
-        let (code, _, stderr) = xpr_within(&p, &["check", "main.sb"]);
+        let (code, _, stderr) = Xpr::new()
+            .args(&["check", "main.sb"])
+            .cwd(&p)
+            .run_bounded()
+            .into_parts();
         assert_eq!(code, 2, "{import}: {stderr}");
         assert!(stderr.contains("symlink"), "{import}: {stderr}");
         assert!(!stderr.contains("SECRET"), "{import}: {stderr}");
@@ -205,13 +222,21 @@ fn the_search_path_is_explicit() {
     std::fs::write(dir.path().join("lib/base.sb"), "(allow process-fork)\n").unwrap();
     main_sb(dir.path(), "base.sb");
     let p = dir.path().join("p");
-    let (code, stdout, _) = xpr_within(&p, &["check", "main.sb"]);
+    let (code, stdout, _) = Xpr::new()
+        .args(&["check", "main.sb"])
+        .cwd(&p)
+        .run_bounded()
+        .into_parts();
     assert_eq!(code, 0);
     assert!(
         stdout.contains("(import \"base.sb\")"),
         "not found: kept opaque: {stdout}"
     );
-    let (code, stdout, stderr) = xpr_within(&p, &["check", "main.sb", "--sbpl-path", "../lib"]);
+    let (code, stdout, stderr) = Xpr::new()
+        .args(&["check", "main.sb", "--sbpl-path", "../lib"])
+        .cwd(&p)
+        .run_bounded()
+        .into_parts();
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("base.sb:1:1"), "{stdout}");
 }
@@ -234,7 +259,11 @@ fn files_an_experiment_names_are_read_the_same_careful_way() {
         "import \"../outside/secret.kdl\"",
     ] {
         experiment(body);
-        let (code, stdout, stderr) = xpr_within(&p, &["check", "x.kdl"]);
+        let (code, stdout, stderr) = Xpr::new()
+            .args(&["check", "x.kdl"])
+            .cwd(&p)
+            .run_bounded()
+            .into_parts();
         assert_eq!(code, 2, "{body}: {stderr}");
         assert!(stderr.contains("secret"), "{body}: located: {stderr}");
         assert!(
@@ -251,7 +280,11 @@ fn files_an_experiment_names_are_read_the_same_careful_way() {
         ("profile s sbpl=\"/etc/hostname\"", "xpr::import::absolute"),
     ] {
         experiment(body);
-        let (code, _, stderr) = xpr_within(&p, &["check", "x.kdl"]);
+        let (code, _, stderr) = Xpr::new()
+            .args(&["check", "x.kdl"])
+            .cwd(&p)
+            .run_bounded()
+            .into_parts();
         assert_eq!(code, 2, "{body}: {stderr}");
         assert!(stderr.contains(expected), "{body}: {stderr}");
     }

@@ -3,20 +3,7 @@
 //! Needs root, audit and Landlock ABI 7 (FAILS with the reason otherwise).
 
 use crate::support;
-
-use std::process::Command;
-
-fn xpr(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(support::helper_exe())
-        .args(args)
-        .output()
-        .expect("xpr runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::support::Xpr;
 
 #[test]
 fn explain_shows_both_lanes_oracle_witness_and_shims() {
@@ -31,15 +18,21 @@ fn explain_shows_both_lanes_oracle_witness_and_shims() {
         "/../experiments/runtime-checks.kdl"
     );
     let out_dir = out.path().to_string_lossy().into_owned();
-    let (_, stdout, stderr) = xpr(&["run", file, "--observer", "audit", "--out", &out_dir]);
-    let bundle = stdout
+    let run = Xpr::new()
+        .args(["run", file, "--observer", "audit", "--out", &out_dir])
+        .run();
+    let bundle = run
+        .stdout
         .lines()
         .find_map(|l| l.strip_prefix("bundle: "))
-        .unwrap_or_else(|| panic!("no bundle line: {stdout}\n{stderr}"))
+        .unwrap_or_else(|| panic!("no bundle line from {run}"))
         .to_string();
 
-    let (code, text, _) = xpr(&["explain", &bundle, "v11_read_subpath/read-hosts"]);
-    assert_eq!(code, 0);
+    let text = Xpr::new()
+        .args(["explain", &bundle, "v11_read_subpath/read-hosts"])
+        .run()
+        .success()
+        .stdout;
     for want in [
         "verdict deny at operation EACCES",
         "baseline:   apply none · exec ok · operation allow",
@@ -53,18 +46,20 @@ fn explain_shows_both_lanes_oracle_witness_and_shims() {
         assert!(text.contains(want), "missing `{want}` in:\n{text}");
     }
 
-    let (_, text, _) = xpr(&[
-        "explain",
-        &bundle,
-        "v11_read_subpath_runnable/read-ld-cache",
-    ]);
+    let text = Xpr::new()
+        .args([
+            "explain",
+            &bundle,
+            "v11_read_subpath_runnable/read-ld-cache",
+        ])
+        .run()
+        .stdout;
     assert!(
         text.contains("shims:      change this probe: deny EACCES -> allow"),
         "{text}"
     );
 
-    let (code, text, _) = xpr(&["explain", &bundle]);
-    assert_eq!(code, 0);
+    let text = Xpr::new().args(["explain", &bundle]).run().success().stdout;
     assert!(
         text.contains("v11_read_subpath/cat-foo  verdict dependency_denied at exec EACCES"),
         "{text}"
@@ -118,8 +113,11 @@ fn crafted() -> (tempfile::TempDir, std::path::PathBuf, String) {
 #[test]
 fn explain_never_builds_a_path_out_of_the_bundle_from_a_record() {
     let (_tmp, dir, id) = crafted();
-    let (code, stdout, stderr) =
-        support::xpr_within(&dir, &["explain", dir.to_str().unwrap(), &id]);
+    let (code, stdout, stderr) = Xpr::new()
+        .args(&["explain", dir.to_str().unwrap(), &id])
+        .cwd(&dir)
+        .run_bounded()
+        .into_parts();
     assert_eq!(code, 0, "the crafted bundle verifies: {stderr}");
     assert!(stdout.contains(&id), "{stdout}");
     assert!(!stdout.contains("LEAKED-SECRET"), "{stdout}");
@@ -130,15 +128,22 @@ fn explain_refuses_a_bundle_that_does_not_verify_unless_asked() {
     let (_tmp, dir, id) = crafted();
     std::fs::write(dir.join("extra.txt"), "x").unwrap();
     let bundle = dir.to_str().unwrap();
-    let (code, stdout, stderr) = support::xpr_within(&dir, &["explain", bundle, &id]);
+    let (code, stdout, stderr) = Xpr::new()
+        .args(&["explain", bundle, &id])
+        .cwd(&dir)
+        .run_bounded()
+        .into_parts();
     assert_eq!(code, 1, "{stdout}{stderr}");
     assert!(stdout.is_empty(), "{stdout}");
     assert!(
         stderr.contains("does not verify") && stderr.contains("--allow-unverified"),
         "{stderr}"
     );
-    let (code, stdout, stderr) =
-        support::xpr_within(&dir, &["explain", bundle, &id, "--allow-unverified"]);
+    let (code, stdout, stderr) = Xpr::new()
+        .args(&["explain", bundle, &id, "--allow-unverified"])
+        .cwd(&dir)
+        .run_bounded()
+        .into_parts();
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains("warning: "), "{stderr}");
     assert!(
@@ -148,8 +153,16 @@ fn explain_refuses_a_bundle_that_does_not_verify_unless_asked() {
     // A FIFO where the records are: refused at once, never waited on.
     std::fs::remove_file(dir.join("verdicts.jsonl")).unwrap();
     support::mkfifo(&dir.join("verdicts.jsonl"));
-    let (code, _, stderr) = support::xpr_within(&dir, &["explain", bundle]);
+    let (code, _, stderr) = Xpr::new()
+        .args(&["explain", bundle])
+        .cwd(&dir)
+        .run_bounded()
+        .into_parts();
     assert_eq!(code, 1, "{stderr}");
-    let (code, _, _) = support::xpr_within(&dir, &["explain", bundle, "--allow-unverified"]);
+    let (code, _, _) = Xpr::new()
+        .args(&["explain", bundle, "--allow-unverified"])
+        .cwd(&dir)
+        .run_bounded()
+        .into_parts();
     assert_eq!(code, 0);
 }

@@ -860,3 +860,6 @@ impl Translator<'_> {
         (Some(plan), bpf)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,15 +1,21 @@
-//! Builders for programmatic experiments and a serialised runner for integration tests.
-#![allow(dead_code)]
+//! What several areas of the suite share: builders for programmatic experiments and a
+//! serialised runner (here), the `xpr` command builder (`command`), synthetic bundles
+//! (`bundles`) and the Graphviz render check (`graphviz`).
 
 pub mod bundles;
+mod command;
 pub mod graphviz;
+pub mod minimal_landlock;
+
+pub use command::Xpr;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use xpr::execute::{ExecuteOptions, ProfileSandbox, execute};
+use xpr::compile::ProfileSandbox;
+use xpr::execute::{ExecuteOptions, execute};
 use xpr::model::*;
 
 /// One run at a time in this binary: workers are forked from a multi-threaded harness, and a
@@ -23,36 +29,9 @@ pub fn exclusive_run() -> MutexGuard<'static, ()> {
     RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The `xpr` binary under test (also the engine's probe helper).
 pub fn helper_exe() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_xpr"))
-}
-
-/// Runs `xpr ARGS` in `dir` and fails the test if it has not finished within 60 s (a reader
-/// that opens a FIFO would wait forever): (exit code, stdout, stderr).
-pub fn xpr_within(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let mut child = std::process::Command::new(helper_exe())
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if std::time::Instant::now() > deadline {
-            child.kill().unwrap();
-            let _ = child.wait();
-            panic!("xpr {args:?} did not finish within 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// Makes a FIFO at `path`.
@@ -68,7 +47,7 @@ pub fn mkfifo(path: &std::path::Path) {
 }
 
 pub fn require_landlock(abi: i32) -> i32 {
-    let have = xpr::execute::minimal_landlock::abi_version();
+    let have = xpr::sys::landlock::abi_version() as i32;
     assert!(
         have >= abi,
         "this test needs Landlock ABI >= {abi}; the running kernel reports {have} \
@@ -167,19 +146,6 @@ pub fn profile(id: &str) -> Profile {
     }
 }
 
-pub fn expect(profile: &str, probe: &str, decision: Action, errno: Option<&str>) -> Expectation {
-    Expectation {
-        id: format!("{profile}/{probe}"),
-        profile: profile.into(),
-        probe: probe.into(),
-        decision,
-        errno: errno.map(str::to_string),
-        world: None,
-        known: None,
-        origin: Origin::default(),
-    }
-}
-
 pub fn options() -> ExecuteOptions {
     ExecuteOptions {
         helper_exe: helper_exe(),
@@ -207,18 +173,6 @@ pub fn find<'a>(
         .iter()
         .find(|r| r.lane == lane && r.profile.as_deref() == profile && r.probe == probe)
         .unwrap_or_else(|| panic!("no record for {lane:?} {profile:?} {probe}"))
-}
-
-/// Scratch roots currently present in the temp dir.
-pub fn scratch_dirs() -> Vec<String> {
-    std::fs::read_dir(std::env::temp_dir())
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.starts_with(xpr::execute::SCRATCH_PREFIX))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Loads a KDL experiment and runs it through the library pipeline in the given world.
@@ -265,4 +219,22 @@ pub fn free_ports(n: usize) -> Vec<u16> {
         .iter()
         .map(|l| l.local_addr().unwrap().port())
         .collect()
+}
+
+/// Pids of the processes whose command line is exactly `argv`.
+pub fn processes_running(argv: &[&str]) -> Vec<i32> {
+    let want: Vec<u8> = argv
+        .iter()
+        .flat_map(|a| [a.as_bytes(), b"\0"].concat())
+        .collect();
+    std::fs::read_dir("/proc")
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+                .filter(|pid| {
+                    std::fs::read(format!("/proc/{pid}/cmdline")).ok() == Some(want.clone())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
