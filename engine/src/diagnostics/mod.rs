@@ -83,6 +83,37 @@ impl Diag {
         self
     }
 
+    /// This diagnostic as it can be printed: unchanged, or — when a label sits on a line longer
+    /// than [`MAX_SHOWN_LINE`] bytes (one 16 MiB line would otherwise be printed whole under
+    /// each of its diagnostics) — without the excerpt, its location in the message instead.
+    pub fn printable(&self) -> std::borrow::Cow<'_, Diag> {
+        let long = self.file.as_ref().is_some_and(|file| {
+            let text = file.text.as_bytes();
+            self.labels.iter().any(|label| {
+                let at = label.offset().min(text.len());
+                let start = text[..at]
+                    .iter()
+                    .rposition(|b| *b == b'\n')
+                    .map_or(0, |i| i + 1);
+                let end = label.offset().saturating_add(label.len()).min(text.len());
+                let stop = text[end..]
+                    .iter()
+                    .position(|b| *b == b'\n')
+                    .map_or(text.len(), |i| end + i);
+                stop - start > MAX_SHOWN_LINE
+            })
+        });
+        if !long || self.named.is_none() {
+            return std::borrow::Cow::Borrowed(self);
+        }
+        let mut plain = self.clone();
+        if let Some((file, line, column)) = self.location() {
+            plain.message = format!("{file}:{line}:{column}: {}", self.message);
+        }
+        plain.named = None;
+        std::borrow::Cow::Owned(plain)
+    }
+
     /// Adds a secondary label in the same file as the primary one.
     pub fn label(mut self, span: SourceSpan, label: impl Into<String>) -> Diag {
         self.labels
@@ -188,6 +219,9 @@ impl miette::Diagnostic for Diag {
         ))
     }
 }
+
+/// The longest source line a diagnostic shows as an excerpt.
+pub const MAX_SHOWN_LINE: usize = 1000;
 
 /// All diagnostics of one load, errors and warnings, in a stable order.
 #[derive(Debug, Clone, Default)]

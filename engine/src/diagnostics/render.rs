@@ -74,7 +74,7 @@ pub fn human<'a>(diags: impl Iterator<Item = &'a Diag>, width: usize, color: boo
         if i > 0 {
             out.push('\n');
         }
-        out.push_str(&human_one(diag, width, color, true));
+        out.push_str(&human_one(diag.printable().as_ref(), width, color, true));
     }
     out
 }

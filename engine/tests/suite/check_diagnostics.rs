@@ -429,3 +429,19 @@ fn unknown_references_among_many_names_do_not_search_every_name_each_time() {
     assert_eq!(codes.len(), 5_000);
     assert!(codes.iter().all(|c| *c == "xpr::name::unknown_probe"));
 }
+
+#[test]
+fn errors_on_one_huge_line_do_not_print_the_line_each_time() {
+    // 20,000 unknown nodes on one 250 KB line: each excerpt would print the whole line.
+    let line: Vec<String> = (0..20_000).map(|i| format!("zork{i}")).collect();
+    let text = format!("{HEADER}{}\n", line.join("; "));
+    let diags = xpr::resolve::load_str("long.kdl", &text, &LoadOptions::default()).unwrap_err();
+    let human = diags.render_human(100, false);
+    assert!(human.len() < 100_000, "{} bytes rendered", human.len());
+    assert!(
+        human.contains("long.kdl:4:1: unknown node `zork0`"),
+        "{:.400}",
+        human
+    );
+    assert!(human.contains("and 19900 more not shown"));
+}
