@@ -7,6 +7,7 @@
 //! environment), so a program whose libraries live elsewhere is reported as unresolved.
 
 use std::collections::BTreeSet;
+use crate::sys::input::read_given;
 
 const PT_LOAD: u32 = 1;
 const PT_DYNAMIC: u32 = 2;
@@ -123,9 +124,15 @@ impl Elf<'_> {
     }
 }
 
+/// Largest program or library read for its dependencies.
+const MAX_ELF_BYTES: u64 = 256 << 20;
+
 /// The program's interpreter and libraries; `None` when it is not a readable ELF64 file.
 pub fn exec_deps(program: &str) -> Option<ExecDeps> {
-    let bytes = std::fs::read(program).ok()?;
+    // The program is named by an experiment: a regular file of bounded size, never a FIFO or
+    // a device (`target="/dev/zero"` would otherwise be read until memory runs out).
+    let read = |path: &str| read_given(std::path::Path::new(path), MAX_ELF_BYTES).ok();
+    let bytes = read(program)?;
     let (interpreter, needed) = Elf { bytes: &bytes }.dependencies()?;
     let mut deps = ExecDeps {
         interpreter,
@@ -143,7 +150,7 @@ pub fn exec_deps(program: &str) -> Option<ExecDeps> {
             .find(|p| std::path::Path::new(p).is_file());
         match found {
             Some(path) => {
-                if let Ok(lib) = std::fs::read(&path)
+                if let Some(lib) = read(&path)
                     && let Some((_, more)) = (Elf { bytes: &lib }).dependencies()
                 {
                     queue.extend(more);
