@@ -4,7 +4,8 @@
 //! `source` (files, imports, stdlib) → `decode` (KDL → syntax) → `resolve` (names, extends,
 //! shims → [`model::Experiment`]) → `plan` (the stage graph) → `compile` (IR → backend
 //! artifacts) → `execute` (forked children, `probes` drivers) → `classify` (stages → verdicts)
-//! → `bundle` (artifacts + index) → `diff` / `report`.
+//! → `bundle` (artifacts + index) → `diff` / `report`. `worlds` runs that whole pipeline
+//! inside a guest kernel under qemu and brings the bundle back.
 
 pub mod bundle;
 pub mod classify;
@@ -26,3 +27,4 @@ pub mod sbpl;
 pub mod shim_suggest;
 pub mod source;
 pub mod world;
+pub mod worlds;

@@ -17,7 +17,23 @@ use crate::world::{WorldFacts, WorldOptions};
 
 mod bundle_out;
 
+/// What a guest world's run takes from the host instead of detecting or choosing it.
+#[derive(Clone, Debug, Default)]
+pub struct RunOverrides {
+    pub run_id: Option<crate::bundle::RunId>,
+    /// The manifest's `args`: the user's command line on the host.
+    pub manifest_args: Option<Vec<String>>,
+    pub vm: Option<(crate::world::VmWorld, crate::world::VmHarness)>,
+}
+
 pub fn run(args: RunArgs) -> u8 {
+    if args.world.world.as_deref().is_some_and(|w| w != crate::worlds::HOST) {
+        return super::worlds::run_in_world(args);
+    }
+    run_with(args, &RunOverrides::default())
+}
+
+pub fn run_with(args: RunArgs, overrides: &RunOverrides) -> u8 {
     execute::interrupt::install();
     let started = SystemTime::now();
     let clock = Instant::now();
@@ -62,9 +78,12 @@ pub fn run(args: RunArgs) -> u8 {
     check::print_diagnostics(&loaded.warnings, args.load.message_format);
     let exp = loaded.experiment;
 
-    let world = WorldFacts::detect(&WorldOptions {
+    let mut world = WorldFacts::detect(&WorldOptions {
         landlock_abi_cap: args.landlock_abi,
     });
+    if let Some((vm, harness)) = &overrides.vm {
+        world.set_vm(vm.clone(), harness.clone());
+    }
     if let Some(message) = world.abi_cap_error() {
         eprintln!("error: {message}");
         return EXIT_INVALID;
@@ -138,6 +157,13 @@ pub fn run(args: RunArgs) -> u8 {
         &options,
         bundle_out::RunFacts {
             label: args.label.as_deref(),
+            run_id: overrides.run_id.clone(),
+            args: overrides.manifest_args.clone().unwrap_or_else(|| {
+                crate::bundle::manifest::portable_args(
+                    std::env::args().skip(1),
+                    &std::env::current_dir().unwrap_or_default(),
+                )
+            }),
             started,
             finished,
             wall_ms: clock.elapsed().as_millis() as u64,

@@ -13,6 +13,7 @@ mod landlock_facts;
 pub mod landlock_rights;
 pub mod landlock_sys;
 mod mechanisms;
+mod vm;
 
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +23,7 @@ pub use harness::HarnessIdentity;
 pub use landlock_domain_canary::{DomainState, LandlockDomain};
 pub use landlock_facts::{LandlockFacts, LandlockStatus};
 pub use mechanisms::{AuditFacts, SeccompFacts};
+pub use vm::{VmHarness, VmWorld};
 
 pub const WORLD_SCHEMA_VERSION: &str = "xpr.world.v1";
 
@@ -43,6 +45,9 @@ pub struct WorldFacts {
     pub landlock: LandlockFacts,
     pub seccomp: SeccompFacts,
     pub audit: AuditFacts,
+    /// How a guest world was made (`xpr run --world`); absent on the host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vm: Option<VmWorld>,
     /// Derived from the facts above; not hashed.
     pub world_id: String,
     /// Facts about this process; not hashed.
@@ -88,11 +93,19 @@ impl WorldFacts {
             landlock,
             seccomp: SeccompFacts::detect(),
             audit: AuditFacts::detect(),
+            vm: None,
             world_id: String::new(),
             harness,
         };
         facts.world_id = facts.compute_world_id();
         facts
+    }
+
+    /// Adds how this guest world was made and recomputes the world id.
+    pub fn set_vm(&mut self, world: VmWorld, harness: VmHarness) {
+        self.vm = Some(world);
+        self.harness.vm = Some(harness);
+        self.world_id = self.compute_world_id();
     }
 
     pub fn world_id(&self) -> &str {
@@ -110,7 +123,7 @@ impl WorldFacts {
     }
 
     /// `linux-6.18.44-x86_64-landlock7-3fa9c2d1`: readable prefix + 8 hex of blake3.
-    fn compute_world_id(&self) -> String {
+    pub fn compute_world_id(&self) -> String {
         let hash = blake3::hash(&self.facts_json()).to_hex();
         let mechanism = if self.landlock.status == LandlockStatus::Available {
             format!("landlock{}", self.landlock.effective_abi)

@@ -17,6 +17,10 @@ use crate::world::WorldFacts;
 
 pub struct RunFacts<'a> {
     pub label: Option<&'a str>,
+    /// Chosen by the host for a guest world's run; otherwise made from the label.
+    pub run_id: Option<RunId>,
+    /// The manifest's `args` (already portable).
+    pub args: Vec<String>,
     pub started: SystemTime,
     pub finished: SystemTime,
     pub wall_ms: u64,
@@ -37,8 +41,11 @@ pub fn write(
     options: &ExecuteOptions,
     facts: RunFacts,
 ) -> std::io::Result<PathBuf> {
-    let run_id = RunId::new(facts.label)
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+    let run_id = match facts.run_id {
+        Some(id) => id,
+        None => RunId::new(facts.label)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?,
+    };
     let mut w = BundleWriter::create(out_root, &exp.name, &run_id)?;
     // Records carry `{scratch}`; a leaked scratch path would make the bundle host-specific.
     let scratch_prefix = std::env::temp_dir().join(SCRATCH_PREFIX);
@@ -69,10 +76,7 @@ pub fn write(
         world: serde_json::to_value(world).unwrap_or_default(),
         harness: serde_json::to_value(&world.harness).unwrap_or_default(),
         engine: EngineIdentity::current(),
-        args: crate::bundle::manifest::portable_args(
-            std::env::args().skip(1),
-            &std::env::current_dir().unwrap_or_default(),
-        ),
+        args: facts.args,
         lanes: exp.lanes.clone(),
         isolation: options.isolation,
         timings: Timings {

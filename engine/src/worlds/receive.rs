@@ -1,0 +1,148 @@
+//! The host's side of a guest's bundle: everything the guest returned is untrusted. The
+//! decoded files are staged in a private directory (names checked, no symlinks, created
+//! new), verified with the normal bundle verifier, checked against what the host asked for
+//! (run id, experiment, world facts, the inputs the host loaded), and only then copied under
+//! `out/` through the normal [`BundleWriter`], which commits it like any other bundle.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use crate::bundle::index::is_safe_relative;
+use crate::bundle::{self, ArtifactIndex, BundleWriter, IndexMeta, Manifest, RunId, layout};
+use crate::world::{VmWorld, WorldFacts};
+
+/// What the host asked for, to hold the returned bundle against.
+pub struct Expected<'a> {
+    pub run_id: &'a RunId,
+    pub experiment: &'a str,
+    pub vm: &'a VmWorld,
+    /// `(path, blake3)` closure inputs the host knows: its experiment's sources and its
+    /// own binary as `probe-helper`.
+    pub inputs: &'a [(String, String)],
+}
+
+/// Stages, verifies and commits; the committed bundle's directory.
+pub fn commit(
+    files: &BTreeMap<String, Vec<u8>>,
+    expected: &Expected<'_>,
+    stage: &Path,
+    out_root: &Path,
+) -> Result<PathBuf, String> {
+    stage_files(files, stage)?;
+    let reader = bundle::open(stage).map_err(|e| format!("the returned bundle: {e}"))?;
+    let verification = reader.verify();
+    if !verification.ok() {
+        let findings: Vec<String> = verification
+            .findings
+            .iter()
+            .take(5)
+            .map(|f| format!("{f:?}"))
+            .collect();
+        return Err(format!(
+            "the returned bundle does not verify: {}",
+            findings.join("; ")
+        ));
+    }
+    let index: ArtifactIndex = json(files, layout::INDEX)?;
+    let manifest: Manifest = json(files, layout::MANIFEST)?;
+    check(&index, &manifest, expected)?;
+    let mut writer = BundleWriter::create(out_root, expected.experiment, expected.run_id)
+        .map_err(|e| format!("cannot write under {}: {e}", out_root.display()))?;
+    for entry in &index.artifacts {
+        writer
+            .write_verified(&entry.path, &entry.schema_version, &files[&entry.path])
+            .map_err(|e| format!("copying {}: {e}", entry.path))?;
+    }
+    let dir = writer
+        .commit(IndexMeta {
+            run_id: expected.run_id.clone(),
+            world_id: index.world_id.clone(),
+            closure_digest: index.closure_digest.clone(),
+        })
+        .map_err(|e| format!("committing the bundle: {e}"))?;
+    let committed = fs::read(dir.join(layout::INDEX)).map_err(|e| e.to_string())?;
+    if committed != files[layout::INDEX] {
+        return Err(format!(
+            "{} differs from the verified index; do not trust it",
+            dir.display()
+        ));
+    }
+    Ok(dir)
+}
+
+fn json<T: serde::de::DeserializeOwned>(
+    files: &BTreeMap<String, Vec<u8>>,
+    name: &str,
+) -> Result<T, String> {
+    let bytes = files.get(name).ok_or_else(|| format!("no {name}"))?;
+    serde_json::from_slice(bytes).map_err(|e| format!("{name}: {e}"))
+}
+
+fn check(index: &ArtifactIndex, manifest: &Manifest, expected: &Expected<'_>) -> Result<(), String> {
+    if index.run_id != expected.run_id.as_str() {
+        return Err(format!(
+            "the bundle's run id {} is not the one the host chose ({})",
+            index.run_id, expected.run_id
+        ));
+    }
+    if manifest.experiment != expected.experiment {
+        return Err(format!(
+            "the bundle is of experiment {:?}, not {:?}",
+            manifest.experiment, expected.experiment
+        ));
+    }
+    let facts: WorldFacts = serde_json::from_value(manifest.world.clone())
+        .map_err(|e| format!("the manifest's world facts: {e}"))?;
+    if facts.vm.as_ref() != Some(expected.vm) {
+        return Err("the bundle's world facts do not describe the world the host booted".into());
+    }
+    if facts.compute_world_id() != index.world_id {
+        return Err(format!(
+            "the bundle's world id {} is not the one its world facts hash to",
+            index.world_id
+        ));
+    }
+    for (path, digest) in expected.inputs {
+        let found = manifest.closure.inputs.iter().find(|i| &i.path == path);
+        if found.map(|i| &i.blake3) != Some(digest) {
+            return Err(format!(
+                "the guest ran a different {path} than the host loaded"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Writes each file new under `stage` (a fresh private directory), refusing unsafe names.
+fn stage_files(files: &BTreeMap<String, Vec<u8>>, stage: &Path) -> Result<(), String> {
+    fs::DirBuilder::new()
+        .mode(0o700)
+        .create(stage)
+        .map_err(|e| format!("{}: {e}", stage.display()))?;
+    for (rel, bytes) in files {
+        if !is_safe_relative(rel) || rel.split('/').count() > 8 {
+            return Err(format!("the guest returned a file with an unsafe name {rel:?}"));
+        }
+        let path = stage.join(rel);
+        if let Some(parent) = path.parent() {
+            // Every component was checked: no `..`, no hidden names; we create them all.
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(parent)
+                .map_err(|e| format!("{rel}: {e}"))?;
+        }
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&path)
+            .map_err(|e| format!("{rel}: {e}"))?;
+        file.write_all(bytes).map_err(|e| format!("{rel}: {e}"))?;
+    }
+    Ok(())
+}
