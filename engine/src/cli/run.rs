@@ -27,7 +27,12 @@ pub struct RunOverrides {
 }
 
 pub fn run(args: RunArgs) -> u8 {
-    if args.world.world.as_deref().is_some_and(|w| w != crate::worlds::HOST) {
+    if args
+        .world
+        .world
+        .as_deref()
+        .is_some_and(|w| w != crate::worlds::HOST)
+    {
         return super::worlds::run_in_world(args);
     }
     run_with(args, &RunOverrides::default())

@@ -39,8 +39,15 @@ fn state(spec: &WorldSpec) -> (String, serde_json::Value) {
         None => ("host kernel".into(), serde_json::json!({"state": "host"})),
         Some(KernelSource::Image { kernel, .. }) => {
             let present = kernel.is_file();
-            let text = if present { "image present" } else { "image missing" };
-            (text.into(), serde_json::json!({"state": text.replace(' ', "_")}))
+            let text = if present {
+                "image present"
+            } else {
+                "image missing"
+            };
+            (
+                text.into(),
+                serde_json::json!({"state": text.replace(' ', "_")}),
+            )
         }
         Some(KernelSource::Package(p)) => match fetch::cached(spec) {
             Ok(Some(k)) => {
@@ -49,9 +56,14 @@ fn state(spec: &WorldSpec) -> (String, serde_json::Value) {
                     crate::worlds::cache::KernelOrigin::Package {
                         package, version, ..
                     } => format!("cached {package} {version}"),
-                    crate::worlds::cache::KernelOrigin::Image { file, .. } => format!("cached {file}"),
+                    crate::worlds::cache::KernelOrigin::Image { file, .. } => {
+                        format!("cached {file}")
+                    }
                 };
-                (text, serde_json::json!({"state": "cached", "kernel": record}))
+                (
+                    text,
+                    serde_json::json!({"state": "cached", "kernel": record}),
+                )
             }
             Ok(None) => (
                 format!("not fetched ({} from {})", p.package, p.suite),
@@ -124,10 +136,14 @@ fn fetch_worlds(catalogue: &Catalogue, names: &[String]) -> u8 {
     for spec in specs {
         let result: Result<String, FetchError> = match &spec.kernel {
             None => Ok("the host needs no kernel".into()),
-            Some(KernelSource::Image { .. }) => fetch::kernel(spec, &mut progress)
-                .map(|k| format!("image {} ({})", k.record.image.file, k.record.kernel_release)),
-            Some(KernelSource::Package(_)) => fetch::fetch(spec, &mut progress).map(|r| {
-                match r.source {
+            Some(KernelSource::Image { .. }) => fetch::kernel(spec, &mut progress).map(|k| {
+                format!(
+                    "image {} ({})",
+                    k.record.image.file, k.record.kernel_release
+                )
+            }),
+            Some(KernelSource::Package(_)) => {
+                fetch::fetch(spec, &mut progress).map(|r| match r.source {
                     crate::worlds::cache::KernelOrigin::Package {
                         package,
                         version,
@@ -135,8 +151,8 @@ fn fetch_worlds(catalogue: &Catalogue, names: &[String]) -> u8 {
                         ..
                     } => format!("{package} {version} sha256:{sha256}"),
                     crate::worlds::cache::KernelOrigin::Image { file, .. } => file,
-                }
-            }),
+                })
+            }
         };
         match result {
             Ok(text) => println!("{}: {text}", spec.name),
@@ -169,7 +185,9 @@ pub fn run_in_world(args: RunArgs) -> u8 {
         }
     };
     if args.junit.is_some() {
-        eprintln!("error: --junit is not available with --world yet; run `xpr run` on the host for JUnit");
+        eprintln!(
+            "error: --junit is not available with --world yet; run `xpr run` on the host for JUnit"
+        );
         return EXIT_INVALID;
     }
     // Bad input is the host's to report (exit 2), before any guest boots.
@@ -208,7 +226,10 @@ pub fn run_in_world(args: RunArgs) -> u8 {
     };
     let out_root = args.out.clone().unwrap_or_else(|| "out".into());
     if let Err(e) = std::fs::create_dir_all(&out_root) {
-        eprintln!("error: output directory {} is not writable: {e}", out_root.display());
+        eprintln!(
+            "error: output directory {} is not writable: {e}",
+            out_root.display()
+        );
         return EXIT_ENVIRONMENT;
     }
     let run = GuestRun {
@@ -231,11 +252,12 @@ pub fn run_in_world(args: RunArgs) -> u8 {
     };
     match crate::worlds::run_in_world(&spec, &run, &mut progress) {
         Ok(done) => {
-            let summary = std::fs::read_to_string(done.bundle.join(crate::bundle::layout::SUMMARY_MD))
-                .unwrap_or_default();
-            let boot = done
-                .boot
-                .map_or_else(String::new, |b| format!(", booted in {:.1} s", b.as_secs_f64()));
+            let summary =
+                std::fs::read_to_string(done.bundle.join(crate::bundle::layout::SUMMARY_MD))
+                    .unwrap_or_default();
+            let boot = done.boot.map_or_else(String::new, |b| {
+                format!(", booted in {:.1} s", b.as_secs_f64())
+            });
             let text = match args.format {
                 OutputFormat::Json => format!(
                     "{}\n",

@@ -40,7 +40,10 @@ pub enum KernelSource {
     /// An apt package from a Debian-style archive.
     Package(PackageSource),
     /// A kernel image (and its modules) on disk, paths relative to the declaring file.
-    Image { kernel: PathBuf, modules_dir: Option<PathBuf> },
+    Image {
+        kernel: PathBuf,
+        modules_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -191,7 +194,12 @@ fn decode_world(r: &mut Reader<'_>, node: &KdlNode) -> Option<WorldSpec> {
         );
         return None;
     }
-    let base = r.file.path.as_ref().and_then(|p| p.parent()).map(Path::to_path_buf);
+    let base = r
+        .file
+        .path
+        .as_ref()
+        .and_then(|p| p.parent())
+        .map(Path::to_path_buf);
     let mut spec = WorldSpec {
         name: name.value.clone(),
         description: String::new(),
@@ -254,7 +262,11 @@ fn decode_world(r: &mut Reader<'_>, node: &KdlNode) -> Option<WorldSpec> {
             "memory" => {
                 r.props(child, &[], false);
                 let m = r.one_arg(child, "a size in MiB")?;
-                match m.value.strip_suffix("M").and_then(|n| n.parse::<u32>().ok()) {
+                match m
+                    .value
+                    .strip_suffix("M")
+                    .and_then(|n| n.parse::<u32>().ok())
+                {
                     Some(n) if (256..=16384).contains(&n) => spec.memory_mib = n,
                     _ => r.error(
                         codes::INVALID_VALUE,
@@ -273,7 +285,10 @@ fn decode_world(r: &mut Reader<'_>, node: &KdlNode) -> Option<WorldSpec> {
         r.push(
             Diag::error(
                 codes::WORLD_KERNEL,
-                format!("world `{}` names both a package and a kernel image", spec.name),
+                format!(
+                    "world `{}` names both a package and a kernel image",
+                    spec.name
+                ),
             )
             .at(r.file, node.name().span(), "two kernel sources")
             .help("keep `package` (fetched with apt) or `kernel` (a file), not both"),
@@ -283,7 +298,10 @@ fn decode_world(r: &mut Reader<'_>, node: &KdlNode) -> Option<WorldSpec> {
     let is_host = spec.name == HOST;
     if is_host != (!has_package && !has_kernel) {
         let (message, help) = if is_host {
-            ("`host` is this machine and boots no kernel", "remove `package`/`kernel`")
+            (
+                "`host` is this machine and boots no kernel",
+                "remove `package`/`kernel`",
+            )
         } else {
             (
                 "a world needs a kernel: `package NAME suite=SUITE` or `kernel \"FILE\"`",

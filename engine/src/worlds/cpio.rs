@@ -49,7 +49,11 @@ impl Cpio {
 
     fn entry(&mut self, name: &str, mode: u32, data: &[u8]) {
         self.next_ino += 1;
-        let nlink = if mode & libc::S_IFMT == libc::S_IFDIR { 2 } else { 1 };
+        let nlink = if mode & libc::S_IFMT == libc::S_IFDIR {
+            2
+        } else {
+            1
+        };
         let fields = [
             self.next_ino,
             mode,

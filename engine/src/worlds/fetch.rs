@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::cache::{
-    self, CachedFile, CachedModule, KERNEL_DIR, KERNEL_RECORD, KERNEL_RECORD_SCHEMA,
-    KernelOrigin, KernelRecord,
+    self, CachedFile, CachedModule, KERNEL_DIR, KERNEL_RECORD, KERNEL_RECORD_SCHEMA, KernelOrigin,
+    KernelRecord,
 };
 use super::catalogue::{KernelSource, PackageSource, WorldSpec};
 use super::modules::{self, Found};
@@ -25,7 +25,10 @@ use super::modules::{self, Found};
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
     #[error("`{tool}` is not installed ({hint})")]
-    MissingTool { tool: &'static str, hint: &'static str },
+    MissingTool {
+        tool: &'static str,
+        hint: &'static str,
+    },
     #[error("apt {step} failed: {detail}")]
     Apt { step: &'static str, detail: String },
     #[error(
@@ -77,7 +80,7 @@ pub fn cached(spec: &WorldSpec) -> Result<Option<Kernel>, FetchError> {
     for m in &record.modules {
         modules.push((m.name.clone(), check(&m.file, &m.blake3)?, m.compressed));
     }
-    if record.world != spec.name || listed(&record) != spec.modules {
+    if record.world != spec.name || !covers(&record, &spec.modules) {
         return Ok(None); // the catalogue changed: fetch again
     }
     Ok(Some(Kernel {
@@ -87,11 +90,15 @@ pub fn cached(spec: &WorldSpec) -> Result<Option<Kernel>, FetchError> {
     }))
 }
 
-/// The module names a record covers, in catalogue order.
-fn listed(record: &KernelRecord) -> Vec<String> {
-    let mut names: Vec<String> = record.modules.iter().map(|m| m.name.clone()).collect();
-    names.extend(record.builtin.iter().cloned());
-    names
+/// Whether a record covers exactly the modules the catalogue lists (a changed list means
+/// fetching again).
+fn covers(record: &KernelRecord, listed: &[String]) -> bool {
+    let mut have: Vec<&String> = record.modules.iter().map(|m| &m.name).collect();
+    have.extend(&record.builtin);
+    have.sort();
+    let mut want: Vec<&String> = listed.iter().collect();
+    want.sort();
+    have == want
 }
 
 /// The world's kernel: the cache for a package world (fetching it when absent), the files
@@ -227,7 +234,11 @@ pub fn fetch(spec: &WorldSpec, log: &mut dyn FnMut(&str)) -> Result<KernelRecord
     apt.run("update", "apt-get", &["update"])?;
     let (package, version) = apt.resolve(pkg)?;
     let target = format!("{package}={version}");
-    let uris = apt.run("download --print-uris", "apt-get", &["download", "--print-uris", &target])?;
+    let uris = apt.run(
+        "download --print-uris",
+        "apt-get",
+        &["download", "--print-uris", &target],
+    )?;
     let (deb_name, size, sha256) = parse_print_uris(&uris).ok_or_else(|| FetchError::Apt {
         step: "download --print-uris",
         detail: format!("no URI line for {target} in {uris:?}"),
@@ -235,7 +246,10 @@ pub fn fetch(spec: &WorldSpec, log: &mut dyn FnMut(&str)) -> Result<KernelRecord
     let staging = dir.join(format!(".fetch-{}", crate::execute::short_random()));
     fs::DirBuilder::new().mode(0o700).create(&staging)?;
     let result = (|| {
-        log(&format!("{}: downloading {deb_name} ({size} bytes)", spec.name));
+        log(&format!(
+            "{}: downloading {deb_name} ({size} bytes)",
+            spec.name
+        ));
         apt.run_in("download", "apt-get", &["download", &target], &staging)?;
         let deb = staging.join(&deb_name);
         let (actual, actual_size) = cache::sha256_file(&deb)?;
@@ -249,7 +263,11 @@ pub fn fetch(spec: &WorldSpec, log: &mut dyn FnMut(&str)) -> Result<KernelRecord
             });
         }
         let tree = staging.join("tree");
-        let out = Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&tree).output()?;
+        let out = Command::new("dpkg-deb")
+            .arg("-x")
+            .arg(&deb)
+            .arg(&tree)
+            .output()?;
         if !out.status.success() {
             return Err(FetchError::Layout(format!(
                 "dpkg-deb -x {deb_name}: {}",
@@ -263,19 +281,40 @@ pub fn fetch(spec: &WorldSpec, log: &mut dyn FnMut(&str)) -> Result<KernelRecord
             .iter()
             .map(|m| tree.join(m).join(&release))
             .find(|p| p.is_dir())
-            .ok_or_else(|| FetchError::Layout(format!("{deb_name} has no modules for {release}")))?;
+            .ok_or_else(|| {
+                FetchError::Layout(format!("{deb_name} has no modules for {release}"))
+            })?;
         let found = modules::resolve(&modules_tree, &spec.modules).map_err(FetchError::Layout)?;
-        if found
-            .iter()
-            .any(|(_, f)| matches!(f, Found::File { compressed: true, .. }))
-            && !kernel_decompresses_modules(&tree.join("boot").join(format!("config-{release}")))
+        if found.iter().any(|(_, f)| {
+            matches!(
+                f,
+                Found::File {
+                    compressed: true,
+                    ..
+                }
+            )
+        }) && !kernel_decompresses_modules(&tree.join("boot").join(format!("config-{release}")))
         {
             return Err(FetchError::Layout(format!(
                 "{deb_name}: its modules are compressed and the kernel was built without \
                  CONFIG_MODULE_DECOMPRESS, so its init could not load them"
             )));
         }
-        fs::copy(&image, kdir.join("vmlinuz"))?;
+        // Boot the uncompressed kernel when it can be had (much faster under emulation).
+        let image_file = match super::vmlinux::extract(&fs::read(&image)?) {
+            Ok(elf) => {
+                fs::write(kdir.join("vmlinux"), elf)?;
+                "vmlinux"
+            }
+            Err(why) => {
+                log(&format!(
+                    "{}: booting the compressed image ({why})",
+                    spec.name
+                ));
+                fs::copy(&image, kdir.join("vmlinuz"))?;
+                "vmlinuz"
+            }
+        };
         let (modules, builtin, _) = module_records(&found, Some(&kdir))?;
         let record = KernelRecord {
             schema_version: KERNEL_RECORD_SCHEMA.into(),
@@ -291,8 +330,8 @@ pub fn fetch(spec: &WorldSpec, log: &mut dyn FnMut(&str)) -> Result<KernelRecord
             },
             kernel_release: release,
             image: CachedFile {
-                file: "vmlinuz".into(),
-                blake3: cache::blake3_file(&kdir.join("vmlinuz"))?,
+                file: image_file.into(),
+                blake3: cache::blake3_file(&kdir.join(image_file))?,
             },
             modules,
             builtin,
@@ -439,11 +478,7 @@ impl Apt {
                 Some(v) => format!("{name}={v}"),
                 None => name.clone(),
             };
-            let text = self.run(
-                "show",
-                "apt-cache",
-                &["show", "--no-all-versions", &target],
-            )?;
+            let text = self.run("show", "apt-cache", &["show", "--no-all-versions", &target])?;
             let field = |key: &str| {
                 text.lines()
                     .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))

@@ -26,7 +26,6 @@ const CHANNEL: &str = "/dev/ttyS1";
 const MODULE_INIT_COMPRESSED_FILE: libc::c_uint = 4;
 
 pub fn main() -> u8 {
-    eprintln!("{}", super::launch::READY_MARKER);
     let result = match setup_and_run() {
         Ok(stream) => stream,
         Err(message) => {
@@ -46,6 +45,9 @@ pub fn main() -> u8 {
 fn setup_and_run() -> Result<Vec<u8>, String> {
     mount("devtmpfs", "/dev", "devtmpfs", 0, "")?;
     mount("proc", "/proc", "proc", 0, "")?;
+    let uptime = std::fs::read_to_string("/proc/uptime").unwrap_or_default();
+    let uptime = uptime.split(' ').next().unwrap_or("?");
+    eprintln!("{} (uptime {uptime} s)", super::launch::READY_MARKER);
     let text = std::fs::read("/request.json").map_err(|e| format!("/request.json: {e}"))?;
     let request: GuestRequest =
         serde_json::from_slice(&text).map_err(|e| format!("/request.json: {e}"))?;
@@ -155,7 +157,10 @@ fn collect(request: &GuestRequest, status: i32) -> Result<Vec<u8>, String> {
                 "xpr __guest-run exited {} without a result",
                 libc::WEXITSTATUS(status)
             ),
-            (_, true) => format!("xpr __guest-run was killed by signal {}", libc::WTERMSIG(status)),
+            (_, true) => format!(
+                "xpr __guest-run was killed by signal {}",
+                libc::WTERMSIG(status)
+            ),
             _ => format!("xpr __guest-run ended with status {status:#x}"),
         });
     }

@@ -21,7 +21,9 @@ pub fn build(
     for d in DIRS {
         cpio.dir(d);
     }
-    let program = xpr.to_str().ok_or_else(|| io::Error::other("xpr path is not UTF-8"))?;
+    let program = xpr
+        .to_str()
+        .ok_or_else(|| io::Error::other("xpr path is not UTF-8"))?;
     let deps = crate::oracle::exec_deps::exec_deps(program)
         .ok_or_else(|| io::Error::other(format!("{program} is not an ELF program xpr can read")))?;
     if !deps.unresolved.is_empty() {

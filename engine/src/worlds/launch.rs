@@ -12,12 +12,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::cache::KernelOrigin;
 use super::catalogue::WorldSpec;
 use super::console::ConsoleLog;
 use super::fetch::{self, FetchError, Kernel};
 use super::protocol::{self, GuestModule, GuestRequest, REQUEST_SCHEMA};
 use super::receive::{self, Expected};
-use super::cache::KernelOrigin;
 use crate::bundle::RunId;
 use crate::world::{VmHarness, VmWorld};
 
@@ -66,7 +66,7 @@ pub struct WorldRun {
     pub bundle: PathBuf,
     /// The guest run's exit code: 0 every expectation held, 1 not.
     pub exit_code: i32,
-    /// From qemu's start to the guest's init.
+    /// From qemu's start to the guest's init mounting `/proc`.
     pub boot: Option<Duration>,
     pub wall: Duration,
 }
@@ -81,7 +81,10 @@ pub enum WorldError {
     Setup(String),
     /// The guest ran and failed: panic, timeout, a failed init or run, a rejected bundle.
     #[error("{reason} (the guest's console log is kept at {})", console_log.display())]
-    Guest { reason: String, console_log: PathBuf },
+    Guest {
+        reason: String,
+        console_log: PathBuf,
+    },
     #[error("interrupted: the guest was stopped and no bundle was written (console log: {})", console_log.display())]
     Interrupted { console_log: PathBuf },
 }
@@ -151,7 +154,13 @@ pub fn run_in_world(
     ));
     let mut child = spawn_qemu(&qemu, spec, &kernel, &initrd_path, &socket, run)
         .map_err(|e| WorldError::Setup(format!("starting {QEMU}: {e}")))?;
-    let outcome = watch(&mut child, listener, &mut console, spec.timeout, started);
+    let outcome = watch(
+        &mut child,
+        listener,
+        &mut console,
+        spec.timeout,
+        Instant::now(),
+    );
     let keep_log = |reason: String| {
         console.write_to(&console_log);
         WorldError::Guest {
@@ -212,8 +221,13 @@ pub fn run_in_world(
         vm: &request.world,
         inputs: &inputs,
     };
-    let bundle = receive::commit(&returned.files, &expected, &work.path.join("stage"), &run.out_root)
-        .map_err(keep_log)?;
+    let bundle = receive::commit(
+        &returned.files,
+        &expected,
+        &work.path.join("stage"),
+        &run.out_root,
+    )
+    .map_err(keep_log)?;
     Ok(WorldRun {
         bundle,
         exit_code,
@@ -241,7 +255,14 @@ fn vm_world(spec: &WorldSpec, kernel: &Kernel) -> VmWorld {
             suite,
             mirror,
             ..
-        } => ("package", package, version.clone(), sha256, suite.clone(), mirror.clone()),
+        } => (
+            "package",
+            package,
+            version.clone(),
+            sha256,
+            suite.clone(),
+            mirror.clone(),
+        ),
         KernelOrigin::Image { file, sha256, .. } => (
             "image",
             file,
@@ -283,30 +304,36 @@ fn spawn_qemu(
     run: &GuestRun,
 ) -> std::io::Result<Child> {
     let mut cmd = Command::new(qemu);
-    cmd.args(["-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"])
-        .args(["-accel", run.accel.as_str()])
-        .args(["-m", &format!("{}M", spec.memory_mib)])
-        .args(["-smp", &run.cpus.to_string()])
-        .arg("-kernel")
-        .arg(&kernel.image)
-        .arg("-initrd")
-        .arg(initrd)
-        .args([
-            "-append",
-            "console=ttyS0 panic=-1 oops=panic quiet loglevel=3 rdinit=/xpr -- __guest-init",
-        ])
-        .args(["-chardev", "stdio,id=console,signal=off"])
-        .args(["-serial", "chardev:console"])
-        .arg("-chardev")
-        .arg(format!("socket,id=result,path={}", socket.display()))
-        .args(["-serial", "chardev:result"])
-        .args([
-            "-virtfs",
-            "local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    cmd.args([
+        "-nodefaults",
+        "-no-user-config",
+        "-display",
+        "none",
+        "-no-reboot",
+    ])
+    .args(["-accel", run.accel.as_str()])
+    .args(["-m", &format!("{}M", spec.memory_mib)])
+    .args(["-smp", &run.cpus.to_string()])
+    .arg("-kernel")
+    .arg(&kernel.image)
+    .arg("-initrd")
+    .arg(initrd)
+    .args([
+        "-append",
+        "console=ttyS0 panic=-1 oops=panic quiet loglevel=3 rdinit=/xpr -- __guest-init",
+    ])
+    .args(["-chardev", "stdio,id=console,signal=off"])
+    .args(["-serial", "chardev:console"])
+    .arg("-chardev")
+    .arg(format!("socket,id=result,path={}", socket.display()))
+    .args(["-serial", "chardev:result"])
+    .args([
+        "-virtfs",
+        "local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap",
+    ])
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     // SAFETY: async-signal-safe calls between fork and exec.
     unsafe {
         cmd.pre_exec(|| {
@@ -362,7 +389,10 @@ fn watch(
             && let Ok((conn, _)) = listener.accept()
         {
             if peer_pid(&conn) != Some(qemu_pid) {
-                return stop(child, Watched::Failed("a stranger connected to the result socket".into()));
+                return stop(
+                    child,
+                    Watched::Failed("a stranger connected to the result socket".into()),
+                );
             }
             let _ = conn.set_nonblocking(true);
             channel = Some(conn);
@@ -377,7 +407,11 @@ fn watch(
         };
         push(stdout.as_ref().map_or(-1, |s| s.as_raw_fd()));
         push(stderr.as_ref().map_or(-1, |s| s.as_raw_fd()));
-        push(channel.as_ref().map_or(listener.as_raw_fd(), |c| c.as_raw_fd()));
+        push(
+            channel
+                .as_ref()
+                .map_or(listener.as_raw_fd(), |c| c.as_raw_fd()),
+        );
         // SAFETY: a valid array of pollfds; negative fds are ignored by poll.
         unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 200) };
         let mut buf = vec![0u8; 64 << 10];

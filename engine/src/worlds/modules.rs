@@ -107,8 +107,20 @@ mod tests {
         let wanted = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let found = resolve(dir.path(), &wanted(&["virtio-pci", "9p", "overlay"])).unwrap();
         assert_eq!(found[0].1, Found::Builtin);
-        assert!(matches!(found[1].1, Found::File { compressed: true, .. }));
-        assert!(matches!(found[2].1, Found::File { compressed: false, .. }));
+        assert!(matches!(
+            found[1].1,
+            Found::File {
+                compressed: true,
+                ..
+            }
+        ));
+        assert!(matches!(
+            found[2].1,
+            Found::File {
+                compressed: false,
+                ..
+            }
+        ));
         let err = resolve(dir.path(), &wanted(&["9p", "nope"])).unwrap_err();
         assert!(err.contains("nope") && !err.contains("9p,"), "{err}");
     }

@@ -184,7 +184,12 @@ pub fn decode(bytes: &[u8]) -> Result<Returned, StreamError> {
                 out.result = result.ok_or_else(|| malformed(start, "no result frame"))?;
                 return Ok(out);
             }
-            _ => return Err(malformed(start, &format!("unexpected frame {:?}", tag as char))),
+            _ => {
+                return Err(malformed(
+                    start,
+                    &format!("unexpected frame {:?}", tag as char),
+                ));
+            }
         }
     }
 }

@@ -81,7 +81,11 @@ fn json<T: serde::de::DeserializeOwned>(
     serde_json::from_slice(bytes).map_err(|e| format!("{name}: {e}"))
 }
 
-fn check(index: &ArtifactIndex, manifest: &Manifest, expected: &Expected<'_>) -> Result<(), String> {
+fn check(
+    index: &ArtifactIndex,
+    manifest: &Manifest,
+    expected: &Expected<'_>,
+) -> Result<(), String> {
     if index.run_id != expected.run_id.as_str() {
         return Err(format!(
             "the bundle's run id {} is not the one the host chose ({})",
@@ -124,7 +128,9 @@ fn stage_files(files: &BTreeMap<String, Vec<u8>>, stage: &Path) -> Result<(), St
         .map_err(|e| format!("{}: {e}", stage.display()))?;
     for (rel, bytes) in files {
         if !is_safe_relative(rel) || rel.split('/').count() > 8 {
-            return Err(format!("the guest returned a file with an unsafe name {rel:?}"));
+            return Err(format!(
+                "the guest returned a file with an unsafe name {rel:?}"
+            ));
         }
         let path = stage.join(rel);
         if let Some(parent) = path.parent() {
