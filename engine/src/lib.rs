@@ -26,5 +26,6 @@ pub mod resolve;
 pub mod sbpl;
 pub mod shim_suggest;
 pub mod source;
+pub mod sys;
 pub mod world;
 pub mod worlds;

@@ -8,12 +8,15 @@
 //! uncommitted writer (an error, a panic) removes the partial directory; a killed process
 //! leaves it behind, unlocked, and the next `create` for the same experiment removes every
 //! partial directory nobody holds a lock on.
+//!
+//! The output root may be shared with other users (`--out /shared`): `out/<experiment>` is
+//! opened once without following a symlink and must belong to this user, and every later
+//! action (the stale sweep, each artifact, the final rename) goes through that directory's fd
+//! ([`crate::sys::fs::Dir`]): beneath it, never through a link, files created `O_EXCL`.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File, OpenOptions};
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::os::fd::AsRawFd;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -24,12 +27,18 @@ use super::layout;
 use super::path_guard::PathGuard;
 use super::run_id::RunId;
 use super::schema::{self, Encoding};
+use crate::sys::fs::{Dir, FsError};
 
 pub struct BundleWriter {
+    /// `out/<experiment>`, for messages.
     experiment_dir: PathBuf,
-    partial: PathBuf,
+    /// The same directory, held open: every action below resolves beneath it.
+    experiment: Dir,
+    /// `.<run_id>.partial` (its name in `experiment`) and its path, for messages.
+    partial_name: String,
+    partial_path: PathBuf,
     /// The open partial directory, `flock`ed: marks the run as alive for other writers.
-    lock: File,
+    partial: Dir,
     run_id: RunId,
     guard: PathGuard,
     entries: BTreeMap<String, IndexEntry>,
@@ -37,40 +46,50 @@ pub struct BundleWriter {
 }
 
 impl BundleWriter {
+    /// Checks before a run that its bundle can be written: `out_root/<experiment>` is made or
+    /// opened and refused as [`BundleWriter::create`] would refuse it, and takes a new file.
+    pub fn check_output(out_root: &Path, experiment: &str) -> io::Result<()> {
+        let (_, dir) = open_experiment_dir(out_root, experiment)?;
+        let (_, probe) = dir.create_temporary(".xpr-write-test", 0o600)?;
+        Ok(dir.remove(Path::new(&probe))?)
+    }
+
     /// Starts the bundle of `run_id` under `out_root/<experiment>/`.
     pub fn create(out_root: &Path, experiment: &str, run_id: &RunId) -> io::Result<BundleWriter> {
-        if !is_safe_relative(experiment) || experiment.contains('/') {
-            return Err(invalid_input(format!(
-                "experiment name {experiment:?} cannot name a bundle directory \
-                 (one path component, not starting with '.')"
-            )));
-        }
-        let experiment_dir = out_root.join(experiment);
-        fs::create_dir_all(&experiment_dir)?;
-        remove_stale_partials(&experiment_dir);
-        let final_dir = experiment_dir.join(run_id.as_str());
-        if final_dir.exists() {
+        let (experiment_dir, exp_dir) = open_experiment_dir(out_root, experiment)?;
+        remove_stale_partials(&exp_dir);
+        if exp_dir.stat(Path::new(run_id.as_str()))?.is_some() {
             return Err(io::Error::new(
                 io::ErrorKind::AlreadyExists,
-                format!("bundle {} already exists", final_dir.display()),
+                format!(
+                    "bundle {} already exists",
+                    experiment_dir.join(run_id.as_str()).display()
+                ),
             ));
         }
-        let partial =
-            experiment_dir.join(format!(".{}{}", run_id.as_str(), layout::PARTIAL_SUFFIX));
-        fs::create_dir(&partial)?;
-        let lock = File::open(&partial)?;
-        flock(&lock, libc::LOCK_EX | libc::LOCK_NB)?;
+        let partial_name = format!(".{}{}", run_id.as_str(), layout::PARTIAL_SUFFIX);
+        let partial = exp_dir.create_dir(Path::new(&partial_name), 0o755)?;
+        if !partial.try_lock()? {
+            return Err(io::Error::other(format!(
+                "{} is locked by another writer",
+                experiment_dir.join(&partial_name).display()
+            )));
+        }
         // A concurrent cleaner may have removed the directory between mkdir and flock.
-        if fs::metadata(&partial)?.ino() != lock.metadata()?.ino() {
+        let now = exp_dir.stat(Path::new(&partial_name))?;
+        let ours = partial.metadata()?;
+        if now.is_none_or(|st| (st.st_dev, st.st_ino) != (ours.st_dev, ours.st_ino)) {
             return Err(io::Error::other(format!(
                 "{} was removed while being created",
-                partial.display()
+                experiment_dir.join(&partial_name).display()
             )));
         }
         Ok(BundleWriter {
+            partial_path: experiment_dir.join(&partial_name),
             experiment_dir,
+            experiment: exp_dir,
+            partial_name,
             partial,
-            lock,
             run_id: run_id.clone(),
             guard: PathGuard::new(),
             entries: BTreeMap::new(),
@@ -89,7 +108,7 @@ impl BundleWriter {
 
     /// The temporary directory (for messages; write only through this type).
     pub fn partial_dir(&self) -> &Path {
-        &self.partial
+        &self.partial_path
     }
 
     /// Writes a JSON document: `schema_version` inserted, host paths rewritten, sorted keys,
@@ -118,8 +137,7 @@ impl BundleWriter {
         I: IntoIterator<Item = T>,
     {
         self.check_new(rel, schema, Encoding::JsonLines)?;
-        let path = self.prepare_path(rel)?;
-        let file = create_new(&path)?;
+        let file = self.create_new(rel)?;
         let mut out = DigestingWriter::new(BufWriter::new(file));
         for (n, item) in items.into_iter().enumerate() {
             let mut value = canonical::with_schema(&item, schema)
@@ -187,18 +205,29 @@ impl BundleWriter {
         let value = serde_json::to_value(&index).map_err(io::Error::other)?;
         let bytes = canonical::document_bytes(&value);
         self.check_paths(layout::INDEX, &bytes, None)?;
-        let mut file = create_new(&self.partial.join(layout::INDEX))?;
+        let mut file = self.partial.create_file(Path::new(layout::INDEX), 0o644)?;
         file.write_all(&bytes)?;
         file.sync_all()?;
         // Subdirectories before the root, so every entry is durable before the rename.
-        dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
-        for dir in &dirs {
-            File::open(dir)?.sync_all()?;
+        for dir in dirs.iter().rev() {
+            dir.sync()?;
         }
-        self.lock.sync_all()?;
+        self.partial.sync()?;
         let final_dir = self.experiment_dir.join(self.run_id.as_str());
-        rename_no_replace(&self.partial, &final_dir)?;
-        File::open(&self.experiment_dir)?.sync_all()?;
+        self.experiment
+            .rename(
+                Path::new(&self.partial_name),
+                Path::new(self.run_id.as_str()),
+                false,
+            )
+            .map_err(|e| match e.errno() {
+                Some(libc::EEXIST | libc::ENOTEMPTY) => io::Error::new(
+                    io::ErrorKind::AlreadyExists,
+                    format!("bundle {} already exists", final_dir.display()),
+                ),
+                _ => e.into(),
+            })?;
+        self.experiment.sync()?;
         self.committed = true;
         Ok(final_dir)
     }
@@ -239,17 +268,17 @@ impl BundleWriter {
         })
     }
 
-    fn prepare_path(&self, rel: &str) -> io::Result<PathBuf> {
-        let path = self.partial.join(rel);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)?;
-        }
-        Ok(path)
+    /// Creates the artifact file `rel` (and its directories) beneath the partial directory.
+    fn create_new(&self, rel: &str) -> io::Result<File> {
+        let rel = Path::new(rel);
+        let dir = self
+            .partial
+            .create_dir_all(rel.parent().unwrap_or(Path::new("")), 0o755)?;
+        Ok(dir.create_file(Path::new(rel.file_name().unwrap_or_default()), 0o644)?)
     }
 
     fn store(&mut self, rel: &str, schema: &str, bytes: &[u8]) -> io::Result<()> {
-        let path = self.prepare_path(rel)?;
-        let mut file = create_new(&path)?;
+        let mut file = self.create_new(rel)?;
         file.write_all(bytes)?;
         file.sync_all()?;
         let digest = super::digest::blake3_hex(bytes);
@@ -272,8 +301,10 @@ impl BundleWriter {
 
 impl Drop for BundleWriter {
     fn drop(&mut self) {
-        if !self.committed {
-            let _ = fs::remove_dir_all(&self.partial);
+        if !self.committed && self.partial.remove_contents().is_ok() {
+            let _ = self
+                .experiment
+                .remove_empty_dir(Path::new(&self.partial_name));
         }
     }
 }
@@ -318,108 +349,101 @@ fn invalid_input(msg: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, msg)
 }
 
-fn create_new(path: &Path) -> io::Result<File> {
-    OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o644)
-        .open(path)
-}
-
-fn flock(file: &File, op: libc::c_int) -> io::Result<()> {
-    // SAFETY: flock on a file descriptor we own.
-    if unsafe { libc::flock(file.as_raw_fd(), op) } == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
+/// Opens (creating it if missing) `out_root/<experiment>` for writing a bundle into, with its
+/// path for messages. The root is the user's own choice and may be a link; the experiment's
+/// directory is refused when it is a symlink (never followed), or owned by another user, or
+/// world-writable without the sticky bit: they could swap the partial directory while the
+/// bundle is written.
+fn open_experiment_dir(out_root: &Path, experiment: &str) -> io::Result<(PathBuf, Dir)> {
+    if !is_safe_relative(experiment) || experiment.contains('/') {
+        return Err(invalid_input(format!(
+            "experiment name {experiment:?} cannot name a bundle directory \
+             (one path component, not starting with '.')"
+        )));
     }
+    let shown = out_root.join(experiment);
+    let refuse = |why: String| {
+        io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("refusing to write into {}: {why}", shown.display()),
+        )
+    };
+    std::fs::create_dir_all(out_root)?;
+    let root = Dir::open(out_root)?;
+    let dir = match root.create_dir_all(Path::new(experiment), 0o755) {
+        Ok(d) => d,
+        Err(e) if e.errno() == Some(libc::ELOOP) => {
+            return Err(refuse(
+                "it is a symbolic link, which xpr never follows".into(),
+            ));
+        }
+        Err(e) if e.errno() == Some(libc::ENOTDIR) => {
+            return Err(refuse("it is not a directory".into()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let st = dir.metadata()?;
+    // SAFETY: geteuid has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    if st.st_uid != me {
+        let owner = st.st_uid;
+        return Err(refuse(format!(
+            "it is owned by uid {owner}, not by uid {me}"
+        )));
+    }
+    if st.st_mode & 0o1002 == 0o002 {
+        return Err(refuse(format!(
+            "any user may rename entries in it (mode {:o}, no sticky bit)",
+            st.st_mode & 0o7777
+        )));
+    }
+    Ok((shown, dir))
 }
 
 /// Removes `.<run_id>.partial` directories left by killed runs. A directory whose lock is
-/// held belongs to a live run and is left alone; failures are ignored (readers skip partial
-/// directories anyway).
-fn remove_stale_partials(experiment_dir: &Path) {
-    let Ok(entries) = fs::read_dir(experiment_dir) else {
+/// held belongs to a live run and is left alone; a symlink by that name is skipped, never
+/// followed; failures are ignored (readers skip partial directories anyway).
+fn remove_stale_partials(experiment: &Dir) {
+    let Ok(entries) = experiment.entries() else {
         return;
     };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        if layout::partial_run_id(name).is_none() {
+    for (name, _) in entries {
+        let Some(text) = name.to_str() else { continue };
+        if layout::partial_run_id(text).is_none() {
             continue;
         }
-        let path = entry.path();
-        if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+        let Ok(dir) = experiment.open_dir(Path::new(&name)) else {
             continue;
-        }
-        let Ok(dir) = File::open(&path) else { continue };
-        if flock(&dir, libc::LOCK_EX | libc::LOCK_NB).is_ok() {
-            let _ = fs::remove_dir_all(&path);
+        };
+        // Empty the very directory whose lock we hold, then unlink its (now empty) name.
+        if dir.try_lock().unwrap_or(false) && dir.remove_contents().is_ok() {
+            let _ = experiment.remove_empty_dir(Path::new(&name));
         }
     }
 }
 
-/// Every regular file under `root` as a bundle-relative path; directories go to `dirs`.
-fn list_files(root: &Path, dirs: &mut Vec<PathBuf>) -> io::Result<Vec<String>> {
+/// Every file under `root` (anything that is not a directory, links included) as a
+/// bundle-relative path; the directories, opened, go to `dirs`, parents before children.
+fn list_files(root: &Dir, dirs: &mut Vec<Dir>) -> Result<Vec<String>, FsError> {
     let mut files = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir)? {
-            let entry = entry?;
-            let path = entry.path();
-            if entry.file_type()?.is_dir() {
-                stack.push(path);
+    let mut pending = vec![String::new()];
+    while let Some(prefix) = pending.pop() {
+        let dir = match prefix.is_empty() {
+            true => root.open_dir(Path::new("."))?,
+            false => root.open_dir(Path::new(&prefix))?,
+        };
+        for (name, kind) in dir.entries()? {
+            let rel = match prefix.is_empty() {
+                true => name.to_string_lossy().into_owned(),
+                false => format!("{prefix}/{}", name.to_string_lossy()),
+            };
+            if kind.is_dir() {
+                pending.push(rel);
             } else {
-                let rel = path.strip_prefix(root).map_err(io::Error::other)?;
-                files.push(rel.to_string_lossy().replace('\\', "/"));
+                files.push(rel);
             }
         }
         dirs.push(dir);
     }
     Ok(files)
-}
-
-/// `rename` that fails instead of replacing an existing (possibly empty) directory.
-#[cfg(target_os = "linux")]
-fn rename_no_replace(from: &Path, to: &Path) -> io::Result<()> {
-    use std::ffi::CString;
-    use std::os::unix::ffi::OsStrExt;
-    let c = |p: &Path| CString::new(p.as_os_str().as_bytes()).map_err(io::Error::other);
-    let (from_c, to_c) = (c(from)?, c(to)?);
-    // SAFETY: two valid NUL-terminated paths; AT_FDCWD resolves them like rename(2).
-    let rc = unsafe {
-        libc::renameat2(
-            libc::AT_FDCWD,
-            from_c.as_ptr(),
-            libc::AT_FDCWD,
-            to_c.as_ptr(),
-            libc::RENAME_NOREPLACE,
-        )
-    };
-    if rc == 0 {
-        return Ok(());
-    }
-    let err = io::Error::last_os_error();
-    match err.raw_os_error() {
-        // Filesystems without RENAME_NOREPLACE.
-        Some(libc::EINVAL) | Some(libc::ENOSYS) => rename_checked(from, to),
-        _ => Err(err),
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn rename_no_replace(from: &Path, to: &Path) -> io::Result<()> {
-    rename_checked(from, to)
-}
-
-/// Check, then rename: racy, but only against another run with the same random run id.
-fn rename_checked(from: &Path, to: &Path) -> io::Result<()> {
-    if to.exists() {
-        Err(io::Error::new(
-            io::ErrorKind::AlreadyExists,
-            format!("bundle {} already exists", to.display()),
-        ))
-    } else {
-        fs::rename(from, to)
-    }
 }

@@ -109,9 +109,9 @@ pub fn run_with(args: RunArgs, overrides: &RunOverrides) -> u8 {
     let plan = crate::plan::Plan::build(&exp);
 
     let out_root = args.out.clone().unwrap_or_else(|| "out".into());
-    if let Err(e) = std::fs::create_dir_all(&out_root).and_then(|_| probe_writable(&out_root)) {
+    if let Err(e) = crate::bundle::BundleWriter::check_output(&out_root, &exp.name) {
         eprintln!(
-            "error: output directory {} is not writable: {e}",
+            "error: cannot write bundles under {}: {e}",
             out_root.display()
         );
         return EXIT_ENVIRONMENT;
@@ -229,11 +229,4 @@ pub fn run_with(args: RunArgs, overrides: &RunOverrides) -> u8 {
     } else {
         EXIT_FINDINGS
     }
-}
-
-/// Creates and removes a file: a read-only or full output root fails here, before any probe.
-fn probe_writable(dir: &std::path::Path) -> std::io::Result<()> {
-    let p = dir.join(format!(".xpr-write-test-{}", execute::short_random()));
-    std::fs::write(&p, b"")?;
-    std::fs::remove_file(&p)
 }

@@ -4,6 +4,7 @@ use kdl::KdlNode;
 
 use super::reader::Reader;
 use super::syntax::{FixtureDecl, FixtureKindDecl, Spanned};
+use crate::diagnostics::{Diag, codes};
 
 const KINDS: &[&str] = &["file", "dir", "tcp-listener", "unix-listener", "process"];
 
@@ -31,7 +32,8 @@ pub fn decode(r: &mut Reader<'_>, node: &KdlNode) -> Vec<FixtureDecl> {
             .map(|m| Spanned {
                 value: m.value as u32,
                 span: m.span,
-            });
+            })
+            .filter(|m| privilege_bits_refused(r, m));
         let path = || props.get("path");
         let kind = match kind {
             "file" | "dir" => {
@@ -78,4 +80,29 @@ pub fn decode(r: &mut Reader<'_>, node: &KdlNode) -> Vec<FixtureDecl> {
         }
     }
     out
+}
+
+/// A fixture is made by root: a setuid or setgid bit would hand its owner's privileges (or
+/// group) to whoever runs or writes into it. The sticky bit only restricts who may delete, so
+/// it is allowed (a world-writable sticky dir, like /tmp, is a useful fixture).
+fn privilege_bits_refused(r: &mut Reader<'_>, mode: &Spanned<u32>) -> bool {
+    let bits = mode.value & 0o6000;
+    if bits != 0 {
+        let which = match bits {
+            0o4000 => "the setuid bit",
+            0o2000 => "the setgid bit",
+            _ => "the setuid and setgid bits",
+        };
+        let diag = Diag::error(
+            codes::FIXTURE_MODE,
+            format!("fixture mode {:#o} sets {which}", mode.value),
+        )
+        .at(r.file, mode.span, "setuid/setgid")
+        .help(format!(
+            "fixtures are created by the user running xpr (often root); use {:#o}",
+            mode.value & 0o1777
+        ));
+        r.push(diag);
+    }
+    bits == 0
 }

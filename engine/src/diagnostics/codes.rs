@@ -59,6 +59,7 @@ codes! {
     MISSING_FAMILY_ARG = "xpr::probe::missing_argument": "a probe lacks an argument its family requires";
     UNKNOWN_FAMILY_ARG = "xpr::probe::unknown_argument": "a probe passes an argument its family does not declare";
     HOST_SAFETY = "xpr::safety::outside_scratch": "a destructive probe or a file fixture points outside `{scratch}`";
+    FIXTURE_MODE = "xpr::safety::fixture_mode": "a file or dir fixture's mode sets the setuid or setgid bit";
     NO_MATCHING_PROFILE = "xpr::expect::no_match": "an expectation's profile glob matches no profile";
     DUPLICATE_EXPECTATION = "xpr::expect::duplicate": "two expectations for the same profile, probe and world";
     UNKNOWN_WORLD = "xpr::expect::unknown_world": "a world name other than `linux` or `macos`";

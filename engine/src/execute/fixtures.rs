@@ -1,15 +1,23 @@
 //! Fixtures: files and directories under `{scratch}`, and processes outside every sandbox
 //! (loopback TCP listeners, abstract unix listeners, idle processes to signal or inspect).
 //!
+//! File and dir fixtures are made, restored and removed through the scratch root's
+//! [`Dir`]: resolved beneath it without following any symlink, re-created rather than trusted
+//! (a restore removes whatever is there and creates new entries, modes set with `fchmod` on
+//! the fd it created), so a symlink planted below `{scratch}` (by an exec probe, or by another
+//! user inside a world-writable fixture dir) makes a restore fail, never redirects it.
+//!
 //! Fixture processes are forked from the engine before any worker, so the engine never has a
 //! thread; each runs raw syscalls only and dies with the engine (PR_SET_PDEATHSIG).
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use crate::model::{Experiment, FixtureKind, Probe};
 use crate::probes::ProbeSpec;
+use crate::sys::fs::{Dir, FsError};
 
 use super::scratch::ScratchRoot;
 use super::walk::Walk;
@@ -18,6 +26,8 @@ use super::walk::Walk;
 #[derive(Clone, Debug)]
 struct PathFixture {
     path: PathBuf,
+    /// The path relative to the scratch root: what every action on it resolves.
+    rel: PathBuf,
     kind: FixtureKind,
 }
 
@@ -39,6 +49,7 @@ impl Fixtures {
     /// Materialises every fixture of the experiment, in the plan's fixture order.
     pub fn start(exp: &Experiment, scratch: &ScratchRoot, walk: &Walk) -> Result<Fixtures, String> {
         let mut f = Fixtures::default();
+        let root = scratch.dir().map_err(|e| format!("scratch root: {e}"))?;
         for (i, inside) in walk.nested.iter().enumerate() {
             if !inside.is_empty() {
                 let names = inside.iter().map(|&k| exp.fixtures[k].name.clone());
@@ -49,14 +60,15 @@ impl Fixtures {
         for fx in walk.fixtures.iter().map(|&i| &exp.fixtures[i]) {
             match &fx.kind {
                 FixtureKind::File { path, .. } | FixtureKind::Dir { path, .. } => {
-                    let real = resolve_under(scratch, path).ok_or_else(|| {
+                    let rel = relative_to_scratch(path).ok_or_else(|| {
                         format!("fixture `{}`: `{path}` is not under {{scratch}}", fx.name)
                     })?;
                     let pf = PathFixture {
-                        path: real,
+                        path: scratch.path().join(&rel),
+                        rel,
                         kind: fx.kind.clone(),
                     };
-                    materialise(&pf).map_err(|e| format!("fixture `{}`: {e}", fx.name))?;
+                    materialise(&root, &pf).map_err(|e| format!("fixture `{}`: {e}", fx.name))?;
                     f.paths.insert(fx.name.clone(), pf);
                 }
                 FixtureKind::TcpListener { port } => {
@@ -100,17 +112,37 @@ impl Fixtures {
         self.paths.get(name).map(|p| p.path.as_path())
     }
 
+    /// Restores the pristine state before a serial probe (spec §5.2): each pristine path
+    /// that is a fixture is re-created from its declaration, every other one removed.
+    pub fn restore_pristine(
+        &self,
+        scratch: &ScratchRoot,
+        pristine: &[(PathBuf, Option<String>)],
+    ) -> Result<(), FsError> {
+        let root = scratch.dir()?;
+        for (path, fixture) in pristine {
+            match fixture {
+                Some(name) => self.restore(&root, name)?,
+                None => match scratch.relative(path) {
+                    Some(rel) => root.remove(rel)?,
+                    None => continue,
+                },
+            }
+        }
+        Ok(())
+    }
+
     /// Re-creates a file/dir fixture from its declaration (content, mode), whatever a destructive
     /// probe left there, and then every fixture declared inside it.
-    pub fn restore(&self, name: &str) -> std::io::Result<()> {
+    fn restore(&self, root: &Dir, name: &str) -> Result<(), FsError> {
         let Some(pf) = self.paths.get(name) else {
             return Ok(());
         };
-        remove_any(&pf.path)?;
-        materialise(pf)?;
+        root.remove(&pf.rel)?;
+        materialise(root, pf)?;
         let inside = self.nested.get(name).map(Vec::as_slice).unwrap_or_default();
         for nested in inside.iter().filter_map(|n| self.paths.get(n)) {
-            materialise(nested)?;
+            materialise(root, nested)?;
         }
         Ok(())
     }
@@ -164,39 +196,41 @@ impl Drop for Fixtures {
     }
 }
 
-/// `{scratch}/x` → the real path, only when it stays under the scratch root.
-fn resolve_under(scratch: &ScratchRoot, path: &str) -> Option<PathBuf> {
-    let rest = path.strip_prefix("{scratch}")?;
-    if rest.split('/').any(|c| c == "..") || !(rest.is_empty() || rest.starts_with('/')) {
-        return None;
+/// `{scratch}/x` → `x`, only when it names something beneath the scratch root.
+fn relative_to_scratch(path: &str) -> Option<PathBuf> {
+    let rest = path.strip_prefix("{scratch}/")?;
+    let mut rel = PathBuf::new();
+    for c in Path::new(rest).components() {
+        match c {
+            Component::Normal(name) => rel.push(name),
+            Component::CurDir => {}
+            _ => return None,
+        }
     }
-    Some(PathBuf::from(format!("{}{rest}", scratch.as_str())))
+    (!rel.as_os_str().is_empty()).then_some(rel)
 }
 
-fn materialise(pf: &PathFixture) -> std::io::Result<()> {
+/// Creates the fixture anew beneath the root: missing parent directories are made (0755 less
+/// the umask), an existing file is replaced, never written through; the mode is set on the fd.
+fn materialise(root: &Dir, pf: &PathFixture) -> Result<(), FsError> {
+    let name = Path::new(pf.rel.file_name().unwrap_or_default());
+    let parent = root.create_dir_all(pf.rel.parent().unwrap_or(Path::new("")), 0o755)?;
+    let io_err = |op, e| FsError {
+        op,
+        path: pf.rel.clone(),
+        source: e,
+    };
     match &pf.kind {
         FixtureKind::File { content, mode, .. } => {
-            if let Some(parent) = pf.path.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::write(&pf.path, content)?;
-            std::fs::set_permissions(&pf.path, std::fs::Permissions::from_mode(*mode))
+            parent.remove(name)?;
+            let mut file = parent.create_file(name, 0o600)?;
+            file.write_all(content.as_bytes())
+                .map_err(|e| io_err("write", e))?;
+            file.set_permissions(std::fs::Permissions::from_mode(*mode))
+                .map_err(|e| io_err("chmod", e))
         }
-        FixtureKind::Dir { mode, .. } => {
-            std::fs::create_dir_all(&pf.path)?;
-            std::fs::set_permissions(&pf.path, std::fs::Permissions::from_mode(*mode))
-        }
+        FixtureKind::Dir { mode, .. } => parent.create_dir_all(name, 0o700)?.set_mode(*mode),
         _ => Ok(()),
-    }
-}
-
-/// Removes a file, symlink or directory tree; a missing path is fine.
-pub fn remove_any(path: &Path) -> std::io::Result<()> {
-    match std::fs::symlink_metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e),
-        Ok(m) if m.is_dir() => std::fs::remove_dir_all(path),
-        Ok(_) => std::fs::remove_file(path),
     }
 }
 

@@ -1,10 +1,14 @@
-//! The per-run scratch root `{scratch}`: created before fixtures, removed when the run ends,
-//! including after Ctrl-C (the engine's loop notices the interrupt and unwinds to this Drop)
-//! and after SIGKILL: a guardian process holds the read end of a pipe only the engine writes
-//! to, and removes the directory when that pipe closes, however the engine ended.
+//! The per-run scratch root `{scratch}`: created before fixtures (mode 0700, so no other user
+//! can reach anything inside), removed when the run ends, including after Ctrl-C (the engine's
+//! loop notices the interrupt and unwinds to this Drop) and after SIGKILL: a guardian process
+//! holds the read end of a pipe only the engine writes to, and removes the directory when that
+//! pipe closes, however the engine ended. Everything inside is touched only through
+//! [`crate::sys::fs::Dir`]: beneath the root, never through a symlink.
 
 use std::io;
 use std::path::{Path, PathBuf};
+
+use crate::sys::fs::{Dir, FsError};
 
 /// Short random hex from the kernel's CSPRNG (scratch names, run ids).
 pub fn short_random() -> String {
@@ -26,12 +30,14 @@ pub const SCRATCH_PREFIX: &str = "xpr-scratch-";
 #[derive(Debug)]
 pub struct ScratchRoot {
     path: PathBuf,
+    /// (device, inode) of the directory created: a reopened root must be this one.
+    identity: (u64, u64),
     /// The engine's end of the guardian's pipe and the guardian's pid (-1 when none started).
     guardian: (i32, i32),
 }
 
 impl ScratchRoot {
-    /// Creates `<parent>/xpr-scratch-<experiment>-<random>` (canonical path, mode 0755).
+    /// Creates `<parent>/xpr-scratch-<experiment>-<random>` (canonical path, mode 0700).
     pub fn create(parent: &Path, experiment: &str) -> io::Result<ScratchRoot> {
         let safe: String = experiment
             .chars()
@@ -46,11 +52,32 @@ impl ScratchRoot {
             .collect();
         let parent = parent.canonicalize()?;
         let path = parent.join(format!("{SCRATCH_PREFIX}{safe}-{}", short_random()));
-        std::fs::create_dir(&path)?;
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
-        let guardian = start_guardian(&path);
-        Ok(ScratchRoot { path, guardian })
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new().mode(0o700).create(&path)?;
+        let dir = Dir::open_nofollow(&path)?;
+        dir.set_mode(0o700)?;
+        let st = dir.metadata()?;
+        let identity = (st.st_dev, st.st_ino);
+        let guardian = start_guardian(&path, identity);
+        Ok(ScratchRoot {
+            path,
+            identity,
+            guardian,
+        })
+    }
+
+    /// Opens the root: every filesystem action inside the run goes through this handle.
+    /// Fails when the path no longer names the directory created for this run.
+    pub fn dir(&self) -> Result<Dir, FsError> {
+        open_identified(&self.path, self.identity)
+    }
+
+    /// `path` relative to the root, when it lies beneath it (lexically; the kernel checks
+    /// again when the relative path is resolved).
+    pub fn relative<'a>(&self, path: &'a Path) -> Option<&'a Path> {
+        path.strip_prefix(&self.path)
+            .ok()
+            .filter(|rel| !rel.as_os_str().is_empty())
     }
 
     pub fn path(&self) -> &Path {
@@ -69,10 +96,7 @@ impl ScratchRoot {
 
 impl Drop for ScratchRoot {
     fn drop(&mut self) {
-        // Probes may have made entries unwritable (mode 000); root removes them anyway, and a
-        // non-root engine restores write permission first.
-        make_writable(&self.path);
-        let _ = std::fs::remove_dir_all(&self.path);
+        remove_root(&self.path, self.identity);
         let (write_end, pid) = self.guardian;
         if pid > 0 {
             // SAFETY: closing our pipe end lets the guardian see EOF (the directory is already
@@ -88,7 +112,7 @@ impl Drop for ScratchRoot {
 /// Forks the guardian: it keeps no fd but its pipe end, ignores the signals a terminal or a
 /// process-group kill sends the run, waits for EOF, and removes `path`. Returns (write end,
 /// pid), or (-1, -1) when it could not start (the Drop still cleans up on a normal end).
-fn start_guardian(path: &Path) -> (i32, i32) {
+fn start_guardian(path: &Path, identity: (u64, u64)) -> (i32, i32) {
     let mut fds = [0i32; 2];
     // SAFETY: pipe2 into a 2-element array.
     if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
@@ -115,8 +139,7 @@ fn start_guardian(path: &Path) -> (i32, i32) {
                 break;
             }
         }
-        make_writable(path);
-        let _ = std::fs::remove_dir_all(path);
+        remove_root(path, identity);
         unsafe { libc::_exit(0) };
     }
     // SAFETY: the engine keeps only the write end.
@@ -128,14 +151,26 @@ fn start_guardian(path: &Path) -> (i32, i32) {
     (write_end, pid)
 }
 
-fn make_writable(dir: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755));
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-                make_writable(&e.path());
-            }
-        }
+fn open_identified(path: &Path, identity: (u64, u64)) -> Result<Dir, FsError> {
+    let dir = Dir::open_nofollow(path)?;
+    let st = dir.metadata()?;
+    if (st.st_dev, st.st_ino) != identity {
+        return Err(FsError {
+            op: "open scratch root",
+            path: path.to_path_buf(),
+            source: io::Error::other("it is no longer the directory this run created"),
+        });
+    }
+    Ok(dir)
+}
+
+/// Empties the root through its fd (links are removed, never followed; entries a probe made
+/// unwritable are opened up first), then removes the now empty directory itself: `rmdir`
+/// never follows a link and never removes anything else.
+fn remove_root(path: &Path, identity: (u64, u64)) {
+    if let Ok(dir) = open_identified(path, identity)
+        && dir.remove_contents().is_ok()
+    {
+        let _ = std::fs::remove_dir(path);
     }
 }

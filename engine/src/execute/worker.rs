@@ -169,15 +169,23 @@ impl Worker<'_> {
     /// The serial job: restore the pristine state and re-prepare the sandbox before each unit.
     fn serial(&self) -> Result<(), i32> {
         for &(lane, profile, probe) in &self.ctx.schedule.serial.units {
-            for (path, fixture) in &self.ctx.schedule.pristine {
-                let _ = match fixture {
-                    Some(name) => self.ctx.fixtures.restore(name),
-                    None => super::fixtures::remove_any(path),
-                };
-            }
-            let r = match self.sandbox(profile) {
-                Ok(s) => self.one(lane, profile, probe, s.as_deref()),
-                Err(b) => self.blocked_record(lane, profile, probe, &b),
+            let pristine = &self.ctx.schedule.pristine;
+            let r = match self
+                .ctx
+                .fixtures
+                .restore_pristine(self.ctx.scratch, pristine)
+            {
+                // Not the declared state: the probe would measure something else.
+                Err(e) => self.invalid(
+                    lane,
+                    profile,
+                    probe,
+                    &format!("host_safety: the pristine state could not be restored: {e}"),
+                ),
+                Ok(()) => match self.sandbox(profile) {
+                    Ok(s) => self.one(lane, profile, probe, s.as_deref()),
+                    Err(b) => self.blocked_record(lane, profile, probe, &b),
+                },
             };
             self.send(&r)?;
         }

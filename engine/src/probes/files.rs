@@ -1,9 +1,22 @@
 //! File and directory drivers: read, write, create, truncate, unlink, rename, link, list, mkdir.
 //!
-//! Host safety: every mutating driver refuses a path outside `{scratch}` when it is prepared;
-//! `file-write` outside `{scratch}` opens for writing and closes without writing or truncating.
+//! Host safety: every mutating driver refuses a path outside `{scratch}` when it is prepared,
+//! and performs its operation beneath the scratch root without following any symlink: in the
+//! child, the root and then the parent directory are opened `O_PATH` (the parent with
+//! `openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS)`) and the operation is the `*at` call on
+//! it (`mknodat`, `unlinkat`, `renameat`, `linkat`, `mkdirat`), or the file itself is opened
+//! that way. Landlock checks the final operation on the same path (an `O_PATH` open is not
+//! checked), so the measurement is unchanged; a lookup error (ENOENT, ENOTDIR, EACCES) comes
+//! from the same walk; a symlink below `{scratch}` is ELOOP. Non-destructive drivers (read,
+//! list, a write without content, which opens for writing and closes) measure any host path
+//! as given.
 
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+
+use rustix::fs::{Mode, OFlags};
+
+use crate::sys::fs::{open_anchor, open_beneath};
 
 use super::outcome::OpResult;
 use super::spec::ProbeSpec;
@@ -35,22 +48,81 @@ pub enum TruncateVia {
 #[derive(Debug)]
 pub enum FileOp {
     Read(CString),
-    /// Open for writing; `content` is written only inside `{scratch}`.
-    Write {
-        path: CString,
-        content: Option<Vec<u8>>,
-    },
-    Create(CString),
-    Truncate(CString, TruncateVia),
-    Unlink(CString),
-    Rename(CString, CString),
-    Link(CString, CString),
+    /// Open for writing and close without writing: changes nothing, so any path.
+    OpenForWrite(CString),
     List(CString),
-    MakeDir(CString),
+    /// A destructive operation beneath the scratch root `root`, which the child opens
+    /// (`O_PATH`) itself: no descriptor has to survive into it.
+    Scratch {
+        root: CString,
+        op: ScratchOp,
+    },
+}
+
+#[derive(Debug)]
+pub enum ScratchOp {
+    Write(Beneath, Vec<u8>),
+    Create(Beneath),
+    Truncate(Beneath, TruncateVia),
+    Unlink(Beneath),
+    Rename(Beneath, Beneath),
+    Link(Beneath, Beneath),
+    MakeDir(Beneath),
+}
+
+/// A path below the scratch root, split the way the child resolves it.
+#[derive(Debug)]
+pub struct Beneath {
+    /// The whole path relative to the root.
+    rel: CString,
+    /// Its parent directory relative to the root (`.` for the root itself).
+    parent: CString,
+    /// Its last component (with any trailing `/`, which the kernel interprets as before).
+    name: CString,
 }
 
 fn cpath(s: &str) -> Result<CString, String> {
     CString::new(s).map_err(|_| format!("path `{s}` contains a NUL byte"))
+}
+
+impl Beneath {
+    fn new(spec: &ProbeSpec, path: &str) -> Result<Beneath, String> {
+        let rel = path
+            .strip_prefix(spec.scratch.as_str())
+            .map(|r| r.trim_start_matches('/'))
+            .filter(|r| !r.trim_end_matches('/').is_empty())
+            .ok_or_else(|| {
+                format!(
+                    "host_safety: `{}` must name a path below {{scratch}}",
+                    spec.family
+                )
+            })?;
+        let (parent, name) = match rel.trim_end_matches('/').rfind('/') {
+            Some(i) => (&rel[..i], &rel[i + 1..]),
+            None => (".", rel),
+        };
+        Ok(Beneath {
+            rel: cpath(rel)?,
+            parent: cpath(parent)?,
+            name: cpath(name)?,
+        })
+    }
+
+    /// Opens the parent directory `O_PATH` beneath the root (in the child).
+    fn parent(&self, root: BorrowedFd<'_>) -> Result<OwnedFd, i32> {
+        open_beneath(
+            root,
+            &self.parent,
+            OFlags::PATH | OFlags::DIRECTORY,
+            Mode::empty(),
+        )
+        .map_err(|e| e.raw_os_error())
+    }
+
+    /// Opens the path itself beneath the root (in the child).
+    fn open(&self, root: BorrowedFd<'_>, flags: OFlags) -> Result<OwnedFd, i32> {
+        open_beneath(root, &self.rel, flags, Mode::empty()).map_err(|e| e.raw_os_error())
+    }
 }
 
 impl FileOp {
@@ -58,36 +130,31 @@ impl FileOp {
         let target = spec.require_target()?;
         let path = cpath(target)?;
         let inside = spec.inside_scratch(target);
-        let mutating = !matches!(
-            spec.family.as_str(),
-            "file-read" | "file-write" | "dir-list"
-        );
-        if mutating && !inside {
+        let content = spec.arg_str("content").filter(|_| inside);
+        let destructive = match spec.family.as_str() {
+            "file-read" => return Ok(FileOp::Read(path)),
+            "dir-list" => return Ok(FileOp::List(path)),
+            "file-write" if content.is_none() => return Ok(FileOp::OpenForWrite(path)),
+            _ => spec.family.as_str(),
+        };
+        if !inside {
             return Err(format!(
-                "host_safety: `{}` may only mutate paths under {{scratch}}, not `{target}`",
-                spec.family
+                "host_safety: `{destructive}` may only mutate paths under {{scratch}}, not `{target}`"
             ));
         }
-        let second = |name: &str| -> Result<CString, String> {
+        let here = Beneath::new(spec, target)?;
+        let second = |name: &str| -> Result<Beneath, String> {
             let to = spec
                 .arg_str(name)
-                .ok_or_else(|| format!("`{}` needs `{name}=`", spec.family))?;
+                .ok_or_else(|| format!("`{destructive}` needs `{name}=`"))?;
             if !spec.inside_scratch(&to) {
                 return Err(format!("host_safety: `{name}` must lie under {{scratch}}"));
             }
-            cpath(&to)
+            Beneath::new(spec, &to)
         };
-        Ok(match spec.family.as_str() {
-            "file-read" => FileOp::Read(path),
-            "file-write" => FileOp::Write {
-                path,
-                // Without `content` (or outside {scratch}) open for writing and close: no change.
-                content: spec
-                    .arg_str("content")
-                    .filter(|_| inside)
-                    .map(String::into_bytes),
-            },
-            "file-create" => FileOp::Create(path),
+        let op = match destructive {
+            "file-write" => ScratchOp::Write(here, content.unwrap_or_default().into_bytes()),
+            "file-create" => ScratchOp::Create(here),
             "file-truncate" => {
                 let via = match spec.arg_str("via").as_deref() {
                     None | Some("path") => TruncateVia::Path,
@@ -95,14 +162,17 @@ impl FileOp {
                     Some("fd") => TruncateVia::Fd,
                     Some(other) => return Err(format!("unknown via=`{other}` (path|open|fd)")),
                 };
-                FileOp::Truncate(path, via)
+                ScratchOp::Truncate(here, via)
             }
-            "file-unlink" => FileOp::Unlink(path),
-            "file-rename" => FileOp::Rename(path, second("to")?),
-            "file-link" => FileOp::Link(path, second("to")?),
-            "dir-list" => FileOp::List(path),
-            "dir-create" => FileOp::MakeDir(path),
+            "file-unlink" => ScratchOp::Unlink(here),
+            "file-rename" => ScratchOp::Rename(here, second("to")?),
+            "file-link" => ScratchOp::Link(here, second("to")?),
+            "dir-create" => ScratchOp::MakeDir(here),
             other => return Err(format!("not a file family: {other}")),
+        };
+        Ok(FileOp::Scratch {
+            root: cpath(&spec.scratch)?,
+            op,
         })
     }
 
@@ -124,37 +194,10 @@ impl FileOp {
                     close(fd);
                     n
                 }
-                FileOp::Write { path, content } => {
-                    let fd = open(path, libc::O_WRONLY)?;
-                    let written = match content {
-                        Some(c) => check(libc::write(fd, c.as_ptr().cast(), c.len()) as _),
-                        None => Ok(0),
-                    };
-                    close(fd);
-                    written
+                FileOp::OpenForWrite(p) => {
+                    close(open(p, libc::O_WRONLY)?);
+                    Ok(0)
                 }
-                // mknod creates without opening: only the create right is exercised (an
-                // O_CREAT|O_WRONLY open would also need write access to the new file).
-                FileOp::Create(p) => {
-                    check(libc::mknod(p.as_ptr(), libc::S_IFREG | 0o644, 0) as _).map(|_| 0)
-                }
-                FileOp::Truncate(p, via) => match via {
-                    TruncateVia::Path => check(libc::truncate(p.as_ptr(), 0) as _).map(|_| 0),
-                    TruncateVia::OpenFlag => {
-                        let fd = open(p, libc::O_WRONLY | libc::O_TRUNC)?;
-                        close(fd);
-                        Ok(0)
-                    }
-                    TruncateVia::Fd => {
-                        let fd = open(p, libc::O_WRONLY)?;
-                        let r = check(libc::ftruncate(fd, 0) as _);
-                        close(fd);
-                        r.map(|_| 0)
-                    }
-                },
-                FileOp::Unlink(p) => check(libc::unlink(p.as_ptr()) as _).map(|_| 0),
-                FileOp::Rename(a, b) => check(libc::rename(a.as_ptr(), b.as_ptr()) as _).map(|_| 0),
-                FileOp::Link(a, b) => check(libc::link(a.as_ptr(), b.as_ptr()) as _).map(|_| 0),
                 FileOp::List(p) => {
                     let fd = open(p, libc::O_RDONLY | libc::O_DIRECTORY)?;
                     let mut buf = [0u8; 4096];
@@ -167,9 +210,101 @@ impl FileOp {
                     close(fd);
                     n
                 }
-                FileOp::MakeDir(p) => check(libc::mkdir(p.as_ptr(), 0o755) as _).map(|_| 0),
+                FileOp::Scratch { root, op } => {
+                    let root = open_anchor(root).map_err(|e| e.raw_os_error())?;
+                    op.run(root.as_fd())
+                }
             }
         }
+    }
+}
+
+impl ScratchOp {
+    /// In the child: no allocation (the fds close when dropped).
+    fn run(&self, root: BorrowedFd<'_>) -> Result<i64, i32> {
+        let fd = |f: &OwnedFd| f.as_raw_fd();
+        // SAFETY (whole fn): raw syscalls on fds we hold and NUL-terminated names we own.
+        unsafe {
+            match self {
+                ScratchOp::Write(b, content) => {
+                    let f = b.open(root, OFlags::WRONLY)?;
+                    check(libc::write(fd(&f), content.as_ptr().cast(), content.len()) as _)
+                }
+                // mknod creates without opening: only the create right is exercised (an
+                // O_CREAT|O_WRONLY open would also need write access to the new file).
+                ScratchOp::Create(b) => {
+                    let p = b.parent(root)?;
+                    check(libc::mknodat(fd(&p), b.name.as_ptr(), libc::S_IFREG | 0o644, 0) as _)
+                        .map(|_| 0)
+                }
+                ScratchOp::Truncate(b, via) => match via {
+                    TruncateVia::Path => {
+                        // truncate(2) has no *at form: it goes through the magic link of an
+                        // O_PATH fd on the file, which names exactly that inode and its path.
+                        let f = b.open(root, OFlags::PATH)?;
+                        let link = ProcFdPath::new(fd(&f));
+                        check(libc::truncate(link.as_cstr().as_ptr(), 0) as _).map(|_| 0)
+                    }
+                    TruncateVia::OpenFlag => {
+                        b.open(root, OFlags::WRONLY | OFlags::TRUNC).map(|_| 0)
+                    }
+                    TruncateVia::Fd => {
+                        let f = b.open(root, OFlags::WRONLY)?;
+                        check(libc::ftruncate(fd(&f), 0) as _).map(|_| 0)
+                    }
+                },
+                ScratchOp::Unlink(b) => {
+                    let p = b.parent(root)?;
+                    check(libc::unlinkat(fd(&p), b.name.as_ptr(), 0) as _).map(|_| 0)
+                }
+                ScratchOp::Rename(a, b) => {
+                    let (pa, pb) = (a.parent(root)?, b.parent(root)?);
+                    check(libc::renameat(fd(&pa), a.name.as_ptr(), fd(&pb), b.name.as_ptr()) as _)
+                        .map(|_| 0)
+                }
+                // Flags 0: a symlink source is linked itself, never followed.
+                ScratchOp::Link(a, b) => {
+                    let (pa, pb) = (a.parent(root)?, b.parent(root)?);
+                    let r = libc::linkat(fd(&pa), a.name.as_ptr(), fd(&pb), b.name.as_ptr(), 0);
+                    check(r as _).map(|_| 0)
+                }
+                ScratchOp::MakeDir(b) => {
+                    let p = b.parent(root)?;
+                    check(libc::mkdirat(fd(&p), b.name.as_ptr(), 0o755) as _).map(|_| 0)
+                }
+            }
+        }
+    }
+}
+
+/// `/proc/self/fd/<fd>` in a stack buffer (the child does not allocate).
+struct ProcFdPath {
+    buf: [u8; 32],
+}
+
+impl ProcFdPath {
+    fn new(fd: i32) -> ProcFdPath {
+        const PREFIX: &[u8] = b"/proc/self/fd/";
+        let mut buf = [0u8; 32];
+        buf[..PREFIX.len()].copy_from_slice(PREFIX);
+        let mut digits = [0u8; 10];
+        let (mut n, mut len) = (fd.unsigned_abs(), 0);
+        loop {
+            digits[len] = b'0' + (n % 10) as u8;
+            len += 1;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        for (i, d) in digits[..len].iter().rev().enumerate() {
+            buf[PREFIX.len() + i] = *d;
+        }
+        ProcFdPath { buf }
+    }
+
+    fn as_cstr(&self) -> &CStr {
+        CStr::from_bytes_until_nul(&self.buf).unwrap_or(c"/proc/self/fd/")
     }
 }
 
@@ -177,4 +312,46 @@ impl FileOp {
 unsafe fn open(p: &CString, flags: i32) -> Result<i32, i32> {
     // SAFETY: `p` is NUL-terminated.
     check(unsafe { libc::open(p.as_ptr(), flags | libc::O_CLOEXEC) } as _).map(|fd| fd as i32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proc_fd_paths_are_spelled_without_allocating() {
+        for (fd, text) in [
+            (0, "/proc/self/fd/0"),
+            (7, "/proc/self/fd/7"),
+            (1234567, "/proc/self/fd/1234567"),
+        ] {
+            assert_eq!(ProcFdPath::new(fd).as_cstr().to_str().unwrap(), text);
+        }
+    }
+
+    #[test]
+    fn destructive_paths_split_into_parent_and_name_below_the_root() {
+        let spec = ProbeSpec {
+            family: "dir-create".into(),
+            scratch: "/s/xpr-scratch-x".into(),
+            ..ProbeSpec::default()
+        };
+        let split = |p: &str| {
+            Beneath::new(&spec, p).map(|b| {
+                let s = |c: &CString| c.to_str().unwrap().to_string();
+                (s(&b.rel), s(&b.parent), s(&b.name))
+            })
+        };
+        let own = |a: &str, b: &str, c: &str| Ok((a.into(), b.into(), c.into()));
+        assert_eq!(split("/s/xpr-scratch-x/f"), own("f", ".", "f"));
+        assert_eq!(split("/s/xpr-scratch-x/a/b/c"), own("a/b/c", "a/b", "c"));
+        assert_eq!(split("/s/xpr-scratch-x/d/"), own("d/", ".", "d/"));
+        for root in [
+            "/s/xpr-scratch-x",
+            "/s/xpr-scratch-x/",
+            "/s/xpr-scratch-x//",
+        ] {
+            assert!(split(root).is_err(), "{root}");
+        }
+    }
 }

@@ -6,13 +6,16 @@
 //! world (`skipped`) are `<skipped>`. Output is deterministic: sorted by id, no timestamps.
 
 use std::fmt::Write as _;
-use std::fs;
-use std::io;
+use std::io::{self, Write as _};
 use std::path::Path;
 
 use crate::model::{Lane, StageRecord, Verdict, VerdictRecord};
+use crate::sys::fs::Dir;
 
-/// Writes the report to `path` (through a temporary sibling, so a reader never sees half).
+/// Writes the report to `path` through a temporary sibling, so a reader never sees half.
+/// The directory may be shared (`/shared/report.xml`): the temporary file has an
+/// unpredictable name and is created `O_EXCL` (never through a planted link), and the rename
+/// happens within the directory's fd (a link planted at `path` is replaced, not followed).
 pub fn write(
     path: &Path,
     experiment: &str,
@@ -20,13 +23,24 @@ pub fn write(
     stages: &[StageRecord],
 ) -> io::Result<()> {
     let xml = render(experiment, verdicts, stages);
-    let mut tmp_name = path.file_name().unwrap_or_default().to_os_string();
-    tmp_name.push(".tmp");
-    let tmp = path.with_file_name(tmp_name);
-    fs::write(&tmp, xml)?;
-    fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = fs::remove_file(&tmp);
-    })
+    let name = path.file_name().ok_or_else(|| {
+        io::Error::new(io::ErrorKind::InvalidInput, "the report path names no file")
+    })?;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let dir = Dir::open(parent)?;
+    let stem = format!(".{}", name.to_string_lossy());
+    let (mut file, tmp) = dir.create_temporary(&stem, 0o644)?;
+    let written = file
+        .write_all(xml.as_bytes())
+        .and_then(|()| file.sync_all())
+        .and_then(|()| Ok(dir.rename(Path::new(&tmp), Path::new(name), true)?));
+    if written.is_err() {
+        let _ = dir.remove(Path::new(&tmp));
+    }
+    written
 }
 
 enum CaseResult {

@@ -56,16 +56,24 @@ pub fn resolve_fixtures(cx: &mut Cx, decls: &Declarations) -> Vec<Fixture> {
     out
 }
 
-/// Substitutes a path that must lie under `{scratch}`; reports it otherwise.
+/// Substitutes a fixture path, which must name something beneath `{scratch}` (never the root
+/// itself, whose mode and lifetime are the run's); reports it otherwise.
 fn scratch_path(cx: &mut Cx, file: FileId, path: &Text, what: &str) -> String {
     let value = cx.subst(file, path);
-    if !under_scratch(&value) {
+    let below = value
+        .strip_prefix("{scratch}/")
+        .is_some_and(|rest| rest.split('/').any(|c| !c.is_empty() && c != "."));
+    if !under_scratch(&value) || !below {
+        let message = match under_scratch(&value) {
+            true => format!("{what} must name a path below {{scratch}}, not `{value}` itself"),
+            false => format!("{what} must lie under {{scratch}}, not `{value}`"),
+        };
         let diag = cx
             .error(
                 codes::HOST_SAFETY,
                 file,
                 path.span,
-                format!("{what} must lie under {{scratch}}, not `{value}`"),
+                message,
                 "outside {scratch}",
             )
             .help("fixtures are created for each run; write the path as \"{scratch}/…\"");

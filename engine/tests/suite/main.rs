@@ -18,6 +18,7 @@ mod bundle_writer;
 mod check_diagnostics;
 mod cli_check_sbpl;
 mod explain_cli;
+mod host_attacks;
 mod linux_backend;
 mod load;
 mod lore_bundles;
