@@ -47,13 +47,15 @@ pub enum FetchError {
     Io(#[from] io::Error),
 }
 
+/// Each module to load, in order, with where its file is.
+pub type ModuleFiles = Vec<(CachedModule, PathBuf)>;
+
 /// A world's kernel ready to boot: the record (facts) and where its files are.
 #[derive(Clone, Debug)]
 pub struct Kernel {
     pub record: KernelRecord,
     pub image: PathBuf,
-    /// `(name, path, compressed)` in load order.
-    pub modules: Vec<(String, PathBuf, bool)>,
+    pub modules: ModuleFiles,
 }
 
 /// The cached kernel of a package world, with every file's digest re-checked; `None` when
@@ -78,7 +80,7 @@ pub fn cached(spec: &WorldSpec) -> Result<Option<Kernel>, FetchError> {
     let image = check(&record.image.file, &record.image.blake3)?;
     let mut modules = Vec::new();
     for m in &record.modules {
-        modules.push((m.name.clone(), check(&m.file, &m.blake3)?, m.compressed));
+        modules.push((m.clone(), check(&m.file, &m.blake3)?));
     }
     if record.world != spec.name || !covers(&record, &spec.modules) {
         return Ok(None); // the catalogue changed: fetch again
@@ -146,7 +148,7 @@ fn image_kernel(
             )));
         }
     };
-    let (cached_modules, builtin, modules) = module_records(&found, None)?;
+    let (modules, builtin) = module_records(&found, None)?;
     let release = file.strip_prefix("vmlinuz-").unwrap_or(&file).to_string();
     Ok(Kernel {
         record: KernelRecord {
@@ -162,7 +164,7 @@ fn image_kernel(
                 file,
                 blake3: cache::blake3_file(image)?,
             },
-            modules: cached_modules,
+            modules: modules.iter().map(|(m, _)| m.clone()).collect(),
             builtin,
         },
         image: image.to_path_buf(),
@@ -170,15 +172,13 @@ fn image_kernel(
     })
 }
 
-/// Module records; with `copy_to`, each module file is copied there under its own name.
-#[allow(clippy::type_complexity)]
+/// Module records and files; with `copy_to`, each module file is copied there first.
 fn module_records(
     found: &[(String, Found)],
     copy_to: Option<&Path>,
-) -> Result<(Vec<CachedModule>, Vec<String>, Vec<(String, PathBuf, bool)>), FetchError> {
-    let mut records = Vec::new();
+) -> Result<(ModuleFiles, Vec<String>), FetchError> {
+    let mut modules = Vec::new();
     let mut builtin = Vec::new();
-    let mut paths = Vec::new();
     for (name, f) in found {
         match f {
             Found::Builtin => builtin.push(name.clone()),
@@ -195,17 +195,17 @@ fn module_records(
                     }
                     None => path.clone(),
                 };
-                records.push(CachedModule {
+                let record = CachedModule {
                     name: name.clone(),
                     blake3: cache::blake3_file(&path)?,
                     file,
                     compressed: *compressed,
-                });
-                paths.push((name.clone(), path, *compressed));
+                };
+                modules.push((record, path));
             }
         }
     }
-    Ok((records, builtin, paths))
+    Ok((modules, builtin))
 }
 
 /// Downloads the package world's kernel into the cache (replacing what was there).
@@ -315,7 +315,8 @@ pub fn fetch(spec: &WorldSpec, log: &mut dyn FnMut(&str)) -> Result<KernelRecord
                 "vmlinuz"
             }
         };
-        let (modules, builtin, _) = module_records(&found, Some(&kdir))?;
+        let (modules, builtin) = module_records(&found, Some(&kdir))?;
+        let modules = modules.into_iter().map(|(m, _)| m).collect();
         let record = KernelRecord {
             schema_version: KERNEL_RECORD_SCHEMA.into(),
             world: spec.name.clone(),

@@ -4,7 +4,9 @@
 //! Nothing else: the experiment's userland comes from the host's shared root.
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use super::cache::CachedModule;
 
 use super::cpio::Cpio;
 use super::protocol::GuestRequest;
@@ -14,7 +16,7 @@ const DIRS: &[&str] = &["dev", "proc", "host", "rw", "newroot"];
 
 pub fn build(
     xpr: &Path,
-    modules: &[(String, std::path::PathBuf, bool)],
+    modules: &[(CachedModule, PathBuf)],
     request: &GuestRequest,
 ) -> io::Result<Vec<u8>> {
     let mut cpio = Cpio::new();
@@ -36,12 +38,12 @@ pub fn build(
     for lib in deps.interpreter.iter().chain(&deps.libraries) {
         cpio.file(lib, 0o755, &std::fs::read(lib)?);
     }
-    for (_, path, _) in modules {
-        let name = path
-            .file_name()
-            .ok_or_else(|| io::Error::other("module path without a file name"))?;
-        let dest = format!("modules/{}", name.to_string_lossy());
-        cpio.file(&dest, 0o644, &std::fs::read(path)?);
+    for (module, path) in modules {
+        cpio.file(
+            &format!("modules/{}", module.file),
+            0o644,
+            &std::fs::read(path)?,
+        );
     }
     let json = serde_json::to_vec(request).map_err(io::Error::other)?;
     cpio.file("request.json", 0o644, &json);

@@ -24,6 +24,8 @@ use crate::world::{VmHarness, VmWorld};
 pub const QEMU: &str = "qemu-system-x86_64";
 /// Printed by the guest's init on the console when userspace starts (boot time).
 pub const READY_MARKER: &str = "xpr-guest: init started";
+/// How long a KVM guest may take to reach its init before xpr falls back to TCG.
+pub const KVM_PROBE: Duration = Duration::from_secs(20);
 /// How the guest's userland is made (world facts).
 pub const USERLAND: &str = "host root via 9p (read-only) under an overlay with a tmpfs upper layer";
 
@@ -32,7 +34,8 @@ pub enum Accel {
     /// Emulation: slow, works everywhere (the default).
     #[default]
     Tcg,
-    /// Hardware virtualisation; fails the run when the guest does not start.
+    /// Hardware virtualisation, tried for [`KVM_PROBE`]; TCG when the guest's init has not
+    /// started by then.
     Kvm,
 }
 
@@ -105,7 +108,7 @@ pub fn run_in_world(
         .map_err(|e| WorldError::Setup(format!("cannot locate the xpr binary: {e}")))?;
     let xpr_digest = super::cache::blake3_file(&xpr)
         .map_err(|e| WorldError::Setup(format!("{}: {e}", xpr.display())))?;
-    let request = GuestRequest {
+    let mut request = GuestRequest {
         schema_version: REQUEST_SCHEMA.into(),
         xpr: xpr.to_string_lossy().into_owned(),
         cwd: run.cwd.to_string_lossy().into_owned(),
@@ -115,52 +118,57 @@ pub fn run_in_world(
         modules: kernel
             .modules
             .iter()
-            .map(|(name, path, compressed)| GuestModule {
-                name: name.clone(),
-                file: path
-                    .file_name()
-                    .map(|f| f.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                compressed: *compressed,
+            .map(|(m, _)| GuestModule {
+                name: m.name.clone(),
+                file: m.file.clone(),
+                compressed: m.compressed,
             })
             .collect(),
         world: vm_world(spec, &kernel),
         harness: VmHarness {
             qemu: qemu_version,
-            accelerator: run.accel.as_str().into(),
+            accelerator: String::new(),
             memory_mib: spec.memory_mib,
             cpus: run.cpus,
         },
     };
     let work = WorkDir::create(&spec.name)?;
-    let initrd = super::initramfs::build(&xpr, &kernel.modules, &request)
-        .map_err(|e| WorldError::Setup(format!("building the initramfs: {e}")))?;
-    let initrd_path = work.path.join("initrd.cpio");
-    std::fs::write(&initrd_path, initrd)
-        .map_err(|e| WorldError::Setup(format!("{}: {e}", initrd_path.display())))?;
-    let socket = work.path.join("result.sock");
-    let listener = UnixListener::bind(&socket)
-        .and_then(|l| l.set_nonblocking(true).map(|_| l))
-        .map_err(|e| WorldError::Setup(format!("{}: {e}", socket.display())))?;
-
     let console_log = console_log_path(&run.out_root, &run.experiment, &run_id);
     let mut console = ConsoleLog::new(&spec.name, &run_id);
-    log(&format!(
-        "{}: booting {} ({}, {})",
-        spec.name,
-        kernel.record.kernel_release,
-        run.accel.as_str(),
-        run_id
-    ));
-    let mut child = spawn_qemu(&qemu, spec, &kernel, &initrd_path, &socket, run)
-        .map_err(|e| WorldError::Setup(format!("starting {QEMU}: {e}")))?;
-    let outcome = watch(
-        &mut child,
-        listener,
-        &mut console,
-        spec.timeout,
-        Instant::now(),
-    );
+    // KVM is tried only with a short bound: nested KVM can hang before userspace for good.
+    let attempts: &[(Accel, Option<Duration>)] = match run.accel {
+        Accel::Tcg => &[(Accel::Tcg, None)],
+        Accel::Kvm => &[(Accel::Kvm, Some(KVM_PROBE)), (Accel::Tcg, None)],
+    };
+    let mut outcome = Watched::TimedOut;
+    for (accel, ready_within) in attempts {
+        request.harness.accelerator = accel.as_str().into();
+        let booted = Boot {
+            qemu: &qemu,
+            spec,
+            kernel: &kernel,
+            xpr: &xpr,
+            work: &work.path,
+            accel: *accel,
+            cpus: run.cpus,
+        };
+        log(&format!(
+            "{}: booting {} ({}, {run_id})",
+            spec.name,
+            kernel.record.kernel_release,
+            accel.as_str()
+        ));
+        outcome = booted.run(&request, &mut console, *ready_within)?;
+        if matches!(outcome, Watched::NotReady) {
+            log(&format!(
+                "{}: kvm did not reach the guest's init within {} s; using tcg",
+                spec.name,
+                KVM_PROBE.as_secs()
+            ));
+            continue;
+        }
+        break;
+    }
     let keep_log = |reason: String| {
         console.write_to(&console_log);
         WorldError::Guest {
@@ -189,6 +197,7 @@ pub fn run_in_world(
             )));
         }
         Watched::Failed(e) => return Err(keep_log(e)),
+        Watched::NotReady => return Err(keep_log("the guest never reached its init".into())),
     };
     let returned = match protocol::decode(&stream) {
         Ok(r) => r,
@@ -280,7 +289,7 @@ fn vm_world(spec: &WorldSpec, kernel: &Kernel) -> VmWorld {
         kernel_sha256: sha256.clone(),
         suite,
         mirror,
-        modules: kernel.modules.iter().map(|(n, _, _)| n.clone()).collect(),
+        modules: kernel.modules.iter().map(|(m, _)| m.name.clone()).collect(),
         userland: USERLAND.into(),
     }
 }
@@ -295,55 +304,99 @@ fn qemu_version(qemu: &Path) -> Result<String, WorldError> {
     Ok(text.lines().next().unwrap_or("unknown").trim().to_string())
 }
 
-fn spawn_qemu(
-    qemu: &Path,
-    spec: &WorldSpec,
-    kernel: &Kernel,
-    initrd: &Path,
-    socket: &Path,
-    run: &GuestRun,
-) -> std::io::Result<Child> {
-    let mut cmd = Command::new(qemu);
-    cmd.args([
-        "-nodefaults",
-        "-no-user-config",
-        "-display",
-        "none",
-        "-no-reboot",
-    ])
-    .args(["-accel", run.accel.as_str()])
-    .args(["-m", &format!("{}M", spec.memory_mib)])
-    .args(["-smp", &run.cpus.to_string()])
-    .arg("-kernel")
-    .arg(&kernel.image)
-    .arg("-initrd")
-    .arg(initrd)
-    .args([
-        "-append",
-        "console=ttyS0 panic=-1 oops=panic quiet loglevel=3 rdinit=/xpr -- __guest-init",
-    ])
-    .args(["-chardev", "stdio,id=console,signal=off"])
-    .args(["-serial", "chardev:console"])
-    .arg("-chardev")
-    .arg(format!("socket,id=result,path={}", socket.display()))
-    .args(["-serial", "chardev:result"])
-    .args([
-        "-virtfs",
-        "local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap",
-    ])
-    .stdin(Stdio::null())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    // SAFETY: async-signal-safe calls between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| {
-            // Its own process group (Ctrl-C reaches xpr, which stops it), and it dies with us.
-            libc::setpgid(0, 0);
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        });
+/// One boot of the guest with one accelerator.
+struct Boot<'a> {
+    qemu: &'a Path,
+    spec: &'a WorldSpec,
+    kernel: &'a Kernel,
+    xpr: &'a Path,
+    work: &'a Path,
+    accel: Accel,
+    cpus: u32,
+}
+
+impl Boot<'_> {
+    /// Builds the initramfs around `request`, starts qemu and watches it.
+    fn run(
+        &self,
+        request: &GuestRequest,
+        console: &mut ConsoleLog,
+        ready_within: Option<Duration>,
+    ) -> Result<Watched, WorldError> {
+        let initrd = super::initramfs::build(self.xpr, &self.kernel.modules, request)
+            .map_err(|e| WorldError::Setup(format!("building the initramfs: {e}")))?;
+        let initrd_path = self.work.join("initrd.cpio");
+        let socket = self.work.join("result.sock");
+        for stale in [&initrd_path, &socket] {
+            let _ = std::fs::remove_file(stale);
+        }
+        std::fs::write(&initrd_path, initrd)
+            .map_err(|e| WorldError::Setup(format!("{}: {e}", initrd_path.display())))?;
+        let listener = UnixListener::bind(&socket)
+            .and_then(|l| l.set_nonblocking(true).map(|_| l))
+            .map_err(|e| WorldError::Setup(format!("{}: {e}", socket.display())))?;
+        let mut child = self
+            .spawn(&initrd_path, &socket)
+            .map_err(|e| WorldError::Setup(format!("starting {QEMU}: {e}")))?;
+        let now = Instant::now();
+        let limits = Limits {
+            deadline: now + self.spec.timeout,
+            ready_by: ready_within.map(|d| now + d),
+            started: now,
+        };
+        Ok(watch(&mut child, listener, console, &limits))
     }
-    cmd.spawn()
+
+    fn spawn(&self, initrd: &Path, socket: &Path) -> std::io::Result<Child> {
+        let mut cmd = Command::new(self.qemu);
+        cmd.args([
+            "-nodefaults",
+            "-no-user-config",
+            "-display",
+            "none",
+            "-no-reboot",
+        ])
+        .args(["-accel", self.accel.as_str()])
+        .args(["-m", &format!("{}M", self.spec.memory_mib)])
+        .args(["-smp", &self.cpus.to_string()])
+        .arg("-kernel")
+        .arg(&self.kernel.image)
+        .arg("-initrd")
+        .arg(initrd)
+        .args([
+            "-append",
+            "console=ttyS0 panic=-1 oops=panic quiet loglevel=3 rdinit=/xpr -- __guest-init",
+        ])
+        .args(["-chardev", "stdio,id=console,signal=off"])
+        .args(["-serial", "chardev:console"])
+        .arg("-chardev")
+        .arg(format!("socket,id=result,path={}", socket.display()))
+        .args(["-serial", "chardev:result"])
+        .args([
+            "-virtfs",
+            "local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        // SAFETY: async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                // Its own process group (Ctrl-C reaches xpr, which stops it), and it dies with us.
+                libc::setpgid(0, 0);
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        cmd.spawn()
+    }
+}
+
+struct Limits {
+    deadline: Instant,
+    /// The guest's init must have started by then (the KVM probe).
+    ready_by: Option<Instant>,
+    started: Instant,
 }
 
 enum Watched {
@@ -353,6 +406,8 @@ enum Watched {
     },
     Interrupted,
     TimedOut,
+    /// The init did not start within the probe's bound.
+    NotReady,
     Overflow,
     Failed(String),
 }
@@ -363,10 +418,8 @@ fn watch(
     child: &mut Child,
     listener: UnixListener,
     console: &mut ConsoleLog,
-    timeout: Duration,
-    started: Instant,
+    limits: &Limits,
 ) -> Watched {
-    let deadline = Instant::now() + timeout;
     let qemu_pid = child.id() as i32;
     let mut stdout = child.stdout.take();
     let mut stderr = child.stderr.take();
@@ -382,8 +435,11 @@ fn watch(
         if crate::execute::interrupt::interrupted() {
             return stop(child, Watched::Interrupted);
         }
-        if Instant::now() >= deadline {
+        if Instant::now() >= limits.deadline {
             return stop(child, Watched::TimedOut);
+        }
+        if boot.is_none() && limits.ready_by.is_some_and(|r| Instant::now() >= r) {
+            return stop(child, Watched::NotReady);
         }
         if channel.is_none()
             && let Ok((conn, _)) = listener.accept()
@@ -420,7 +476,7 @@ fn watch(
                 Some(Ok(n)) if n > 0 => {
                     let seen = console.push(&buf[..n], READY_MARKER);
                     if boot.is_none() && seen {
-                        boot = Some(started.elapsed());
+                        boot = Some(limits.started.elapsed());
                     }
                 }
                 _ => stdout = None,

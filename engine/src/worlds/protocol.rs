@@ -236,6 +236,9 @@ mod tests {
     fn huge_lengths_do_not_allocate() {
         let mut b = MAGIC.to_vec();
         b.extend_from_slice(&[b'F', 1, 0, b'x', 0xff, 0xff, 0xff, 0xff]);
-        assert_eq!(decode(&b), Err(StreamError::Truncated(MAGIC.len() + 4)));
+        assert_eq!(
+            decode(&b).unwrap_err(),
+            StreamError::Truncated(MAGIC.len() + 4)
+        );
     }
 }

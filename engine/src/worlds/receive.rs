@@ -7,11 +7,12 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
 use crate::bundle::index::is_safe_relative;
 use crate::bundle::{self, ArtifactIndex, BundleWriter, IndexMeta, Manifest, RunId, layout};
+use crate::sys::fs::Dir;
 use crate::world::{VmWorld, WorldFacts};
 
 /// What the host asked for, to hold the returned bundle against.
@@ -120,35 +121,31 @@ fn check(
     Ok(())
 }
 
-/// Writes each file new under `stage` (a fresh private directory), refusing unsafe names.
+/// Writes each file new beneath `stage` (a fresh private directory, held open), refusing
+/// unsafe names; nothing is ever opened through a symlink.
 fn stage_files(files: &BTreeMap<String, Vec<u8>>, stage: &Path) -> Result<(), String> {
     fs::DirBuilder::new()
         .mode(0o700)
         .create(stage)
         .map_err(|e| format!("{}: {e}", stage.display()))?;
+    let root = Dir::open_nofollow(stage).map_err(|e| e.to_string())?;
     for (rel, bytes) in files {
         if !is_safe_relative(rel) || rel.split('/').count() > 8 {
             return Err(format!(
                 "the guest returned a file with an unsafe name {rel:?}"
             ));
         }
-        let path = stage.join(rel);
-        if let Some(parent) = path.parent() {
-            // Every component was checked: no `..`, no hidden names; we create them all.
-            fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(parent)
-                .map_err(|e| format!("{rel}: {e}"))?;
-        }
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(&path)
-            .map_err(|e| format!("{rel}: {e}"))?;
-        file.write_all(bytes).map_err(|e| format!("{rel}: {e}"))?;
+        let rel = Path::new(rel);
+        let parent = match rel.parent() {
+            Some(p) if !p.as_os_str().is_empty() => {
+                root.create_dir_all(p, 0o700).map_err(|e| e.to_string())?
+            }
+            _ => root.open_dir(Path::new(".")).map_err(|e| e.to_string())?,
+        };
+        let name = Path::new(rel.file_name().unwrap_or_default());
+        let mut file = parent.create_file(name, 0o600).map_err(|e| e.to_string())?;
+        file.write_all(bytes)
+            .map_err(|e| format!("{}: {e}", rel.display()))?;
     }
     Ok(())
 }
