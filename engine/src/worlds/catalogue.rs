@@ -428,7 +428,7 @@ mod tests {
     #[test]
     fn unknown_world_suggests() {
         let c = Catalogue::load(&[]).unwrap();
-        let e = c.find("debian-12-6.2").unwrap_err();
+        let e = c.find("debain-12-6.1").unwrap_err();
         assert!(e.contains("did you mean `debian-12-6.1`"), "{e}");
     }
 

@@ -238,7 +238,7 @@ mod tests {
         b.extend_from_slice(&[b'F', 1, 0, b'x', 0xff, 0xff, 0xff, 0xff]);
         assert_eq!(
             decode(&b).unwrap_err(),
-            StreamError::Truncated(MAGIC.len() + 4)
+            StreamError::Truncated(MAGIC.len() + 8)
         );
     }
 }
