@@ -116,12 +116,12 @@ impl Catalogue {
                         codes::DUPLICATE_NAME,
                         format!("world `{}` is declared twice", spec.name),
                     )
-                    .at(&file, node.span(), "declared again here")
+                    .at(&file, node.name().span(), "declared again here")
                     .note_at(other, *span, "first declared here");
                     r.push(diag);
                     continue;
                 }
-                first.insert(spec.name.clone(), (file.clone(), node.span()));
+                first.insert(spec.name.clone(), (file.clone(), node.name().span()));
                 catalogue.worlds.push(spec);
             }
         }
@@ -161,6 +161,21 @@ fn source_file(id: usize, display: String, path: Option<PathBuf>, text: String) 
         stdlib,
         text: Arc::new(text),
     })
+}
+
+/// Whether `path` is a world catalogue: valid KDL whose nodes are all `world`.
+pub fn is_world_file(path: &Path) -> bool {
+    read_bounded(path)
+        .ok()
+        .and_then(|text| KdlDocument::parse(&text).ok())
+        .is_some_and(|doc| {
+            !doc.nodes().is_empty() && doc.nodes().iter().all(|n| n.name().value() == "world")
+        })
+}
+
+/// Whether `path` holds exactly the embedded `std/worlds.kdl`.
+pub fn is_stdlib_catalogue(path: &Path) -> bool {
+    read_bounded(path).is_ok_and(|text| Some(text.as_str()) == stdlib::get("worlds"))
 }
 
 /// A world file is small; a larger one is refused rather than read into memory.
