@@ -36,8 +36,9 @@ pub fn main() -> u8 {
             })
         }
     };
-    if let Err(e) = send(&result) {
-        eprintln!("xpr guest init: cannot send the result: {e}");
+    match send(&result) {
+        Ok(()) => say(&format!("xpr-guest: result sent ({} bytes)", result.len())),
+        Err(e) => eprintln!("xpr guest init: cannot send the result: {e}"),
     }
     power_off()
 }
@@ -45,9 +46,7 @@ pub fn main() -> u8 {
 fn setup_and_run() -> Result<Vec<u8>, String> {
     mount("devtmpfs", "/dev", "devtmpfs", 0, "")?;
     mount("proc", "/proc", "proc", 0, "")?;
-    let uptime = std::fs::read_to_string("/proc/uptime").unwrap_or_default();
-    let uptime = uptime.split(' ').next().unwrap_or("?");
-    eprintln!("{} (uptime {uptime} s)", super::launch::READY_MARKER);
+    say(super::launch::READY_MARKER);
     let text = std::fs::read("/request.json").map_err(|e| format!("/request.json: {e}"))?;
     let request: GuestRequest =
         serde_json::from_slice(&text).map_err(|e| format!("/request.json: {e}"))?;
@@ -94,7 +93,9 @@ fn setup_and_run() -> Result<Vec<u8>, String> {
     loopback_up().map_err(|e| format!("bringing lo up: {e}"))?;
     std::fs::create_dir_all(GUEST_RUN_DIR).map_err(|e| format!("{GUEST_RUN_DIR}: {e}"))?;
     std::fs::write(REQUEST_FILE, &text).map_err(|e| format!("{REQUEST_FILE}: {e}"))?;
+    say("xpr-guest: root ready");
     let status = run_child(&request)?;
+    say("xpr-guest: run finished");
     collect(&request, status)
 }
 
@@ -226,6 +227,13 @@ fn send(bytes: &[u8]) -> std::io::Result<()> {
     // SAFETY: fd is open.
     unsafe { libc::tcdrain(fd) };
     Ok(())
+}
+
+/// A progress line on the console with the guest's uptime (boot and run times in the log).
+fn say(what: &str) {
+    let uptime = std::fs::read_to_string("/proc/uptime").unwrap_or_default();
+    let uptime = uptime.split(' ').next().unwrap_or("?");
+    eprintln!("{what} (uptime {uptime} s)");
 }
 
 fn power_off() -> u8 {
