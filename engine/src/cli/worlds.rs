@@ -1,19 +1,17 @@
-//! `xpr worlds` (the catalogue and its cache), `xpr worlds fetch NAME…`, and the command-line
-//! side of `xpr run FILE --world NAME`: validate on the host, run in the guest
-//! (`worlds::run_in_world`), print the verified bundle's summary. Also `__guest-run`, the run
-//! inside the guest.
+//! `xpr worlds` (the catalogue and its cache), `xpr worlds fetch NAME…`, and `__guest-run`:
+//! the run inside a guest world, an ordinary `xpr run` with what the host decided (run id,
+//! command line, world facts). `xpr run --world` itself goes through `run::run`.
 
 use std::io::Write;
 use std::path::Path;
 
-use super::run::RunOverrides;
 use super::*;
-use crate::resolve::{self, LoadOptions};
+use crate::run::GuestContext;
 use crate::worlds::fetch::{self, FetchError};
 use crate::worlds::guest_init::{GUEST_OUT, RESULT_FILE};
 use crate::worlds::launch::QEMU;
 use crate::worlds::protocol::{GuestRequest, GuestResult};
-use crate::worlds::{Accel, Catalogue, GuestRun, KernelSource, WorldError, WorldSpec};
+use crate::worlds::{Catalogue, KernelSource, WorldSpec};
 
 pub fn run(args: WorldsArgs) -> u8 {
     let catalogue = match load_catalogue(&args.world_files) {
@@ -28,7 +26,7 @@ pub fn run(args: WorldsArgs) -> u8 {
 
 fn load_catalogue(files: &[std::path::PathBuf]) -> Result<Catalogue, u8> {
     Catalogue::load(files).map_err(|diags| {
-        check::print_diagnostics(&diags, MessageFormat::Human);
+        crate::diagnostics::eprint(&diags, MessageFormat::Human);
         EXIT_INVALID
     })
 }
@@ -169,155 +167,6 @@ fn progress(line: &str) {
     eprintln!("xpr: {line}");
 }
 
-/// `xpr run FILE --world NAME` for a guest world.
-pub fn run_in_world(args: RunArgs) -> u8 {
-    crate::execute::interrupt::install();
-    let catalogue = match load_catalogue(&args.world.world_files) {
-        Ok(c) => c,
-        Err(code) => return code,
-    };
-    let name = args.world.world.clone().unwrap_or_default();
-    let spec = match catalogue.find(&name) {
-        Ok(s) => s.clone(),
-        Err(message) => {
-            eprintln!("error: {message}");
-            return EXIT_INVALID;
-        }
-    };
-    if args.junit.is_some() {
-        eprintln!(
-            "error: --junit is not available with --world yet; run `xpr run` on the host for JUnit"
-        );
-        return EXIT_INVALID;
-    }
-    // Bad input is the host's to report (exit 2), before any guest boots.
-    let mut params = Vec::new();
-    for p in &args.load.params {
-        match resolve::parse_param(p) {
-            Some(kv) => params.push(kv),
-            None => {
-                eprintln!("error: --param `{p}` must be NAME=VALUE");
-                return EXIT_INVALID;
-            }
-        }
-    }
-    let loaded = match resolve::load(
-        &args.file,
-        &LoadOptions {
-            params,
-            world: "linux".into(),
-        },
-    ) {
-        Ok(l) => l,
-        Err(diags) => {
-            check::print_diagnostics(&diags, args.load.message_format);
-            return EXIT_INVALID;
-        }
-    };
-    check::print_diagnostics(&loaded.warnings, args.load.message_format);
-    let exp = loaded.experiment;
-    let cwd = std::env::current_dir().unwrap_or_else(|_| "/".into());
-    let file = match std::fs::canonicalize(&args.file) {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {}: {e}", args.file.display());
-            return EXIT_INVALID;
-        }
-    };
-    let out_root = args.out.clone().unwrap_or_else(|| "out".into());
-    if let Err(e) = std::fs::create_dir_all(&out_root) {
-        eprintln!(
-            "error: output directory {} is not writable: {e}",
-            out_root.display()
-        );
-        return EXIT_ENVIRONMENT;
-    }
-    let run = GuestRun {
-        experiment: exp.name.clone(),
-        run_args: guest_run_args(&args, &file),
-        manifest_args: crate::bundle::manifest::portable_args(std::env::args().skip(1), &cwd),
-        cwd,
-        out_root,
-        label: args.label.clone(),
-        accel: match args.world.accel {
-            AccelArg::Tcg => Accel::Tcg,
-            AccelArg::Kvm => Accel::Kvm,
-        },
-        cpus: 1,
-        sources: exp
-            .sources
-            .iter()
-            .map(|s| (s.path.clone(), s.blake3.clone()))
-            .collect(),
-    };
-    match crate::worlds::run_in_world(&spec, &run, &mut progress) {
-        Ok(done) => {
-            let summary =
-                std::fs::read_to_string(done.bundle.join(crate::bundle::layout::SUMMARY_MD))
-                    .unwrap_or_default();
-            let boot = done.boot.map_or_else(String::new, |b| {
-                format!(", booted in {:.1} s", b.as_secs_f64())
-            });
-            let text = match args.format {
-                OutputFormat::Json => format!(
-                    "{}\n",
-                    serde_json::json!({
-                        "world": spec.name,
-                        "bundle": done.bundle.display().to_string(),
-                        "exit_code": done.exit_code,
-                        "boot_ms": done.boot.map(|b| b.as_millis() as u64),
-                        "wall_ms": done.wall.as_millis() as u64,
-                    })
-                ),
-                OutputFormat::Text => format!(
-                    "{summary}\nworld: {} ({:.1} s{boot})\nbundle: {}\n",
-                    spec.name,
-                    done.wall.as_secs_f64(),
-                    done.bundle.display()
-                ),
-            };
-            let _ = std::io::stdout().write_all(text.as_bytes());
-            done.exit_code as u8
-        }
-        Err(e) => {
-            eprintln!("error: world {}: {e}", spec.name);
-            match e {
-                WorldError::Interrupted { .. }
-                | WorldError::QemuMissing
-                | WorldError::Fetch(_)
-                | WorldError::Setup(_)
-                | WorldError::Guest { .. } => EXIT_ENVIRONMENT,
-            }
-        }
-    }
-}
-
-/// The guest's `xpr run` arguments: the experiment (absolute) and the options that shape
-/// the run; never world options or the host's output paths.
-fn guest_run_args(args: &RunArgs, file: &Path) -> Vec<String> {
-    let mut out = vec![file.to_string_lossy().into_owned()];
-    for p in &args.load.params {
-        out.extend(["--param".into(), p.clone()]);
-    }
-    if let Some(j) = args.jobs {
-        out.extend(["-j".into(), j.to_string()]);
-    }
-    if let Some(i) = args.isolation {
-        let word = match i {
-            IsolationArg::Probe => "probe",
-            IsolationArg::Profile => "profile",
-        };
-        out.extend(["--isolation".into(), word.into()]);
-    }
-    if let Some(n) = args.landlock_abi {
-        out.extend(["--landlock-abi".into(), n.to_string()]);
-    }
-    if args.observer == Some(ObserverArg::Audit) {
-        out.extend(["--observer".into(), "audit".into()]);
-    }
-    out
-}
-
 /// `xpr __guest-run REQUEST`: the user's run inside the guest, with the host's run id,
 /// command line and world facts; its exit code goes to `RESULT_FILE` for the init.
 pub fn guest_run(request: &Path) -> u8 {
@@ -345,17 +194,28 @@ fn guest_run_inner(request: &Path) -> Result<u8, String> {
     let argv = ["xpr", "run"]
         .into_iter()
         .map(String::from)
-        .chain(request.run_args.iter().cloned())
-        .chain(["--out".into(), GUEST_OUT.into()]);
+        .chain(request.run_args.iter().cloned());
     let cli = Cli::try_parse_from(argv).map_err(|e| format!("run arguments: {e}"))?;
     let Command::Run(args) = cli.command else {
         return Err("the request is not a run".into());
     };
-    let run_id = crate::bundle::RunId::parse(&request.run_id).map_err(|e| e.to_string())?;
-    let overrides = RunOverrides {
-        run_id: Some(run_id),
-        manifest_args: Some(request.manifest_args.clone()),
-        vm: Some((request.world.clone(), request.harness.clone())),
-    };
-    Ok(super::run::run_with(args, &overrides))
+    let mut config = super::run::config(args);
+    config.out_root = GUEST_OUT.into();
+    config.world = None;
+    config.guest = Some(GuestContext {
+        run_id: crate::bundle::RunId::parse(&request.run_id).map_err(|e| e.to_string())?,
+        manifest_args: request.manifest_args.clone(),
+        vm: request.world.clone(),
+        harness: request.harness.clone(),
+    });
+    let format = config.message_format;
+    Ok(match crate::run::run(&config) {
+        Ok(finished) if finished.passed => EXIT_OK,
+        Ok(_) => super::exit::EXIT_FINDINGS,
+        Err(e) => {
+            let e = super::exit::Error::from(e);
+            e.eprint(format);
+            e.exit_code()
+        }
+    })
 }

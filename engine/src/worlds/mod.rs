@@ -1,4 +1,4 @@
-//! worlds: running an experiment on another kernel (spec §10).
+//! worlds: running an experiment on another kernel (spec §11).
 //!
 //! A *world* of the catalogue (`catalogue`, `std/worlds.kdl` plus the user's files) is either
 //! the host or a kernel booted under qemu. `fetch` gets a package world's kernel with a

@@ -1,4 +1,4 @@
-//! The guest protocol (spec §10.3).
+//! The guest protocol (spec §11.3).
 //!
 //! In: [`GuestRequest`], JSON at `/request.json` in the generated initramfs: what to run and
 //! how the world was made. Out: one framed stream on the guest's second serial port:

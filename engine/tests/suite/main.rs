@@ -19,6 +19,7 @@ mod check_diagnostics;
 mod cli_check_sbpl;
 mod explain_cli;
 mod host_attacks;
+mod host_guard;
 mod linux_backend;
 mod load;
 mod lore_bundles;

@@ -8,34 +8,18 @@
 //! One guest at a time (the run lock): each takes a core or more under TCG.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::exclusive_run;
+use crate::support::{Xpr, exclusive_run};
 
 const WORLD: &str = "debian-12-6.1";
 
-fn xpr(args: &[&str], tmp: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xpr"));
-    cmd.args(args)
+/// `xpr ARGS` from the engine directory, with its temporary files under `tmp`.
+fn xpr(args: &[&str], tmp: &Path) -> Xpr {
+    Xpr::new()
+        .args(args)
         .env("TMPDIR", tmp)
-        .env("NO_COLOR", "1")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::null());
-    cmd
-}
-
-fn output(cmd: &mut Command) -> Output {
-    cmd.output().expect("xpr runs")
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+        .cwd(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The guest world's prerequisites, or a failure that says what is missing.
@@ -72,30 +56,27 @@ fn a_guest_run_verifies_and_agrees_with_the_host_at_the_same_abi() {
     let out = tempfile::tempdir().unwrap();
     let out_s = out.path().to_str().unwrap();
     let exp = "../experiments/runtime-checks.kdl";
-    let guest = output(&mut xpr(
-        &["run", exp, "--world", WORLD, "--out", out_s],
-        tmp.path(),
-    ));
-    assert_eq!(guest.status.code(), Some(0), "{}", text(&guest));
-    let stdout = String::from_utf8_lossy(&guest.stdout);
+    let guest = xpr(&["run", exp, "--world", WORLD, "--out", out_s], tmp.path())
+        .run()
+        .exit(0);
+    let stdout = guest.stdout;
     assert!(
         stdout.contains("44 held, 0 mismatched, 5 known of 49"),
         "{stdout}"
     );
-    let host = output(&mut xpr(
+    xpr(
         &["run", exp, "--landlock-abi", "2", "--out", out_s],
         tmp.path(),
-    ));
-    assert_eq!(host.status.code(), Some(0), "{}", text(&host));
+    )
+    .run()
+    .exit(0);
     let bundles = bundle_dirs(out.path(), "runtime-checks");
     assert_eq!(bundles.len(), 2, "{bundles:?}");
     let (guest_bundle, host_bundle) = (&bundles[0], &bundles[1]);
 
-    let verify = output(&mut xpr(
-        &["verify", guest_bundle.to_str().unwrap()],
-        tmp.path(),
-    ));
-    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify));
+    xpr(&["verify", guest_bundle.to_str().unwrap()], tmp.path())
+        .run()
+        .exit(0);
 
     // World facts from inside the guest, plus how the world was made.
     let m = manifest(guest_bundle);
@@ -136,7 +117,7 @@ fn a_guest_run_verifies_and_agrees_with_the_host_at_the_same_abi() {
 
     // Landlock on the guest's root (9p under an overlay) decides as on the host's disk: the
     // same verdicts, stages and errnos; only world facts differ.
-    let diff = output(&mut xpr(
+    let diff = xpr(
         &[
             "diff",
             host_bundle.to_str().unwrap(),
@@ -145,8 +126,9 @@ fn a_guest_run_verifies_and_agrees_with_the_host_at_the_same_abi() {
             "json",
         ],
         tmp.path(),
-    ));
-    let d: serde_json::Value = serde_json::from_slice(&diff.stdout).expect("diff JSON");
+    )
+    .run();
+    let d = diff.json();
     assert_eq!(d["verdicts"], serde_json::json!([]), "{d}");
     assert_eq!(d["outcomes"], serde_json::json!([]), "{d}");
     assert!(!d["world_facts"].as_array().unwrap().is_empty());
@@ -164,7 +146,7 @@ fn the_world_id_of_a_guest_is_stable_across_runs() {
     let out = tempfile::tempdir().unwrap();
     let out_s = out.path().to_str().unwrap();
     for _ in 0..2 {
-        let run = output(&mut xpr(
+        let run = xpr(
             &[
                 "run",
                 "tests/run/small.kdl",
@@ -174,8 +156,9 @@ fn the_world_id_of_a_guest_is_stable_across_runs() {
                 out_s,
             ],
             tmp.path(),
-        ));
-        assert!(matches!(run.status.code(), Some(0 | 1)), "{}", text(&run));
+        )
+        .run();
+        assert!(matches!(run.code(), Some(0 | 1)), "{run}");
     }
     let name = std::fs::read_dir(out.path())
         .unwrap()
@@ -190,15 +173,16 @@ fn the_world_id_of_a_guest_is_stable_across_runs() {
         .map(|b| manifest(b)["world_id"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(ids[0], ids[1]);
-    let diff = output(&mut xpr(
+    xpr(
         &[
             "diff",
             bundles[0].to_str().unwrap(),
             bundles[1].to_str().unwrap(),
         ],
         tmp.path(),
-    ));
-    assert_eq!(diff.status.code(), Some(0), "{}", text(&diff));
+    )
+    .run()
+    .exit(0);
 }
 
 /// A user world over the cached 6.1 kernel, with a broken module list or a short timeout.
@@ -239,7 +223,7 @@ fn a_guest_whose_init_fails_is_an_environment_failure_with_its_console_kept() {
     let out = tempfile::tempdir().unwrap();
     // virtio_pci needs virtio_ring, which is not listed: the init cannot load it.
     let worlds = user_world(tmp.path(), "    modules \"virtio\" \"virtio_pci\"");
-    let run = output(&mut xpr(
+    let run = xpr(
         &[
             "run",
             "tests/run/small.kdl",
@@ -251,16 +235,16 @@ fn a_guest_whose_init_fails_is_an_environment_failure_with_its_console_kept() {
             out.path().to_str().unwrap(),
         ],
         tmp.path(),
-    ));
-    assert_eq!(run.status.code(), Some(3), "{}", text(&run));
-    let stderr = String::from_utf8_lossy(&run.stderr);
+    )
+    .run()
+    .exit(3);
     assert!(
-        stderr.contains("loading module virtio_pci failed"),
-        "{stderr}"
+        run.stderr.contains("loading module virtio_pci failed"),
+        "{run}"
     );
     let logs = console_logs(out.path());
-    assert_eq!(logs.len(), 1, "{}", text(&run));
-    assert!(stderr.contains(logs[0].to_str().unwrap()), "{stderr}");
+    assert_eq!(logs.len(), 1, "{run}");
+    assert!(run.stderr.contains(logs[0].to_str().unwrap()), "{run}");
     let log = std::fs::read_to_string(&logs[0]).unwrap();
     assert!(log.contains("loading module virtio_pci failed"), "{log}");
     assert!(bundle_dirs(out.path(), "cli-small").is_empty());
@@ -274,7 +258,7 @@ fn a_guest_past_its_timeout_is_stopped() {
     let out = tempfile::tempdir().unwrap();
     let worlds = user_world(tmp.path(), "    timeout \"1s\"");
     let started = Instant::now();
-    let run = output(&mut xpr(
+    let run = xpr(
         &[
             "run",
             "tests/run/small.kdl",
@@ -286,10 +270,11 @@ fn a_guest_past_its_timeout_is_stopped() {
             out.path().to_str().unwrap(),
         ],
         tmp.path(),
-    ));
-    assert_eq!(run.status.code(), Some(3), "{}", text(&run));
+    )
+    .run()
+    .exit(3);
     assert!(started.elapsed() < Duration::from_secs(30));
-    let stderr = String::from_utf8_lossy(&run.stderr);
+    let stderr = run.stderr;
     assert!(
         stderr.contains("did not finish within its timeout"),
         "{stderr}"
@@ -314,10 +299,7 @@ fn ctrl_c_stops_the_guest_and_leaves_no_bundle() {
         ],
         tmp.path(),
     )
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped())
-    .spawn()
-    .unwrap();
+    .spawn();
     // The guest's work directory exists once qemu is about to start.
     let start = Instant::now();
     while std::fs::read_dir(tmp.path()).unwrap().next().is_none() {
@@ -341,10 +323,7 @@ fn ctrl_c_stops_the_guest_and_leaves_no_bundle() {
         );
         std::thread::sleep(Duration::from_millis(50));
     };
-    let mut stderr = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
-    assert_eq!(status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_eq!(status.code(), Some(3));
     assert!(bundle_dirs(out.path(), "runtime-checks").is_empty());
     let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().collect();
     assert!(left.is_empty(), "left behind: {left:?}");
@@ -353,15 +332,17 @@ fn ctrl_c_stops_the_guest_and_leaves_no_bundle() {
 #[test]
 fn qemu_missing_is_an_environment_failure() {
     let tmp = tempfile::tempdir().unwrap();
-    let run = output(
-        xpr(
-            &["run", "tests/run/small.kdl", "--world", WORLD],
-            tmp.path(),
-        )
-        .env("PATH", tmp.path()),
+    let run = xpr(
+        &["run", "tests/run/small.kdl", "--world", WORLD],
+        tmp.path(),
+    )
+    .env("PATH", tmp.path())
+    .run()
+    .exit(3);
+    assert!(
+        run.stderr.contains("apt-get install qemu-system-x86"),
+        "{run}"
     );
-    assert_eq!(run.status.code(), Some(3), "{}", text(&run));
-    assert!(String::from_utf8_lossy(&run.stderr).contains("apt-get install qemu-system-x86"));
 }
 
 #[test]
@@ -375,47 +356,31 @@ fn a_failed_download_is_an_environment_failure_and_caches_nothing() {
         "world nowhere {\n    package linux-image-amd64 suite=bookworm mirror=\"http://127.0.0.1:9/debian\"\n    modules \"9p\"\n}\n",
     )
     .unwrap();
-    let run = output(
-        xpr(
-            &[
-                "worlds",
-                "fetch",
-                "nowhere",
-                "--world-file",
-                worlds.to_str().unwrap(),
-            ],
-            tmp.path(),
-        )
-        .env("XDG_CACHE_HOME", cache.path()),
-    );
-    assert_eq!(run.status.code(), Some(3), "{}", text(&run));
-    assert!(
-        String::from_utf8_lossy(&run.stderr).contains("apt update failed"),
-        "{}",
-        text(&run)
-    );
-    let list = output(
-        xpr(
-            &["worlds", "--world-file", worlds.to_str().unwrap()],
-            tmp.path(),
-        )
-        .env("XDG_CACHE_HOME", cache.path()),
-    );
-    assert!(String::from_utf8_lossy(&list.stdout).contains("nowhere"));
-    assert!(
-        String::from_utf8_lossy(&list.stdout).contains("not fetched"),
-        "{}",
-        text(&list)
-    );
+    let file = worlds.to_str().unwrap();
+    let run = xpr(
+        &["worlds", "fetch", "nowhere", "--world-file", file],
+        tmp.path(),
+    )
+    .env("XDG_CACHE_HOME", cache.path())
+    .run()
+    .exit(3);
+    assert!(run.stderr.contains("apt update failed"), "{run}");
+    let list = xpr(&["worlds", "--world-file", file], tmp.path())
+        .env("XDG_CACHE_HOME", cache.path())
+        .run()
+        .exit(0);
+    assert!(list.stdout.contains("nowhere"), "{list}");
+    assert!(list.stdout.contains("not fetched"), "{list}");
 }
 
 #[test]
 fn an_unknown_world_is_a_usage_error_with_a_suggestion() {
     let tmp = tempfile::tempdir().unwrap();
-    let run = output(&mut xpr(
+    let run = xpr(
         &["run", "tests/run/small.kdl", "--world", "debain-12-6.1"],
         tmp.path(),
-    ));
-    assert_eq!(run.status.code(), Some(2), "{}", text(&run));
-    assert!(String::from_utf8_lossy(&run.stderr).contains("did you mean `debian-12-6.1`"));
+    )
+    .run()
+    .exit(2);
+    assert!(run.stderr.contains("did you mean `debian-12-6.1`"), "{run}");
 }

@@ -1,7 +1,7 @@
-//! SBPL operation names → what Linux can do with them (research §6).
+//! SBPL operation names → what Linux can do with them (spec §7, "Operations → rights").
 //!
 //! Concrete operations are listed once. `file-read*` and `file-write*` have their own rows
-//! (the research mapping for the whole class); any other `name*` expands to the concrete rows
+//! (spec §7's mapping for the whole class); any other `name*` expands to the concrete rows
 //! that start with `name`, and the operation `default` to every row.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

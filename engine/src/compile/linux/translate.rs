@@ -19,8 +19,9 @@ use super::plan::{LayerPlan, PathRulePlan, PortRulePlan, SeccompPlan, SeccompSys
 use super::rule_paths::{self, Relation, RulePath};
 use super::rule_text::{filter_text, rule_text};
 use super::seccomp_program::{self, SECCOMP_ARCH, SECCOMP_COMPILER};
-use crate::compile::{Blocked, Fidelity, RuleFidelity};
+use crate::compile::Blocked;
 use crate::model::{Action, BlockedReason, Filter, NetAddress, ProfileIr, Rule};
+use crate::model::{Fidelity, RuleFidelity};
 use crate::source::sysctl::proc_sys_path;
 use crate::world::landlock_rights::{LANDLOCK_RIGHTS, RightKind, landlock_right, right_names};
 use crate::world::{LandlockStatus, WorldFacts};
@@ -853,3 +854,6 @@ impl Translator<'_> {
         (Some(plan), bpf)
     }
 }
+
+#[cfg(test)]
+mod tests;
