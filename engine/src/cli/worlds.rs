@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::*;
 use crate::run::GuestContext;
+use crate::worlds::cache::KernelOrigin;
 use crate::worlds::fetch::{self, FetchError};
 use crate::worlds::guest_init::{GUEST_OUT, RESULT_FILE};
 use crate::worlds::launch::QEMU;
@@ -51,10 +52,10 @@ fn state(spec: &WorldSpec) -> (String, serde_json::Value) {
             Ok(Some(k)) => {
                 let record = serde_json::to_value(&k.record).unwrap_or_default();
                 let text = match &k.record.source {
-                    crate::worlds::cache::KernelOrigin::Package {
+                    KernelOrigin::Package {
                         package, version, ..
                     } => format!("cached {package} {version}"),
-                    crate::worlds::cache::KernelOrigin::Image { file, .. } => {
+                    KernelOrigin::Image { file, .. } => {
                         format!("cached {file}")
                     }
                 };
@@ -142,13 +143,13 @@ fn fetch_worlds(catalogue: &Catalogue, names: &[String]) -> u8 {
             }),
             Some(KernelSource::Package(_)) => {
                 fetch::fetch(spec, &mut progress).map(|r| match r.source {
-                    crate::worlds::cache::KernelOrigin::Package {
+                    KernelOrigin::Package {
                         package,
                         version,
                         sha256,
                         ..
                     } => format!("{package} {version} sha256:{sha256}"),
-                    crate::worlds::cache::KernelOrigin::Image { file, .. } => file,
+                    KernelOrigin::Image { file, .. } => file,
                 })
             }
         };

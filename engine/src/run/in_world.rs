@@ -10,39 +10,11 @@ use super::{Finished, RunError, preflight};
 use crate::bundle::layout;
 use crate::model::Isolation;
 use crate::resolve;
-use crate::worlds::{Catalogue, GuestRun};
+use crate::worlds::{Catalogue, GuestRun, WorldSpec};
 
 pub fn run(config: &RunConfig, choice: &WorldChoice) -> Result<Finished, RunError> {
     crate::execute::interrupt::install();
-    let catalogue = Catalogue::load(&choice.world_files).map_err(RunError::Invalid)?;
-    let spec = catalogue
-        .find(&choice.name)
-        .map_err(RunError::UnknownWorld)?
-        .clone();
-    if config.junit.is_some() {
-        return Err(RunError::JunitInWorld);
-    }
-    let loaded = resolve::load(&config.file, &config.load).map_err(RunError::Invalid)?;
-    crate::diagnostics::eprint(&loaded.warnings, config.message_format);
-    let exp = loaded.experiment;
-    preflight::output_root(&config.out_root, &exp.name)?;
-    let cwd = std::env::current_dir().unwrap_or_else(|_| "/".into());
-    let file = std::path::absolute(&config.file).unwrap_or_else(|_| config.file.clone());
-    let run = GuestRun {
-        experiment: exp.name.clone(),
-        run_args: guest_run_args(config, &file),
-        manifest_args: crate::bundle::manifest::portable_args(std::env::args().skip(1), &cwd),
-        cwd,
-        out_root: config.out_root.clone(),
-        label: config.label.clone(),
-        accel: choice.accel,
-        cpus: 1,
-        sources: exp
-            .sources
-            .iter()
-            .map(|s| (s.path.clone(), s.blake3.clone()))
-            .collect(),
-    };
+    let (spec, run) = prepare(config, choice)?;
     let mut progress = |line: &str| eprintln!("xpr: {line}");
     let done = crate::worlds::run_in_world(&spec, &run, &mut progress).map_err(|source| {
         RunError::World {
@@ -80,6 +52,45 @@ pub fn run(config: &RunConfig, choice: &WorldChoice) -> Result<Finished, RunErro
         passed: done.exit_code == 0,
         bundle: done.bundle,
     })
+}
+
+/// The world and the guest run for `config`, with the experiment loaded and checked on the
+/// host first (a caller running several worlds, e.g. in parallel, calls
+/// `worlds::run_in_world` with each).
+pub fn prepare(
+    config: &RunConfig,
+    choice: &WorldChoice,
+) -> Result<(WorldSpec, GuestRun), RunError> {
+    let catalogue = Catalogue::load(&choice.world_files).map_err(RunError::Invalid)?;
+    let spec = catalogue
+        .find(&choice.name)
+        .map_err(RunError::UnknownWorld)?
+        .clone();
+    if config.junit.is_some() {
+        return Err(RunError::JunitInWorld);
+    }
+    let loaded = resolve::load(&config.file, &config.load).map_err(RunError::Invalid)?;
+    crate::diagnostics::eprint(&loaded.warnings, config.message_format);
+    let exp = loaded.experiment;
+    preflight::output_root(&config.out_root, &exp.name)?;
+    let cwd = std::env::current_dir().unwrap_or_else(|_| "/".into());
+    let file = std::path::absolute(&config.file).unwrap_or_else(|_| config.file.clone());
+    let run = GuestRun {
+        experiment: exp.name.clone(),
+        run_args: guest_run_args(config, &file),
+        manifest_args: crate::bundle::manifest::portable_args(std::env::args().skip(1), &cwd),
+        cwd,
+        out_root: config.out_root.clone(),
+        label: config.label.clone(),
+        accel: choice.accel,
+        cpus: 1,
+        sources: exp
+            .sources
+            .iter()
+            .map(|s| (s.path.clone(), s.blake3.clone()))
+            .collect(),
+    };
+    Ok((spec, run))
 }
 
 /// The guest's `xpr run` arguments: the experiment (absolute) and the options that shape the

@@ -20,6 +20,7 @@ use std::time::{Instant, SystemTime};
 pub use bundle_out::WriteError;
 pub use config::{GuestContext, ReportFormat, RunConfig, WorldChoice};
 pub use error::RunError;
+pub use in_world::prepare as prepare_world_run;
 pub use pipeline::{RunResult, run_experiment, run_plan};
 
 use crate::execute::{self, ExecuteOptions};

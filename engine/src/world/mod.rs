@@ -133,7 +133,8 @@ impl WorldFacts {
         canonical_json(&value)
     }
 
-    /// `linux-6.18.44-x86_64-landlock7-3fa9c2d1`: readable prefix + 8 hex of blake3.
+    /// `linux-6.18.44-x86_64-landlock7-3fa9c2d1`: readable prefix + 8 hex of blake3. Public so
+    /// the host can check the id a guest world's bundle claims against its facts.
     pub fn compute_world_id(&self) -> String {
         let hash = blake3::hash(&self.facts_json()).to_hex();
         let mechanism = if self.landlock.status == LandlockStatus::Available {
