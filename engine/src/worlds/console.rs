@@ -81,9 +81,20 @@ impl ConsoleLog {
             out.extend_from_slice(b"\n[xpr: qemu's messages]\n");
             out.extend_from_slice(&self.qemu);
         }
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
         if let Some(dir) = path.parent() {
             let _ = std::fs::create_dir_all(dir);
         }
-        let _ = std::fs::write(path, out);
+        // A new file, never through a symlink someone planted at that name.
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .mode(0o644)
+            .open(path);
+        if let Ok(mut file) = file {
+            let _ = file.write_all(&out);
+        }
     }
 }

@@ -149,3 +149,94 @@ fn stage_files(files: &BTreeMap<String, Vec<u8>>, stage: &Path) -> Result<(), St
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::layout::schema;
+
+    /// A small committed bundle's files, read back as a guest would send them.
+    fn sent(run_id: &RunId) -> BTreeMap<String, Vec<u8>> {
+        let out = tempfile::tempdir().unwrap();
+        let mut w = BundleWriter::create(out.path(), "exp", run_id).unwrap();
+        w.write_text(layout::SUMMARY_MD, schema::SUMMARY_MD, "# exp\n")
+            .unwrap();
+        let dir = w
+            .commit(IndexMeta {
+                run_id: run_id.clone(),
+                world_id: "linux-x".into(),
+                closure_digest: "0".repeat(64),
+            })
+            .unwrap();
+        [layout::SUMMARY_MD, layout::INDEX]
+            .iter()
+            .map(|f| (f.to_string(), fs::read(dir.join(f)).unwrap()))
+            .collect()
+    }
+
+    fn vm() -> VmWorld {
+        VmWorld {
+            name: "w".into(),
+            kernel_source: "image".into(),
+            kernel_package: "vmlinuz".into(),
+            kernel_version: "1".into(),
+            kernel_sha256: "0".repeat(64),
+            suite: String::new(),
+            mirror: String::new(),
+            modules: Vec::new(),
+            userland: String::new(),
+        }
+    }
+
+    fn try_commit(files: &BTreeMap<String, Vec<u8>>) -> Result<PathBuf, String> {
+        let run_id = RunId::new(None).unwrap();
+        let (vm, inputs) = (vm(), Vec::new());
+        let tmp = tempfile::tempdir().unwrap();
+        let expected = Expected {
+            run_id: &run_id,
+            experiment: "exp",
+            vm: &vm,
+            inputs: &inputs,
+        };
+        let out = tmp.path().join("out");
+        let result = commit(files, &expected, &tmp.path().join("stage"), &out);
+        // Nothing is ever committed from a refused bundle.
+        if result.is_err() {
+            assert!(
+                !out.join("exp").exists()
+                    || fs::read_dir(out.join("exp")).unwrap().next().is_none()
+            );
+        }
+        result
+    }
+
+    #[test]
+    fn a_tampered_file_does_not_verify() {
+        let mut files = sent(&RunId::new(None).unwrap());
+        files.insert(layout::SUMMARY_MD.into(), b"# forged\n".to_vec());
+        let e = try_commit(&files).unwrap_err();
+        assert!(e.contains("does not verify"), "{e}");
+    }
+
+    #[test]
+    fn unsafe_names_are_refused_before_anything_is_written() {
+        for name in ["../escape", ".hidden", "a/../../b", "/abs", "a//b"] {
+            let mut files = sent(&RunId::new(None).unwrap());
+            files.insert(name.into(), b"x".to_vec());
+            let e = try_commit(&files).unwrap_err();
+            assert!(e.contains("unsafe name"), "{name}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_bundle_of_another_run_is_refused() {
+        // Verifies on its own, but is not the run the host asked for (other run id, no
+        // manifest): never committed.
+        let files = sent(&RunId::new(Some("other")).unwrap());
+        let e = try_commit(&files).unwrap_err();
+        assert!(
+            e.contains("no run_manifest.json") || e.contains("run id"),
+            "{e}"
+        );
+    }
+}
