@@ -40,8 +40,8 @@ pub enum RunError {
     #[diagnostic(help("run on the host for a JUnit report"))]
     JunitInWorld,
     /// The guest world failed (qemu, the kernel, the guest, its bundle).
-    #[error("world {world}: {source}")]
-    World { world: String, source: WorldError },
+    #[error("world {world}: {error}")]
+    World { world: String, error: WorldError },
     #[error("cannot write JUnit report {}", .path.display())]
     Junit {
         path: PathBuf,

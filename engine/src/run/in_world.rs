@@ -16,10 +16,10 @@ pub fn run(config: &RunConfig, choice: &WorldChoice) -> Result<Finished, RunErro
     crate::execute::interrupt::install();
     let (spec, run) = prepare(config, choice)?;
     let mut progress = |line: &str| eprintln!("xpr: {line}");
-    let done = crate::worlds::run_in_world(&spec, &run, &mut progress).map_err(|source| {
+    let done = crate::worlds::run_in_world(&spec, &run, &mut progress).map_err(|error| {
         RunError::World {
             world: spec.name.clone(),
-            source,
+            error,
         }
     })?;
     let text = match config.report {

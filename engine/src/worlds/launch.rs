@@ -24,6 +24,8 @@ use crate::world::{VmHarness, VmWorld};
 pub const QEMU: &str = "qemu-system-x86_64";
 /// Printed by the guest's init on the console when userspace starts (boot time).
 pub const READY_MARKER: &str = "xpr-guest: init started";
+/// Host directories the guest's init covers with fresh mounts: nothing under them is seen.
+pub const FRESH_IN_GUEST: &[&str] = &["/tmp", "/run", "/proc", "/sys", "/dev"];
 /// How long a KVM guest may take to reach its init before xpr falls back to TCG.
 pub const KVM_PROBE: Duration = Duration::from_secs(20);
 /// How the guest's userland is made (world facts).
@@ -106,6 +108,21 @@ pub fn run_in_world(
     let run_id = RunId::new(run.label.as_deref()).map_err(|e| WorldError::Setup(e.to_string()))?;
     let xpr = std::env::current_exe()
         .map_err(|e| WorldError::Setup(format!("cannot locate the xpr binary: {e}")))?;
+    for (what, path) in [
+        ("the xpr binary", xpr.as_path()),
+        (
+            "the experiment",
+            Path::new(run.run_args.first().map_or("", String::as_str)),
+        ),
+    ] {
+        if let Some(mount) = FRESH_IN_GUEST.iter().find(|m| path.starts_with(m)) {
+            return Err(WorldError::Setup(format!(
+                "{what} is at {}, under {mount}, which the guest mounts afresh (it cannot see \
+                 the host's); move it elsewhere",
+                path.display()
+            )));
+        }
+    }
     let xpr_digest = super::cache::blake3_file(&xpr)
         .map_err(|e| WorldError::Setup(format!("{}: {e}", xpr.display())))?;
     let mut request = GuestRequest {
