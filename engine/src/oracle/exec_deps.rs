@@ -6,8 +6,8 @@
 //! `LD_LIBRARY_PATH` and the ld.so cache's extra directories (the exec driver passes a fixed
 //! environment), so a program whose libraries live elsewhere is reported as unresolved.
 
-use std::collections::BTreeSet;
 use crate::sys::input::read_given;
+use std::collections::BTreeSet;
 
 const PT_LOAD: u32 = 1;
 const PT_DYNAMIC: u32 = 2;

@@ -309,7 +309,8 @@ impl Loader<'_> {
 }
 
 /// Parses one file as KDL, after checking that it nests no deeper than the parser can take.
-fn parse(file: &Arc<SourceFile>) -> Result<KdlDocument, Vec<Diag>> {
+/// Every KDL file xpr reads (experiments, imports, world catalogues) is parsed through here.
+pub fn parse(file: &Arc<SourceFile>) -> Result<KdlDocument, Vec<Diag>> {
     if let Err(deep) = nesting::check(&file.text) {
         let diag = Diag::error(
             codes::LIMIT_NESTING,

@@ -6,12 +6,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use kdl::{KdlDocument, KdlNode};
+use kdl::KdlNode;
 use miette::SourceSpan;
 
 use crate::decode::reader::Reader;
-use crate::diagnostics::{Diag, Diagnostics, codes, kdl_syntax, suggest};
+use crate::diagnostics::{Diag, Diagnostics, codes, suggest};
+use crate::source::loader::parse;
 use crate::source::{SourceFile, stdlib};
+use crate::sys::input::{InputError, read_given};
 
 /// The world that is this machine: no virtual machine.
 pub const HOST: &str = "host";
@@ -90,10 +92,10 @@ impl Catalogue {
             }
         }
         for file in files {
-            let doc = match KdlDocument::parse(&file.text) {
+            let doc = match parse(&file) {
                 Ok(doc) => doc,
-                Err(err) => {
-                    for d in kdl_syntax::remap(&file, &err) {
+                Err(errors) => {
+                    for d in errors {
                         diags.push(d);
                     }
                     continue;
@@ -167,7 +169,7 @@ fn source_file(id: usize, display: String, path: Option<PathBuf>, text: String) 
 pub fn is_world_file(path: &Path) -> bool {
     read_bounded(path)
         .ok()
-        .and_then(|text| KdlDocument::parse(&text).ok())
+        .and_then(|text| parse(&source_file(0, String::new(), None, text)).ok())
         .is_some_and(|doc| {
             !doc.nodes().is_empty() && doc.nodes().iter().all(|n| n.name().value() == "world")
         })
@@ -178,14 +180,11 @@ pub fn is_stdlib_catalogue(path: &Path) -> bool {
     read_bounded(path).is_ok_and(|text| Some(text.as_str()) == stdlib::get("worlds"))
 }
 
-/// A world file is small; a larger one is refused rather than read into memory.
-fn read_bounded(path: &Path) -> std::io::Result<String> {
-    const MAX: u64 = 1 << 20;
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_file() || meta.len() > MAX {
-        return Err(std::io::Error::other("not a regular file of at most 1 MiB"));
-    }
-    std::fs::read_to_string(path)
+/// A world file is small and read like any file an input names: a regular file (never a FIFO
+/// or a device), at most 1 MiB, UTF-8.
+fn read_bounded(path: &Path) -> Result<String, InputError> {
+    let bytes = read_given(path, 1 << 20)?;
+    String::from_utf8(bytes).map_err(|_| InputError::Io(std::io::Error::other("not UTF-8")))
 }
 
 const CHILDREN: &[&str] = &[

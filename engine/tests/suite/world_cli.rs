@@ -89,3 +89,36 @@ fn the_canary_sees_an_inherited_landlock_domain() {
     assert_eq!(value["harness"]["landlock_domain"]["layers"], 1);
     assert_eq!(value["harness"]["no_new_privs"], true);
 }
+
+/// World catalogues are untrusted input like experiments: `check FILE` sniffs whether FILE is
+/// one and `xpr worlds --world-file FILE` loads it, both through the confined reader and the
+/// depth-checked parser (a 1,500-deep file overflowed the stack while being sniffed).
+#[test]
+fn hostile_world_files_are_diagnosed_not_followed_or_overflowing() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = dir.path().join("deep.kdl");
+    std::fs::write(&deep, format!("world w {}\n", "a {\n".repeat(1500))).unwrap();
+    let out = Xpr::new().arg("check").arg(&deep).run_bounded().exit(2);
+    assert!(out.stderr.contains("nest deeper than"), "{out}");
+    let out = Xpr::new()
+        .arg("worlds")
+        .arg("--world-file")
+        .arg(&deep)
+        .run_bounded()
+        .exit(2);
+    assert!(out.stderr.contains("nest deeper than"), "{out}");
+
+    let fifo = dir.path().join("fifo.kdl");
+    crate::support::mkfifo(&fifo);
+    let link = dir.path().join("link.kdl");
+    std::os::unix::fs::symlink("/dev/zero", &link).unwrap();
+    for file in [&fifo, &link] {
+        let out = Xpr::new()
+            .arg("worlds")
+            .arg("--world-file")
+            .arg(file)
+            .run_bounded()
+            .exit(2);
+        assert!(out.stderr.contains("cannot read world file"), "{out}");
+    }
+}
