@@ -169,7 +169,7 @@ mod tests {
             format!("// {many}\na"),
             format!("// {many}\u{2028}a"),
             format!("/* {many} */ a"),
-            format!("a #true {{ b }}"),
+            "a #true { b }".to_string(),
         ] {
             assert_eq!(check(&text), Ok(()), "{text:.40}");
         }

@@ -367,7 +367,7 @@ fn fifos_devices_and_lying_sizes_are_findings_not_hangs_or_allocations() {
                 _ => fs::File::create(&path).unwrap().set_len(300 << 20).unwrap(),
             }
             let (code, stdout, stderr) = Xpr::new()
-                .args(&["verify", dir.to_str().unwrap()])
+                .args(["verify", dir.to_str().unwrap()])
                 .cwd(&dir)
                 .run_bounded()
                 .into_parts();
@@ -378,7 +378,7 @@ fn fifos_devices_and_lying_sizes_are_findings_not_hangs_or_allocations() {
                 "{target} as {rel}: {stdout}"
             );
             let (code, _, stderr) = Xpr::new()
-                .args(&["diff", dir.to_str().unwrap(), dir.to_str().unwrap()])
+                .args(["diff", dir.to_str().unwrap(), dir.to_str().unwrap()])
                 .cwd(&dir)
                 .run_bounded()
                 .into_parts();
@@ -392,7 +392,7 @@ fn names_from_a_bundle_are_printed_escaped() {
     let (_tmp, dir) = fresh();
     fs::write(dir.join("\u{1b}]0;owned\u{7}"), "x").unwrap();
     let (code, stdout, _) = Xpr::new()
-        .args(&["verify", dir.to_str().unwrap()])
+        .args(["verify", dir.to_str().unwrap()])
         .cwd(&dir)
         .run_bounded()
         .into_parts();

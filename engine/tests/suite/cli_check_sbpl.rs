@@ -135,8 +135,8 @@ fn an_absolute_import_needs_the_flag_and_never_echoes_a_file_that_is_not_sbpl() 
     let secret = dir.path().join("outside/secret.sb");
     main_sb(dir.path(), secret.to_str().unwrap());
     let (code, stdout, stderr) = Xpr::new()
-        .args(&["check", "main.sb"])
-        .cwd(&dir.path().join("p"))
+        .args(["check", "main.sb"])
+        .cwd(dir.path().join("p"))
         .run_bounded()
         .into_parts();
     assert_eq!(code, 2, "{stderr}");
@@ -146,8 +146,8 @@ fn an_absolute_import_needs_the_flag_and_never_echoes_a_file_that_is_not_sbpl() 
         "{stderr}"
     );
     let (code, stdout, stderr) = Xpr::new()
-        .args(&["check", "main.sb", "--sbpl-absolute-imports"])
-        .cwd(&dir.path().join("p"))
+        .args(["check", "main.sb", "--sbpl-absolute-imports"])
+        .cwd(dir.path().join("p"))
         .run_bounded()
         .into_parts();
     assert_eq!(code, 2, "{stderr}");
@@ -160,8 +160,8 @@ fn an_absolute_import_needs_the_flag_and_never_echoes_a_file_that_is_not_sbpl() 
     // The same file reached by `..`: found, but still not shown.
     main_sb(dir.path(), "../outside/secret.sb");
     let (code, _, stderr) = Xpr::new()
-        .args(&["check", "main.sb", "--message-format", "json"])
-        .cwd(&dir.path().join("p"))
+        .args(["check", "main.sb", "--message-format", "json"])
+        .cwd(dir.path().join("p"))
         .run_bounded()
         .into_parts();
     assert_eq!(code, 2, "{stderr}");
@@ -205,7 +205,7 @@ fn imports_never_follow_a_symlink_inside_the_profile_tree() {
     for import in ["link.sb", "zz/secret.sb", "sub/../zz/secret.sb"] {
         main_sb(dir.path(), import);
         let (code, _, stderr) = Xpr::new()
-            .args(&["check", "main.sb"])
+            .args(["check", "main.sb"])
             .cwd(&p)
             .run_bounded()
             .into_parts();
@@ -223,7 +223,7 @@ fn the_search_path_is_explicit() {
     main_sb(dir.path(), "base.sb");
     let p = dir.path().join("p");
     let (code, stdout, _) = Xpr::new()
-        .args(&["check", "main.sb"])
+        .args(["check", "main.sb"])
         .cwd(&p)
         .run_bounded()
         .into_parts();
@@ -233,7 +233,7 @@ fn the_search_path_is_explicit() {
         "not found: kept opaque: {stdout}"
     );
     let (code, stdout, stderr) = Xpr::new()
-        .args(&["check", "main.sb", "--sbpl-path", "../lib"])
+        .args(["check", "main.sb", "--sbpl-path", "../lib"])
         .cwd(&p)
         .run_bounded()
         .into_parts();
@@ -260,7 +260,7 @@ fn files_an_experiment_names_are_read_the_same_careful_way() {
     ] {
         experiment(body);
         let (code, stdout, stderr) = Xpr::new()
-            .args(&["check", "x.kdl"])
+            .args(["check", "x.kdl"])
             .cwd(&p)
             .run_bounded()
             .into_parts();
@@ -281,7 +281,7 @@ fn files_an_experiment_names_are_read_the_same_careful_way() {
     ] {
         experiment(body);
         let (code, _, stderr) = Xpr::new()
-            .args(&["check", "x.kdl"])
+            .args(["check", "x.kdl"])
             .cwd(&p)
             .run_bounded()
             .into_parts();

@@ -114,7 +114,7 @@ fn crafted() -> (tempfile::TempDir, std::path::PathBuf, String) {
 fn explain_never_builds_a_path_out_of_the_bundle_from_a_record() {
     let (_tmp, dir, id) = crafted();
     let (code, stdout, stderr) = Xpr::new()
-        .args(&["explain", dir.to_str().unwrap(), &id])
+        .args(["explain", dir.to_str().unwrap(), &id])
         .cwd(&dir)
         .run_bounded()
         .into_parts();
@@ -129,7 +129,7 @@ fn explain_refuses_a_bundle_that_does_not_verify_unless_asked() {
     std::fs::write(dir.join("extra.txt"), "x").unwrap();
     let bundle = dir.to_str().unwrap();
     let (code, stdout, stderr) = Xpr::new()
-        .args(&["explain", bundle, &id])
+        .args(["explain", bundle, &id])
         .cwd(&dir)
         .run_bounded()
         .into_parts();
@@ -140,7 +140,7 @@ fn explain_refuses_a_bundle_that_does_not_verify_unless_asked() {
         "{stderr}"
     );
     let (code, stdout, stderr) = Xpr::new()
-        .args(&["explain", bundle, &id, "--allow-unverified"])
+        .args(["explain", bundle, &id, "--allow-unverified"])
         .cwd(&dir)
         .run_bounded()
         .into_parts();
@@ -154,13 +154,13 @@ fn explain_refuses_a_bundle_that_does_not_verify_unless_asked() {
     std::fs::remove_file(dir.join("verdicts.jsonl")).unwrap();
     support::mkfifo(&dir.join("verdicts.jsonl"));
     let (code, _, stderr) = Xpr::new()
-        .args(&["explain", bundle])
+        .args(["explain", bundle])
         .cwd(&dir)
         .run_bounded()
         .into_parts();
     assert_eq!(code, 1, "{stderr}");
     let (code, _, _) = Xpr::new()
-        .args(&["explain", bundle, "--allow-unverified"])
+        .args(["explain", bundle, "--allow-unverified"])
         .cwd(&dir)
         .run_bounded()
         .into_parts();

@@ -952,7 +952,7 @@ fn import_never_lets_a_bundle_inject_kdl() {
 
     let out = dir.join("imported.kdl");
     let (code, _, stderr) = Xpr::new()
-        .args(&[
+        .args([
             "import",
             dir.to_str().unwrap(),
             "--to-kdl",
@@ -1014,7 +1014,7 @@ fn import_never_lets_a_bundle_inject_kdl() {
     }
     // The file checks, with only the bundle's probes (no `zz`, no exec).
     let (code, stdout, stderr) = Xpr::new()
-        .args(&["check", out.to_str().unwrap()])
+        .args(["check", out.to_str().unwrap()])
         .run()
         .into_parts();
     assert_eq!(code, 0, "{stdout}{stderr}\n{text}");
@@ -1039,7 +1039,7 @@ fn a_target_xpr_would_substitute_is_kept_as_a_comment() {
     first["probes"][0]["target"] = "{scratch}/x".into();
     std::fs::write(&matrix_path, serde_json::to_vec(&matrix).unwrap()).unwrap();
     let (code, stdout, stderr) = Xpr::new()
-        .args(&["import", dir.to_str().unwrap(), "--to-kdl"])
+        .args(["import", dir.to_str().unwrap(), "--to-kdl"])
         .run()
         .into_parts();
     assert_eq!(code, 0, "{stderr}");
@@ -1079,7 +1079,7 @@ fn runtime_tools_readers_refuse_fifos_and_links_out() {
     std::fs::remove_file(dir.join("summary.json")).unwrap();
     std::os::unix::fs::symlink(tmp.path().join("secret"), dir.join("summary.json")).unwrap();
     let (code, stdout, _) = Xpr::new()
-        .args(&["verify", dir.to_str().unwrap()])
+        .args(["verify", dir.to_str().unwrap()])
         .cwd(tmp.path())
         .run_bounded()
         .into_parts();
