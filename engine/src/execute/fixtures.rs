@@ -28,7 +28,6 @@ use super::walk::Walk;
 /// A file or directory fixture with its scratch path resolved.
 #[derive(Clone, Debug)]
 struct PathFixture {
-    path: PathBuf,
     /// The path relative to the scratch root: what every action on it resolves.
     rel: PathBuf,
     kind: FixtureKind,
@@ -36,16 +35,15 @@ struct PathFixture {
 
 #[derive(Debug, Default)]
 pub struct Fixtures {
-    paths: BTreeMap<String, PathFixture>,
+    /// File and dir fixtures in setup order (a dir before the fixtures inside it): the
+    /// declared state of the scratch tree.
+    paths: Vec<PathFixture>,
     ports: BTreeMap<String, u16>,
     /// Declared name → unique name bound for this run.
     unix_names: BTreeMap<String, String>,
     pids: BTreeMap<String, i32>,
     /// Every process started here, killed on drop.
     processes: Vec<i32>,
-    /// Fixture name → the file/dir fixtures inside it, in setup order (the plan's fixture →
-    /// fixture edges): removing a directory removes them too, so a restore re-creates them.
-    nested: BTreeMap<String, Vec<String>>,
 }
 
 impl Fixtures {
@@ -53,13 +51,6 @@ impl Fixtures {
     pub fn start(exp: &Experiment, scratch: &ScratchRoot, walk: &Walk) -> Result<Fixtures, String> {
         let mut f = Fixtures::default();
         let root = scratch.dir().map_err(|e| format!("scratch root: {e}"))?;
-        for (i, inside) in walk.nested.iter().enumerate() {
-            if !inside.is_empty() {
-                let names = inside.iter().map(|&k| exp.fixtures[k].name.clone());
-                f.nested
-                    .insert(exp.fixtures[i].name.clone(), names.collect());
-            }
-        }
         for fx in walk.fixtures.iter().map(|&i| &exp.fixtures[i]) {
             match &fx.kind {
                 FixtureKind::File { path, .. } | FixtureKind::Dir { path, .. } => {
@@ -67,12 +58,11 @@ impl Fixtures {
                         format!("fixture `{}`: `{path}` is not under {{scratch}}", fx.name)
                     })?;
                     let pf = PathFixture {
-                        path: scratch.path().join(&rel),
                         rel,
                         kind: fx.kind.clone(),
                     };
                     materialise(&root, &pf).map_err(|e| format!("fixture `{}`: {e}", fx.name))?;
-                    f.paths.insert(fx.name.clone(), pf);
+                    f.paths.push(pf);
                 }
                 FixtureKind::TcpListener { port } => {
                     let (pid, port) = start_tcp_listener(*port)
@@ -100,44 +90,16 @@ impl Fixtures {
         Ok(f)
     }
 
-    /// Paths of the file/dir fixtures, by name (for the scheduler's conflict rule).
-    pub fn path_of(&self, name: &str) -> Option<&Path> {
-        self.paths.get(name).map(|p| p.path.as_path())
-    }
-
-    /// Restores the pristine state before a serial probe (spec §5.2): each pristine path
-    /// that is a fixture is re-created from its declaration, every other one removed.
-    pub fn restore_pristine(
-        &self,
-        scratch: &ScratchRoot,
-        pristine: &[(PathBuf, Option<String>)],
-    ) -> Result<(), FsError> {
+    /// Brings the scratch tree back to the declared state before a serial probe (spec §5.2):
+    /// whatever the probes before it created, removed, renamed, linked or chmodded, the root
+    /// is emptied (links removed, never followed) and every file/dir fixture created anew from
+    /// its declaration, in setup order. The pristine state is the declaration alone, so no
+    /// path a probe names is ever taken for part of it.
+    pub fn restore(&self, scratch: &ScratchRoot) -> Result<(), FsError> {
         let root = scratch.dir()?;
-        for (path, fixture) in pristine {
-            match fixture {
-                Some(name) => self.restore(&root, name)?,
-                None => match scratch.relative(path) {
-                    Some(rel) => root.remove(rel)?,
-                    None => continue,
-                },
-            }
-        }
-        Ok(())
-    }
-
-    /// Re-creates a file/dir fixture from its declaration (content, mode), whatever a destructive
-    /// probe left there, and then every fixture declared inside it.
-    fn restore(&self, root: &Dir, name: &str) -> Result<(), FsError> {
-        let Some(pf) = self.paths.get(name) else {
-            return Ok(());
-        };
-        root.remove(&pf.rel)?;
-        materialise(root, pf)?;
-        let inside = self.nested.get(name).map(Vec::as_slice).unwrap_or_default();
-        for nested in inside.iter().filter_map(|n| self.paths.get(n)) {
-            materialise(root, nested)?;
-        }
-        Ok(())
+        root.set_mode(0o700)?;
+        root.remove_contents()?;
+        self.paths.iter().try_for_each(|pf| materialise(&root, pf))
     }
 
     /// The probe with `{scratch}` substituted and its fixtures looked up.

@@ -128,7 +128,7 @@ pub(crate) fn execute_walk(
         }
     }
     let isolation = options.isolation;
-    let schedule = schedule::build(exp, isolation, &units, &fixtures, &scratch);
+    let schedule = schedule::build(exp, isolation, &units);
     let timeout = match options.timeout.unwrap_or(exp.timeout) {
         t if t.is_zero() => std::time::Duration::from_secs(5),
         t => t,

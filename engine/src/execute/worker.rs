@@ -194,15 +194,10 @@ impl Worker<'_> {
         }
     }
 
-    /// The serial job: restore the pristine state and re-prepare the sandbox before each unit.
+    /// The serial job: restore the declared state and re-prepare the sandbox before each unit.
     fn serial(&self) -> io::Result<()> {
         for &(lane, profile, probe) in &self.ctx.schedule.serial.units {
-            let pristine = &self.ctx.schedule.pristine;
-            let r = match self
-                .ctx
-                .fixtures
-                .restore_pristine(self.ctx.scratch, pristine)
-            {
+            let r = match self.ctx.fixtures.restore(self.ctx.scratch) {
                 // Not the declared state: the probe would measure something else.
                 Err(e) => self.invalid(
                     lane,

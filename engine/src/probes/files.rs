@@ -34,6 +34,17 @@ pub const FAMILIES: &[&str] = &[
     "dir-create",
 ];
 
+/// The families whose driver changes the tree beneath `{scratch}` (`file-write` does only
+/// with `content=`, which the probe helper is never given).
+pub const MUTATING: &[&str] = &[
+    "file-create",
+    "file-truncate",
+    "file-unlink",
+    "file-rename",
+    "file-link",
+    "dir-create",
+];
+
 /// How `file-truncate` truncates (arg `via`): the three kernel paths Landlock's TRUNCATE covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TruncateVia {

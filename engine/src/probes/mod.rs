@@ -29,6 +29,19 @@ pub fn is_exec_family(family: &str) -> bool {
     family == "exec"
 }
 
+/// Whether the probe may change what lies beneath `{scratch}`: a destructive family, any
+/// command (the host guard lets it write anywhere beneath the scratch root), or the probe
+/// helper performing a family that changes it. Such probes run in the serial job (spec §5.2).
+pub fn changes_scratch(probe: &Probe) -> bool {
+    if !is_exec_family(&probe.family) {
+        return probe.destructive;
+    }
+    match probe.args.get("helper") {
+        Some(crate::model::ArgValue::Str(family)) => files::MUTATING.contains(&family.as_str()),
+        _ => true,
+    }
+}
+
 /// Whether this build has a driver for the probe in this world; `Err` is the skip reason.
 pub fn applicability(probe: &Probe) -> Result<(), String> {
     if !probe.worlds.is_empty() && !probe.worlds.iter().any(|w| w == WORLD) {

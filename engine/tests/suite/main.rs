@@ -32,6 +32,7 @@ mod run_killed;
 mod runner_drivers;
 mod runner_failure_paths;
 mod runner_plan_agreement;
+mod runner_restore;
 mod sbpl_corpus;
 mod sbpl_fuzz;
 mod sbpl_golden;
