@@ -116,6 +116,7 @@ fn main() {
         args: vec!["run".into(), "bench.kdl".into()],
         lanes: vec![Lane::Baseline, Lane::Scenario],
         isolation: Isolation::Probe,
+        network: None,
         timings: Timings::default(),
         closure: closure.clone(),
     };

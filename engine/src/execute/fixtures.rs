@@ -3,12 +3,14 @@
 //!
 //! File and dir fixtures are made, restored and removed through the scratch root's
 //! [`Dir`]: resolved beneath it without following any symlink, re-created rather than trusted
-//! (a restore removes whatever is there and creates new entries, modes set with `fchmod` on
-//! the fd it created), so a symlink planted below `{scratch}` (by an exec probe, or by another
-//! user inside a world-writable fixture dir) makes a restore fail, never redirects it.
+//! (a restore empties the root and creates new entries, modes set with `fchmod` on the fd it
+//! created), so a symlink planted below `{scratch}` (by an exec probe, or by another user
+//! inside a world-writable fixture dir) is removed or makes a restore fail, never redirects it.
 //!
-//! Fixture processes are forked from the engine before any worker, so the engine never has a
-//! thread; each runs raw syscalls only and dies with the engine (PR_SET_PDEATHSIG).
+//! Fixture processes are forked before any thread exists: idle processes by the engine;
+//! listeners by each worker inside its own network namespace, or by the engine when probes
+//! share the host's network (`network`). Each runs raw syscalls only and dies with the
+//! process that forked it (PR_SET_PDEATHSIG).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -22,6 +24,7 @@ use crate::sys::fs::{Dir, FsError};
 use crate::sys::process::{self, Forked};
 use crate::sys::{fd, signal, socket};
 
+use super::network::Network;
 use super::scratch::ScratchRoot;
 use super::walk::Walk;
 
@@ -33,22 +36,47 @@ struct PathFixture {
     kind: FixtureKind,
 }
 
+/// A listener fixture as declared: where it listens.
+#[derive(Clone, Debug)]
+enum Listener {
+    /// Loopback TCP on `port` (0: any free port).
+    Tcp { fixture: String, port: u16 },
+    /// The abstract AF_UNIX socket `name`.
+    Unix { fixture: String, name: String },
+}
+
+/// Where probes reach the run's listener and process fixtures, by fixture name.
+#[derive(Clone, Debug, Default)]
+pub struct Endpoints {
+    ports: BTreeMap<String, u16>,
+    /// Fixture name → (declared name, the name bound).
+    unix: BTreeMap<String, (String, String)>,
+    pids: BTreeMap<String, i32>,
+}
+
 #[derive(Debug, Default)]
 pub struct Fixtures {
     /// File and dir fixtures in setup order (a dir before the fixtures inside it): the
     /// declared state of the scratch tree.
     paths: Vec<PathFixture>,
-    ports: BTreeMap<String, u16>,
-    /// Declared name → unique name bound for this run.
-    unix_names: BTreeMap<String, String>,
-    pids: BTreeMap<String, i32>,
+    listeners: Vec<Listener>,
+    /// The endpoints the engine started: process fixtures, and the listeners too when probes
+    /// share the host's network.
+    endpoints: Endpoints,
     /// Every process started here, killed on drop.
     processes: Vec<i32>,
 }
 
 impl Fixtures {
-    /// Materialises every fixture of the experiment, in the plan's fixture order.
-    pub fn start(exp: &Experiment, scratch: &ScratchRoot, walk: &Walk) -> Result<Fixtures, String> {
+    /// Materialises every fixture of the experiment, in the plan's fixture order. Listeners
+    /// are started here only when probes share the host's network (`Network::Shared`);
+    /// otherwise each worker starts its own ([`Fixtures::listen_here`]).
+    pub fn start(
+        exp: &Experiment,
+        scratch: &ScratchRoot,
+        walk: &Walk,
+        network: &Network,
+    ) -> Result<Fixtures, String> {
         let mut f = Fixtures::default();
         let root = scratch.dir().map_err(|e| format!("scratch root: {e}"))?;
         for fx in walk.fixtures.iter().map(|&i| &exp.fixtures[i]) {
@@ -64,30 +92,71 @@ impl Fixtures {
                     materialise(&root, &pf).map_err(|e| format!("fixture `{}`: {e}", fx.name))?;
                     f.paths.push(pf);
                 }
-                FixtureKind::TcpListener { port } => {
-                    let (pid, port) = start_tcp_listener(*port)
-                        .map_err(|e| format!("fixture `{}`: loopback listener: {}", fx.name, e))?;
-                    f.processes.push(pid);
-                    f.ports.insert(fx.name.clone(), port);
-                    f.pids.insert(fx.name.clone(), pid);
-                }
-                FixtureKind::UnixListener { name } => {
-                    let unique = format!("{name}-{}", super::scratch::short_random());
-                    let pid = start_unix_listener(&unique)
-                        .map_err(|e| format!("fixture `{}`: abstract listener: {}", fx.name, e))?;
-                    f.processes.push(pid);
-                    f.unix_names.insert(fx.name.clone(), unique);
-                    f.pids.insert(fx.name.clone(), pid);
-                }
+                FixtureKind::TcpListener { port } => f.listeners.push(Listener::Tcp {
+                    fixture: fx.name.clone(),
+                    port: *port,
+                }),
+                FixtureKind::UnixListener { name } => f.listeners.push(Listener::Unix {
+                    fixture: fx.name.clone(),
+                    name: name.clone(),
+                }),
                 FixtureKind::Process => {
                     let pid = start_idle_process()
                         .map_err(|e| format!("fixture `{}`: {}", fx.name, e))?;
                     f.processes.push(pid);
-                    f.pids.insert(fx.name.clone(), pid);
+                    f.endpoints.pids.insert(fx.name.clone(), pid);
                 }
             }
         }
+        if let Network::Shared { .. } = network {
+            // The host's namespace is shared with every other program: a unique abstract name.
+            let (endpoints, pids) = f.start_listeners(true)?;
+            f.processes.extend(pids);
+            f.endpoints = endpoints;
+        }
         Ok(f)
+    }
+
+    /// The engine's endpoints (see [`Fixtures::start`]).
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.endpoints
+    }
+
+    /// In a worker that has just entered its own network namespace: starts every listener
+    /// there, as declared (port 0 takes any free port, abstract names are used as they are:
+    /// nothing else lives in this namespace), and returns every endpoint a probe can name.
+    /// The listener processes die with the worker.
+    pub fn listen_here(&self) -> Result<Endpoints, String> {
+        self.start_listeners(false).map(|(endpoints, _)| endpoints)
+    }
+
+    /// Starts the listeners; `unique` appends a random suffix to abstract names.
+    fn start_listeners(&self, unique: bool) -> Result<(Endpoints, Vec<i32>), String> {
+        let mut e = self.endpoints.clone();
+        let mut pids = Vec::new();
+        for l in &self.listeners {
+            match l {
+                Listener::Tcp { fixture, port } => {
+                    let (pid, port) = start_tcp_listener(*port)
+                        .map_err(|e| format!("fixture `{fixture}`: loopback listener: {e}"))?;
+                    e.ports.insert(fixture.clone(), port);
+                    e.pids.insert(fixture.clone(), pid);
+                    pids.push(pid);
+                }
+                Listener::Unix { fixture, name } => {
+                    let bound = match unique {
+                        true => format!("{name}-{}", super::scratch::short_random()),
+                        false => name.clone(),
+                    };
+                    let pid = start_unix_listener(&bound)
+                        .map_err(|e| format!("fixture `{fixture}`: abstract listener: {e}"))?;
+                    e.unix.insert(fixture.clone(), (name.clone(), bound));
+                    e.pids.insert(fixture.clone(), pid);
+                    pids.push(pid);
+                }
+            }
+        }
+        Ok((e, pids))
     }
 
     /// Brings the scratch tree back to the declared state before a serial probe (spec §5.2):
@@ -102,8 +171,13 @@ impl Fixtures {
         self.paths.iter().try_for_each(|pf| materialise(&root, pf))
     }
 
-    /// The probe with `{scratch}` substituted and its fixtures looked up.
-    pub fn spec_for(&self, probe: &Probe, scratch: &ScratchRoot) -> ProbeSpec {
+    /// The probe with `{scratch}` substituted and its fixtures looked up in `endpoints`.
+    pub fn spec_for(
+        &self,
+        probe: &Probe,
+        scratch: &ScratchRoot,
+        endpoints: &Endpoints,
+    ) -> ProbeSpec {
         let sub = |s: &str| s.replace("{scratch}", scratch.as_str());
         let mut spec = ProbeSpec {
             family: probe.family.clone(),
@@ -113,25 +187,23 @@ impl Fixtures {
             ..ProbeSpec::default()
         };
         for name in &probe.fixtures {
-            if let Some(p) = self.ports.get(name) {
+            if let Some(p) = endpoints.ports.get(name) {
                 spec.port = Some(*p);
             }
-            if let Some(u) = self.unix_names.get(name) {
-                spec.unix_name = Some(u.clone());
+            if let Some((_, bound)) = endpoints.unix.get(name) {
+                spec.unix_name = Some(bound.clone());
             }
-            if let Some(pid) = self.pids.get(name) {
+            if let Some(pid) = endpoints.pids.get(name) {
                 spec.pid = Some(*pid);
             }
         }
-        // A unix-connect naming a declared listener by its name reaches this run's listener.
+        // A unix-connect naming a declared listener (by fixture or socket name) reaches this
+        // run's listener.
         if spec.family == "unix-connect" && spec.unix_name.is_none() {
-            let declared = spec.target.as_deref().map(|t| t.trim_start_matches('@'));
-            for (fx_name, unique) in &self.unix_names {
-                let decl_name = unique.rsplit_once('-').map(|(n, _)| n);
-                if declared.is_some()
-                    && (declared == Some(fx_name.as_str()) || declared == decl_name)
-                {
-                    spec.unix_name = Some(unique.clone());
+            let named = spec.target.as_deref().map(|t| t.trim_start_matches('@'));
+            for (fixture, (declared, bound)) in &endpoints.unix {
+                if named == Some(fixture.as_str()) || named == Some(declared.as_str()) {
+                    spec.unix_name = Some(bound.clone());
                 }
             }
         }
@@ -188,15 +260,15 @@ fn materialise(root: &Dir, pf: &PathFixture) -> Result<(), FsError> {
 }
 
 /// Forks a process that runs `body` (raw syscalls only), keeps no inherited fd but `keep`
-/// (-1 for none), and dies with the engine.
+/// (-1 for none), and dies with its parent (the engine or a worker).
 fn fork_fixture(keep: RawFd, body: impl FnOnce()) -> io::Result<i32> {
-    let engine = process::getpid();
+    let parent = process::getpid();
     // SAFETY (cannot move into sys: the child's body is the caller's): the child only makes
     // raw syscalls and never returns.
     match unsafe { process::fork() }? {
         Forked::Child => {
             let ready = process::set_parent_death_signal(libc::SIGKILL).is_ok()
-                && process::parent_pid() == engine
+                && process::parent_pid() == parent
                 && signal::ignore(libc::SIGINT).is_ok()
                 && fd::close_all_except(&[keep]).is_ok();
             if ready {

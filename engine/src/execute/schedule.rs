@@ -7,9 +7,12 @@
 //! state (the scratch tree emptied and every file/dir fixture re-created from its declaration)
 //! and prepares the sandbox again (rules hold inodes). Every other probe runs before any change
 //! is made. So every probe sees exactly the declared state, and no two probes that could see
-//! each other's changes ever run at the same time.
+//! each other's changes ever run at the same time. When probes share the host's network
+//! (`Network::Shared`), the probes that use it join the serial job too.
 
 use crate::model::{Experiment, Isolation, Lane};
+
+use super::network::Network;
 
 /// A unit of work: the lane, its profile (`None` for the baseline) and the probe.
 pub type Unit = (Lane, Option<usize>, usize);
@@ -45,12 +48,20 @@ pub struct Schedule {
 
 /// Groups the units the plan walk runs (`(lane, profile, probe)` in plan order: lane, then
 /// profile, then probe) into jobs.
-pub fn build(exp: &Experiment, isolation: Isolation, units: &[Unit]) -> Schedule {
+pub fn build(
+    exp: &Experiment,
+    isolation: Isolation,
+    units: &[Unit],
+    network: &Network,
+) -> Schedule {
     let mut s = Schedule::default();
+    let shared_network = matches!(network, Network::Shared { .. });
     let serial: Vec<bool> = exp
         .probes
         .iter()
-        .map(crate::probes::changes_scratch)
+        .map(|p| {
+            crate::probes::changes_scratch(p) || (shared_network && crate::probes::uses_network(p))
+        })
         .collect();
     let exec: Vec<bool> = exp
         .probes

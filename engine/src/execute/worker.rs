@@ -11,12 +11,13 @@ use crate::model::{Lane, StageRecord};
 use crate::probes::report::{ChildRecord, RecordStage};
 use crate::probes::{ExecCommand, Operation, ProbeSpec};
 use crate::sys::process::{self, ChildStack};
-use crate::sys::{fd, signal};
+use crate::sys::{fd, namespace, signal};
 
 use super::child::{self, Body, ChildExit, ChildSpec, StartError, Termination};
 use super::context::Context;
 use super::frame;
 use super::guard::HostGuard;
+use super::network::Network;
 use super::stage_record::{self, ProbeKind};
 
 /// Job id of the serial (destructive-class) job.
@@ -34,7 +35,8 @@ pub enum WorkerExit {
     ResultsLost = 3,
     /// A panic in the worker's own code (caught so no destructor of the engine runs twice).
     Panicked = 70,
-    /// Its setup failed (ignoring SIGINT, `/dev/null`, the child stack).
+    /// Its setup failed (ignoring SIGINT, `/dev/null`, the child stack, its network namespace
+    /// and listeners).
     SetupFailed = 71,
 }
 
@@ -53,8 +55,26 @@ pub fn main(ctx: &Context, cmd_rd: RawFd, res_wr: RawFd) -> ! {
     let (Ok(devnull), Ok(stack)) = (fd::open_dev_null(), ChildStack::new()) else {
         WorkerExit::SetupFailed.exit();
     };
+    let endpoints = match &ctx.network {
+        // Its own sockets, ports and abstract names, and the run's listeners inside.
+        Network::PerWorker => match namespace::enter_private_network() {
+            Ok(()) => ctx.fixtures.listen_here(),
+            Err(e) => Err(e.to_string()),
+        },
+        Network::Shared { .. } => Ok(ctx.fixtures.endpoints().clone()),
+    };
+    let Ok(endpoints) = endpoints else {
+        WorkerExit::SetupFailed.exit();
+    };
+    let specs = ctx
+        .exp
+        .probes
+        .iter()
+        .map(|p| ctx.fixtures.spec_for(p, ctx.scratch, &endpoints))
+        .collect();
     let w = Worker {
         ctx,
+        specs,
         res_wr,
         devnull,
         stack,
@@ -83,6 +103,8 @@ pub fn main(ctx: &Context, cmd_rd: RawFd, res_wr: RawFd) -> ! {
 
 struct Worker<'a> {
     ctx: &'a Context<'a>,
+    /// One per probe: `{scratch}` substituted, fixtures resolved to this worker's endpoints.
+    specs: Vec<ProbeSpec>,
     res_wr: RawFd,
     devnull: OwnedFd,
     /// Stack of shared-memory driver children.
@@ -158,7 +180,7 @@ impl Worker<'_> {
     }
 
     fn prepare(&self, probe: usize) -> Result<Ready, String> {
-        let spec: &ProbeSpec = &self.ctx.specs[probe];
+        let spec: &ProbeSpec = &self.specs[probe];
         if crate::probes::is_exec_family(&spec.family) {
             ExecCommand::prepare(spec, &self.ctx.options.helper_exe).map(Ready::Exec)
         } else {

@@ -42,6 +42,17 @@ pub fn changes_scratch(probe: &Probe) -> bool {
     }
 }
 
+/// Whether the probe uses the network (a socket, a port, an abstract unix name): a network
+/// family, or the probe helper performing one. Commands may too, and run in the serial job
+/// anyway.
+pub fn uses_network(probe: &Probe) -> bool {
+    let family = match probe.args.get("helper") {
+        Some(crate::model::ArgValue::Str(f)) if is_exec_family(&probe.family) => f.as_str(),
+        _ => probe.family.as_str(),
+    };
+    network::FAMILIES.contains(&family)
+}
+
 /// Whether this build has a driver for the probe in this world; `Err` is the skip reason.
 pub fn applicability(probe: &Probe) -> Result<(), String> {
     if !probe.worlds.is_empty() && !probe.worlds.iter().any(|w| w == WORLD) {

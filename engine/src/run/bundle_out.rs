@@ -92,6 +92,7 @@ pub fn write(
         ),
         lanes: exp.lanes.clone(),
         isolation: options.isolation,
+        network: Some(result.network.clone()),
         timings: Timings {
             started: crate::bundle::time::rfc3339_utc(facts.started),
             finished: crate::bundle::time::rfc3339_utc(facts.finished),

@@ -169,6 +169,24 @@ pub fn set_reuse_address(fd: BorrowedFd) -> io::Result<()> {
     )
 }
 
+/// Brings the loopback interface `lo` up (`SIOCSIFFLAGS`): a new network namespace starts
+/// with it down, so nothing could connect to 127.0.0.1 there. Needs CAP_NET_ADMIN over the
+/// namespace.
+pub fn set_loopback_up() -> io::Result<()> {
+    let fd = socket(libc::AF_INET, libc::SOCK_DGRAM, 0)?;
+    // SAFETY: ifreq is plain data; all-zero is a valid value.
+    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
+    for (i, b) in b"lo".iter().enumerate() {
+        req.ifr_name[i] = *b as libc::c_char;
+    }
+    // SAFETY: the kernel reads the name and reads or writes the flags of our ifreq.
+    cvt_int(unsafe { libc::ioctl(fd.as_raw_fd(), libc::SIOCGIFFLAGS, &mut req) })?;
+    // SAFETY: the union member the two flag requests use.
+    unsafe { req.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short };
+    // SAFETY: as above.
+    cvt_int(unsafe { libc::ioctl(fd.as_raw_fd(), libc::SIOCSIFFLAGS, &req) }).map(|_| ())
+}
+
 /// `SO_RCVBUFFORCE` (root): a large receive buffer.
 pub fn set_receive_buffer(fd: BorrowedFd, bytes: i32) -> io::Result<()> {
     set_option(fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, &bytes)

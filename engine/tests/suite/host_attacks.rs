@@ -394,9 +394,9 @@ probe wait family=exec target="/bin/sleep" {{
     let records = stage_records(&out);
     for line in records.lines() {
         let r: serde_json::Value = serde_json::from_str(line).unwrap();
-        let refused = r["skipped"]
-            .as_str()
-            .is_some_and(|s| s.starts_with("host_safety: the pristine state could not be restored"));
+        let refused = r["skipped"].as_str().is_some_and(|s| {
+            s.starts_with("host_safety: the pristine state could not be restored")
+        });
         let on_the_declared_tree = r["operation"] == "allow";
         assert!(
             r["probe"] == "wait" || refused || on_the_declared_tree,

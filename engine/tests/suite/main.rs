@@ -31,6 +31,7 @@ mod run_cli;
 mod run_killed;
 mod runner_drivers;
 mod runner_failure_paths;
+mod runner_network;
 mod runner_plan_agreement;
 mod runner_restore;
 mod sbpl_corpus;

@@ -60,7 +60,11 @@ fn assert_verdicts(r: &xpr::run::RunResult, cases: &[(&str, Verdict, Option<&str
             );
         }
         let check = verdict_of(r, profile, "check-declared");
-        assert_eq!(check, (Allow, None), "{profile}: the tree is not the declared one");
+        assert_eq!(
+            check,
+            (Allow, None),
+            "{profile}: the tree is not the declared one"
+        );
     }
     for v in &r.verdicts {
         assert_ne!(v.verdict, Blocked, "{}: {:?}", v.id, v.reason);

@@ -294,6 +294,7 @@ pub fn manifest(world: &World, run: &RunId, minute: u64) -> Manifest {
         ],
         lanes: vec![Lane::Baseline, Lane::Scenario],
         isolation: Isolation::Probe,
+        network: None,
         timings: Timings {
             started: format!("2026-11-18T11:{minute:02}:00Z"),
             finished: format!("2026-11-18T11:{minute:02}:07Z"),

@@ -269,7 +269,11 @@ pub fn run_text(name: &str, text: &str, opts: &ExecuteOptions) -> xpr::run::RunR
 }
 
 /// The verdict of `profile/probe` as (verdict, errno name).
-pub fn verdict_of(r: &xpr::run::RunResult, profile: &str, probe: &str) -> (Verdict, Option<String>) {
+pub fn verdict_of(
+    r: &xpr::run::RunResult,
+    profile: &str,
+    probe: &str,
+) -> (Verdict, Option<String>) {
     let v = r
         .verdicts
         .iter()
