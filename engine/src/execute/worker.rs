@@ -63,7 +63,9 @@ pub fn main(ctx: &Context, cmd_rd: RawFd, res_wr: RawFd) -> ! {
         },
         Network::Shared { .. } => Ok(ctx.fixtures.endpoints().clone()),
     };
-    let Ok(endpoints) = endpoints else {
+    // Every probe works from the scratch root, never from wherever xpr was started: a
+    // relative path names something beneath `{scratch}`, the same on every run.
+    let (Ok(endpoints), Ok(())) = (endpoints, std::env::set_current_dir(ctx.scratch.path())) else {
         WorkerExit::SetupFailed.exit();
     };
     let specs = ctx

@@ -218,7 +218,14 @@ pub fn resolve_probes(
                 }
             }
         }
-        let mut target = p.target.as_ref().map(|t| cx.subst(file, t));
+        let mut target = p
+            .target
+            .as_ref()
+            .map(|t| cx.subst(file, t))
+            .map(|t| match target_kind {
+                "path" => beneath_scratch_if_relative(t),
+                _ => t,
+            });
         if target_kind == "none" {
             if let Some(t) = &p.target {
                 let diag = cx
@@ -286,14 +293,24 @@ pub fn resolve_probes(
                 cx.push(diag);
                 continue;
             }
+            let is_path = fam
+                .args
+                .iter()
+                .any(|a| a.path && a.name.value == arg.name.value);
             let value = match &arg.value.value {
-                ProbeArgValue::Scalar(Value::Str(s)) => ArgValue::Str(cx.subst(
-                    file,
-                    &Text {
-                        value: s.clone(),
-                        span: arg.value.span,
-                    },
-                )),
+                ProbeArgValue::Scalar(Value::Str(s)) => {
+                    let value = cx.subst(
+                        file,
+                        &Text {
+                            value: s.clone(),
+                            span: arg.value.span,
+                        },
+                    );
+                    ArgValue::Str(match is_path {
+                        true => beneath_scratch_if_relative(value),
+                        false => value,
+                    })
+                }
                 ProbeArgValue::Scalar(Value::Int(i)) => {
                     ArgValue::Int(i64::try_from(*i).unwrap_or(i64::MAX))
                 }
@@ -364,6 +381,17 @@ pub fn resolve_probes(
         });
     }
     out
+}
+
+/// A relative probe path names something beneath `{scratch}`, where every probe runs (its
+/// working directory), never beneath wherever xpr was started: the plan holds it as
+/// `{scratch}/<path>`.
+fn beneath_scratch_if_relative(path: String) -> String {
+    if path.is_empty() || path.starts_with('/') || path.starts_with("{scratch}") {
+        path
+    } else {
+        format!("{{scratch}}/{path}")
+    }
 }
 
 fn check_host_safety(

@@ -281,23 +281,45 @@ fn flatten(
     flat
 }
 
+/// How artifacts name a file given by absolute path: relative to the experiment's directory
+/// when it lies beneath it (the same name however the path was spelled), `{abs}/<name>`
+/// otherwise — never a host path.
+fn experiment_relative(cx: &Cx, path: &Path) -> String {
+    let dir = |p: &Path| {
+        let d = p.parent().filter(|d| !d.as_os_str().is_empty());
+        d.unwrap_or(Path::new(".")).canonicalize().ok()
+    };
+    let root = cx.file(0).path.as_deref().and_then(dir);
+    let file = path.canonicalize().ok();
+    match (root, file) {
+        (Some(root), Some(file)) if file.starts_with(&root) => file
+            .strip_prefix(&root)
+            .map(|rel| rel.display().to_string())
+            .unwrap_or_default(),
+        _ => super::sbpl_hook::portable(&path.display().to_string()),
+    }
+}
+
 /// Finds an `sbpl=` file relative to the declaring file; a missing file is an error.
 fn sbpl_source(cx: &mut Cx, file: usize, sbpl: &crate::decode::syntax::Text) -> Option<SbplFile> {
     let source = cx.file(file).clone();
+    // Parameters apply here as in every other string (`sbpl="{dir}/p.sb"`, `--param`).
+    let value = cx.subst(file, sbpl);
     let found = source
         .path
         .as_deref()
-        .map(|p| p.with_file_name("").join(&sbpl.value))
+        .map(|p| p.with_file_name("").join(&value))
         .filter(|p| p.is_file());
     match found {
         Some(path) => {
-            let artifact = crate::source::loader::normalize(
-                &Path::new(&source.artifact)
-                    .with_file_name("")
-                    .join(&sbpl.value),
-            )
-            .display()
-            .to_string();
+            let artifact = match Path::new(&value).is_absolute() {
+                true => experiment_relative(cx, &path),
+                false => crate::source::loader::normalize(
+                    &Path::new(&source.artifact).with_file_name("").join(&value),
+                )
+                .display()
+                .to_string(),
+            };
             Some(SbplFile {
                 artifact,
                 path,
@@ -314,7 +336,7 @@ fn sbpl_source(cx: &mut Cx, file: usize, sbpl: &crate::decode::syntax::Text) -> 
                     codes::SBPL_NOT_FOUND,
                     file,
                     sbpl.span,
-                    format!("SBPL file `{}` not found", sbpl.value),
+                    format!("SBPL file `{value}` not found"),
                     "no such file",
                 )
                 .help(format!(

@@ -9,6 +9,7 @@
 
 mod support;
 
+mod bundle_determinism;
 mod bundle_diff;
 mod bundle_e2e;
 mod bundle_interrupted;
