@@ -59,7 +59,16 @@ impl ScratchRoot {
         let doomed = path.clone();
         // SAFETY (the guardian's body is this closure): it only empties and removes the root
         // through `sys::fs`, which takes no lock but malloc's.
-        let guardian = unsafe { Guardian::start(&[], move || remove_root(&doomed, identity)) }.ok();
+        // No guardian, no run: a root that could outlive a SIGKILLed engine is not created.
+        let guardian = match unsafe {
+            Guardian::start(&[], move || remove_root_eventually(&doomed, identity))
+        } {
+            Ok(g) => Some(g),
+            Err(e) => {
+                let _ = std::fs::remove_dir(&path);
+                return Err(e);
+            }
+        };
         Ok(ScratchRoot {
             path,
             identity,
@@ -97,9 +106,11 @@ impl ScratchRoot {
 
 impl Drop for ScratchRoot {
     fn drop(&mut self) {
-        remove_root(&self.path, self.identity);
-        // The directory is already gone: the guardian has nothing left to do.
-        if let Some(g) = self.guardian.take() {
+        // Gone: the guardian has nothing left to do. Otherwise dropping it undismissed runs
+        // its (retrying) removal now, and waits for it.
+        if remove_root(&self.path, self.identity)
+            && let Some(g) = self.guardian.take()
+        {
             g.dismiss();
         }
     }
@@ -121,10 +132,23 @@ fn open_identified(path: &Path, identity: (u64, u64)) -> Result<Dir, FsError> {
 /// Empties the root through its fd (links are removed, never followed; entries a probe made
 /// unwritable are opened up first), then removes the now empty directory itself: `rmdir`
 /// never follows a link and never removes anything else.
-fn remove_root(path: &Path, identity: (u64, u64)) {
-    if let Ok(dir) = open_identified(path, identity)
-        && dir.remove_contents().is_ok()
-    {
-        let _ = std::fs::remove_dir(path);
+/// `true` when there is nothing left to do: the root is gone, or the path no longer names the
+/// directory this run created (never ours to touch).
+fn remove_root(path: &Path, identity: (u64, u64)) -> bool {
+    let Ok(dir) = open_identified(path, identity) else {
+        return true;
+    };
+    dir.remove_contents().is_ok() && std::fs::remove_dir(path).is_ok()
+}
+
+/// The guardian's action. When the engine was killed, its workers and their commands die a
+/// moment later (parent-death signals travel down one generation at a time), and a command may
+/// still create entries while the first pass walks: retry, bounded, until the root is gone.
+fn remove_root_eventually(path: &Path, identity: (u64, u64)) {
+    for _ in 0..100 {
+        if remove_root(path, identity) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }

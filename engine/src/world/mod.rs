@@ -12,6 +12,8 @@ mod landlock_domain_canary;
 mod landlock_facts;
 pub mod landlock_rights;
 mod mechanisms;
+#[cfg(test)]
+mod synthetic;
 
 use serde::{Deserialize, Serialize};
 

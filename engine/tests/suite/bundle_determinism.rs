@@ -7,11 +7,8 @@
 //! what a probe could see of the working directory (a relative target, a command listing `.`).
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use crate::support::exclusive_run;
-
-const XPR: &str = env!("CARGO_BIN_EXE_xpr");
+use crate::support::{Xpr, exclusive_run, helper_exe};
 
 const EXPERIMENT: &str = r#"
 experiment "det" {
@@ -76,22 +73,18 @@ fn tree(root: &Path) -> PathBuf {
 
 /// `xpr run` in `cwd`; returns the bundle.
 fn run(cwd: &Path, file: &Path, out: &Path, label: &str, params: &[&str]) -> PathBuf {
-    let mut cmd = Command::new(XPR);
-    cmd.current_dir(cwd)
+    let mut xpr = Xpr::new()
+        .cwd(cwd)
         .arg("run")
         .arg(file)
         .arg("--out")
         .arg(out)
         .args(["--label", label]);
     for p in params {
-        cmd.args(["--param", p]);
+        xpr = xpr.args(["--param", p]);
     }
-    let o = cmd.output().unwrap();
-    assert!(
-        matches!(o.status.code(), Some(0 | 1)),
-        "{label}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = xpr.run();
+    assert!(matches!(o.code(), Some(0 | 1)), "{o}");
     std::fs::read_dir(out.join("det"))
         .unwrap()
         .flatten()
@@ -148,7 +141,7 @@ fn bundles_are_the_same_wherever_xpr_is_started_from() {
     ];
     let first = artifacts(&runs[0]);
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    let xpr_dir = Path::new(XPR)
+    let xpr_dir = helper_exe()
         .parent()
         .unwrap()
         .to_string_lossy()
@@ -186,16 +179,15 @@ fn bundles_are_the_same_wherever_xpr_is_started_from() {
                 text(b)
             );
         }
-        let diff = Command::new(XPR)
+        let diff = Xpr::new()
             .arg("diff")
             .arg(&runs[0])
             .arg(run)
             .args(["--format", "json"])
-            .output()
-            .unwrap();
-        let d: serde_json::Value = serde_json::from_slice(&diff.stdout).unwrap();
+            .run();
+        let d = diff.json();
         assert_eq!(
-            (diff.status.code(), &d["identical"]),
+            (diff.code(), &d["identical"]),
             (Some(0), &serde_json::json!(true)),
             "{d:#}"
         );

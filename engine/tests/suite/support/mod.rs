@@ -1,9 +1,13 @@
-//! Builders for programmatic experiments and a serialised runner for integration tests.
-#![allow(dead_code)]
+//! What several areas of the suite share: builders for programmatic experiments and a
+//! serialised runner (here), the `xpr` command builder (`command`), synthetic bundles
+//! (`bundles`) and the Graphviz render check (`graphviz`).
 
 pub mod bundles;
+mod command;
 pub mod graphviz;
 pub mod minimal_landlock;
+
+pub use command::Xpr;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -25,6 +29,7 @@ pub fn exclusive_run() -> MutexGuard<'static, ()> {
     RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The `xpr` binary under test (also the engine's probe helper).
 pub fn helper_exe() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_xpr"))
 }
@@ -129,19 +134,6 @@ pub fn profile(id: &str) -> Profile {
     }
 }
 
-pub fn expect(profile: &str, probe: &str, decision: Action, errno: Option<&str>) -> Expectation {
-    Expectation {
-        id: format!("{profile}/{probe}"),
-        profile: profile.into(),
-        probe: probe.into(),
-        decision,
-        errno: errno.map(str::to_string),
-        world: None,
-        known: None,
-        origin: Origin::default(),
-    }
-}
-
 pub fn options() -> ExecuteOptions {
     ExecuteOptions {
         helper_exe: helper_exe(),
@@ -169,18 +161,6 @@ pub fn find<'a>(
         .iter()
         .find(|r| r.lane == lane && r.profile.as_deref() == profile && r.probe == probe)
         .unwrap_or_else(|| panic!("no record for {lane:?} {profile:?} {probe}"))
-}
-
-/// Scratch roots currently present in the temp dir.
-pub fn scratch_dirs() -> Vec<String> {
-    std::fs::read_dir(std::env::temp_dir())
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.starts_with(xpr::execute::SCRATCH_PREFIX))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// Loads a KDL experiment and runs it through the library pipeline in the given world.
@@ -245,18 +225,6 @@ pub fn processes_running(argv: &[&str]) -> Vec<i32> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// Polls `done` every 20 ms for at most `limit`.
-pub fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
-    let started = std::time::Instant::now();
-    while !done() {
-        if started.elapsed() > limit {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    true
 }
 
 /// Loads an experiment given as text and runs it in this host's world with `opts`.
