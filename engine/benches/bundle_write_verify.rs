@@ -21,6 +21,7 @@ fn record(lane: Lane, profile: Option<String>, probe: &str, deny: bool) -> Stage
         apply_reason: None,
         apply_errno: None,
         apply_detail: None,
+        acquire: None,
         exec: ExecOutcome::Ok,
         exec_errno: None,
         operation: if deny {

@@ -157,6 +157,7 @@ pub(crate) fn execute_walk(
     records.extend(ran);
     fill_lost_units(&ctx, &mut records);
     sort_records(exp, &mut records);
+    say_when_acquired(exp, &mut records);
     drop(fixtures);
     drop(scratch);
     let nodes = trace::trace(exp, walk, &records);
@@ -187,6 +188,19 @@ fn fill_lost_units(ctx: &context::Context, records: &mut Vec<StageRecord>) {
             r.detail = Some("worker process lost before reporting".into());
             records.push(r);
         }
+    }
+}
+
+/// Every record of a probe that says when it acquires its resource (`acquire=`) says so too,
+/// whatever became of it (run, blocked, skipped).
+fn say_when_acquired(exp: &Experiment, records: &mut [StageRecord]) {
+    let said: HashMap<&str, crate::model::Acquire> = exp
+        .probes
+        .iter()
+        .filter_map(|p| Some((p.id.as_str(), p.acquire()?)))
+        .collect();
+    for r in records.iter_mut() {
+        r.acquire = said.get(r.probe.as_str()).copied();
     }
 }
 

@@ -63,10 +63,15 @@ pub fn build(
             crate::probes::changes_scratch(p) || (shared_network && crate::probes::uses_network(p))
         })
         .collect();
-    let exec: Vec<bool> = exp
+    // Probes that need a child of their own under profile isolation: commands, and probes
+    // that acquire before apply (their descriptors would stay open while the others run).
+    let own_child: Vec<bool> = exp
         .probes
         .iter()
-        .map(|p| crate::probes::is_exec_family(&p.family))
+        .map(|p| {
+            crate::probes::is_exec_family(&p.family)
+                || p.acquire() == Some(crate::model::Acquire::Before)
+        })
         .collect();
 
     // Plan order keeps each (lane, profile)'s units together: one group per run of equal keys.
@@ -83,7 +88,7 @@ pub fn build(
     }
     for ((lane, profile), free) in groups {
         let (shared, single): (Vec<usize>, Vec<usize>) = match isolation {
-            Isolation::Profile => free.into_iter().partition(|&p| !exec[p]),
+            Isolation::Profile => free.into_iter().partition(|&p| !own_child[p]),
             Isolation::Probe => (Vec::new(), free),
         };
         if !shared.is_empty() {

@@ -293,10 +293,8 @@ pub fn resolve_probes(
                 cx.push(diag);
                 continue;
             }
-            let is_path = fam
-                .args
-                .iter()
-                .any(|a| a.path && a.name.value == arg.name.value);
+            let decl = fam.args.iter().find(|a| a.name.value == arg.name.value);
+            let is_path = decl.is_some_and(|a| a.path);
             let value = match &arg.value.value {
                 ProbeArgValue::Scalar(Value::Str(s)) => {
                     let value = cx.subst(
@@ -319,6 +317,9 @@ pub fn resolve_probes(
                     ArgValue::List(items.iter().map(|t| cx.subst(file, t)).collect())
                 }
             };
+            if let Some(values) = decl.and_then(|a| a.values.as_ref()) {
+                check_value(cx, file, arg, &value, values);
+            }
             args.insert(arg.name.value.clone(), value);
         }
         for a in fam.args.iter().filter(|a| a.required) {
@@ -381,6 +382,43 @@ pub fn resolve_probes(
         });
     }
     out
+}
+
+/// An argument whose family lists its values (`arg via values="path open fd"`) takes one of
+/// them, nothing else: a value the driver would refuse at run time is refused here.
+fn check_value(
+    cx: &mut Cx,
+    file: FileId,
+    arg: &crate::decode::syntax::ProbeArgDecl,
+    value: &ArgValue,
+    values: &Text,
+) {
+    let allowed: Vec<&str> = values.value.split_whitespace().collect();
+    let given = match value {
+        ArgValue::Str(s) => s.clone(),
+        ArgValue::Int(i) => i.to_string(),
+        ArgValue::Bool(b) => b.to_string(),
+        ArgValue::List(l) => l.join(" "),
+    };
+    if allowed.contains(&given.as_str()) {
+        return;
+    }
+    let help = suggest::help(&given, allowed.iter().copied())
+        .unwrap_or_else(|| format!("`{}` takes one of: {}", arg.name.value, allowed.join(", ")));
+    let diag = cx
+        .error(
+            codes::INVALID_VALUE,
+            file,
+            arg.value.span,
+            format!(
+                "`{}={given}` is not one of {}",
+                arg.name.value,
+                allowed.join(", ")
+            ),
+            "not a value of this argument",
+        )
+        .help(help);
+    cx.push(diag);
 }
 
 /// A relative probe path names something beneath `{scratch}`, where every probe runs (its

@@ -116,8 +116,20 @@ pub fn connect(fd: RawFd, addr: &dyn SockAddr) -> io::Result<()> {
 }
 
 pub fn listen(fd: BorrowedFd, backlog: i32) -> io::Result<()> {
+    listen_raw(fd.as_raw_fd(), backlog)
+}
+
+/// `shutdown(fd, SHUT_WR)`: ends our side of a connected stream socket (a use the network
+/// checks never see).
+pub fn shutdown_write(fd: RawFd) -> io::Result<()> {
+    // SAFETY: shutdown with integer arguments.
+    cvt_int(unsafe { libc::shutdown(fd, libc::SHUT_WR) }).map(|_| ())
+}
+
+/// `listen` on a raw fd (drivers in children).
+pub fn listen_raw(fd: RawFd, backlog: i32) -> io::Result<()> {
     // SAFETY: listen with integer arguments.
-    cvt_int(unsafe { libc::listen(fd.as_raw_fd(), backlog) }).map(|_| ())
+    cvt_int(unsafe { libc::listen(fd, backlog) }).map(|_| ())
 }
 
 /// Accepts one connection and closes it at once (the listener fixtures' whole job).

@@ -312,7 +312,7 @@ fn destructive_drivers_refuse_a_link_below_the_scratch_root() {
             ..ProbeSpec::default()
         };
         let op = Operation::prepare(&spec).unwrap_or_else(|e| panic!("{family} {rel}: {e}"));
-        let r = op.perform();
+        let r = op.perform(&xpr::probes::Held::NONE);
         assert_eq!(r.errno, libc::ELOOP, "{family} {rel} {args:?}: {r:?}");
     }
     victim.assert_untouched();

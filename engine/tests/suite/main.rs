@@ -42,6 +42,7 @@ mod sbpl_in_experiments;
 mod sbpl_parse;
 mod seatbelt_text;
 mod shim_suggest;
+mod truth_acquire;
 mod truth_set;
 mod vocabulary_corpus;
 mod world_cli;

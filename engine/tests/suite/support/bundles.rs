@@ -79,6 +79,7 @@ pub fn stage_record(world: &World, lane: Lane, profile: Option<&str>, probe: &st
         apply_reason: None,
         apply_errno: None,
         apply_detail: None,
+        acquire: None,
         exec: ExecOutcome::Ok,
         exec_errno: None,
         operation: OperationOutcome::Allow,
