@@ -7,10 +7,11 @@
 //! created), so a symlink planted below `{scratch}` (by an exec probe, or by another user
 //! inside a world-writable fixture dir) is removed or makes a restore fail, never redirects it.
 //!
-//! Fixture processes are forked before any thread exists: idle processes by the engine;
-//! listeners by each worker inside its own network namespace, or by the engine when probes
-//! share the host's network (`network`). Each runs raw syscalls only and dies with the
-//! process that forked it (PR_SET_PDEATHSIG).
+//! Fixture processes are each worker's own, so no probe sees what a probe of another worker
+//! did to one: idle `process` fixtures and, inside the worker's network namespace, the
+//! listeners; only when probes share the host's network (`network`) does the engine start the
+//! listeners. All are forked before any thread exists, run raw syscalls only and die with the
+//! process that forked them (PR_SET_PDEATHSIG).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -51,6 +52,7 @@ pub struct Endpoints {
     ports: BTreeMap<String, u16>,
     /// Fixture name → (declared name, the name bound).
     unix: BTreeMap<String, (String, String)>,
+    /// `process` fixtures only: a signal or process-info probe reaches nothing else.
     pids: BTreeMap<String, i32>,
 }
 
@@ -60,17 +62,32 @@ pub struct Fixtures {
     /// declared state of the scratch tree.
     paths: Vec<PathFixture>,
     listeners: Vec<Listener>,
-    /// The endpoints the engine started: process fixtures, and the listeners too when probes
-    /// share the host's network.
-    endpoints: Endpoints,
-    /// Every process started here, killed on drop.
+    /// The names of the `process` fixtures.
+    idle: Vec<String>,
+    /// The listeners the engine started when probes share the host's network (else none).
+    shared: Endpoints,
+    /// The processes the engine started, killed on drop.
     processes: Vec<i32>,
 }
 
+/// The fixture processes one worker started and where its probes reach them.
+#[derive(Debug)]
+pub struct Started {
+    pub endpoints: Endpoints,
+    pids: Vec<i32>,
+}
+
+impl Started {
+    /// Kills and reaps them (a probe may have stopped or killed one: they start anew).
+    pub fn stop(self) {
+        stop(&self.pids);
+    }
+}
+
 impl Fixtures {
-    /// Materialises every fixture of the experiment, in the plan's fixture order. Listeners
-    /// are started here only when probes share the host's network (`Network::Shared`);
-    /// otherwise each worker starts its own ([`Fixtures::listen_here`]).
+    /// Materialises every file and dir fixture of the experiment, in the plan's fixture order.
+    /// Fixture processes are each worker's own ([`Fixtures::start_here`]), except the
+    /// listeners when probes share the host's network (`Network::Shared`): those start here.
     pub fn start(
         exp: &Experiment,
         scratch: &ScratchRoot,
@@ -100,48 +117,56 @@ impl Fixtures {
                     fixture: fx.name.clone(),
                     name: name.clone(),
                 }),
-                FixtureKind::Process => {
-                    let pid = start_idle_process()
-                        .map_err(|e| format!("fixture `{}`: {}", fx.name, e))?;
-                    f.processes.push(pid);
-                    f.endpoints.pids.insert(fx.name.clone(), pid);
-                }
+                FixtureKind::Process => f.idle.push(fx.name.clone()),
             }
         }
         if let Network::Shared { .. } = network {
             // The host's namespace is shared with every other program: a unique abstract name.
-            let (endpoints, pids) = f.start_listeners(true)?;
-            f.processes.extend(pids);
-            f.endpoints = endpoints;
+            let mut pids = Vec::new();
+            f.shared = f.start_listeners(true, &mut pids)?;
+            f.processes = pids;
         }
         Ok(f)
     }
 
-    /// The engine's endpoints (see [`Fixtures::start`]).
-    pub fn endpoints(&self) -> &Endpoints {
-        &self.endpoints
-    }
-
-    /// In a worker that has just entered its own network namespace: starts every listener
-    /// there, as declared (port 0 takes any free port, abstract names are used as they are:
-    /// nothing else lives in this namespace), and returns every endpoint a probe can name.
-    /// The listener processes die with the worker.
-    pub fn listen_here(&self) -> Result<Endpoints, String> {
-        self.start_listeners(false).map(|(endpoints, _)| endpoints)
-    }
-
-    /// Starts the listeners; `unique` appends a random suffix to abstract names.
-    fn start_listeners(&self, unique: bool) -> Result<(Endpoints, Vec<i32>), String> {
-        let mut e = self.endpoints.clone();
+    /// In a worker (inside its own network namespace under `Network::PerWorker`): starts the
+    /// `process` fixtures and, with a namespace of its own, the listeners, as declared (port 0
+    /// takes any free port; abstract names are used as they are, nothing else lives in the
+    /// namespace). They die with the worker.
+    pub fn start_here(&self, network: &Network) -> Result<Started, String> {
         let mut pids = Vec::new();
+        let started = match network {
+            Network::PerWorker => self.start_listeners(false, &mut pids),
+            Network::Shared { .. } => Ok(self.shared.clone()),
+        }
+        .and_then(|mut endpoints| {
+            for name in &self.idle {
+                let pid = start_idle_process().map_err(|e| format!("fixture `{name}`: {e}"))?;
+                pids.push(pid);
+                endpoints.pids.insert(name.clone(), pid);
+            }
+            Ok(endpoints)
+        });
+        match started {
+            Ok(endpoints) => Ok(Started { endpoints, pids }),
+            Err(e) => {
+                stop(&pids);
+                Err(e)
+            }
+        }
+    }
+
+    /// Starts the listeners (their pids into `pids`); `unique` appends a random suffix to
+    /// abstract names.
+    fn start_listeners(&self, unique: bool, pids: &mut Vec<i32>) -> Result<Endpoints, String> {
+        let mut e = Endpoints::default();
         for l in &self.listeners {
             match l {
                 Listener::Tcp { fixture, port } => {
                     let (pid, port) = start_tcp_listener(*port)
                         .map_err(|e| format!("fixture `{fixture}`: loopback listener: {e}"))?;
-                    e.ports.insert(fixture.clone(), port);
-                    e.pids.insert(fixture.clone(), pid);
                     pids.push(pid);
+                    e.ports.insert(fixture.clone(), port);
                 }
                 Listener::Unix { fixture, name } => {
                     let bound = match unique {
@@ -150,13 +175,12 @@ impl Fixtures {
                     };
                     let pid = start_unix_listener(&bound)
                         .map_err(|e| format!("fixture `{fixture}`: abstract listener: {e}"))?;
-                    e.unix.insert(fixture.clone(), (name.clone(), bound));
-                    e.pids.insert(fixture.clone(), pid);
                     pids.push(pid);
+                    e.unix.insert(fixture.clone(), (name.clone(), bound));
                 }
             }
         }
-        Ok((e, pids))
+        Ok(e)
     }
 
     /// Brings the scratch tree back to the declared state before a serial probe (spec §5.2):
@@ -213,11 +237,15 @@ impl Fixtures {
 
 impl Drop for Fixtures {
     fn drop(&mut self) {
-        for &pid in &self.processes {
-            // Killing and reaping processes this engine forked (ESRCH/ECHILD: already gone).
-            let _ = process::kill(pid, libc::SIGKILL);
-            let _ = process::wait(pid);
-        }
+        stop(&self.processes);
+    }
+}
+
+/// Kills and reaps processes the caller forked (ESRCH/ECHILD: already gone).
+fn stop(pids: &[i32]) {
+    for &pid in pids {
+        let _ = process::kill(pid, libc::SIGKILL);
+        let _ = process::wait(pid);
     }
 }
 

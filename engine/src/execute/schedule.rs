@@ -7,8 +7,9 @@
 //! state (the scratch tree emptied and every file/dir fixture re-created from its declaration)
 //! and prepares the sandbox again (rules hold inodes). Every other probe runs before any change
 //! is made. So every probe sees exactly the declared state, and no two probes that could see
-//! each other's changes ever run at the same time. When probes share the host's network
-//! (`Network::Shared`), the probes that use it join the serial job too.
+//! each other's changes ever run at the same time. A probe that sends a fixture process a real
+//! signal joins it too (the worker starts its fixture processes anew after it), and so do the
+//! probes that use the network when probes share the host's (`Network::Shared`).
 
 use crate::model::{Experiment, Isolation, Lane};
 
@@ -60,7 +61,9 @@ pub fn build(
         .probes
         .iter()
         .map(|p| {
-            crate::probes::changes_scratch(p) || (shared_network && crate::probes::uses_network(p))
+            crate::probes::changes_scratch(p)
+                || crate::probes::signals_a_fixture(p)
+                || (shared_network && crate::probes::uses_network(p))
         })
         .collect();
     // Probes that need a child of their own under profile isolation: commands, and probes

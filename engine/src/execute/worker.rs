@@ -15,6 +15,7 @@ use crate::sys::{fd, namespace, signal};
 
 use super::child::{self, Body, ChildExit, ChildSpec, StartError, Termination};
 use super::context::Context;
+use super::fixtures::Started;
 use super::frame;
 use super::guard::HostGuard;
 use super::network::Network;
@@ -55,28 +56,22 @@ pub fn main(ctx: &Context, cmd_rd: RawFd, res_wr: RawFd) -> ! {
     let (Ok(devnull), Ok(stack)) = (fd::open_dev_null(), ChildStack::new()) else {
         WorkerExit::SetupFailed.exit();
     };
-    let endpoints = match &ctx.network {
-        // Its own sockets, ports and abstract names, and the run's listeners inside.
-        Network::PerWorker => match namespace::enter_private_network() {
-            Ok(()) => ctx.fixtures.listen_here(),
-            Err(e) => Err(e.to_string()),
-        },
-        Network::Shared { .. } => Ok(ctx.fixtures.endpoints().clone()),
+    // Its own fixture processes (inside its own network namespace, when it has one), and
+    // every probe working from the scratch root, never from wherever xpr was started.
+    let own_network = match &ctx.network {
+        Network::PerWorker => namespace::enter_private_network(),
+        Network::Shared { .. } => Ok(()),
     };
-    // Every probe works from the scratch root, never from wherever xpr was started: a
-    // relative path names something beneath `{scratch}`, the same on every run.
-    let (Ok(endpoints), Ok(())) = (endpoints, std::env::set_current_dir(ctx.scratch.path())) else {
+    let here = own_network
+        .and_then(|()| std::env::set_current_dir(ctx.scratch.path()))
+        .map_err(|e| e.to_string())
+        .and_then(|()| Here::start(ctx));
+    let Ok(here) = here else {
         WorkerExit::SetupFailed.exit();
     };
-    let specs = ctx
-        .exp
-        .probes
-        .iter()
-        .map(|p| ctx.fixtures.spec_for(p, ctx.scratch, &endpoints))
-        .collect();
     let w = Worker {
         ctx,
-        specs,
+        here: RefCell::new(Some(here)),
         res_wr,
         devnull,
         stack,
@@ -103,10 +98,30 @@ pub fn main(ctx: &Context, cmd_rd: RawFd, res_wr: RawFd) -> ! {
     code.exit()
 }
 
-struct Worker<'a> {
-    ctx: &'a Context<'a>,
+/// This worker's fixture processes and the probe specs resolved against them.
+struct Here {
+    started: Started,
     /// One per probe: `{scratch}` substituted, fixtures resolved to this worker's endpoints.
     specs: Vec<ProbeSpec>,
+}
+
+impl Here {
+    fn start(ctx: &Context) -> Result<Here, String> {
+        let started = ctx.fixtures.start_here(&ctx.network)?;
+        let specs = ctx
+            .exp
+            .probes
+            .iter()
+            .map(|p| ctx.fixtures.spec_for(p, ctx.scratch, &started.endpoints))
+            .collect();
+        Ok(Here { started, specs })
+    }
+}
+
+struct Worker<'a> {
+    ctx: &'a Context<'a>,
+    /// `None` only while the serial job starts them anew.
+    here: RefCell<Option<Here>>,
     res_wr: RawFd,
     devnull: OwnedFd,
     /// Stack of shared-memory driver children.
@@ -182,7 +197,8 @@ impl Worker<'_> {
     }
 
     fn prepare(&self, probe: usize) -> Result<Ready, String> {
-        let spec: &ProbeSpec = &self.specs[probe];
+        let here = self.here.borrow();
+        let spec: &ProbeSpec = &here.as_ref().ok_or("no fixture processes")?.specs[probe];
         if crate::probes::is_exec_family(&spec.family) {
             ExecCommand::prepare(spec, &self.ctx.options.helper_exe).map(Ready::Exec)
         } else {
@@ -218,10 +234,12 @@ impl Worker<'_> {
         }
     }
 
-    /// The serial job: restore the declared state and re-prepare the sandbox before each unit.
+    /// The serial job: restore the declared state and re-prepare the sandbox before each unit;
+    /// after a probe that signals a fixture process, this worker's fixture processes start
+    /// anew (and the probes' specs name the new ones).
     fn serial(&self) -> io::Result<()> {
         for &(lane, profile, probe) in &self.ctx.schedule.serial.units {
-            let r = match self.ctx.fixtures.restore(self.ctx.scratch) {
+            let r = match self.restore() {
                 // Not the declared state: the probe would measure something else.
                 Err(e) => self.invalid(
                     lane,
@@ -235,8 +253,30 @@ impl Worker<'_> {
                 },
             };
             self.send(&r)?;
+            if crate::probes::signals_a_fixture(&self.ctx.exp.probes[probe]) {
+                self.stop_fixture_processes();
+            }
         }
         Ok(())
+    }
+
+    /// The declared state: the scratch tree, and the fixture processes if a probe stopped
+    /// them (the error says which could not be restored).
+    fn restore(&self) -> Result<(), String> {
+        self.ctx
+            .fixtures
+            .restore(self.ctx.scratch)
+            .map_err(|e| e.to_string())?;
+        if self.here.borrow().is_none() {
+            *self.here.borrow_mut() = Some(Here::start(self.ctx)?);
+        }
+        Ok(())
+    }
+
+    fn stop_fixture_processes(&self) {
+        if let Some(here) = self.here.borrow_mut().take() {
+            here.started.stop();
+        }
     }
 
     /// One probe in its own child.

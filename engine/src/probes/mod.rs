@@ -45,6 +45,18 @@ pub fn changes_scratch(probe: &Probe) -> bool {
     }
 }
 
+/// Whether the probe sends a fixture process a real signal (not 0): it may stop or end it, so
+/// it runs in the serial job, and the fixture processes start anew after it.
+pub fn signals_a_fixture(probe: &Probe) -> bool {
+    let signal = match probe.args.get("signal") {
+        None => return false,
+        Some(crate::model::ArgValue::Int(n)) => Some(*n as i32),
+        Some(crate::model::ArgValue::Str(s)) => signal::signal_number(s),
+        Some(_) => None,
+    };
+    probe.family == "signal" && probe.target.as_deref() != Some("self") && signal != Some(0)
+}
+
 /// Whether the probe uses the network (a socket, a port, an abstract unix name): a network
 /// family, or the probe helper performing one. Commands may too, and run in the serial job
 /// anyway.

@@ -184,3 +184,41 @@ probe rd-g family=file-read target="{scratch}/b/g"
         ],
     );
 }
+
+/// A probe that kills or stops a process fixture runs in the serial job, after every probe
+/// that only looks at it, and the fixture processes start anew after it: no other probe sees
+/// what it did.
+#[test]
+fn a_probe_that_kills_a_fixture_process_changes_nothing_for_the_others() {
+    require_landlock(1);
+    let r = run_text(
+        "outsider.kdl",
+        r#"
+experiment "outsider" {
+    lanes baseline scenario
+}
+fixtures {
+    process outsider
+}
+profile open {
+    default allow
+}
+probe kill-outsider family=signal fixture=outsider signal="KILL"
+probe stop-outsider family=signal fixture=outsider signal="STOP"
+probe info-outsider family=process-info fixture=outsider
+probe ping-outsider family=signal fixture=outsider signal=0
+"#,
+        &ExecuteOptions {
+            jobs: 1,
+            ..options()
+        },
+    );
+    for probe in [
+        "kill-outsider",
+        "stop-outsider",
+        "info-outsider",
+        "ping-outsider",
+    ] {
+        assert_eq!(verdict_of(&r, "open", probe), (Allow, None), "{probe}");
+    }
+}
