@@ -46,3 +46,4 @@ mod truth_acquire;
 mod truth_set;
 mod vocabulary_corpus;
 mod world_cli;
+mod worlds_guest;
