@@ -125,10 +125,16 @@ fn resolve_command(target: &str) -> Option<String> {
 /// The probe's access requests. `helper_exe` is the binary that runs `helper=` probes.
 pub fn model(probe: &Probe, fs: &dyn FsView, helper_exe: &str) -> ProbeModel {
     let after = model_after_apply(probe, fs, helper_exe);
-    match probe.acquire() {
-        Some(Acquire::Before) if checked_when_acquired(probe) => acquired_before_apply(after),
-        _ => after,
+    match checked_before_apply(probe) {
+        true => acquired_before_apply(after),
+        false => after,
     }
+}
+
+/// The probe acquires before apply (`acquire=before`) what Landlock checks when it is
+/// acquired: no check of its operation meets the sandbox.
+pub fn checked_before_apply(probe: &Probe) -> bool {
+    probe.acquire() == Some(Acquire::Before) && checked_when_acquired(probe)
 }
 
 /// `acquire=before` moves every check of these operations before the sandbox exists: Landlock

@@ -83,6 +83,23 @@ fn descriptors_acquired_before_apply_keep_what_was_checked_at_acquisition() {
     for o in &r.lanes.oracle {
         assert_eq!(o.agrees, Some(true), "{}: {o:?}", o.id);
     }
+    // It says why a descriptor acquired before keeps its access, and why a directory does not.
+    let oracle = |profile: &str, probe: &str| {
+        r.lanes
+            .oracle
+            .iter()
+            .find(|o| o.profile == profile && o.probe == probe)
+            .unwrap_or_else(|| panic!("no oracle record for {profile}/{probe}"))
+    };
+    let kept = oracle("nothing", "ioctl-before");
+    assert_eq!(kept.prediction, xpr::oracle::Prediction::Allow, "{kept:?}");
+    assert!(
+        kept.explanation.contains("acquired before apply"),
+        "{kept:?}"
+    );
+    let entry = oracle("nothing", "create-in-d-before");
+    assert_eq!(entry.prediction, xpr::oracle::Prediction::Deny, "{entry:?}");
+    assert_eq!(entry.stage, op, "{entry:?}");
 }
 
 /// A failed acquisition is the probe's result, marked as happening before any sandbox.
@@ -148,6 +165,15 @@ fn hardened_runtime_before_after_pairs_hold() {
         r.lanes.oracle.iter().all(|o| o.agrees != Some(false)),
         "{calibration:?}"
     );
+    // Every before half is predicted, and the prediction agrees with the run.
+    for o in r
+        .lanes
+        .oracle
+        .iter()
+        .filter(|o| o.probe.ends_with("-before"))
+    {
+        assert_eq!(o.agrees, Some(true), "{}: {o:?}", o.id);
+    }
 }
 
 /// Every child shape acquires before it applies: one child per probe or one per profile,
