@@ -21,6 +21,7 @@ fn record(lane: Lane, profile: Option<String>, probe: &str, deny: bool) -> Stage
         apply_reason: None,
         apply_errno: None,
         apply_detail: None,
+        acquire: None,
         exec: ExecOutcome::Ok,
         exec_errno: None,
         operation: if deny {
@@ -116,6 +117,7 @@ fn main() {
         args: vec!["run".into(), "bench.kdl".into()],
         lanes: vec![Lane::Baseline, Lane::Scenario],
         isolation: Isolation::Probe,
+        network: None,
         timings: Timings::default(),
         closure: closure.clone(),
     };

@@ -9,6 +9,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::execute::Network;
 use crate::model::{Isolation, Lane};
 use crate::world::WorldFacts;
 
@@ -28,6 +29,9 @@ pub struct Manifest {
     pub args: Vec<String>,
     pub lanes: Vec<Lane>,
     pub isolation: Isolation,
+    /// The network the probes saw: a namespace per worker, or the host's (with the reason).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<Network>,
     pub timings: Timings,
     pub closure: Closure,
 }

@@ -159,6 +159,7 @@ mod tests {
             apply_reason: None,
             apply_errno: None,
             apply_detail: None,
+            acquire: None,
             exec: ExecOutcome::Ok,
             exec_errno: None,
             operation: op,

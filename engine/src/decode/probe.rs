@@ -1,4 +1,5 @@
-//! `family NAME { operation; target; worlds; destructive; destructive-with; arg NAME }` (stdlib)
+//! `family NAME { operation; target; worlds; destructive; destructive-with; arg NAME [values=] }`
+//! (stdlib)
 //! and `probe NAME family=F [target=..] [fixture=..] [control=#true] [ARG=..] { ARG values... }`.
 
 use std::collections::HashMap;
@@ -65,15 +66,17 @@ pub fn decode_family(r: &mut Reader<'_>, node: &KdlNode) -> Option<FamilyDecl> {
                 };
             }
             "arg" => {
-                let props = r.props(child, &["required", "path"], false);
+                let props = r.props(child, &["required", "path", "values"], false);
                 r.no_children(child);
                 if let Some(name) = r.one_arg(child, "an argument name") {
                     let required = r.bool_prop(&props, "required");
                     let path = r.bool_prop(&props, "path");
+                    let values = r.text_prop(&props, "values");
                     decl.args.push(FamilyArgDecl {
                         name,
                         required,
                         path,
+                        values,
                     });
                 }
             }

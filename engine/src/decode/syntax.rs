@@ -140,6 +140,8 @@ pub struct FamilyArgDecl {
     pub required: bool,
     /// The argument is a path the probe may mutate (rename's `to`).
     pub path: bool,
+    /// `values="a b c"`: the only values a probe may give (space-separated).
+    pub values: Option<Text>,
 }
 
 #[derive(Debug)]

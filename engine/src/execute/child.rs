@@ -2,7 +2,8 @@
 //! `_exit`. Every setup step is checked; a failure is reported as the step and its errno.
 //!
 //! Three shapes:
-//! - driver children (`fork_drivers`): apply and perform the operations;
+//! - driver children (`fork_drivers`): acquire what `acquire=before` operations use, apply,
+//!   perform the operations;
 //! - the probe helper (xpr's own binary, trusted like the drivers): a forked child that leads
 //!   its own process group, applies the profile and execs the helper;
 //! - any other command: the worker forks an *init* into a new PID namespace (pid 1 there). The
@@ -22,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use crate::compile::AppliedInChild;
 use crate::probes::report::{ChildRecord, RECORD_LEN, RecordStage};
-use crate::probes::{ExecCommand, HELPER_REPORT_FD, Operation};
+use crate::probes::{ExecCommand, HELPER_REPORT_FD, Operation, Slots};
 use crate::sys::errno::raw;
 use crate::sys::process::{self, Forked, WaitStatus};
 use crate::sys::{fd, namespace, signal};
@@ -119,6 +120,10 @@ pub fn run(spec: &ChildSpec) -> Result<ChildExit, StartError> {
         None
     };
     let out_wr = out.as_ref().map_or(-1, |(_, w)| w.as_raw_fd());
+    let held = Slots::new(match spec.body {
+        Body::Ops(ops) => ops.len(),
+        _ => 0,
+    });
     let worker = process::getpid();
     // SAFETY (cannot move into sys: the child's body is below): the worker is single-threaded;
     // the child only makes raw syscalls until execve or _exit.
@@ -131,7 +136,7 @@ pub fn run(spec: &ChildSpec) -> Result<ChildExit, StartError> {
         _ => "fork",
     };
     let pid = match start(step, forked)? {
-        Forked::Child => child_main(spec, worker, res_wr.as_raw_fd(), out_wr),
+        Forked::Child => child_main(spec, &held, worker, res_wr.as_raw_fd(), out_wr),
         Forked::Parent(pid) => pid,
     };
     if let Body::Helper(_) = spec.body {
@@ -237,14 +242,22 @@ fn command_stdio(spec: &ChildSpec, res_wr: RawFd, out_wr: RawFd) {
 }
 
 /// The child: never returns. Raw syscalls only.
-fn child_main(spec: &ChildSpec, worker: i32, res_wr: RawFd, out_wr: RawFd) -> ! {
+fn child_main(spec: &ChildSpec, held: &Slots, worker: i32, res_wr: RawFd, out_wr: RawFd) -> ! {
     match spec.body {
         Body::Ops(ops) => {
             die_with_worker(res_wr, worker);
+            // `acquire=before`: opened while no sandbox exists yet.
+            for (i, op) in ops
+                .iter()
+                .enumerate()
+                .filter(|(_, op)| op.acquires_before())
+            {
+                held.set(i, op.acquire());
+            }
             if let Some(sb) = spec.sandbox {
                 must_apply(res_wr, sb.apply());
             }
-            perform_all(ops, res_wr);
+            perform_all(ops, held, res_wr);
             process::exit(0)
         }
         Body::Helper(cmd) => {
@@ -316,13 +329,12 @@ fn exec(cmd: &ExecCommand, res_wr: RawFd) -> ! {
 
 /// Records go out in batches (one write per BATCH probes, each batch below PIPE_BUF so it stays
 /// atomic); the worker re-runs unreported probes alone.
-fn perform_all(ops: &[&Operation], res_wr: RawFd) {
+fn perform_all(ops: &[&Operation], held: &Slots, res_wr: RawFd) {
     const BATCH: usize = 128;
     let mut batch = [0u8; RECORD_LEN * BATCH];
     let mut filled = 0;
     for (i, op) in ops.iter().enumerate() {
-        let r = op.perform();
-        let rec = ChildRecord::new(i as u32, RecordStage::Operation, r.errno, r.value);
+        let rec = ChildRecord::operation(i as u32, op.perform(&held.get(i)));
         batch[filled * RECORD_LEN..(filled + 1) * RECORD_LEN].copy_from_slice(&rec.encode());
         filled += 1;
         if filled == BATCH || i + 1 == ops.len() {

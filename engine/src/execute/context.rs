@@ -4,10 +4,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::model::{Experiment, Isolation};
-use crate::probes::ProbeSpec;
 use crate::world::{DenySet, LANDLOCK_DENY_SET};
 
 use super::fixtures::Fixtures;
+use super::network::Network;
 use super::schedule::Schedule;
 use super::scratch::ScratchRoot;
 use crate::compile::ProfileSandbox;
@@ -54,11 +54,10 @@ impl Default for ExecuteOptions {
 pub struct Context<'a> {
     pub exp: &'a Experiment,
     pub sandboxes: &'a [ProfileSandbox],
-    /// One per probe, `{scratch}` and fixtures resolved.
-    pub specs: Vec<ProbeSpec>,
     pub scratch: &'a ScratchRoot,
     pub fixtures: &'a Fixtures,
     pub schedule: Schedule,
     pub options: &'a ExecuteOptions,
     pub timeout: Duration,
+    pub network: Network,
 }

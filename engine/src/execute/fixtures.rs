@@ -3,12 +3,15 @@
 //!
 //! File and dir fixtures are made, restored and removed through the scratch root's
 //! [`Dir`]: resolved beneath it without following any symlink, re-created rather than trusted
-//! (a restore removes whatever is there and creates new entries, modes set with `fchmod` on
-//! the fd it created), so a symlink planted below `{scratch}` (by an exec probe, or by another
-//! user inside a world-writable fixture dir) makes a restore fail, never redirects it.
+//! (a restore empties the root and creates new entries, modes set with `fchmod` on the fd it
+//! created), so a symlink planted below `{scratch}` (by an exec probe, or by another user
+//! inside a world-writable fixture dir) is removed or makes a restore fail, never redirects it.
 //!
-//! Fixture processes are forked from the engine before any worker, so the engine never has a
-//! thread; each runs raw syscalls only and dies with the engine (PR_SET_PDEATHSIG).
+//! Fixture processes are each worker's own, so no probe sees what a probe of another worker
+//! did to one: idle `process` fixtures and, inside the worker's network namespace, the
+//! listeners; only when probes share the host's network (`network`) does the engine start the
+//! listeners. All are forked before any thread exists, run raw syscalls only and die with the
+//! process that forked them (PR_SET_PDEATHSIG).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -22,44 +25,77 @@ use crate::sys::fs::{Dir, FsError};
 use crate::sys::process::{self, Forked};
 use crate::sys::{fd, signal, socket};
 
+use super::network::Network;
 use super::scratch::ScratchRoot;
 use super::walk::Walk;
 
 /// A file or directory fixture with its scratch path resolved.
 #[derive(Clone, Debug)]
 struct PathFixture {
-    path: PathBuf,
     /// The path relative to the scratch root: what every action on it resolves.
     rel: PathBuf,
     kind: FixtureKind,
 }
 
+/// A listener fixture as declared: where it listens.
+#[derive(Clone, Debug)]
+enum Listener {
+    /// Loopback TCP on `port` (0: any free port).
+    Tcp { fixture: String, port: u16 },
+    /// The abstract AF_UNIX socket `name`.
+    Unix { fixture: String, name: String },
+}
+
+/// Where probes reach the run's listener and process fixtures, by fixture name.
+#[derive(Clone, Debug, Default)]
+pub struct Endpoints {
+    ports: BTreeMap<String, u16>,
+    /// Fixture name → (declared name, the name bound).
+    unix: BTreeMap<String, (String, String)>,
+    /// `process` fixtures only: a signal or process-info probe reaches nothing else.
+    pids: BTreeMap<String, i32>,
+}
+
 #[derive(Debug, Default)]
 pub struct Fixtures {
-    paths: BTreeMap<String, PathFixture>,
-    ports: BTreeMap<String, u16>,
-    /// Declared name → unique name bound for this run.
-    unix_names: BTreeMap<String, String>,
-    pids: BTreeMap<String, i32>,
-    /// Every process started here, killed on drop.
+    /// File and dir fixtures in setup order (a dir before the fixtures inside it): the
+    /// declared state of the scratch tree.
+    paths: Vec<PathFixture>,
+    listeners: Vec<Listener>,
+    /// The names of the `process` fixtures.
+    idle: Vec<String>,
+    /// The listeners the engine started when probes share the host's network (else none).
+    shared: Endpoints,
+    /// The processes the engine started, killed on drop.
     processes: Vec<i32>,
-    /// Fixture name → the file/dir fixtures inside it, in setup order (the plan's fixture →
-    /// fixture edges): removing a directory removes them too, so a restore re-creates them.
-    nested: BTreeMap<String, Vec<String>>,
+}
+
+/// The fixture processes one worker started and where its probes reach them.
+#[derive(Debug)]
+pub struct Started {
+    pub endpoints: Endpoints,
+    pids: Vec<i32>,
+}
+
+impl Started {
+    /// Kills and reaps them (a probe may have stopped or killed one: they start anew).
+    pub fn stop(self) {
+        stop(&self.pids);
+    }
 }
 
 impl Fixtures {
-    /// Materialises every fixture of the experiment, in the plan's fixture order.
-    pub fn start(exp: &Experiment, scratch: &ScratchRoot, walk: &Walk) -> Result<Fixtures, String> {
+    /// Materialises every file and dir fixture of the experiment, in the plan's fixture order.
+    /// Fixture processes are each worker's own ([`Fixtures::start_here`]), except the
+    /// listeners when probes share the host's network (`Network::Shared`): those start here.
+    pub fn start(
+        exp: &Experiment,
+        scratch: &ScratchRoot,
+        walk: &Walk,
+        network: &Network,
+    ) -> Result<Fixtures, String> {
         let mut f = Fixtures::default();
         let root = scratch.dir().map_err(|e| format!("scratch root: {e}"))?;
-        for (i, inside) in walk.nested.iter().enumerate() {
-            if !inside.is_empty() {
-                let names = inside.iter().map(|&k| exp.fixtures[k].name.clone());
-                f.nested
-                    .insert(exp.fixtures[i].name.clone(), names.collect());
-            }
-        }
         for fx in walk.fixtures.iter().map(|&i| &exp.fixtures[i]) {
             match &fx.kind {
                 FixtureKind::File { path, .. } | FixtureKind::Dir { path, .. } => {
@@ -67,81 +103,105 @@ impl Fixtures {
                         format!("fixture `{}`: `{path}` is not under {{scratch}}", fx.name)
                     })?;
                     let pf = PathFixture {
-                        path: scratch.path().join(&rel),
                         rel,
                         kind: fx.kind.clone(),
                     };
                     materialise(&root, &pf).map_err(|e| format!("fixture `{}`: {e}", fx.name))?;
-                    f.paths.insert(fx.name.clone(), pf);
+                    f.paths.push(pf);
                 }
-                FixtureKind::TcpListener { port } => {
-                    let (pid, port) = start_tcp_listener(*port)
-                        .map_err(|e| format!("fixture `{}`: loopback listener: {}", fx.name, e))?;
-                    f.processes.push(pid);
-                    f.ports.insert(fx.name.clone(), port);
-                    f.pids.insert(fx.name.clone(), pid);
-                }
-                FixtureKind::UnixListener { name } => {
-                    let unique = format!("{name}-{}", super::scratch::short_random());
-                    let pid = start_unix_listener(&unique)
-                        .map_err(|e| format!("fixture `{}`: abstract listener: {}", fx.name, e))?;
-                    f.processes.push(pid);
-                    f.unix_names.insert(fx.name.clone(), unique);
-                    f.pids.insert(fx.name.clone(), pid);
-                }
-                FixtureKind::Process => {
-                    let pid = start_idle_process()
-                        .map_err(|e| format!("fixture `{}`: {}", fx.name, e))?;
-                    f.processes.push(pid);
-                    f.pids.insert(fx.name.clone(), pid);
-                }
+                FixtureKind::TcpListener { port } => f.listeners.push(Listener::Tcp {
+                    fixture: fx.name.clone(),
+                    port: *port,
+                }),
+                FixtureKind::UnixListener { name } => f.listeners.push(Listener::Unix {
+                    fixture: fx.name.clone(),
+                    name: name.clone(),
+                }),
+                FixtureKind::Process => f.idle.push(fx.name.clone()),
             }
+        }
+        if let Network::Shared { .. } = network {
+            // The host's namespace is shared with every other program: a unique abstract name.
+            let mut pids = Vec::new();
+            f.shared = f.start_listeners(true, &mut pids)?;
+            f.processes = pids;
         }
         Ok(f)
     }
 
-    /// Paths of the file/dir fixtures, by name (for the scheduler's conflict rule).
-    pub fn path_of(&self, name: &str) -> Option<&Path> {
-        self.paths.get(name).map(|p| p.path.as_path())
-    }
-
-    /// Restores the pristine state before a serial probe (spec §5.2): each pristine path
-    /// that is a fixture is re-created from its declaration, every other one removed.
-    pub fn restore_pristine(
-        &self,
-        scratch: &ScratchRoot,
-        pristine: &[(PathBuf, Option<String>)],
-    ) -> Result<(), FsError> {
-        let root = scratch.dir()?;
-        for (path, fixture) in pristine {
-            match fixture {
-                Some(name) => self.restore(&root, name)?,
-                None => match scratch.relative(path) {
-                    Some(rel) => root.remove(rel)?,
-                    None => continue,
-                },
+    /// In a worker (inside its own network namespace under `Network::PerWorker`): starts the
+    /// `process` fixtures and, with a namespace of its own, the listeners, as declared (port 0
+    /// takes any free port; abstract names are used as they are, nothing else lives in the
+    /// namespace). They die with the worker.
+    pub fn start_here(&self, network: &Network) -> Result<Started, String> {
+        let mut pids = Vec::new();
+        let started = match network {
+            Network::PerWorker => self.start_listeners(false, &mut pids),
+            Network::Shared { .. } => Ok(self.shared.clone()),
+        }
+        .and_then(|mut endpoints| {
+            for name in &self.idle {
+                let pid = start_idle_process().map_err(|e| format!("fixture `{name}`: {e}"))?;
+                pids.push(pid);
+                endpoints.pids.insert(name.clone(), pid);
+            }
+            Ok(endpoints)
+        });
+        match started {
+            Ok(endpoints) => Ok(Started { endpoints, pids }),
+            Err(e) => {
+                stop(&pids);
+                Err(e)
             }
         }
-        Ok(())
     }
 
-    /// Re-creates a file/dir fixture from its declaration (content, mode), whatever a destructive
-    /// probe left there, and then every fixture declared inside it.
-    fn restore(&self, root: &Dir, name: &str) -> Result<(), FsError> {
-        let Some(pf) = self.paths.get(name) else {
-            return Ok(());
-        };
-        root.remove(&pf.rel)?;
-        materialise(root, pf)?;
-        let inside = self.nested.get(name).map(Vec::as_slice).unwrap_or_default();
-        for nested in inside.iter().filter_map(|n| self.paths.get(n)) {
-            materialise(root, nested)?;
+    /// Starts the listeners (their pids into `pids`); `unique` appends a random suffix to
+    /// abstract names.
+    fn start_listeners(&self, unique: bool, pids: &mut Vec<i32>) -> Result<Endpoints, String> {
+        let mut e = Endpoints::default();
+        for l in &self.listeners {
+            match l {
+                Listener::Tcp { fixture, port } => {
+                    let (pid, port) = start_tcp_listener(*port)
+                        .map_err(|e| format!("fixture `{fixture}`: loopback listener: {e}"))?;
+                    pids.push(pid);
+                    e.ports.insert(fixture.clone(), port);
+                }
+                Listener::Unix { fixture, name } => {
+                    let bound = match unique {
+                        true => format!("{name}-{}", super::scratch::short_random()),
+                        false => name.clone(),
+                    };
+                    let pid = start_unix_listener(&bound)
+                        .map_err(|e| format!("fixture `{fixture}`: abstract listener: {e}"))?;
+                    pids.push(pid);
+                    e.unix.insert(fixture.clone(), (name.clone(), bound));
+                }
+            }
         }
-        Ok(())
+        Ok(e)
     }
 
-    /// The probe with `{scratch}` substituted and its fixtures looked up.
-    pub fn spec_for(&self, probe: &Probe, scratch: &ScratchRoot) -> ProbeSpec {
+    /// Brings the scratch tree back to the declared state before a serial probe (spec §5.2):
+    /// whatever the probes before it created, removed, renamed, linked or chmodded, the root
+    /// is emptied (links removed, never followed) and every file/dir fixture created anew from
+    /// its declaration, in setup order. The pristine state is the declaration alone, so no
+    /// path a probe names is ever taken for part of it.
+    pub fn restore(&self, scratch: &ScratchRoot) -> Result<(), FsError> {
+        let root = scratch.dir()?;
+        root.set_mode(0o700)?;
+        root.remove_contents()?;
+        self.paths.iter().try_for_each(|pf| materialise(&root, pf))
+    }
+
+    /// The probe with `{scratch}` substituted and its fixtures looked up in `endpoints`.
+    pub fn spec_for(
+        &self,
+        probe: &Probe,
+        scratch: &ScratchRoot,
+        endpoints: &Endpoints,
+    ) -> ProbeSpec {
         let sub = |s: &str| s.replace("{scratch}", scratch.as_str());
         let mut spec = ProbeSpec {
             family: probe.family.clone(),
@@ -151,25 +211,23 @@ impl Fixtures {
             ..ProbeSpec::default()
         };
         for name in &probe.fixtures {
-            if let Some(p) = self.ports.get(name) {
+            if let Some(p) = endpoints.ports.get(name) {
                 spec.port = Some(*p);
             }
-            if let Some(u) = self.unix_names.get(name) {
-                spec.unix_name = Some(u.clone());
+            if let Some((_, bound)) = endpoints.unix.get(name) {
+                spec.unix_name = Some(bound.clone());
             }
-            if let Some(pid) = self.pids.get(name) {
+            if let Some(pid) = endpoints.pids.get(name) {
                 spec.pid = Some(*pid);
             }
         }
-        // A unix-connect naming a declared listener by its name reaches this run's listener.
+        // A unix-connect naming a declared listener (by fixture or socket name) reaches this
+        // run's listener.
         if spec.family == "unix-connect" && spec.unix_name.is_none() {
-            let declared = spec.target.as_deref().map(|t| t.trim_start_matches('@'));
-            for (fx_name, unique) in &self.unix_names {
-                let decl_name = unique.rsplit_once('-').map(|(n, _)| n);
-                if declared.is_some()
-                    && (declared == Some(fx_name.as_str()) || declared == decl_name)
-                {
-                    spec.unix_name = Some(unique.clone());
+            let named = spec.target.as_deref().map(|t| t.trim_start_matches('@'));
+            for (fixture, (declared, bound)) in &endpoints.unix {
+                if named == Some(fixture.as_str()) || named == Some(declared.as_str()) {
+                    spec.unix_name = Some(bound.clone());
                 }
             }
         }
@@ -179,11 +237,15 @@ impl Fixtures {
 
 impl Drop for Fixtures {
     fn drop(&mut self) {
-        for &pid in &self.processes {
-            // Killing and reaping processes this engine forked (ESRCH/ECHILD: already gone).
-            let _ = process::kill(pid, libc::SIGKILL);
-            let _ = process::wait(pid);
-        }
+        stop(&self.processes);
+    }
+}
+
+/// Kills and reaps processes the caller forked (ESRCH/ECHILD: already gone).
+fn stop(pids: &[i32]) {
+    for &pid in pids {
+        let _ = process::kill(pid, libc::SIGKILL);
+        let _ = process::wait(pid);
     }
 }
 
@@ -226,15 +288,15 @@ fn materialise(root: &Dir, pf: &PathFixture) -> Result<(), FsError> {
 }
 
 /// Forks a process that runs `body` (raw syscalls only), keeps no inherited fd but `keep`
-/// (-1 for none), and dies with the engine.
+/// (-1 for none), and dies with its parent (the engine or a worker).
 fn fork_fixture(keep: RawFd, body: impl FnOnce()) -> io::Result<i32> {
-    let engine = process::getpid();
+    let parent = process::getpid();
     // SAFETY (cannot move into sys: the child's body is the caller's): the child only makes
     // raw syscalls and never returns.
     match unsafe { process::fork() }? {
         Forked::Child => {
             let ready = process::set_parent_death_signal(libc::SIGKILL).is_ok()
-                && process::parent_pid() == engine
+                && process::parent_pid() == parent
                 && signal::ignore(libc::SIGINT).is_ok()
                 && fd::close_all_except(&[keep]).is_ok();
             if ready {

@@ -14,6 +14,7 @@ mod fixtures;
 mod frame;
 mod guard;
 pub mod interrupt;
+mod network;
 mod pool;
 mod progress;
 mod schedule;
@@ -28,6 +29,7 @@ use std::collections::HashMap;
 
 pub use capture::DEFAULT_OUTPUT_LIMIT;
 pub use context::ExecuteOptions;
+pub use network::Network;
 pub use progress::Progress;
 pub use scratch::{SCRATCH_PREFIX, ScratchRoot, short_random};
 pub use trace::NodeRun;
@@ -67,6 +69,8 @@ pub struct Executed {
     /// Ordered as [`execute`]'s result.
     pub records: Vec<StageRecord>,
     pub nodes: Vec<NodeRun>,
+    /// The network the probes saw.
+    pub network: Network,
 }
 
 /// Runs the plan's exec nodes (see [`walk`]): `plan` must be built from `exp`.
@@ -95,7 +99,9 @@ pub(crate) fn execute_walk(
     }
     let scratch =
         ScratchRoot::create(&options.scratch_parent, &exp.name).map_err(ExecuteError::Scratch)?;
-    let fixtures = fixtures::Fixtures::start(exp, &scratch, walk).map_err(ExecuteError::Fixture)?;
+    let network = Network::detect();
+    let fixtures =
+        fixtures::Fixtures::start(exp, &scratch, walk, &network).map_err(ExecuteError::Fixture)?;
 
     let mut direct: Vec<StageRecord> = Vec::new();
     let mut units: Vec<schedule::Unit> = Vec::new();
@@ -128,7 +134,7 @@ pub(crate) fn execute_walk(
         }
     }
     let isolation = options.isolation;
-    let schedule = schedule::build(exp, isolation, &units, &fixtures, &scratch);
+    let schedule = schedule::build(exp, isolation, &units, &network);
     let timeout = match options.timeout.unwrap_or(exp.timeout) {
         t if t.is_zero() => std::time::Duration::from_secs(5),
         t => t,
@@ -136,16 +142,12 @@ pub(crate) fn execute_walk(
     let ctx = context::Context {
         exp,
         sandboxes,
-        specs: exp
-            .probes
-            .iter()
-            .map(|p| fixtures.spec_for(p, &scratch))
-            .collect(),
         scratch: &scratch,
         fixtures: &fixtures,
         schedule,
         options,
         timeout,
+        network: network.clone(),
     };
     let ran = pool::run(&ctx, options.jobs, progress).map_err(|e| match e {
         pool::PoolError::Interrupted => ExecuteError::Interrupted,
@@ -155,10 +157,15 @@ pub(crate) fn execute_walk(
     records.extend(ran);
     fill_lost_units(&ctx, &mut records);
     sort_records(exp, &mut records);
+    say_when_acquired(exp, &mut records);
     drop(fixtures);
     drop(scratch);
     let nodes = trace::trace(exp, walk, &records);
-    Ok(Executed { records, nodes })
+    Ok(Executed {
+        records,
+        nodes,
+        network,
+    })
 }
 
 /// A unit whose worker died before reporting still gets a record: it crashed, with a reason.
@@ -181,6 +188,19 @@ fn fill_lost_units(ctx: &context::Context, records: &mut Vec<StageRecord>) {
             r.detail = Some("worker process lost before reporting".into());
             records.push(r);
         }
+    }
+}
+
+/// Every record of a probe that says when it acquires its resource (`acquire=`) says so too,
+/// whatever became of it (run, blocked, skipped).
+fn say_when_acquired(exp: &Experiment, records: &mut [StageRecord]) {
+    let said: HashMap<&str, crate::model::Acquire> = exp
+        .probes
+        .iter()
+        .filter_map(|p| Some((p.id.as_str(), p.acquire()?)))
+        .collect();
+    for r in records.iter_mut() {
+        r.acquire = said.get(r.probe.as_str()).copied();
     }
 }
 

@@ -1,21 +1,19 @@
 //! Which probes run together, in which child, on which worker.
 //!
-//! The rule for destructive probes (documented in spec §5): the *pristine set* is every scratch
-//! path a destructive probe names (target, `to`, its fixtures). Every probe that names a path
-//! overlapping the pristine set runs in one serial job, on one worker, one child per probe, and
-//! before each such probe the worker restores the pristine state (fixtures re-created from their
-//! declaration, other pristine paths removed) and re-prepares the sandbox (rules hold inodes).
-//! The serial job runs alone, after every other job has finished, because its probes and
-//! restores replace fixture inodes that other workers' sandboxes open while they prepare.
-//! So no two probes touching the same fixture ever run concurrently, each sees the declared
-//! state, and all other probes never see a mutated path.
-
-use std::path::PathBuf;
+//! The rule for probes that change the scratch tree (spec §5.2): destructive drivers, commands
+//! (the host guard lets a command change anything beneath `{scratch}`) and the probe helper
+//! running a destructive family form one serial job. It runs alone, after every other job has
+//! finished, one child per probe; before each of its probes the worker restores the declared
+//! state (the scratch tree emptied and every file/dir fixture re-created from its declaration)
+//! and prepares the sandbox again (rules hold inodes). Every other probe runs before any change
+//! is made. So every probe sees exactly the declared state, and no two probes that could see
+//! each other's changes ever run at the same time. A probe that sends a fixture process a real
+//! signal joins it too (the worker starts its fixture processes anew after it), and so do the
+//! probes that use the network when probes share the host's (`Network::Shared`).
 
 use crate::model::{Experiment, Isolation, Lane};
 
-use super::fixtures::Fixtures;
-use super::scratch::ScratchRoot;
+use super::network::Network;
 
 /// A unit of work: the lane, its profile (`None` for the baseline) and the probe.
 pub type Unit = (Lane, Option<usize>, usize);
@@ -47,51 +45,6 @@ pub struct SerialJob {
 pub struct Schedule {
     pub serial: SerialJob,
     pub jobs: Vec<Job>,
-    /// Paths restored before each serial unit: (path, fixture name if it is one).
-    pub pristine: Vec<(PathBuf, Option<String>)>,
-}
-
-/// Scratch paths a probe names: its target, `to`, and its file/dir fixtures.
-fn named_paths(
-    exp: &Experiment,
-    probe: usize,
-    fixtures: &Fixtures,
-    scratch: &ScratchRoot,
-) -> Vec<(PathBuf, Option<String>)> {
-    let p = &exp.probes[probe];
-    let sub = |s: &str| s.replace("{scratch}", scratch.as_str());
-    let mut out = Vec::new();
-    let mut push = |s: String| {
-        if s.starts_with(scratch.as_str()) {
-            out.push((PathBuf::from(s), None));
-        }
-    };
-    if let Some(t) = &p.target {
-        push(sub(t));
-    }
-    if let Some(crate::model::ArgValue::Str(to)) = p.args.get("to") {
-        push(sub(to));
-    }
-    for name in &p.fixtures {
-        if let Some(path) = fixtures.path_of(name) {
-            out.push((path.to_path_buf(), Some(name.clone())));
-        }
-    }
-    // A path that is a fixture's path is restored as that fixture.
-    for (path, fx) in out.iter_mut() {
-        if fx.is_none() {
-            for name in &p.fixtures {
-                if fixtures.path_of(name) == Some(path.as_path()) {
-                    *fx = Some(name.clone());
-                }
-            }
-        }
-    }
-    out
-}
-
-fn overlaps(a: &std::path::Path, b: &std::path::Path) -> bool {
-    a.starts_with(b) || b.starts_with(a)
 }
 
 /// Groups the units the plan walk runs (`(lane, profile, probe)` in plan order: lane, then
@@ -100,35 +53,28 @@ pub fn build(
     exp: &Experiment,
     isolation: Isolation,
     units: &[Unit],
-    fixtures: &Fixtures,
-    scratch: &ScratchRoot,
+    network: &Network,
 ) -> Schedule {
     let mut s = Schedule::default();
-    let mut runs = vec![false; exp.probes.len()];
-    for &(_, _, probe) in units {
-        runs[probe] = true;
-    }
-    for (i, p) in exp.probes.iter().enumerate() {
-        if p.destructive && runs[i] {
-            for entry in named_paths(exp, i, fixtures, scratch) {
-                if !s.pristine.contains(&entry) {
-                    s.pristine.push(entry);
-                }
-            }
-        }
-    }
-    let serial: Vec<bool> = (0..exp.probes.len())
-        .map(|i| {
-            runs[i]
-                && named_paths(exp, i, fixtures, scratch)
-                    .iter()
-                    .any(|(a, _)| s.pristine.iter().any(|(b, _)| overlaps(a, b)))
-        })
-        .collect();
-    let exec: Vec<bool> = exp
+    let shared_network = matches!(network, Network::Shared { .. });
+    let serial: Vec<bool> = exp
         .probes
         .iter()
-        .map(|p| crate::probes::is_exec_family(&p.family))
+        .map(|p| {
+            crate::probes::changes_scratch(p)
+                || crate::probes::signals_a_fixture(p)
+                || (shared_network && crate::probes::uses_network(p))
+        })
+        .collect();
+    // Probes that need a child of their own under profile isolation: commands, and probes
+    // that acquire before apply (their descriptors would stay open while the others run).
+    let own_child: Vec<bool> = exp
+        .probes
+        .iter()
+        .map(|p| {
+            crate::probes::is_exec_family(&p.family)
+                || p.acquire() == Some(crate::model::Acquire::Before)
+        })
         .collect();
 
     // Plan order keeps each (lane, profile)'s units together: one group per run of equal keys.
@@ -145,7 +91,7 @@ pub fn build(
     }
     for ((lane, profile), free) in groups {
         let (shared, single): (Vec<usize>, Vec<usize>) = match isolation {
-            Isolation::Profile => free.into_iter().partition(|&p| !exec[p]),
+            Isolation::Profile => free.into_iter().partition(|&p| !own_child[p]),
             Isolation::Probe => (Vec::new(), free),
         };
         if !shared.is_empty() {

@@ -2,18 +2,19 @@
 //!
 //! Driver probes never exec and never fork, so their child can share the worker's memory the
 //! way `vfork` does: the worker is suspended until the child `_exit`s, the child runs on its
-//! own stack (with a guard page), applies the sandbox to itself only (Landlock and seccomp
-//! attach to the calling task), performs the drivers and writes each result straight into a
-//! slot array the worker allocated before the clone. No pipe, no poll, no copy-on-write
-//! faults. Because the worker cannot watch the clock while suspended, the per-probe timeout
-//! is an `ITIMER_REAL` armed in the child before each probe: SIGALRM (default action:
-//! terminate) ends a probe that overruns it.
+//! own stack (with a guard page), opens what `acquire=before` drivers use, applies the
+//! sandbox to itself only (Landlock and seccomp attach to the calling task), performs the
+//! drivers and writes each result straight into a slot array the worker allocated before the
+//! clone. No pipe, no poll, no copy-on-write faults. Because the worker cannot watch the clock
+//! while suspended, the per-probe timeout is an `ITIMER_REAL` armed in the child before each
+//! probe (and before each acquisition): SIGALRM (default action: terminate) ends a probe that
+//! overruns it.
 
 use std::time::{Duration, Instant};
 
 use crate::compile::AppliedInChild;
-use crate::probes::Operation;
-use crate::probes::report::{ChildRecord, RECORD_LEN, RecordStage};
+use crate::probes::report::{ChildRecord, RECORD_LEN};
+use crate::probes::{Operation, Slots};
 use crate::sys::errno::raw;
 use crate::sys::process::{self, ChildStack, WaitStatus};
 
@@ -23,6 +24,8 @@ use super::child::{ChildExit, StartError, Termination};
 struct Job<'a> {
     sandbox: Option<&'a dyn AppliedInChild>,
     ops: &'a [&'a Operation],
+    /// What `acquire=before` operations opened before apply, one slot per operation.
+    held: &'a Slots,
     slots: *mut u8,
     filled: *mut u32,
     timeout: Duration,
@@ -48,6 +51,16 @@ extern "C" fn child_entry(arg: *mut libc::c_void) -> libc::c_int {
         );
         process::exit(0);
     }
+    // `acquire=before`: what those operations use is opened while no sandbox exists yet.
+    for (i, op) in job.ops.iter().enumerate() {
+        if op.acquires_before() {
+            if let Err(e) = process::arm_real_timer(job.timeout) {
+                put(i, ChildRecord::setup_failed(i as u32, "setitimer", raw(&e)));
+                process::exit(0);
+            }
+            job.held.set(i, op.acquire());
+        }
+    }
     if let Some(sb) = job.sandbox
         && let Err(f) = sb.apply()
     {
@@ -59,10 +72,9 @@ extern "C" fn child_entry(arg: *mut libc::c_void) -> libc::c_int {
             put(i, ChildRecord::setup_failed(i as u32, "setitimer", raw(&e)));
             process::exit(0);
         }
-        let r = op.perform();
         put(
             i,
-            ChildRecord::new(i as u32, RecordStage::Operation, r.errno, r.value),
+            ChildRecord::operation(i as u32, op.perform(&job.held.get(i))),
         );
     }
     process::exit(0)
@@ -78,9 +90,11 @@ pub fn run(
     let started = Instant::now();
     let mut slots = vec![0u8; RECORD_LEN * ops.len().max(1)];
     let mut filled: u32 = 0;
+    let held = Slots::new(ops.len());
     let job = Job {
         sandbox,
         ops,
+        held: &held,
         slots: slots.as_mut_ptr(),
         filled: &mut filled,
         timeout,

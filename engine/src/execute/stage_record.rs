@@ -40,6 +40,7 @@ pub fn empty(lane: Lane, profile: Option<&str>, probe: &str, sandboxed: bool) ->
         apply_reason: None,
         apply_errno: None,
         apply_detail: None,
+        acquire: None,
         exec: ExecOutcome::NotReached,
         exec_errno: None,
         operation: OperationOutcome::NotReached,
@@ -144,6 +145,13 @@ pub fn from_exit(
             r.operation = deny.operation(x.errno);
             r.operation_errno = (x.errno != 0).then(|| errno_record(x.errno));
             r.evidence = Evidence::Syscall;
+            if x.before_apply {
+                r.detail = Some(format!(
+                    "acquire=before: acquiring the resource failed ({}) before the sandbox was \
+                     applied, so no sandbox decided it",
+                    crate::world::errno_name(x.errno)
+                ));
+            }
         }
         None => match term {
             Termination::TimedOut => r.exec = ExecOutcome::Timeout,

@@ -2,7 +2,7 @@
 //!
 //! - `compile:runtime:P` nodes → the profiles compiled for the scenario lane;
 //! - `fixture:F` nodes in dependency order → fixture setup (a dir before the fixtures inside
-//!   it), and their fixture → fixture edges → what restoring a fixture must re-create;
+//!   it), the order every restore re-creates them in;
 //! - `exec:L:P:Q` nodes → the units run in children; a skipped node → a skipped record.
 //!
 //! Baseline reuse: `exec:baseline:P:Q` needs `apply:baseline:P:Q` (attaches nothing, no
@@ -51,8 +51,6 @@ pub struct Walk {
     pub compile: Vec<usize>,
     /// Fixtures in dependency order (every fixture after the fixtures it needs).
     pub fixtures: Vec<usize>,
-    /// Per fixture: the fixtures that depend on it (inside its directory), in `fixtures` order.
-    pub nested: Vec<Vec<usize>>,
     /// Every exec node of an executing lane, in plan order.
     pub exec: Vec<ExecNode>,
 }
@@ -92,7 +90,6 @@ pub fn walk(plan: &Plan) -> Walk {
         }
     }
     w.fixtures = fixture_order(plan);
-    w.nested = nested(plan, &w.fixtures);
     w
 }
 
@@ -135,20 +132,4 @@ fn fixture_order(plan: &Plan) -> Vec<usize> {
         }
     }
     order
-}
-
-fn nested(plan: &Plan, order: &[usize]) -> Vec<Vec<usize>> {
-    let mut position = vec![0usize; order.len()];
-    for (i, &f) in order.iter().enumerate() {
-        position[f] = i;
-    }
-    (0..order.len())
-        .map(|f| {
-            // The plan adds an edge from every enclosing dir, not only the nearest one, so the
-            // direct dependents are already every fixture inside `f`.
-            let mut inside: Vec<usize> = fixture_dependents(plan, f).collect();
-            inside.sort_by_key(|&d| position[d]);
-            inside
-        })
-        .collect()
 }

@@ -11,12 +11,14 @@ use crate::model::{Lane, StageRecord};
 use crate::probes::report::{ChildRecord, RecordStage};
 use crate::probes::{ExecCommand, Operation, ProbeSpec};
 use crate::sys::process::{self, ChildStack};
-use crate::sys::{fd, signal};
+use crate::sys::{fd, namespace, signal};
 
 use super::child::{self, Body, ChildExit, ChildSpec, StartError, Termination};
 use super::context::Context;
+use super::fixtures::Started;
 use super::frame;
 use super::guard::HostGuard;
+use super::network::Network;
 use super::stage_record::{self, ProbeKind};
 
 /// Job id of the serial (destructive-class) job.
@@ -34,7 +36,8 @@ pub enum WorkerExit {
     ResultsLost = 3,
     /// A panic in the worker's own code (caught so no destructor of the engine runs twice).
     Panicked = 70,
-    /// Its setup failed (ignoring SIGINT, `/dev/null`, the child stack).
+    /// Its setup failed (ignoring SIGINT, `/dev/null`, the child stack, its network namespace
+    /// and listeners).
     SetupFailed = 71,
 }
 
@@ -53,8 +56,22 @@ pub fn main(ctx: &Context, cmd_rd: RawFd, res_wr: RawFd) -> ! {
     let (Ok(devnull), Ok(stack)) = (fd::open_dev_null(), ChildStack::new()) else {
         WorkerExit::SetupFailed.exit();
     };
+    // Its own fixture processes (inside its own network namespace, when it has one), and
+    // every probe working from the scratch root, never from wherever xpr was started.
+    let own_network = match &ctx.network {
+        Network::PerWorker => namespace::enter_private_network(),
+        Network::Shared { .. } => Ok(()),
+    };
+    let here = own_network
+        .and_then(|()| std::env::set_current_dir(ctx.scratch.path()))
+        .map_err(|e| e.to_string())
+        .and_then(|()| Here::start(ctx));
+    let Ok(here) = here else {
+        WorkerExit::SetupFailed.exit();
+    };
     let w = Worker {
         ctx,
+        here: RefCell::new(Some(here)),
         res_wr,
         devnull,
         stack,
@@ -81,8 +98,30 @@ pub fn main(ctx: &Context, cmd_rd: RawFd, res_wr: RawFd) -> ! {
     code.exit()
 }
 
+/// This worker's fixture processes and the probe specs resolved against them.
+struct Here {
+    started: Started,
+    /// One per probe: `{scratch}` substituted, fixtures resolved to this worker's endpoints.
+    specs: Vec<ProbeSpec>,
+}
+
+impl Here {
+    fn start(ctx: &Context) -> Result<Here, String> {
+        let started = ctx.fixtures.start_here(&ctx.network)?;
+        let specs = ctx
+            .exp
+            .probes
+            .iter()
+            .map(|p| ctx.fixtures.spec_for(p, ctx.scratch, &started.endpoints))
+            .collect();
+        Ok(Here { started, specs })
+    }
+}
+
 struct Worker<'a> {
     ctx: &'a Context<'a>,
+    /// `None` only while the serial job starts them anew.
+    here: RefCell<Option<Here>>,
     res_wr: RawFd,
     devnull: OwnedFd,
     /// Stack of shared-memory driver children.
@@ -158,7 +197,8 @@ impl Worker<'_> {
     }
 
     fn prepare(&self, probe: usize) -> Result<Ready, String> {
-        let spec: &ProbeSpec = &self.ctx.specs[probe];
+        let here = self.here.borrow();
+        let spec: &ProbeSpec = &here.as_ref().ok_or("no fixture processes")?.specs[probe];
         if crate::probes::is_exec_family(&spec.family) {
             ExecCommand::prepare(spec, &self.ctx.options.helper_exe).map(Ready::Exec)
         } else {
@@ -194,15 +234,12 @@ impl Worker<'_> {
         }
     }
 
-    /// The serial job: restore the pristine state and re-prepare the sandbox before each unit.
+    /// The serial job: restore the declared state and re-prepare the sandbox before each unit;
+    /// after a probe that signals a fixture process, this worker's fixture processes start
+    /// anew (and the probes' specs name the new ones).
     fn serial(&self) -> io::Result<()> {
         for &(lane, profile, probe) in &self.ctx.schedule.serial.units {
-            let pristine = &self.ctx.schedule.pristine;
-            let r = match self
-                .ctx
-                .fixtures
-                .restore_pristine(self.ctx.scratch, pristine)
-            {
+            let r = match self.restore() {
                 // Not the declared state: the probe would measure something else.
                 Err(e) => self.invalid(
                     lane,
@@ -216,8 +253,30 @@ impl Worker<'_> {
                 },
             };
             self.send(&r)?;
+            if crate::probes::signals_a_fixture(&self.ctx.exp.probes[probe]) {
+                self.stop_fixture_processes();
+            }
         }
         Ok(())
+    }
+
+    /// The declared state: the scratch tree, and the fixture processes if a probe stopped
+    /// them (the error says which could not be restored).
+    fn restore(&self) -> Result<(), String> {
+        self.ctx
+            .fixtures
+            .restore(self.ctx.scratch)
+            .map_err(|e| e.to_string())?;
+        if self.here.borrow().is_none() {
+            *self.here.borrow_mut() = Some(Here::start(self.ctx)?);
+        }
+        Ok(())
+    }
+
+    fn stop_fixture_processes(&self) {
+        if let Some(here) = self.here.borrow_mut().take() {
+            here.started.stop();
+        }
     }
 
     /// One probe in its own child.

@@ -123,6 +123,41 @@ pub struct Probe {
     pub origin: Origin,
 }
 
+impl Probe {
+    /// When the probe acquires its resource (the `acquire=` argument); `None` when it does
+    /// not say, which is the usual after-apply form.
+    pub fn acquire(&self) -> Option<Acquire> {
+        match self.args.get(ACQUIRE_ARG)? {
+            ArgValue::Str(s) => Acquire::parse(s),
+            _ => None,
+        }
+    }
+}
+
+/// The family argument that says when a probe acquires its resource (spec §2.7).
+pub const ACQUIRE_ARG: &str = "acquire";
+
+/// When a probe acquires the resource its operation uses, relative to the sandbox's apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Acquire {
+    /// The descriptor (file, directory, socket, pidfd) is opened before the sandbox is
+    /// applied; the operation uses it after.
+    Before,
+    /// Everything happens after apply: the usual form.
+    After,
+}
+
+impl Acquire {
+    pub fn parse(s: &str) -> Option<Acquire> {
+        match s {
+            "before" => Some(Acquire::Before),
+            "after" => Some(Acquire::After),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ArgValue {

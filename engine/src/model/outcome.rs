@@ -146,6 +146,10 @@ pub struct StageRecord {
     /// Human note for a blocked apply (the rule and its source location).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub apply_detail: Option<String>,
+    /// When the probe acquired its resource, as it said (`acquire=`): `before` apply or
+    /// `after`; absent when it did not say (after apply, the usual form).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acquire: Option<super::experiment::Acquire>,
     pub exec: ExecOutcome,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exec_errno: Option<Errno>,

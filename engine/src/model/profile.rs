@@ -186,6 +186,22 @@ impl ProfileIr {
         }
     }
 
+    /// Renames the file of every origin the IR carries (rules, the default action, each
+    /// layer's default): how a reader names a file is not how artifacts name it.
+    pub fn rename_origin_files(&mut self, name: impl Fn(&str) -> String) {
+        let origins = self
+            .rules
+            .iter_mut()
+            .map(|r| &mut r.origin)
+            .chain(std::iter::once(&mut self.default_origin))
+            .chain(self.layers.iter_mut().map(|l| &mut l.default_origin));
+        for origin in origins {
+            if !origin.file.is_empty() {
+                origin.file = name(&origin.file);
+            }
+        }
+    }
+
     /// The same IR with the default action's source location.
     pub fn with_default_origin(mut self, origin: Origin) -> ProfileIr {
         self.default_origin = origin;

@@ -162,10 +162,14 @@ pub fn predict(
             id,
             probe,
             Prediction::Allow,
-            if plan.has_domain() {
-                notes.join("; ")
-            } else {
+            if !plan.has_domain() {
                 "no Landlock domain: nothing is restricted".into()
+            } else if requests::checked_before_apply(probe) {
+                "acquired before apply (acquire=before): Landlock checked it then, before the \
+                 domain existed"
+                    .into()
+            } else {
+                notes.join("; ")
             },
         ),
     };

@@ -3,7 +3,7 @@
 //! be known without running it, the model says so (`Unmodeled`) instead of guessing.
 
 use crate::compile::linux::proc_sys_path;
-use crate::model::{ArgValue, Probe, Stage};
+use crate::model::{Acquire, ArgValue, Probe, Stage};
 
 use super::exec_deps::exec_deps;
 use super::fs_view::{FsView, Kind, parent};
@@ -124,6 +124,47 @@ fn resolve_command(target: &str) -> Option<String> {
 
 /// The probe's access requests. `helper_exe` is the binary that runs `helper=` probes.
 pub fn model(probe: &Probe, fs: &dyn FsView, helper_exe: &str) -> ProbeModel {
+    let after = model_after_apply(probe, fs, helper_exe);
+    match checked_before_apply(probe) {
+        true => acquired_before_apply(after),
+        false => after,
+    }
+}
+
+/// The probe acquires before apply (`acquire=before`) what Landlock checks when it is
+/// acquired: no check of its operation meets the sandbox.
+pub fn checked_before_apply(probe: &Probe) -> bool {
+    probe.acquire() == Some(Acquire::Before) && checked_when_acquired(probe)
+}
+
+/// `acquire=before` moves every check of these operations before the sandbox exists: Landlock
+/// decides file rights (truncate and device ioctls included) when a file is opened and TCP
+/// and abstract-socket rights at `bind`/`connect`. The other families make their checked call
+/// after apply on what they hold (a directory's entries, a path, a pidfd's signal), so their
+/// requests are those of the usual form.
+fn checked_when_acquired(probe: &Probe) -> bool {
+    match probe.family.as_str() {
+        "file-read" | "file-write" | "dir-list" | "ioctl-dev" | "sysctl-read" | "tcp-connect"
+        | "tcp-bind" | "unix-connect" => true,
+        "file-truncate" => matches!(probe.args.get("via"), Some(ArgValue::Str(v)) if v == "fd"),
+        _ => false,
+    }
+}
+
+/// The same model with no request left for the sandbox: a failure before any check stays.
+fn acquired_before_apply(model: ProbeModel) -> ProbeModel {
+    match model {
+        ProbeModel::Steps(_) => ProbeModel::Steps(Vec::new()),
+        ProbeModel::FailsFirst { errno, why, .. } => ProbeModel::FailsFirst {
+            steps: Vec::new(),
+            errno,
+            why,
+        },
+        unmodeled => unmodeled,
+    }
+}
+
+fn model_after_apply(probe: &Probe, fs: &dyn FsView, helper_exe: &str) -> ProbeModel {
     let target = probe.target.clone().unwrap_or_default();
     let canonical = fs.canonical(&target);
     let exists = fs.kind(&canonical);

@@ -12,12 +12,13 @@
 //! as given.
 
 use std::ffi::{CStr, CString};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd};
 
 use rustix::fs::{Mode, OFlags};
 
 use crate::sys::fs::{open_anchor, open_beneath};
 
+use super::acquire::Held;
 use super::outcome::OpResult;
 use super::spec::ProbeSpec;
 use super::syscall::{check, close};
@@ -31,6 +32,17 @@ pub const FAMILIES: &[&str] = &[
     "file-rename",
     "file-link",
     "dir-list",
+    "dir-create",
+];
+
+/// The families whose driver changes the tree beneath `{scratch}` (`file-write` does only
+/// with `content=`, which the probe helper is never given).
+pub const MUTATING: &[&str] = &[
+    "file-create",
+    "file-truncate",
+    "file-unlink",
+    "file-rename",
+    "file-link",
     "dir-create",
 ];
 
@@ -119,6 +131,20 @@ impl Beneath {
         .map_err(|e| e.raw_os_error())
     }
 
+    /// Opens the parent directory for reading beneath the root: the descriptor
+    /// `acquire=before` holds (a real open, not `O_PATH`, so it is the strongest claim a
+    /// directory descriptor can carry).
+    fn directory(&self, root: BorrowedFd<'_>) -> Result<i32, i32> {
+        open_beneath(
+            root,
+            &self.parent,
+            OFlags::RDONLY | OFlags::DIRECTORY,
+            Mode::empty(),
+        )
+        .map(IntoRawFd::into_raw_fd)
+        .map_err(|e| e.raw_os_error())
+    }
+
     /// Opens the path itself beneath the root (in the child).
     fn open(&self, root: BorrowedFd<'_>, flags: OFlags) -> Result<OwnedFd, i32> {
         open_beneath(root, &self.rel, flags, Mode::empty()).map_err(|e| e.raw_os_error())
@@ -181,6 +207,48 @@ impl FileOp {
             Ok(v) => OpResult::ok(v),
             Err(e) => OpResult::errno(e),
         }
+    }
+
+    /// `acquire=before`, before apply: opens the file (or, for an operation on a directory
+    /// entry, its directory) the operation will use.
+    pub fn acquire(&self) -> Held {
+        // SAFETY (whole fn): opens of NUL-terminated paths we own.
+        unsafe {
+            match self {
+                FileOp::Read(p) => Held::one(open(p, libc::O_RDONLY)),
+                FileOp::OpenForWrite(p) => Held::one(open(p, libc::O_WRONLY)),
+                FileOp::List(p) => Held::one(open(p, libc::O_RDONLY | libc::O_DIRECTORY)),
+                FileOp::Scratch { root, op } => match open_anchor(root) {
+                    Ok(root) => op.acquire(root.as_fd()),
+                    Err(e) => Held::failed(e.raw_os_error()),
+                },
+            }
+        }
+    }
+
+    /// `acquire=before`, after apply: the operation on what [`FileOp::acquire`] opened.
+    pub fn perform_held(&self, held: &Held) -> OpResult {
+        held.use_then_release(|h| {
+            let fd = h.fd(0);
+            let mut buf = [0u8; 4096];
+            // SAFETY: raw syscalls on a descriptor we hold and a stack buffer we own.
+            unsafe {
+                match self {
+                    FileOp::Read(_) => {
+                        check(libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) as _)
+                    }
+                    // The open was the operation; nothing is written.
+                    FileOp::OpenForWrite(_) => Ok(0),
+                    FileOp::List(_) => check(libc::syscall(
+                        libc::SYS_getdents64,
+                        fd,
+                        buf.as_mut_ptr(),
+                        buf.len(),
+                    )),
+                    FileOp::Scratch { op, .. } => op.use_held(h),
+                }
+            }
+        })
     }
 
     fn run(&self) -> Result<i64, i32> {
@@ -271,6 +339,72 @@ impl ScratchOp {
                 ScratchOp::MakeDir(b) => {
                     let p = b.parent(root)?;
                     check(libc::mkdirat(fd(&p), b.name.as_ptr(), 0o755) as _).map(|_| 0)
+                }
+            }
+        }
+    }
+
+    /// `acquire=before`: the descriptor each operation then uses — the file for a write or
+    /// a truncate (`O_PATH` for the two forms that go by path), the directory (opened for
+    /// reading) for an operation on an entry, both directories for a rename or a link.
+    fn acquire(&self, root: BorrowedFd<'_>) -> Held {
+        let raw = |r: Result<OwnedFd, i32>| r.map(IntoRawFd::into_raw_fd);
+        match self {
+            ScratchOp::Write(b, _) | ScratchOp::Truncate(b, TruncateVia::Fd) => {
+                Held::one(raw(b.open(root, OFlags::WRONLY)))
+            }
+            ScratchOp::Truncate(b, _) => Held::one(raw(b.open(root, OFlags::PATH))),
+            ScratchOp::Create(b) | ScratchOp::Unlink(b) | ScratchOp::MakeDir(b) => {
+                Held::one(b.directory(root))
+            }
+            ScratchOp::Rename(a, b) | ScratchOp::Link(a, b) => {
+                Held::two(a.directory(root), b.directory(root))
+            }
+        }
+    }
+
+    /// The checked call, on the descriptors [`ScratchOp::acquire`] opened before apply.
+    fn use_held(&self, h: &Held) -> Result<i64, i32> {
+        let (fd, other) = (h.fd(0), h.fd(1));
+        // SAFETY (whole fn): raw syscalls on descriptors we hold and names we own.
+        unsafe {
+            match self {
+                ScratchOp::Write(_, content) => {
+                    check(libc::write(fd, content.as_ptr().cast(), content.len()) as _)
+                }
+                ScratchOp::Create(b) => {
+                    check(libc::mknodat(fd, b.name.as_ptr(), libc::S_IFREG | 0o644, 0) as _)
+                        .map(|_| 0)
+                }
+                ScratchOp::Truncate(_, TruncateVia::Path) => {
+                    let link = ProcFdPath::new(fd);
+                    check(libc::truncate(link.as_cstr().as_ptr(), 0) as _).map(|_| 0)
+                }
+                // Reopening through the descriptor's magic link is a path open: checked now.
+                ScratchOp::Truncate(_, TruncateVia::OpenFlag) => {
+                    let link = ProcFdPath::new(fd);
+                    let flags = libc::O_WRONLY | libc::O_TRUNC | libc::O_CLOEXEC;
+                    check(libc::open(link.as_cstr().as_ptr(), flags) as _).map(|f| {
+                        close(f as i32);
+                        0
+                    })
+                }
+                ScratchOp::Truncate(_, TruncateVia::Fd) => {
+                    check(libc::ftruncate(fd, 0) as _).map(|_| 0)
+                }
+                ScratchOp::Unlink(b) => {
+                    check(libc::unlinkat(fd, b.name.as_ptr(), 0) as _).map(|_| 0)
+                }
+                ScratchOp::Rename(a, b) => {
+                    check(libc::renameat(fd, a.name.as_ptr(), other, b.name.as_ptr()) as _)
+                        .map(|_| 0)
+                }
+                ScratchOp::Link(a, b) => {
+                    check(libc::linkat(fd, a.name.as_ptr(), other, b.name.as_ptr(), 0) as _)
+                        .map(|_| 0)
+                }
+                ScratchOp::MakeDir(b) => {
+                    check(libc::mkdirat(fd, b.name.as_ptr(), 0o755) as _).map(|_| 0)
                 }
             }
         }

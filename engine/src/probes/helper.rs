@@ -6,7 +6,7 @@
 //! a crash, a hang, an output flood and a fork that leaves a process behind.
 
 use super::outcome::OpResult;
-use super::report::{ChildRecord, RecordStage};
+use super::report::ChildRecord;
 use super::spec::ProbeSpec;
 use super::{HELPER_REPORT_FD, Operation};
 use crate::sys::{fd, process, signal};
@@ -85,8 +85,8 @@ pub fn main(spec_json: &str) -> u8 {
             return 2;
         }
     };
-    let r = op.perform();
-    let record = ChildRecord::new(0, RecordStage::Operation, r.errno, r.value);
+    // The helper runs after apply: whatever it uses, it acquires now.
+    let record = ChildRecord::operation(0, op.perform(&super::Held::NONE));
     if record.write_to(HELPER_REPORT_FD).is_err() {
         return 3;
     }

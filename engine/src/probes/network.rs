@@ -1,5 +1,6 @@
 //! Network drivers: TCP connect and bind on loopback, connect to an abstract AF_UNIX socket.
 
+use super::acquire::Held;
 use super::outcome::OpResult;
 use super::spec::ProbeSpec;
 use super::syscall::{close, errno_of};
@@ -95,6 +96,42 @@ impl NetOp {
             Ok(v) => OpResult::ok(v),
             Err(e) => OpResult::errno(e),
         }
+    }
+}
+
+impl NetOp {
+    /// `acquire=before`, before apply: the socket bound or connected (the calls Landlock
+    /// checks happen here, before any sandbox exists).
+    pub fn acquire(&self) -> Held {
+        let (domain, addr): (i32, &dyn socket::SockAddr) = match self {
+            NetOp::TcpConnect(sa) | NetOp::TcpBind(sa) => (libc::AF_INET, sa),
+            NetOp::UnixConnect(a) => (libc::AF_UNIX, a),
+        };
+        let fd = match errno_of(socket::socket_raw(domain, libc::SOCK_STREAM, 0)) {
+            Ok(fd) => fd,
+            Err(e) => return Held::failed(e),
+        };
+        let r = match self {
+            NetOp::TcpBind(_) => socket::bind(fd, addr),
+            _ => socket::connect(fd, addr),
+        };
+        Held::one(errno_of(r).map(|_| fd).inspect_err(|_| close(fd)))
+    }
+
+    /// `acquire=before`, after apply: a use no network check sees — `listen` on the bound
+    /// socket, our side shut on the connected one (deterministic whether or not the listener
+    /// has closed its end already).
+    pub fn perform_held(&self, held: &Held) -> OpResult {
+        held.use_then_release(|h| {
+            let r = match self {
+                NetOp::TcpBind(_) => socket::listen_raw(h.fd(0), 1),
+                _ => socket::shutdown_write(h.fd(0)),
+            };
+            errno_of(r).map(|_| match self {
+                NetOp::TcpConnect(sa) | NetOp::TcpBind(sa) => u16::from_be(sa.sin_port) as i64,
+                NetOp::UnixConnect(_) => 0,
+            })
+        })
     }
 }
 

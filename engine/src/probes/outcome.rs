@@ -6,13 +6,31 @@ pub struct OpResult {
     pub errno: i32,
     /// Driver detail that does not decide the verdict (bytes read, entries listed, port).
     pub value: i64,
+    /// `errno` came from acquiring the resource before the sandbox was applied
+    /// (`acquire=before`), so no sandbox was involved.
+    pub before_apply: bool,
 }
 
 impl OpResult {
     pub fn ok(value: i64) -> OpResult {
-        OpResult { errno: 0, value }
+        OpResult {
+            errno: 0,
+            value,
+            before_apply: false,
+        }
     }
     pub fn errno(errno: i32) -> OpResult {
-        OpResult { errno, value: 0 }
+        OpResult {
+            errno,
+            value: 0,
+            before_apply: false,
+        }
+    }
+    pub fn acquisition_failed(errno: i32) -> OpResult {
+        OpResult {
+            errno,
+            value: 0,
+            before_apply: true,
+        }
     }
 }

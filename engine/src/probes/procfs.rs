@@ -4,6 +4,7 @@
 
 use std::ffi::CString;
 
+use super::acquire::Held;
 use super::outcome::OpResult;
 use super::spec::ProbeSpec;
 use super::syscall::{close, errno_of};
@@ -99,6 +100,37 @@ impl ProcOp {
             }
             other => Err(format!("not a procfs family: {other}")),
         }
+    }
+
+    /// Whether the operation uses a descriptor it could acquire before apply: the sysctl
+    /// file, the device. `process-info` names its target at every call (a pid, a /proc
+    /// entry it only opens), so it has no such form.
+    pub fn can_acquire(&self) -> bool {
+        matches!(self, ProcOp::ReadFile(_) | ProcOp::Ioctl { .. })
+    }
+
+    /// `acquire=before`, before apply: the sysctl file or the device opened.
+    pub fn acquire(&self) -> Held {
+        match self {
+            ProcOp::ReadFile(p) | ProcOp::Ioctl { path: p, .. } => {
+                Held::one(errno_of(fd::open_raw(p, libc::O_RDONLY)))
+            }
+            _ => Held::failed(libc::EINVAL),
+        }
+    }
+
+    /// `acquire=before`, after apply: the read or the ioctl on the descriptor held.
+    pub fn perform_held(&self, held: &Held) -> OpResult {
+        held.use_then_release(|h| match self {
+            ProcOp::Ioctl { request, .. } => {
+                let mut count: libc::c_int = 0;
+                errno_of(fd::ioctl_int(h.fd(0), *request, &mut count)).map(|_| count as i64)
+            }
+            _ => {
+                let mut buf = [0u8; 256];
+                errno_of(fd::read(h.fd(0), &mut buf)).map(|n| n as i64)
+            }
+        })
     }
 
     pub fn perform(&self) -> OpResult {

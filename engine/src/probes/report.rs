@@ -3,6 +3,7 @@
 //!
 //! 24 bytes, little-endian, written with one `write` (< PIPE_BUF, so atomic) and no allocation.
 
+use super::outcome::OpResult;
 use crate::model::BlockedReason;
 
 const MAGIC: u32 = 0x7870_7231; // "xpr1"
@@ -58,6 +59,8 @@ pub struct ChildRecord {
     pub step: u8,
     pub errno: i32,
     pub value: i64,
+    /// An operation's `errno` came from acquiring its resource before apply (`acquire=before`).
+    pub before_apply: bool,
 }
 
 impl ChildRecord {
@@ -69,6 +72,15 @@ impl ChildRecord {
             step: 0,
             errno,
             value,
+            before_apply: false,
+        }
+    }
+
+    /// The result of the operation of `unit`.
+    pub fn operation(unit: u32, r: OpResult) -> ChildRecord {
+        ChildRecord {
+            before_apply: r.before_apply,
+            ..ChildRecord::new(unit, RecordStage::Operation, r.errno, r.value)
         }
     }
 
@@ -80,6 +92,7 @@ impl ChildRecord {
             step: step_index(step),
             errno,
             value: 0,
+            before_apply: false,
         }
     }
 
@@ -113,6 +126,7 @@ impl ChildRecord {
             Some(BlockedReason::ApplyError) => 3,
         };
         b[10] = self.step;
+        b[11] = u8::from(self.before_apply);
         b[12..16].copy_from_slice(&self.errno.to_le_bytes());
         b[16..24].copy_from_slice(&self.value.to_le_bytes());
         b
@@ -142,6 +156,7 @@ impl ChildRecord {
             stage,
             reason,
             step: b[10],
+            before_apply: b[11] == 1,
             errno: i32::from_le_bytes(b[12..16].try_into().ok()?),
             value: i64::from_le_bytes(b[16..24].try_into().ok()?),
         })
@@ -172,6 +187,9 @@ mod tests {
         assert_eq!(r.step_name(), "landlock_restrict_self");
         let r = ChildRecord::new(1, RecordStage::Operation, 13, -5);
         assert_eq!(ChildRecord::decode(&r.encode()), Some(r));
+        let r = ChildRecord::operation(2, OpResult::acquisition_failed(2));
+        assert_eq!(ChildRecord::decode(&r.encode()), Some(r));
+        assert!(r.before_apply);
         let r = ChildRecord::setup_failed(0, "dup2(stdout)", 9);
         assert_eq!(ChildRecord::decode(&r.encode()), Some(r));
         assert_eq!(r.step_name(), "dup2(stdout)");

@@ -4,6 +4,9 @@
 //! prepared, and `sys::process::kill` refuses pid 0 and negative pids, so neither a process
 //! group nor every process (`kill(-1)`) can ever be signalled.
 
+use std::os::fd::IntoRawFd;
+
+use super::acquire::Held;
 use super::outcome::OpResult;
 use super::spec::ProbeSpec;
 use super::syscall::errno_of;
@@ -45,6 +48,21 @@ impl SignalOp {
             Ok(()) => OpResult::ok(self.signal as i64),
             Err(e) => OpResult::errno(e),
         }
+    }
+}
+
+impl SignalOp {
+    /// `acquire=before`, before apply: a pidfd on the target.
+    pub fn acquire(&self) -> Held {
+        let pid = self.pid.unwrap_or_else(process::getpid);
+        Held::one(errno_of(process::pidfd_open(pid)).map(IntoRawFd::into_raw_fd))
+    }
+
+    /// `acquire=before`, after apply: the signal sent through the pidfd.
+    pub fn perform_held(&self, held: &Held) -> OpResult {
+        held.use_then_release(|h| {
+            errno_of(process::pidfd_send_signal(h.fd(0), self.signal)).map(|_| self.signal as i64)
+        })
     }
 }
 

@@ -216,7 +216,14 @@ pub fn resolve_probes(
                 }
             }
         }
-        let mut target = p.target.as_ref().map(|t| cx.subst(file, t));
+        let mut target = p
+            .target
+            .as_ref()
+            .map(|t| cx.subst(file, t))
+            .map(|t| match target_kind {
+                "path" => beneath_scratch_if_relative(t),
+                _ => t,
+            });
         if target_kind == "none" {
             if let Some(t) = &p.target {
                 let diag = cx
@@ -284,14 +291,22 @@ pub fn resolve_probes(
                 cx.push(diag);
                 continue;
             }
+            let decl = fam.args.iter().find(|a| a.name.value == arg.name.value);
+            let is_path = decl.is_some_and(|a| a.path);
             let value = match &arg.value.value {
-                ProbeArgValue::Scalar(Value::Str(s)) => ArgValue::Str(cx.subst(
-                    file,
-                    &Text {
-                        value: s.clone(),
-                        span: arg.value.span,
-                    },
-                )),
+                ProbeArgValue::Scalar(Value::Str(s)) => {
+                    let value = cx.subst(
+                        file,
+                        &Text {
+                            value: s.clone(),
+                            span: arg.value.span,
+                        },
+                    );
+                    ArgValue::Str(match is_path {
+                        true => beneath_scratch_if_relative(value),
+                        false => value,
+                    })
+                }
                 ProbeArgValue::Scalar(Value::Int(i)) => {
                     ArgValue::Int(i64::try_from(*i).unwrap_or(i64::MAX))
                 }
@@ -300,6 +315,9 @@ pub fn resolve_probes(
                     ArgValue::List(items.iter().map(|t| cx.subst(file, t)).collect())
                 }
             };
+            if let Some(values) = decl.and_then(|a| a.values.as_ref()) {
+                check_value(cx, file, arg, &value, values);
+            }
             args.insert(arg.name.value.clone(), value);
         }
         for a in fam.args.iter().filter(|a| a.required) {
@@ -466,6 +484,54 @@ fn check_process_target(
             )
             .help(help);
         cx.push(diag);
+    }
+}
+
+/// An argument whose family lists its values (`arg via values="path open fd"`) takes one of
+/// them, nothing else: a value the driver would refuse at run time is refused here.
+fn check_value(
+    cx: &mut Cx,
+    file: FileId,
+    arg: &crate::decode::syntax::ProbeArgDecl,
+    value: &ArgValue,
+    values: &Text,
+) {
+    let allowed: Vec<&str> = values.value.split_whitespace().collect();
+    let given = match value {
+        ArgValue::Str(s) => s.clone(),
+        ArgValue::Int(i) => i.to_string(),
+        ArgValue::Bool(b) => b.to_string(),
+        ArgValue::List(l) => l.join(" "),
+    };
+    if allowed.contains(&given.as_str()) {
+        return;
+    }
+    let help = suggest::help(&given, allowed.iter().copied())
+        .unwrap_or_else(|| format!("`{}` takes one of: {}", arg.name.value, allowed.join(", ")));
+    let diag = cx
+        .error(
+            codes::INVALID_VALUE,
+            file,
+            arg.value.span,
+            format!(
+                "`{}={given}` is not one of {}",
+                arg.name.value,
+                allowed.join(", ")
+            ),
+            "not a value of this argument",
+        )
+        .help(help);
+    cx.push(diag);
+}
+
+/// A relative probe path names something beneath `{scratch}`, where every probe runs (its
+/// working directory), never beneath wherever xpr was started: the plan holds it as
+/// `{scratch}/<path>`.
+fn beneath_scratch_if_relative(path: String) -> String {
+    if path.is_empty() || path.starts_with('/') || path.starts_with("{scratch}") {
+        path
+    } else {
+        format!("{{scratch}}/{path}")
     }
 }
 

@@ -13,7 +13,7 @@ use super::rules::resolve_rules;
 use super::sbpl_hook::SbplPlace;
 use crate::decode::vocabulary::Vocabulary;
 use crate::source::loader::MAX_FILE_BYTES;
-use crate::sys::input::{Climb, InputDir, InputError};
+use crate::sys::input::{Climb, InputDir, InputError, read_given};
 
 pub fn resolve_shims(cx: &mut Cx, vocab: &Vocabulary, decls: &Declarations) -> Vec<Shim> {
     let mut out = Vec::new();
@@ -291,46 +291,74 @@ fn flatten(
     flat
 }
 
-/// Reads an `sbpl=` file relative to the declaring file, beneath the experiment's directory
-/// without following symlinks (it is a file an untrusted input names); a missing, absolute or
-/// unreadable one is an error.
+/// Where an `sbpl=` file is read from.
+enum SbplAt {
+    /// Beneath the experiment's directory, by this relative path: read without following
+    /// symlinks.
+    Beneath(PathBuf),
+    /// Elsewhere, by absolute path: only with `--sbpl-absolute-imports`.
+    Absolute(PathBuf),
+}
+
+/// The path of `path` relative to the experiment's directory when it lies beneath it, so the
+/// same file has the same name however it was spelled.
+fn beneath_experiment(cx: &Cx, path: &Path) -> Option<PathBuf> {
+    let root = cx.root_dir().canonicalize().ok()?;
+    let file = path.canonicalize().ok()?;
+    file.strip_prefix(&root).ok().map(Path::to_path_buf)
+}
+
+/// Reads an `sbpl=` file (a file an untrusted input names). Parameters apply as in every other
+/// string (`sbpl="{dir}/p.sb"`, `--param`). A relative path is relative to the declaring file
+/// and read beneath the experiment's directory without following symlinks; an absolute one is
+/// read there too when it lies beneath it, and elsewhere only with `--sbpl-absolute-imports`,
+/// like an SBPL `(import "/abs")`. A missing or unreadable file is an error.
 fn sbpl_source(cx: &mut Cx, file: usize, sbpl: &crate::decode::syntax::Text) -> Option<SbplFile> {
     let source = cx.file(file).clone();
-    if Path::new(&sbpl.value).is_absolute() {
-        let diag = cx
-            .error(
-                codes::IMPORT_ABSOLUTE,
-                file,
-                sbpl.span,
-                format!("`sbpl=` names an absolute path `{}`", sbpl.value),
-                "absolute path",
-            )
-            .help("write the path relative to this file; run artifacts never contain absolute host paths");
-        cx.push(diag);
-        return None;
-    }
-    let artifact = crate::source::loader::normalize(
-        &Path::new(&source.artifact)
-            .with_file_name("")
-            .join(&sbpl.value),
-    );
-    let read = match &source.path {
-        Some(path) => InputDir::open(&cx.root_dir())
-            .and_then(|dir| dir.read(&artifact, Climb::Allowed, MAX_FILE_BYTES))
-            .and_then(|bytes| {
-                String::from_utf8(bytes).map_err(|_| {
-                    InputError::Io(std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        "not UTF-8 text",
-                    ))
-                })
-            })
-            .map(|text| (path.with_file_name("").join(&sbpl.value), text)),
-        None => Err(InputError::NotFound),
+    let value = cx.subst(file, sbpl);
+    let at = if Path::new(&value).is_absolute() {
+        match beneath_experiment(cx, Path::new(&value)) {
+            Some(rel) => SbplAt::Beneath(rel),
+            None if cx.sbpl.absolute => SbplAt::Absolute(PathBuf::from(&value)),
+            None => {
+                let diag = cx
+                    .error(
+                        codes::IMPORT_ABSOLUTE,
+                        file,
+                        sbpl.span,
+                        format!("`sbpl=` names `{value}`, outside the experiment's directory"),
+                        "absolute path",
+                    )
+                    .help("write the path relative to this file, or pass --sbpl-absolute-imports to read SBPL files anywhere");
+                cx.push(diag);
+                return None;
+            }
+        }
+    } else {
+        SbplAt::Beneath(crate::source::loader::normalize(
+            &Path::new(&source.artifact).with_file_name("").join(&value),
+        ))
     };
+    let read = match (&source.path, at) {
+        (None, _) => Err(InputError::NotFound),
+        (Some(_), SbplAt::Beneath(rel)) => InputDir::open(&cx.root_dir())
+            .and_then(|dir| dir.read(&rel, Climb::Allowed, MAX_FILE_BYTES))
+            .map(|bytes| (cx.root_dir().join(&rel), rel.display().to_string(), bytes)),
+        (Some(_), SbplAt::Absolute(path)) => read_given(&path, MAX_FILE_BYTES).map(|bytes| {
+            let artifact = super::sbpl_hook::portable(&value);
+            (path, artifact, bytes)
+        }),
+    }
+    .and_then(|(path, artifact, bytes)| match String::from_utf8(bytes) {
+        Ok(text) => Ok((path, artifact, text)),
+        Err(_) => Err(InputError::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "not UTF-8 text",
+        ))),
+    });
     match read {
-        Ok((path, text)) => Some(SbplFile {
-            artifact: artifact.display().to_string(),
+        Ok((path, artifact, text)) => Some(SbplFile {
+            artifact,
             path,
             text,
             imports: Vec::new(),
@@ -342,12 +370,12 @@ fn sbpl_source(cx: &mut Cx, file: usize, sbpl: &crate::decode::syntax::Text) -> 
             };
             let (message, label, help) = match &e {
                 InputError::NotFound => (
-                    format!("SBPL file `{}` not found", sbpl.value),
+                    format!("SBPL file `{value}` not found"),
                     "no such file",
                     format!("the path is relative to the file that declares the profile; looked {where_}"),
                 ),
                 e => (
-                    format!("cannot read SBPL file `{}`: {e}", sbpl.value),
+                    format!("cannot read SBPL file `{value}`: {e}"),
                     "not readable",
                     "an SBPL file must be a regular file of at most 16 MiB, reached without symlinks".to_string(),
                 ),

@@ -118,10 +118,11 @@ pub fn sbpl_hook(
     if unknown {
         return Err(diags);
     }
-    // Origins name files the way artifacts do (relative to the experiment).
-    for rule in &mut profile.ir.rules {
-        rule.origin.file = artifact_name(&rule.origin.file, &display, artifact);
-    }
+    // Origins name files the way artifacts do (relative to the experiment), wherever xpr
+    // was started from.
+    profile
+        .ir
+        .rename_origin_files(|file| portable(&artifact_name(file, &display, artifact)));
     let imported = profile
         .files
         .iter()
@@ -138,7 +139,7 @@ pub fn sbpl_hook(
 
 /// An import found by absolute path (a search-path directory) is named `{abs}/<file name>`,
 /// as the manifest names absolute CLI arguments: artifacts never carry host paths.
-fn portable(name: &str) -> String {
+pub fn portable(name: &str) -> String {
     let path = Path::new(name);
     match (path.is_absolute(), path.file_name()) {
         (true, Some(file)) => format!("{{abs}}/{}", file.to_string_lossy()),

@@ -29,6 +29,9 @@ pub enum WriteError {
     SourceDigest { path: String, digest: String },
 }
 
+/// How artifacts name the probe helper binary (spec §6.4).
+const HELPER_PLACEHOLDER: &str = "{probe-helper}";
+
 pub struct RunFacts<'a> {
     pub label: Option<&'a str>,
     /// Chosen by the host for a guest world's run; otherwise made from the label.
@@ -65,8 +68,17 @@ pub fn write(
     };
     let mut w = BundleWriter::create(out_root, &exp.name, &run_id)?;
     // Records carry `{scratch}`; a leaked scratch path would make the bundle host-specific.
+    // The probe helper is xpr's own binary, wherever it is installed: the oracle names it
+    // when it predicts `helper=` probes.
     let scratch_prefix = std::env::temp_dir().join(SCRATCH_PREFIX);
-    w.set_path_guard(PathGuard::new().forbid(&scratch_prefix.to_string_lossy()));
+    let helper = &options.helper_exe;
+    let helper_real = helper.canonicalize().unwrap_or_else(|_| helper.clone());
+    w.set_path_guard(
+        PathGuard::new()
+            .forbid(&scratch_prefix.to_string_lossy())
+            .substitute(&helper.to_string_lossy(), HELPER_PLACEHOLDER)
+            .substitute(&helper_real.to_string_lossy(), HELPER_PLACEHOLDER),
+    );
 
     let settings = serde_json::json!({
         "isolation": options.isolation,
@@ -96,6 +108,7 @@ pub fn write(
         args: facts.args,
         lanes: exp.lanes.clone(),
         isolation: options.isolation,
+        network: Some(result.network.clone()),
         timings: Timings {
             started: crate::bundle::time::rfc3339_utc(facts.started),
             finished: crate::bundle::time::rfc3339_utc(facts.finished),

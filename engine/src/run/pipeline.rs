@@ -4,7 +4,7 @@
 
 use crate::classify;
 use crate::compile::linux::{self, CompiledProfile};
-use crate::execute::{self, ExecuteError, ExecuteOptions, Executed, NodeRun, Progress};
+use crate::execute::{self, ExecuteError, ExecuteOptions, Executed, Network, NodeRun, Progress};
 use crate::lanes::{self, Observer, SideLanes};
 use crate::model::{Experiment, StageRecord, VerdictRecord};
 use crate::plan::Plan;
@@ -24,6 +24,8 @@ pub struct RunResult {
     pub lanes: SideLanes,
     /// Per exec node of the plan, in plan order: how it was satisfied and by which record.
     pub nodes: Vec<NodeRun>,
+    /// The network the probes saw (the manifest's `network`).
+    pub network: Network,
 }
 
 pub fn run_experiment(
@@ -55,8 +57,11 @@ pub fn run_plan(
         .iter()
         .map(|c| linux::sandbox_with_log_flags(c, observer.log_flags()))
         .collect();
-    let Executed { records, nodes } =
-        execute::execute_walk(&walk, exp, &sandboxes, options, progress)?;
+    let Executed {
+        records,
+        nodes,
+        network,
+    } = execute::execute_walk(&walk, exp, &sandboxes, options, progress)?;
     let mut verdicts = classify::verdicts(exp, &records);
     let lanes = lanes::finish(
         exp,
@@ -75,5 +80,6 @@ pub fn run_plan(
         summary,
         lanes,
         nodes,
+        network,
     })
 }

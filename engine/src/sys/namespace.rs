@@ -1,5 +1,5 @@
-//! Namespaces and mounts: a child in a new PID namespace (the exec probes' init), `unshare`,
-//! and the mount calls a mount-namespace world builds on (bind, read-only remount, private
+//! Namespaces and mounts: a child in a new PID namespace (the exec probes' init), `unshare`, a
+//! private network namespace with its loopback up (each worker's), and the mount calls a mount-namespace world builds on (bind, read-only remount, private
 //! propagation, `pivot_root`).
 
 use std::ffi::CStr;
@@ -31,6 +31,35 @@ pub unsafe fn fork_into_new_pid_namespace() -> io::Result<Forked> {
 pub fn unshare(flags: i32) -> io::Result<()> {
     // SAFETY: unshare with integer flags.
     cvt_int(unsafe { libc::unshare(flags) }).map(|_| ())
+}
+
+/// Moves the calling process into a new network namespace of its own and brings its loopback
+/// up: it sees no socket, port or abstract unix name of any other namespace, and nothing
+/// outside sees its own. Needs CAP_SYS_ADMIN (EPERM otherwise). No allocation.
+pub fn enter_private_network() -> io::Result<()> {
+    unshare(libc::CLONE_NEWNET)?;
+    super::socket::set_loopback_up()
+}
+
+/// Whether [`enter_private_network`] works here, tried in a short-lived child so the caller
+/// stays where it is: `Err` is the first call's error.
+pub fn private_network_available() -> io::Result<()> {
+    // SAFETY: the child only makes raw syscalls and leaves with _exit.
+    let pid = match unsafe { super::process::fork() }? {
+        Forked::Child => {
+            let code = match enter_private_network() {
+                Ok(()) => 0,
+                Err(e) => super::errno::raw(&e),
+            };
+            super::process::exit(code)
+        }
+        Forked::Parent(pid) => pid,
+    };
+    match super::process::wait(pid)?.1 {
+        super::process::WaitStatus::Exited(0) => Ok(()),
+        super::process::WaitStatus::Exited(errno) => Err(io::Error::from_raw_os_error(errno)),
+        super::process::WaitStatus::Signaled(_) => Err(io::Error::from_raw_os_error(libc::EINTR)),
+    }
 }
 
 fn mount_raw(

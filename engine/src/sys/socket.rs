@@ -116,8 +116,20 @@ pub fn connect(fd: RawFd, addr: &dyn SockAddr) -> io::Result<()> {
 }
 
 pub fn listen(fd: BorrowedFd, backlog: i32) -> io::Result<()> {
+    listen_raw(fd.as_raw_fd(), backlog)
+}
+
+/// `shutdown(fd, SHUT_WR)`: ends our side of a connected stream socket (a use the network
+/// checks never see).
+pub fn shutdown_write(fd: RawFd) -> io::Result<()> {
+    // SAFETY: shutdown with integer arguments.
+    cvt_int(unsafe { libc::shutdown(fd, libc::SHUT_WR) }).map(|_| ())
+}
+
+/// `listen` on a raw fd (drivers in children).
+pub fn listen_raw(fd: RawFd, backlog: i32) -> io::Result<()> {
     // SAFETY: listen with integer arguments.
-    cvt_int(unsafe { libc::listen(fd.as_raw_fd(), backlog) }).map(|_| ())
+    cvt_int(unsafe { libc::listen(fd, backlog) }).map(|_| ())
 }
 
 /// Accepts one connection and closes it at once (the listener fixtures' whole job).
@@ -167,6 +179,24 @@ pub fn set_reuse_address(fd: BorrowedFd) -> io::Result<()> {
         libc::SO_REUSEADDR,
         &(1 as libc::c_int),
     )
+}
+
+/// Brings the loopback interface `lo` up (`SIOCSIFFLAGS`): a new network namespace starts
+/// with it down, so nothing could connect to 127.0.0.1 there. Needs CAP_NET_ADMIN over the
+/// namespace.
+pub fn set_loopback_up() -> io::Result<()> {
+    let fd = socket(libc::AF_INET, libc::SOCK_DGRAM, 0)?;
+    // SAFETY: ifreq is plain data; all-zero is a valid value.
+    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
+    for (i, b) in b"lo".iter().enumerate() {
+        req.ifr_name[i] = *b as libc::c_char;
+    }
+    // SAFETY: the kernel reads the name and reads or writes the flags of our ifreq.
+    cvt_int(unsafe { libc::ioctl(fd.as_raw_fd(), libc::SIOCGIFFLAGS, &mut req) })?;
+    // SAFETY: the union member the two flag requests use.
+    unsafe { req.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short };
+    // SAFETY: as above.
+    cvt_int(unsafe { libc::ioctl(fd.as_raw_fd(), libc::SIOCSIFFLAGS, &req) }).map(|_| ())
 }
 
 /// `SO_RCVBUFFORCE` (root): a large receive buffer.

@@ -9,6 +9,7 @@
 
 mod support;
 
+mod bundle_determinism;
 mod bundle_diff;
 mod bundle_e2e;
 mod bundle_interrupted;
@@ -31,7 +32,9 @@ mod run_cli;
 mod run_killed;
 mod runner_drivers;
 mod runner_failure_paths;
+mod runner_network;
 mod runner_plan_agreement;
+mod runner_restore;
 mod sbpl_corpus;
 mod sbpl_fuzz;
 mod sbpl_golden;
@@ -39,6 +42,7 @@ mod sbpl_in_experiments;
 mod sbpl_parse;
 mod seatbelt_text;
 mod shim_suggest;
+mod truth_acquire;
 mod truth_set;
 mod vocabulary_corpus;
 mod world_cli;

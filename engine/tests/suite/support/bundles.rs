@@ -79,6 +79,7 @@ pub fn stage_record(world: &World, lane: Lane, profile: Option<&str>, probe: &st
         apply_reason: None,
         apply_errno: None,
         apply_detail: None,
+        acquire: None,
         exec: ExecOutcome::Ok,
         exec_errno: None,
         operation: OperationOutcome::Allow,
@@ -293,6 +294,7 @@ pub fn manifest(world: &World, run: &RunId, minute: u64) -> Manifest {
         ],
         lanes: vec![Lane::Baseline, Lane::Scenario],
         isolation: Isolation::Probe,
+        network: None,
         timings: Timings {
             started: format!("2026-11-18T11:{minute:02}:00Z"),
             finished: format!("2026-11-18T11:{minute:02}:07Z"),

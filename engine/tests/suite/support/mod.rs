@@ -238,3 +238,26 @@ pub fn processes_running(argv: &[&str]) -> Vec<i32> {
         })
         .unwrap_or_default()
 }
+
+/// Loads an experiment given as text and runs it in this host's world with `opts`.
+pub fn run_text(name: &str, text: &str, opts: &ExecuteOptions) -> xpr::run::RunResult {
+    let _run = exclusive_run();
+    let loaded = xpr::resolve::load_str(name, text, &xpr::resolve::LoadOptions::default())
+        .unwrap_or_else(|d| panic!("{name} does not load: {d:?}"));
+    let world = xpr::world::WorldFacts::detect(&xpr::world::WorldOptions::default());
+    xpr::run::run_experiment(&loaded.experiment, &world, opts).expect("run completes")
+}
+
+/// The verdict of `profile/probe` as (verdict, errno name).
+pub fn verdict_of(
+    r: &xpr::run::RunResult,
+    profile: &str,
+    probe: &str,
+) -> (Verdict, Option<String>) {
+    let v = r
+        .verdicts
+        .iter()
+        .find(|v| v.profile == profile && v.probe == probe)
+        .unwrap_or_else(|| panic!("no verdict for {profile}/{probe}"));
+    (v.verdict, v.errno.as_ref().map(|e| e.name.clone()))
+}
