@@ -156,19 +156,24 @@ fn processes_running(argv: &[&str]) -> Vec<i32> {
 fn interrupt_an_observed_run(sig: i32) {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("slow.kdl");
+    // The probe's sleep is found by its arguments among all the host's processes: a duration
+    // of this test process's own keeps another concurrent run of this test from matching.
+    let nap = format!("29.{}", std::process::id());
     std::fs::write(
         &file,
-        r#"experiment "slow" {
+        format!(
+            r#"experiment "slow" {{
     lanes scenario
     timeout "30s"
-}
-profile open {
+}}
+profile open {{
     default allow
-}
-probe nap family=exec target="/usr/bin/sleep" {
-    argv "sleep" "29.5"
-}
-"#,
+}}
+probe nap family=exec target="/usr/bin/sleep" {{
+    argv "sleep" "{nap}"
+}}
+"#
+        ),
     )
     .unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_xpr"))
@@ -184,7 +189,7 @@ probe nap family=exec target="/usr/bin/sleep" {
     assert!(
         eventually(Duration::from_secs(20), || {
             current_status().unwrap().enabled == 1
-                && !processes_running(&["sleep", "29.5"]).is_empty()
+                && !processes_running(&["sleep", &nap]).is_empty()
         }),
         "signal {sig}: the run never enabled audit and started its probe"
     );
@@ -206,7 +211,7 @@ probe nap family=exec target="/usr/bin/sleep" {
     );
     assert!(
         eventually(Duration::from_secs(5), || {
-            processes_running(&["sleep", "29.5"]).is_empty()
+            processes_running(&["sleep", &nap]).is_empty()
         }),
         "signal {sig}: the probe's process outlived the run"
     );
