@@ -140,7 +140,8 @@ pub struct LoadArgs {
     /// (repeatable).
     #[arg(long = "sbpl-path", value_name = "DIR")]
     pub sbpl_path: Vec<PathBuf>,
-    /// Let SBPL files `(import "/absolute/path.sb")`; without it such an import is an error.
+    /// Let SBPL files `(import "/absolute/path.sb")` and `sbpl=` name a file outside the
+    /// experiment's directory; without it such a path is an error.
     #[arg(long)]
     pub sbpl_absolute_imports: bool,
 }

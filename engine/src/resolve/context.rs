@@ -46,6 +46,7 @@ impl Cx {
             .first()
             .and_then(|f| f.path.as_deref())
             .and_then(std::path::Path::parent)
+            .filter(|dir| !dir.as_os_str().is_empty())
             .map_or_else(|| ".".into(), std::path::Path::to_path_buf)
     }
 

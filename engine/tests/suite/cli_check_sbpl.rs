@@ -289,3 +289,47 @@ fn files_an_experiment_names_are_read_the_same_careful_way() {
         assert!(stderr.contains(expected), "{body}: {stderr}");
     }
 }
+
+/// `sbpl=` takes parameters; once substituted, a path outside the experiment's directory is
+/// read only when the person running xpr says so, like an absolute SBPL import.
+#[test]
+fn an_sbpl_file_outside_the_experiment_needs_the_absolute_imports_flag() {
+    let dir = tree();
+    let p = dir.path().join("p");
+    let secret = dir.path().join("outside/secret.sb");
+    std::fs::write(
+        p.join("x.kdl"),
+        "experiment \"x\" {\n    lanes scenario\n    param sb \"ok.sb\"\n}\nprofile s sbpl=\"{sb}\"\n",
+    )
+    .unwrap();
+    Xpr::new().args(["check", "x.kdl"]).cwd(&p).run().success();
+    let inside = format!("sb={}", p.join("ok.sb").display());
+    Xpr::new()
+        .args(["check", "x.kdl", "--param", &inside])
+        .cwd(&p)
+        .run()
+        .success();
+    let outside = format!("sb={}", secret.display());
+    let out = Xpr::new()
+        .args(["check", "x.kdl", "--param", &outside])
+        .cwd(&p)
+        .run()
+        .exit(2);
+    assert!(out.stderr.contains("xpr::import::absolute"), "{out}");
+    assert!(out.stderr.contains("--sbpl-absolute-imports"), "{out}");
+    assert!(!out.stderr.contains("SECRET-HASH"), "{out}");
+    // With the flag it is read (and, not being SBPL, refused without showing its text).
+    let out = Xpr::new()
+        .args([
+            "check",
+            "x.kdl",
+            "--sbpl-absolute-imports",
+            "--param",
+            &outside,
+        ])
+        .cwd(&p)
+        .run()
+        .exit(2);
+    assert!(!out.stderr.contains("xpr::import::absolute"), "{out}");
+    assert!(!out.stderr.contains("SECRET-HASH"), "{out}");
+}
