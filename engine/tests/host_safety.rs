@@ -65,7 +65,9 @@ fn shipped_experiments_leave_etc_and_the_repository_unchanged() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let out = tempfile::tempdir().expect("out dir");
     let skip = ["target", "out", ".git"];
-    let audit_before = xpr::observe::current_status().ok().map(|s| s.enabled);
+    let audit_before = xpr::observe::status_between_sessions()
+        .ok()
+        .map(|s| s.enabled);
     let etc_before = digest_tree(Path::new("/etc"), &[]);
     let repo_before = digest_tree(&repo, &skip);
 
@@ -120,7 +122,9 @@ fn shipped_experiments_leave_etc_and_the_repository_unchanged() {
         .collect();
     assert!(left.is_empty(), "scratch directories left behind: {left:?}");
     assert_eq!(
-        xpr::observe::current_status().ok().map(|s| s.enabled),
+        xpr::observe::status_between_sessions()
+            .ok()
+            .map(|s| s.enabled),
         audit_before,
         "the audit state changed"
     );

@@ -242,3 +242,53 @@ fn audit_state_is_restored_after_every_fatal_signal_and_sigkill() {
         with_audit_off(|| interrupt_an_observed_run(sig));
     }
 }
+
+/// Observer sessions are one per host: a run that finds another session's lock taken waits
+/// for it instead of switching audit on under it (the second run would otherwise take the
+/// first one's `enabled=1` for the state to restore, or lose its records when the first
+/// switched audit off).
+#[test]
+fn a_second_observed_run_waits_for_the_first_session_to_end() {
+    require_observer();
+    with_audit_off(|| {
+        let held = xpr::sys::fs::lock_exclusive(Path::new("/run/xpr-audit.lock"))
+            .expect("the host observer lock");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("quick.kdl");
+        std::fs::write(
+            &file,
+            "experiment \"quick\" {\n    lanes scenario\n}\nprofile open {\n    default allow\n}\nprobe r family=file-read target=\"/etc/hostname\"\n",
+        )
+        .unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_xpr"))
+            .args(["run", "--observer", "audit", "--out"])
+            .arg(dir.path().join("out"))
+            .arg(&file)
+            .env("TMPDIR", dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("xpr run starts");
+        // While the lock is held the run neither finishes nor switches audit on.
+        let waited = Instant::now();
+        while waited.elapsed() < Duration::from_secs(2) {
+            assert_eq!(
+                current_status().unwrap().enabled,
+                0,
+                "audit switched on under a held lock"
+            );
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "the run did not wait for the lock"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        drop(held);
+        let status = child.wait().expect("xpr run ends");
+        assert!(
+            status.success(),
+            "the run goes on once the lock is free: {status}"
+        );
+        assert_eq!(current_status().unwrap().enabled, 0, "audit restored");
+    });
+}

@@ -58,6 +58,8 @@ fn install() -> Vec<SavedAction> {
 /// Audit switched on for the lifetime of this value (if it was off), then restored.
 pub struct AuditGuard {
     control: OwnedFd,
+    /// The host-wide session lock (`session::HOST_LOCK`), released when this value drops.
+    _host_lock: OwnedFd,
     pub previous: AuditStatus,
     /// Whether this guard switched audit on (and so must switch it back).
     pub changed: bool,
@@ -70,12 +72,13 @@ pub struct AuditGuard {
 impl AuditGuard {
     /// Records the state, enables audit if it is off, installs the restoring handlers and
     /// starts the guardian.
-    pub fn enable(control: OwnedFd) -> Result<AuditGuard, ObserverError> {
+    pub fn enable(control: OwnedFd, host_lock: OwnedFd) -> Result<AuditGuard, ObserverError> {
         let previous = netlink::get_status(&control).map_err(ObserverError::Status)?;
         RESTORE_ENABLED.store(previous.enabled, Ordering::SeqCst);
         let changed = previous.enabled == 0;
         let mut guard = AuditGuard {
             control,
+            _host_lock: host_lock,
             previous,
             changed,
             saved: Vec::new(),
@@ -86,11 +89,14 @@ impl AuditGuard {
             return Ok(guard);
         }
         let fd = guard.control.as_raw_fd();
+        let lock = guard._host_lock.as_raw_fd();
         let (control, enabled) = (&guard.control, previous.enabled);
         // SAFETY (the guardian's body is this closure): it sends one netlink message on the
         // inherited control socket and reads the acknowledgement; malloc is its only lock.
         let guardian = unsafe {
-            Guardian::start(&[fd], || {
+            // It keeps the host lock until it has restored: no other session starts between
+            // the engine's death and the restore.
+            Guardian::start(&[fd, lock], || {
                 let _ = netlink::set_enabled(control, enabled);
             })
         }
@@ -133,6 +139,13 @@ impl Drop for AuditGuard {
 /// The host's current audit status (for tests and `xpr world`).
 pub fn current_status() -> std::io::Result<AuditStatus> {
     netlink::get_status(&netlink::open_socket()?)
+}
+
+/// The host's audit status while no observer session runs anywhere on the host (waits for
+/// the host lock): the state sessions restore to.
+pub fn status_between_sessions() -> std::io::Result<AuditStatus> {
+    let _lock = crate::sys::fs::lock_exclusive(std::path::Path::new(super::session::HOST_LOCK))?;
+    current_status()
 }
 
 /// Sets the host's audit `enabled` flag directly (tests put the host in a known state first,

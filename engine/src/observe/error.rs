@@ -23,4 +23,6 @@ pub enum ObserverError {
     Guardian(io::Error),
     #[error("cannot enable audit: {}", name(.0))]
     Enable(io::Error),
+    #[error("cannot take the host's observer lock /run/xpr-audit.lock: {0}")]
+    HostLock(io::Error),
 }

@@ -14,7 +14,7 @@ mod records;
 mod session;
 mod witness;
 
-pub use audit_state::{current_status, set_enabled};
+pub use audit_state::{current_status, set_enabled, status_between_sessions};
 pub use error::ObserverError;
 pub use netlink::AuditStatus;
 pub use records::{AUDIT_LANDLOCK_ACCESS, AUDIT_LANDLOCK_DOMAIN, fields, parse};

@@ -15,6 +15,12 @@ use crate::model::AuditRecord;
 /// One session per process at a time: two would race on recording and restoring the state.
 static SESSION_LOCK: Mutex<()> = Mutex::new(());
 
+/// One session per host at a time, for the same reason across processes: a second run would
+/// take the first one's `enabled=1` for the state to restore, or the first would switch audit
+/// off under the second and cost it its records. Held (by the engine and by the guardian
+/// that restores after SIGKILL) until the state is restored; a run that finds it taken waits.
+pub const HOST_LOCK: &str = "/run/xpr-audit.lock";
+
 pub struct AuditSession {
     guard: AuditGuard,
     reader: OwnedFd,
@@ -39,10 +45,12 @@ impl AuditSession {
             return Err(why);
         }
         let exclusive = SESSION_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        let host_lock = crate::sys::fs::lock_exclusive(std::path::Path::new(HOST_LOCK))
+            .map_err(ObserverError::HostLock)?;
         let control = netlink::open_socket().map_err(ObserverError::NoSocket)?;
         // Join the log group before enabling, so no record of the run is missed.
         let reader = netlink::open_log_reader().map_err(ObserverError::LogGroup)?;
-        let guard = AuditGuard::enable(control)?;
+        let guard = AuditGuard::enable(control, host_lock)?;
         Ok(AuditSession {
             guard,
             reader,

@@ -412,6 +412,25 @@ pub fn replace_file(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     written
 }
 
+/// Opens (creating it, mode 0600) the lock file at `path` and waits for an exclusive `flock`
+/// on it, held until every copy of the returned fd is closed (a forked guardian keeps it too).
+/// The file must be a regular file owned by root, reached without a symlink: it lives in a
+/// directory only root can write, and anything else there is refused rather than trusted.
+pub fn lock_exclusive(path: &Path) -> io::Result<OwnedFd> {
+    let flags =
+        OFlags::RDWR | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    let fd = rustix::fs::open(path, flags, Mode::from_raw_mode(0o600))?;
+    let st = rustix::fs::fstat(&fd)?;
+    if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile || st.st_uid != 0 {
+        return Err(io::Error::other(format!(
+            "{} is not a regular file owned by root",
+            path.display()
+        )));
+    }
+    rustix::fs::flock(&fd, FlockOperation::LockExclusive)?;
+    Ok(fd)
+}
+
 /// Opens `path` as an anchor for [`open_beneath`] (`O_PATH`: it reads nothing, so it needs no
 /// Landlock right; its last component must not be a symlink). No allocation.
 pub fn open_anchor(path: &CStr) -> Result<OwnedFd, Errno> {
