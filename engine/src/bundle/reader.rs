@@ -98,16 +98,21 @@ pub fn detect(root: &Path) -> BundleFormat {
     BundleFormat::Xpr
 }
 
-/// The newest committed bundle directly under `dir` (run ids sort by start time), for a hint
-/// when a user points at `out/<experiment>/` instead of one of its runs.
+/// The newest committed bundle directly under `dir` (run ids sort by start time): the run
+/// `--rerun-failed` reads by default, and a hint when a user points at `out/<experiment>/`
+/// instead of one of its runs. Only directories named like run ids count (not `latest`, which
+/// is a link, and not a `.partial` directory).
 pub fn latest_run(dir: &Path) -> Option<PathBuf> {
     let mut runs: Vec<PathBuf> = std::fs::read_dir(dir)
         .ok()?
         .flatten()
         .filter(|e| {
             let name = e.file_name();
-            let name = name.to_string_lossy();
-            !name.starts_with('.') && e.path().join(layout::INDEX).is_file()
+            e.file_type().is_ok_and(|t| t.is_dir())
+                && name
+                    .to_str()
+                    .is_some_and(|n| super::RunId::parse(n).is_ok())
+                && e.path().join(layout::INDEX).is_file()
         })
         .map(|e| e.path())
         .collect();

@@ -1,5 +1,6 @@
 //! `xpr explain BUNDLE [EXPECTATION_ID]`: everything the bundle knows about one result (or
-//! every mismatch), laid out for a person deciding whether it is evidence.
+//! every mismatch), laid out for a person deciding whether it is evidence (lines wrapped to
+//! the terminal's width), or as one `xpr.explain.v1` document (`--format json`).
 
 use std::path::Path;
 
@@ -130,15 +131,21 @@ fn assessment(v: &VerdictRecord, o: Option<&OracleRecord>) -> String {
     parts.join("; ")
 }
 
-pub fn run(args: ExplainArgs) -> u8 {
+/// The schema of `xpr explain --format json`.
+pub const EXPLAIN_SCHEMA: &str = "xpr.explain.v1";
+
+pub fn run(args: ExplainArgs) -> Result<Outcome, Error> {
     let bundle = args.bundle.as_path();
+    if let Some(hint) = super::verify::runs_directory_hint(bundle) {
+        return Err(Error::RunsDirectory {
+            path: bundle.to_path_buf(),
+            hint,
+        });
+    }
     if !bundle.join(layout::INDEX).is_file() {
-        eprintln!(
-            "error: {} is not a complete run bundle (no {})",
-            bundle.display(),
-            layout::INDEX
-        );
-        return EXIT_INVALID;
+        return Err(Error::OpenBundle(crate::bundle::OpenError::NotABundle(
+            bundle.to_path_buf(),
+        )));
     }
     let verdicts: Vec<VerdictRecord> = read_jsonl(bundle, layout::VERDICTS);
     let baseline: Vec<StageRecord> = read_jsonl(bundle, &layout::stage_records(Lane::Baseline));
@@ -153,24 +160,101 @@ pub fn run(args: ExplainArgs) -> u8 {
             .filter(|v| !v.mismatches.is_empty())
             .collect(),
     };
-    if chosen.is_empty() {
-        match &args.expectation_id {
-            Some(id) => {
-                eprintln!("error: no result `{id}` in {}", bundle.display());
-                return EXIT_INVALID;
-            }
-            None => {
-                println!("No mismatches in this run.");
-                return EXIT_OK;
-            }
-        }
+    if let (Some(id), true) = (&args.expectation_id, chosen.is_empty()) {
+        return Err(Error::NoSuchResult {
+            id: id.clone(),
+            bundle: bundle.to_path_buf(),
+            hint: crate::diagnostics::suggest::help(id, verdicts.iter().map(|v| v.id.as_str())),
+        });
     }
+    let text = match args.format {
+        OutputFormat::Json => {
+            let results: Vec<serde_json::Value> = chosen
+                .iter()
+                .map(|v| {
+                    let find = |records: &[StageRecord], profile: Option<&str>| {
+                        records
+                            .iter()
+                            .find(|r| r.probe == v.probe && (profile.is_none() || r.profile.as_deref() == profile))
+                            .cloned()
+                    };
+                    let o = oracle.iter().find(|o| o.id == v.id);
+                    serde_json::json!({
+                        "verdict": v,
+                        "baseline": find(&baseline, None),
+                        "scenario": find(&scenario, Some(v.profile.as_str())),
+                        "oracle": o,
+                        "observer_records": observed.iter().filter(|r| r.id == v.id).collect::<Vec<_>>(),
+                        "fidelity": fidelity_notes(bundle, v, o),
+                        "assessment": assessment(v, o),
+                    })
+                })
+                .collect();
+            let doc = serde_json::json!({
+                "schema_version": EXPLAIN_SCHEMA,
+                "bundle": bundle.display().to_string(),
+                "results": results,
+            });
+            format!("{doc}\n")
+        }
+        OutputFormat::Text if chosen.is_empty() => "No mismatches in this run.\n".to_string(),
+        OutputFormat::Text => {
+            let width = crate::report::width::stdout_width();
+            let text = render_text(
+                bundle,
+                &chosen,
+                &baseline,
+                &scenario,
+                &oracle,
+                &observed,
+                &divergence,
+            );
+            text.lines()
+                .map(|l| crate::report::width::wrap(l, width, 14) + "\n")
+                .collect()
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    exit::stdout_written(
+        std::io::Write::write_all(&mut out, text.as_bytes()),
+        "the explanation",
+    )?;
+    Ok(Outcome::Clean)
+}
+
+/// The fidelity entries of the profile that are not exact, or that decided the oracle's
+/// prediction and carry a note.
+fn fidelity_notes(
+    bundle: &Path,
+    v: &VerdictRecord,
+    o: Option<&OracleRecord>,
+) -> Vec<crate::model::RuleFidelity> {
+    let fidelity: Option<FidelityReport> = std::fs::read(bundle.join(layout::fidelity(&v.profile)))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let deciding: Vec<Option<usize>> = o
+        .map(|o| o.deciding.iter().map(|d| d.rule).collect())
+        .unwrap_or_default();
+    fidelity
+        .map(|f| f.rules)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.fidelity != Fidelity::Exact || deciding.contains(&r.rule))
+        .filter(|r| r.note.is_some() || r.fidelity != Fidelity::Exact)
+        .collect()
+}
+
+fn render_text(
+    bundle: &Path,
+    chosen: &[&VerdictRecord],
+    baseline: &[StageRecord],
+    scenario: &[StageRecord],
+    oracle: &[OracleRecord],
+    observed: &[ObservedRecord],
+    divergence: &[DivergenceRecord],
+) -> String {
     let mut out = String::new();
     for v in chosen {
-        let fidelity: Option<FidelityReport> =
-            std::fs::read(bundle.join(layout::fidelity(&v.profile)))
-                .ok()
-                .and_then(|b| serde_json::from_slice(&b).ok());
         out.push_str(&format!(
             "{}  verdict {}{}{}\n",
             v.id,
@@ -253,24 +337,14 @@ pub fn run(args: ExplainArgs) -> u8 {
                 layout::OBSERVER
             ));
         }
-        if let Some(f) = &fidelity {
-            let deciding: Vec<Option<usize>> = o
-                .map(|o| o.deciding.iter().map(|d| d.rule).collect())
-                .unwrap_or_default();
-            for r in f
-                .rules
-                .iter()
-                .filter(|r| r.fidelity != Fidelity::Exact || deciding.contains(&r.rule))
-                .filter(|r| r.note.is_some() || r.fidelity != Fidelity::Exact)
-            {
-                out.push_str(&format!(
-                    "  fidelity:   {:?} {} `{}`{}\n",
-                    r.fidelity,
-                    r.origin,
-                    r.text,
-                    r.note.as_ref().map_or(String::new(), |n| format!(": {n}"))
-                ));
-            }
+        for r in fidelity_notes(bundle, v, o) {
+            out.push_str(&format!(
+                "  fidelity:   {:?} {} `{}`{}\n",
+                r.fidelity,
+                r.origin,
+                r.text,
+                r.note.as_ref().map_or(String::new(), |n| format!(": {n}"))
+            ));
         }
         match (
             &v.shim_divergence,
@@ -293,6 +367,5 @@ pub fn run(args: ExplainArgs) -> u8 {
         }
         out.push_str(&format!("  evidence:   {}\n\n", assessment(v, o)));
     }
-    print!("{out}");
-    EXIT_OK
+    out
 }

@@ -1,29 +1,30 @@
-//! `xpr run FILE`: the arguments become a [`RunConfig`]; [`crate::run::run`] does the rest.
+//! `xpr run FILE...`: the arguments become a [`RunConfig`]; [`crate::run::run`] does the rest.
 //!
-//! Exit 0 when every expectation holds (known mismatches allowed), 1 when any does not, 2 for
-//! invalid input, 3 when the environment fails (already sandboxed, out dir not writable, ...).
-
-use std::io::IsTerminal;
+//! Exit 0 when every expectation of every experiment holds (known mismatches allowed), else the
+//! worst ending: 1 when any does not hold, 2 for invalid input, 3 when the environment fails
+//! (already sandboxed, out dir not writable, interrupted, ...).
 
 use super::*;
 use crate::model::Isolation;
-use crate::report::Style;
 use crate::run::{ReportFormat, RunConfig};
 
-pub fn run(args: RunArgs) -> Result<Outcome, Error> {
-    let finished = crate::run::run(&config(args))?;
-    Ok(if finished.passed {
-        Outcome::Clean
-    } else {
-        Outcome::Findings
-    })
+pub fn run(args: RunArgs, global: &GlobalArgs) -> Result<Outcome, Error> {
+    let config = config(args, global);
+    let format = global.message_format.into();
+    let ended = crate::run::run(&config, &mut |_, e| exit::eprint_run_error(e, format));
+    Ok(exit::worst(ended.into_iter().map(|e| match e {
+        Ok(f) if f.passed => Ok(Outcome::Clean),
+        Ok(_) => Ok(Outcome::Findings),
+        Err(e) => Err(Error::Run(e)),
+    })))
 }
 
-fn config(args: RunArgs) -> RunConfig {
-    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+fn config(args: RunArgs, global: &GlobalArgs) -> RunConfig {
     RunConfig {
         load: args.load.options(),
-        file: args.file,
+        files: args.files,
+        selection: args.select.selection(),
+        fail_fast: args.fail_fast,
         jobs: args.jobs,
         out_root: args.out.unwrap_or_else(|| "out".into()),
         label: args.label,
@@ -38,7 +39,8 @@ fn config(args: RunArgs) -> RunConfig {
             OutputFormat::Text => ReportFormat::Text,
             OutputFormat::Json => ReportFormat::Json,
         },
-        style: if colour { Style::Colour } else { Style::Plain },
-        message_format: args.load.message_format.into(),
+        style: style::stdout(),
+        message_format: global.message_format.into(),
+        verbosity: global.verbosity(),
     }
 }

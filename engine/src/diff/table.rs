@@ -12,7 +12,24 @@ use super::{BundleDiff, Side};
 
 const ABSENT: &str = "—";
 
-pub fn render(d: &BundleDiff) -> String {
+/// The diff as text; with `width`, long lines wrap under their second column.
+pub fn render(d: &BundleDiff, width: Option<usize>) -> String {
+    let out = render_unwrapped(d);
+    let Some(width) = width else {
+        return out;
+    };
+    out.lines()
+        .map(|line| {
+            // Continuation lines start under the row's second cell (after the id column).
+            let body = line.trim_start();
+            let lead = line.len() - body.len();
+            let indent = (lead + body.find("  ").map_or(2, |i| i + 2)).min(width / 2);
+            crate::report::width::wrap(line, Some(width), indent) + "\n"
+        })
+        .collect()
+}
+
+fn render_unwrapped(d: &BundleDiff) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "A  {}", side(&d.a));
     let _ = writeln!(out, "B  {}", side(&d.b));

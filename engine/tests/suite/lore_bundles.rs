@@ -349,7 +349,7 @@ fn two_runs_of_one_suite_diff_with_exactly_the_described_changes() {
     assert!(!paths.contains(&"expected_matrix.json"), "{paths:?}");
     assert!(paths.contains(&"runtime_results.json"), "{paths:?}");
 
-    let table = xpr::diff::table::render(&diff);
+    let table = xpr::diff::table::render(&diff, None);
     insta::assert_snapshot!("mach_name_equivalence_diff_table", table);
     insta::assert_snapshot!(
         "mach_name_equivalence_diff_json",
@@ -579,7 +579,7 @@ fn an_xpr_run_diffs_against_a_runtime_tools_run_on_shared_expectations() {
     assert!(diff.world_facts.iter().any(|f| f.key == "world.kernel"));
     assert!(diff.world_facts.iter().any(|f| f.key == "host.codename"));
     assert!(diff.artifacts.is_empty() && diff.inputs.is_empty());
-    let text = xpr::diff::table::render(&diff);
+    let text = xpr::diff::table::render(&diff, None);
     assert!(text.contains("note: formats differ"), "{text}");
     assert!(text.contains("only meaningful within one format"), "{text}");
     // Their flags are not compared, but shown where an expectation changed.
