@@ -159,14 +159,8 @@ pub struct SelectArgs {
     pub filters: Vec<Filter>,
     /// Only the expectations that failed in BUNDLE (default: the experiment's latest run under
     /// the output root). The bundle is verified first.
-    #[arg(
-        long,
-        value_name = "BUNDLE",
-        num_args = 0..=1,
-        require_equals = true,
-        default_missing_value = ""
-    )]
-    pub rerun_failed: Option<PathBuf>,
+    #[arg(long, value_name = "BUNDLE", num_args = 0..=1, require_equals = true)]
+    pub rerun_failed: Option<Option<PathBuf>>,
 }
 
 impl SelectArgs {
@@ -175,10 +169,7 @@ impl SelectArgs {
             profiles: self.profiles.clone(),
             probes: self.probes.clone(),
             filters: self.filters.clone(),
-            rerun_failed: self
-                .rerun_failed
-                .as_ref()
-                .map(|p| (!p.as_os_str().is_empty()).then(|| p.clone())),
+            rerun_failed: self.rerun_failed.clone(),
         }
     }
 }

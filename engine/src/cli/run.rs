@@ -40,6 +40,7 @@ fn config(args: RunArgs, global: &GlobalArgs) -> RunConfig {
             OutputFormat::Json => ReportFormat::Json,
         },
         style: style::stdout(),
+        stderr_colour: style::stderr(),
         message_format: global.message_format.into(),
         verbosity: global.verbosity(),
     }

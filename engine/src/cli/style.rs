@@ -23,3 +23,8 @@ pub fn stdout() -> Style {
         _ => Style::Colour,
     }
 }
+
+/// Whether stderr gets colour.
+pub fn stderr() -> bool {
+    AutoStream::choice(&std::io::stderr()) != ColorChoice::Never
+}

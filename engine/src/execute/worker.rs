@@ -33,6 +33,7 @@ pub fn main(ctx: &Context, cmd_rd: i32, res_wr: i32) -> ! {
         devnull,
         stack,
         out: std::cell::RefCell::new(Vec::with_capacity(1 << 20)),
+        flushed: std::cell::Cell::new(std::time::Instant::now()),
     };
     let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut id = [0u8; 4];
@@ -61,9 +62,16 @@ struct Worker<'a> {
     devnull: i32,
     /// Stack of shared-memory driver children.
     stack: super::shared_vm_child::ChildStack,
-    /// Frames not yet written: one write per job (or per MiB) instead of one per record.
+    /// Frames not yet written: one write per job, per MiB or per [`FLUSH_AFTER`] instead of
+    /// one per record.
     out: std::cell::RefCell<Vec<u8>>,
+    /// When frames were last written.
+    flushed: std::cell::Cell<std::time::Instant>,
 }
+
+/// Records older than this go to the engine at once: fast probes are batched, and a slow
+/// probe shows in the progress as it finishes, not when its whole job does.
+const FLUSH_AFTER: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// A probe made ready in the worker.
 enum Ready {
@@ -87,7 +95,7 @@ impl Worker<'_> {
 
     fn send(&self, r: &StageRecord) -> Result<(), i32> {
         frame::push_record(&mut self.out.borrow_mut(), r)?;
-        if self.out.borrow().len() >= 1 << 20 {
+        if self.out.borrow().len() >= 1 << 20 || self.flushed.get().elapsed() >= FLUSH_AFTER {
             self.flush()?;
         }
         Ok(())
@@ -97,6 +105,7 @@ impl Worker<'_> {
         let mut out = self.out.borrow_mut();
         let r = frame::write_all(self.res_wr, &out);
         out.clear();
+        self.flushed.set(std::time::Instant::now());
         r
     }
 

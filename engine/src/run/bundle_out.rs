@@ -38,6 +38,8 @@ pub struct RunFacts<'a> {
     pub plan_nodes: usize,
     /// The selection, when the run was a subset of the experiment.
     pub selected: Option<&'a Selected>,
+    /// The failed expectation `--fail-fast` stopped the run at.
+    pub stopped_at: Option<&'a str>,
 }
 
 /// The bytes of a source's hex digest, as the closure pins them.
@@ -161,6 +163,9 @@ pub fn write(
         "plan_nodes": facts.plan_nodes,
         "exit_code": if result.summary.passed() { 0 } else { 1 },
     });
+    if let Some(id) = facts.stopped_at {
+        summary["fail_fast_stopped_at"] = id.into();
+    }
     if let Some(selected) = facts.selected {
         summary["selection"] = serde_json::to_value(selected).map_err(std::io::Error::other)?;
     }

@@ -34,6 +34,8 @@ pub struct RunConfig {
     pub report: ReportFormat,
     /// Colour in the text report.
     pub style: Style,
+    /// Colour in the status lines on stderr.
+    pub stderr_colour: bool,
     /// How warnings are printed on stderr.
     pub message_format: MessageFormat,
     /// Which (profile, probe) pairs run; empty: all of them.

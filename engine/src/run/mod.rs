@@ -12,10 +12,11 @@ mod error;
 pub mod filter;
 mod pipeline;
 mod preflight;
+mod progress;
 pub mod select;
 mod stdout;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
@@ -27,9 +28,9 @@ pub use pipeline::{RunResult, run_experiment, run_plan};
 use crate::execute::{self, ExecuteOptions};
 use crate::plan::Plan;
 use crate::report::junit::Suite;
-use crate::report::progress::ProgressLine;
 use crate::resolve;
 use crate::world::{WorldFacts, WorldOptions};
+use progress::{RunProgress, Statuses};
 
 /// A run that reached its report.
 #[derive(Debug)]
@@ -143,8 +144,29 @@ fn run_one(config: &RunConfig, file: &Path) -> Result<Finished, RunError> {
         ..defaults
     };
     preflight::single_threaded();
-    let mut progress = ProgressLine::new(&exp.name);
+    let terminal = std::io::stderr().is_terminal();
+    let statuses = match config.verbosity {
+        Verbosity::Quiet => Statuses::None,
+        Verbosity::Normal if terminal => Statuses::Failures,
+        Verbosity::Normal => Statuses::None,
+        Verbosity::Verbose => Statuses::All,
+    };
+    let mut progress = RunProgress::new(
+        &exp,
+        terminal && config.verbosity != Verbosity::Quiet,
+        statuses,
+        config.stderr_colour,
+        config.fail_fast,
+    );
     let result = run_plan(&plan, &exp, &world, &options, mask.as_ref(), &mut progress)?;
+    if let Some(id) = &progress.stopped_at {
+        eprintln!(
+            "{}: --fail-fast: stopped after {id} failed; {} of {} pairs have a result",
+            exp.name,
+            result.verdicts.len(),
+            selected.pairs
+        );
+    }
     let facts = bundle_out::RunFacts {
         label: config.label.as_deref(),
         started,
@@ -152,6 +174,7 @@ fn run_one(config: &RunConfig, file: &Path) -> Result<Finished, RunError> {
         wall_ms: clock.elapsed().as_millis() as u64,
         plan_nodes: plan.node_count(),
         selected: mask.is_some().then_some(&selected),
+        stopped_at: progress.stopped_at.as_deref(),
     };
     let bundle = bundle_out::write(&config.out_root, &exp, &world, &result, &options, facts)
         .map_err(|source| RunError::Bundle {
