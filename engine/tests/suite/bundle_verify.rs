@@ -322,13 +322,19 @@ fn the_cli_exits_0_1_2_and_names_files() {
     let not_bundle = dir.join("summary.md");
     assert_eq!(run(&[not_bundle.as_os_str()]).status.code(), Some(2));
 
-    // Pointing at the experiment directory fails, with a hint naming its latest run.
+    // Pointing at the experiment directory is not a bundle (exit 2), with a hint naming its
+    // latest run.
     let experiment = dir.parent().unwrap();
     let parent = run(&[experiment.as_os_str()]);
-    assert_eq!(parent.status.code(), Some(1));
+    assert_eq!(parent.status.code(), Some(2));
     let hint = String::from_utf8_lossy(&parent.stderr);
     assert!(
-        hint.contains("the latest is") && hint.contains(run_id(0, None).as_str()),
+        hint.contains("holds runs of an experiment")
+            && hint.contains("the latest")
+            && hint.contains(run_id(0, None).as_str()),
         "{hint}"
     );
+    // Several bundles: each is reported, the status is the worst.
+    let both = run(&[index.as_os_str(), experiment.as_os_str()]);
+    assert_eq!(both.status.code(), Some(2));
 }

@@ -36,6 +36,7 @@ mod sbpl_fuzz;
 mod sbpl_golden;
 mod sbpl_in_experiments;
 mod sbpl_parse;
+mod schemas;
 mod seatbelt_text;
 mod shim_suggest;
 mod truth_set;
