@@ -473,6 +473,28 @@ mod tests {
     }
 
     #[test]
+    fn every_positional_and_format_option_says_what_it_is() {
+        use clap::CommandFactory;
+        let mut stack = vec![Cli::command()];
+        let mut seen = 0;
+        while let Some(cmd) = stack.pop() {
+            for arg in cmd.get_arguments() {
+                if arg.is_positional() || arg.get_id() == "format" {
+                    seen += 1;
+                    assert!(
+                        arg.get_help().is_some(),
+                        "xpr {} {}: no help",
+                        cmd.get_name(),
+                        arg.get_id()
+                    );
+                }
+            }
+            stack.extend(cmd.get_subcommands().cloned());
+        }
+        assert!(seen >= 20, "{seen}");
+    }
+
+    #[test]
     fn malformed_values_are_usage_errors_that_say_why() {
         for (args, why) in [
             (&["run", "x.kdl", "--param", "nope"][..], "NAME=VALUE"),

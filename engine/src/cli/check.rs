@@ -77,8 +77,17 @@ fn check_one(
         Ok(loaded) => {
             diagnostics::eprint(&loaded.warnings, format);
             if !json {
+                let line = summary(&loaded);
                 let mut out = std::io::stdout().lock();
-                let _ = writeln!(out, "{}", summary(&loaded));
+                let _ = match format {
+                    MessageFormat::Human => writeln!(out, "{line}"),
+                    // Every line a tool reads is JSON: the `ok` line too.
+                    MessageFormat::Json => writeln!(
+                        out,
+                        "{}",
+                        serde_json::json!({"ok": true, "file": file.display().to_string(), "message": line})
+                    ),
+                };
             }
             let report = json.then(|| FileReport {
                 file: file.display().to_string(),

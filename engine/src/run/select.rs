@@ -48,10 +48,7 @@ impl Selection {
         let mut parts = Vec::new();
         let any = |field: &str, globs: &[String]| {
             let alternatives: Vec<String> = globs.iter().map(|g| format!("{field}({g})")).collect();
-            match alternatives.len() {
-                1 => alternatives[0].clone(),
-                _ => format!("({})", alternatives.join(" | ")),
-            }
+            alternatives.join(" | ")
         };
         if !self.profiles.is_empty() {
             parts.push(any("profile", &self.profiles));
@@ -59,25 +56,22 @@ impl Selection {
         if !self.probes.is_empty() {
             parts.push(any("probe", &self.probes));
         }
-        match self.filters.len() {
-            0 => {}
-            1 => parts.push(format!("({})", self.filters[0].text)),
-            _ => parts.push(format!(
-                "({})",
-                self.filters
-                    .iter()
-                    .map(|f| f.text.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" | ")
-            )),
+        if !self.filters.is_empty() {
+            let texts: Vec<&str> = self.filters.iter().map(|f| f.text.as_str()).collect();
+            parts.push(texts.join(" | "));
         }
         if self.rerun_failed.is_some() {
             parts.push("mismatched".into());
         }
-        if parts.is_empty() {
-            "all".into()
-        } else {
-            parts.join(" & ")
+        match parts.len() {
+            0 => "all".into(),
+            1 => parts.remove(0),
+            // `&` binds tighter than `|`: each part keeps its own meaning in parentheses.
+            _ => parts
+                .iter()
+                .map(|p| format!("({p})"))
+                .collect::<Vec<_>>()
+                .join(" & "),
         }
     }
 }

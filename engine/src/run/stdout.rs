@@ -71,13 +71,18 @@ pub fn render(
                     s.expression, s.pairs, s.total
                 )
             });
-            format!(
-                "{matrix}{}{selection}{}\n{}bundle: {}\n",
+            let rest = format!(
+                "{}{selection}{}\n{}bundle: {}\n",
                 report::divergence_text(&divergence),
                 result.summary.line(),
                 lanes::summary_lines(&result.lanes, &result.verdicts),
                 bundle.display()
-            )
+            );
+            let rest: String = rest
+                .lines()
+                .map(|l| report::width::wrap(l, width, 4) + "\n")
+                .collect();
+            format!("{matrix}{rest}")
         }
     }
 }

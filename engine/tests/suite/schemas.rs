@@ -180,7 +180,7 @@ fn real_artifacts_and_json_outputs_match_the_published_schemas() {
         schemas.check("run_report.v1.json", "run --format json", report);
         check_bundle(&schemas, Path::new(report["bundle"].as_str().unwrap()));
     }
-    assert!(reports[1]["selection"]["expression"] == "(probe(read-hosts))");
+    assert!(reports[1]["selection"]["expression"] == "probe(read-hosts)");
     let bundle = reports[0]["bundle"].as_str().unwrap().to_string();
     let mismatched = reports[1]["bundle"].as_str().unwrap().to_string();
 

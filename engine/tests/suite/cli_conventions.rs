@@ -1,0 +1,204 @@
+//! What users of cargo, nextest and ripgrep expect of a command line: help for every
+//! argument, `--color` with `NO_COLOR`/`CLICOLOR_FORCE`, output that fits `COLUMNS`,
+//! `--message-format json` for every line a tool reads, completions and a man page.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn xpr(args: &[&str], env: &[(&str, &str)], tmp: &Path) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xpr"));
+    cmd.args(args)
+        .env("TMPDIR", tmp)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("COLUMNS")
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("xpr runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn colour_follows_the_flag_and_the_environment() {
+    crate::support::require_landlock(1);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let run = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut args = vec!["run", "tests/run/small.kdl", "--out", out.to_str().unwrap()];
+        args.extend(extra);
+        stdout(&xpr(&args, env, tmp.path()))
+    };
+    let ansi = |s: &str| s.contains('\x1b');
+    assert!(!ansi(&run(&[], &[])), "a pipe gets no colour");
+    assert!(ansi(&run(&["--color", "always"], &[])));
+    assert!(ansi(&run(&[], &[("CLICOLOR_FORCE", "1")])));
+    assert!(!ansi(&run(
+        &[],
+        &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]
+    )));
+    assert!(!ansi(&run(&["--color=never"], &[("CLICOLOR_FORCE", "1")])));
+}
+
+#[test]
+fn text_fits_columns() {
+    crate::support::require_landlock(1);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = out.to_str().unwrap();
+    let narrow = [("COLUMNS", "80")];
+    let run = xpr(
+        &[
+            "run",
+            "../experiments/runtime-checks.kdl",
+            "--out",
+            o,
+            "--format",
+            "json",
+        ],
+        &[],
+        tmp.path(),
+    );
+    let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let a = report["bundle"].as_str().unwrap().to_string();
+    let capped = xpr(
+        &[
+            "run",
+            "../experiments/runtime-checks.kdl",
+            "--out",
+            o,
+            "--landlock-abi",
+            "3",
+        ],
+        &narrow,
+        tmp.path(),
+    );
+    let b = std::fs::canonicalize(out.join("runtime-checks/latest")).unwrap();
+    let b = b.to_str().unwrap();
+    for (what, text) in [
+        ("run", stdout(&capped)),
+        ("diff", stdout(&xpr(&["diff", &a, b], &narrow, tmp.path()))),
+        (
+            "explain",
+            stdout(&xpr(&["explain", b], &narrow, tmp.path())),
+        ),
+        (
+            "explain one",
+            stdout(&xpr(
+                &["explain", &a, "v1_read/cat-foo"],
+                &narrow,
+                tmp.path(),
+            )),
+        ),
+        (
+            "list",
+            stdout(&xpr(
+                &["list", "../experiments/runtime-checks.kdl"],
+                &narrow,
+                tmp.path(),
+            )),
+        ),
+    ] {
+        assert!(text.lines().count() > 3, "{what}: {text}");
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "{what}: {} columns: {line}",
+                line.chars().count()
+            );
+        }
+    }
+    // Without COLUMNS, a pipe keeps whole lines (grep sees each record on one line).
+    let wide = stdout(&xpr(&["explain", b], &[], tmp.path()));
+    assert!(wide.lines().any(|l| l.chars().count() > 80));
+}
+
+#[test]
+fn message_format_json_covers_the_ok_line_and_environment_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ok = xpr(
+        &["check", "tests/run/small.kdl", "--message-format", "json"],
+        &[],
+        tmp.path(),
+    );
+    let line: serde_json::Value = serde_json::from_slice(&ok.stdout).expect("the ok line is JSON");
+    assert_eq!(line["ok"], true);
+    assert!(
+        line["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("ok cli-small:")
+    );
+
+    // An output root that is a file: exit 3, the error as one JSON object.
+    let file = tmp.path().join("file");
+    std::fs::write(&file, "").unwrap();
+    let env = xpr(
+        &[
+            "--message-format=json",
+            "run",
+            "tests/run/small.kdl",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+        &[],
+        tmp.path(),
+    );
+    assert_eq!(env.status.code(), Some(3));
+    let err: serde_json::Value =
+        serde_json::from_slice(&env.stderr).expect("the error is one JSON object");
+    assert!(
+        err["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot write bundles")
+    );
+    let missing = xpr(
+        &["verify", "nope", "--message-format", "json"],
+        &[],
+        tmp.path(),
+    );
+    assert_eq!(missing.status.code(), Some(2));
+    serde_json::from_slice::<serde_json::Value>(&missing.stderr).expect("JSON");
+}
+
+#[test]
+fn completions_and_man_pages_come_from_the_parser() {
+    let tmp = tempfile::tempdir().unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        let o = xpr(&["completions", shell], &[], tmp.path());
+        assert_eq!(o.status.code(), Some(0));
+        let text = stdout(&o);
+        assert!(
+            text.contains("rerun-failed") && text.contains("fail-fast"),
+            "{shell}"
+        );
+    }
+    let man = xpr(&["man"], &[], tmp.path());
+    let page = stdout(&man);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH xpr"),
+        "{page}"
+    );
+    let dir = tmp.path().join("man");
+    let o = xpr(
+        &["man", "--out-dir", dir.to_str().unwrap()],
+        &[],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(0));
+    for page in ["xpr.1", "xpr-run.1", "xpr-shim-suggest.1", "xpr-list.1"] {
+        let text = std::fs::read_to_string(dir.join(page)).unwrap();
+        assert!(text.contains(".TH"), "{page}");
+    }
+    assert!(
+        !dir.join("xpr-__probe.1").exists(),
+        "the internal helper has no page"
+    );
+    let run = std::fs::read_to_string(dir.join("xpr-run.1")).unwrap();
+    assert!(run.contains("rerun\\-failed"), "{run}");
+}
