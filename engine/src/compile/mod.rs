@@ -1,12 +1,12 @@
 //! compile: profile IR → backend artifacts, with a fidelity verdict per rule.
 //!
-//! The contract between the backends and the runner:
-//! - [`CompiledProfile`] is deterministic and world-specific but run-independent: paths under
+//! The contract between the backends and the runner ([`contract`]):
+//! - `linux::CompiledProfile` is deterministic and world-specific but run-independent: paths under
 //!   the scratch root stay written as `{scratch}/...`, so the same profile compiles to the same
 //!   bytes on every run of the same world.
-//! - `linux::PreparedSandbox::prepare` (in the worker, before fork) resolves `{scratch}`, opens
-//!   path fds and builds the ruleset and BPF program; `PreparedSandbox::apply` (in the child,
-//!   after fork) makes raw syscalls only.
+//! - [`SandboxPlan::prepare`] (in the worker, before fork) resolves `{scratch}`, opens path fds
+//!   and builds the ruleset and BPF program; [`AppliedInChild`] (in the child, after fork)
+//!   makes raw syscalls only.
 
 use serde::{Deserialize, Serialize};
 
@@ -15,21 +15,15 @@ use crate::model::BlockedReason;
 // vocabulary, which sit below compile, share them.
 pub use crate::model::{Fidelity, RuleFidelity};
 
+pub mod contract;
 pub mod linux;
 pub mod seatbelt;
 
+pub use contract::{AppliedInChild, ApplyFailure, NotPrepared, ProfileSandbox, SandboxPlan};
 /// Why a compiled profile cannot be applied in this world.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Blocked {
     pub reason: BlockedReason,
     /// Names the rule and its source location.
     pub detail: String,
-}
-
-/// Errno and step of a failed apply in the child.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ApplyFailure {
-    pub reason: BlockedReason,
-    pub errno: i32,
-    pub step: &'static str,
 }

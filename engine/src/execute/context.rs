@@ -8,9 +8,9 @@ use crate::probes::ProbeSpec;
 use crate::world::{DenySet, LANDLOCK_DENY_SET};
 
 use super::fixtures::Fixtures;
-use super::sandbox::ProfileSandbox;
 use super::schedule::Schedule;
 use super::scratch::ScratchRoot;
+use crate::compile::ProfileSandbox;
 
 #[derive(Clone, Debug)]
 pub struct ExecuteOptions {

@@ -4,21 +4,18 @@
 //! The engine never sandboxes itself. It creates the scratch root and fixtures, forks `-j`
 //! single-threaded workers (before any thread exists), and each worker forks one child per probe
 //! (isolation `probe`) or per profile (isolation `profile`). A child applies the profile with raw
-//! syscalls, runs the driver and writes a fixed-size record to a pipe.
+//! syscalls, runs the driver and writes a fixed-size record to a pipe. A command the experiment
+//! chose runs inside the host guard (`guard`) and its own PID namespace (`child`).
 
 mod capture;
 mod child;
 mod context;
 mod fixtures;
 mod frame;
-mod inherited_fds;
+mod guard;
 pub mod interrupt;
-mod linux_backend;
-pub mod minimal_landlock;
 mod pool;
 mod progress;
-pub mod record;
-mod sandbox;
 mod schedule;
 mod scratch;
 mod shared_vm_child;
@@ -31,14 +28,12 @@ use std::collections::HashMap;
 
 pub use capture::DEFAULT_OUTPUT_LIMIT;
 pub use context::ExecuteOptions;
-pub use linux_backend::sandbox_for;
-pub(crate) use linux_backend::sandbox_with_log_flags;
 pub use progress::Progress;
-pub use sandbox::{AppliedInChild, NotPrepared, ProfileSandbox, SandboxPlan};
 pub use scratch::{SCRATCH_PREFIX, ScratchRoot, short_random};
 pub use trace::NodeRun;
 pub use walk::{How, Walk};
 
+use crate::compile::ProfileSandbox;
 use crate::model::{Experiment, Lane, StageRecord};
 use crate::plan::Plan;
 
@@ -49,7 +44,7 @@ pub enum ExecuteError {
     #[error("fixture failed: {0}")]
     Fixture(String),
     #[error("cannot start workers: {0}")]
-    Workers(String),
+    Workers(std::io::Error),
     #[error("interrupted")]
     Interrupted,
     #[error("experiment has {profiles} profiles but {sandboxes} sandboxes were given")]
@@ -154,7 +149,7 @@ pub(crate) fn execute_walk(
     };
     let ran = pool::run(&ctx, options.jobs, progress).map_err(|e| match e {
         pool::PoolError::Interrupted => ExecuteError::Interrupted,
-        pool::PoolError::Spawn(e) => ExecuteError::Workers(crate::world::errno_name(e).to_string()),
+        pool::PoolError::Spawn(e) => ExecuteError::Workers(e),
     })?;
     let mut records = direct;
     records.extend(ran.records);

@@ -2,48 +2,34 @@
 //! job ids as workers become idle, collect stage records.
 
 use std::collections::VecDeque;
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
 
 use crate::model::StageRecord;
+use crate::sys::fd;
+use crate::sys::process::{self, Forked};
 
 use super::context::Context;
-use super::frame::{self, Frame, FrameReader};
+use super::frame::{Frame, FrameReader};
 use super::progress::Progress;
 use super::worker::{self, SERIAL_JOB};
 
 struct Handle {
     pid: i32,
-    cmd_wr: i32,
-    res_rd: i32,
+    /// `None` once closed: the worker sees EOF and exits.
+    cmd_wr: Option<OwnedFd>,
+    /// `None` once the worker died or spoke garbage.
+    res_rd: Option<OwnedFd>,
     busy: bool,
     reader: FrameReader,
 }
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum PoolError {
-    Spawn(i32),
+    #[error("cannot start a worker: {0}")]
+    Spawn(io::Error),
+    #[error("interrupted")]
     Interrupted,
-}
-
-fn errno() -> i32 {
-    crate::probes::helper_errno()
-}
-
-fn pipe() -> Result<(i32, i32), i32> {
-    let mut fds = [0i32; 2];
-    // SAFETY: pipe2 into a 2-element array.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(errno());
-    }
-    Ok((fds[0], fds[1]))
-}
-
-fn close(fd: i32) {
-    if fd >= 0 {
-        // SAFETY: closing an fd we own.
-        unsafe {
-            libc::close(fd);
-        }
-    }
 }
 
 /// What the pool ran: the records in arrival order, and whether `progress` stopped it early.
@@ -96,44 +82,39 @@ pub fn run(ctx: &Context, workers: usize, progress: &mut dyn Progress) -> Result
     loop {
         if stopped {
             // Idle workers (some held back for the serial job) get no job: they exit.
-            for h in handles.iter_mut().filter(|h| !h.busy && h.cmd_wr >= 0) {
+            for h in handles.iter_mut().filter(|h| !h.busy && h.cmd_wr.is_some()) {
                 assign(h, &mut queue);
             }
         }
         if serial_pending && queue.is_empty() && handles.iter().all(|h| !h.busy) {
             serial_pending = false;
             queue.push_back(SERIAL_JOB);
-            for h in handles.iter_mut().filter(|h| h.res_rd >= 0) {
+            for h in handles.iter_mut().filter(|h| h.res_rd.is_some()) {
                 assign(h, &mut queue);
             }
         }
         let live: Vec<usize> = (0..handles.len())
-            .filter(|&i| handles[i].res_rd >= 0)
+            .filter(|&i| handles[i].res_rd.is_some())
             .collect();
         if live.is_empty() {
             break;
         }
         let mut fds: Vec<libc::pollfd> = live
             .iter()
-            .map(|&i| libc::pollfd {
-                fd: handles[i].res_rd,
-                events: libc::POLLIN,
-                revents: 0,
-            })
+            .map(|&i| fd::poll_in(handles[i].res_rd.as_ref().map_or(-1, |f| f.as_raw_fd())))
             .collect();
-        // SAFETY: poll over a Vec we own. The timeout only bounds how late a Ctrl-C that
-        // arrived before the poll is noticed.
-        let r = if super::interrupt::interrupted() {
-            -1
+        // The timeout only bounds how late a Ctrl-C that arrived before the poll is noticed.
+        let polled = if super::interrupt::interrupted() {
+            Err(io::Error::from_raw_os_error(libc::EINTR))
         } else {
-            unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as _, 500) }
+            fd::poll(&mut fds, 500)
         };
         if super::interrupt::interrupted() {
             progress.finish();
             shutdown(&mut handles, true);
             return Err(PoolError::Interrupted);
         }
-        if r <= 0 {
+        if !matches!(polled, Ok(n) if n > 0) {
             progress.tick();
             continue;
         }
@@ -142,7 +123,8 @@ pub fn run(ctx: &Context, workers: usize, progress: &mut dyn Progress) -> Result
                 continue;
             }
             let h = &mut handles[i];
-            let mut open = matches!(h.reader.fill(h.res_rd), Ok(true));
+            let rd = h.res_rd.as_ref().map_or(-1, |f| f.as_raw_fd());
+            let mut open = matches!(h.reader.fill(rd), Ok(true));
             while let Some(frame) = h.reader.next_frame() {
                 match frame {
                     Ok(Frame::Record(rec)) => {
@@ -166,10 +148,8 @@ pub fn run(ctx: &Context, workers: usize, progress: &mut dyn Progress) -> Result
             }
             // A worker that died or spoke garbage: its unfinished units are filled in later.
             if !open {
-                close(h.res_rd);
-                h.res_rd = -1;
-                close(h.cmd_wr);
-                h.cmd_wr = -1;
+                h.res_rd = None;
+                h.cmd_wr = None;
                 h.busy = false;
             }
         }
@@ -181,76 +161,59 @@ pub fn run(ctx: &Context, workers: usize, progress: &mut dyn Progress) -> Result
 
 /// Gives the worker the next job, or closes its command pipe so it exits.
 fn assign(h: &mut Handle, queue: &mut VecDeque<u32>) {
-    match queue.pop_front() {
-        Some(id) if h.cmd_wr >= 0 => {
-            if frame::write_all(h.cmd_wr, &id.to_le_bytes()).is_ok() {
+    match (queue.pop_front(), &h.cmd_wr) {
+        (Some(id), Some(cmd)) => {
+            if fd::write_all(cmd.as_raw_fd(), &id.to_le_bytes()).is_ok() {
                 h.busy = true;
             } else {
                 queue.push_front(id);
             }
         }
-        Some(id) => queue.push_front(id),
-        None => {
-            close(h.cmd_wr);
-            h.cmd_wr = -1;
-        }
+        (Some(id), None) => queue.push_front(id),
+        (None, _) => h.cmd_wr = None,
     }
 }
 
-fn spawn(ctx: &Context) -> Result<Handle, i32> {
-    let (cmd_rd, cmd_wr) = pipe()?;
-    let (res_rd, res_wr) = match pipe() {
-        Ok(p) => p,
-        Err(e) => {
-            close(cmd_rd);
-            close(cmd_wr);
-            return Err(e);
+fn spawn(ctx: &Context) -> io::Result<Handle> {
+    let (cmd_rd, cmd_wr) = fd::pipe()?;
+    let (res_rd, res_wr) = fd::pipe()?;
+    let engine = process::getpid();
+    // SAFETY (cannot move into sys: the child's body is below): the engine is single-threaded
+    // here (no fixture or listener threads exist); the worker never returns into the engine.
+    match unsafe { process::fork() }? {
+        Forked::Child => {
+            // Keep only this worker's two pipe ends (and stdio). Closing every other inherited
+            // fd — the engine's ends, other workers', and any pipes a second engine in the same
+            // process (a multi-threaded test binary) has open — is what lets EOF reach each
+            // worker. A worker that cannot do that, or cannot die with the engine, must not run.
+            let keep = [cmd_rd.as_raw_fd(), res_wr.as_raw_fd()];
+            if fd::close_all_except(&keep).is_err()
+                || process::set_parent_death_signal(libc::SIGKILL).is_err()
+                || process::parent_pid() != engine
+            {
+                process::exit(worker::WorkerExit::SetupFailed as i32);
+            }
+            worker::main(ctx, keep[0], keep[1])
         }
-    };
-    // SAFETY: the engine is single-threaded here (no fixture or listener threads exist); the
-    // worker never returns into the engine's code.
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
-        let e = errno();
-        for fd in [cmd_rd, cmd_wr, res_rd, res_wr] {
-            close(fd);
-        }
-        return Err(e);
+        Forked::Parent(pid) => Ok(Handle {
+            pid,
+            cmd_wr: Some(cmd_wr),
+            res_rd: Some(res_rd),
+            busy: false,
+            reader: FrameReader::default(),
+        }),
     }
-    if pid == 0 {
-        // Keep only this worker's two pipe ends (and stdio). Closing every other inherited fd
-        // — the engine's ends, other workers', and any pipes a second engine in the same
-        // process (a multi-threaded test binary) has open — is what lets EOF reach each worker.
-        super::inherited_fds::close_all_except(cmd_rd, res_wr);
-        // SAFETY: die with the engine.
-        unsafe {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-        }
-        worker::main(ctx, cmd_rd, res_wr);
-    }
-    close(cmd_rd);
-    close(res_wr);
-    Ok(Handle {
-        pid,
-        cmd_wr,
-        res_rd,
-        busy: false,
-        reader: FrameReader::default(),
-    })
 }
 
 fn shutdown(handles: &mut [Handle], kill: bool) {
     for h in handles.iter_mut() {
-        close(h.cmd_wr);
-        h.cmd_wr = -1;
-        // SAFETY: killing (when interrupted) and reaping our own workers.
-        unsafe {
-            if kill {
-                libc::kill(h.pid, libc::SIGKILL);
-            }
-            libc::waitpid(h.pid, std::ptr::null_mut(), 0);
+        h.cmd_wr = None;
+        if kill {
+            // ESRCH: it already exited.
+            let _ = process::kill(h.pid, libc::SIGKILL);
         }
-        close(h.res_rd);
-        h.res_rd = -1;
+        // Reaping our own worker; ECHILD only if it was reaped already.
+        let _ = process::wait(h.pid);
+        h.res_rd = None;
     }
 }

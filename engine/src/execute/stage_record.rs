@@ -10,7 +10,8 @@ use crate::world::{DenySet, errno_record};
 
 use super::capture::Capture;
 use super::child::Termination;
-use super::record::{ChildRecord, RecordStage};
+use super::guard::GUARD;
+use crate::probes::report::{ChildRecord, RecordStage};
 
 /// What kind of process a probe runs in, which decides how a silent exit is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,7 +114,14 @@ pub fn from_exit(
             r.apply = ApplyOutcome::Blocked;
             r.apply_reason = x.reason;
             r.apply_errno = Some(errno_record(x.errno));
-            r.apply_detail = Some(format!("{} failed", x.step_name()));
+            r.apply_detail = Some(match (kind, x.errno) {
+                (ProbeKind::Command, libc::E2BIG) => format!(
+                    "{} failed: a command runs inside the {GUARD}, which takes one of the \
+                     kernel's 16 Landlock layers (15 are left for the profile)",
+                    x.step_name()
+                ),
+                _ => format!("{} failed", x.step_name()),
+            });
         }
         Some((RecordStage::Exec, x)) => {
             r.exec = ExecOutcome::DependencyDenied;
@@ -121,6 +129,16 @@ pub fn from_exit(
             r.evidence = Evidence::Syscall;
             r.exit_status = None;
         }
+        Some((RecordStage::Setup, x)) => {
+            r.exec = ExecOutcome::NotReached;
+            r.detail = Some(format!(
+                "the probe's process could not be set up: {} failed ({})",
+                x.step_name(),
+                crate::world::errno_name(x.errno)
+            ));
+        }
+        // The init's report of the command's status became the termination (`child::run`).
+        Some((RecordStage::Status, _)) => {}
         Some((RecordStage::Operation, x)) => {
             r.exec = ExecOutcome::Ok;
             r.operation = deny.operation(x.errno);
@@ -150,6 +168,17 @@ pub fn from_exit(
                         r.operation = if code == 0 {
                             OperationOutcome::Allow
                         } else {
+                            // The exit status cannot say who refused: the profile or the
+                            // host guard around every command (the same in every lane).
+                            let note = format!(
+                                "exit status {code}: the command ran inside the {GUARD} (no \
+                                 writes outside {{scratch}}, no signals outside the run), which \
+                                 may have refused it rather than the profile"
+                            );
+                            r.detail = Some(match r.detail.take() {
+                                Some(d) => format!("{d}; {note}"),
+                                None => note,
+                            });
                             OperationOutcome::Deny
                         };
                     }

@@ -13,3 +13,7 @@ pub use lanes::*;
 pub use origin::Origin;
 pub use outcome::*;
 pub use profile::*;
+
+/// Prefix of every run's scratch directory (`$TMPDIR/xpr-scratch-<experiment>-<hex>`): the
+/// runner creates them, the observer and the bundle writer recognise them in host text.
+pub const SCRATCH_PREFIX: &str = "xpr-scratch-";

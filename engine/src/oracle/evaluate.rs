@@ -16,13 +16,19 @@
 //! - Scopes deny signals and abstract-unix connects that leave the domain, with EPERM.
 
 use crate::compile::linux::CompiledProfile;
+use crate::sys::landlock;
 use crate::world::landlock_rights::{RightKind, dir_only_fs_mask, right_names};
 
 use super::fs_view::{FsView, Kind, at_or_under, parent};
 use super::requests::{Access, REFER, REMOVE_FILE, Step};
 
 /// File rights (the others only make sense on directories): compared by the no-gain check.
-const FILE_RIGHTS: u64 = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 14) | (1 << 15) | (1 << 16);
+const FILE_RIGHTS: u64 = landlock::ACCESS_FS_EXECUTE
+    | landlock::ACCESS_FS_WRITE_FILE
+    | landlock::ACCESS_FS_READ_FILE
+    | landlock::ACCESS_FS_TRUNCATE
+    | landlock::ACCESS_FS_IOCTL_DEV
+    | landlock::ACCESS_FS_RESOLVE_UNIX;
 
 #[derive(Clone, Debug)]
 struct Rule {

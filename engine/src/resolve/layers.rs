@@ -193,7 +193,10 @@ fn expand(
                 ),
                 format!("{} layers", l.len()),
             )
-            .help("nested stacks count every layer they contain; merge layers with the same rules");
+            .help(
+                "nested stacks count every layer they contain, and the host guard takes one \
+                 more for every command an exec probe runs; merge layers with the same rules",
+            );
         cx.push(diag);
         leaves = None;
     }

@@ -8,9 +8,7 @@ use super::select::PairMask;
 use crate::classify;
 use crate::compile::linux::{self, CompiledProfile};
 use crate::execute::walk::How;
-use crate::execute::{
-    self, ExecuteError, ExecuteOptions, Executed, NodeRun, Progress, sandbox_with_log_flags,
-};
+use crate::execute::{self, ExecuteError, ExecuteOptions, Executed, NodeRun, Progress};
 use crate::lanes::{self, Observer, SideLanes};
 use crate::model::{Experiment, Lane, StageRecord, VerdictRecord};
 use crate::plan::Plan;
@@ -67,7 +65,7 @@ pub fn run_plan(
     let observer = Observer::start(exp, options.observer_audit, world);
     let sandboxes: Vec<_> = compiled
         .iter()
-        .map(|c| sandbox_with_log_flags(c, observer.log_flags()))
+        .map(|c| linux::sandbox_with_log_flags(c, observer.log_flags()))
         .collect();
     let Executed { records, nodes } =
         execute::execute_walk(&walk, exp, &sandboxes, options, progress)?;

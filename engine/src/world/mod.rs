@@ -11,8 +11,9 @@ mod host;
 mod landlock_domain_canary;
 mod landlock_facts;
 pub mod landlock_rights;
-pub mod landlock_sys;
 mod mechanisms;
+#[cfg(test)]
+mod synthetic;
 
 use serde::{Deserialize, Serialize};
 

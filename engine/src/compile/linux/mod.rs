@@ -17,8 +17,9 @@
 //!   path that cannot be opened blocks apply.
 //! - A stacked profile (`ProfileIr::layers`) compiles each layer on its own into one plan
 //!   layer each, in order; apply restricts layer by layer, so the kernel intersects them.
-//! - Raw syscalls, not the `landlock` crate: the kernel refuses unknown bits with EINVAL, so
-//!   nothing is ever dropped silently, and apply needs the exact errno and no allocation.
+//! - Raw syscalls (`sys::landlock`), not the `landlock` crate: the kernel refuses unknown bits
+//!   with EINVAL, so nothing is ever dropped silently, and apply needs the exact errno and no
+//!   allocation.
 
 mod operations;
 pub mod plan;
@@ -40,7 +41,7 @@ pub use plan::{
 pub use prepare::{PrepareFailure, PreparedSandbox, ResolvedPathRule};
 pub use rule_paths::SCRATCH;
 pub use rule_text::rule_text;
-pub use sandbox_plan::{LOG_NEW_EXEC_ON, LinuxSandbox};
+pub use sandbox_plan::{LOG_NEW_EXEC_ON, LinuxSandbox, sandbox_for, sandbox_with_log_flags};
 
 use super::{Blocked, Fidelity, RuleFidelity};
 use crate::model::{CompileOutcome, ProfileIr};

@@ -854,3 +854,6 @@ impl Translator<'_> {
         (Some(plan), bpf)
     }
 }
+
+#[cfg(test)]
+mod tests;
