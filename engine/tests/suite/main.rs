@@ -26,6 +26,7 @@ mod load;
 mod lore_bundles;
 mod oracle_kernel_agreement;
 mod oracle_lane;
+mod packaging;
 mod plan_cli;
 mod plan_graph;
 mod run_cli;

@@ -5,6 +5,7 @@
 pub mod bundles;
 mod command;
 pub mod graphviz;
+pub mod shared_inputs;
 pub mod minimal_landlock;
 
 pub use command::Xpr;
