@@ -24,6 +24,7 @@ mod host_guard;
 mod linux_backend;
 mod load;
 mod lore_bundles;
+mod non_root;
 mod oracle_kernel_agreement;
 mod oracle_lane;
 mod packaging;
