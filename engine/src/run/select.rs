@@ -66,10 +66,13 @@ impl Selection {
         match parts.len() {
             0 => "all".into(),
             1 => parts.remove(0),
-            // `&` binds tighter than `|`: each part keeps its own meaning in parentheses.
+            // `&` binds tighter than `|`: a part with `|` keeps its meaning in parentheses.
             _ => parts
                 .iter()
-                .map(|p| format!("({p})"))
+                .map(|p| match p.contains('|') {
+                    true => format!("({p})"),
+                    false => p.clone(),
+                })
                 .collect::<Vec<_>>()
                 .join(" & "),
         }

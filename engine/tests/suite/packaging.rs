@@ -10,7 +10,13 @@ fn the_package_lists_every_stdlib_file() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["package", "--list", "--allow-dirty", "--no-verify", "--offline"])
+        .args([
+            "package",
+            "--list",
+            "--allow-dirty",
+            "--no-verify",
+            "--offline",
+        ])
         .current_dir(manifest)
         .output()
         .expect("cargo runs");

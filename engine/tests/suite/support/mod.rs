@@ -5,8 +5,8 @@
 pub mod bundles;
 mod command;
 pub mod graphviz;
-pub mod shared_inputs;
 pub mod minimal_landlock;
+pub mod shared_inputs;
 
 pub use command::Xpr;
 
