@@ -3,24 +3,26 @@
 //! `--message-format json` for every line a tool reads, completions and a man page.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
+use crate::support::{Output, Xpr};
+
+/// `xpr` with the colour and width variables of the test's own environment removed, then
+/// `env` set.
 fn xpr(args: &[&str], env: &[(&str, &str)], tmp: &Path) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xpr"));
-    cmd.args(args)
+    let mut cmd = Xpr::new()
+        .args(args)
         .env("TMPDIR", tmp)
         .env_remove("NO_COLOR")
         .env_remove("CLICOLOR_FORCE")
-        .env_remove("COLUMNS")
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
+        .env_remove("COLUMNS");
     for (k, v) in env {
-        cmd.env(k, v);
+        cmd = cmd.env(k, v);
     }
-    cmd.output().expect("xpr runs")
+    cmd.run()
 }
 
 fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    o.stdout.clone()
 }
 
 #[test]
@@ -63,7 +65,7 @@ fn text_fits_columns() {
         &[],
         tmp.path(),
     );
-    let report: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
+    let report = run.json();
     let a = report["bundle"].as_str().unwrap().to_string();
     let capped = xpr(
         &[
@@ -125,7 +127,7 @@ fn message_format_json_covers_the_ok_line_and_environment_errors() {
         &[],
         tmp.path(),
     );
-    let line: serde_json::Value = serde_json::from_slice(&ok.stdout).expect("the ok line is JSON");
+    let line = ok.json();
     assert_eq!(line["ok"], true);
     assert!(
         line["message"]
@@ -148,9 +150,9 @@ fn message_format_json_covers_the_ok_line_and_environment_errors() {
         &[],
         tmp.path(),
     );
-    assert_eq!(env.status.code(), Some(3));
+    assert_eq!(env.code(), Some(3));
     let err: serde_json::Value =
-        serde_json::from_slice(&env.stderr).expect("the error is one JSON object");
+        serde_json::from_str(&env.stderr).expect("the error is one JSON object");
     assert!(
         err["message"]
             .as_str()
@@ -162,8 +164,8 @@ fn message_format_json_covers_the_ok_line_and_environment_errors() {
         &[],
         tmp.path(),
     );
-    assert_eq!(missing.status.code(), Some(2));
-    serde_json::from_slice::<serde_json::Value>(&missing.stderr).expect("JSON");
+    assert_eq!(missing.code(), Some(2));
+    serde_json::from_str::<serde_json::Value>(&missing.stderr).expect("JSON");
 }
 
 #[test]
@@ -171,7 +173,7 @@ fn completions_and_man_pages_come_from_the_parser() {
     let tmp = tempfile::tempdir().unwrap();
     for shell in ["bash", "zsh", "fish"] {
         let o = xpr(&["completions", shell], &[], tmp.path());
-        assert_eq!(o.status.code(), Some(0));
+        assert_eq!(o.code(), Some(0));
         let text = stdout(&o);
         assert!(
             text.contains("rerun-failed") && text.contains("fail-fast"),
@@ -190,7 +192,7 @@ fn completions_and_man_pages_come_from_the_parser() {
         &[],
         tmp.path(),
     );
-    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(o.code(), Some(0));
     for page in ["xpr.1", "xpr-run.1", "xpr-shim-suggest.1", "xpr-list.1"] {
         let text = std::fs::read_to_string(dir.join(page)).unwrap();
         assert!(text.contains(".TH"), "{page}");

@@ -4,29 +4,22 @@
 //! the same.
 
 use std::os::unix::fs::chown;
-use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::Command;
+
+use crate::support::Xpr;
 
 const NOBODY: u32 = 65534;
 
 fn run_as_nobody(example: &str, home: &Path) -> (Option<i32>, serde_json::Value, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_xpr"))
+    let out = Xpr::new()
         .args(["run", example, "--format", "json", "--out"])
         .arg(home.join("out"))
         .env("TMPDIR", home)
-        .env("NO_COLOR", "1")
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
-        .uid(NOBODY)
-        .gid(NOBODY)
-        .output()
-        .expect("xpr runs as nobody");
-    let report = serde_json::from_slice(&out.stdout).unwrap_or_default();
-    (
-        out.status.code(),
-        report,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+        .cwd(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .as_user(NOBODY)
+        .run();
+    let report = serde_json::from_str(&out.stdout).unwrap_or_default();
+    (out.code(), report, out.stderr)
 }
 
 #[test]

@@ -4,9 +4,10 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
+
+use crate::support::{Output, Xpr};
 
 /// Three profiles × two probes; `a/read-hosts` fails (the profile denies what is expected).
 const FAILING: &str = r#"
@@ -54,14 +55,11 @@ impl Env {
     }
 
     fn xpr(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_xpr"))
+        Xpr::new()
             .args(args)
             .env("TMPDIR", self.tmp.path())
-            .env("NO_COLOR", "1")
             .env_remove("COLUMNS")
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("xpr runs")
+            .run()
     }
 
     /// `xpr run FILE --out OUT --format json EXTRA...`: the exit status and the report lines.
@@ -76,15 +74,12 @@ impl Env {
         ];
         args.extend(extra);
         let o = self.xpr(&args);
-        let docs = String::from_utf8_lossy(&o.stdout)
+        let docs = o
+            .stdout
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
-        (
-            o.status.code(),
-            docs,
-            String::from_utf8_lossy(&o.stderr).into_owned(),
-        )
+        (o.code(), docs, o.stderr)
     }
 
     fn runs(&self) -> Vec<PathBuf> {
@@ -224,13 +219,13 @@ fn rerun_failed_runs_what_failed_in_a_verified_bundle() {
     assert!(err.contains("does not verify"), "{err}");
 
     // A run of another experiment is refused; a run without failures leaves nothing to do.
-    let small = env.xpr(&[
+    env.xpr(&[
         "run",
         "tests/run/small.kdl",
         "--out",
         env.out.to_str().unwrap(),
-    ]);
-    assert_eq!(small.status.code(), Some(0));
+    ])
+    .success();
     let other = format!(
         "--rerun-failed={}",
         env.out.join("cli-small/latest").display()
@@ -238,15 +233,16 @@ fn rerun_failed_runs_what_failed_in_a_verified_bundle() {
     let (code, _, err) = env.run(&[&other]);
     assert_eq!(code, Some(2));
     assert!(err.contains("not of `select`"), "{err}");
-    let again = env.xpr(&[
-        "run",
-        "tests/run/small.kdl",
-        "--out",
-        env.out.to_str().unwrap(),
-        "--rerun-failed",
-    ]);
-    assert_eq!(again.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&again.stderr).contains("nothing to re-run"));
+    let again = env
+        .xpr(&[
+            "run",
+            "tests/run/small.kdl",
+            "--out",
+            env.out.to_str().unwrap(),
+            "--rerun-failed",
+        ])
+        .success();
+    assert!(again.stderr.as_str().contains("nothing to re-run"));
 }
 
 #[test]
@@ -262,12 +258,8 @@ fn several_experiments_one_summary_the_worst_status_and_fail_fast() {
         "--out",
         out,
     ]);
-    assert_eq!(
-        all.status.code(),
-        Some(2),
-        "invalid input is the worst here"
-    );
-    let text = String::from_utf8_lossy(&all.stdout);
+    let all = all.exit(2); // invalid input is the worst here
+    let text = all.stdout.as_str();
     assert!(
         text.contains(
             "3 experiments: 1 passed, 1 failed: select (1 mismatched), 1 stopped with an error"
@@ -292,10 +284,10 @@ fn several_experiments_one_summary_the_worst_status_and_fail_fast() {
         "1",
         "--fail-fast",
     ]);
-    assert_eq!(ff.status.code(), Some(1));
-    let text = String::from_utf8_lossy(&ff.stdout);
+    let ff = ff.exit(1);
+    let text = ff.stdout.as_str();
     assert!(text.contains("1 not run"), "{text}");
-    let err = String::from_utf8_lossy(&ff.stderr);
+    let err = ff.stderr.as_str();
     assert!(
         err.contains("--fail-fast: stopped after a/read-hosts failed"),
         "{err}"
@@ -318,9 +310,10 @@ fn several_experiments_one_summary_the_worst_status_and_fail_fast() {
 fn list_shows_declarations_and_what_a_selection_selects() {
     let env = Env::new();
     let file = env.file.to_str().unwrap();
-    let text = env.xpr(&["list", file, "-E", "profile(b)"]);
-    assert_eq!(text.status.code(), Some(0));
-    let text = String::from_utf8_lossy(&text.stdout);
+    let text = env
+        .xpr(&["list", file, "-E", "profile(b)"])
+        .success()
+        .stdout;
     for needle in [
         "profiles (3)",
         "probes (2)",
@@ -334,8 +327,10 @@ fn list_shows_declarations_and_what_a_selection_selects() {
         text.contains("selected: 2 of 6 pairs (profile(b))"),
         "{text}"
     );
-    let json = env.xpr(&["list", file, "--format", "json"]);
-    let doc: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let doc = env
+        .xpr(&["list", file, "--format", "json"])
+        .success()
+        .json();
     assert_eq!(doc["schema_version"], "xpr.list.v1");
     assert_eq!(doc["selected"].as_array().unwrap().len(), 6);
     assert_eq!(doc["probes"][0]["family"], "file-read");
@@ -388,12 +383,10 @@ fn verify_explain_and_diff_say_what_they_want_for_a_directory_of_runs() {
         vec!["verify", dir.to_str().unwrap()],
         vec!["explain", dir.to_str().unwrap()],
     ] {
-        let o = env.xpr(&args);
-        assert_eq!(o.status.code(), Some(2), "{args:?}");
-        let err = String::from_utf8_lossy(&o.stderr);
+        let err = env.xpr(&args).exit(2).stderr;
         assert!(err.contains("holds runs of an experiment"), "{err}");
         assert!(
-            err.contains(runs[2].to_str().unwrap()),
+            err.contains(newest.to_str().unwrap()),
             "names the latest: {err}"
         );
     }
@@ -403,18 +396,12 @@ fn verify_explain_and_diff_say_what_they_want_for_a_directory_of_runs() {
     all.push(latest.to_str().unwrap());
     let mut args = vec!["verify"];
     args.extend(&all);
-    let o = env.xpr(&args);
-    assert_eq!(o.status.code(), Some(0));
-    assert_eq!(
-        String::from_utf8_lossy(&o.stdout).matches("ok: ").count(),
-        4
-    );
+    let o = env.xpr(&args).success();
+    assert_eq!(o.stdout.matches("ok: ").count(), 4);
 
     let mut args = vec!["diff"];
     args.extend(&all);
-    let o = env.xpr(&args);
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = env.xpr(&args).exit(2).stderr;
     assert!(
         err.contains("compares two bundles, A and B; 4 given"),
         "{err}"
@@ -423,7 +410,6 @@ fn verify_explain_and_diff_say_what_they_want_for_a_directory_of_runs() {
         err.contains(&format!("xpr diff {} {}", all[1], all[2])),
         "the last two runs: {err}"
     );
-    let o = env.xpr(&["diff", dir.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("holds runs; name two of them"));
+    let err = env.xpr(&["diff", dir.to_str().unwrap()]).exit(2).stderr;
+    assert!(err.contains("holds runs; name two of them"), "{err}");
 }

@@ -4,9 +4,10 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
+
+use crate::support::{Output, Xpr};
 
 const BASE: &str = "https://schemas.xpr.invalid/";
 
@@ -85,19 +86,13 @@ impl Schemas {
 }
 
 fn xpr(args: &[&str], tmp: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xpr"))
-        .args(args)
-        .env("TMPDIR", tmp)
-        .env("NO_COLOR", "1")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("xpr runs")
+    Xpr::new().args(args).env("TMPDIR", tmp).run()
 }
 
 /// stdout as JSON documents: one, or one per line.
 fn documents(out: &Output) -> Vec<Value> {
-    let text = String::from_utf8_lossy(&out.stdout);
-    match serde_json::from_str::<Value>(&text) {
+    let text = &out.stdout;
+    match serde_json::from_str::<Value>(text) {
         Ok(v) => vec![v],
         Err(_) => text
             .lines()
@@ -149,13 +144,8 @@ fn real_artifacts_and_json_outputs_match_the_published_schemas() {
             "json",
         ],
         t,
-    );
-    assert_eq!(
-        run.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    )
+    .success();
     let subset = xpr(
         &[
             "run",
@@ -169,8 +159,8 @@ fn real_artifacts_and_json_outputs_match_the_published_schemas() {
             "probe(read-hosts)",
         ],
         t,
-    );
-    assert_eq!(subset.status.code(), Some(1));
+    )
+    .exit(1);
     let reports: Vec<Value> = documents(&run)
         .into_iter()
         .chain(documents(&subset))
@@ -217,11 +207,7 @@ fn real_artifacts_and_json_outputs_match_the_published_schemas() {
         args.extend(["--format", "json"]);
         let output = xpr(&args, t);
         let docs = documents(&output);
-        assert!(
-            !docs.is_empty(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert!(!docs.is_empty(), "{output}");
         for doc in docs {
             schemas.check(schema, &args.join(" "), &doc);
         }
