@@ -8,9 +8,11 @@ mod divergence;
 pub mod junit;
 mod matrix;
 pub mod progress;
+mod status;
 mod summary;
 pub mod width;
 
 pub use divergence::{ShimDivergence, divergence_text, shim_divergence};
 pub use matrix::{Style, markdown_matrix, matrix};
+pub use status::status;
 pub use summary::{RunSummary, summarise};

@@ -9,7 +9,8 @@ use std::ops::ControlFlow;
 use crate::classify;
 use crate::execute::Progress;
 use crate::model::{Expectation, Experiment, Lane, StageRecord};
-use crate::report::progress::{ProgressLine, status};
+use crate::report::progress::ProgressLine;
+use crate::report::status;
 
 /// Which status lines are printed above the bar.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -139,19 +139,9 @@ pub enum SelectError {
         #[help]
         help: String,
     },
-    #[error("`{field}({glob})` matches no {field} of experiment `{experiment}`")]
-    #[diagnostic(code(xpr::select::no_match))]
-    FilterNoMatch {
-        field: &'static str,
-        glob: String,
-        experiment: String,
-        #[source_code]
-        source_code: NamedSource<String>,
-        #[label("matches nothing")]
-        at: SourceSpan,
-        #[help]
-        help: String,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    FilterNoMatch(Box<FilterNoMatch>),
     #[error("the selection `{expression}` selects no pair of experiment `{experiment}`")]
     #[diagnostic(
         code(xpr::select::empty),
@@ -191,6 +181,22 @@ pub enum SelectError {
         theirs: String,
         ours: String,
     },
+}
+
+/// A glob of a filter expression that matches nothing, pointed at in the expression.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("`{field}({glob})` matches no {field} of experiment `{experiment}`")]
+#[diagnostic(code(xpr::select::no_match))]
+pub struct FilterNoMatch {
+    field: &'static str,
+    glob: String,
+    experiment: String,
+    #[source_code]
+    source_code: NamedSource<String>,
+    #[label("matches nothing")]
+    at: SourceSpan,
+    #[help]
+    help: String,
 }
 
 /// Reads the failed pairs of `path` (any bundle format; verified first), which must be a run of
@@ -358,14 +364,14 @@ fn check_globs(exp: &Experiment, selection: &Selection) -> Result<(), SelectErro
                 .iter()
                 .any(|n| glob_match::glob_match(&glob.pattern, n))
             {
-                return Err(SelectError::FilterNoMatch {
+                return Err(SelectError::FilterNoMatch(Box::new(FilterNoMatch {
                     field: field.as_str(),
                     glob: glob.pattern.clone(),
                     experiment: exp.name.clone(),
                     source_code: NamedSource::new("-E", filter.text.clone()),
                     at: glob.at.into(),
                     help: help(&glob.pattern, names, field.as_str()),
-                });
+                })));
             }
         }
     }

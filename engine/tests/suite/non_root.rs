@@ -16,7 +16,7 @@ fn run_as_nobody(example: &str, home: &Path) -> (Option<i32>, serde_json::Value,
         .arg(home.join("out"))
         .env("TMPDIR", home)
         .cwd(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
-        .as_user(NOBODY)
+        .user(NOBODY)
         .run();
     let report = serde_json::from_str(&out.stdout).unwrap_or_default();
     (out.code(), report, out.stderr)

@@ -45,7 +45,7 @@ impl Xpr {
     }
 
     /// Runs it as user and group `id` (the caller must be root).
-    pub fn as_user(mut self, id: u32) -> Xpr {
+    pub fn user(mut self, id: u32) -> Xpr {
         std::os::unix::process::CommandExt::uid(&mut self.command, id);
         std::os::unix::process::CommandExt::gid(&mut self.command, id);
         self
