@@ -11,7 +11,7 @@ use crate::run::{ReportFormat, RunConfig};
 pub fn run(args: RunArgs, global: &GlobalArgs) -> Result<Outcome, Error> {
     let config = config(args, global);
     let format = global.message_format.into();
-    let ended = crate::run::run(&config, &mut |_, e| exit::eprint_run_error(e, format));
+    let ended = crate::run::run(&config, &mut |e| exit::eprint_run_error(e, format));
     Ok(exit::worst(ended.into_iter().map(|e| match e {
         Ok(f) if f.passed => Ok(Outcome::Clean),
         Ok(_) => Ok(Outcome::Findings),

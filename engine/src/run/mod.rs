@@ -54,14 +54,14 @@ pub struct Finished {
 /// Several experiments end with one summary line.
 pub fn run(
     config: &RunConfig,
-    failed: &mut dyn FnMut(&Path, &RunError),
+    failed: &mut dyn FnMut(&RunError),
 ) -> Vec<Result<Finished, RunError>> {
     execute::interrupt::install();
     let mut ended = Vec::new();
     for file in &config.files {
         let one = run_one(config, file);
         if let Err(e) = &one {
-            failed(file, e);
+            failed(e);
         }
         let stop = match &one {
             Err(RunError::Interrupted) => true,
@@ -83,7 +83,7 @@ pub fn run(
                 path: path.clone(),
                 source,
             };
-            failed(path, &e);
+            failed(&e);
             ended.push(Err(e));
         }
     }
