@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::*;
 use crate::model::Experiment;
-use crate::report::width;
+use crate::report::{self, width};
 use crate::resolve;
 use crate::run::select::{self, Selected};
 
@@ -156,16 +156,20 @@ fn listing<'a>(exp: &'a Experiment, file: &std::path::Path, selected: &'a Select
 
 /// Three aligned sections and the selection line.
 fn text(l: &Listing, width: Option<usize>) -> String {
-    let mut out = format!("experiment {} ({})\n", l.experiment, l.file);
+    let mut out = width::wrap(
+        &format!("experiment {} ({})", l.experiment, l.file),
+        width,
+        4,
+    );
+    out.push('\n');
     let mut section = |title: &str, rows: Vec<[String; 3]>| {
         out.push_str(&format!("\n{title} ({})\n", rows.len()));
-        let w0 = rows.iter().map(|r| r[0].chars().count()).max().unwrap_or(0);
-        let w1 = rows.iter().map(|r| r[1].chars().count()).max().unwrap_or(0);
-        for [a, b, c] in rows {
-            let line = format!("  {a:<w0$}  {b:<w1$}  {c}");
-            out.push_str(&width::wrap(line.trim_end(), width, w0 + w1 + 6));
-            out.push('\n');
-        }
+        out.push_str(&report::columns(
+            &[],
+            rows.into_iter().map(Vec::from),
+            width,
+            2,
+        ));
     };
     section(
         "profiles",
