@@ -96,6 +96,7 @@ fn text_fits_columns() {
                 tmp.path(),
             )),
         ),
+        ("world", stdout(&xpr(&["world"], &narrow, tmp.path()))),
         (
             "list",
             stdout(&xpr(
