@@ -32,7 +32,8 @@ pub struct Cli {
 /// Options every command takes, before or after its name.
 #[derive(Args, Debug, Clone, Copy, Default)]
 pub struct GlobalArgs {
-    /// Say less: no progress or status lines; `run` shows only the rows that did not hold.
+    /// Say less: no progress or status lines; `run` shows only the rows that did not hold,
+    /// `check` no `ok` line.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
     /// Say more: status lines also when stderr is not a terminal, and harness notes.

@@ -30,12 +30,13 @@ struct FileReport {
     diagnostics: Vec<serde_json::Value>,
 }
 
-pub fn run(args: CheckArgs, format: MessageFormat) -> Result<Outcome, Error> {
+/// With `quiet`, a file that checks prints no `ok` line (its warnings are still printed).
+pub fn run(args: CheckArgs, format: MessageFormat, quiet: bool) -> Result<Outcome, Error> {
     let opts = args.load.options();
     let mut outcome = Outcome::Clean;
     let mut reports = Vec::new();
     for file in &args.files {
-        let (ok, report) = check_one(file, &opts, &args, format);
+        let (ok, report) = check_one(file, &opts, &args, format, quiet);
         if !ok {
             outcome = Outcome::InvalidFiles;
         }
@@ -57,6 +58,7 @@ fn check_one(
     opts: &LoadOptions,
     args: &CheckArgs,
     format: MessageFormat,
+    quiet: bool,
 ) -> (bool, Option<FileReport>) {
     let json = args.format == OutputFormat::Json;
     if check_sbpl::is_sbpl(file) {
@@ -76,7 +78,7 @@ fn check_one(
     match resolve::check(file, opts) {
         Ok(loaded) => {
             diagnostics::eprint(&loaded.warnings, format);
-            if !json {
+            if !json && !quiet {
                 let line = summary(&loaded);
                 let mut out = std::io::stdout().lock();
                 let _ = match format {

@@ -45,7 +45,7 @@ pub fn main() -> ExitCode {
     style::set(global.color);
     let format = global.message_format.into();
     let ended = match cli.command {
-        Command::Check(a) => check::run(a, format),
+        Command::Check(a) => check::run(a, format, global.quiet),
         Command::Plan(a) => plan::run(a, format),
         Command::Run(a) => run::run(a, &global),
         Command::List(a) => list::run(a, format),

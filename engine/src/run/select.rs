@@ -405,3 +405,102 @@ pub fn narrow(exp: &Experiment, selected: &Selected) -> (Experiment, PairMask) {
     });
     (narrowed, inner)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXPERIMENT: &str = r#"
+experiment "sel" {
+    lanes baseline scenario
+}
+profile a {
+    default deny
+}
+profile b {
+    default deny
+}
+probe x family=file-read target="/etc/hosts"
+probe y family=file-read target="/etc/passwd"
+expect a {
+    allow x
+}
+expect b {
+    deny y known="documented"
+}
+"#;
+
+    fn experiment() -> Experiment {
+        crate::resolve::load_str("sel.kdl", EXPERIMENT, &Default::default())
+            .expect("loads")
+            .experiment
+    }
+
+    fn filter(text: &str) -> Selection {
+        Selection {
+            filters: vec![text.parse().expect("parses")],
+            ..Selection::default()
+        }
+    }
+
+    #[test]
+    fn narrowing_keeps_declaration_order_and_only_the_selected_expectations() {
+        let exp = experiment();
+        let selected = select(&exp, &filter("id(b/y) | id(a/x)"), None).unwrap();
+        assert_eq!((selected.pairs, selected.total), (2, 4));
+        let (narrowed, mask) = narrow(&exp, &selected);
+        let ids = |v: Vec<&str>| v.join(",");
+        assert_eq!(
+            ids(narrowed.profiles.iter().map(|p| p.id.as_str()).collect()),
+            "a,b"
+        );
+        assert_eq!(
+            ids(narrowed.probes.iter().map(|p| p.id.as_str()).collect()),
+            "x,y"
+        );
+        assert!(mask.contains(0, 0) && mask.contains(1, 1));
+        assert!(
+            !mask.contains(0, 1) && !mask.contains(1, 0),
+            "not the product"
+        );
+        assert_eq!(narrowed.expectations.len(), 2);
+    }
+
+    #[test]
+    fn properties_and_the_reference_bundle_select() {
+        let exp = experiment();
+        let known = select(&exp, &filter("known"), None).unwrap();
+        assert_eq!(known.pairs, 1);
+        let failed = Failed {
+            bundle: "out/sel/r".into(),
+            run_id: "r".into(),
+            ids: ["a/x".to_string()].into(),
+        };
+        let rerun = Selection {
+            rerun_failed: Some(None),
+            ..Selection::default()
+        };
+        let s = select(&exp, &rerun, Some(&failed)).unwrap();
+        assert_eq!((s.pairs, s.expression.as_str()), (1, "mismatched"));
+        let nothing = Failed {
+            ids: Default::default(),
+            ..failed
+        };
+        assert_eq!(select(&exp, &rerun, Some(&nothing)).unwrap().pairs, 0);
+    }
+
+    #[test]
+    fn the_expression_names_every_part() {
+        let s = Selection {
+            profiles: vec!["a".into(), "b*".into()],
+            probes: vec!["x".into()],
+            filters: vec!["expected".parse().unwrap()],
+            rerun_failed: Some(None),
+        };
+        assert_eq!(
+            s.describe(),
+            "(profile(a) | profile(b*)) & probe(x) & expected & mismatched"
+        );
+        assert_eq!(Selection::default().describe(), "all");
+    }
+}
