@@ -75,21 +75,14 @@ fn check_one(
         });
         return (ok, report);
     }
+    if crate::worlds::catalogue::is_world_file(file) {
+        return check_worlds(file, format, json, quiet);
+    }
     match resolve::check(file, opts) {
         Ok(loaded) => {
             diagnostics::eprint(&loaded.warnings, format);
             if !json && !quiet {
-                let line = summary(&loaded);
-                let mut out = std::io::stdout().lock();
-                let _ = match format {
-                    MessageFormat::Human => writeln!(out, "{line}"),
-                    // Every line a tool reads is JSON: the `ok` line too.
-                    MessageFormat::Json => writeln!(
-                        out,
-                        "{}",
-                        serde_json::json!({"ok": true, "file": file.display().to_string(), "message": line})
-                    ),
-                };
+                print_ok(file, &summary(&loaded), format);
             }
             let report = json.then(|| FileReport {
                 file: file.display().to_string(),
@@ -144,6 +137,65 @@ fn json_diagnostics(diags: &Diagnostics) -> Vec<serde_json::Value> {
         .lines()
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect()
+}
+
+/// The `ok` line of a file that checks.
+fn print_ok(file: &Path, line: &str, format: MessageFormat) {
+    let mut out = std::io::stdout().lock();
+    let _ = match format {
+        MessageFormat::Human => writeln!(out, "{line}"),
+        // Every line a tool reads is JSON: the `ok` line too.
+        MessageFormat::Json => writeln!(
+            out,
+            "{}",
+            serde_json::json!({"ok": true, "file": file.display().to_string(), "message": line})
+        ),
+    };
+}
+
+/// A world catalogue (`std/worlds.kdl` or a `--world-file`): `ok worlds NAME: N worlds`.
+fn check_worlds(
+    file: &Path,
+    format: MessageFormat,
+    json: bool,
+    quiet: bool,
+) -> (bool, Option<FileReport>) {
+    // The stdlib's own catalogue is loaded anyway; load a copy of it only once.
+    let files = if crate::worlds::catalogue::is_stdlib_catalogue(file) {
+        Vec::new()
+    } else {
+        vec![file.to_path_buf()]
+    };
+    let report = |ok: bool, worlds: Option<usize>, diags: Option<&Diagnostics>| {
+        json.then(|| FileReport {
+            file: file.display().to_string(),
+            ok,
+            kind: "worlds",
+            experiment: None,
+            counts: worlds.map(|n| serde_json::json!({ "worlds": n })),
+            errors: diags.map_or(0, |d| d.error_count()),
+            warnings: diags.map_or(0, |d| d.len() - d.error_count()),
+            diagnostics: diags.map(json_diagnostics).unwrap_or_default(),
+        })
+    };
+    match crate::worlds::Catalogue::load(&files) {
+        Ok(c) => {
+            let own = c
+                .worlds
+                .iter()
+                .filter(|w| files.is_empty() || w.defined_in != "std/worlds.kdl")
+                .count();
+            if !json && !quiet {
+                let stem = file.file_stem().unwrap_or_default().to_string_lossy();
+                print_ok(file, &format!("ok worlds {stem}: {own} worlds"), format);
+            }
+            (true, report(true, Some(own), None))
+        }
+        Err(diags) => {
+            diagnostics::eprint(&diags, format);
+            (false, report(false, None, Some(&diags)))
+        }
+    }
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -97,7 +97,7 @@ pub enum BundleInput {
 }
 
 impl Error {
-    fn exit_code(&self) -> u8 {
+    pub(super) fn exit_code(&self) -> u8 {
         match self {
             Error::Invalid(_)
             | Error::AbiCap(_)
@@ -115,20 +115,25 @@ impl Error {
                 SuggestError::Run(_) => EXIT_ENVIRONMENT,
             },
             Error::Run(e) => match e {
-                RunError::Invalid(_) | RunError::AbiCap(_) | RunError::Select(_) => EXIT_INVALID,
+                RunError::Invalid(_)
+                | RunError::AbiCap(_)
+                | RunError::Select(_)
+                | RunError::UnknownWorld(_)
+                | RunError::JunitInWorld => EXIT_INVALID,
                 RunError::Harness(_)
                 | RunError::OutputNotWritable { .. }
                 | RunError::HelperExe(_)
                 | RunError::Interrupted
                 | RunError::Execute(_)
                 | RunError::Bundle { .. }
-                | RunError::Junit { .. } => EXIT_ENVIRONMENT,
+                | RunError::Junit { .. }
+                | RunError::World { .. } => EXIT_ENVIRONMENT,
             },
         }
     }
 
     /// Prints the error on stderr: diagnostics as diagnostics, anything else as one.
-    fn eprint(&self, format: MessageFormat) {
+    pub(super) fn eprint(&self, format: MessageFormat) {
         match self {
             Error::Invalid(diags) => diagnostics::eprint(diags, format),
             Error::Run(e) => eprint_run_error(e, format),
@@ -164,7 +169,7 @@ pub fn report(ending: Result<Outcome, Error>, format: MessageFormat) -> Result<O
 }
 
 impl Outcome {
-    fn exit_code(self) -> u8 {
+    pub(super) fn exit_code(self) -> u8 {
         match self {
             Outcome::Clean => EXIT_OK,
             Outcome::Findings => EXIT_FINDINGS,

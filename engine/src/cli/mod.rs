@@ -23,6 +23,7 @@ mod shim;
 mod style;
 mod verify;
 mod world;
+mod worlds;
 
 pub use args::*;
 // `import` still chooses its exit status itself, with these.
@@ -59,6 +60,9 @@ pub fn main() -> ExitCode {
         // It still prints its own errors and chooses its exit status.
         Command::Import(a) => return ExitCode::from(import::run(a)),
         Command::ProbeHelper(a) => return ExitCode::from(crate::probes::helper::main(&a.spec)),
+        Command::Worlds(a) => return ExitCode::from(worlds::run(a)),
+        Command::GuestInit => return ExitCode::from(crate::worlds::guest_init::main()),
+        Command::GuestRun { request } => return ExitCode::from(worlds::guest_run(&request)),
     };
     exit::finish(ended, format)
 }

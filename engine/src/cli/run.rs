@@ -6,20 +6,26 @@
 
 use super::*;
 use crate::model::Isolation;
-use crate::run::{ReportFormat, RunConfig};
+use crate::run::{ReportFormat, RunConfig, WorldChoice};
+use crate::worlds::Accel;
 
 pub fn run(args: RunArgs, global: &GlobalArgs) -> Result<Outcome, Error> {
-    let config = config(args, global);
-    let format = global.message_format.into();
-    let ended = crate::run::run(&config, &mut |e| exit::eprint_run_error(e, format));
-    Ok(exit::worst(ended.into_iter().map(|e| match e {
+    Ok(execute(&config(args, global)))
+}
+
+/// Runs `config`, printing each error as it happens (also inside a guest world); the worst
+/// ending decides the status.
+pub(super) fn execute(config: &RunConfig) -> Outcome {
+    let format = config.message_format;
+    let ended = crate::run::run(config, &mut |e| exit::eprint_run_error(e, format));
+    exit::worst(ended.into_iter().map(|e| match e {
         Ok(f) if f.passed => Ok(Outcome::Clean),
         Ok(_) => Ok(Outcome::Findings),
         Err(e) => Err(Error::Run(e)),
-    })))
+    }))
 }
 
-fn config(args: RunArgs, global: &GlobalArgs) -> RunConfig {
+pub(super) fn config(args: RunArgs, global: &GlobalArgs) -> RunConfig {
     RunConfig {
         load: args.load.options(),
         files: args.files,
@@ -43,5 +49,18 @@ fn config(args: RunArgs, global: &GlobalArgs) -> RunConfig {
         stderr_colour: style::stderr(),
         message_format: global.message_format.into(),
         verbosity: global.verbosity(),
+        world: args
+            .world
+            .world
+            .filter(|name| name != crate::worlds::HOST)
+            .map(|name| WorldChoice {
+                name,
+                world_files: args.world.world_files,
+                accel: match args.world.accel {
+                    AccelArg::Tcg => Accel::Tcg,
+                    AccelArg::Kvm => Accel::Kvm,
+                },
+            }),
+        guest: None,
     }
 }

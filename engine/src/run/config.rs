@@ -5,10 +5,13 @@
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
+use crate::bundle::RunId;
 use crate::diagnostics::MessageFormat;
 use crate::model::Isolation;
 use crate::report::Style;
 use crate::resolve::LoadOptions;
+use crate::world::{VmHarness, VmWorld};
+use crate::worlds::Accel;
 
 use super::select::Selection;
 
@@ -45,6 +48,10 @@ pub struct RunConfig {
     pub fail_fast: bool,
     /// What is shown on stderr while the run goes on.
     pub verbosity: Verbosity,
+    /// A guest world to run in instead of this host (`--world`).
+    pub world: Option<WorldChoice>,
+    /// Inside a guest world: what its host decided.
+    pub guest: Option<GuestContext>,
 }
 
 /// How much `xpr run` says while it runs (`-q`, `-v`).
@@ -57,6 +64,24 @@ pub enum Verbosity {
     Normal,
     /// `-v`: status lines also when stderr is not a terminal, and harness notes.
     Verbose,
+}
+
+/// `--world NAME [--world-file FILE]... [--accel A]`.
+#[derive(Clone, Debug)]
+pub struct WorldChoice {
+    pub name: String,
+    pub world_files: Vec<PathBuf>,
+    pub accel: Accel,
+}
+
+/// What a guest world's run takes from its host instead of choosing or detecting it.
+#[derive(Clone, Debug)]
+pub struct GuestContext {
+    pub run_id: RunId,
+    /// The manifest's `args`: the user's command line on the host.
+    pub manifest_args: Vec<String>,
+    pub vm: VmWorld,
+    pub harness: VmHarness,
 }
 
 /// What `xpr run` prints on stdout.

@@ -10,6 +10,7 @@ mod bundle_out;
 mod config;
 mod error;
 pub mod filter;
+mod in_world;
 mod pipeline;
 mod preflight;
 mod progress;
@@ -21,8 +22,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
 pub use bundle_out::WriteError;
-pub use config::{ReportFormat, RunConfig, Verbosity};
+pub use config::{GuestContext, ReportFormat, RunConfig, Verbosity, WorldChoice};
 pub use error::RunError;
+pub use in_world::{Prepared as PreparedWorldRun, prepare as prepare_world_run};
 pub use pipeline::{RunResult, run_experiment, run_plan};
 
 use crate::execute::{self, ExecuteOptions};
@@ -47,24 +49,37 @@ pub struct Finished {
     junit: Option<Suite>,
 }
 
-/// Runs each experiment `config` names in turn, writing its bundle and printing its report on
-/// stdout (warnings go to stderr as they arise), then the JUnit report of all of them. An
-/// experiment that stops before its report is handed to `failed` at once and the next one
-/// runs; an interruption stops everything, and so does the first failure with `--fail-fast`.
-/// Several experiments end with one summary line.
+/// Runs each experiment `config` names in turn (on this host, or each in its own boot of the
+/// `--world`), writing its bundle and printing its report on stdout (warnings go to stderr as
+/// they arise), then the JUnit report of all of them. An experiment that stops before its
+/// report is handed to `failed` at once and the next one runs; an interruption stops
+/// everything, and so does the first failure with `--fail-fast`. Several experiments end with
+/// one summary line.
 pub fn run(
     config: &RunConfig,
     failed: &mut dyn FnMut(&RunError),
 ) -> Vec<Result<Finished, RunError>> {
     execute::interrupt::install();
+    if config.world.is_some() && config.junit.is_some() {
+        let e = RunError::JunitInWorld;
+        failed(&e);
+        return vec![Err(e)];
+    }
     let mut ended = Vec::new();
     for file in &config.files {
-        let one = run_one(config, file);
+        let one = match &config.world {
+            Some(choice) => in_world::run(config, choice, file),
+            None => run_one(config, file),
+        };
         if let Err(e) = &one {
             failed(e);
         }
         let stop = match &one {
-            Err(RunError::Interrupted) => true,
+            Err(RunError::Interrupted)
+            | Err(RunError::World {
+                error: crate::worlds::WorldError::Interrupted { .. },
+                ..
+            }) => true,
             Err(_) => config.fail_fast,
             Ok(f) => config.fail_fast && !f.passed,
         };
@@ -94,6 +109,38 @@ pub fn run(
     ended
 }
 
+impl Finished {
+    /// `--rerun-failed` of a run without failures: nothing ran, nothing was written.
+    fn nothing_to_rerun(experiment: String) -> Finished {
+        Finished {
+            experiment,
+            passed: true,
+            mismatched: 0,
+            bundle: None,
+            junit: None,
+        }
+    }
+}
+
+/// The pairs of `exp` the selection selects, with the reference bundle it read; `None` (said
+/// on stderr) when `--rerun-failed` finds nothing to re-run.
+fn selection(
+    config: &RunConfig,
+    exp: &crate::model::Experiment,
+) -> Result<Option<(select::Selected, Option<select::Failed>)>, RunError> {
+    let failed = select::reference(&config.selection, &config.out_root, &exp.name)?;
+    let selected = select::select(exp, &config.selection, failed.as_ref())?;
+    if selected.pairs == 0 {
+        let from = failed.map_or_else(String::new, |f| f.bundle.display().to_string());
+        eprintln!(
+            "{}: nothing to re-run: no expectation failed in {from}",
+            exp.name
+        );
+        return Ok(None);
+    }
+    Ok(Some((selected, failed)))
+}
+
 /// One experiment, from its file to its bundle and report.
 fn run_one(config: &RunConfig, file: &Path) -> Result<Finished, RunError> {
     let started = SystemTime::now();
@@ -101,22 +148,9 @@ fn run_one(config: &RunConfig, file: &Path) -> Result<Finished, RunError> {
     let loaded = resolve::load(file, &config.load).map_err(RunError::Invalid)?;
     crate::diagnostics::eprint(&loaded.warnings, config.message_format);
     let full = loaded.experiment;
-    let failed = select::reference(&config.selection, &config.out_root, &full.name)?;
-    let selected = select::select(&full, &config.selection, failed.as_ref())?;
-    if selected.pairs == 0 {
-        let from = failed.map_or_else(String::new, |f| f.bundle.display().to_string());
-        eprintln!(
-            "{}: nothing to re-run: no expectation failed in {from}",
-            full.name
-        );
-        return Ok(Finished {
-            experiment: full.name,
-            passed: true,
-            mismatched: 0,
-            bundle: None,
-            junit: None,
-        });
-    }
+    let Some((selected, _)) = selection(config, &full)? else {
+        return Ok(Finished::nothing_to_rerun(full.name));
+    };
     let (exp, mask) = if config.selection.is_everything() {
         (full, None)
     } else {
@@ -124,9 +158,12 @@ fn run_one(config: &RunConfig, file: &Path) -> Result<Finished, RunError> {
         (narrowed, Some(mask))
     };
 
-    let world = WorldFacts::detect(&WorldOptions {
+    let mut world = WorldFacts::detect(&WorldOptions {
         landlock_abi_cap: config.landlock_abi_cap,
     });
+    if let Some(guest) = &config.guest {
+        world.set_vm(guest.vm.clone(), guest.harness.clone());
+    }
     if let Some(message) = world.abi_cap_error() {
         return Err(RunError::AbiCap(message));
     }
@@ -169,6 +206,14 @@ fn run_one(config: &RunConfig, file: &Path) -> Result<Finished, RunError> {
     }
     let facts = bundle_out::RunFacts {
         label: config.label.as_deref(),
+        run_id: config.guest.as_ref().map(|g| g.run_id.clone()),
+        args: match &config.guest {
+            Some(g) => g.manifest_args.clone(),
+            None => crate::bundle::manifest::portable_args(
+                std::env::args().skip(1),
+                &std::env::current_dir().unwrap_or_default(),
+            ),
+        },
         started,
         finished: SystemTime::now(),
         wall_ms: clock.elapsed().as_millis() as u64,

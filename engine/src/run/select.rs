@@ -28,6 +28,9 @@ pub struct Selection {
     /// `--rerun-failed[=BUNDLE]`: only the pairs that failed there (`Some(None)`: the latest
     /// run of the experiment under the output root).
     pub rerun_failed: Option<Option<PathBuf>>,
+    /// The bundle `mismatched` reads when `--rerun-failed` names none, instead of the latest
+    /// run (a guest world's run gets the one its host chose: the guest has no `latest`).
+    pub reference: Option<PathBuf>,
 }
 
 impl Selection {
@@ -244,8 +247,8 @@ pub fn reference(
     if !selection.needs_reference() {
         return Ok(None);
     }
-    let path = match &selection.rerun_failed {
-        Some(Some(path)) => path.clone(),
+    let path = match (&selection.rerun_failed, &selection.reference) {
+        (Some(Some(path)), _) | (_, Some(path)) => path.clone(),
         _ => {
             let dir = out_root.join(experiment);
             bundle::reader::latest_run(&dir).ok_or(SelectError::NoReference {
@@ -496,6 +499,7 @@ expect b {
             probes: vec!["x".into()],
             filters: vec!["expected".parse().unwrap()],
             rerun_failed: Some(None),
+            reference: None,
         };
         assert_eq!(
             s.describe(),
