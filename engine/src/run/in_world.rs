@@ -38,16 +38,7 @@ pub fn run(config: &RunConfig, choice: &WorldChoice, file: &Path) -> Result<Fini
         }
     })?;
     let text = match config.report {
-        ReportFormat::Json => format!(
-            "{}\n",
-            serde_json::json!({
-                "world": spec.name,
-                "bundle": done.bundle.display().to_string(),
-                "exit_code": done.exit_code,
-                "boot_ms": done.boot.map(|b| b.as_millis() as u64),
-                "wall_ms": done.wall.as_millis() as u64,
-            })
-        ),
+        ReportFormat::Json => format!("{}\n", json_report(&spec.name, &done)),
         ReportFormat::Text => {
             let summary =
                 std::fs::read_to_string(done.bundle.join(layout::SUMMARY_MD)).unwrap_or_default();
@@ -73,6 +64,35 @@ pub fn run(config: &RunConfig, choice: &WorldChoice, file: &Path) -> Result<Fini
         bundle: Some(done.bundle),
         junit: None,
     })
+}
+
+/// `run --format json` for a guest run: the host's report (`xpr.run_report.v1`), read back
+/// from the verified bundle, with the world and its timings.
+fn json_report(world: &str, done: &crate::worlds::WorldRun) -> serde_json::Value {
+    let read = |name: &str| std::fs::read_to_string(done.bundle.join(name)).unwrap_or_default();
+    let summary: serde_json::Value =
+        serde_json::from_str(&read(layout::SUMMARY_JSON)).unwrap_or_default();
+    let verdicts: Vec<serde_json::Value> = read(layout::VERDICTS)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let mut doc = serde_json::json!({
+        "schema_version": super::stdout::RUN_REPORT_SCHEMA,
+        "experiment": summary["summary"]["experiment"],
+        "summary": summary["summary"],
+        "shim_divergence": summary["shim_divergence"],
+        "verdicts": verdicts,
+        "bundle": done.bundle.display().to_string(),
+        "world": {
+            "name": world,
+            "boot_ms": done.boot.map(|b| b.as_millis() as u64),
+            "wall_ms": done.wall.as_millis() as u64,
+        },
+    });
+    if !summary["selection"].is_null() {
+        doc["selection"] = summary["selection"].clone();
+    }
+    doc
 }
 
 /// The world and the guest run for experiment `file` of `config`, with the experiment loaded

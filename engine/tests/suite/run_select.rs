@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::support::{Output, Xpr};
 
 /// Three profiles × two probes; `a/read-hosts` fails (the profile denies what is expected).
-const FAILING: &str = r#"
+pub(crate) const FAILING: &str = r#"
 experiment "select" {
     lanes baseline scenario
 }

@@ -16,13 +16,13 @@ fn schema_dir() -> PathBuf {
 }
 
 /// Every schema, registered under its `$id` so the `$ref`s between them resolve offline.
-struct Schemas {
+pub(crate) struct Schemas {
     files: Vec<(String, Value)>,
     used: std::cell::RefCell<BTreeSet<String>>,
 }
 
 impl Schemas {
-    fn load() -> Schemas {
+    pub(crate) fn load() -> Schemas {
         let mut files: Vec<(String, Value)> = std::fs::read_dir(schema_dir())
             .expect("schemas/ beside engine/")
             .flatten()
@@ -65,7 +65,7 @@ impl Schemas {
     }
 
     /// Validates `doc` (named `what` in failures) against `schemas/<name>`.
-    fn check(&self, name: &str, what: &str, doc: &Value) {
+    pub(crate) fn check(&self, name: &str, what: &str, doc: &Value) {
         let validator = self.validator(name);
         let errors: Vec<String> = validator
             .iter_errors(doc)
