@@ -101,7 +101,10 @@ pub enum Command {
     GuestInit,
     /// Internal: the run inside a guest world, from the host's request file.
     #[command(name = "__guest-run", hide = true)]
-    GuestRun { request: PathBuf },
+    GuestRun {
+        /// The host's request (`xpr.guest_request.v1`).
+        request: PathBuf,
+    },
 }
 
 /// Which world a run happens in.
@@ -134,6 +137,7 @@ pub struct WorldsArgs {
     /// A KDL file of more worlds (repeatable).
     #[arg(long = "world-file", value_name = "FILE", global = true)]
     pub world_files: Vec<PathBuf>,
+    /// `text`: one line per world; `json`: one `xpr.worlds.v1` document.
     #[arg(long, value_enum, default_value_t, global = true)]
     pub format: OutputFormat,
 }
@@ -142,7 +146,8 @@ pub struct WorldsArgs {
 pub enum WorldsAction {
     /// Download and cache the kernels of these worlds (apt, digests checked).
     Fetch {
-        #[arg(required = true)]
+        /// Names of the catalogue's worlds (`xpr worlds` lists them).
+        #[arg(required = true, value_name = "NAME")]
         names: Vec<String>,
     },
 }

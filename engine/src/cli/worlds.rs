@@ -100,16 +100,17 @@ fn list(catalogue: &Catalogue, format: OutputFormat) -> u8 {
             out = serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n";
         }
         OutputFormat::Text => {
-            let rows: Vec<(String, String, String)> = catalogue
+            let rows = catalogue
                 .worlds
                 .iter()
-                .map(|w| (w.name.clone(), state(w).0, w.description.clone()))
-                .collect();
-            let w0 = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
-            let w1 = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
-            for (name, state, description) in rows {
-                out.push_str(&format!("{name:<w0$}  {state:<w1$}  {description}\n"));
-            }
+                .map(|w| vec![w.name.clone(), state(w).0, w.description.clone()]);
+            // Within the terminal's width, like every table (the description wraps).
+            out.push_str(&crate::report::columns(
+                &[],
+                rows,
+                crate::report::width::stdout_width(),
+                0,
+            ));
             out.push_str(&match &qemu {
                 Some(p) => format!("qemu: {}\n", p.display()),
                 None => format!("qemu: {QEMU} not found (apt-get install qemu-system-x86)\n"),

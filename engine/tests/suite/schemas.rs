@@ -202,6 +202,7 @@ fn real_artifacts_and_json_outputs_match_the_published_schemas() {
             "plan.v1.json",
         ),
         (vec!["world"], "world.v1.json"),
+        (vec!["worlds"], "worlds.v1.json"),
     ] {
         let mut args = args.clone();
         args.extend(["--format", "json"]);
