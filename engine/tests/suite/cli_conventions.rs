@@ -205,3 +205,55 @@ fn completions_and_man_pages_come_from_the_parser() {
     let run = std::fs::read_to_string(dir.join("xpr-run.1")).unwrap();
     assert!(run.contains("rerun\\-failed"), "{run}");
 }
+
+/// Verbosity (spec §10): off a terminal a run prints no status lines and no harness notes;
+/// `-v` prints one status line per finished pair with its elapsed time, and the harness notes
+/// (a container, say) that otherwise only `xpr world` and the manifest show; `-q` leaves only
+/// the rows that did not hold (none here) and the summary. `check` never speaks of the harness.
+#[test]
+fn status_lines_and_harness_notes_follow_the_verbosity() {
+    crate::support::require_landlock(1);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["run", "tests/run/small.kdl", "--out", out.to_str().unwrap()];
+        args.extend(extra);
+        let o = xpr(&args, &[], tmp.path());
+        assert_eq!(o.code(), Some(0), "{o}");
+        o
+    };
+    let pairs = ["read_foo/read-foo", "read_foo/read-hosts"];
+    let quiet_pipe = run(&[]);
+    assert!(!quiet_pipe.stderr.contains("harness"), "{quiet_pipe}");
+    assert!(!quiet_pipe.stderr.contains(" OK ["), "{quiet_pipe}");
+
+    let verbose = run(&["-v"]);
+    for pair in pairs {
+        let lines: Vec<&str> = verbose
+            .stderr
+            .lines()
+            .filter(|l| l.contains(&format!("] {pair}:")))
+            .collect();
+        assert_eq!(lines.len(), 1, "one status line for {pair}: {verbose}");
+        let line = lines[0].trim_start();
+        assert!(line.starts_with("OK ["), "{line}");
+        let elapsed = line["OK [".len()..].split('s').next().unwrap().trim();
+        assert!(elapsed.parse::<f64>().is_ok(), "elapsed time in {line}");
+    }
+    let world = xpr(&["world", "--format", "json"], &[], tmp.path()).json();
+    let hints = world["harness"]["container_hints"].as_array().unwrap();
+    if let Some(hint) = hints.first() {
+        let note = format!("note: harness: container: {}", hint.as_str().unwrap());
+        assert!(verbose.stderr.contains(&note), "{verbose}");
+        let shown = stdout(&xpr(&["world"], &[], tmp.path()));
+        assert!(shown.contains(hint.as_str().unwrap()), "{shown}");
+    }
+
+    let quiet = run(&["-q"]);
+    assert!(!pairs.iter().any(|p| quiet.stdout.contains(p)), "{quiet}");
+    assert!(quiet.stdout.contains("2 held, 0 mismatched"), "{quiet}");
+
+    let check = xpr(&["check", "tests/run/small.kdl"], &[], tmp.path());
+    assert_eq!(check.code(), Some(0));
+    assert!(!check.stderr.contains("harness"), "{check}");
+}
