@@ -249,6 +249,12 @@ fn status_lines_and_harness_notes_follow_the_verbosity() {
         assert!(shown.contains(hint.as_str().unwrap()), "{shown}");
     }
 
+    // summary.md holds the matrix as a Markdown table, not a code block.
+    let md = std::fs::read_to_string(out.join("cli-small/latest/summary.md")).unwrap();
+    assert!(md.contains("\n| profile | probe | expected |"), "{md}");
+    assert!(md.contains("\n|---|"), "{md}");
+    assert!(!md.contains("```"), "{md}");
+
     let quiet = run(&["-q"]);
     assert!(!pairs.iter().any(|p| quiet.stdout.contains(p)), "{quiet}");
     assert!(quiet.stdout.contains("2 held, 0 mismatched"), "{quiet}");
