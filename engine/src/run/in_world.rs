@@ -149,10 +149,11 @@ pub fn prepare(
     Ok(Prepared::Guest(Box::new((spec, run))))
 }
 
-/// `bundle` as the guest sees it: absolute, with its symlinks (`latest`) resolved on the host,
-/// and not beneath a directory the guest mounts afresh.
+/// `bundle` as the guest sees it: absolute (made so lexically: no link is followed here; the
+/// guest verifies what it reads, as the host did) and not beneath a directory the guest mounts
+/// afresh.
 fn guest_visible(bundle: &Path) -> Result<PathBuf, WorldError> {
-    let path = std::fs::canonicalize(bundle)
+    let path = std::path::absolute(bundle)
         .map_err(|e| WorldError::Setup(format!("{}: {e}", bundle.display())))?;
     match FRESH_IN_GUEST.iter().find(|m| path.starts_with(m)) {
         Some(mount) => Err(WorldError::Setup(format!(
