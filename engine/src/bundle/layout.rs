@@ -17,6 +17,9 @@ pub const OBSERVER: &str = "observer.jsonl";
 pub const SHIM_DIVERGENCE: &str = "shim_divergence.jsonl";
 pub const COMPILED_DIR: &str = "compiled";
 
+/// `out/<experiment>/latest`: a relative symbolic link to the newest committed run.
+pub const LATEST: &str = "latest";
+
 /// Suffix of a temporary bundle directory: `.<run_id>.partial`.
 pub const PARTIAL_SUFFIX: &str = ".partial";
 

@@ -65,16 +65,30 @@ pub fn detect(dir: &BundleDir) -> BundleFormat {
     BundleFormat::Xpr
 }
 
-/// The newest committed bundle directly under `dir` (run ids sort by start time), for a hint
-/// when a user points at `out/<experiment>/` instead of one of its runs.
+/// The newest committed bundle directly under `dir`: the run `--rerun-failed` reads by
+/// default, and a hint when a user points at `out/<experiment>/` instead of one of its runs.
+/// The run `latest` names when it is a run of `dir`; else the greatest run id (they sort by
+/// start time). Only directories named like run ids count (not a `.partial` directory).
 pub fn latest_run(dir: &Path) -> Option<PathBuf> {
+    let linked = std::fs::read_link(dir.join(layout::LATEST))
+        .ok()
+        .and_then(|target| target.to_str().map(str::to_string))
+        .filter(|name| super::RunId::parse(name).is_ok())
+        .map(|name| dir.join(name))
+        .filter(|run| run.join(layout::INDEX).is_file());
+    if linked.is_some() {
+        return linked;
+    }
     let mut runs: Vec<PathBuf> = std::fs::read_dir(dir)
         .ok()?
         .flatten()
         .filter(|e| {
             let name = e.file_name();
-            let name = name.to_string_lossy();
-            !name.starts_with('.') && e.path().join(layout::INDEX).is_file()
+            e.file_type().is_ok_and(|t| t.is_dir())
+                && name
+                    .to_str()
+                    .is_some_and(|n| super::RunId::parse(n).is_ok())
+                && e.path().join(layout::INDEX).is_file()
         })
         .map(|e| e.path())
         .collect();

@@ -354,6 +354,45 @@ fn invalid_input(msg: String) -> io::Error {
 /// directory is refused when it is a symlink (never followed), or owned by another user, or
 /// world-writable without the sticky bit: they could swap the partial directory while the
 /// bundle is written.
+/// Points `out_root/<experiment>/latest` at the committed run `run_id`: a relative link, made
+/// under a temporary name and renamed over `latest` within the directory's fd (whatever is at
+/// `latest` is replaced, never followed). A link to a run that started later is left alone, so
+/// runs that finish out of order still leave `latest` at the newest. A `latest` that is not a link (a
+/// directory someone made) is an error, not replaced.
+pub fn point_latest(out_root: &Path, experiment: &str, run_id: &RunId) -> io::Result<()> {
+    let (shown, dir) = open_experiment_dir(out_root, experiment)?;
+    let latest = Path::new(layout::LATEST);
+    match dir.read_link(latest) {
+        Ok(Some(current)) => {
+            // Run ids start with the start second; runs of the same second are ordered by when
+            // they commit, so only a run that started strictly later keeps the link.
+            let started = |id: &str| id.split('-').next().map(str::to_string);
+            let later = current
+                .to_str()
+                .and_then(|c| RunId::parse(c).ok())
+                .is_some_and(|c| started(c.as_str()) > started(run_id.as_str()));
+            if later {
+                return Ok(());
+            }
+        }
+        Ok(None) => {}
+        Err(e) if e.errno() == Some(libc::EINVAL) => {
+            return Err(io::Error::other(format!(
+                "{} is not a link; it was left as it is",
+                shown.join(layout::LATEST).display()
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let temporary = format!(".{}.{}.tmp", layout::LATEST, run_id.as_str());
+    dir.symlink(run_id.as_str(), Path::new(&temporary))?;
+    dir.rename(Path::new(&temporary), latest, true)
+        .inspect_err(|_| {
+            let _ = dir.remove(Path::new(&temporary));
+        })?;
+    Ok(dir.sync()?)
+}
+
 fn open_experiment_dir(out_root: &Path, experiment: &str) -> io::Result<(PathBuf, Dir)> {
     if !is_safe_relative(experiment) || experiment.contains('/') {
         return Err(invalid_input(format!(

@@ -8,16 +8,59 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::diagnostics::MessageFormat;
 use crate::resolve::{LoadOptions, SbplImports};
+use crate::run::filter::Filter;
+use crate::run::select::Selection;
 
 #[derive(Parser, Debug)]
 #[command(
     name = "xpr",
     version,
-    about = "Declarative sandbox-policy experiments with real enforcement"
+    about = "Declarative sandbox-policy experiments with real enforcement",
+    long_about = "Declarative sandbox-policy experiments with real enforcement.\n\n\
+        Exit status, for every command: 0 success; 1 findings (a mismatch, a difference, a \
+        verification finding); 2 invalid input or usage; 3 the environment failed.",
+    after_help = "`xpr help COMMAND` or `xpr COMMAND --help` for a command's options; \
+        `xpr man` prints the manual page."
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Options every command takes, before or after its name.
+#[derive(Args, Debug, Clone, Copy, Default)]
+pub struct GlobalArgs {
+    /// Say less: no progress or status lines; `run` shows only the rows that did not hold,
+    /// `check` no `ok` line.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Say more: status lines also when stderr is not a terminal, and harness notes.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// When to colour: `auto` (a terminal, unless `NO_COLOR` is set; `CLICOLOR_FORCE=1`
+    /// forces it), `always` or `never`.
+    #[arg(long, global = true, value_name = "WHEN", value_enum, default_value_t)]
+    pub color: ColorArg,
+    /// How diagnostics, errors and status lines on stderr are printed: `human`, or `json` (one
+    /// JSON object per line, for tools).
+    #[arg(
+        long,
+        global = true,
+        value_name = "FORMAT",
+        value_enum,
+        default_value_t
+    )]
+    pub message_format: MessageFormatArg,
+}
+
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Subcommand, Debug)]
@@ -26,13 +69,15 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the resolved stage graph.
     Plan(PlanArgs),
-    /// Execute an experiment with real enforcement and write a run bundle.
+    /// Execute experiments with real enforcement and write a run bundle for each.
     Run(RunArgs),
+    /// List an experiment's profiles, probes and expectations (and what a selection selects).
+    List(ListArgs),
     /// Print this host's world facts and harness identity.
     World(WorldArgs),
     /// List the worlds `run --world` can use (and their kernel cache); `fetch` downloads them.
     Worlds(WorldsArgs),
-    /// Recompute every digest of a run bundle.
+    /// Recompute every digest of run bundles.
     Verify(VerifyArgs),
     /// Compare two run bundles.
     Diff(DiffArgs),
@@ -44,6 +89,10 @@ pub enum Command {
     Shim(ShimCommand),
     /// Turn another harness's run bundle (runtime-tools) into a starting experiment.
     Import(ImportArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command into a directory.
+    Man(ManArgs),
     /// Internal: the probe helper that `exec` probes with `helper=<family>` run.
     #[command(name = "__probe", hide = true)]
     ProbeHelper(ProbeHelperArgs),
@@ -52,7 +101,10 @@ pub enum Command {
     GuestInit,
     /// Internal: the run inside a guest world, from the host's request file.
     #[command(name = "__guest-run", hide = true)]
-    GuestRun { request: PathBuf },
+    GuestRun {
+        /// The host's request (`xpr.guest_request.v1`).
+        request: PathBuf,
+    },
 }
 
 /// Which world a run happens in.
@@ -85,6 +137,7 @@ pub struct WorldsArgs {
     /// A KDL file of more worlds (repeatable).
     #[arg(long = "world-file", value_name = "FILE", global = true)]
     pub world_files: Vec<PathBuf>,
+    /// `text`: one line per world; `json`: one `xpr.worlds.v1` document.
     #[arg(long, value_enum, default_value_t, global = true)]
     pub format: OutputFormat,
 }
@@ -93,7 +146,8 @@ pub struct WorldsArgs {
 pub enum WorldsAction {
     /// Download and cache the kernels of these worlds (apt, digests checked).
     Fetch {
-        #[arg(required = true)]
+        /// Names of the catalogue's worlds (`xpr worlds` lists them).
+        #[arg(required = true, value_name = "NAME")]
         names: Vec<String>,
     },
 }
@@ -122,8 +176,10 @@ impl From<MessageFormatArg> for MessageFormat {
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
+    /// For people: tables and lines that fit the terminal.
     #[default]
     Text,
+    /// One JSON document (its schema is in `schemas/`, spec §10.3).
     Json,
 }
 
@@ -133,9 +189,6 @@ pub struct LoadArgs {
     /// Override an experiment parameter: `--param name=value` (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = param)]
     pub params: Vec<(String, String)>,
-    /// How diagnostics are printed.
-    #[arg(long, value_enum, default_value_t)]
-    pub message_format: MessageFormatArg,
     /// A directory SBPL `(import "x.sb")` searches after the importing file's own directory
     /// (repeatable).
     #[arg(long = "sbpl-path", value_name = "DIR")]
@@ -161,15 +214,54 @@ impl LoadArgs {
     }
 }
 
+/// Which (profile, probe) pairs run (spec §10.1); all of them by default.
+#[derive(Args, Debug, Clone, Default)]
+pub struct SelectArgs {
+    /// Only profiles whose name matches GLOB (`*`, `?`, `[a-z]`, `{a,b}`; repeatable: any).
+    #[arg(long = "profile", value_name = "GLOB")]
+    pub profiles: Vec<String>,
+    /// Only probes whose name matches GLOB (repeatable: any).
+    #[arg(long = "probe", value_name = "GLOB")]
+    pub probes: Vec<String>,
+    /// Only pairs a filter expression selects, e.g. `profile(v1_*) & !family(exec)` or
+    /// `mismatched | control` (repeatable: any; grammar in spec §10.1).
+    #[arg(short = 'E', long = "filter", value_name = "EXPR")]
+    pub filters: Vec<Filter>,
+    /// Only the expectations that failed in BUNDLE (default: the experiment's latest run under
+    /// the output root). The bundle is verified first.
+    #[arg(long, value_name = "BUNDLE", num_args = 0..=1, require_equals = true)]
+    pub rerun_failed: Option<Option<PathBuf>>,
+    /// The bundle `mismatched` reads instead of the latest run (given by the host to a guest
+    /// world's run).
+    #[arg(long, value_name = "BUNDLE", hide = true)]
+    pub reference: Option<PathBuf>,
+}
+
+impl SelectArgs {
+    pub fn selection(&self) -> Selection {
+        Selection {
+            profiles: self.profiles.clone(),
+            probes: self.probes.clone(),
+            filters: self.filters.clone(),
+            rerun_failed: self.rerun_failed.clone(),
+            reference: self.reference.clone(),
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    #[arg(required = true)]
+    /// Experiments (`.kdl`), stdlib files, or SBPL profiles (`.sb`) to check.
+    #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub load: LoadArgs,
     /// For `.sb` files: print the normalised SBPL instead of the fidelity table.
     #[arg(long, value_name = "FORMAT", value_enum)]
     pub emit: Option<EmitFormat>,
+    /// `text`: one summary line per file; `json`: one `xpr.check.v1` document.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -180,21 +272,43 @@ pub enum EmitFormat {
 
 #[derive(Args, Debug)]
 pub struct PlanArgs {
+    /// The experiment (`.kdl`).
+    #[arg(value_name = "FILE")]
     pub file: PathBuf,
     #[command(flatten)]
     pub load: LoadArgs,
-    /// Graphviz output.
+    /// Graphviz output (the same as `--format dot`).
     #[arg(long, conflicts_with = "format")]
     pub dot: bool,
+    /// `text`: grouped by profile; `json`: `xpr.plan.v1`; `dot`: Graphviz (`dot -Tsvg`).
     #[arg(long, value_enum, default_value_t)]
-    pub format: OutputFormat,
+    pub format: PlanFormat,
+}
+
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// Grouped by profile, with node counts per stage and lane.
+    #[default]
+    Text,
+    /// Every node and edge (`xpr.plan.v1`).
+    Json,
+    /// Graphviz.
+    Dot,
 }
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    pub file: PathBuf,
+    /// The experiments (`.kdl`) to run, one after the other, one bundle each.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
     #[command(flatten)]
     pub load: LoadArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Stop at the first expectation that fails: no probe starts after it, no later
+    /// experiment runs.
+    #[arg(long)]
+    pub fail_fast: bool,
     /// Parallel workers (default: number of cores).
     #[arg(short = 'j', long, value_parser = jobs)]
     pub jobs: Option<NonZeroUsize>,
@@ -210,32 +324,55 @@ pub struct RunArgs {
     /// Cap the Landlock ABI below the host's, to see an older kernel's world.
     #[arg(long, value_name = "N")]
     pub landlock_abi: Option<u32>,
+    /// `text`: the matrix and summary; `json`: one `xpr.run_report.v1` object per experiment,
+    /// one per line.
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
     /// Witness denials: `audit` reads Landlock audit records (root, ABI >= 7); audit is
     /// switched on for the run only and restored afterwards, also on Ctrl-C.
     #[arg(long, value_enum)]
     pub observer: Option<ObserverArg>,
-    /// Also write JUnit XML (one test case per expectation) to PATH, for CI systems.
+    /// Also write JUnit XML (one test case per expectation, one suite per experiment) to PATH.
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
     #[command(flatten)]
     pub world: WorldSelectArgs,
 }
 
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// The experiments (`.kdl`) to list.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    #[command(flatten)]
+    pub select: SelectArgs,
+    /// Output root to find the latest run in (for `--rerun-failed`, `mismatched`).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// `text`: profiles, probes, expectations; `json`: one `xpr.list.v1` object per line.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ObserverArg {
+    /// Landlock audit records (root, Landlock ABI >= 7).
     Audit,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum IsolationArg {
+    /// One child per probe.
     Probe,
+    /// One child per (lane, profile) for the driver probes.
     Profile,
 }
 
 #[derive(Args, Debug)]
 pub struct WorldArgs {
+    /// `text`: `key  value` lines; `json`: `xpr.world.v1`.
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
     /// Cap the Landlock ABI below the host's.
@@ -245,20 +382,31 @@ pub struct WorldArgs {
 
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
-    pub bundle: PathBuf,
+    /// Bundle directories (or their `artifact_index.json`), xpr or runtime-tools; each is
+    /// verified, the exit status is the worst.
+    #[arg(required = true, value_name = "BUNDLE")]
+    pub bundles: Vec<PathBuf>,
+    /// `text`: one line per bundle and one per finding; `json`: one `xpr.verify_report.v1`
+    /// object per bundle, one per line.
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
 }
 
 #[derive(Args, Debug)]
 pub struct ExplainArgs {
+    /// A run bundle directory (`out/<experiment>/<run_id>` or `out/<experiment>/latest`).
+    #[arg(value_name = "BUNDLE")]
     pub bundle: PathBuf,
     /// `<profile>/<probe>`; default: every mismatch.
+    #[arg(value_name = "EXPECTATION_ID")]
     pub expectation_id: Option<String>,
     /// Explain a bundle that does not verify (its records may have been edited): by default
     /// explain refuses it with exit 1, as `xpr verify` would fail.
     #[arg(long)]
     pub allow_unverified: bool,
+    /// `text`: for people; `json`: one `xpr.explain.v1` document.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
 }
 
 #[derive(Subcommand, Debug)]
@@ -270,7 +418,10 @@ pub enum ShimCommand {
 
 #[derive(Args, Debug)]
 pub struct ShimSuggestArgs {
+    /// The experiment (`.kdl`).
+    #[arg(value_name = "FILE")]
     pub file: PathBuf,
+    /// The profile whose exec probes need a shim.
     #[arg(long)]
     pub profile: String,
     #[command(flatten)]
@@ -282,8 +433,10 @@ pub struct ShimSuggestArgs {
 
 #[derive(Args, Debug)]
 pub struct DiffArgs {
-    pub a: PathBuf,
-    pub b: PathBuf,
+    /// The two bundles to compare, A then B (xpr or runtime-tools, any pair of formats).
+    #[arg(required = true, value_name = "BUNDLE")]
+    pub bundles: Vec<PathBuf>,
+    /// `text`: one table per group; `json`: `xpr.diff.v1`.
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
 }
@@ -291,6 +444,7 @@ pub struct DiffArgs {
 #[derive(Args, Debug)]
 pub struct ImportArgs {
     /// A runtime-tools run bundle (its directory or its artifact_index.json).
+    #[arg(value_name = "BUNDLE")]
     pub bundle: PathBuf,
     /// Write a `.kdl` experiment from the bundle's expected matrix and profile references.
     #[arg(long)]
@@ -301,6 +455,21 @@ pub struct ImportArgs {
     /// Where to look for the bundle's base `.sb` profiles (by file name, or `<suite>__<name>`).
     #[arg(long, value_name = "DIR")]
     pub sbpl_dir: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_name = "SHELL")]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// Write `xpr.1` and one `xpr-<command>.1` per command into DIR instead of printing
+    /// `xpr.1`.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
 }
 
 /// `--param NAME=VALUE`.
@@ -351,6 +520,62 @@ mod tests {
     }
 
     #[test]
+    fn selections_and_globals_parse_anywhere() {
+        let a = run_args(&[
+            "-q",
+            "run",
+            "a.kdl",
+            "b.kdl",
+            "--profile",
+            "v1_*",
+            "-E",
+            "probe(read-*) | control",
+            "--rerun-failed",
+            "--color=never",
+        ]);
+        assert_eq!(a.files.len(), 2);
+        let s = a.select.selection();
+        assert_eq!(s.profiles, ["v1_*"]);
+        assert_eq!(s.rerun_failed, Some(None));
+        assert_eq!(s.filters[0].text, "probe(read-*) | control");
+        let named = run_args(&["run", "--rerun-failed=out/x/latest", "a.kdl"]);
+        assert_eq!(
+            named.select.selection().rerun_failed,
+            Some(Some(PathBuf::from("out/x/latest")))
+        );
+        assert_eq!(
+            named.files,
+            [PathBuf::from("a.kdl")],
+            "not taken as the bundle"
+        );
+        let cli = parse(&["-q", "--color", "never", "verify", "x"]).unwrap();
+        assert!(cli.global.quiet);
+        assert_eq!(cli.global.color, ColorArg::Never);
+    }
+
+    #[test]
+    fn every_positional_and_format_option_says_what_it_is() {
+        use clap::CommandFactory;
+        let mut stack = vec![Cli::command()];
+        let mut seen = 0;
+        while let Some(cmd) = stack.pop() {
+            for arg in cmd.get_arguments() {
+                if arg.is_positional() || arg.get_id() == "format" {
+                    seen += 1;
+                    assert!(
+                        arg.get_help().is_some(),
+                        "xpr {} {}: no help",
+                        cmd.get_name(),
+                        arg.get_id()
+                    );
+                }
+            }
+            stack.extend(cmd.get_subcommands().cloned());
+        }
+        assert!(seen >= 20, "{seen}");
+    }
+
+    #[test]
     fn malformed_values_are_usage_errors_that_say_why() {
         for (args, why) in [
             (&["run", "x.kdl", "--param", "nope"][..], "NAME=VALUE"),
@@ -364,6 +589,12 @@ mod tests {
             ),
             (&["run", "x.kdl", "--label", ""], "1 to 64"),
             (&["check", "x.sb", "--emit", "kdl"], "sbpl"),
+            (
+                &["run", "x.kdl", "-E", "profle(a)"],
+                "did you mean `profile`",
+            ),
+            (&["run", "x.kdl", "-E", "probe(a"], "at column 8"),
+            (&["-q", "-v", "world"], "cannot be used with"),
         ] {
             let e = parse(args).expect_err("rejected");
             assert!(e.use_stderr(), "{args:?}");

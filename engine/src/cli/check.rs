@@ -1,51 +1,111 @@
 //! `xpr check FILE...`: decode, resolve and validate each file; a one-line summary per file,
-//! or every diagnostic and exit 2.
+//! or every diagnostic and exit 2. `--format json` prints one `xpr.check.v1` document.
 
 use std::io::Write;
 use std::path::Path;
 
+use serde::Serialize;
+
 use super::*;
-use crate::diagnostics::{self, MessageFormat};
+use crate::diagnostics::{self, Diagnostics, MessageFormat};
 use crate::resolve::{self, LoadOptions, Loaded};
 
-pub fn run(args: CheckArgs) -> Result<Outcome, Error> {
+/// The schema of `xpr check --format json`.
+pub const CHECK_SCHEMA: &str = "xpr.check.v1";
+
+/// One checked file, as `--format json` reports it.
+#[derive(Serialize)]
+struct FileReport {
+    file: String,
+    ok: bool,
+    /// `experiment`, `library` (a stdlib file) or `sbpl`.
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    experiment: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    counts: Option<serde_json::Value>,
+    errors: usize,
+    warnings: usize,
+    /// Every diagnostic, as `--message-format json` prints it.
+    diagnostics: Vec<serde_json::Value>,
+}
+
+/// With `quiet`, a file that checks prints no `ok` line (its warnings are still printed).
+pub fn run(args: CheckArgs, format: MessageFormat, quiet: bool) -> Result<Outcome, Error> {
     let opts = args.load.options();
-    let format = args.load.message_format.into();
     let mut outcome = Outcome::Clean;
+    let mut reports = Vec::new();
     for file in &args.files {
-        if !check_one(file, &opts, args.emit, format) {
+        let (ok, report) = check_one(file, &opts, &args, format, quiet);
+        if !ok {
             outcome = Outcome::InvalidFiles;
         }
+        reports.extend(report);
+    }
+    if args.format == OutputFormat::Json {
+        let doc = serde_json::json!({"schema_version": CHECK_SCHEMA, "files": reports});
+        let mut out = std::io::stdout().lock();
+        let written = writeln!(out, "{doc}").and_then(|()| out.flush());
+        exit::stdout_written(written, "the check report")?;
     }
     Ok(outcome)
 }
 
-/// Checks one file, printing its summary or its diagnostics; whether it is valid.
+/// Checks one file, printing its summary (text) or returning its report (JSON), and its
+/// diagnostics on stderr; whether it is valid.
 fn check_one(
     file: &Path,
     opts: &LoadOptions,
-    emit: Option<EmitFormat>,
+    args: &CheckArgs,
     format: MessageFormat,
-) -> bool {
+    quiet: bool,
+) -> (bool, Option<FileReport>) {
+    let json = args.format == OutputFormat::Json;
     if check_sbpl::is_sbpl(file) {
-        return check_sbpl::check_file(file, opts, emit, format);
+        let ok = check_sbpl::check_file(file, opts, args.emit, format, !json);
+        let report = json.then(|| FileReport {
+            file: file.display().to_string(),
+            ok,
+            kind: "sbpl",
+            experiment: None,
+            counts: None,
+            errors: usize::from(!ok),
+            warnings: 0,
+            diagnostics: Vec::new(),
+        });
+        return (ok, report);
     }
     if crate::worlds::catalogue::is_world_file(file) {
-        return check_worlds(file, format);
+        return check_worlds(file, format, json, quiet);
     }
     match resolve::check(file, opts) {
         Ok(loaded) => {
             diagnostics::eprint(&loaded.warnings, format);
-            let mut out = std::io::stdout().lock();
-            let _ = writeln!(out, "{}", summary(&loaded));
-            true
+            if !json && !quiet {
+                print_ok(file, &summary(&loaded), format);
+            }
+            let report = json.then(|| FileReport {
+                file: file.display().to_string(),
+                ok: true,
+                kind: if loaded.library {
+                    "library"
+                } else {
+                    "experiment"
+                },
+                experiment: Some(loaded.experiment.name.clone()),
+                counts: Some(counts(&loaded)),
+                errors: 0,
+                warnings: loaded.warnings.len(),
+                diagnostics: json_diagnostics(&loaded.warnings),
+            });
+            (true, report)
         }
         Err(diags) => {
             diagnostics::eprint(&diags, format);
+            let errors = diags.error_count();
+            let warnings = diags.len() - errors;
             if format == MessageFormat::Human {
                 // With several files, say which one failed and how badly.
-                let errors = diags.error_count();
-                let warnings = diags.len() - errors;
                 let mut tail = format!(
                     "error: {} failed the check: {}",
                     file.display(),
@@ -56,32 +116,84 @@ fn check_one(
                 }
                 eprintln!("\n{tail}");
             }
-            false
+            let report = json.then(|| FileReport {
+                file: file.display().to_string(),
+                ok: false,
+                kind: "experiment",
+                experiment: None,
+                counts: None,
+                errors,
+                warnings,
+                diagnostics: json_diagnostics(&diags),
+            });
+            (false, report)
         }
     }
 }
 
+fn json_diagnostics(diags: &Diagnostics) -> Vec<serde_json::Value> {
+    diags
+        .render_json()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+/// The `ok` line of a file that checks.
+fn print_ok(file: &Path, line: &str, format: MessageFormat) {
+    let mut out = std::io::stdout().lock();
+    let _ = match format {
+        MessageFormat::Human => writeln!(out, "{line}"),
+        // Every line a tool reads is JSON: the `ok` line too.
+        MessageFormat::Json => writeln!(
+            out,
+            "{}",
+            serde_json::json!({"ok": true, "file": file.display().to_string(), "message": line})
+        ),
+    };
+}
+
 /// A world catalogue (`std/worlds.kdl` or a `--world-file`): `ok worlds NAME: N worlds`.
-fn check_worlds(file: &Path, format: MessageFormat) -> bool {
+fn check_worlds(
+    file: &Path,
+    format: MessageFormat,
+    json: bool,
+    quiet: bool,
+) -> (bool, Option<FileReport>) {
     // The stdlib's own catalogue is loaded anyway; load a copy of it only once.
     let files = if crate::worlds::catalogue::is_stdlib_catalogue(file) {
         Vec::new()
     } else {
         vec![file.to_path_buf()]
     };
+    let report = |ok: bool, worlds: Option<usize>, diags: Option<&Diagnostics>| {
+        json.then(|| FileReport {
+            file: file.display().to_string(),
+            ok,
+            kind: "worlds",
+            experiment: None,
+            counts: worlds.map(|n| serde_json::json!({ "worlds": n })),
+            errors: diags.map_or(0, |d| d.error_count()),
+            warnings: diags.map_or(0, |d| d.len() - d.error_count()),
+            diagnostics: diags.map(json_diagnostics).unwrap_or_default(),
+        })
+    };
     match crate::worlds::Catalogue::load(&files) {
         Ok(c) => {
             let own = c
                 .worlds
                 .iter()
-                .filter(|w| files.is_empty() || w.defined_in != "std/worlds.kdl");
-            let stem = file.file_stem().unwrap_or_default().to_string_lossy();
-            println!("ok worlds {stem}: {} worlds", own.count());
-            true
+                .filter(|w| files.is_empty() || w.defined_in != "std/worlds.kdl")
+                .count();
+            if !json && !quiet {
+                let stem = file.file_stem().unwrap_or_default().to_string_lossy();
+                print_ok(file, &format!("ok worlds {stem}: {own} worlds"), format);
+            }
+            (true, report(true, Some(own), None))
         }
         Err(diags) => {
             diagnostics::eprint(&diags, format);
-            false
+            (false, report(false, None, Some(&diags)))
         }
     }
 }
@@ -90,22 +202,45 @@ fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
+/// What the file declares: for a library its own families and shims, for an experiment its
+/// profiles, probes, expectations and graph size.
+fn counts(loaded: &Loaded) -> serde_json::Value {
+    let e = &loaded.experiment;
+    if loaded.library {
+        let (families, shims) = library_counts(loaded);
+        serde_json::json!({"families": families, "shims": shims})
+    } else {
+        let plan = crate::plan::Plan::build(e);
+        serde_json::json!({
+            "profiles": e.profiles.len(),
+            "probes": e.probes.len(),
+            "expectations": e.expectations.len(),
+            "graph": {"nodes": plan.node_count(), "edges": plan.edge_count()},
+        })
+    }
+}
+
+/// A library's own families and shims, not the prelude it sees.
+fn library_counts(loaded: &Loaded) -> (usize, usize) {
+    let e = &loaded.experiment;
+    let root = e
+        .sources
+        .iter()
+        .map(|s| s.path.as_str())
+        .find(|p| !p.starts_with("std/"));
+    let root = root.unwrap_or_else(|| loaded.families.first().map_or("", |(_, o)| o.file.as_str()));
+    let own = |file: &str| file == root || e.sources.len() == 1;
+    let families = loaded.families.iter().filter(|(_, o)| own(&o.file)).count();
+    let shims = e.shims.iter().filter(|s| own(&s.origin.file)).count();
+    (families, shims)
+}
+
 /// `ok NAME: N profiles, N probes, N expectations, graph N nodes N edges`, or for a stdlib
 /// file `ok library NAME: N families, N shims`.
 fn summary(loaded: &Loaded) -> String {
     let e = &loaded.experiment;
     let mut line = if loaded.library {
-        // Count what the file itself declares, not the prelude it sees.
-        let root = e
-            .sources
-            .iter()
-            .map(|s| s.path.as_str())
-            .find(|p| !p.starts_with("std/"));
-        let root =
-            root.unwrap_or_else(|| loaded.families.first().map_or("", |(_, o)| o.file.as_str()));
-        let own = |file: &str| file == root || e.sources.len() == 1;
-        let families = loaded.families.iter().filter(|(_, o)| own(&o.file)).count();
-        let shims = e.shims.iter().filter(|s| own(&s.origin.file)).count();
+        let (families, shims) = library_counts(loaded);
         format!(
             "ok library {}: {}, {}",
             e.name,

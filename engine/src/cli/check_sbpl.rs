@@ -20,12 +20,13 @@ pub fn is_sbpl(path: &Path) -> bool {
 }
 
 /// Checks one SBPL file: its fidelity table (or, with `--emit sbpl`, its normalised SBPL) on
-/// stdout; diagnostics on stderr for a bad file. Whether the file is valid.
+/// stdout when `print`; diagnostics on stderr for a bad file. Whether the file is valid.
 pub fn check_file(
     file: &Path,
     load: &crate::resolve::LoadOptions,
     emit: Option<EmitFormat>,
     format: MessageFormat,
+    print: bool,
 ) -> bool {
     let opts = SbplOptions {
         params: load.params.iter().cloned().collect::<BTreeMap<_, _>>(),
@@ -54,7 +55,9 @@ pub fn check_file(
             return false;
         }
     };
-    let _ = std::io::stdout().write_all(out.as_bytes());
+    if print {
+        let _ = std::io::stdout().write_all(out.as_bytes());
+    }
     true
 }
 

@@ -9,6 +9,7 @@ use crate::bundle::OpenError;
 use crate::bundle::format::LoadError;
 use crate::diagnostics::{self, Diagnostics, MessageFormat};
 use crate::run::RunError;
+use crate::run::select::SelectError;
 use crate::shim_suggest::SuggestError;
 
 pub const EXIT_OK: u8 = 0;
@@ -25,6 +26,8 @@ pub enum Outcome {
     Findings,
     /// `xpr check` found invalid files (their diagnostics are printed).
     InvalidFiles,
+    /// Several endings (experiments, bundles), each reported as it came: the worst status.
+    Reported(u8),
 }
 
 /// A command that stopped before its result.
@@ -51,6 +54,41 @@ pub enum Error {
         #[help]
         hint: Option<String>,
     },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Select(#[from] SelectError),
+    /// A directory of runs (`out/<experiment>`) where one run was meant.
+    #[error("{} holds runs of an experiment; it is not a run bundle", .path.display())]
+    RunsDirectory {
+        path: PathBuf,
+        #[help]
+        hint: String,
+    },
+    /// `xpr diff` with other than two bundles.
+    #[error("xpr diff compares two bundles, A and B; {given} given")]
+    DiffArity {
+        given: usize,
+        #[help]
+        hint: String,
+    },
+    /// `xpr explain` given a bundle of another format.
+    #[error("{} is a {format} bundle; explain reads xpr bundles (`xpr diff` compares either)", .path.display())]
+    NotXprBundle { path: PathBuf, format: &'static str },
+    /// `xpr explain` given a bundle that does not verify (without `--allow-unverified`).
+    #[error("{} does not verify ({} finding(s)); its records may not be what the run wrote", .path.display(), .findings.len())]
+    #[diagnostic(help("`xpr verify` lists every finding; --allow-unverified explains it anyway"))]
+    Unverified {
+        path: PathBuf,
+        findings: Vec<String>,
+    },
+    /// `xpr explain` for an id the bundle has no result for.
+    #[error("no result `{id}` in {}", .bundle.display())]
+    NoSuchResult {
+        id: String,
+        bundle: PathBuf,
+        #[help]
+        hint: Option<String>,
+    },
     /// Results could not be written to stdout (a closed pipe is not an error).
     #[error("cannot write {what}")]
     Output {
@@ -74,7 +112,13 @@ impl Error {
             Error::Invalid(_)
             | Error::AbiCap(_)
             | Error::OpenBundle(_)
-            | Error::DiffInput { .. } => EXIT_INVALID,
+            | Error::DiffInput { .. }
+            | Error::Select(_)
+            | Error::RunsDirectory { .. }
+            | Error::DiffArity { .. }
+            | Error::NotXprBundle { .. }
+            | Error::NoSuchResult { .. } => EXIT_INVALID,
+            Error::Unverified { .. } => EXIT_FINDINGS,
             Error::Output { .. } => EXIT_ENVIRONMENT,
             Error::Suggest(e) => match e {
                 SuggestError::UnknownProfile { .. } | SuggestError::NothingToSuggest(_) => {
@@ -85,6 +129,7 @@ impl Error {
             Error::Run(e) => match e {
                 RunError::Invalid(_)
                 | RunError::AbiCap(_)
+                | RunError::Select(_)
                 | RunError::UnknownWorld(_)
                 | RunError::JunitInWorld => EXIT_INVALID,
                 RunError::Harness(_)
@@ -102,20 +147,46 @@ impl Error {
     /// Prints the error on stderr: diagnostics as diagnostics, anything else as one.
     pub(super) fn eprint(&self, format: MessageFormat) {
         match self {
-            Error::Invalid(diags) | Error::Run(RunError::Invalid(diags)) => {
-                diagnostics::eprint(diags, format)
-            }
+            Error::Invalid(diags) => diagnostics::eprint(diags, format),
+            Error::Run(e) => eprint_run_error(e, format),
             other => diagnostics::eprint_error(other, format),
         }
     }
 }
 
+/// Prints an error of one experiment of several as it happens (the run goes on).
+pub fn eprint_run_error(e: &RunError, format: MessageFormat) {
+    match e {
+        RunError::Invalid(diags) => diagnostics::eprint(diags, format),
+        other => diagnostics::eprint_error(other, format),
+    }
+}
+
+/// The worst status of several endings, each of which was reported as it came.
+pub fn worst(endings: impl IntoIterator<Item = Result<Outcome, Error>>) -> Outcome {
+    let status = |ending: Result<Outcome, Error>| match ending {
+        Ok(outcome) => outcome.exit_code(),
+        Err(e) => e.exit_code(),
+    };
+    Outcome::Reported(endings.into_iter().map(status).max().unwrap_or(EXIT_OK))
+}
+
+/// Reports one ending of several now (an error on stderr), so it stands next to its output;
+/// [`worst`] then decides the status.
+pub fn report(ending: Result<Outcome, Error>, format: MessageFormat) -> Result<Outcome, Error> {
+    if let Err(e) = &ending {
+        e.eprint(format);
+    }
+    ending
+}
+
 impl Outcome {
-    fn exit_code(self) -> u8 {
+    pub(super) fn exit_code(self) -> u8 {
         match self {
             Outcome::Clean => EXIT_OK,
             Outcome::Findings => EXIT_FINDINGS,
             Outcome::InvalidFiles => EXIT_INVALID,
+            Outcome::Reported(code) => code,
         }
     }
 }

@@ -1,9 +1,9 @@
 //! `xpr explain BUNDLE [EXPECTATION_ID]`: everything the bundle knows about one result (or
-//! every mismatch), laid out for a person deciding whether it is evidence.
+//! every mismatch), laid out for a person deciding whether it is evidence (lines wrapped to
+//! the terminal's width), or as one `xpr.explain.v1` document (`--format json`).
 
 use serde::de::DeserializeOwned;
 
-use super::exit::EXIT_FINDINGS;
 use super::*;
 use crate::bundle::dir::BundleDir;
 use crate::bundle::fidelity::FidelityReport;
@@ -40,48 +40,39 @@ fn fidelity_report(bundle: &BundleDir, profile: &str) -> Option<FidelityReport> 
     bundle.read_json(&rel).ok()
 }
 
-/// Opens and verifies the bundle; `Err` is the exit code after saying why.
-fn open_verified(args: &ExplainArgs) -> Result<Box<dyn BundleReader>, u8> {
-    let reader = bundle::open(&args.bundle).map_err(|e| {
-        eprintln!("error: {e}");
-        EXIT_INVALID
-    })?;
+/// Opens and verifies the bundle (a bundle that does not verify is refused unless
+/// `--allow-unverified`, then explained with a warning).
+fn open_verified(args: &ExplainArgs) -> Result<Box<dyn BundleReader>, Error> {
+    let path = args.bundle.clone();
+    let reader = bundle::open(&args.bundle)?;
     if reader.format() != BundleFormat::Xpr {
-        eprintln!(
-            "error: {} is a {} bundle; explain reads xpr bundles (`xpr diff` compares either)",
-            args.bundle.display(),
-            reader.format().as_str()
-        );
-        return Err(EXIT_INVALID);
+        return Err(Error::NotXprBundle {
+            path,
+            format: reader.format().as_str(),
+        });
     }
     let verification = reader.verify();
     if verification.findings == [Finding::IndexMissing] {
-        eprintln!(
-            "error: {} is not a complete run bundle (no {})",
-            args.bundle.display(),
-            layout::INDEX
-        );
-        return Err(EXIT_INVALID);
+        return Err(Error::OpenBundle(crate::bundle::OpenError::NotABundle(
+            path,
+        )));
     }
     if !verification.ok() {
-        let level = if args.allow_unverified {
-            "warning"
-        } else {
-            "error"
-        };
-        eprintln!(
-            "{level}: {} does not verify ({} finding(s)); its records may not be what the run wrote",
-            args.bundle.display(),
-            verification.findings.len()
-        );
-        for finding in verification.findings.iter().take(5) {
-            eprintln!("  {finding}");
-        }
+        let findings: Vec<String> = verification
+            .findings
+            .iter()
+            .map(|f| f.to_string())
+            .collect();
         if !args.allow_unverified {
-            eprintln!(
-                "hint: `xpr verify` lists every finding; --allow-unverified explains it anyway"
-            );
-            return Err(EXIT_FINDINGS);
+            return Err(Error::Unverified { path, findings });
+        }
+        eprintln!(
+            "warning: {} does not verify ({} finding(s)); its records may not be what the run wrote",
+            path.display(),
+            findings.len()
+        );
+        for finding in findings.iter().take(5) {
+            eprintln!("  {finding}");
         }
     }
     Ok(reader)
@@ -194,11 +185,17 @@ fn assessment(v: &VerdictRecord, o: Option<&OracleRecord>) -> String {
     parts.join("; ")
 }
 
-pub fn run(args: ExplainArgs) -> u8 {
-    let reader = match open_verified(&args) {
-        Ok(reader) => reader,
-        Err(code) => return code,
-    };
+/// The schema of `xpr explain --format json`.
+pub const EXPLAIN_SCHEMA: &str = "xpr.explain.v1";
+
+pub fn run(args: ExplainArgs) -> Result<Outcome, Error> {
+    if let Some(hint) = super::verify::runs_directory_hint(&args.bundle) {
+        return Err(Error::RunsDirectory {
+            path: args.bundle.clone(),
+            hint,
+        });
+    }
+    let reader = open_verified(&args)?;
     let bundle = reader.dir();
     let verdicts: Vec<VerdictRecord> = read_jsonl(bundle, layout::VERDICTS);
     let baseline: Vec<StageRecord> = read_jsonl(bundle, &layout::stage_records(Lane::Baseline));
@@ -213,21 +210,101 @@ pub fn run(args: ExplainArgs) -> u8 {
             .filter(|v| !v.mismatches.is_empty())
             .collect(),
     };
-    if chosen.is_empty() {
-        match &args.expectation_id {
-            Some(id) => {
-                eprintln!("error: no result `{id}` in {}", args.bundle.display());
-                return EXIT_INVALID;
-            }
-            None => {
-                println!("No mismatches in this run.");
-                return EXIT_OK;
-            }
-        }
+    if let (Some(id), true) = (&args.expectation_id, chosen.is_empty()) {
+        return Err(Error::NoSuchResult {
+            id: id.clone(),
+            bundle: args.bundle.clone(),
+            hint: crate::diagnostics::suggest::help(id, verdicts.iter().map(|v| v.id.as_str())),
+        });
     }
+    let text = match args.format {
+        OutputFormat::Json => {
+            let results: Vec<serde_json::Value> = chosen
+                .iter()
+                .map(|v| {
+                    let find = |records: &[StageRecord], profile: Option<&str>| {
+                        records
+                            .iter()
+                            .find(|r| r.probe == v.probe && (profile.is_none() || r.profile.as_deref() == profile))
+                            .cloned()
+                    };
+                    let o = oracle.iter().find(|o| o.id == v.id);
+                    serde_json::json!({
+                        "verdict": v,
+                        "baseline": find(&baseline, None),
+                        "scenario": find(&scenario, Some(v.profile.as_str())),
+                        "oracle": o,
+                        "observer_records": observed.iter().filter(|r| r.id == v.id).collect::<Vec<_>>(),
+                        "fidelity": fidelity_notes(bundle, v, o),
+                        "assessment": assessment(v, o),
+                    })
+                })
+                .collect();
+            let doc = serde_json::json!({
+                "schema_version": EXPLAIN_SCHEMA,
+                "bundle": args.bundle.display().to_string(),
+                "results": results,
+            });
+            format!("{doc}\n")
+        }
+        OutputFormat::Text if chosen.is_empty() => "No mismatches in this run.\n".to_string(),
+        OutputFormat::Text => {
+            let width = crate::report::width::stdout_width();
+            let text = render_text(
+                bundle,
+                &chosen,
+                &baseline,
+                &scenario,
+                &oracle,
+                &observed,
+                &divergence,
+            );
+            // Record fields are untrusted text: controls and bidi marks are shown escaped.
+            printable(&text, true)
+                .lines()
+                .map(|l| crate::report::width::wrap(l, width, 14) + "\n")
+                .collect()
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    exit::stdout_written(
+        std::io::Write::write_all(&mut out, text.as_bytes()),
+        "the explanation",
+    )?;
+    Ok(Outcome::Clean)
+}
+
+/// The fidelity entries of the profile that are not exact, or that decided the oracle's
+/// prediction and carry a note.
+fn fidelity_notes(
+    bundle: &BundleDir,
+    v: &VerdictRecord,
+    o: Option<&OracleRecord>,
+) -> Vec<crate::model::RuleFidelity> {
+    let fidelity = fidelity_report(bundle, &v.profile);
+    let deciding: Vec<Option<usize>> = o
+        .map(|o| o.deciding.iter().map(|d| d.rule).collect())
+        .unwrap_or_default();
+    fidelity
+        .map(|f| f.rules)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.fidelity != Fidelity::Exact || deciding.contains(&r.rule))
+        .filter(|r| r.note.is_some() || r.fidelity != Fidelity::Exact)
+        .collect()
+}
+
+fn render_text(
+    bundle: &BundleDir,
+    chosen: &[&VerdictRecord],
+    baseline: &[StageRecord],
+    scenario: &[StageRecord],
+    oracle: &[OracleRecord],
+    observed: &[ObservedRecord],
+    divergence: &[DivergenceRecord],
+) -> String {
     let mut out = String::new();
     for v in chosen {
-        let fidelity = fidelity_report(bundle, &v.profile);
         out.push_str(&format!(
             "{}  verdict {}{}{}\n",
             v.id,
@@ -310,24 +387,14 @@ pub fn run(args: ExplainArgs) -> u8 {
                 layout::OBSERVER
             ));
         }
-        if let Some(f) = &fidelity {
-            let deciding: Vec<Option<usize>> = o
-                .map(|o| o.deciding.iter().map(|d| d.rule).collect())
-                .unwrap_or_default();
-            for r in f
-                .rules
-                .iter()
-                .filter(|r| r.fidelity != Fidelity::Exact || deciding.contains(&r.rule))
-                .filter(|r| r.note.is_some() || r.fidelity != Fidelity::Exact)
-            {
-                out.push_str(&format!(
-                    "  fidelity:   {:?} {} `{}`{}\n",
-                    r.fidelity,
-                    r.origin,
-                    r.text,
-                    r.note.as_ref().map_or(String::new(), |n| format!(": {n}"))
-                ));
-            }
+        for r in fidelity_notes(bundle, v, o) {
+            out.push_str(&format!(
+                "  fidelity:   {:?} {} `{}`{}\n",
+                r.fidelity,
+                r.origin,
+                r.text,
+                r.note.as_ref().map_or(String::new(), |n| format!(": {n}"))
+            ));
         }
         match (
             &v.shim_divergence,
@@ -350,6 +417,5 @@ pub fn run(args: ExplainArgs) -> u8 {
         }
         out.push_str(&format!("  evidence:   {}\n\n", assessment(v, o)));
     }
-    print!("{}", printable(&out, true));
-    EXIT_OK
+    out
 }

@@ -15,15 +15,18 @@ mod diff;
 mod exit;
 mod explain;
 mod import;
+mod list;
+mod manual;
 mod plan;
 mod run;
 mod shim;
+mod style;
 mod verify;
 mod world;
 mod worlds;
 
 pub use args::*;
-// `explain` and `import` still choose their exit status themselves, with these.
+// `import` still chooses its exit status itself, with these.
 use exit::{EXIT_ENVIRONMENT, EXIT_INVALID, EXIT_OK, Error, Outcome};
 
 pub fn main() -> ExitCode {
@@ -39,17 +42,22 @@ pub fn main() -> ExitCode {
             });
         }
     };
-    let format = cli.command.message_format();
+    let global = cli.global;
+    style::set(global.color);
+    let format = global.message_format.into();
     let ended = match cli.command {
-        Command::Check(a) => check::run(a),
-        Command::Plan(a) => plan::run(a),
-        Command::Run(a) => run::run(a),
+        Command::Check(a) => check::run(a, format, global.quiet),
+        Command::Plan(a) => plan::run(a, format),
+        Command::Run(a) => run::run(a, &global),
+        Command::List(a) => list::run(a, format),
         Command::World(a) => world::run(a),
-        Command::Verify(a) => verify::run(a),
+        Command::Verify(a) => verify::run(a, format),
         Command::Diff(a) => diff::run(a),
-        Command::Shim(ShimCommand::Suggest(a)) => shim::suggest(a),
-        // These still print their own errors and choose their exit status.
-        Command::Explain(a) => return ExitCode::from(explain::run(a)),
+        Command::Shim(ShimCommand::Suggest(a)) => shim::suggest(a, format),
+        Command::Completions(a) => manual::completions(a),
+        Command::Man(a) => manual::man(a),
+        Command::Explain(a) => explain::run(a),
+        // It still prints its own errors and chooses its exit status.
         Command::Import(a) => return ExitCode::from(import::run(a)),
         Command::ProbeHelper(a) => return ExitCode::from(crate::probes::helper::main(&a.spec)),
         Command::Worlds(a) => return ExitCode::from(worlds::run(a)),
@@ -59,17 +67,14 @@ pub fn main() -> ExitCode {
     exit::finish(ended, format)
 }
 
-impl Command {
-    /// How this command's diagnostics and errors are printed.
-    fn message_format(&self) -> MessageFormat {
-        match self {
-            Command::Check(CheckArgs { load, .. })
-            | Command::Plan(PlanArgs { load, .. })
-            | Command::Run(RunArgs { load, .. })
-            | Command::Shim(ShimCommand::Suggest(ShimSuggestArgs { load, .. })) => {
-                load.message_format.into()
-            }
-            _ => MessageFormat::Human,
+impl GlobalArgs {
+    /// `-q` / `-v` as the run module sees them.
+    fn verbosity(&self) -> crate::run::Verbosity {
+        use crate::run::Verbosity;
+        match (self.quiet, self.verbose) {
+            (true, _) => Verbosity::Quiet,
+            (false, true) => Verbosity::Verbose,
+            (false, false) => Verbosity::Normal,
         }
     }
 }

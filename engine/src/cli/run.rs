@@ -1,30 +1,36 @@
-//! `xpr run FILE`: the arguments become a [`RunConfig`]; [`crate::run::run`] does the rest.
+//! `xpr run FILE...`: the arguments become a [`RunConfig`]; [`crate::run::run`] does the rest.
 //!
-//! Exit 0 when every expectation holds (known mismatches allowed), 1 when any does not, 2 for
-//! invalid input, 3 when the environment fails (already sandboxed, out dir not writable, ...).
-
-use std::io::IsTerminal;
+//! Exit 0 when every expectation of every experiment holds (known mismatches allowed), else the
+//! worst ending: 1 when any does not hold, 2 for invalid input, 3 when the environment fails
+//! (already sandboxed, out dir not writable, interrupted, ...).
 
 use super::*;
 use crate::model::Isolation;
-use crate::report::Style;
 use crate::run::{ReportFormat, RunConfig, WorldChoice};
 use crate::worlds::Accel;
 
-pub fn run(args: RunArgs) -> Result<Outcome, Error> {
-    let finished = crate::run::run(&config(args))?;
-    Ok(if finished.passed {
-        Outcome::Clean
-    } else {
-        Outcome::Findings
-    })
+pub fn run(args: RunArgs, global: &GlobalArgs) -> Result<Outcome, Error> {
+    Ok(execute(&config(args, global)))
 }
 
-pub(super) fn config(args: RunArgs) -> RunConfig {
-    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+/// Runs `config`, printing each error as it happens (also inside a guest world); the worst
+/// ending decides the status.
+pub(super) fn execute(config: &RunConfig) -> Outcome {
+    let format = config.message_format;
+    let ended = crate::run::run(config, &mut |e| exit::eprint_run_error(e, format));
+    exit::worst(ended.into_iter().map(|e| match e {
+        Ok(f) if f.passed => Ok(Outcome::Clean),
+        Ok(_) => Ok(Outcome::Findings),
+        Err(e) => Err(Error::Run(e)),
+    }))
+}
+
+pub(super) fn config(args: RunArgs, global: &GlobalArgs) -> RunConfig {
     RunConfig {
         load: args.load.options(),
-        file: args.file,
+        files: args.files,
+        selection: args.select.selection(),
+        fail_fast: args.fail_fast,
         jobs: args.jobs,
         out_root: args.out.unwrap_or_else(|| "out".into()),
         label: args.label,
@@ -39,8 +45,10 @@ pub(super) fn config(args: RunArgs) -> RunConfig {
             OutputFormat::Text => ReportFormat::Text,
             OutputFormat::Json => ReportFormat::Json,
         },
-        style: if colour { Style::Colour } else { Style::Plain },
-        message_format: args.load.message_format.into(),
+        style: style::stdout(),
+        stderr_colour: style::stderr(),
+        message_format: global.message_format.into(),
+        verbosity: global.verbosity(),
         world: args
             .world
             .world

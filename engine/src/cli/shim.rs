@@ -6,9 +6,10 @@ use crate::resolve;
 use crate::shim_suggest::{kdl, suggest as find};
 use crate::world::{WorldFacts, WorldOptions};
 
-pub fn suggest(args: ShimSuggestArgs) -> Result<Outcome, Error> {
+pub fn suggest(args: ShimSuggestArgs, format: MessageFormat) -> Result<Outcome, Error> {
     crate::execute::interrupt::install();
     let loaded = resolve::load(&args.file, &args.load.options()).map_err(Error::Invalid)?;
+    crate::diagnostics::eprint(&loaded.warnings, format);
     let world = WorldFacts::detect(&WorldOptions::default());
     let options = ExecuteOptions {
         helper_exe: std::env::current_exe().unwrap_or_else(|_| "xpr".into()),

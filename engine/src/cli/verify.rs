@@ -2,9 +2,11 @@
 //!
 //! Exit 0 when everything holds, 1 when there is any finding (changed, missing or extra file,
 //! unknown schema major, absent or malformed index, uncommitted `.partial` directory), 2 when
-//! the path is not a bundle at all.
+//! the path is not a bundle at all (a directory of runs is not: the hint names its latest run).
+//! Several bundles: each is reported, the status is the worst.
 
 use std::io::Write;
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -20,12 +22,28 @@ struct VerifyReport<'a> {
     verification: &'a Verification,
 }
 
-pub fn run(args: VerifyArgs) -> Result<Outcome, Error> {
-    let reader = bundle::open(&args.bundle)?;
+pub fn run(args: VerifyArgs, format: MessageFormat) -> Result<Outcome, Error> {
+    let endings: Vec<Result<Outcome, Error>> = args
+        .bundles
+        .iter()
+        .map(|bundle| exit::report(verify_one(bundle, args.format), format))
+        .collect();
+    Ok(exit::worst(endings))
+}
+
+/// Verifies one bundle and prints its report; a directory of runs is refused with a hint.
+fn verify_one(bundle: &Path, format: OutputFormat) -> Result<Outcome, Error> {
+    if let Some(hint) = runs_directory_hint(bundle) {
+        return Err(Error::RunsDirectory {
+            path: bundle.to_path_buf(),
+            hint,
+        });
+    }
+    let reader = bundle::open(bundle)?;
     let verification = reader.verify();
     let shown = reader.root().display().to_string();
     let mut out = std::io::stdout().lock();
-    let written = match args.format {
+    let written = match format {
         OutputFormat::Json => {
             let report = VerifyReport {
                 schema_version: "xpr.verify_report.v1",
@@ -33,18 +51,12 @@ pub fn run(args: VerifyArgs) -> Result<Outcome, Error> {
                 ok: verification.ok(),
                 verification: &verification,
             };
-            let mut text = serde_json::to_string_pretty(&report).expect("report serialises");
-            text.push('\n');
-            out.write_all(text.as_bytes())
+            let text = serde_json::to_string(&report).expect("report serialises");
+            writeln!(out, "{text}")
         }
         OutputFormat::Text => out.write_all(render_text(&shown, &verification).as_bytes()),
     };
     exit::stdout_written(written.and_then(|()| out.flush()), "the report")?;
-    if verification.findings == [bundle::Finding::IndexMissing]
-        && let Some(hint) = latest_run_hint(reader.root())
-    {
-        eprintln!("hint: {hint}");
-    }
     Ok(if verification.ok() {
         Outcome::Clean
     } else {
@@ -52,12 +64,18 @@ pub fn run(args: VerifyArgs) -> Result<Outcome, Error> {
     })
 }
 
-/// For a directory of runs given where one run was meant: the run to look at instead.
-pub fn latest_run_hint(dir: &std::path::Path) -> Option<String> {
+/// For a directory of runs (`out/<experiment>`, no index of its own) given where one run was
+/// meant: what to give instead.
+pub fn runs_directory_hint(dir: &Path) -> Option<String> {
+    if dir.join(crate::bundle::layout::INDEX).exists() {
+        return None;
+    }
     bundle::reader::latest_run(dir).map(|latest| {
         format!(
-            "this directory holds runs of an experiment; the latest is {}",
-            latest.display()
+            "name one run, e.g. the latest: {} (also {}), or every run: {}/*",
+            latest.display(),
+            dir.join(crate::bundle::layout::LATEST).display(),
+            dir.display()
         )
     })
 }

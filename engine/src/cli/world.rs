@@ -23,7 +23,7 @@ pub fn run(args: WorldArgs) -> Result<Outcome, Error> {
     Ok(Outcome::Clean)
 }
 
-/// Aligned `key  value` lines, nested keys dotted, lists comma-separated.
+/// Aligned `key  value` lines within the width, nested keys dotted, lists comma-separated.
 fn text_lines(facts: &WorldFacts) -> String {
     let value: serde_json::Value =
         serde_json::from_slice(&canonical_json(facts)).expect("own JSON");
@@ -31,16 +31,11 @@ fn text_lines(facts: &WorldFacts) -> String {
     flatten("", &value, &mut pairs);
     // world_id first: it is what people compare.
     pairs.sort_by_key(|(key, _)| key != "world_id");
-    let width = pairs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-    let mut out = String::new();
-    for (key, value) in pairs {
-        out.push_str(&format!("{key:<width$}  {value}\n"));
+    for problem in facts.harness.problems() {
+        pairs.push(("harness.problem".into(), problem));
     }
-    let problems = facts.harness.problems();
-    for problem in problems {
-        out.push_str(&format!("{:<width$}  {problem}\n", "harness.problem"));
-    }
-    out
+    let rows = pairs.into_iter().map(|(key, value)| vec![key, value]);
+    crate::report::columns(&[], rows, crate::report::width::stdout_width(), 0)
 }
 
 fn flatten(prefix: &str, value: &serde_json::Value, out: &mut Vec<(String, String)>) {

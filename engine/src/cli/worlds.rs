@@ -100,16 +100,17 @@ fn list(catalogue: &Catalogue, format: OutputFormat) -> u8 {
             out = serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n";
         }
         OutputFormat::Text => {
-            let rows: Vec<(String, String, String)> = catalogue
+            let rows = catalogue
                 .worlds
                 .iter()
-                .map(|w| (w.name.clone(), state(w).0, w.description.clone()))
-                .collect();
-            let w0 = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
-            let w1 = rows.iter().map(|r| r.1.len()).max().unwrap_or(0);
-            for (name, state, description) in rows {
-                out.push_str(&format!("{name:<w0$}  {state:<w1$}  {description}\n"));
-            }
+                .map(|w| vec![w.name.clone(), state(w).0, w.description.clone()]);
+            // Within the terminal's width, like every table (the description wraps).
+            out.push_str(&crate::report::columns(
+                &[],
+                rows,
+                crate::report::width::stdout_width(),
+                0,
+            ));
             out.push_str(&match &qemu {
                 Some(p) => format!("qemu: {}\n", p.display()),
                 None => format!("qemu: {QEMU} not found (apt-get install qemu-system-x86)\n"),
@@ -200,7 +201,7 @@ fn guest_run_inner(request: &Path) -> Result<u8, String> {
     let Command::Run(args) = cli.command else {
         return Err("the request is not a run".into());
     };
-    let mut config = super::run::config(args);
+    let mut config = super::run::config(args, &cli.global);
     config.out_root = GUEST_OUT.into();
     config.world = None;
     config.guest = Some(GuestContext {
@@ -209,14 +210,8 @@ fn guest_run_inner(request: &Path) -> Result<u8, String> {
         vm: request.world.clone(),
         harness: request.harness.clone(),
     });
-    let format = config.message_format;
-    Ok(match crate::run::run(&config) {
-        Ok(finished) if finished.passed => EXIT_OK,
-        Ok(_) => super::exit::EXIT_FINDINGS,
-        Err(e) => {
-            let e = super::exit::Error::from(e);
-            e.eprint(format);
-            e.exit_code()
-        }
-    })
+    if config.files.len() != 1 {
+        return Err("a guest run takes one experiment".into());
+    }
+    Ok(super::run::execute(&config).exit_code())
 }

@@ -2,7 +2,7 @@
 //! handler for people, its JSON handler (plus line and column) for tools; on stderr.
 
 use std::fmt;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, JSONReportHandler};
 
@@ -115,8 +115,7 @@ pub fn json_lines<'a>(diags: impl Iterator<Item = &'a Diag>) -> String {
     out
 }
 
-/// Writes diagnostics to stderr; human output is coloured on a terminal unless `NO_COLOR` is
-/// set.
+/// Writes diagnostics to stderr; human output is coloured as the colour choice says.
 pub fn eprint(diags: &Diagnostics, format: MessageFormat) {
     if diags.is_empty() {
         return;
@@ -145,6 +144,8 @@ pub fn eprint_error(error: &dyn Diagnostic, format: MessageFormat) {
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
 }
 
+/// The process's colour choice for stderr (`--color`, `NO_COLOR`, `CLICOLOR_FORCE`, a
+/// terminal or not), as `anstream` resolves it.
 fn stderr_colour() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+    anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never
 }

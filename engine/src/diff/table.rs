@@ -9,18 +9,23 @@ use serde_json::Value;
 use super::expectations::{Aspect, ExpectationChange, Outcome};
 use super::fidelity::RuleState;
 use super::{BundleDiff, Side};
+use crate::report::columns;
+use crate::report::width::wrap;
 
 const ABSENT: &str = "—";
 
-pub fn render(d: &BundleDiff) -> String {
+/// The diff as text; with `width`, every line fits it (table cells wrap inside their column).
+pub fn render(d: &BundleDiff, width: Option<usize>) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "A  {}", side(&d.a));
-    let _ = writeln!(out, "B  {}", side(&d.b));
+    let line = |text: String| wrap(&text, width, 3) + "\n";
+    out.push_str(&line(format!("A  {}", side(&d.a))));
+    out.push_str(&line(format!("B  {}", side(&d.b))));
     // Across formats another harness's flags are not compared, but they explain a change.
     let context = !d.compared.contains(&Aspect::Flags);
     if !d.verdicts.is_empty() {
         group(
             &mut out,
+            width,
             "verdict changes",
             d.verdicts.len(),
             &["expectation", "A", "B"],
@@ -32,6 +37,7 @@ pub fn render(d: &BundleDiff) -> String {
     if !d.outcomes.is_empty() {
         group(
             &mut out,
+            width,
             "stage and errno changes",
             d.outcomes.len(),
             &["expectation", "changed", "A", "B"],
@@ -43,6 +49,7 @@ pub fn render(d: &BundleDiff) -> String {
     if !d.world_facts.is_empty() {
         group(
             &mut out,
+            width,
             "world facts",
             d.world_facts.len(),
             &["fact", "A", "B"],
@@ -54,6 +61,7 @@ pub fn render(d: &BundleDiff) -> String {
     if !d.inputs.is_empty() {
         group(
             &mut out,
+            width,
             "inputs",
             d.inputs.len(),
             &["input", "A", "B"],
@@ -65,6 +73,7 @@ pub fn render(d: &BundleDiff) -> String {
     if !d.vocabulary.is_empty() {
         group(
             &mut out,
+            width,
             "vocabulary",
             d.vocabulary.len(),
             &["name", "A", "B"],
@@ -80,6 +89,7 @@ pub fn render(d: &BundleDiff) -> String {
     if !d.fidelity.is_empty() {
         group(
             &mut out,
+            width,
             "fidelity",
             d.fidelity.len(),
             &["rule", "A", "B"],
@@ -98,6 +108,7 @@ pub fn render(d: &BundleDiff) -> String {
     if !d.artifacts.is_empty() {
         group(
             &mut out,
+            width,
             "artifacts",
             d.artifacts.len(),
             &["artifact", "digest"],
@@ -107,7 +118,8 @@ pub fn render(d: &BundleDiff) -> String {
         );
     }
     for note in &d.notes {
-        let _ = writeln!(out, "\nnote: {note}");
+        out.push('\n');
+        out.push_str(&line(format!("note: {note}")));
     }
     out.push('\n');
     if d.identical {
@@ -119,7 +131,7 @@ pub fn render(d: &BundleDiff) -> String {
             .filter(|(_, n)| *n > 0)
             .map(|(name, n)| format!("{n} {name}"))
             .collect();
-        let _ = writeln!(out, "different: {}", parts.join(", "));
+        out.push_str(&line(format!("different: {}", parts.join(", "))));
     }
     out
 }
@@ -133,40 +145,18 @@ fn side(s: &Side) -> String {
     )
 }
 
-/// A titled group: column headers, then rows padded to aligned columns.
+/// A titled group: column headers, then the rows in aligned columns that fit `width`.
 /// `count` is the number of changes (an expectation may take several rows).
 fn group(
     out: &mut String,
+    width: Option<usize>,
     title: &str,
     count: usize,
     headers: &[&str],
     rows: impl Iterator<Item = Vec<String>>,
 ) {
-    let mut rows: Vec<Vec<String>> = rows.collect();
     let _ = writeln!(out, "\n{title} ({count})");
-    rows.insert(0, headers.iter().map(|h| h.to_string()).collect());
-    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let widths: Vec<usize> = (0..columns)
-        .map(|c| {
-            rows.iter()
-                .filter_map(|r| r.get(c))
-                .map(|cell| cell.chars().count())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    for row in &rows {
-        let mut line = String::from(" ");
-        for (c, cell) in row.iter().enumerate() {
-            line.push(' ');
-            line.push_str(cell);
-            if c + 1 < row.len() {
-                let pad = widths[c] - cell.chars().count() + 1;
-                line.extend(std::iter::repeat_n(' ', pad));
-            }
-        }
-        let _ = writeln!(out, "{}", line.trim_end());
-    }
+    out.push_str(&columns(headers, rows, width, 2));
 }
 
 /// The expectation's row, then one indented row per changed field of another harness's record

@@ -154,8 +154,12 @@ pub(crate) fn execute_walk(
         pool::PoolError::Spawn(e) => ExecuteError::Workers(e),
     })?;
     let mut records = direct;
-    records.extend(ran);
-    fill_lost_units(&ctx, &mut records);
+    records.extend(ran.records);
+    // Stopped on purpose (fail-fast), the units never started have no record: they did not
+    // run. Otherwise a missing record is a worker lost.
+    if !ran.stopped {
+        fill_lost_units(&ctx, &mut records);
+    }
     sort_records(exp, &mut records);
     say_when_acquired(exp, &mut records);
     drop(fixtures);

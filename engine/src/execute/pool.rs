@@ -32,12 +32,14 @@ pub enum PoolError {
     Interrupted,
 }
 
-/// Runs every scheduled job; returns the records in arrival order.
-pub fn run(
-    ctx: &Context,
-    workers: usize,
-    progress: &mut dyn Progress,
-) -> Result<Vec<StageRecord>, PoolError> {
+/// What the pool ran: the records in arrival order, and whether `progress` stopped it early.
+pub struct Ran {
+    pub records: Vec<StageRecord>,
+    pub stopped: bool,
+}
+
+/// Runs every scheduled job (until `progress` says stop); returns the records.
+pub fn run(ctx: &Context, workers: usize, progress: &mut dyn Progress) -> Result<Ran, PoolError> {
     let mut queue: VecDeque<u32> = (0..ctx.schedule.jobs.len() as u32).collect();
     // The serial (destructive) job runs alone after every other job: its probes and restores
     // change fixture paths that other workers' sandboxes open while preparing.
@@ -46,8 +48,9 @@ pub fn run(
         .max(1)
         .min(queue.len().max(usize::from(serial_pending)));
     let mut records = Vec::new();
+    let mut stopped = false;
     if n == 0 {
-        return Ok(records);
+        return Ok(Ran { records, stopped });
     }
     use std::io::Write;
     let _ = std::io::stdout().flush();
@@ -77,6 +80,12 @@ pub fn run(
         assign(h, &mut queue);
     }
     loop {
+        if stopped {
+            // Idle workers (some held back for the serial job) get no job: they exit.
+            for h in handles.iter_mut().filter(|h| !h.busy && h.cmd_wr.is_some()) {
+                assign(h, &mut queue);
+            }
+        }
         if serial_pending && queue.is_empty() && handles.iter().all(|h| !h.busy) {
             serial_pending = false;
             queue.push_back(SERIAL_JOB);
@@ -105,7 +114,8 @@ pub fn run(
             shutdown(&mut handles, true);
             return Err(PoolError::Interrupted);
         }
-        if polled.is_err() {
+        if !matches!(polled, Ok(n) if n > 0) {
+            progress.tick();
             continue;
         }
         for (k, &i) in live.iter().enumerate() {
@@ -118,8 +128,13 @@ pub fn run(
             while let Some(frame) = h.reader.next_frame() {
                 match frame {
                     Ok(Frame::Record(rec)) => {
+                        if progress.finished(&rec).is_break() && !stopped {
+                            // No new job: each worker exits once its current job is done.
+                            stopped = true;
+                            queue.clear();
+                            serial_pending = false;
+                        }
                         records.push(*rec);
-                        progress.advance(1);
                     }
                     Ok(Frame::Done) => {
                         h.busy = false;
@@ -141,7 +156,7 @@ pub fn run(
     }
     progress.finish();
     shutdown(&mut handles, false);
-    Ok(records)
+    Ok(Ran { records, stopped })
 }
 
 /// Gives the worker the next job, or closes its command pipe so it exits.

@@ -2,9 +2,10 @@
 //! receives job ids, prepares sandboxes and probes (everything that allocates) and forks one
 //! child per probe (or per profile), sending stage records back as frames.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::time::{Duration, Instant};
 
 use crate::compile::{AppliedInChild, NotPrepared, ProfileSandbox};
 use crate::model::{Lane, StageRecord};
@@ -77,6 +78,7 @@ pub fn main(ctx: &Context, cmd_rd: RawFd, res_wr: RawFd) -> ! {
         stack,
         guard: OnceCell::new(),
         out: RefCell::new(Vec::with_capacity(1 << 20)),
+        flushed: Cell::new(Instant::now()),
     };
     let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut id = [0u8; 4];
@@ -128,9 +130,16 @@ struct Worker<'a> {
     stack: ChildStack,
     /// The host guard, prepared when the first command needs it.
     guard: OnceCell<Result<HostGuard, NotPrepared>>,
-    /// Frames not yet written: one write per job (or per MiB) instead of one per record.
+    /// Frames not yet written: one write per job, per MiB or per [`FLUSH_AFTER`] instead of
+    /// one per record.
     out: RefCell<Vec<u8>>,
+    /// When frames were last written.
+    flushed: Cell<Instant>,
 }
+
+/// Records older than this go to the engine at once: fast probes are batched, and a slow
+/// probe shows in the progress as it finishes, not when its whole job does.
+const FLUSH_AFTER: Duration = Duration::from_millis(50);
 
 /// A probe made ready in the worker.
 enum Ready {
@@ -154,7 +163,7 @@ impl Worker<'_> {
 
     fn send(&self, r: &StageRecord) -> io::Result<()> {
         frame::push_record(&mut self.out.borrow_mut(), r)?;
-        if self.out.borrow().len() >= 1 << 20 {
+        if self.out.borrow().len() >= 1 << 20 || self.flushed.get().elapsed() >= FLUSH_AFTER {
             self.flush()?;
         }
         Ok(())
@@ -164,6 +173,7 @@ impl Worker<'_> {
         let mut out = self.out.borrow_mut();
         let r = fd::write_all(self.res_wr, &out);
         out.clear();
+        self.flushed.set(Instant::now());
         r
     }
 

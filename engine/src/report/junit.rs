@@ -1,9 +1,11 @@
 //! JUnit XML for CI systems: one test case per expectation, named by its stable id.
 //!
-//! A mismatch is a `<failure>` whose body holds the stage records of that (profile, probe)
+//! Results the experiment expects nothing of are not test cases. Every case's `<system-out>`
+//! holds its verdict against the expectation and the stage records of that (profile, probe)
 //! and of its baseline, so a CI page shows *where* it failed (apply, exec, operation) without
-//! opening the bundle. A documented (`known`) mismatch and a probe that does not apply in the
-//! world (`skipped`) are `<skipped>`. Output is deterministic: sorted by id, no timestamps.
+//! opening the bundle; a mismatch is a `<failure>`. A documented (`known`) mismatch and a
+//! probe that does not apply in the world (`skipped`) are `<skipped>`. One `<testsuite>` per
+//! experiment. Output is deterministic: sorted by id, no timestamps.
 
 use std::fmt::Write as _;
 use std::io;
@@ -12,15 +14,10 @@ use std::path::Path;
 use crate::model::{Lane, StageRecord, Verdict, VerdictRecord};
 use crate::sys::fs::replace_file;
 
-/// Writes the report to `path` through a temporary sibling, never through a link planted in a
-/// shared directory ([`replace_file`]).
-pub fn write(
-    path: &Path,
-    experiment: &str,
-    verdicts: &[VerdictRecord],
-    stages: &[StageRecord],
-) -> io::Result<()> {
-    replace_file(path, render(experiment, verdicts, stages).as_bytes(), 0o644)
+/// Writes the report of `suites` (one per experiment) to `path` through a temporary sibling,
+/// never through a link planted in a shared directory ([`replace_file`]).
+pub fn write(path: &Path, suites: &[Suite]) -> io::Result<()> {
+    replace_file(path, document(suites).as_bytes(), 0o644)
 }
 
 enum CaseResult {
@@ -29,8 +26,54 @@ enum CaseResult {
     Skipped(String),
 }
 
+/// One experiment's `<testsuite>`, with its counts for the enclosing `<testsuites>`.
+#[derive(Clone, Debug)]
+pub struct Suite {
+    xml: String,
+    tests: usize,
+    failures: usize,
+    skipped: usize,
+    seconds: f64,
+}
+
+/// The report of one experiment: [`suite`] inside a document.
 pub fn render(experiment: &str, verdicts: &[VerdictRecord], stages: &[StageRecord]) -> String {
-    let mut sorted: Vec<&VerdictRecord> = verdicts.iter().collect();
+    document(&[suite(experiment, verdicts, stages)])
+}
+
+/// The XML document around `suites`.
+pub fn document(suites: &[Suite]) -> String {
+    let sum = |f: fn(&Suite) -> usize| suites.iter().map(f).sum::<usize>();
+    let seconds: f64 = suites.iter().map(|s| s.seconds).sum();
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(
+        xml,
+        "<testsuites name=\"xpr\" {}>",
+        counts(
+            sum(|s| s.tests),
+            sum(|s| s.failures),
+            sum(|s| s.skipped),
+            seconds
+        )
+    );
+    for s in suites {
+        xml.push_str(&s.xml);
+    }
+    xml.push_str("</testsuites>\n");
+    xml
+}
+
+fn counts(tests: usize, failures: usize, skipped: usize, seconds: f64) -> String {
+    format!(
+        "tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{seconds:.6}\""
+    )
+}
+
+/// One test case per expectation (a result the experiment expects nothing of is not a test),
+/// sorted by id; every case carries its verdict, stages, errno and baseline in `<system-out>`.
+pub fn suite(experiment: &str, verdicts: &[VerdictRecord], stages: &[StageRecord]) -> Suite {
+    let mut sorted: Vec<&VerdictRecord> =
+        verdicts.iter().filter(|v| v.expected.is_some()).collect();
     sorted.sort_by(|a, b| a.id.cmp(&b.id));
     let cases: Vec<(&VerdictRecord, CaseResult, f64)> = sorted
         .into_iter()
@@ -45,41 +88,64 @@ pub fn render(experiment: &str, verdicts: &[VerdictRecord], stages: &[StageRecor
         .filter(|c| matches!(c.1, CaseResult::Skipped(_)))
         .count();
     let total: f64 = cases.iter().map(|c| c.2).sum();
-    let counts = format!(
-        "tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\" time=\"{total:.6}\"",
-        cases.len()
-    );
     let name = escape(experiment);
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(xml, "<testsuites name=\"xpr\" {counts}>");
-    let _ = writeln!(xml, "  <testsuite name=\"{name}\" {counts}>");
+    let mut xml = String::new();
+    let _ = writeln!(
+        xml,
+        "  <testsuite name=\"{name}\" {}>",
+        counts(cases.len(), failures, skipped, total)
+    );
     for (v, result, secs) in &cases {
-        let _ = write!(
+        let _ = writeln!(
             xml,
-            "    <testcase name=\"{}\" classname=\"{name}.{}\" time=\"{secs:.6}\"",
+            "    <testcase name=\"{}\" classname=\"{name}.{}\" time=\"{secs:.6}\">",
             escape(&v.id),
             escape(&v.profile)
         );
         match result {
-            CaseResult::Passed => xml.push_str("/>\n"),
+            CaseResult::Passed => {}
             CaseResult::Skipped(message) => {
-                let _ = writeln!(xml, ">\n      <skipped message=\"{}\"/>", escape(message));
-                xml.push_str("    </testcase>\n");
+                let _ = writeln!(xml, "      <skipped message=\"{}\"/>", escape(message));
             }
             CaseResult::Failed { kind, message } => {
                 let _ = writeln!(
                     xml,
-                    ">\n      <failure type=\"{}\" message=\"{}\">{}</failure>",
+                    "      <failure type=\"{}\" message=\"{}\"/>",
                     escape(kind),
-                    escape(message),
-                    escape(&stage_text(v, stages))
+                    escape(message)
                 );
-                xml.push_str("    </testcase>\n");
             }
         }
+        let _ = writeln!(
+            xml,
+            "      <system-out>{}</system-out>",
+            escape(&details(v, stages))
+        );
+        xml.push_str("    </testcase>\n");
     }
-    xml.push_str("  </testsuite>\n</testsuites>\n");
-    xml
+    xml.push_str("  </testsuite>\n");
+    Suite {
+        xml,
+        tests: cases.len(),
+        failures,
+        skipped,
+        seconds: total,
+    }
+}
+
+/// The verdict against the expectation, then the stage records of every lane.
+fn details(v: &VerdictRecord, stages: &[StageRecord]) -> String {
+    let expected = match (v.expected, &v.expected_errno) {
+        (Some(a), Some(e)) => format!("{} {e}", a.as_str()),
+        (Some(a), None) => a.as_str().to_string(),
+        (None, _) => "nothing".to_string(),
+    };
+    format!(
+        "\nexpected {expected}, got {}; baseline {}{}",
+        outcome(v),
+        v.baseline.map_or("-", |b| b.as_str()),
+        stage_text(v, stages)
+    )
 }
 
 fn classify(v: &VerdictRecord) -> CaseResult {
@@ -152,7 +218,7 @@ fn seconds(v: &VerdictRecord, stages: &[StageRecord]) -> f64 {
 fn stage_text(v: &VerdictRecord, stages: &[StageRecord]) -> String {
     let records = related(v, stages);
     if records.is_empty() {
-        return "no stage records".to_string();
+        return "\nno stage records\n".to_string();
     }
     let mut text = String::new();
     for s in records {

@@ -1,14 +1,20 @@
 //! report: the compact matrix people read after `xpr run`, and the run summary.
 //!
 //! One line per (profile, probe): expected, actual verdict, deciding stage, errno, baseline,
-//! and a mark (`ok`, `MISMATCH`, `known`). Colour only on a terminal.
+//! and a mark (`ok`, `MISMATCH`, `known`). Colour only where the colour choice allows it;
+//! lines fit the terminal's width (`width`).
 
+mod columns;
 mod divergence;
 pub mod junit;
 mod matrix;
 pub mod progress;
+mod status;
 mod summary;
+pub mod width;
 
+pub use columns::columns;
 pub use divergence::{ShimDivergence, divergence_text, shim_divergence};
-pub use matrix::{Style, matrix};
+pub use matrix::{Style, markdown_matrix, matrix};
+pub use status::status;
 pub use summary::{RunSummary, summarise};

@@ -1,35 +1,81 @@
-//! A progress line on stderr for long runs: drawn only when stderr is a terminal and the run
-//! has lasted more than a second, so pipes, CI logs and short runs stay clean.
+//! The progress bar on stderr, like nextest's: elapsed time, a bar, done/total, an estimate of
+//! the time left and the last unit that finished; status lines printed above it. Drawn only
+//! when enabled (stderr is a terminal and `-q` was not given) and once the run has lasted more
+//! than a second, so pipes, CI logs and short runs stay clean.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::time::{Duration, Instant};
-
-use crate::execute::Progress;
 
 const SHOW_AFTER: Duration = Duration::from_secs(1);
 const REDRAW_EVERY: Duration = Duration::from_millis(100);
-const WIDTH: usize = 30;
+const WIDTH: usize = 25;
 
 pub struct ProgressLine {
     label: String,
     total: u64,
     done: u64,
     started: Instant,
+    last: String,
     last_draw: Option<Instant>,
     enabled: bool,
 }
 
 impl ProgressLine {
-    /// A bar labelled `label` (the experiment), shown as `label [####    ] done/total`.
-    pub fn new(label: &str) -> ProgressLine {
+    /// A bar labelled `label` (the experiment); nothing is drawn unless `enabled`.
+    pub fn new(label: &str, enabled: bool) -> ProgressLine {
         ProgressLine {
             label: label.to_string(),
             total: 0,
             done: 0,
             started: Instant::now(),
+            last: String::new(),
             last_draw: None,
-            enabled: std::io::stderr().is_terminal(),
+            enabled,
         }
+    }
+
+    /// Restarts the clock: the bar shows once the probes have run for a second.
+    pub fn start(&mut self, total: u64) {
+        self.total = total;
+        self.done = 0;
+        self.started = Instant::now();
+    }
+
+    /// One more unit finished, `name` (its id); redraws when due.
+    pub fn advance(&mut self, name: &str) {
+        self.done = (self.done + 1).min(self.total);
+        self.last.clear();
+        self.last.push_str(name);
+        self.draw(self.done == self.total);
+    }
+
+    /// Redraws when due, so the elapsed time moves while slow probes run.
+    pub fn tick(&mut self) {
+        self.draw(false);
+    }
+
+    /// Prints `line` above the bar.
+    pub fn println(&mut self, line: &str) {
+        self.clear();
+        let _ = writeln!(std::io::stderr(), "{line}");
+        self.draw(true);
+    }
+
+    /// Clears the bar (the results that follow go to stdout).
+    pub fn finish(&mut self) {
+        self.clear();
+        self.enabled = false;
+    }
+
+    fn draw(&mut self, now: bool) {
+        if !self.enabled || self.started.elapsed() < SHOW_AFTER {
+            return;
+        }
+        if !now && self.last_draw.is_some_and(|t| t.elapsed() < REDRAW_EVERY) {
+            return;
+        }
+        self.last_draw = Some(Instant::now());
+        let _ = write!(std::io::stderr(), "\r\x1b[2K{}", self.line());
     }
 
     fn clear(&mut self) {
@@ -38,48 +84,37 @@ impl ProgressLine {
         }
     }
 
-    /// `label [#######       ] 12/40`.
+    /// `label [00:00:03] [#######        ] 12/40 ETA 00:00:07 v1_read/read-hosts`.
     pub fn line(&self) -> String {
+        self.line_at(self.started.elapsed())
+    }
+
+    fn line_at(&self, elapsed: Duration) -> String {
         let filled = match self.total {
             0 => WIDTH,
             t => (self.done as usize * WIDTH) / t as usize,
         };
+        let eta = match self.done {
+            0 => "-".to_string(),
+            done => clock(elapsed.mul_f64((self.total - done) as f64 / done as f64)),
+        };
         format!(
-            "{} [{}{}] {}/{}",
+            "{} [{}] [{}{}] {}/{} ETA {eta} {}",
             self.label,
+            clock(elapsed),
             "#".repeat(filled),
             " ".repeat(WIDTH - filled),
             self.done,
-            self.total
+            self.total,
+            self.last
         )
     }
 }
 
-impl Progress for ProgressLine {
-    /// Restarts the clock: the line shows once the pool has run for a second.
-    fn start(&mut self, total: u64) {
-        self.total = total;
-        self.done = 0;
-        self.started = Instant::now();
-    }
-
-    /// Redraws when due.
-    fn advance(&mut self, n: u64) {
-        self.done = (self.done + n).min(self.total);
-        if !self.enabled || self.started.elapsed() < SHOW_AFTER {
-            return;
-        }
-        if self.last_draw.is_some_and(|t| t.elapsed() < REDRAW_EVERY) && self.done < self.total {
-            return;
-        }
-        self.last_draw = Some(Instant::now());
-        let _ = write!(std::io::stderr(), "\r{}", self.line());
-    }
-
-    /// Clears the line (the results that follow go to stdout).
-    fn finish(&mut self) {
-        self.clear();
-    }
+/// `HH:MM:SS`.
+fn clock(d: Duration) -> String {
+    let s = d.as_secs();
+    format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
 }
 
 impl Drop for ProgressLine {
@@ -93,15 +128,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn draws_a_bounded_bar() {
-        let mut p = ProgressLine::new("probes");
+    fn draws_elapsed_a_bounded_bar_and_an_estimate() {
+        let mut p = ProgressLine::new("probes", false);
         p.start(4);
-        p.advance(1);
         assert_eq!(
-            p.line(),
-            format!("probes [{}{}] 1/4", "#".repeat(7), " ".repeat(23))
+            p.line_at(Duration::from_secs(2)),
+            format!("probes [00:00:02] [{}] 0/4 ETA - ", " ".repeat(25))
         );
-        p.advance(10);
-        assert_eq!(p.line(), format!("probes [{}] 4/4", "#".repeat(30)));
+        p.advance("a/x");
+        assert_eq!(
+            p.line_at(Duration::from_secs(3)),
+            format!(
+                "probes [00:00:03] [{}{}] 1/4 ETA 00:00:09 a/x",
+                "#".repeat(6),
+                " ".repeat(19)
+            )
+        );
+        for _ in 0..10 {
+            p.advance("b/y");
+        }
+        assert_eq!(
+            p.line_at(Duration::from_secs(3725)),
+            format!(
+                "probes [01:02:05] [{}] 4/4 ETA 00:00:00 b/y",
+                "#".repeat(25)
+            )
+        );
     }
 }

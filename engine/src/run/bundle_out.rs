@@ -16,6 +16,7 @@ use crate::model::{Experiment, Lane};
 use crate::world::WorldFacts;
 
 use super::RunResult;
+use super::select::Selected;
 
 /// Why the bundle could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +43,10 @@ pub struct RunFacts<'a> {
     pub finished: SystemTime,
     pub wall_ms: u64,
     pub plan_nodes: usize,
+    /// The selection, when the run was a subset of the experiment.
+    pub selected: Option<&'a Selected>,
+    /// The failed expectation `--fail-fast` stopped the run at.
+    pub stopped_at: Option<&'a str>,
 }
 
 /// The bytes of a source's hex digest, as the closure pins them.
@@ -166,7 +171,7 @@ pub fn write(
         w.write_json(&layout::fidelity(&c.profile_id), schema::FIDELITY, &report)?;
     }
     write_side_lanes(&mut w, result)?;
-    let summary = serde_json::json!({
+    let mut summary = serde_json::json!({
         "oracle_calibration": result.lanes.calibration,
         "observer": result.lanes.observer,
         "summary": result.summary,
@@ -175,20 +180,31 @@ pub fn write(
         "plan_nodes": facts.plan_nodes,
         "exit_code": if result.summary.passed() { 0 } else { 1 },
     });
+    if let Some(id) = facts.stopped_at {
+        summary["fail_fast_stopped_at"] = id.into();
+    }
+    if let Some(selected) = facts.selected {
+        summary["selection"] = serde_json::to_value(selected).map_err(std::io::Error::other)?;
+    }
     w.write_json(layout::SUMMARY_JSON, schema::SUMMARY, &summary)?;
     let md = format!(
-        "# {}\n\n{}\n\n```\n{}```\n{}",
+        "# {}\n\n{}\n\n{}{}",
         exp.name,
         result.summary.line(),
-        crate::report::matrix(&result.verdicts, crate::report::Style::Plain),
+        crate::report::markdown_matrix(&result.verdicts),
         crate::lanes::markdown(&result.lanes, &result.verdicts)
     );
     w.write_text(layout::SUMMARY_MD, schema::SUMMARY_MD, &md)?;
-    Ok(w.commit(IndexMeta {
-        run_id,
+    let bundle = w.commit(IndexMeta {
+        run_id: run_id.clone(),
         world_id: world.world_id.clone(),
         closure_digest: closure.digest,
-    })?)
+    })?;
+    // The bundle is complete without the link; a link that cannot be made is worth a warning.
+    if let Err(e) = crate::bundle::writer::point_latest(out_root, &exp.name, &run_id) {
+        eprintln!("warning: {}: {e}", layout::LATEST);
+    }
+    Ok(bundle)
 }
 
 /// What this world can enforce, from the compiled profiles' fidelity (the worst fidelity of any

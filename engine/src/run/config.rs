@@ -13,9 +13,12 @@ use crate::resolve::LoadOptions;
 use crate::world::{VmHarness, VmWorld};
 use crate::worlds::Accel;
 
+use super::select::Selection;
+
 #[derive(Clone, Debug)]
 pub struct RunConfig {
-    pub file: PathBuf,
+    /// The experiments, run one after the other.
+    pub files: Vec<PathBuf>,
     pub load: LoadOptions,
     /// Worker processes; `None`: one per core.
     pub jobs: Option<NonZeroUsize>,
@@ -28,18 +31,39 @@ pub struct RunConfig {
     pub landlock_abi_cap: Option<u32>,
     /// Witness denials with Landlock audit records.
     pub observer_audit: bool,
-    /// Also write JUnit XML here.
+    /// Also write JUnit XML here (one test suite per experiment).
     pub junit: Option<PathBuf>,
     /// What is printed on stdout at the end.
     pub report: ReportFormat,
     /// Colour in the text report.
     pub style: Style,
+    /// Colour in the status lines on stderr.
+    pub stderr_colour: bool,
     /// How warnings are printed on stderr.
     pub message_format: MessageFormat,
+    /// Which (profile, probe) pairs run; empty: all of them.
+    pub selection: Selection,
+    /// Stop once an expectation fails (a mismatch that is not `known`): no probe starts after
+    /// it, and no later experiment runs.
+    pub fail_fast: bool,
+    /// What is shown on stderr while the run goes on.
+    pub verbosity: Verbosity,
     /// A guest world to run in instead of this host (`--world`).
     pub world: Option<WorldChoice>,
     /// Inside a guest world: what its host decided.
     pub guest: Option<GuestContext>,
+}
+
+/// How much `xpr run` says while it runs (`-q`, `-v`).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Verbosity {
+    /// `-q`: no progress, no status lines; the matrix shows only the rows that did not hold.
+    Quiet,
+    /// Progress and a status line per finished probe, on a terminal only.
+    #[default]
+    Normal,
+    /// `-v`: status lines also when stderr is not a terminal, and harness notes.
+    Verbose,
 }
 
 /// `--world NAME [--world-file FILE]... [--accel A]`.

@@ -8,12 +8,17 @@ use crate::execute::ExecuteError;
 use crate::worlds::WorldError;
 
 use super::bundle_out::WriteError;
+use super::select::SelectError;
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum RunError {
     /// The experiment does not load; the diagnostics say where and why.
     #[error("{0}")]
     Invalid(Diagnostics),
+    /// The selection does not fit the experiment, or its reference bundle cannot be read.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Select(#[from] SelectError),
     /// `--landlock-abi` above the host's ABI.
     #[error("{0}")]
     AbiCap(String),

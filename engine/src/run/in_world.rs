@@ -1,20 +1,35 @@
-//! `xpr run FILE --world NAME` for a guest world: the experiment is loaded and checked here
-//! (bad input is the host's to report, before any guest boots), then `worlds::run_in_world`
-//! runs it inside the guest and commits the verified bundle; the report is that bundle's
-//! `summary.md`, read back from what was verified.
+//! `xpr run FILE... --world NAME` for a guest world: each experiment is loaded, checked and
+//! its selection resolved here (bad input is the host's to report, before any guest boots),
+//! then `worlds::run_in_world` runs it inside its own boot of the guest and commits the
+//! verified bundle; the report is that bundle's `summary.md`, read back from what was
+//! verified.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use super::config::{ReportFormat, RunConfig, WorldChoice};
-use super::{Finished, RunError, preflight};
+use super::{Finished, RunError, preflight, select};
 use crate::bundle::layout;
 use crate::model::Isolation;
 use crate::resolve;
-use crate::worlds::{Catalogue, GuestRun, WorldSpec};
+use crate::worlds::launch::FRESH_IN_GUEST;
+use crate::worlds::{Catalogue, GuestRun, WorldError, WorldSpec};
 
-pub fn run(config: &RunConfig, choice: &WorldChoice) -> Result<Finished, RunError> {
-    crate::execute::interrupt::install();
-    let (spec, run) = prepare(config, choice)?;
+/// What [`prepare`] decided for one experiment.
+pub enum Prepared {
+    /// Boot this world for this run.
+    Guest(Box<(WorldSpec, GuestRun)>),
+    /// `--rerun-failed` found nothing to re-run (said on stderr): no guest boots.
+    NothingToRerun { experiment: String },
+}
+
+pub fn run(config: &RunConfig, choice: &WorldChoice, file: &Path) -> Result<Finished, RunError> {
+    let (spec, run) = match prepare(config, choice, file)? {
+        Prepared::Guest(both) => *both,
+        Prepared::NothingToRerun { experiment } => {
+            return Ok(Finished::nothing_to_rerun(experiment));
+        }
+    };
     let mut progress = |line: &str| eprintln!("xpr: {line}");
     let done = crate::worlds::run_in_world(&spec, &run, &mut progress).map_err(|error| {
         RunError::World {
@@ -23,16 +38,7 @@ pub fn run(config: &RunConfig, choice: &WorldChoice) -> Result<Finished, RunErro
         }
     })?;
     let text = match config.report {
-        ReportFormat::Json => format!(
-            "{}\n",
-            serde_json::json!({
-                "world": spec.name,
-                "bundle": done.bundle.display().to_string(),
-                "exit_code": done.exit_code,
-                "boot_ms": done.boot.map(|b| b.as_millis() as u64),
-                "wall_ms": done.wall.as_millis() as u64,
-            })
-        ),
+        ReportFormat::Json => format!("{}\n", json_report(&spec.name, &done)),
         ReportFormat::Text => {
             let summary =
                 std::fs::read_to_string(done.bundle.join(layout::SUMMARY_MD)).unwrap_or_default();
@@ -48,19 +54,55 @@ pub fn run(config: &RunConfig, choice: &WorldChoice) -> Result<Finished, RunErro
         }
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    // The bundle was verified as it was committed; its mismatches are read back from it.
+    let mismatched = select::failed_in(&done.bundle, &run.experiment)
+        .map_or(usize::from(done.exit_code != 0), |f| f.ids.len());
     Ok(Finished {
+        experiment: run.experiment,
         passed: done.exit_code == 0,
-        bundle: done.bundle,
+        mismatched,
+        bundle: Some(done.bundle),
+        junit: None,
     })
 }
 
-/// The world and the guest run for `config`, with the experiment loaded and checked on the
-/// host first (a caller running several worlds, e.g. in parallel, calls
-/// `worlds::run_in_world` with each).
+/// `run --format json` for a guest run: the host's report (`xpr.run_report.v1`), read back
+/// from the verified bundle, with the world and its timings.
+fn json_report(world: &str, done: &crate::worlds::WorldRun) -> serde_json::Value {
+    let read = |name: &str| std::fs::read_to_string(done.bundle.join(name)).unwrap_or_default();
+    let summary: serde_json::Value =
+        serde_json::from_str(&read(layout::SUMMARY_JSON)).unwrap_or_default();
+    let verdicts: Vec<serde_json::Value> = read(layout::VERDICTS)
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let mut doc = serde_json::json!({
+        "schema_version": super::stdout::RUN_REPORT_SCHEMA,
+        "experiment": summary["summary"]["experiment"],
+        "summary": summary["summary"],
+        "shim_divergence": summary["shim_divergence"],
+        "verdicts": verdicts,
+        "bundle": done.bundle.display().to_string(),
+        "world": {
+            "name": world,
+            "boot_ms": done.boot.map(|b| b.as_millis() as u64),
+            "wall_ms": done.wall.as_millis() as u64,
+        },
+    });
+    if !summary["selection"].is_null() {
+        doc["selection"] = summary["selection"].clone();
+    }
+    doc
+}
+
+/// The world and the guest run for experiment `file` of `config`, with the experiment loaded
+/// and its selection checked on the host first (a caller running several worlds, e.g. in
+/// parallel, calls `worlds::run_in_world` with each).
 pub fn prepare(
     config: &RunConfig,
     choice: &WorldChoice,
-) -> Result<(WorldSpec, GuestRun), RunError> {
+    file: &Path,
+) -> Result<Prepared, RunError> {
     let catalogue = Catalogue::load(&choice.world_files).map_err(RunError::Invalid)?;
     let spec = catalogue
         .find(&choice.name)
@@ -69,15 +111,29 @@ pub fn prepare(
     if config.junit.is_some() {
         return Err(RunError::JunitInWorld);
     }
-    let loaded = resolve::load(&config.file, &config.load).map_err(RunError::Invalid)?;
+    let loaded = resolve::load(file, &config.load).map_err(RunError::Invalid)?;
     crate::diagnostics::eprint(&loaded.warnings, config.message_format);
     let exp = loaded.experiment;
+    let Some((_, failed)) = super::selection(config, &exp)? else {
+        return Ok(Prepared::NothingToRerun {
+            experiment: exp.name,
+        });
+    };
+    // The guest reads the reference bundle the host chose, through its view of the host's
+    // root: an absolute path outside the directories it mounts afresh.
+    let reference = match failed {
+        Some(f) => Some(guest_visible(&f.bundle).map_err(|error| RunError::World {
+            world: spec.name.clone(),
+            error,
+        })?),
+        None => None,
+    };
     preflight::output_root(&config.out_root, &exp.name)?;
     let cwd = std::env::current_dir().unwrap_or_else(|_| "/".into());
-    let file = std::path::absolute(&config.file).unwrap_or_else(|_| config.file.clone());
+    let file = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
     let run = GuestRun {
         experiment: exp.name.clone(),
-        run_args: guest_run_args(config, &file),
+        run_args: guest_run_args(config, &file, reference.as_deref()),
         manifest_args: crate::bundle::manifest::portable_args(std::env::args().skip(1), &cwd),
         cwd,
         out_root: config.out_root.clone(),
@@ -90,13 +146,49 @@ pub fn prepare(
             .map(|s| (s.path.clone(), s.blake3.clone()))
             .collect(),
     };
-    Ok((spec, run))
+    Ok(Prepared::Guest(Box::new((spec, run))))
+}
+
+/// `bundle` as the guest sees it: absolute (made so lexically: no link is followed here; the
+/// guest verifies what it reads, as the host did) and not beneath a directory the guest mounts
+/// afresh.
+fn guest_visible(bundle: &Path) -> Result<PathBuf, WorldError> {
+    let path = std::path::absolute(bundle)
+        .map_err(|e| WorldError::Setup(format!("{}: {e}", bundle.display())))?;
+    match FRESH_IN_GUEST.iter().find(|m| path.starts_with(m)) {
+        Some(mount) => Err(WorldError::Setup(format!(
+            "the reference bundle is at {}, under {mount}, which the guest mounts afresh (it \
+             cannot see the host's); copy it elsewhere and name it with --rerun-failed=BUNDLE",
+            path.display()
+        ))),
+        None => Ok(path),
+    }
 }
 
 /// The guest's `xpr run` arguments: the experiment (absolute) and the options that shape the
 /// run; never world options or the host's output paths.
-fn guest_run_args(config: &RunConfig, file: &std::path::Path) -> Vec<String> {
+fn guest_run_args(config: &RunConfig, file: &Path, reference: Option<&Path>) -> Vec<String> {
     let mut out = vec![file.to_string_lossy().into_owned()];
+    let selection = &config.selection;
+    for glob in &selection.profiles {
+        out.extend(["--profile".into(), glob.clone()]);
+    }
+    for glob in &selection.probes {
+        out.extend(["--probe".into(), glob.clone()]);
+    }
+    for filter in &selection.filters {
+        out.extend(["-E".into(), filter.text.clone()]);
+    }
+    if let Some(path) = reference {
+        let path = path.to_string_lossy();
+        out.push(match selection.rerun_failed {
+            Some(_) => format!("--rerun-failed={path}"),
+            None => format!("--reference={path}"),
+        });
+    }
+    if config.fail_fast {
+        out.push("--fail-fast".into());
+    }
     for (name, value) in &config.load.params {
         out.extend(["--param".into(), format!("{name}={value}")]);
     }

@@ -2,11 +2,15 @@
 //! compile nodes for the world, execute its exec nodes), classify against the baseline and the
 //! expectations, evaluate the side lanes, summarise. No files are written here.
 
+use std::collections::HashSet;
+
+use super::select::PairMask;
 use crate::classify;
 use crate::compile::linux::{self, CompiledProfile};
+use crate::execute::walk::How;
 use crate::execute::{self, ExecuteError, ExecuteOptions, Executed, Network, NodeRun, Progress};
 use crate::lanes::{self, Observer, SideLanes};
-use crate::model::{Experiment, StageRecord, VerdictRecord};
+use crate::model::{Experiment, Lane, StageRecord, VerdictRecord};
 use crate::plan::Plan;
 use crate::report::{RunSummary, summarise};
 use crate::world::WorldFacts;
@@ -33,19 +37,27 @@ pub fn run_experiment(
     world: &WorldFacts,
     options: &ExecuteOptions,
 ) -> Result<RunResult, ExecuteError> {
-    run_plan(&Plan::build(exp), exp, world, options, &mut ())
+    run_plan(&Plan::build(exp), exp, world, options, None, &mut ())
 }
 
 /// [`run_experiment`] for a plan already built from `exp`, telling `progress` how far the
-/// probes are.
+/// probes are. With `selected`, only those (profile, probe) pairs run and are reported.
 pub fn run_plan(
     plan: &Plan,
     exp: &Experiment,
     world: &WorldFacts,
     options: &ExecuteOptions,
+    selected: Option<&PairMask>,
     progress: &mut dyn Progress,
 ) -> Result<RunResult, ExecuteError> {
-    let walk = execute::walk::walk(plan);
+    let mut walk = execute::walk::walk(plan);
+    if let Some(mask) = selected {
+        // A baseline node that runs stays: the probe's other baseline nodes reuse its record.
+        walk.exec.retain(|n| {
+            mask.contains(n.profile, n.probe)
+                || (n.lane == Lane::Baseline && !matches!(n.how, How::Reuse(_)))
+        });
+    }
     // One runtime compile node per profile, in declaration order: `compiled[i]` is profile i's.
     let compiled: Vec<CompiledProfile> = walk
         .compile
@@ -72,6 +84,15 @@ pub fn run_plan(
         &mut verdicts,
         observer,
     );
+    let mut lanes = lanes;
+    if selected.is_some() {
+        let ids: HashSet<&str> = verdicts.iter().map(|v| v.id.as_str()).collect();
+        lanes.oracle.retain(|o| ids.contains(o.id.as_str()));
+        lanes.divergence.retain(|d| ids.contains(d.id.as_str()));
+        if let Some(o) = lanes.observer.as_mut() {
+            o.records.retain(|r| ids.contains(r.id.as_str()));
+        }
+    }
     let summary = summarise(&exp.name, exp.profiles.len(), exp.probes.len(), &verdicts);
     Ok(RunResult {
         records,

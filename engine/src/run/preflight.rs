@@ -6,17 +6,20 @@ use std::path::Path;
 use crate::bundle::BundleWriter;
 use crate::world::WorldFacts;
 
-use super::RunError;
+use super::{RunError, Verbosity};
 
-/// A harness already inside a Landlock domain or seccomp filter cannot give faithful results;
-/// lesser concerns (a container, missing capabilities) are warnings.
-pub fn harness(world: &WorldFacts) -> Result<(), RunError> {
+/// A harness already inside a Landlock domain or seccomp filter cannot give faithful results.
+/// Lesser facts (a container, missing capabilities) do not change a result: `xpr world` and
+/// the manifest record them, and `-v` prints them here.
+pub fn harness(world: &WorldFacts, verbosity: Verbosity) -> Result<(), RunError> {
     let problems = world.harness.problems();
     if !problems.is_empty() {
         return Err(RunError::Harness(problems));
     }
-    for w in world.harness.warnings() {
-        eprintln!("warning: harness: {w}");
+    if verbosity == Verbosity::Verbose {
+        for w in world.harness.warnings() {
+            eprintln!("note: harness: {w}");
+        }
     }
     Ok(())
 }

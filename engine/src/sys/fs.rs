@@ -209,6 +209,24 @@ impl Dir {
         .map_err(|e| FsError::new("rename", from, e))
     }
 
+    /// Creates a symbolic link `rel` (here, never followed) whose text is `target`; an existing
+    /// `rel` is an error (EEXIST).
+    pub fn symlink(&self, target: &str, rel: &Path) -> Result<(), FsError> {
+        let (parent, name) = self.parent_of(rel)?;
+        rustix::fs::symlinkat(target, parent.as_fd(), &*name)
+            .map_err(|e| FsError::new("create link", rel, e))
+    }
+
+    /// The text of the symbolic link `rel`; `None` when nothing is there. Not a link: EINVAL.
+    pub fn read_link(&self, rel: &Path) -> Result<Option<OsString>, FsError> {
+        let (parent, name) = self.parent_of(rel)?;
+        match rustix::fs::readlinkat(parent.as_fd(), &*name, Vec::new()) {
+            Ok(text) => Ok(Some(OsStr::from_bytes(text.as_bytes()).to_os_string())),
+            Err(Errno::NOENT) => Ok(None),
+            Err(e) => Err(FsError::new("read link", rel, e)),
+        }
+    }
+
     /// The names in this directory with their type as the directory entry gives it (a symlink
     /// is `Symlink`, never its target's type), without `.` and `..`.
     pub fn entries(&self) -> Result<Vec<(OsString, FileType)>, FsError> {

@@ -71,6 +71,12 @@ pub fn commit(
             dir.display()
         ));
     }
+    // `latest` as for a host run; the bundle is complete without it.
+    if let Err(e) =
+        crate::bundle::writer::point_latest(out_root, expected.experiment, expected.run_id)
+    {
+        eprintln!("warning: {}: {e}", layout::LATEST);
+    }
     Ok(dir)
 }
 

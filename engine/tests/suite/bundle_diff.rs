@@ -124,7 +124,7 @@ fn stage_errno_and_added_removed_expectations_are_grouped() {
     assert!(d.verdicts.is_empty());
     assert_eq!(d.outcomes.len(), 1);
     assert_eq!(d.outcomes[0].aspects, [Aspect::Errno]);
-    let table = diff::table::render(&d);
+    let table = diff::table::render(&d, None);
     assert!(table.contains("stage and errno changes (1)"), "{table}");
     assert!(table.contains("deny (operation, EACCES)"), "{table}");
     assert!(table.contains("deny (operation, EPERM)"), "{table}");
@@ -140,7 +140,7 @@ fn stage_errno_and_added_removed_expectations_are_grouped() {
     let detailed = with_record(&base, "net_deny/mach-lookup-cfprefsd", |r| {
         r.reason = Some("not_applicable_in_world: mach-lookup has no Linux driver".into());
     });
-    let table = diff::table::render(&diff::diff(&base, &detailed));
+    let table = diff::table::render(&diff::diff(&base, &detailed), None);
     assert!(table.contains("[reason]"), "{table}");
     assert!(
         table.contains("mach-lookup has no Linux driver"),

@@ -17,16 +17,27 @@ fn abi3_run_as_junit() {
     let mut stages = stage_records(&world, Lane::Baseline);
     stages.extend(stage_records(&world, Lane::Scenario));
     let xml = xpr::report::junit::render(EXPERIMENT, &verdicts, &stages);
+    // One case per expectation: results the experiment expects nothing of are not tests.
+    let expected = verdicts.iter().filter(|v| v.expected.is_some()).count();
     assert!(
-        xml.contains("tests=\"8\" failures=\"3\" errors=\"0\" skipped=\"3\""),
+        xml.contains(&format!(
+            "<testsuite name=\"{EXPERIMENT}\" tests=\"{expected}\""
+        )),
         "{xml}"
+    );
+    assert_eq!(xml.matches("<testcase ").count(), expected);
+    assert_eq!(
+        xml.matches("<system-out>").count(),
+        expected,
+        "details in every case"
     );
     assert!(!xml.contains("<the loader"), "escaped");
     insta::assert_snapshot!("abi3_junit", xml);
 
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("junit.xml");
-    xpr::report::junit::write(&path, EXPERIMENT, &verdicts, &stages).unwrap();
+    let suite = xpr::report::junit::suite(EXPERIMENT, &verdicts, &stages);
+    xpr::report::junit::write(&path, &[suite]).unwrap();
     assert_eq!(std::fs::read_to_string(&path).unwrap(), xml);
     assert_eq!(
         std::fs::read_dir(tmp.path()).unwrap().count(),

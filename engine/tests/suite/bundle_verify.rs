@@ -306,13 +306,21 @@ fn the_cli_exits_0_1_2_and_names_files() {
     assert!(gone.stderr.contains("no such file"));
     verify(&dir.join("summary.md")).run().exit(2);
 
-    // Pointing at the experiment directory fails, with a hint naming its latest run.
+    // Pointing at the experiment directory is not a bundle (exit 2), with a hint naming its
+    // latest run.
     let experiment = dir.parent().unwrap();
-    let hint = verify(experiment).run().exit(1).stderr;
+    let hint = verify(experiment).run().exit(2).stderr;
     assert!(
-        hint.contains("the latest is") && hint.contains(run_id(0, None).as_str()),
+        hint.contains("holds runs of an experiment")
+            && hint.contains("the latest")
+            && hint.contains(run_id(0, None).as_str()),
         "{hint}"
     );
+    // Several bundles: each is reported, the status is the worst.
+    verify(&dir.join("artifact_index.json"))
+        .arg(experiment)
+        .run()
+        .exit(2);
 }
 
 // ---- A crafted bundle (issue 10, item 6): special files, links out, sizes that lie ----

@@ -48,6 +48,7 @@ fn copy_bundle(name: &str) -> (tempfile::TempDir, PathBuf) {
 
 #[test]
 fn all_three_bundles_verify() {
+    crate::require_shared!("lore-bundles");
     for name in [AFM, MNE_FIRST, MNE_LATER] {
         let path = bundle(name);
         assert!(runtime_tools::is_runtime_tools(&path), "{name}");
@@ -78,6 +79,7 @@ fn all_three_bundles_verify() {
 
 #[test]
 fn stale_hash_state_is_caught_with_the_files_named() {
+    crate::require_shared!("lore-bundles");
     for name in [AFM, MNE_FIRST, MNE_LATER] {
         // README caveat 1: the world_id rewrite, same length, hashes left stale.
         let (_tmp, dir) = copy_bundle(name);
@@ -125,6 +127,7 @@ fn stale_hash_state_is_caught_with_the_files_named() {
 
 #[test]
 fn missing_extra_and_unindexed_files_are_named() {
+    crate::require_shared!("lore-bundles");
     let (_tmp, dir) = copy_bundle(MNE_FIRST);
     std::fs::remove_file(dir.join("fixtures.json")).unwrap();
     std::fs::write(dir.join("notes.txt"), "added later\n").unwrap();
@@ -153,6 +156,7 @@ fn missing_extra_and_unindexed_files_are_named() {
 
 #[test]
 fn bad_input_is_a_clear_error_not_a_panic() {
+    crate::require_shared!("lore-bundles");
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     std::fs::write(dir.join("artifact_index.json"), "{ not json").unwrap();
@@ -212,6 +216,7 @@ fn bad_input_is_a_clear_error_not_a_panic() {
 
 #[test]
 fn records_map_with_stable_ids_and_flags() {
+    crate::require_shared!("lore-bundles");
     let first = RuntimeToolsBundle::open(&bundle(MNE_FIRST)).unwrap();
     let verdicts = first.verdicts();
     let ids: Vec<&str> = verdicts.iter().map(|v| v.id.as_str()).collect();
@@ -281,6 +286,7 @@ fn records_map_with_stable_ids_and_flags() {
 
 #[test]
 fn two_runs_of_one_suite_diff_with_exactly_the_described_changes() {
+    crate::require_shared!("lore-bundles");
     // README: the first run denied every probe by a crash (exit -6; both allow-aa probes are
     // unexpected_deny, capture_pipeline_disagreement) under sandbox_runner + sandbox_check_probe;
     // the later one, under sandbox_check_self_apply_probe, witnessed no operation (actual null).
@@ -359,7 +365,7 @@ fn two_runs_of_one_suite_diff_with_exactly_the_described_changes() {
     assert!(!paths.contains(&"expected_matrix.json"), "{paths:?}");
     assert!(paths.contains(&"runtime_results.json"), "{paths:?}");
 
-    let table = xpr::diff::table::render(&diff);
+    let table = xpr::diff::table::render(&diff, None);
     insta::assert_snapshot!("mach_name_equivalence_diff_table", table);
     insta::assert_snapshot!(
         "mach_name_equivalence_diff_json",
@@ -380,6 +386,7 @@ fn two_runs_of_one_suite_diff_with_exactly_the_described_changes() {
 
 #[test]
 fn a_bundle_diffs_empty_against_itself() {
+    crate::require_shared!("lore-bundles");
     for name in [AFM, MNE_FIRST, MNE_LATER] {
         let path = bundle(name);
         let stdout = Xpr::new()
@@ -393,6 +400,7 @@ fn a_bundle_diffs_empty_against_itself() {
 
 #[test]
 fn a_different_suite_reports_vocabulary_and_world_facts_side_by_side() {
+    crate::require_shared!("lore-bundles");
     let diff = xpr::diff::diff(&load(&bundle(AFM)), &load(&bundle(MNE_FIRST)));
     // No expectation id is shared: each side's are added or removed.
     assert!(diff.verdicts.iter().all(|c| c.status != Status::Changed));
@@ -407,6 +415,7 @@ fn a_different_suite_reports_vocabulary_and_world_facts_side_by_side() {
 
 #[test]
 fn import_writes_a_starting_experiment() {
+    crate::require_shared!("lore-bundles");
     let afm = RuntimeToolsBundle::open(&bundle(AFM)).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let corpus = shared().join("sbpl-corpus/sandbox-lore");
@@ -498,6 +507,7 @@ fn import_writes_a_starting_experiment() {
 
 #[test]
 fn an_xpr_run_diffs_against_a_runtime_tools_run_on_shared_expectations() {
+    crate::require_shared!("lore-bundles");
     use xpr::model::{Action, Errno, Evidence, MismatchReason, Stage, Verdict, VerdictRecord};
     let record = |probe: &str, verdict: Verdict, errno: Option<i32>, expected: Action| {
         let profile = "mach-name-equivalence";
@@ -606,7 +616,7 @@ fn an_xpr_run_diffs_against_a_runtime_tools_run_on_shared_expectations() {
     assert!(diff.world_facts.iter().any(|f| f.key == "world.kernel"));
     assert!(diff.world_facts.iter().any(|f| f.key == "host.codename"));
     assert!(diff.artifacts.is_empty() && diff.inputs.is_empty());
-    let text = xpr::diff::table::render(&diff);
+    let text = xpr::diff::table::render(&diff, None);
     assert!(text.contains("note: formats differ"), "{text}");
     assert!(text.contains("only meaningful within one format"), "{text}");
     // Their flags are not compared, but shown where an expectation changed.
@@ -619,6 +629,7 @@ fn an_xpr_run_diffs_against_a_runtime_tools_run_on_shared_expectations() {
 
 #[test]
 fn records_outside_xprs_model_are_flagged_not_reinterpreted() {
+    crate::require_shared!("lore-bundles");
     // Edit a copy: an apply failure recorded as deny, a timeout recorded as deny, and a result
     // the expected matrix does not list.
     let (_tmp, dir) = copy_bundle(MNE_LATER);
@@ -724,6 +735,7 @@ fn write_xpr_mach_name_bundle(out: &Path) -> PathBuf {
 
 #[test]
 fn xpr_diff_compares_an_xpr_bundle_with_a_runtime_tools_bundle() {
+    crate::require_shared!("lore-bundles");
     let tmp = tempfile::tempdir().unwrap();
     let ours = write_xpr_mach_name_bundle(tmp.path());
     Xpr::new()
@@ -809,6 +821,7 @@ fn xpr_diff_compares_an_xpr_bundle_with_a_runtime_tools_bundle() {
 
 #[test]
 fn xpr_diff_refuses_a_bundle_that_does_not_verify() {
+    crate::require_shared!("lore-bundles");
     let (_tmp, dir) = copy_bundle(MNE_LATER);
     let path = dir.join("summary.json");
     let text = std::fs::read_to_string(&path).unwrap();
@@ -828,6 +841,7 @@ fn xpr_diff_refuses_a_bundle_that_does_not_verify() {
 
 #[test]
 fn import_keeps_operations_without_a_family_as_comments_and_still_checks() {
+    crate::require_shared!("lore-bundles");
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("mne.kdl");
     let corpus = shared().join("sbpl-corpus/sandbox-lore");

@@ -53,7 +53,10 @@ fn check_and_plan_succeed_on_every_shipped_experiment() {
             v["stats"]["nodes"].as_u64().map(|n| n as usize)
         );
 
-        render_with_graphviz(xpr_on_f(&["plan", "--dot"]).stdout.as_bytes(), f);
+        let dot = xpr_on_f(&["plan", "--dot"]).stdout;
+        render_with_graphviz(dot.as_bytes(), f);
+        // `--format dot` is the same graph as `--dot`.
+        assert_eq!(xpr_on_f(&["plan", "--format", "dot"]).stdout, dot);
     }
 }
 

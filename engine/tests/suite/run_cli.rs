@@ -49,12 +49,18 @@ fn exit_codes_follow_the_expectations_and_the_environment() {
         .run()
         .exit(3);
 
-    // Two complete bundles (the failed runs wrote none), each verifiable.
+    // Two complete bundles (the failed runs wrote none), each verifiable, and `latest` beside
+    // each, a relative link to it.
     let bundles: Vec<PathBuf> = entries(out.path())
         .into_iter()
         .filter(|p| p.is_dir())
         .flat_map(|d| entries(&d))
+        .filter(|p| !p.ends_with("latest"))
         .collect();
+    for b in &bundles {
+        let latest = b.parent().unwrap().join("latest");
+        assert_eq!(std::fs::read_link(&latest).unwrap(), b.file_name().unwrap());
+    }
     assert_eq!(bundles.len(), 2, "{bundles:?}");
     for b in &bundles {
         xpr().arg("verify").arg(b).run().success();

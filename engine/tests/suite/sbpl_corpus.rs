@@ -105,6 +105,7 @@ fn without_origins(ir: &ProfileIr) -> ProfileIr {
 
 #[test]
 fn every_file_parses_and_round_trips() {
+    crate::require_shared!("sbpl-corpus");
     for files in corpus_files().values() {
         for path in files {
             let name = display_name(path);
@@ -157,6 +158,7 @@ pub fn fidelity_per_directory(
 
 #[test]
 fn fidelity_counts_cover_every_rule() {
+    crate::require_shared!("sbpl-corpus");
     // Stand-in classifier until the Linux backend's lands: opaque forms are unsupported.
     let counts = fidelity_per_directory(|r| {
         if r.opaque_form_text().is_some() {
@@ -191,6 +193,7 @@ fn census_per_directory() -> BTreeMap<String, RuleCensus> {
 
 #[test]
 fn templates_as_stored_get_precise_diagnostics() {
+    crate::require_shared!("sbpl-corpus");
     let dir = corpus_dir();
     let read = |p: &str| std::fs::read_to_string(dir.join(p)).unwrap();
     // Nix: the C++ raw-string wrapper.
@@ -212,6 +215,7 @@ fn templates_as_stored_get_precise_diagnostics() {
 
 #[test]
 fn rule_counts_per_directory_are_pinned() {
+    crate::require_shared!("sbpl-corpus");
     let counts = census_per_directory();
     println!(
         "{:<14} {:>6} {:>13} {:>22}",
@@ -255,6 +259,7 @@ fn rule_counts_per_directory_are_pinned() {
 
 #[test]
 fn dropped_backslashes_in_plain_strings_are_warned_about() {
+    crate::require_shared!("sbpl-corpus");
     let p = parse_file(&corpus_dir().join("webkit/com.macromedia.Flash Player ESR.plugin.sb"));
     let w: Vec<_> = p
         .warnings
@@ -282,6 +287,7 @@ fn short(s: &str) -> String {
 /// from the corpus directory (imports resolve next to the importing file).
 #[test]
 fn chromium_renderer_with_its_prelude_and_parameters() {
+    crate::require_shared!("sbpl-corpus");
     let dir = corpus_dir().join("chromium");
     let wrapper = dir.join("wrapper.sb");
     let params = [
@@ -364,6 +370,7 @@ fn chromium_renderer_with_its_prelude_and_parameters() {
 /// the numbers do not move with the host kernel (a host below ABI 6 fails loudly).
 #[test]
 fn linux_fidelity_per_directory_is_pinned() {
+    crate::require_shared!("sbpl-corpus");
     use xpr::world::{LandlockStatus, WorldFacts, WorldOptions};
     let world = WorldFacts::detect(&WorldOptions {
         landlock_abi_cap: Some(6),

@@ -57,6 +57,7 @@ fn operations(text: &str) -> Vec<String> {
 
 #[test]
 fn vocabulary_covers_the_sbpl_corpus() {
+    crate::require_shared!("sbpl-corpus");
     let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/sbpl-corpus");
     let mut files = Vec::new();
     corpus_files(&corpus, &mut files);

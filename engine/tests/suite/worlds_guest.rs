@@ -36,7 +36,7 @@ fn bundle_dirs(out: &Path, experiment: &str) -> Vec<PathBuf> {
         .map(|d| {
             d.flatten()
                 .map(|e| e.path())
-                .filter(|p| p.is_dir())
+                .filter(|p| p.is_dir() && !p.ends_with("latest"))
                 .collect()
         })
         .unwrap_or_default();
@@ -383,4 +383,99 @@ fn an_unknown_world_is_a_usage_error_with_a_suggestion() {
     .run()
     .exit(2);
     assert!(run.stderr.contains("did you mean `debian-12-6.1`"), "{run}");
+}
+
+/// Several experiments with `--world` (spec §10.2): each is loaded and its selection resolved
+/// on the host before any guest boots, then each boots its own guest. `--rerun-failed` takes
+/// the failures from the host's latest run: the guest runs only those pairs, the bundle names
+/// the reference run, and `latest` points at the guest's bundle. An experiment without an
+/// earlier run is a usage error that boots nothing, and the other experiment still runs.
+#[test]
+fn several_experiments_and_rerun_failed_in_a_guest_world() {
+    require_qemu();
+    crate::support::require_landlock(1);
+    let _one = exclusive_run();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let out_s = out.to_str().unwrap();
+    let select = tmp.path().join("select.kdl");
+    std::fs::write(&select, crate::run_select::FAILING).unwrap();
+    let fresh = tmp.path().join("fresh.kdl");
+    std::fs::write(
+        &fresh,
+        crate::run_select::FAILING.replace("experiment \"select\"", "experiment \"fresh\""),
+    )
+    .unwrap();
+    let host = xpr(
+        &["run", select.to_str().unwrap(), "--out", out_s],
+        tmp.path(),
+    )
+    .run()
+    .exit(1);
+    assert!(host.stdout.contains("1 mismatched"), "{host}");
+    let reference = std::fs::read_link(out.join("select/latest")).unwrap();
+
+    let guest = xpr(
+        &[
+            "run",
+            select.to_str().unwrap(),
+            fresh.to_str().unwrap(),
+            "--world",
+            WORLD,
+            "--rerun-failed",
+            "--out",
+            out_s,
+            "--format",
+            "json",
+        ],
+        tmp.path(),
+    )
+    .run()
+    .exit(2);
+    assert_eq!(guest.stderr.matches(": booting ").count(), 1, "{guest}");
+    assert!(
+        guest.stderr.contains("no earlier run of `fresh`"),
+        "{guest}"
+    );
+    // The same report as on the host, with the world.
+    let report = guest.json();
+    crate::schemas::Schemas::load().check(
+        "run_report.v1.json",
+        "run --world --format json",
+        &report,
+    );
+    assert_eq!(report["world"]["name"], WORLD);
+    assert_eq!(report["summary"]["mismatched"], 1, "{report}");
+    assert_eq!(report["verdicts"].as_array().unwrap().len(), 1, "{report}");
+
+    let bundles = bundle_dirs(&out, "select");
+    assert_eq!(bundles.len(), 2, "{bundles:?}");
+    let in_guest = bundles.iter().find(|b| !b.ends_with(&reference)).unwrap();
+    assert_eq!(manifest(in_guest)["world"]["vm"]["name"], WORLD);
+    assert_eq!(
+        std::fs::read_link(out.join("select/latest")).unwrap(),
+        Path::new(in_guest.file_name().unwrap())
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(in_guest.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        summary["selection"]["expression"], "mismatched",
+        "{summary}"
+    );
+    assert_eq!(summary["selection"]["pairs"], 1, "{summary}");
+    assert_eq!(
+        summary["selection"]["reference"],
+        reference.to_str().unwrap(),
+        "{summary}"
+    );
+    let scenario = std::fs::read_to_string(in_guest.join("stages/scenario.jsonl")).unwrap();
+    let pairs: Vec<String> = scenario
+        .lines()
+        .map(|l| {
+            let r: serde_json::Value = serde_json::from_str(l).unwrap();
+            format!("{}/{}", r["profile"], r["probe"]).replace('"', "")
+        })
+        .collect();
+    assert_eq!(pairs, ["a/read-hosts"]);
+    assert!(!out.join("fresh").exists());
 }

@@ -39,6 +39,18 @@ impl Xpr {
         self
     }
 
+    pub fn env_remove(mut self, key: &str) -> Xpr {
+        self.command.env_remove(key);
+        self
+    }
+
+    /// Runs it as user and group `id` (the caller must be root).
+    pub fn user(mut self, id: u32) -> Xpr {
+        std::os::unix::process::CommandExt::uid(&mut self.command, id);
+        std::os::unix::process::CommandExt::gid(&mut self.command, id);
+        self
+    }
+
     /// Runs `f` in the child between fork and exec (e.g. to put it in a Landlock domain).
     ///
     /// # Safety

@@ -6,8 +6,9 @@ pub mod bundles;
 mod command;
 pub mod graphviz;
 pub mod minimal_landlock;
+pub mod shared_inputs;
 
-pub use command::Xpr;
+pub use command::{Output, Xpr};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
