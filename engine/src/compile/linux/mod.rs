@@ -27,6 +27,7 @@ mod rule_paths;
 mod rule_text;
 mod sandbox_plan;
 pub mod seccomp_program;
+mod side_effects;
 mod stack;
 mod translate;
 
@@ -37,7 +38,7 @@ pub use plan::{
     LANDLOCK_PLAN_SCHEMA_VERSION, LandlockPlan, LayerPlan, PathRulePlan, PortRulePlan, SeccompPlan,
     SeccompSyscallPlan,
 };
-pub use prepare::{PrepareFailure, PreparedSandbox, ResolvedPathRule};
+pub use prepare::{PrepareFailure, PreparedSandbox, ResolvedPathRule, kept_on_node};
 pub use rule_paths::SCRATCH;
 pub use rule_text::rule_text;
 pub use sandbox_plan::{LOG_NEW_EXEC_ON, LinuxSandbox};

@@ -10,7 +10,19 @@
 //!   Landlock cannot express it: the rule is unsupported and apply is blocked.
 //!
 //! At the end a right whose base is deny is *handled* and its grants become path/port rules;
-//! a right whose base is allow stays unhandled (allowed everywhere).
+//! a right whose base is allow stays unhandled (allowed everywhere). `fs.refer` belongs to no
+//! operation: every layer grants it on `/` (ABI ≥ 2), so the kernel's reparenting restriction
+//! leaves a move to the make and remove rights, as SBPL does.
+//!
+//! A `literal` grants what Landlock can grant on the node alone: file rights on a file, the
+//! listing right on a directory (with its subdirectories: noted). Rights checked on a parent
+//! directory (make, remove) are never granted for a literal: granting them on the parent would
+//! extend to every sibling, so xpr narrows instead (creating, removing or renaming the literal
+//! path is denied, and the rule says so).
+//!
+//! Fidelity also covers what a rule does to requests other entries decide (`side_effects`):
+//! a right shared by two operations (`fs.read_file` for reads, sysctls and exec), Landlock's
+//! refusal of moves that gain rights, and the restrictions of any domain.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -19,6 +31,7 @@ use super::plan::{LayerPlan, PathRulePlan, PortRulePlan, SeccompPlan, SeccompSys
 use super::rule_paths::{self, Relation, RulePath};
 use super::rule_text::{filter_text, rule_text};
 use super::seccomp_program::{self, SECCOMP_ARCH, SECCOMP_COMPILER};
+use super::side_effects::{self, Change};
 use crate::compile::{Blocked, Fidelity, RuleFidelity};
 use crate::model::{Action, BlockedReason, Filter, NetAddress, ProfileIr, Rule};
 use crate::source::sysctl::proc_sys_path;
@@ -50,15 +63,15 @@ struct OpContext {
 /// Who set a base: `None` is the profile's default.
 type Setter = Option<usize>;
 
-struct Grant {
-    path: RulePath,
-    rule: usize,
+pub(super) struct Grant {
+    pub path: RulePath,
+    pub rule: usize,
 }
 
-struct FsRight {
-    base: Action,
+pub(super) struct FsRight {
+    pub base: Action,
     set_by: Setter,
-    grants: Vec<Grant>,
+    pub grants: Vec<Grant>,
 }
 
 struct NetRight {
@@ -104,6 +117,8 @@ struct Translator<'a> {
     scopes: Vec<(Action, Setter)>,
     seccomp: BTreeMap<&'static str, (Action, Vec<usize>)>,
     assumptions: BTreeSet<String>,
+    /// Every effective change of an fs right, in rule order (for side effects).
+    changes: Vec<Change>,
 }
 
 fn bits(mask: u64) -> impl Iterator<Item = usize> {
@@ -123,7 +138,7 @@ const NET_BIND: usize = 0;
 const NET_CONNECT: usize = 1;
 
 /// Flattens `require-any` and single-element `require-all` into plain alternatives.
-fn alternatives(filters: &[Filter]) -> Vec<&Filter> {
+pub(super) fn alternatives(filters: &[Filter]) -> Vec<&Filter> {
     let mut out = Vec::new();
     for filter in filters {
         match filter {
@@ -134,6 +149,44 @@ fn alternatives(filters: &[Filter]) -> Vec<&Filter> {
     }
     out
 }
+
+/// Rights an entry is created in or removed from: checked on the parent directory.
+const PARENT_SIDE: u64 = 0x1ff0;
+const READ_DIR: u64 = 1 << 3;
+pub(super) const REFER: u64 = 1 << 13;
+
+/// What an allow rule on `path` can grant of `rights` (a literal: only what Landlock can grant
+/// on the node itself), noting where Linux differs from the SBPL meaning.
+fn path_notes(path: &RulePath, rights: u64, out: &mut RuleOutcome) -> u64 {
+    if path.literal {
+        if rights & PARENT_SIDE != 0 {
+            out.approx(format!(
+                "creating, removing or renaming {} is checked on its parent directory, which a \
+                 literal does not grant (that would extend to every sibling): denied on Linux",
+                path.text
+            ));
+        }
+        if rights & READ_DIR != 0 {
+            out.approx(format!(
+                "if {} is a directory, its subdirectories can be listed too (Landlock grants a \
+                 directory's listing with its subtree); files below it are not granted",
+                path.text
+            ));
+        }
+        return rights & !PARENT_SIDE;
+    }
+    if rights & PARENT_SIDE & !MAKE_ANY != 0 {
+        out.approx(format!(
+            "removing, renaming or replacing {} itself is checked on its parent directory, \
+             which this rule does not grant: denied on Linux",
+            path.text
+        ));
+    }
+    rights
+}
+
+/// The make rights (bits 6..=12).
+const MAKE_ANY: u64 = 0x1fc0;
 
 pub(super) fn translate(ir: &ProfileIr, world: &WorldFacts, offset: usize) -> Translation {
     let base = ir.default;
@@ -158,6 +211,7 @@ pub(super) fn translate(ir: &ProfileIr, world: &WorldFacts, offset: usize) -> Tr
         scopes: vec![(base, None); 2],
         seccomp: BTreeMap::new(),
         assumptions: BTreeSet::new(),
+        changes: Vec::new(),
     };
     let default_outcome = t.default_outcome(ir.default);
     let outcomes: Vec<RuleOutcome> = ir
@@ -305,8 +359,8 @@ impl Translator<'_> {
         match op.class {
             OpClass::Fs {
                 rights,
-                note,
-                note_on_deny_only,
+                allow_note,
+                deny_note,
             } => {
                 let mask = mask_of(rights);
                 let usable = mask & self.usable(RightKind::Fs);
@@ -321,9 +375,11 @@ impl Translator<'_> {
                         right_names(RightKind::Fs, mask & !usable).join(", ")
                     ));
                 }
-                if let Some(note) = note
-                    && (!note_on_deny_only || action == Action::Deny)
-                {
+                let note = match action {
+                    Action::Allow => allow_note,
+                    Action::Deny => deny_note,
+                };
+                if let Some(note) = note {
                     out.approx(note);
                 }
                 if alts.is_empty() {
@@ -337,10 +393,14 @@ impl Translator<'_> {
                                     text,
                                     literal: matches!(filter, Filter::Literal(_)),
                                 };
-                                if path.literal && action == Action::Allow {
-                                    out.note("a literal naming a directory grants its whole subtree on Linux");
+                                let granted = if action == Action::Allow {
+                                    path_notes(&path, usable, out)
+                                } else {
+                                    usable
+                                };
+                                if granted != 0 {
+                                    self.fs_path(i, action, granted, path, out);
                                 }
-                                self.fs_path(i, action, usable, path, out);
                             }
                             Err(e) => out.unsupported(BlockedReason::NotApplicableInWorld, e),
                         },
@@ -362,7 +422,10 @@ impl Translator<'_> {
                     out.unsupported(reason, format!("{}: {detail}", op.name));
                     return;
                 }
-                out.approx("sysctls are files under /proc/sys on Linux");
+                out.approx(
+                    "a sysctl is a file under /proc/sys on Linux: this rule also decides reading \
+                     or writing that file (file-read-data, file-write-data)",
+                );
                 if alts.is_empty() {
                     let path = RulePath {
                         text: "/proc/sys".into(),
@@ -503,6 +566,14 @@ impl Translator<'_> {
     fn fs_unfiltered(&mut self, i: usize, action: Action, mask: u64) {
         for bit in bits(mask) {
             let right = &mut self.fs[bit];
+            if right.base != action || !right.grants.is_empty() {
+                self.changes.push(Change {
+                    rule: i,
+                    bit,
+                    action,
+                    region: None,
+                });
+            }
             right.base = action;
             right.set_by = Some(i);
             right.grants.clear();
@@ -525,6 +596,12 @@ impl Translator<'_> {
                         path: path.clone(),
                         rule: i,
                     });
+                    self.changes.push(Change {
+                        rule: i,
+                        bit,
+                        action,
+                        region: Some(path.clone()),
+                    });
                 }
                 continue;
             }
@@ -534,15 +611,17 @@ impl Translator<'_> {
                 continue;
             }
             let grants = std::mem::take(&mut self.fs[bit].grants);
+            let before = grants.len();
             let mut kept = Vec::new();
             for grant in grants {
                 let (relation, assumption) = rule_paths::relation(&path.text, &grant.path.text);
                 if let Some(literal) = assumption {
                     self.assumptions.insert(literal);
                 }
+                // A literal grant covers nothing below its node, except a directory's listing.
                 let carves = match relation {
                     Relation::Same => path.literal && !grant.path.literal,
-                    Relation::Inside => true,
+                    Relation::Inside => !grant.path.literal || 1 << bit == READ_DIR,
                     Relation::Contains | Relation::Disjoint => false,
                 };
                 let removes = match relation {
@@ -565,6 +644,14 @@ impl Translator<'_> {
                 if !removes {
                     kept.push(grant);
                 }
+            }
+            if kept.len() != before {
+                self.changes.push(Change {
+                    rule: i,
+                    bit,
+                    action,
+                    region: Some(path.clone()),
+                });
             }
             self.fs[bit].grants = kept;
         }
@@ -686,15 +773,16 @@ impl Translator<'_> {
     ) -> Translation {
         let mut layer = LayerPlan::default();
         let usable_fs = self.usable(RightKind::Fs);
-        let mut path_rules: BTreeMap<String, (u64, BTreeSet<usize>)> = BTreeMap::new();
+        let mut path_rules: BTreeMap<(String, bool), (u64, BTreeSet<usize>)> = BTreeMap::new();
         for (bit, right) in self.fs.iter().enumerate() {
             let mask = 1u64 << bit;
-            if right.base != Action::Deny || usable_fs & mask == 0 {
+            if right.base != Action::Deny || usable_fs & mask == 0 || mask == REFER {
                 continue;
             }
             layer.handled_fs_mask |= mask;
             for grant in &right.grants {
-                let entry = path_rules.entry(grant.path.text.clone()).or_default();
+                let key = (grant.path.text.clone(), grant.path.literal);
+                let entry = path_rules.entry(key).or_default();
                 entry.0 |= mask;
                 entry.1.insert(grant.rule + self.offset);
             }
@@ -720,13 +808,23 @@ impl Translator<'_> {
                 layer.scoped_mask |= mask;
             }
         }
+        // Reparenting has no SBPL permission of its own: grant it on `/` in every layer (the
+        // kernel refuses it otherwise in any domain that handles a file right, and a layer
+        // handling none of them still takes part in the check when another layer does).
+        if layer.handled_fs_mask | layer.handled_net_mask | layer.scoped_mask != 0
+            && usable_fs & REFER != 0
+        {
+            layer.handled_fs_mask |= REFER;
+            path_rules.entry(("/".to_string(), false)).or_default().0 |= REFER;
+        }
         layer.handled_fs = right_names(RightKind::Fs, layer.handled_fs_mask);
         layer.handled_net = right_names(RightKind::Net, layer.handled_net_mask);
         layer.scoped = right_names(RightKind::Scope, layer.scoped_mask);
         layer.path_rules = path_rules
             .into_iter()
-            .map(|(path, (mask, rules))| PathRulePlan {
+            .map(|((path, literal), (mask, rules))| PathRulePlan {
                 path,
+                literal,
                 access: right_names(RightKind::Fs, mask),
                 access_mask: mask,
                 rules: rules.into_iter().collect(),
@@ -786,6 +884,14 @@ impl Translator<'_> {
                 note,
             });
         }
+        side_effects::layer_notes(
+            ir,
+            &self.fs,
+            &self.changes,
+            usable_fs,
+            self.offset,
+            &mut fidelity,
+        );
 
         let (seccomp, bpf) = self.seccomp_plan();
         if blocked.is_none()
