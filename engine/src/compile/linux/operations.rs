@@ -250,6 +250,10 @@ pub const NEEDS: &[(&str, &[&str])] = &[
     ("sysctl-write", &["fs.write_file"]),
 ];
 
+/// Operations whose requests need several rights at once: granting one of them allows
+/// nothing while another is denied everywhere.
+pub const JOINTLY: &[(&str, &[&str])] = &[("process-exec", &["fs.execute", "fs.read_file"])];
+
 /// Whether a rule naming `written` (`default`, `file-read*`, a concrete name) covers the
 /// concrete operation `op`, as the vocabulary matches them (spec §2.9).
 pub fn covers(written: &str, op: &str) -> bool {

@@ -17,7 +17,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::operations::{self, covers};
 use super::rule_paths::{self, Relation, RulePath};
-use super::rule_text::rule_text;
 use super::translate::{FsRight, REFER, alternatives};
 use crate::compile::{Fidelity, RuleFidelity};
 use crate::model::{Action, Filter, ProfileIr, Rule};
@@ -146,7 +145,7 @@ pub(super) fn layer_notes(
     fidelity: &mut [RuleFidelity],
 ) {
     let entries = entries(ir);
-    for (position, note) in shared_rights(ir, &entries, changes, offset) {
+    for (position, note) in shared_rights(ir, &entries, fs, changes, offset) {
         add_approx(&mut fidelity[position], &note);
     }
     if usable_fs & REFER != 0
@@ -160,19 +159,28 @@ pub(super) fn layer_notes(
     }
 }
 
+/// What a later rule changes for an entry: the entry's operations affected, the rights, the
+/// direction and where (`None`: everywhere).
+struct Shared<'a> {
+    operations: BTreeSet<&'a str>,
+    rights: BTreeSet<String>,
+    action: Action,
+    places: BTreeSet<Option<String>>,
+}
+
 /// Entries whose operations need a right that a later rule of another operation changes in
 /// the other direction, where their paths can meet.
 fn shared_rights(
     ir: &ProfileIr,
     entries: &[Entry<'_>],
+    fs: &[FsRight],
     changes: &[Change],
     offset: usize,
 ) -> Vec<(usize, String)> {
-    // (entry position, changing rule) → (operations affected, rights)
-    let mut found: BTreeMap<
-        (usize, usize),
-        (BTreeSet<&str>, BTreeSet<String>, Action, Option<String>),
-    > = BTreeMap::new();
+    // A right denied everywhere in the end: granting another right cannot allow a request
+    // that needs both (an exec needs fs.execute and fs.read_file together).
+    let denied_everywhere = |bit: usize| fs[bit].base == Action::Deny && fs[bit].grants.is_empty();
+    let mut found: BTreeMap<(usize, usize), Shared> = BTreeMap::new();
     for change in changes {
         let changer = &ir.rules[change.rule];
         let right = 1u64 << change.bit;
@@ -184,11 +192,21 @@ fn shared_rights(
                     .as_ref()
                     .is_none_or(|r| related(&r.text, "/proc/sys"))
         };
+        let jointly_blocked = |op: &str| {
+            change.action == Action::Allow
+                && operations::JOINTLY
+                    .iter()
+                    .filter(|(o, _)| *o == op)
+                    .flat_map(|(_, rights)| rights.iter())
+                    .filter_map(|n| landlock_right(n))
+                    .any(|r| r.mask() != right && denied_everywhere(r.bit as usize))
+        };
         let affected: Vec<&str> = operations::NEEDS
             .iter()
             .filter(|(op, needs)| {
                 mask_of(needs) & right != 0
                     && reaches(op)
+                    && !jointly_blocked(op)
                     && !changer.operations.iter().any(|w| covers(w, op))
             })
             .map(|(op, _)| *op)
@@ -209,33 +227,42 @@ fn shared_rights(
             }
             let slot = found
                 .entry((e.position(), change.rule))
-                .or_insert_with(|| (BTreeSet::new(), BTreeSet::new(), change.action, None));
-            slot.0.extend(ops);
-            slot.1.extend(right_names(RightKind::Fs, right));
-            if let Some(region) = &change.region {
-                slot.3 = Some(region.text.clone());
-            }
+                .or_insert_with(|| Shared {
+                    operations: BTreeSet::new(),
+                    rights: BTreeSet::new(),
+                    action: change.action,
+                    places: BTreeSet::new(),
+                });
+            slot.operations.extend(ops);
+            slot.rights.extend(right_names(RightKind::Fs, right));
+            slot.places
+                .insert(change.region.as_ref().map(|r| r.text.clone()));
         }
     }
     found
         .into_iter()
-        .map(|((position, rule), (ops, rights, action, region))| {
-            let ops: Vec<&str> = ops.into_iter().collect();
-            let rights: Vec<String> = rights.into_iter().collect();
-            let verb = match action {
+        .map(|((position, rule), shared)| {
+            let ops: Vec<&str> = shared.operations.into_iter().collect();
+            let rights: Vec<String> = shared.rights.into_iter().collect();
+            let verb = match shared.action {
                 Action::Allow => "grants",
                 Action::Deny => "denies",
             };
-            let place = region.map_or("everywhere".to_string(), |r| format!("on {r}"));
+            let place = if shared.places.contains(&None) {
+                "everywhere".to_string()
+            } else {
+                let places: Vec<String> = shared.places.into_iter().flatten().collect();
+                format!("on {}", places.join(", "))
+            };
             (
                 position,
                 format!(
-                    "{} need{} {} on Linux, which rule {} {} {verb} {place}: SBPL decides {} apart",
+                    "{} need{} {} on Linux, which rule {} at {} {verb} {place}: SBPL decides {} apart",
                     ops.join(", "),
                     if ops.len() == 1 { "s" } else { "" },
                     rights.join(", "),
                     rule + offset,
-                    rule_text(&ir.rules[rule]),
+                    ir.rules[rule].origin,
                     if ops.len() == 1 { "it" } else { "them" },
                 ),
             )
