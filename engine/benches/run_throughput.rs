@@ -12,8 +12,9 @@ use std::ffi::CString;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use xpr::execute::{ExecuteOptions, run_experiment};
+use xpr::execute::ExecuteOptions;
 use xpr::model::*;
+use xpr::run::run_experiment;
 use xpr::world::{WorldFacts, WorldOptions};
 
 const PROFILES: usize = 20;

@@ -4,7 +4,10 @@
 //! `source` (files, imports, stdlib) → `decode` (KDL → syntax) → `resolve` (names, extends,
 //! shims → [`model::Experiment`]) → `plan` (the stage graph) → `compile` (IR → backend
 //! artifacts) → `execute` (forked children, `probes` drivers) → `classify` (stages → verdicts)
-//! → `bundle` (artifacts + index) → `diff` / `report`.
+//! → `lanes` (oracle, observer, shim divergence) → `bundle` (artifacts + index) → `report`;
+//! `diff` compares bundles. [`run`] drives one run through it and [`cli`] calls [`run`].
+//! Dependencies between these modules run one way; ARCHITECTURE.md draws the order and
+//! `module_order.rs` enforces it.
 
 pub mod bundle;
 pub mod classify;
@@ -22,8 +25,12 @@ pub mod plan;
 pub mod probes;
 pub mod report;
 pub mod resolve;
+pub mod run;
 pub mod sbpl;
 pub mod shim_suggest;
 pub mod source;
 pub mod sys;
 pub mod world;
+
+#[cfg(test)]
+mod module_order;

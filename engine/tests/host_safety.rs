@@ -1,6 +1,6 @@
 //! Host safety: running every shipped experiment as root, through the real `xpr run`, leaves
 //! /etc and the repository unchanged (digests before and after) and leaves no scratch
-//! directory behind.
+//! directory, no process and the audit state as it was.
 //!
 //! A binary of its own: it digests the host before and after, so no other test may run in its
 //! process meanwhile (their temporary files, pending snapshots or regression files would read
@@ -65,6 +65,7 @@ fn shipped_experiments_leave_etc_and_the_repository_unchanged() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let out = tempfile::tempdir().expect("out dir");
     let skip = ["target", "out", ".git"];
+    let audit_before = xpr::observe::current_status().ok().map(|s| s.enabled);
     let etc_before = digest_tree(Path::new("/etc"), &[]);
     let repo_before = digest_tree(&repo, &skip);
 
@@ -118,6 +119,21 @@ fn shipped_experiments_leave_etc_and_the_repository_unchanged() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     assert!(left.is_empty(), "scratch directories left behind: {left:?}");
+    assert_eq!(
+        xpr::observe::current_status().ok().map(|s| s.enabled),
+        audit_before,
+        "the audit state changed"
+    );
+    let xpr_exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_xpr")).unwrap();
+    assert!(
+        eventually(std::time::Duration::from_secs(5), || {
+            std::fs::read_dir("/proc")
+                .unwrap()
+                .flatten()
+                .all(|e| std::fs::read_link(e.path().join("exe")).ok().as_deref() != Some(&xpr_exe))
+        }),
+        "an xpr process (worker, guardian, fixture or probe helper) outlived its run"
+    );
     // Each run wrote one bundle.
     let bundles: usize = std::fs::read_dir(out.path())
         .unwrap()
@@ -125,4 +141,16 @@ fn shipped_experiments_leave_etc_and_the_repository_unchanged() {
         .map(|d| std::fs::read_dir(d.path()).map(|r| r.count()).unwrap_or(0))
         .sum();
     assert_eq!(bundles, experiments.len());
+}
+
+/// Polls `done` every 20 ms for at most `limit`.
+fn eventually(limit: std::time::Duration, mut done: impl FnMut() -> bool) -> bool {
+    let started = std::time::Instant::now();
+    while !done() {
+        if started.elapsed() > limit {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    true
 }

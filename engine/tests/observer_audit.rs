@@ -1,6 +1,6 @@
 //! The observer against the real kernel: Landlock audit records witness every scenario deny of
 //! the seed experiment (blocker and path), none for allows; and the host's audit state is put
-//! back after a run and after a run interrupted with SIGINT.
+//! back after a run and after a run ended by any fatal signal, SIGKILL included.
 //!
 //! Needs root, audit netlink and Landlock ABI ≥ 7; without them these tests FAIL with the
 //! reason. Each test leaves audit as it found it.
@@ -15,10 +15,11 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use xpr::execute::{ExecuteOptions, run_experiment};
+use xpr::execute::ExecuteOptions;
 use xpr::model::{Verdict, WitnessState};
 use xpr::observe::{current_status, set_enabled, unavailable_reason};
 use xpr::resolve::{LoadOptions, load};
+use xpr::run::run_experiment;
 use xpr::world::{WorldFacts, WorldOptions};
 
 /// The tests of this binary change one host-wide switch: one at a time.
@@ -120,15 +121,44 @@ fn every_scenario_deny_has_a_witness_naming_blocker_and_path_and_allows_have_non
     });
 }
 
-#[test]
-fn audit_state_is_restored_after_a_run_interrupted_with_sigint() {
-    require_observer();
-    with_audit_off(|| {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let file = dir.path().join("slow.kdl");
-        std::fs::write(
-            &file,
-            r#"experiment "slow" {
+/// Polls `done` every 20 ms for at most `limit`.
+fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let started = Instant::now();
+    while !done() {
+        if started.elapsed() > limit {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    true
+}
+
+/// Pids of the processes whose command line is exactly `argv`.
+fn processes_running(argv: &[&str]) -> Vec<i32> {
+    let want: Vec<u8> = argv
+        .iter()
+        .flat_map(|a| [a.as_bytes(), b"\0"].concat())
+        .collect();
+    std::fs::read_dir("/proc")
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+                .filter(|pid| {
+                    std::fs::read(format!("/proc/{pid}/cmdline")).ok().as_ref() == Some(&want)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Starts a run with the observer whose exec probe sleeps, waits until it has switched audit
+/// on, sends `sig` to the engine and checks that audit is off again and nothing is left.
+fn interrupt_an_observed_run(sig: i32) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("slow.kdl");
+    std::fs::write(
+        &file,
+        r#"experiment "slow" {
     lanes scenario
     timeout "30s"
 }
@@ -136,44 +166,74 @@ profile open {
     default allow
 }
 probe nap family=exec target="/usr/bin/sleep" {
-    argv "sleep" "20"
+    argv "sleep" "29.5"
 }
 "#,
-        )
-        .unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_xpr"))
-            .args(["run", "--observer", "audit", "-j", "1", "--out"])
-            .arg(dir.path().join("out"))
-            .arg(&file)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("xpr run starts");
-        // Wait until the run has switched audit on (the probe is sleeping by then).
-        let started = Instant::now();
-        while current_status().unwrap().enabled != 1 {
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "the run never enabled audit"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        std::thread::sleep(Duration::from_millis(500));
-        // SAFETY: signalling our own child.
-        unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-        let status = child.wait().expect("xpr run ends");
-        let stderr: Vec<String> = BufReader::new(child.stderr.take().unwrap())
-            .lines()
-            .map_while(Result::ok)
-            .collect();
-        assert!(
-            !status.success(),
-            "an interrupted run does not succeed: {stderr:?}"
-        );
-        assert_eq!(
-            current_status().unwrap().enabled,
-            0,
-            "audit must be off again after SIGINT; stderr: {stderr:?}"
-        );
-    });
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xpr"))
+        .args(["run", "--observer", "audit", "-j", "1", "--out"])
+        .arg(dir.path().join("out"))
+        .arg(&file)
+        .env("TMPDIR", dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("xpr run starts");
+    // Wait until the run has switched audit on and the probe is sleeping.
+    assert!(
+        eventually(Duration::from_secs(20), || {
+            current_status().unwrap().enabled == 1
+                && !processes_running(&["sleep", "29.5"]).is_empty()
+        }),
+        "signal {sig}: the run never enabled audit and started its probe"
+    );
+    xpr::sys::process::kill(child.id() as i32, sig).expect("signal our own child");
+    let status = child.wait().expect("xpr run ends");
+    let stderr: Vec<String> = BufReader::new(child.stderr.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .collect();
+    assert!(
+        !status.success(),
+        "signal {sig}: an interrupted run does not succeed: {stderr:?}"
+    );
+    // A handler restores before the engine dies; after SIGKILL the guardian does, at once.
+    assert!(
+        eventually(Duration::from_secs(5), || current_status().unwrap().enabled
+            == 0),
+        "signal {sig}: audit must be off again; stderr: {stderr:?}"
+    );
+    assert!(
+        eventually(Duration::from_secs(5), || {
+            processes_running(&["sleep", "29.5"]).is_empty()
+        }),
+        "signal {sig}: the probe's process outlived the run"
+    );
+    assert!(
+        eventually(Duration::from_secs(5), || {
+            std::fs::read_dir(dir.path())
+                .unwrap()
+                .flatten()
+                .all(|e| !e.file_name().to_string_lossy().starts_with("xpr-scratch-"))
+        }),
+        "signal {sig}: the scratch root was left behind"
+    );
+}
+
+#[test]
+fn audit_state_is_restored_after_every_fatal_signal_and_sigkill() {
+    require_observer();
+    for sig in [
+        libc::SIGINT,
+        libc::SIGTERM,
+        libc::SIGHUP,
+        libc::SIGQUIT,
+        libc::SIGPIPE,
+        libc::SIGUSR1,
+        libc::SIGALRM,
+        libc::SIGKILL,
+    ] {
+        with_audit_off(|| interrupt_an_observed_run(sig));
+    }
 }

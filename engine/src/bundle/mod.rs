@@ -1,4 +1,4 @@
-//! bundle: the run bundle contract (design §10, spec §6).
+//! bundle: the run bundle contract (spec §6).
 //!
 //! A bundle is written once through [`BundleWriter`] into a hidden `.<run_id>.partial`
 //! directory, pinned by `artifact_index.json` (written last), then renamed into

@@ -75,7 +75,8 @@ impl RunId {
     }
 }
 
-fn check_label(label: &str) -> Result<(), InvalidRunId> {
+/// The rule for `--label`: 1 to 64 letters, digits, `.`, `_` or `-`, not starting with `.`.
+pub fn check_label(label: &str) -> Result<(), InvalidRunId> {
     let bad = |why| {
         Err(InvalidRunId {
             value: label.to_string(),

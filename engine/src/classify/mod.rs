@@ -1,12 +1,8 @@
-//! classify: stage records → verdicts (design §7), compared with expectations.
+//! classify: stage records → verdicts (spec §5), compared with expectations.
 //!
 //! `deny` only comes from the operation stage with an errno in the world's deny set; a scenario
 //! failure whose baseline also failed is `baseline_denied`, not a sandbox decision.
 
-mod deny_set;
-mod errno;
 mod verdict;
 
-pub use deny_set::DenySet;
-pub use errno::{errno, errno_name, errno_number};
 pub use verdict::{compare, stage_verdict, verdicts};

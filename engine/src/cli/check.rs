@@ -1,60 +1,48 @@
 //! `xpr check FILE...`: decode, resolve and validate each file; a one-line summary per file,
 //! or every diagnostic and exit 2.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 
 use super::*;
-use crate::diagnostics::{Diag, Diagnostics};
+use crate::diagnostics::{self, MessageFormat};
 use crate::resolve::{self, LoadOptions, Loaded};
 
-pub fn run(args: CheckArgs) -> u8 {
-    let mut params = Vec::new();
-    let mut usage = Diagnostics::new();
-    for p in &args.load.params {
-        match resolve::parse_param(p) {
-            Some(kv) => params.push(kv),
-            None => usage.push(Diag::error(
-                crate::diagnostics::codes::INVALID_VALUE,
-                format!("--param `{p}` must be NAME=VALUE"),
-            )),
+pub fn run(args: CheckArgs) -> Result<Outcome, Error> {
+    let opts = args.load.options();
+    let format = args.load.message_format.into();
+    let mut outcome = Outcome::Clean;
+    for file in &args.files {
+        if !check_one(file, &opts, args.emit, format) {
+            outcome = Outcome::InvalidFiles;
         }
     }
-    if !usage.is_empty() {
-        print_diagnostics(&usage, args.load.message_format);
-        return EXIT_INVALID;
-    }
-    let opts = LoadOptions {
-        params,
-        world: "linux".to_string(),
-    };
-    let mut code = EXIT_OK;
-    for file in &args.files {
-        let outcome = check_one(file, &opts, args.emit.as_deref(), args.load.message_format);
-        code = code.max(outcome);
-    }
-    code
+    Ok(outcome)
 }
 
-fn check_one(file: &Path, opts: &LoadOptions, emit: Option<&str>, format: MessageFormat) -> u8 {
+/// Checks one file, printing its summary or its diagnostics; whether it is valid.
+fn check_one(
+    file: &Path,
+    opts: &LoadOptions,
+    emit: Option<EmitFormat>,
+    format: MessageFormat,
+) -> bool {
     if check_sbpl::is_sbpl(file) {
         return check_sbpl::check_file(file, &opts.params, emit, format);
     }
     match resolve::check(file, opts) {
         Ok(loaded) => {
-            print_diagnostics(&loaded.warnings, format);
+            diagnostics::eprint(&loaded.warnings, format);
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{}", summary(&loaded));
-            EXIT_OK
+            true
         }
         Err(diags) => {
-            print_diagnostics(&diags, format);
+            diagnostics::eprint(&diags, format);
             if format == MessageFormat::Human {
                 // With several files, say which one failed and how badly.
                 let errors = diags.error_count();
                 let warnings = diags.len() - errors;
-                let plural =
-                    |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
                 let mut tail = format!(
                     "error: {} failed the check: {}",
                     file.display(),
@@ -65,16 +53,19 @@ fn check_one(file: &Path, opts: &LoadOptions, emit: Option<&str>, format: Messag
                 }
                 eprintln!("\n{tail}");
             }
-            EXIT_INVALID
+            false
         }
     }
 }
 
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
 /// `ok NAME: N profiles, N probes, N expectations, graph N nodes N edges`, or for a stdlib
 /// file `ok library NAME: N families, N shims`.
-pub fn summary(loaded: &Loaded) -> String {
+fn summary(loaded: &Loaded) -> String {
     let e = &loaded.experiment;
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let mut line = if loaded.library {
         // Count what the file itself declares, not the prelude it sees.
         let root = e
@@ -109,20 +100,4 @@ pub fn summary(loaded: &Loaded) -> String {
         line.push_str(&format!(", {}", plural(loaded.warnings.len(), "warning")));
     }
     line
-}
-
-pub(super) fn print_diagnostics(diags: &Diagnostics, format: MessageFormat) {
-    if diags.is_empty() {
-        return;
-    }
-    let text = match format {
-        MessageFormat::Json => diags.render_json(),
-        MessageFormat::Human => {
-            let stderr = std::io::stderr();
-            let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            diags.render_human(100, color)
-        }
-    };
-    let mut err = std::io::stderr().lock();
-    let _ = err.write_all(text.as_bytes());
 }

@@ -3,9 +3,11 @@
 //! column and exits 2.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::Path;
 
 use super::*;
+use crate::diagnostics::{self, Diag, MessageFormat, codes};
 use crate::sbpl::{SbplOptions, emit_profile, parse, render_fidelity};
 
 /// Files checked as SBPL rather than as experiments.
@@ -17,17 +19,13 @@ pub fn is_sbpl(path: &Path) -> bool {
 }
 
 /// Checks one SBPL file: its fidelity table (or, with `--emit sbpl`, its normalised SBPL) on
-/// stdout; diagnostics on stderr and exit 2 for a bad file.
+/// stdout; diagnostics on stderr for a bad file. Whether the file is valid.
 pub fn check_file(
     file: &Path,
     params: &[(String, String)],
-    emit: Option<&str>,
+    emit: Option<EmitFormat>,
     format: MessageFormat,
-) -> u8 {
-    if let Some(other) = emit.filter(|e| *e != "sbpl") {
-        eprintln!("error: unknown --emit format `{other}` (expected `sbpl`)");
-        return EXIT_INVALID;
-    }
+) -> bool {
     let opts = SbplOptions {
         params: params.iter().cloned().collect::<BTreeMap<_, _>>(),
         ..SbplOptions::default()
@@ -36,44 +34,33 @@ pub fn check_file(
     let text = match std::fs::read_to_string(file) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: cannot read {name}: {e}");
-            return EXIT_INVALID;
+            let unreadable = Diag::error(codes::IO, format!("cannot read {name}: {e}"));
+            diagnostics::eprint(&unreadable.into(), format);
+            return false;
         }
     };
-    let out = match parse(&text, &name, &opts) {
-        Ok(profile) if emit.is_some() => emit_profile(&profile),
-        Ok(profile) => render_fidelity(&profile, &world_fidelity(&profile.ir)),
-        Err(errors) => {
-            report(errors, format);
-            return EXIT_INVALID;
+    let out = match (parse(&text, &name, &opts), emit) {
+        (Ok(profile), Some(EmitFormat::Sbpl)) => emit_profile(&profile),
+        (Ok(profile), None) => render_fidelity(&profile, &world_fidelity(&profile.ir)),
+        (Err(errors), _) => {
+            for e in &errors.errors {
+                diagnostics::eprint_error(e, format);
+            }
+            return false;
         }
     };
-    use std::io::Write;
     let _ = std::io::stdout().write_all(out.as_bytes());
-    EXIT_OK
+    true
 }
 
 /// Fidelity in the world this binary runs in.
 #[cfg(not(target_os = "macos"))]
-fn world_fidelity(ir: &crate::model::ProfileIr) -> Vec<crate::compile::RuleFidelity> {
+fn world_fidelity(ir: &crate::model::ProfileIr) -> Vec<crate::model::RuleFidelity> {
     let world = crate::world::WorldFacts::detect(&crate::world::WorldOptions::default());
     crate::compile::linux::compile("check", ir, &world).fidelity
 }
 
 #[cfg(target_os = "macos")]
-fn world_fidelity(ir: &crate::model::ProfileIr) -> Vec<crate::compile::RuleFidelity> {
+fn world_fidelity(ir: &crate::model::ProfileIr) -> Vec<crate::model::RuleFidelity> {
     crate::compile::seatbelt::compile(ir).fidelity
-}
-
-fn report(errors: crate::sbpl::SbplErrors, format: MessageFormat) {
-    for e in errors.errors {
-        match format {
-            MessageFormat::Human => eprintln!("{:?}", miette::Report::new(e)),
-            MessageFormat::Json => {
-                let mut s = String::new();
-                let _ = miette::JSONReportHandler::new().render_report(&mut s, &e);
-                eprintln!("{s}");
-            }
-        }
-    }
 }

@@ -5,36 +5,18 @@
 //! Exit 0 identical, 1 differences, 2 a bundle that cannot be opened, verified or read.
 
 use std::io::Write;
+use std::path::Path;
 
+use super::exit::BundleInput;
+use super::verify::latest_run_hint;
 use super::*;
-use crate::bundle;
+use crate::bundle::{self, BundleView};
 use crate::diff;
 
-pub fn run(args: DiffArgs) -> u8 {
-    let mut views = Vec::with_capacity(2);
-    for (name, path) in [("A", &args.a), ("B", &args.b)] {
-        let loaded = bundle::open(path)
-            .map_err(|e| e.to_string())
-            .and_then(|reader| {
-                reader
-                    .load()
-                    .map_err(|e| format!("{}: {e}", path.display()))
-            });
-        match loaded {
-            Ok(view) => views.push(view),
-            Err(e) => {
-                eprintln!("error: bundle {name}: {e}");
-                if let Some(latest) = bundle::reader::latest_run(path) {
-                    eprintln!(
-                        "hint: this directory holds runs of an experiment; the latest is {}",
-                        latest.display()
-                    );
-                }
-                return EXIT_INVALID;
-            }
-        }
-    }
-    let result = diff::diff(&views[0], &views[1]);
+pub fn run(args: DiffArgs) -> Result<Outcome, Error> {
+    let a = view("A", &args.a)?;
+    let b = view("B", &args.b)?;
+    let result = diff::diff(&a, &b);
     let text = match args.format {
         OutputFormat::Json => {
             let mut text = serde_json::to_string_pretty(&result).expect("a diff serialises");
@@ -44,15 +26,28 @@ pub fn run(args: DiffArgs) -> u8 {
         OutputFormat::Text => diff::table::render(&result),
     };
     let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        eprintln!("error: writing the diff: {e}");
-        return EXIT_ENVIRONMENT;
-    }
-    if result.identical {
-        EXIT_OK
+    let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    exit::stdout_written(written, "the diff")?;
+    Ok(if result.identical {
+        Outcome::Clean
     } else {
-        EXIT_FINDINGS
-    }
+        Outcome::Findings
+    })
+}
+
+/// Opens, verifies and reads one side of the diff.
+fn view(side: &'static str, path: &Path) -> Result<BundleView, Error> {
+    let loaded = bundle::open(path)
+        .map_err(BundleInput::Open)
+        .and_then(|reader| {
+            reader.load().map_err(|source| BundleInput::Load {
+                path: path.to_path_buf(),
+                source,
+            })
+        });
+    loaded.map_err(|source| Error::DiffInput {
+        side,
+        source,
+        hint: latest_run_hint(path),
+    })
 }

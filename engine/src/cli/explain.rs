@@ -8,8 +8,8 @@ use serde::de::DeserializeOwned;
 use super::*;
 use crate::bundle::fidelity::FidelityReport;
 use crate::bundle::layout;
-use crate::compile::Fidelity;
 use crate::lanes::ObservedRecord;
+use crate::model::Fidelity;
 use crate::model::{Lane, StageRecord, VerdictRecord, Witness, WitnessState};
 use crate::oracle::{DivergenceRecord, OracleRecord};
 

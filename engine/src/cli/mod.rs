@@ -1,16 +1,18 @@
-//! Command-line front end: raw arguments (clap) → one function per subcommand.
-//!
-//! Exit codes (design §11): 0 success; 1 mismatches or differences found; 2 invalid input or
-//! usage; 3 the environment failed.
+//! Command-line front end: arguments (clap, values validated as they are parsed) → a validated
+//! configuration → one call → an exit status, decided in `exit.rs` (spec §10).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::Parser;
 
+use crate::diagnostics::MessageFormat;
+
+mod args;
 mod check;
 mod check_sbpl;
 mod diff;
+mod exit;
 mod explain;
 mod import;
 mod plan;
@@ -19,209 +21,9 @@ mod shim;
 mod verify;
 mod world;
 
-pub const EXIT_OK: u8 = 0;
-pub const EXIT_FINDINGS: u8 = 1;
-pub const EXIT_INVALID: u8 = 2;
-pub const EXIT_ENVIRONMENT: u8 = 3;
-
-#[derive(Parser, Debug)]
-#[command(
-    name = "xpr",
-    version,
-    about = "Declarative sandbox-policy experiments with real enforcement"
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum Command {
-    /// Decode, resolve and validate experiments (or SBPL files); print a one-line summary.
-    Check(CheckArgs),
-    /// Print the resolved stage graph.
-    Plan(PlanArgs),
-    /// Execute an experiment with real enforcement and write a run bundle.
-    Run(RunArgs),
-    /// Print this host's world facts and harness identity.
-    World(WorldArgs),
-    /// Recompute every digest of a run bundle.
-    Verify(VerifyArgs),
-    /// Compare two run bundles.
-    Diff(DiffArgs),
-    /// Explain one result (or every mismatch) of a run bundle: both lanes stage by stage, the
-    /// oracle's deciding rule, the audit witness, fidelity notes and shim changes.
-    Explain(ExplainArgs),
-    /// Shims: `suggest` finds the smallest one that lets a profile's exec probes start.
-    #[command(subcommand)]
-    Shim(ShimCommand),
-    /// Turn another harness's run bundle (runtime-tools) into a starting experiment.
-    Import(ImportArgs),
-    /// Internal: the probe helper that `exec` probes with `helper=<family>` run.
-    #[command(name = "__probe", hide = true)]
-    ProbeHelper(ProbeHelperArgs),
-}
-
-#[derive(Args, Debug)]
-pub struct ProbeHelperArgs {
-    /// The resolved probe as JSON.
-    pub spec: String,
-}
-
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum MessageFormat {
-    #[default]
-    Human,
-    Json,
-}
-
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    #[default]
-    Text,
-    Json,
-}
-
-/// Options shared by every command that loads an experiment.
-#[derive(Args, Debug, Clone, Default)]
-pub struct LoadArgs {
-    /// Override an experiment parameter: `--param name=value` (repeatable).
-    #[arg(long = "param", value_name = "NAME=VALUE")]
-    pub params: Vec<String>,
-    /// How diagnostics are printed.
-    #[arg(long, value_enum, default_value_t)]
-    pub message_format: MessageFormat,
-}
-
-#[derive(Args, Debug)]
-pub struct CheckArgs {
-    #[arg(required = true)]
-    pub files: Vec<PathBuf>,
-    #[command(flatten)]
-    pub load: LoadArgs,
-    /// For `.sb` files: print the normalised SBPL instead of the fidelity table.
-    #[arg(long, value_name = "FORMAT")]
-    pub emit: Option<String>,
-}
-
-#[derive(Args, Debug)]
-pub struct PlanArgs {
-    pub file: PathBuf,
-    #[command(flatten)]
-    pub load: LoadArgs,
-    /// Graphviz output.
-    #[arg(long, conflicts_with = "format")]
-    pub dot: bool,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: OutputFormat,
-}
-
-#[derive(Args, Debug)]
-pub struct RunArgs {
-    pub file: PathBuf,
-    #[command(flatten)]
-    pub load: LoadArgs,
-    /// Parallel workers (default: number of cores).
-    #[arg(short = 'j', long)]
-    pub jobs: Option<usize>,
-    /// Output root (default `out/`).
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// A human name added to the run id.
-    #[arg(long)]
-    pub label: Option<String>,
-    /// Override the experiment's isolation.
-    #[arg(long, value_enum)]
-    pub isolation: Option<IsolationArg>,
-    /// Cap the Landlock ABI below the host's, to see an older kernel's world.
-    #[arg(long, value_name = "N")]
-    pub landlock_abi: Option<u32>,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: OutputFormat,
-    /// Witness denials: `audit` reads Landlock audit records (root, ABI >= 7); audit is
-    /// switched on for the run only and restored afterwards, also on Ctrl-C.
-    #[arg(long, value_enum)]
-    pub observer: Option<ObserverArg>,
-    /// Also write JUnit XML (one test case per expectation) to PATH, for CI systems.
-    #[arg(long, value_name = "PATH")]
-    pub junit: Option<PathBuf>,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ObserverArg {
-    Audit,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum IsolationArg {
-    Probe,
-    Profile,
-}
-
-#[derive(Args, Debug)]
-pub struct WorldArgs {
-    #[arg(long, value_enum, default_value_t)]
-    pub format: OutputFormat,
-    /// Cap the Landlock ABI below the host's.
-    #[arg(long, value_name = "N")]
-    pub landlock_abi: Option<u32>,
-}
-
-#[derive(Args, Debug)]
-pub struct VerifyArgs {
-    pub bundle: PathBuf,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: OutputFormat,
-}
-
-#[derive(Args, Debug)]
-pub struct ExplainArgs {
-    pub bundle: PathBuf,
-    /// `<profile>/<probe>`; default: every mismatch.
-    pub expectation_id: Option<String>,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum ShimCommand {
-    /// Run a profile's exec probes, find what the sandbox denied before their operation, and
-    /// print the smallest verified shim as KDL.
-    Suggest(ShimSuggestArgs),
-}
-
-#[derive(Args, Debug)]
-pub struct ShimSuggestArgs {
-    pub file: PathBuf,
-    #[arg(long)]
-    pub profile: String,
-    #[command(flatten)]
-    pub load: LoadArgs,
-    /// Skip audit and use delta debugging over rules predicted from the ELF headers.
-    #[arg(long)]
-    pub without_audit: bool,
-}
-
-#[derive(Args, Debug)]
-pub struct DiffArgs {
-    pub a: PathBuf,
-    pub b: PathBuf,
-    #[arg(long, value_enum, default_value_t)]
-    pub format: OutputFormat,
-}
-
-#[derive(Args, Debug)]
-pub struct ImportArgs {
-    /// A runtime-tools run bundle (its directory or its artifact_index.json).
-    pub bundle: PathBuf,
-    /// Write a `.kdl` experiment from the bundle's expected matrix and profile references.
-    #[arg(long)]
-    pub to_kdl: bool,
-    /// Output file (default: stdout).
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Where to look for the bundle's base `.sb` profiles (by file name, or `<suite>__<name>`).
-    #[arg(long, value_name = "DIR")]
-    pub sbpl_dir: Option<PathBuf>,
-}
+pub use args::*;
+// `explain` and `import` still choose their exit status themselves, with these.
+use exit::{EXIT_ENVIRONMENT, EXIT_INVALID, EXIT_OK, Error, Outcome};
 
 pub fn main() -> ExitCode {
     reset_sigpipe();
@@ -236,19 +38,36 @@ pub fn main() -> ExitCode {
             });
         }
     };
-    let code = match cli.command {
+    let format = cli.command.message_format();
+    let ended = match cli.command {
         Command::Check(a) => check::run(a),
         Command::Plan(a) => plan::run(a),
         Command::Run(a) => run::run(a),
         Command::World(a) => world::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Diff(a) => diff::run(a),
-        Command::Explain(a) => explain::run(a),
         Command::Shim(ShimCommand::Suggest(a)) => shim::suggest(a),
-        Command::Import(a) => import::run(a),
-        Command::ProbeHelper(a) => crate::probes::helper::main(&a.spec),
+        // These still print their own errors and choose their exit status.
+        Command::Explain(a) => return ExitCode::from(explain::run(a)),
+        Command::Import(a) => return ExitCode::from(import::run(a)),
+        Command::ProbeHelper(a) => return ExitCode::from(crate::probes::helper::main(&a.spec)),
     };
-    ExitCode::from(code)
+    exit::finish(ended, format)
+}
+
+impl Command {
+    /// How this command's diagnostics and errors are printed.
+    fn message_format(&self) -> MessageFormat {
+        match self {
+            Command::Check(CheckArgs { load, .. })
+            | Command::Plan(PlanArgs { load, .. })
+            | Command::Run(RunArgs { load, .. })
+            | Command::Shim(ShimCommand::Suggest(ShimSuggestArgs { load, .. })) => {
+                load.message_format.into()
+            }
+            _ => MessageFormat::Human,
+        }
+    }
 }
 
 /// A closed stdout pipe (`xpr plan | head`) ends the process quietly instead of panicking.

@@ -2,50 +2,29 @@
 
 use super::*;
 use crate::execute::ExecuteOptions;
-use crate::resolve::{self, LoadOptions};
+use crate::resolve;
 use crate::shim_suggest::{kdl, suggest as find};
 use crate::world::{WorldFacts, WorldOptions};
 
-pub fn suggest(args: ShimSuggestArgs) -> u8 {
+pub fn suggest(args: ShimSuggestArgs) -> Result<Outcome, Error> {
     crate::execute::interrupt::install();
-    let params: Vec<(String, String)> = args
-        .load
-        .params
-        .iter()
-        .filter_map(|p| resolve::parse_param(p))
-        .collect();
-    let loaded = match resolve::load(
-        &args.file,
-        &LoadOptions {
-            params,
-            world: "linux".into(),
-        },
-    ) {
-        Ok(l) => l,
-        Err(diags) => {
-            check::print_diagnostics(&diags, args.load.message_format);
-            return EXIT_INVALID;
-        }
-    };
+    let loaded = resolve::load(&args.file, &args.load.options()).map_err(Error::Invalid)?;
     let world = WorldFacts::detect(&WorldOptions::default());
     let options = ExecuteOptions {
         helper_exe: std::env::current_exe().unwrap_or_else(|_| "xpr".into()),
         ..ExecuteOptions::default()
     };
-    match find(
+    let s = find(
         &loaded.experiment,
         &args.profile,
         &world,
         &options,
         args.without_audit,
-    ) {
-        Ok(s) => {
-            print!("{}", kdl(&s));
-            if s.verified { EXIT_OK } else { EXIT_FINDINGS }
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            EXIT_INVALID
-        }
-    }
+    )?;
+    print!("{}", kdl(&s));
+    Ok(if s.verified {
+        Outcome::Clean
+    } else {
+        Outcome::Findings
+    })
 }

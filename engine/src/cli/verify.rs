@@ -20,14 +20,8 @@ struct VerifyReport<'a> {
     verification: &'a Verification,
 }
 
-pub fn run(args: VerifyArgs) -> u8 {
-    let reader = match bundle::open(&args.bundle) {
-        Ok(reader) => reader,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return EXIT_INVALID;
-        }
-    };
+pub fn run(args: VerifyArgs) -> Result<Outcome, Error> {
+    let reader = bundle::open(&args.bundle)?;
     let verification = reader.verify();
     let shown = reader.root().display().to_string();
     let mut out = std::io::stdout().lock();
@@ -45,25 +39,27 @@ pub fn run(args: VerifyArgs) -> u8 {
         }
         OutputFormat::Text => out.write_all(render_text(&shown, &verification).as_bytes()),
     };
-    if let Err(e) = written.and_then(|()| out.flush())
-        && e.kind() != std::io::ErrorKind::BrokenPipe
-    {
-        eprintln!("error: writing the report: {e}");
-        return EXIT_ENVIRONMENT;
-    }
+    exit::stdout_written(written.and_then(|()| out.flush()), "the report")?;
     if verification.findings == [bundle::Finding::IndexMissing]
-        && let Some(latest) = bundle::reader::latest_run(reader.root())
+        && let Some(hint) = latest_run_hint(reader.root())
     {
-        eprintln!(
-            "hint: this directory holds runs of an experiment; the latest is {}",
-            latest.display()
-        );
+        eprintln!("hint: {hint}");
     }
-    if verification.ok() {
-        EXIT_OK
+    Ok(if verification.ok() {
+        Outcome::Clean
     } else {
-        EXIT_FINDINGS
-    }
+        Outcome::Findings
+    })
+}
+
+/// For a directory of runs given where one run was meant: the run to look at instead.
+pub fn latest_run_hint(dir: &std::path::Path) -> Option<String> {
+    bundle::reader::latest_run(dir).map(|latest| {
+        format!(
+            "this directory holds runs of an experiment; the latest is {}",
+            latest.display()
+        )
+    })
 }
 
 fn render_text(shown: &str, v: &Verification) -> String {

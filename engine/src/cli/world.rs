@@ -3,13 +3,12 @@
 use super::*;
 use crate::world::{WorldFacts, WorldOptions, canonical_json};
 
-pub fn run(args: WorldArgs) -> u8 {
+pub fn run(args: WorldArgs) -> Result<Outcome, Error> {
     let facts = WorldFacts::detect(&WorldOptions {
         landlock_abi_cap: args.landlock_abi,
     });
     if let Some(message) = facts.abi_cap_error() {
-        eprintln!("error: {message}");
-        return EXIT_INVALID;
+        return Err(Error::AbiCap(message));
     }
     let text = match args.format {
         OutputFormat::Json => {
@@ -21,7 +20,7 @@ pub fn run(args: WorldArgs) -> u8 {
     };
     use std::io::Write;
     let _ = std::io::stdout().write_all(text.as_bytes());
-    EXIT_OK
+    Ok(Outcome::Clean)
 }
 
 /// Aligned `key  value` lines, nested keys dotted, lists comma-separated.

@@ -17,6 +17,7 @@ mod probe;
 mod profile;
 pub mod reader;
 pub mod syntax;
+pub mod vocabulary;
 
 pub use probe::PROBE_PROPS;
 
@@ -74,7 +75,7 @@ pub fn decode_file(
             "probe" => out.probes.extend(probe::decode_probe(&mut r, node)),
             "expect" => out.expects.extend(expect::decode(&mut r, node)),
             "vocabulary" => {
-                crate::resolve::vocabulary::decode_block(&mut r, node);
+                vocabulary::decode_block(&mut r, node);
                 out.vocabularies.push(("vocabulary", node.name().span()));
             }
             // The stdlib's sysctl table (read by the engine, not by experiments): checked here so

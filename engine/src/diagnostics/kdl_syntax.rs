@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use miette::SourceSpan;
 
+use super::SourceFile;
 use super::{Diag, codes};
-use crate::source::SourceFile;
 
 /// One diagnostic per parser complaint; a KDL 1 spelling on the same line gets the KDL 2 hint
 /// and the label moves onto it.

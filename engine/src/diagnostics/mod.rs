@@ -6,13 +6,14 @@ use std::sync::Arc;
 
 use miette::{LabeledSpan, NamedSource, Severity, SourceSpan};
 
-use crate::source::SourceFile;
-
 pub mod codes;
 pub mod kdl_syntax;
 pub mod render;
+pub mod source_file;
 pub mod suggest;
 
+pub use render::{MessageFormat, eprint, eprint_error};
+pub use source_file::SourceFile;
 pub use suggest::did_you_mean;
 
 /// One diagnostic: a code from [`codes`], a message, labels in one file, optional help, and
@@ -222,22 +223,6 @@ impl Diagnostics {
     pub fn sort(&mut self) {
         self.items
             .sort_by_key(|d| (d.file.as_ref().map(|f| f.id), d.offset().unwrap_or(0)));
-    }
-
-    /// Every diagnostic rendered for people; `width` fixes the line width, `color` enables ANSI.
-    pub fn render_human(&self, width: usize, color: bool) -> String {
-        render::human(self.iter(), width, color)
-    }
-
-    /// One JSON object per line (JSON Lines), one per diagnostic.
-    pub fn render_json(&self) -> String {
-        render::json_lines(self.iter())
-    }
-}
-
-impl fmt::Display for Diagnostics {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.render_human(100, false))
     }
 }
 

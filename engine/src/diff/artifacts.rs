@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::Status;
 use super::facts::keyed;
+use super::status::Status;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ArtifactChange {

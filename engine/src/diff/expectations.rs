@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::Status;
+use super::status::Status;
 use crate::bundle::BundleView;
 use crate::bundle::foreign::ForeignDetails;
 use crate::model::{Action, Errno, Evidence, MismatchReason, Stage, Verdict, VerdictRecord};

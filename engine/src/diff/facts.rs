@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::Status;
+use super::status::Status;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FactChange {

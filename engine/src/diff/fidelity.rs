@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::Status;
+use super::status::Status;
 use crate::bundle::fidelity::FidelityReport;
 use crate::bundle::vocabulary::fidelity_str;
 

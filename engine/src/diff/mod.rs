@@ -1,4 +1,4 @@
-//! diff: what changed in meaning between two bundles (design §10, spec §6.9).
+//! diff: what changed in meaning between two bundles (spec §6.9).
 //!
 //! The one diff for every pair of formats (xpr, runtime-tools, either way round): both sides
 //! are [`BundleView`]s. Expectations are keyed by their stable id; world facts, vocabulary and
@@ -16,6 +16,7 @@ mod artifacts;
 mod expectations;
 mod facts;
 mod fidelity;
+mod status;
 pub mod table;
 mod vocabulary;
 
@@ -23,6 +24,7 @@ pub use artifacts::ArtifactChange;
 pub use expectations::{ALL, Aspect, ExpectationChange, NEUTRAL, Outcome};
 pub use facts::{FactChange, InputChange};
 pub use fidelity::{FidelityChange, RuleState};
+pub use status::Status;
 pub use vocabulary::{VocabularyChange, VocabularyKind};
 
 pub const SCHEMA: &str = "xpr.diff.v1";
@@ -33,32 +35,6 @@ pub struct Side {
     pub format: BundleFormat,
     pub run_id: String,
     pub world_id: String,
-}
-
-/// Whether a keyed item is on both sides with different values, or on one side only.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    Changed,
-    Added,
-    Removed,
-}
-
-impl Status {
-    pub fn of<T>(a: &Option<T>, b: &Option<T>) -> Status {
-        match (a, b) {
-            (None, _) => Status::Added,
-            (_, None) => Status::Removed,
-            _ => Status::Changed,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Changed => "changed",
-            Status::Added => "added",
-            Status::Removed => "removed",
-        }
-    }
 }
 
 /// Every difference, grouped most important first.

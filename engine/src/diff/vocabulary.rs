@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::Status;
 use super::facts::keyed;
+use super::status::Status;
 use crate::bundle::vocabulary::{Vocabulary, fidelity_str};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -1,22 +1,43 @@
-//! One sandboxed child: fork, apply, run the driver(s) or execve, report over a pipe, `_exit`.
+//! One probe child: fork, set up, apply, run the driver(s) or execve, report over a pipe,
+//! `_exit`. Every setup step is checked; a failure is reported as the step and its errno.
 //!
-//! The worker waits with a per-probe deadline; on expiry it SIGKILLs the child's process group
-//! (the child makes itself a group leader, so anything it forked dies with it). Exec children
-//! are watched through a pidfd because a forked grandchild can keep the pipes open.
+//! Three shapes:
+//! - driver children (`fork_drivers`): apply and perform the operations;
+//! - the probe helper (xpr's own binary, trusted like the drivers): a forked child that leads
+//!   its own process group, applies the profile and execs the helper;
+//! - any other command: the worker forks an *init* into a new PID namespace (pid 1 there). The
+//!   init applies the host guard and the profile's Landlock domain, forks the command (pid 2),
+//!   which applies the profile's filters and execs; the init reaps everything in the namespace
+//!   and reports the command's wait status. When the init ends, the kernel kills every process
+//!   left in the namespace, so nothing the command started outlives the probe, and no process
+//!   outside the run can even be named.
+//!
+//! The worker waits with a per-probe deadline and SIGKILLs the child (and its group) when it
+//! passes. Exec children are watched through a pidfd, because a process the command started
+//! can keep the pipes open.
 
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
+use crate::compile::AppliedInChild;
+use crate::probes::report::{ChildRecord, RECORD_LEN, RecordStage};
 use crate::probes::{ExecCommand, HELPER_REPORT_FD, Operation};
+use crate::sys::errno::raw;
+use crate::sys::process::{self, Forked, WaitStatus};
+use crate::sys::{fd, namespace, signal};
 
 use super::capture::Capture;
-use super::record::{ChildRecord, RECORD_LEN, RecordStage};
-use super::sandbox::AppliedInChild;
+use super::guard::HostGuard;
 
 /// What the child runs after the sandbox is applied.
 pub enum Body<'a> {
     /// Drivers in sequence, one record each (probe isolation passes one).
     Ops(&'a [&'a Operation]),
-    Exec(&'a ExecCommand),
+    /// xpr's probe helper.
+    Helper(&'a ExecCommand),
+    /// A command the experiment chose, inside the host guard and its own PID namespace.
+    Command(&'a ExecCommand, &'a HostGuard),
 }
 
 /// How the child ended, kept apart from what it reported.
@@ -28,13 +49,23 @@ pub enum Termination {
     TimedOut,
 }
 
+impl From<WaitStatus> for Termination {
+    fn from(s: WaitStatus) -> Termination {
+        match s {
+            WaitStatus::Exited(c) => Termination::Exited(c),
+            WaitStatus::Signaled(s) => Termination::Signaled(s),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct ChildExit {
     pub records: Vec<ChildRecord>,
     pub termination: Termination,
     pub output: Option<Capture>,
     pub elapsed: Duration,
-    /// The child's pid (audit records name it).
+    /// The pid of the process that applied the profile's Landlock domain (audit records name
+    /// it): the child, or an exec probe's init.
     pub pid: i32,
 }
 
@@ -43,89 +74,115 @@ pub struct ChildSpec<'a> {
     pub body: Body<'a>,
     pub timeout: Duration,
     /// `/dev/null`, opened by the worker, for exec children's stdin.
-    pub devnull: i32,
+    pub devnull: RawFd,
     pub output_limit: usize,
 }
 
-fn errno() -> i32 {
-    crate::probes::helper_errno()
+/// The worker's own setup of a child failed: which call, and its error.
+#[derive(Debug, thiserror::Error)]
+#[error("{step}: {source}")]
+pub struct StartError {
+    pub step: &'static str,
+    #[source]
+    pub source: io::Error,
 }
 
-fn pipe_pair() -> Result<(i32, i32), i32> {
-    let mut fds = [0i32; 2];
-    // SAFETY: pipe2 into a 2-element array; the read end is made non-blocking so draining after
-    // the child's exit never blocks on a pipe a grandchild still holds.
-    unsafe {
-        if libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) != 0 {
-            return Err(errno());
-        }
-        libc::fcntl(fds[0], libc::F_SETFL, libc::O_NONBLOCK);
-    }
-    Ok((fds[0], fds[1]))
+fn start<T>(step: &'static str, r: io::Result<T>) -> Result<T, StartError> {
+    r.map_err(|source| StartError { step, source })
 }
 
-/// Runs one child to completion. `Err` is an errno of the worker's own setup (fork, pipe).
-pub fn run(spec: &ChildSpec) -> Result<ChildExit, i32> {
+/// The step that creates a command's PID namespace (its failure blocks the probe: a command
+/// never runs outside the host guard).
+pub const NEW_PID_NAMESPACE: &str = "clone(CLONE_NEWPID)";
+
+/// Exit status of a child whose setup failed (the record on the pipe says where).
+const SETUP_FAILED: i32 = 126;
+/// Exit status after a failed execve (the shell's convention; the record has the errno).
+const EXEC_FAILED: i32 = 127;
+
+/// A non-blocking read end, so draining after the child's exit never blocks on a pipe a
+/// process the command started still holds.
+fn pipe_pair() -> io::Result<(OwnedFd, OwnedFd)> {
+    let (rd, wr) = fd::pipe()?;
+    fd::set_nonblocking(rd.as_fd())?;
+    Ok((rd, wr))
+}
+
+/// Runs one child to completion.
+pub fn run(spec: &ChildSpec) -> Result<ChildExit, StartError> {
     let started = Instant::now();
-    let (res_rd, res_wr) = pipe_pair()?;
-    let exec = matches!(spec.body, Body::Exec(_));
-    let (out_rd, out_wr) = if exec {
-        match pipe_pair() {
-            Ok(p) => p,
-            Err(e) => {
-                close(res_rd);
-                close(res_wr);
-                return Err(e);
+    let (res_rd, res_wr) = start("pipe(results)", pipe_pair())?;
+    let exec = !matches!(spec.body, Body::Ops(_));
+    let out = if exec {
+        Some(start("pipe(output)", pipe_pair())?)
+    } else {
+        None
+    };
+    let out_wr = out.as_ref().map_or(-1, |(_, w)| w.as_raw_fd());
+    let worker = process::getpid();
+    // SAFETY (cannot move into sys: the child's body is below): the worker is single-threaded;
+    // the child only makes raw syscalls until execve or _exit.
+    let forked = match spec.body {
+        Body::Command(..) => unsafe { namespace::fork_into_new_pid_namespace() },
+        _ => unsafe { process::fork() },
+    };
+    let step = match spec.body {
+        Body::Command(..) => NEW_PID_NAMESPACE,
+        _ => "fork",
+    };
+    let pid = match start(step, forked)? {
+        Forked::Child => child_main(spec, worker, res_wr.as_raw_fd(), out_wr),
+        Forked::Parent(pid) => pid,
+    };
+    if let Body::Helper(_) = spec.body {
+        // Also from this side, closing the race with a timeout kill; the child does the same,
+        // so EACCES (it already exec'd) or ESRCH (it already ended) are expected.
+        let _ = process::set_process_group(pid, pid);
+    }
+    // Closing our copies of the write ends lets EOF mean "no writer left".
+    drop(res_wr);
+    let out_rd = out.map(|(rd, _)| rd);
+    let pidfd = if exec {
+        match process::pidfd_open(pid) {
+            Ok(fd) => Some(fd),
+            Err(source) => {
+                let _ = process::kill(pid, libc::SIGKILL);
+                let _ = process::wait(pid);
+                return Err(StartError {
+                    step: "pidfd_open",
+                    source,
+                });
             }
         }
     } else {
-        (-1, -1)
-    };
-    // SAFETY: fork from the single-threaded worker; the child only makes raw syscalls.
-    let pid = unsafe { libc::fork() };
-    if pid == -1 {
-        let e = errno();
-        for fd in [res_rd, res_wr, out_rd, out_wr] {
-            close(fd);
-        }
-        return Err(e);
-    }
-    if pid == 0 {
-        child_main(spec, res_wr, out_wr);
-    }
-    // SAFETY: an exec child becomes its own group leader (from both sides, closing the race
-    // with a timeout kill) so whatever it forks dies with it; drivers never fork. Closing our
-    // copies of the write ends lets EOF mean "no writer left".
-    if exec {
-        unsafe {
-            libc::setpgid(pid, pid);
-        }
-    }
-    close(res_wr);
-    close(out_wr);
-    let pidfd = if exec {
-        // SAFETY: pidfd_open on our own child.
-        unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) as i32 }
-    } else {
-        -1
+        None
     };
     let expected = match spec.body {
         Body::Ops(ops) => ops.len(),
-        Body::Exec(_) => 1,
+        _ => 1,
     };
     let mut w = Waiter {
         pid,
-        res_rd,
+        group: matches!(spec.body, Body::Helper(_)),
+        exec,
+        res_rd: Some(res_rd),
         out_rd,
         pidfd,
-        exec,
         buf: Vec::with_capacity(RECORD_LEN * expected),
         records: Vec::with_capacity(expected),
         output: exec.then(|| Capture::new(spec.output_limit)),
     };
-    let termination = w.wait(spec.timeout, expected, exec);
-    for fd in [w.res_rd, w.out_rd, w.pidfd] {
-        close(fd);
+    let mut termination = w.wait(spec.timeout, expected);
+    // An init reports the command's status; its own exit says nothing about the probe.
+    if let Some(i) = w
+        .records
+        .iter()
+        .position(|r| r.stage == RecordStage::Status)
+    {
+        let status = w.records.remove(i);
+        if termination != Termination::TimedOut {
+            termination = WaitStatus::decode(status.value as i32).into();
+        }
     }
     Ok(ChildExit {
         records: w.records,
@@ -136,121 +193,187 @@ pub fn run(spec: &ChildSpec) -> Result<ChildExit, i32> {
     })
 }
 
-fn close(fd: i32) {
-    if fd >= 0 {
-        // SAFETY: closing an fd we own.
-        unsafe {
-            libc::close(fd);
+/// In a forked child: a failed setup step is reported on the result pipe and ends the child.
+fn must<T>(res_wr: RawFd, step: &'static str, r: io::Result<T>) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = ChildRecord::setup_failed(0, step, raw(&e)).write_to(res_wr);
+            process::exit(SETUP_FAILED)
         }
     }
+}
+
+/// In a forked child: applies `apply` or reports why not and ends the child.
+fn must_apply(res_wr: RawFd, apply: Result<(), crate::compile::ApplyFailure>) {
+    if let Err(f) = apply {
+        let _ = ChildRecord::apply_failed(0, f.reason, f.errno, f.step).write_to(res_wr);
+        process::exit(0);
+    }
+}
+
+/// Dies with the worker; `worker` is checked because the worker may have died before the
+/// signal was armed (a new PID namespace's init has no visible parent: `worker` is 0 there).
+fn die_with_worker(res_wr: RawFd, worker: i32) {
+    must(
+        res_wr,
+        "prctl(PR_SET_PDEATHSIG)",
+        process::set_parent_death_signal(libc::SIGKILL),
+    );
+    if worker != 0 && process::parent_pid() != worker {
+        process::exit(SETUP_FAILED);
+    }
+}
+
+/// An exec'd program gets default dispositions (the worker ignores SIGINT, Rust SIGPIPE) and
+/// `/dev/null` as stdin, the output pipe as stdout and stderr.
+fn command_stdio(spec: &ChildSpec, res_wr: RawFd, out_wr: RawFd) {
+    for sig in [libc::SIGINT, libc::SIGPIPE] {
+        must(res_wr, "sigaction", signal::set_default(sig));
+    }
+    must(res_wr, "dup2(stdin)", fd::dup2(spec.devnull, 0));
+    must(res_wr, "dup2(stdout)", fd::dup2(out_wr, 1));
+    must(res_wr, "dup2(stderr)", fd::dup2(out_wr, 2));
 }
 
 /// The child: never returns. Raw syscalls only.
-fn child_main(spec: &ChildSpec, res_wr: i32, out_wr: i32) -> ! {
-    // SAFETY: raw syscalls in the freshly forked child.
-    unsafe {
-        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-        if out_wr >= 0 {
-            // An exec'd command gets its own process group and default dispositions.
-            libc::setpgid(0, 0);
-            libc::signal(libc::SIGINT, libc::SIG_DFL);
-            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-            libc::dup2(spec.devnull, 0);
-            libc::dup2(out_wr, 1);
-            libc::dup2(out_wr, 2);
-        }
-        if let Some(sb) = spec.sandbox
-            && let Err(f) = sb.apply()
-        {
-            let _ = ChildRecord::apply_failed(0, f.reason, f.errno, f.step).write_to(res_wr);
-            libc::_exit(0);
-        }
-        match spec.body {
-            Body::Ops(ops) => {
-                // Records go out in batches (one write per BATCH probes, each batch below
-                // PIPE_BUF so it stays atomic); the worker re-runs unreported probes alone.
-                const BATCH: usize = 128;
-                let mut batch = [0u8; RECORD_LEN * BATCH];
-                let mut filled = 0;
-                for (i, op) in ops.iter().enumerate() {
-                    let r = op.perform();
-                    let rec = ChildRecord::new(i as u32, RecordStage::Operation, r.errno, r.value);
-                    batch[filled * RECORD_LEN..(filled + 1) * RECORD_LEN]
-                        .copy_from_slice(&rec.encode());
-                    filled += 1;
-                    if filled == BATCH || i + 1 == ops.len() {
-                        write_full(res_wr, &batch[..filled * RECORD_LEN]);
-                        filled = 0;
-                    }
-                }
-                libc::_exit(0);
+fn child_main(spec: &ChildSpec, worker: i32, res_wr: RawFd, out_wr: RawFd) -> ! {
+    match spec.body {
+        Body::Ops(ops) => {
+            die_with_worker(res_wr, worker);
+            if let Some(sb) = spec.sandbox {
+                must_apply(res_wr, sb.apply());
             }
-            Body::Exec(cmd) => {
-                if cmd.helper.is_some() {
-                    // dup2 onto fd 3 clears CLOEXEC there; the original stays close-on-exec.
-                    if res_wr == HELPER_REPORT_FD {
-                        libc::fcntl(res_wr, libc::F_SETFD, 0);
-                    } else {
-                        libc::dup2(res_wr, HELPER_REPORT_FD);
-                    }
-                }
-                let e = cmd.execve();
-                let _ = ChildRecord::new(0, RecordStage::Exec, e, 0).write_to(res_wr);
-                libc::_exit(127);
-            }
+            perform_all(ops, res_wr);
+            process::exit(0)
         }
+        Body::Helper(cmd) => {
+            die_with_worker(res_wr, worker);
+            // Its own process group, so whatever it forks dies with it.
+            must(res_wr, "setpgid", process::set_process_group(0, 0));
+            command_stdio(spec, res_wr, out_wr);
+            if let Some(sb) = spec.sandbox {
+                must_apply(res_wr, sb.apply());
+            }
+            // The helper reports on fd 3: dup2 onto it clears close-on-exec there (the
+            // original stays close-on-exec).
+            if res_wr == HELPER_REPORT_FD {
+                must(res_wr, "fcntl(report fd)", fd::clear_cloexec(res_wr));
+            } else {
+                must(
+                    res_wr,
+                    "dup2(report fd)",
+                    fd::dup2(res_wr, HELPER_REPORT_FD),
+                );
+            }
+            exec(cmd, res_wr)
+        }
+        Body::Command(cmd, guard) => init_main(spec, cmd, guard, res_wr, out_wr),
     }
 }
 
-/// `write` until done (the child's only output path; no allocation).
-fn write_full(fd: i32, mut bytes: &[u8]) {
-    while !bytes.is_empty() {
-        // SAFETY: writing a buffer we own.
-        let n = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
-        if n <= 0 {
-            if n < 0 && errno() == libc::EINTR {
-                continue;
+/// pid 1 of the command's PID namespace.
+fn init_main(
+    spec: &ChildSpec,
+    cmd: &ExecCommand,
+    guard: &HostGuard,
+    res_wr: RawFd,
+    out_wr: RawFd,
+) -> ! {
+    die_with_worker(res_wr, 0);
+    command_stdio(spec, res_wr, out_wr);
+    must_apply(res_wr, guard.apply());
+    if let Some(sb) = spec.sandbox {
+        must_apply(res_wr, sb.apply_domain());
+    }
+    // SAFETY (cannot move into sys: the child's body is below): the init is single-threaded
+    // and the command's process only applies its filters and execs.
+    let command = match must(res_wr, "fork(command)", unsafe { process::fork() }) {
+        Forked::Child => {
+            if let Some(sb) = spec.sandbox {
+                must_apply(res_wr, sb.apply_filters());
             }
-            return;
+            exec(cmd, res_wr)
         }
-        bytes = &bytes[n as usize..];
+        Forked::Parent(pid) => pid,
+    };
+    // Reap everything the namespace orphans until the command itself ends.
+    let status = loop {
+        match must(res_wr, "wait(command)", process::wait(-1)) {
+            (pid, status) if pid == command => break status,
+            _ => {}
+        }
+    };
+    let _ = ChildRecord::new(0, RecordStage::Status, 0, i64::from(status.raw())).write_to(res_wr);
+    process::exit(0)
+}
+
+fn exec(cmd: &ExecCommand, res_wr: RawFd) -> ! {
+    let e = cmd.execve();
+    let _ = ChildRecord::new(0, RecordStage::Exec, raw(&e), 0).write_to(res_wr);
+    process::exit(EXEC_FAILED)
+}
+
+/// Records go out in batches (one write per BATCH probes, each batch below PIPE_BUF so it stays
+/// atomic); the worker re-runs unreported probes alone.
+fn perform_all(ops: &[&Operation], res_wr: RawFd) {
+    const BATCH: usize = 128;
+    let mut batch = [0u8; RECORD_LEN * BATCH];
+    let mut filled = 0;
+    for (i, op) in ops.iter().enumerate() {
+        let r = op.perform();
+        let rec = ChildRecord::new(i as u32, RecordStage::Operation, r.errno, r.value);
+        batch[filled * RECORD_LEN..(filled + 1) * RECORD_LEN].copy_from_slice(&rec.encode());
+        filled += 1;
+        if filled == BATCH || i + 1 == ops.len() {
+            // Nothing to do about a failed write: the worker sees the probes unreported.
+            let _ = fd::write_all(res_wr, &batch[..filled * RECORD_LEN]);
+            filled = 0;
+        }
     }
 }
 
 struct Waiter {
     pid: i32,
+    /// The child leads a process group to kill with it.
+    group: bool,
     exec: bool,
-    res_rd: i32,
-    out_rd: i32,
-    pidfd: i32,
+    res_rd: Option<OwnedFd>,
+    out_rd: Option<OwnedFd>,
+    pidfd: Option<OwnedFd>,
     buf: Vec<u8>,
     records: Vec<ChildRecord>,
     output: Option<Capture>,
 }
 
+fn raw_or_none(fd: &Option<OwnedFd>) -> RawFd {
+    fd.as_ref().map_or(-1, |f| f.as_raw_fd())
+}
+
 impl Waiter {
-    fn wait(&mut self, timeout: Duration, expected: usize, exec: bool) -> Termination {
+    fn wait(&mut self, timeout: Duration, expected: usize) -> Termination {
         let mut deadline = Instant::now() + timeout;
         loop {
             let now = Instant::now();
             if now >= deadline {
-                return self.kill_and_reap(true);
+                return self.kill_and_reap();
             }
             let ms = (deadline - now).as_millis().clamp(1, i32::MAX as u128) as i32;
-            let mut fds = [pollfd(self.res_rd), pollfd(self.out_rd), pollfd(self.pidfd)];
-            // SAFETY: poll over a stack array.
-            let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as _, ms) };
-            if n < 0 {
+            let mut fds = [
+                fd::poll_in(raw_or_none(&self.res_rd)),
+                fd::poll_in(raw_or_none(&self.out_rd)),
+                fd::poll_in(raw_or_none(&self.pidfd)),
+            ];
+            if fd::poll(&mut fds, ms).is_err() {
                 if super::interrupt::interrupted() {
-                    return self.kill_and_reap(true);
+                    return self.kill_and_reap();
                 }
                 continue;
             }
             if fds[0].revents != 0 {
                 let before = self.records.len();
                 if !self.drain_records() {
-                    close(self.res_rd);
-                    self.res_rd = -1;
+                    self.res_rd = None;
                 }
                 if self.records.len() > before {
                     // Profile isolation streams records: each probe gets its own deadline.
@@ -258,16 +381,15 @@ impl Waiter {
                 }
                 // Our own drivers `_exit` right after their last record, and without exec
                 // nothing else holds the pipe: reap directly.
-                if !exec && (self.records.len() >= expected || self.res_rd < 0) {
-                    return self.reap_blocking();
+                if !self.exec && (self.records.len() >= expected || self.res_rd.is_none()) {
+                    return self.reap();
                 }
             }
             if fds[1].revents != 0 && !self.drain_output() {
-                close(self.out_rd);
-                self.out_rd = -1;
+                self.out_rd = None;
             }
             if fds[2].revents != 0 {
-                let t = self.reap_blocking();
+                let t = self.reap();
                 self.drain_records();
                 self.drain_output();
                 return t;
@@ -277,23 +399,17 @@ impl Waiter {
 
     /// Reads every complete record available; false on EOF.
     fn drain_records(&mut self) -> bool {
-        if self.res_rd < 0 {
+        let Some(rd) = self.res_rd.as_ref().map(|f| f.as_raw_fd()) else {
             return false;
-        }
+        };
         let mut chunk = [0u8; RECORD_LEN * 256];
         loop {
-            // SAFETY: read into a stack buffer from a non-blocking fd.
-            let n = unsafe { libc::read(self.res_rd, chunk.as_mut_ptr().cast(), chunk.len()) };
-            if n == 0 {
-                return false;
-            }
-            if n < 0 {
-                match errno() {
-                    libc::EINTR => continue,
-                    e => return e == libc::EAGAIN,
-                }
-            }
-            self.buf.extend_from_slice(&chunk[..n as usize]);
+            let n = match fd::read(rd, &mut chunk) {
+                Ok(0) => return false,
+                Ok(n) => n,
+                Err(e) => return raw(&e) == libc::EAGAIN,
+            };
+            self.buf.extend_from_slice(&chunk[..n]);
             while self.buf.len() >= RECORD_LEN {
                 let b: [u8; RECORD_LEN] =
                     self.buf[..RECORD_LEN].try_into().unwrap_or([0; RECORD_LEN]);
@@ -307,68 +423,46 @@ impl Waiter {
 
     /// Reads available output into the bounded capture; false on EOF.
     fn drain_output(&mut self) -> bool {
-        if self.out_rd < 0 {
+        let Some(rd) = self.out_rd.as_ref().map(|f| f.as_raw_fd()) else {
             return false;
-        }
+        };
         let mut chunk = [0u8; 65536];
         loop {
-            // SAFETY: read into a stack buffer from a non-blocking fd.
-            let n = unsafe { libc::read(self.out_rd, chunk.as_mut_ptr().cast(), chunk.len()) };
-            if n == 0 {
-                return false;
-            }
-            if n < 0 {
-                match errno() {
-                    libc::EINTR => continue,
-                    e => return e == libc::EAGAIN,
-                }
-            }
+            let n = match fd::read(rd, &mut chunk) {
+                Ok(0) => return false,
+                Ok(n) => n,
+                Err(e) => return raw(&e) == libc::EAGAIN,
+            };
             if let Some(c) = self.output.as_mut() {
-                c.push(&chunk[..n as usize]);
+                c.push(&chunk[..n]);
             }
         }
     }
 
-    fn reap_blocking(&mut self) -> Termination {
-        let mut status = 0;
-        // SAFETY: reaping our own child, then killing whatever it left in its group.
-        unsafe {
-            while libc::waitpid(self.pid, &mut status, 0) < 0 && errno() == libc::EINTR {}
-            if self.exec {
-                libc::kill(-self.pid, libc::SIGKILL);
-            }
+    /// Reaps the child, then kills whatever it left in its process group (an init's namespace
+    /// is already empty: the kernel emptied it when the init ended).
+    fn reap(&mut self) -> Termination {
+        let t = match process::wait(self.pid) {
+            Ok((_, status)) => status.into(),
+            // Not ours any more (cannot happen for a child we forked): report it as killed.
+            Err(_) => Termination::Signaled(libc::SIGKILL),
+        };
+        if self.group {
+            // ESRCH: nothing was left in the group.
+            let _ = process::kill_group(self.pid, libc::SIGKILL);
         }
-        decode_status(status)
+        t
     }
 
-    fn kill_and_reap(&mut self, timed_out: bool) -> Termination {
-        // SAFETY: killing our child's process group (and the child itself, in case setpgid lost
-        // a race), then reaping it.
-        unsafe {
-            if self.exec {
-                libc::kill(-self.pid, libc::SIGKILL);
-            }
-            libc::kill(self.pid, libc::SIGKILL);
+    /// The deadline passed or the run was interrupted: kill the child (and its group), reap.
+    fn kill_and_reap(&mut self) -> Termination {
+        if self.group {
+            let _ = process::kill_group(self.pid, libc::SIGKILL);
         }
-        let t = self.reap_blocking();
+        let _ = process::kill(self.pid, libc::SIGKILL);
+        self.reap();
         self.drain_records();
         self.drain_output();
-        if timed_out { Termination::TimedOut } else { t }
-    }
-}
-
-fn pollfd(fd: i32) -> libc::pollfd {
-    libc::pollfd {
-        fd,
-        events: libc::POLLIN,
-        revents: 0,
-    }
-}
-
-fn decode_status(status: i32) -> Termination {
-    if libc::WIFSIGNALED(status) {
-        Termination::Signaled(libc::WTERMSIG(status))
-    } else {
-        Termination::Exited(libc::WEXITSTATUS(status))
+        Termination::TimedOut
     }
 }

@@ -3,14 +3,14 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::classify::DenySet;
 use crate::model::{Experiment, Isolation};
 use crate::probes::ProbeSpec;
+use crate::world::{DenySet, LANDLOCK_DENY_SET};
 
 use super::fixtures::Fixtures;
-use super::sandbox::ProfileSandbox;
 use super::schedule::Schedule;
 use super::scratch::ScratchRoot;
+use crate::compile::ProfileSandbox;
 
 #[derive(Clone, Debug)]
 pub struct ExecuteOptions {
@@ -43,7 +43,7 @@ impl Default for ExecuteOptions {
             scratch_parent: std::env::temp_dir(),
             helper_exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("xpr")),
             output_limit: super::capture::DEFAULT_OUTPUT_LIMIT,
-            deny: DenySet::linux(),
+            deny: LANDLOCK_DENY_SET,
             timeout: None,
             observer_audit: false,
             fork_drivers: false,

@@ -11,13 +11,16 @@
 //! thread; each runs raw syscalls only and dies with the engine (PR_SET_PDEATHSIG).
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{self, Write};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Component, Path, PathBuf};
 
 use crate::model::{Experiment, FixtureKind, Probe};
 use crate::probes::ProbeSpec;
 use crate::sys::fs::{Dir, FsError};
+use crate::sys::process::{self, Forked};
+use crate::sys::{fd, signal, socket};
 
 use super::scratch::ScratchRoot;
 use super::walk::Walk;
@@ -72,33 +75,23 @@ impl Fixtures {
                     f.paths.insert(fx.name.clone(), pf);
                 }
                 FixtureKind::TcpListener { port } => {
-                    let (pid, port) = start_tcp_listener(*port).map_err(|e| {
-                        format!(
-                            "fixture `{}`: loopback listener: {}",
-                            fx.name,
-                            errno_text(e)
-                        )
-                    })?;
+                    let (pid, port) = start_tcp_listener(*port)
+                        .map_err(|e| format!("fixture `{}`: loopback listener: {}", fx.name, e))?;
                     f.processes.push(pid);
                     f.ports.insert(fx.name.clone(), port);
                     f.pids.insert(fx.name.clone(), pid);
                 }
                 FixtureKind::UnixListener { name } => {
                     let unique = format!("{name}-{}", super::scratch::short_random());
-                    let pid = start_unix_listener(&unique).map_err(|e| {
-                        format!(
-                            "fixture `{}`: abstract listener: {}",
-                            fx.name,
-                            errno_text(e)
-                        )
-                    })?;
+                    let pid = start_unix_listener(&unique)
+                        .map_err(|e| format!("fixture `{}`: abstract listener: {}", fx.name, e))?;
                     f.processes.push(pid);
                     f.unix_names.insert(fx.name.clone(), unique);
                     f.pids.insert(fx.name.clone(), pid);
                 }
                 FixtureKind::Process => {
                     let pid = start_idle_process()
-                        .map_err(|e| format!("fixture `{}`: {}", fx.name, errno_text(e)))?;
+                        .map_err(|e| format!("fixture `{}`: {}", fx.name, e))?;
                     f.processes.push(pid);
                     f.pids.insert(fx.name.clone(), pid);
                 }
@@ -187,11 +180,9 @@ impl Fixtures {
 impl Drop for Fixtures {
     fn drop(&mut self) {
         for &pid in &self.processes {
-            // SAFETY: killing and reaping processes this engine forked.
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-                libc::waitpid(pid, std::ptr::null_mut(), 0);
-            }
+            // Killing and reaping processes this engine forked (ESRCH/ECHILD: already gone).
+            let _ = process::kill(pid, libc::SIGKILL);
+            let _ = process::wait(pid);
         }
     }
 }
@@ -234,111 +225,62 @@ fn materialise(root: &Dir, pf: &PathFixture) -> Result<(), FsError> {
     }
 }
 
-fn errno_text(e: i32) -> String {
-    std::io::Error::from_raw_os_error(e).to_string()
-}
-
-fn last_errno() -> i32 {
-    crate::probes::helper_errno()
-}
-
 /// Forks a process that runs `body` (raw syscalls only), keeps no inherited fd but `keep`
 /// (-1 for none), and dies with the engine.
-fn fork_fixture(keep: i32, body: impl FnOnce()) -> Result<i32, i32> {
-    // SAFETY: the child only makes raw syscalls (prctl, accept, close, pause) and never returns.
-    unsafe {
-        match libc::fork() {
-            -1 => Err(last_errno()),
-            0 => {
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                libc::signal(libc::SIGINT, libc::SIG_IGN);
-                super::inherited_fds::close_all_except(keep, -1);
+fn fork_fixture(keep: RawFd, body: impl FnOnce()) -> io::Result<i32> {
+    let engine = process::getpid();
+    // SAFETY (cannot move into sys: the child's body is the caller's): the child only makes
+    // raw syscalls and never returns.
+    match unsafe { process::fork() }? {
+        Forked::Child => {
+            let ready = process::set_parent_death_signal(libc::SIGKILL).is_ok()
+                && process::parent_pid() == engine
+                && signal::ignore(libc::SIGINT).is_ok()
+                && fd::close_all_except(&[keep]).is_ok();
+            if ready {
                 body();
-                libc::_exit(0)
             }
-            pid => Ok(pid),
+            process::exit(0)
         }
+        Forked::Parent(pid) => Ok(pid),
     }
 }
 
 /// Accepts and closes connections forever.
-fn accept_loop(fd: i32) {
+fn accept_loop(listener: BorrowedFd) {
     loop {
-        // SAFETY: raw syscalls on the listening fd.
-        unsafe {
-            let c = libc::accept(fd, std::ptr::null_mut(), std::ptr::null_mut());
-            if c >= 0 {
-                libc::close(c);
-            }
-        }
+        let _ = socket::accept_and_close(listener);
     }
 }
 
-fn start_tcp_listener(port: u16) -> Result<(i32, u16), i32> {
-    // SAFETY: socket setup on a fresh fd; sockaddr_in is plain data.
-    unsafe {
-        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
-        if fd < 0 {
-            return Err(last_errno());
-        }
-        // Accepted connections are closed by the listener first and linger in TIME_WAIT on
-        // its port; without SO_REUSEADDR the next run could not bind a fixed port.
-        let one: libc::c_int = 1;
-        libc::setsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            libc::SO_REUSEADDR,
-            (&one as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        );
-        let mut sa: libc::sockaddr_in = std::mem::zeroed();
-        sa.sin_family = libc::AF_INET as libc::sa_family_t;
-        sa.sin_port = port.to_be();
-        sa.sin_addr.s_addr = u32::from(std::net::Ipv4Addr::LOCALHOST).to_be();
-        let mut len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
-        if libc::bind(fd, (&sa as *const libc::sockaddr_in).cast(), len) != 0
-            || libc::listen(fd, 128) != 0
-            || libc::getsockname(fd, (&mut sa as *mut libc::sockaddr_in).cast(), &mut len) != 0
-        {
-            let e = last_errno();
-            libc::close(fd);
-            return Err(e);
-        }
-        let bound = u16::from_be(sa.sin_port);
-        let pid = fork_fixture(fd, || accept_loop(fd));
-        libc::close(fd);
-        pid.map(|p| (p, bound))
-    }
+fn start_tcp_listener(port: u16) -> io::Result<(i32, u16)> {
+    let fd = socket::socket(libc::AF_INET, libc::SOCK_STREAM, 0)?;
+    // Accepted connections are closed by the listener first and linger in TIME_WAIT on its
+    // port; without SO_REUSEADDR the next run could not bind a fixed port.
+    socket::set_reuse_address(fd.as_fd())?;
+    socket::bind(
+        fd.as_raw_fd(),
+        &socket::inet_addr(std::net::Ipv4Addr::LOCALHOST, port),
+    )?;
+    socket::listen(fd.as_fd(), 128)?;
+    let bound = socket::local_port(fd.as_fd())?;
+    let pid = fork_fixture(fd.as_raw_fd(), || accept_loop(fd.as_fd()))?;
+    Ok((pid, bound))
 }
 
-fn start_unix_listener(name: &str) -> Result<i32, i32> {
-    let (sa, len) = crate::probes::abstract_addr(name).map_err(|_| libc::ENAMETOOLONG)?;
-    // SAFETY: socket setup on a fresh fd.
-    unsafe {
-        let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
-        if fd < 0 {
-            return Err(last_errno());
-        }
-        if libc::bind(fd, (&sa as *const libc::sockaddr_un).cast(), len) != 0
-            || libc::listen(fd, 128) != 0
-        {
-            let e = last_errno();
-            libc::close(fd);
-            return Err(e);
-        }
-        let pid = fork_fixture(fd, || accept_loop(fd));
-        libc::close(fd);
-        pid
-    }
+fn start_unix_listener(name: &str) -> io::Result<i32> {
+    let addr = socket::abstract_addr(name)
+        .ok_or_else(|| io::Error::from_raw_os_error(libc::ENAMETOOLONG))?;
+    let fd = socket::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0)?;
+    socket::bind(fd.as_raw_fd(), &addr)?;
+    socket::listen(fd.as_fd(), 128)?;
+    fork_fixture(fd.as_raw_fd(), || accept_loop(fd.as_fd()))
 }
 
-fn start_idle_process() -> Result<i32, i32> {
+fn start_idle_process() -> io::Result<i32> {
     fork_fixture(-1, || {
         loop {
-            // SAFETY: pause is a raw syscall.
-            unsafe {
-                libc::pause();
-            }
+            std::thread::park();
         }
     })
 }

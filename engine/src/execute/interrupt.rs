@@ -10,14 +10,11 @@ extern "C" fn on_signal(_: libc::c_int) {
 }
 
 /// Installs SIGINT/SIGTERM handlers without SA_RESTART, so a blocked `poll` returns EINTR.
+/// Where that fails the signal keeps its default action: the engine dies at once and the
+/// guardians still remove the scratch root and restore the audit state.
 pub fn install() {
-    // SAFETY: sigaction with a handler that only stores an atomic.
-    unsafe {
-        let mut sa: libc::sigaction = std::mem::zeroed();
-        sa.sa_sigaction = on_signal as *const () as usize;
-        libc::sigemptyset(&mut sa.sa_mask);
-        libc::sigaction(libc::SIGINT, &sa, std::ptr::null_mut());
-        libc::sigaction(libc::SIGTERM, &sa, std::ptr::null_mut());
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        let _ = crate::sys::signal::set_handler(sig, on_signal);
     }
 }
 

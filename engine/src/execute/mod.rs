@@ -1,23 +1,21 @@
-//! execute: scratch root and fixtures, the worker pool, sandboxed probe children (design §9).
+//! execute: scratch root and fixtures, the worker pool, sandboxed probe children (spec §5.2;
+//! ARCHITECTURE.md, "Processes").
 //!
 //! The engine never sandboxes itself. It creates the scratch root and fixtures, forks `-j`
 //! single-threaded workers (before any thread exists), and each worker forks one child per probe
 //! (isolation `probe`) or per profile (isolation `profile`). A child applies the profile with raw
-//! syscalls, runs the driver and writes a fixed-size record to a pipe.
+//! syscalls, runs the driver and writes a fixed-size record to a pipe. A command the experiment
+//! chose runs inside the host guard (`guard`) and its own PID namespace (`child`).
 
 mod capture;
 mod child;
 mod context;
 mod fixtures;
 mod frame;
-mod inherited_fds;
+mod guard;
 pub mod interrupt;
-mod linux_backend;
-pub mod minimal_landlock;
-mod pipeline;
 mod pool;
-pub mod record;
-mod sandbox;
+mod progress;
 mod schedule;
 mod scratch;
 mod shared_vm_child;
@@ -30,13 +28,12 @@ use std::collections::HashMap;
 
 pub use capture::DEFAULT_OUTPUT_LIMIT;
 pub use context::ExecuteOptions;
-pub use linux_backend::sandbox_for;
-pub use pipeline::{RunResult, run_experiment, run_plan};
-pub use sandbox::{AppliedInChild, NotPrepared, ProfileSandbox, SandboxPlan};
+pub use progress::Progress;
 pub use scratch::{SCRATCH_PREFIX, ScratchRoot, short_random};
 pub use trace::NodeRun;
 pub use walk::{How, Walk};
 
+use crate::compile::ProfileSandbox;
 use crate::model::{Experiment, Lane, StageRecord};
 use crate::plan::Plan;
 
@@ -47,7 +44,7 @@ pub enum ExecuteError {
     #[error("fixture failed: {0}")]
     Fixture(String),
     #[error("cannot start workers: {0}")]
-    Workers(String),
+    Workers(std::io::Error),
     #[error("interrupted")]
     Interrupted,
     #[error("experiment has {profiles} profiles but {sandboxes} sandboxes were given")]
@@ -79,14 +76,16 @@ pub fn execute_plan(
     sandboxes: &[ProfileSandbox],
     options: &ExecuteOptions,
 ) -> Result<Executed, ExecuteError> {
-    execute_walk(&walk::walk(plan), exp, sandboxes, options)
+    execute_walk(&walk::walk(plan), exp, sandboxes, options, &mut ())
 }
 
+/// Runs the walk's exec nodes, telling `progress` as units report.
 pub(crate) fn execute_walk(
     walk: &Walk,
     exp: &Experiment,
     sandboxes: &[ProfileSandbox],
     options: &ExecuteOptions,
+    progress: &mut dyn Progress,
 ) -> Result<Executed, ExecuteError> {
     if sandboxes.len() != exp.profiles.len() {
         return Err(ExecuteError::Mismatched {
@@ -148,9 +147,9 @@ pub(crate) fn execute_walk(
         options,
         timeout,
     };
-    let ran = pool::run(&ctx, options.jobs).map_err(|e| match e {
+    let ran = pool::run(&ctx, options.jobs, progress).map_err(|e| match e {
         pool::PoolError::Interrupted => ExecuteError::Interrupted,
-        pool::PoolError::Spawn(e) => ExecuteError::Workers(crate::classify::errno_name(e)),
+        pool::PoolError::Spawn(e) => ExecuteError::Workers(e),
     })?;
     let mut records = direct;
     records.extend(ran);

@@ -2,51 +2,42 @@
 //! job ids as workers become idle, collect stage records.
 
 use std::collections::VecDeque;
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
 
 use crate::model::StageRecord;
+use crate::sys::fd;
+use crate::sys::process::{self, Forked};
 
 use super::context::Context;
-use super::frame::{self, Frame, FrameReader};
+use super::frame::{Frame, FrameReader};
+use super::progress::Progress;
 use super::worker::{self, SERIAL_JOB};
 
 struct Handle {
     pid: i32,
-    cmd_wr: i32,
-    res_rd: i32,
+    /// `None` once closed: the worker sees EOF and exits.
+    cmd_wr: Option<OwnedFd>,
+    /// `None` once the worker died or spoke garbage.
+    res_rd: Option<OwnedFd>,
     busy: bool,
     reader: FrameReader,
 }
 
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum PoolError {
-    Spawn(i32),
+    #[error("cannot start a worker: {0}")]
+    Spawn(io::Error),
+    #[error("interrupted")]
     Interrupted,
 }
 
-fn errno() -> i32 {
-    crate::probes::helper_errno()
-}
-
-fn pipe() -> Result<(i32, i32), i32> {
-    let mut fds = [0i32; 2];
-    // SAFETY: pipe2 into a 2-element array.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(errno());
-    }
-    Ok((fds[0], fds[1]))
-}
-
-fn close(fd: i32) {
-    if fd >= 0 {
-        // SAFETY: closing an fd we own.
-        unsafe {
-            libc::close(fd);
-        }
-    }
-}
-
 /// Runs every scheduled job; returns the records in arrival order.
-pub fn run(ctx: &Context, workers: usize) -> Result<Vec<StageRecord>, PoolError> {
+pub fn run(
+    ctx: &Context,
+    workers: usize,
+    progress: &mut dyn Progress,
+) -> Result<Vec<StageRecord>, PoolError> {
     let mut queue: VecDeque<u32> = (0..ctx.schedule.jobs.len() as u32).collect();
     // The serial (destructive) job runs alone after every other job: its probes and restores
     // change fixture paths that other workers' sandboxes open while preparing.
@@ -71,7 +62,6 @@ pub fn run(ctx: &Context, workers: usize) -> Result<Vec<StageRecord>, PoolError>
             }
         }
     }
-    // A progress line on stderr, only on a terminal and only for runs longer than a second.
     let total = ctx.schedule.serial.units.len()
         + ctx
             .schedule
@@ -79,7 +69,7 @@ pub fn run(ctx: &Context, workers: usize) -> Result<Vec<StageRecord>, PoolError>
             .iter()
             .map(|j| j.probes.len())
             .sum::<usize>();
-    let mut progress = crate::report::progress::Progress::new(&ctx.exp.name, total as u64);
+    progress.start(total as u64);
     for h in handles.iter_mut() {
         if queue.is_empty() && serial_pending {
             break;
@@ -90,37 +80,32 @@ pub fn run(ctx: &Context, workers: usize) -> Result<Vec<StageRecord>, PoolError>
         if serial_pending && queue.is_empty() && handles.iter().all(|h| !h.busy) {
             serial_pending = false;
             queue.push_back(SERIAL_JOB);
-            for h in handles.iter_mut().filter(|h| h.res_rd >= 0) {
+            for h in handles.iter_mut().filter(|h| h.res_rd.is_some()) {
                 assign(h, &mut queue);
             }
         }
         let live: Vec<usize> = (0..handles.len())
-            .filter(|&i| handles[i].res_rd >= 0)
+            .filter(|&i| handles[i].res_rd.is_some())
             .collect();
         if live.is_empty() {
             break;
         }
         let mut fds: Vec<libc::pollfd> = live
             .iter()
-            .map(|&i| libc::pollfd {
-                fd: handles[i].res_rd,
-                events: libc::POLLIN,
-                revents: 0,
-            })
+            .map(|&i| fd::poll_in(handles[i].res_rd.as_ref().map_or(-1, |f| f.as_raw_fd())))
             .collect();
-        // SAFETY: poll over a Vec we own. The timeout only bounds how late a Ctrl-C that
-        // arrived before the poll is noticed.
-        let r = if super::interrupt::interrupted() {
-            -1
+        // The timeout only bounds how late a Ctrl-C that arrived before the poll is noticed.
+        let polled = if super::interrupt::interrupted() {
+            Err(io::Error::from_raw_os_error(libc::EINTR))
         } else {
-            unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as _, 500) }
+            fd::poll(&mut fds, 500)
         };
         if super::interrupt::interrupted() {
             progress.finish();
             shutdown(&mut handles, true);
             return Err(PoolError::Interrupted);
         }
-        if r < 0 {
+        if polled.is_err() {
             continue;
         }
         for (k, &i) in live.iter().enumerate() {
@@ -128,7 +113,8 @@ pub fn run(ctx: &Context, workers: usize) -> Result<Vec<StageRecord>, PoolError>
                 continue;
             }
             let h = &mut handles[i];
-            let mut open = matches!(h.reader.fill(h.res_rd), Ok(true));
+            let rd = h.res_rd.as_ref().map_or(-1, |f| f.as_raw_fd());
+            let mut open = matches!(h.reader.fill(rd), Ok(true));
             while let Some(frame) = h.reader.next_frame() {
                 match frame {
                     Ok(Frame::Record(rec)) => {
@@ -147,10 +133,8 @@ pub fn run(ctx: &Context, workers: usize) -> Result<Vec<StageRecord>, PoolError>
             }
             // A worker that died or spoke garbage: its unfinished units are filled in later.
             if !open {
-                close(h.res_rd);
-                h.res_rd = -1;
-                close(h.cmd_wr);
-                h.cmd_wr = -1;
+                h.res_rd = None;
+                h.cmd_wr = None;
                 h.busy = false;
             }
         }
@@ -162,76 +146,59 @@ pub fn run(ctx: &Context, workers: usize) -> Result<Vec<StageRecord>, PoolError>
 
 /// Gives the worker the next job, or closes its command pipe so it exits.
 fn assign(h: &mut Handle, queue: &mut VecDeque<u32>) {
-    match queue.pop_front() {
-        Some(id) if h.cmd_wr >= 0 => {
-            if frame::write_all(h.cmd_wr, &id.to_le_bytes()).is_ok() {
+    match (queue.pop_front(), &h.cmd_wr) {
+        (Some(id), Some(cmd)) => {
+            if fd::write_all(cmd.as_raw_fd(), &id.to_le_bytes()).is_ok() {
                 h.busy = true;
             } else {
                 queue.push_front(id);
             }
         }
-        Some(id) => queue.push_front(id),
-        None => {
-            close(h.cmd_wr);
-            h.cmd_wr = -1;
-        }
+        (Some(id), None) => queue.push_front(id),
+        (None, _) => h.cmd_wr = None,
     }
 }
 
-fn spawn(ctx: &Context) -> Result<Handle, i32> {
-    let (cmd_rd, cmd_wr) = pipe()?;
-    let (res_rd, res_wr) = match pipe() {
-        Ok(p) => p,
-        Err(e) => {
-            close(cmd_rd);
-            close(cmd_wr);
-            return Err(e);
+fn spawn(ctx: &Context) -> io::Result<Handle> {
+    let (cmd_rd, cmd_wr) = fd::pipe()?;
+    let (res_rd, res_wr) = fd::pipe()?;
+    let engine = process::getpid();
+    // SAFETY (cannot move into sys: the child's body is below): the engine is single-threaded
+    // here (no fixture or listener threads exist); the worker never returns into the engine.
+    match unsafe { process::fork() }? {
+        Forked::Child => {
+            // Keep only this worker's two pipe ends (and stdio). Closing every other inherited
+            // fd — the engine's ends, other workers', and any pipes a second engine in the same
+            // process (a multi-threaded test binary) has open — is what lets EOF reach each
+            // worker. A worker that cannot do that, or cannot die with the engine, must not run.
+            let keep = [cmd_rd.as_raw_fd(), res_wr.as_raw_fd()];
+            if fd::close_all_except(&keep).is_err()
+                || process::set_parent_death_signal(libc::SIGKILL).is_err()
+                || process::parent_pid() != engine
+            {
+                process::exit(worker::WorkerExit::SetupFailed as i32);
+            }
+            worker::main(ctx, keep[0], keep[1])
         }
-    };
-    // SAFETY: the engine is single-threaded here (no fixture or listener threads exist); the
-    // worker never returns into the engine's code.
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
-        let e = errno();
-        for fd in [cmd_rd, cmd_wr, res_rd, res_wr] {
-            close(fd);
-        }
-        return Err(e);
+        Forked::Parent(pid) => Ok(Handle {
+            pid,
+            cmd_wr: Some(cmd_wr),
+            res_rd: Some(res_rd),
+            busy: false,
+            reader: FrameReader::default(),
+        }),
     }
-    if pid == 0 {
-        // Keep only this worker's two pipe ends (and stdio). Closing every other inherited fd
-        // — the engine's ends, other workers', and any pipes a second engine in the same
-        // process (a multi-threaded test binary) has open — is what lets EOF reach each worker.
-        super::inherited_fds::close_all_except(cmd_rd, res_wr);
-        // SAFETY: die with the engine.
-        unsafe {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-        }
-        worker::main(ctx, cmd_rd, res_wr);
-    }
-    close(cmd_rd);
-    close(res_wr);
-    Ok(Handle {
-        pid,
-        cmd_wr,
-        res_rd,
-        busy: false,
-        reader: FrameReader::default(),
-    })
 }
 
 fn shutdown(handles: &mut [Handle], kill: bool) {
     for h in handles.iter_mut() {
-        close(h.cmd_wr);
-        h.cmd_wr = -1;
-        // SAFETY: killing (when interrupted) and reaping our own workers.
-        unsafe {
-            if kill {
-                libc::kill(h.pid, libc::SIGKILL);
-            }
-            libc::waitpid(h.pid, std::ptr::null_mut(), 0);
+        h.cmd_wr = None;
+        if kill {
+            // ESRCH: it already exited.
+            let _ = process::kill(h.pid, libc::SIGKILL);
         }
-        close(h.res_rd);
-        h.res_rd = -1;
+        // Reaping our own worker; ECHILD only if it was reaped already.
+        let _ = process::wait(h.pid);
+        h.res_rd = None;
     }
 }

@@ -9,13 +9,12 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::sys::fs::{Dir, FsError};
+use crate::sys::guardian::Guardian;
 
 /// Short random hex from the kernel's CSPRNG (scratch names, run ids).
 pub fn short_random() -> String {
     let mut b = [0u8; 4];
-    // SAFETY: getrandom into a stack buffer.
-    let n = unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), 0) };
-    if n != b.len() as isize {
+    if crate::sys::process::random_bytes(&mut b).is_err() {
         let t = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default();
@@ -24,16 +23,15 @@ pub fn short_random() -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Prefix every scratch directory carries, so a host-safety check can find leftovers.
-pub const SCRATCH_PREFIX: &str = "xpr-scratch-";
+pub use crate::model::SCRATCH_PREFIX;
 
 #[derive(Debug)]
 pub struct ScratchRoot {
     path: PathBuf,
     /// (device, inode) of the directory created: a reopened root must be this one.
     identity: (u64, u64),
-    /// The engine's end of the guardian's pipe and the guardian's pid (-1 when none started).
-    guardian: (i32, i32),
+    /// Removes the root however the engine ends (`None` when it could not start).
+    guardian: Option<Guardian>,
 }
 
 impl ScratchRoot {
@@ -58,7 +56,19 @@ impl ScratchRoot {
         dir.set_mode(0o700)?;
         let st = dir.metadata()?;
         let identity = (st.st_dev, st.st_ino);
-        let guardian = start_guardian(&path, identity);
+        let doomed = path.clone();
+        // SAFETY (the guardian's body is this closure): it only empties and removes the root
+        // through `sys::fs`, which takes no lock but malloc's.
+        // No guardian, no run: a root that could outlive a SIGKILLed engine is not created.
+        let guardian = match unsafe {
+            Guardian::start(&[], move || remove_root_eventually(&doomed, identity))
+        } {
+            Ok(g) => Some(g),
+            Err(e) => {
+                let _ = std::fs::remove_dir(&path);
+                return Err(e);
+            }
+        };
         Ok(ScratchRoot {
             path,
             identity,
@@ -96,59 +106,14 @@ impl ScratchRoot {
 
 impl Drop for ScratchRoot {
     fn drop(&mut self) {
-        remove_root(&self.path, self.identity);
-        let (write_end, pid) = self.guardian;
-        if pid > 0 {
-            // SAFETY: closing our pipe end lets the guardian see EOF (the directory is already
-            // gone, so it has nothing to do) and exit; then reap it.
-            unsafe {
-                libc::close(write_end);
-                libc::waitpid(pid, std::ptr::null_mut(), 0);
-            }
+        // Gone: the guardian has nothing left to do. Otherwise dropping it undismissed runs
+        // its (retrying) removal now, and waits for it.
+        if remove_root(&self.path, self.identity)
+            && let Some(g) = self.guardian.take()
+        {
+            g.dismiss();
         }
     }
-}
-
-/// Forks the guardian: it keeps no fd but its pipe end, ignores the signals a terminal or a
-/// process-group kill sends the run, waits for EOF, and removes `path`. Returns (write end,
-/// pid), or (-1, -1) when it could not start (the Drop still cleans up on a normal end).
-fn start_guardian(path: &Path, identity: (u64, u64)) -> (i32, i32) {
-    let mut fds = [0i32; 2];
-    // SAFETY: pipe2 into a 2-element array.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return (-1, -1);
-    }
-    let [read_end, write_end] = fds;
-    // SAFETY: the child makes raw syscalls until the pipe closes, then removes the directory
-    // (glibc makes allocation after fork safe) and exits without returning into the engine.
-    let pid = unsafe { libc::fork() };
-    if pid == 0 {
-        unsafe {
-            for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
-                libc::signal(sig, libc::SIG_IGN);
-            }
-        }
-        super::inherited_fds::close_all_except(read_end, -1);
-        let mut byte = 0u8;
-        // Nothing is ever written: read returns 0 once every copy of the write end is closed.
-        loop {
-            let n = unsafe { libc::read(read_end, (&mut byte as *mut u8).cast(), 1) };
-            if n == 0
-                || (n < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR))
-            {
-                break;
-            }
-        }
-        remove_root(path, identity);
-        unsafe { libc::_exit(0) };
-    }
-    // SAFETY: the engine keeps only the write end.
-    unsafe { libc::close(read_end) };
-    if pid < 0 {
-        unsafe { libc::close(write_end) };
-        return (-1, -1);
-    }
-    (write_end, pid)
 }
 
 fn open_identified(path: &Path, identity: (u64, u64)) -> Result<Dir, FsError> {
@@ -167,10 +132,23 @@ fn open_identified(path: &Path, identity: (u64, u64)) -> Result<Dir, FsError> {
 /// Empties the root through its fd (links are removed, never followed; entries a probe made
 /// unwritable are opened up first), then removes the now empty directory itself: `rmdir`
 /// never follows a link and never removes anything else.
-fn remove_root(path: &Path, identity: (u64, u64)) {
-    if let Ok(dir) = open_identified(path, identity)
-        && dir.remove_contents().is_ok()
-    {
-        let _ = std::fs::remove_dir(path);
+/// `true` when there is nothing left to do: the root is gone, or the path no longer names the
+/// directory this run created (never ours to touch).
+fn remove_root(path: &Path, identity: (u64, u64)) -> bool {
+    let Ok(dir) = open_identified(path, identity) else {
+        return true;
+    };
+    dir.remove_contents().is_ok() && std::fs::remove_dir(path).is_ok()
+}
+
+/// The guardian's action. When the engine was killed, its workers and their commands die a
+/// moment later (parent-death signals travel down one generation at a time), and a command may
+/// still create entries while the first pass walks: retry, bounded, until the root is gone.
+fn remove_root_eventually(path: &Path, identity: (u64, u64)) {
+    for _ in 0..100 {
+        if remove_root(path, identity) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }

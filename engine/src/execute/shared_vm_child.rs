@@ -11,58 +11,13 @@
 
 use std::time::{Duration, Instant};
 
+use crate::compile::AppliedInChild;
 use crate::probes::Operation;
+use crate::probes::report::{ChildRecord, RECORD_LEN, RecordStage};
+use crate::sys::errno::raw;
+use crate::sys::process::{self, ChildStack, WaitStatus};
 
-use super::child::{ChildExit, Termination};
-use super::record::{ChildRecord, RECORD_LEN, RecordStage};
-use super::sandbox::AppliedInChild;
-
-/// The child's stack; reused for every child of this worker.
-pub struct ChildStack {
-    base: *mut libc::c_void,
-    len: usize,
-}
-
-const STACK_LEN: usize = 1 << 20;
-const GUARD_LEN: usize = 1 << 16;
-
-impl ChildStack {
-    pub fn new() -> Result<ChildStack, i32> {
-        // SAFETY: an anonymous private mapping we own; its lowest pages become the guard.
-        unsafe {
-            let base = libc::mmap(
-                std::ptr::null_mut(),
-                STACK_LEN,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
-                -1,
-                0,
-            );
-            if base == libc::MAP_FAILED {
-                return Err(crate::probes::helper_errno());
-            }
-            libc::mprotect(base, GUARD_LEN, libc::PROT_NONE);
-            Ok(ChildStack {
-                base,
-                len: STACK_LEN,
-            })
-        }
-    }
-
-    fn top(&self) -> *mut libc::c_void {
-        // 16-byte aligned top of the mapping.
-        (self.base as usize + self.len - 64) as *mut libc::c_void
-    }
-}
-
-impl Drop for ChildStack {
-    fn drop(&mut self) {
-        // SAFETY: unmapping our own mapping.
-        unsafe {
-            libc::munmap(self.base, self.len);
-        }
-    }
-}
+use super::child::{ChildExit, StartError, Termination};
 
 /// What the child reads (and the slots it writes), all owned by the suspended worker.
 struct Job<'a> {
@@ -74,42 +29,43 @@ struct Job<'a> {
 }
 
 extern "C" fn child_entry(arg: *mut libc::c_void) -> libc::c_int {
-    // SAFETY: `arg` is the `Job` on the suspended worker's stack; only raw syscalls follow,
-    // and the slot writes stay inside the array the worker sized for `ops`.
-    unsafe {
-        let job = &*(arg as *const Job);
-        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-        let put = |i: usize, rec: ChildRecord| {
-            let b = rec.encode();
+    // SAFETY (cannot move into sys: this is the child's body, reading the suspended worker's
+    // memory): `arg` is the `Job` on the worker's stack, alive until this task exits; the slot
+    // writes stay inside the array the worker sized for `ops`; only raw syscalls follow.
+    let job = unsafe { &*(arg as *const Job) };
+    let put = |i: usize, rec: ChildRecord| {
+        let b = rec.encode();
+        // SAFETY: as above; `i` < the number of slots.
+        unsafe {
             std::ptr::copy_nonoverlapping(b.as_ptr(), job.slots.add(i * RECORD_LEN), RECORD_LEN);
             *job.filled = (i + 1) as u32;
-        };
-        if let Some(sb) = job.sandbox
-            && let Err(f) = sb.apply()
-        {
-            put(0, ChildRecord::apply_failed(0, f.reason, f.errno, f.step));
-            libc::_exit(0);
         }
-        let timer = libc::itimerval {
-            it_interval: libc::timeval {
-                tv_sec: 0,
-                tv_usec: 0,
-            },
-            it_value: libc::timeval {
-                tv_sec: job.timeout.as_secs() as libc::time_t,
-                tv_usec: job.timeout.subsec_micros() as libc::suseconds_t,
-            },
-        };
-        for (i, op) in job.ops.iter().enumerate() {
-            libc::setitimer(libc::ITIMER_REAL, &timer, std::ptr::null_mut());
-            let r = op.perform();
-            put(
-                i,
-                ChildRecord::new(i as u32, RecordStage::Operation, r.errno, r.value),
-            );
-        }
-        libc::_exit(0)
+    };
+    if let Err(e) = process::set_parent_death_signal(libc::SIGKILL) {
+        put(
+            0,
+            ChildRecord::setup_failed(0, "prctl(PR_SET_PDEATHSIG)", raw(&e)),
+        );
+        process::exit(0);
     }
+    if let Some(sb) = job.sandbox
+        && let Err(f) = sb.apply()
+    {
+        put(0, ChildRecord::apply_failed(0, f.reason, f.errno, f.step));
+        process::exit(0);
+    }
+    for (i, op) in job.ops.iter().enumerate() {
+        if let Err(e) = process::arm_real_timer(job.timeout) {
+            put(i, ChildRecord::setup_failed(i as u32, "setitimer", raw(&e)));
+            process::exit(0);
+        }
+        let r = op.perform();
+        put(
+            i,
+            ChildRecord::new(i as u32, RecordStage::Operation, r.errno, r.value),
+        );
+    }
+    process::exit(0)
 }
 
 /// Runs the drivers in one shared-memory child; returns when it has exited.
@@ -118,7 +74,7 @@ pub fn run(
     sandbox: Option<&dyn AppliedInChild>,
     ops: &[&Operation],
     timeout: Duration,
-) -> Result<ChildExit, i32> {
+) -> Result<ChildExit, StartError> {
     let started = Instant::now();
     let mut slots = vec![0u8; RECORD_LEN * ops.len().max(1)];
     let mut filled: u32 = 0;
@@ -129,26 +85,20 @@ pub fn run(
         filled: &mut filled,
         timeout,
     };
-    // SAFETY: CLONE_VFORK suspends this worker until the child exits, so the child is the only
-    // one touching the shared memory while it runs; it has its own stack.
+    // SAFETY (the trampoline above is this call's child): CLONE_VFORK suspends this worker
+    // until the child exits, so the child is the only one touching the shared memory while it
+    // runs, on its own stack; `job` outlives it.
     let pid = unsafe {
-        libc::clone(
-            child_entry,
-            stack.top(),
-            libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
-            &job as *const Job as *mut libc::c_void,
-        )
-    };
-    if pid < 0 {
-        return Err(crate::probes::helper_errno());
+        process::clone_vm_vfork(child_entry, stack, &job as *const Job as *mut libc::c_void)
     }
-    let mut status = 0;
-    // SAFETY: reaping our own child.
-    unsafe {
-        while libc::waitpid(pid, &mut status, 0) < 0 && crate::probes::helper_errno() == libc::EINTR
-        {
-        }
-    }
+    .map_err(|source| StartError {
+        step: "clone(CLONE_VM|CLONE_VFORK)",
+        source,
+    })?;
+    let status = process::wait(pid).map_err(|source| StartError {
+        step: "waitpid",
+        source,
+    })?;
     // SAFETY: the child has exited; read what it wrote (volatile: written by another task).
     let filled = unsafe { std::ptr::read_volatile(&filled) } as usize;
     let records = (0..filled.min(ops.len().max(1)))
@@ -159,15 +109,13 @@ pub fn run(
             ChildRecord::decode(&b)
         })
         .collect();
-    let termination = if libc::WIFSIGNALED(status) {
-        match libc::WTERMSIG(status) {
-            // Our timer: the probe in flight overran the per-probe timeout (a probe that sends
-            // itself SIGALRM dies sooner and stays a crash).
-            libc::SIGALRM if started.elapsed() >= timeout => Termination::TimedOut,
-            sig => Termination::Signaled(sig),
+    let termination = match status.1 {
+        // Our timer: the probe in flight overran the per-probe timeout (a probe that sends
+        // itself SIGALRM dies sooner and stays a crash).
+        WaitStatus::Signaled(libc::SIGALRM) if started.elapsed() >= timeout => {
+            Termination::TimedOut
         }
-    } else {
-        Termination::Exited(libc::WEXITSTATUS(status))
+        other => other.into(),
     };
     Ok(ChildExit {
         records,

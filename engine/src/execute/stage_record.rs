@@ -3,14 +3,15 @@
 //! Stages stay apart: apply, exec and operation each get their own outcome and errno; exit
 //! status and signal are kept as observed.
 
-use crate::classify::{DenySet, errno};
 use crate::model::{
     ApplyOutcome, BlockedReason, Evidence, ExecOutcome, Lane, OperationOutcome, StageRecord,
 };
+use crate::world::{DenySet, errno_record};
 
 use super::capture::Capture;
 use super::child::Termination;
-use super::record::{ChildRecord, RecordStage};
+use super::guard::GUARD;
+use crate::probes::report::{ChildRecord, RecordStage};
 
 /// What kind of process a probe runs in, which decides how a silent exit is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,7 +74,7 @@ pub fn blocked(
     r.apply = ApplyOutcome::Blocked;
     r.apply_reason = Some(reason);
     r.apply_detail = Some(detail.to_string());
-    r.apply_errno = errno_raw.map(errno);
+    r.apply_errno = errno_raw.map(errno_record);
     r
 }
 
@@ -112,19 +113,36 @@ pub fn from_exit(
         Some((RecordStage::Apply, x)) => {
             r.apply = ApplyOutcome::Blocked;
             r.apply_reason = x.reason;
-            r.apply_errno = Some(errno(x.errno));
-            r.apply_detail = Some(format!("{} failed", x.step_name()));
+            r.apply_errno = Some(errno_record(x.errno));
+            r.apply_detail = Some(match (kind, x.errno) {
+                (ProbeKind::Command, libc::E2BIG) => format!(
+                    "{} failed: a command runs inside the {GUARD}, which takes one of the \
+                     kernel's 16 Landlock layers (15 are left for the profile)",
+                    x.step_name()
+                ),
+                _ => format!("{} failed", x.step_name()),
+            });
         }
         Some((RecordStage::Exec, x)) => {
             r.exec = ExecOutcome::DependencyDenied;
-            r.exec_errno = Some(errno(x.errno));
+            r.exec_errno = Some(errno_record(x.errno));
             r.evidence = Evidence::Syscall;
             r.exit_status = None;
         }
+        Some((RecordStage::Setup, x)) => {
+            r.exec = ExecOutcome::NotReached;
+            r.detail = Some(format!(
+                "the probe's process could not be set up: {} failed ({})",
+                x.step_name(),
+                crate::world::errno_name(x.errno)
+            ));
+        }
+        // The init's report of the command's status became the termination (`child::run`).
+        Some((RecordStage::Status, _)) => {}
         Some((RecordStage::Operation, x)) => {
             r.exec = ExecOutcome::Ok;
             r.operation = deny.operation(x.errno);
-            r.operation_errno = (x.errno != 0).then(|| errno(x.errno));
+            r.operation_errno = (x.errno != 0).then(|| errno_record(x.errno));
             r.evidence = Evidence::Syscall;
         }
         None => match term {
@@ -150,6 +168,17 @@ pub fn from_exit(
                         r.operation = if code == 0 {
                             OperationOutcome::Allow
                         } else {
+                            // The exit status cannot say who refused: the profile or the
+                            // host guard around every command (the same in every lane).
+                            let note = format!(
+                                "exit status {code}: the command ran inside the {GUARD} (no \
+                                 writes outside {{scratch}}, no signals outside the run), which \
+                                 may have refused it rather than the profile"
+                            );
+                            r.detail = Some(match r.detail.take() {
+                                Some(d) => format!("{d}; {note}"),
+                                None => note,
+                            });
                             OperationOutcome::Deny
                         };
                     }

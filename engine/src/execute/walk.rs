@@ -1,4 +1,4 @@
-//! The plan walk: the executor's work is read off the plan's nodes (design §8, spec §5.2).
+//! The plan walk: the executor's work is read off the plan's nodes (spec §4, §5.2).
 //!
 //! - `compile:runtime:P` nodes → the profiles compiled for the scenario lane;
 //! - `fixture:F` nodes in dependency order → fixture setup (a dir before the fixtures inside

@@ -2,41 +2,68 @@
 //! receives job ids, prepares sandboxes and probes (everything that allocates) and forks one
 //! child per probe (or per profile), sending stage records back as frames.
 
-use crate::model::{Lane, StageRecord};
-use crate::probes::{ExecCommand, Operation, ProbeSpec};
+use std::cell::{OnceCell, RefCell};
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
-use super::child::{self, Body, ChildExit, ChildSpec, Termination};
+use crate::compile::{AppliedInChild, NotPrepared, ProfileSandbox};
+use crate::model::{Lane, StageRecord};
+use crate::probes::report::{ChildRecord, RecordStage};
+use crate::probes::{ExecCommand, Operation, ProbeSpec};
+use crate::sys::process::{self, ChildStack};
+use crate::sys::{fd, signal};
+
+use super::child::{self, Body, ChildExit, ChildSpec, StartError, Termination};
 use super::context::Context;
 use super::frame;
-use super::record::ChildRecord;
-use super::sandbox::{AppliedInChild, NotPrepared, ProfileSandbox};
+use super::guard::HostGuard;
 use super::stage_record::{self, ProbeKind};
 
 /// Job id of the serial (destructive-class) job.
 pub const SERIAL_JOB: u32 = u32::MAX;
 
+/// How a worker process ends: its exit status. The engine only tells "reported everything"
+/// (0) from the rest, whose units it records as lost; the numbers are for people reading
+/// `strace` or a core dump.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i32)]
+pub enum WorkerExit {
+    /// The command pipe closed: no more jobs.
+    Done = 0,
+    /// The result pipe broke or a record could not be encoded: the engine is gone or confused.
+    ResultsLost = 3,
+    /// A panic in the worker's own code (caught so no destructor of the engine runs twice).
+    Panicked = 70,
+    /// Its setup failed (ignoring SIGINT, `/dev/null`, the child stack).
+    SetupFailed = 71,
+}
+
+impl WorkerExit {
+    fn exit(self) -> ! {
+        process::exit(self as i32)
+    }
+}
+
 /// The worker's loop; never returns (the process `_exit`s).
-pub fn main(ctx: &Context, cmd_rd: i32, res_wr: i32) -> ! {
-    // SAFETY: the engine coordinates Ctrl-C; the worker only opens /dev/null for exec stdin.
-    let devnull = unsafe {
-        libc::signal(libc::SIGINT, libc::SIG_IGN);
-        libc::open(c"/dev/null".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC)
-    };
-    let stack = match super::shared_vm_child::ChildStack::new() {
-        Ok(s) => s,
-        // SAFETY: leaving the forked worker; the engine fills in its units as lost.
-        Err(_) => unsafe { libc::_exit(71) },
+pub fn main(ctx: &Context, cmd_rd: RawFd, res_wr: RawFd) -> ! {
+    // The engine coordinates Ctrl-C.
+    if signal::ignore(libc::SIGINT).is_err() {
+        WorkerExit::SetupFailed.exit();
+    }
+    let (Ok(devnull), Ok(stack)) = (fd::open_dev_null(), ChildStack::new()) else {
+        WorkerExit::SetupFailed.exit();
     };
     let w = Worker {
         ctx,
         res_wr,
         devnull,
         stack,
-        out: std::cell::RefCell::new(Vec::with_capacity(1 << 20)),
+        guard: OnceCell::new(),
+        out: RefCell::new(Vec::with_capacity(1 << 20)),
     };
     let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut id = [0u8; 4];
-        while let Ok(true) = frame::read_exact(cmd_rd, &mut id) {
+        while let Ok(true) = fd::read_exact(cmd_rd, &mut id) {
             let id = u32::from_le_bytes(id);
             let sent = if id == SERIAL_JOB {
                 w.serial()
@@ -45,24 +72,25 @@ pub fn main(ctx: &Context, cmd_rd: i32, res_wr: i32) -> ! {
             };
             frame::push_done(&mut w.out.borrow_mut());
             if sent.and_then(|_| w.flush()).is_err() {
-                return 3;
+                return WorkerExit::ResultsLost;
             }
         }
-        0
+        WorkerExit::Done
     }))
-    .unwrap_or(70);
-    // SAFETY: leaving the forked worker without running the parent's destructors.
-    unsafe { libc::_exit(code) }
+    .unwrap_or(WorkerExit::Panicked);
+    code.exit()
 }
 
 struct Worker<'a> {
     ctx: &'a Context<'a>,
-    res_wr: i32,
-    devnull: i32,
+    res_wr: RawFd,
+    devnull: OwnedFd,
     /// Stack of shared-memory driver children.
-    stack: super::shared_vm_child::ChildStack,
+    stack: ChildStack,
+    /// The host guard, prepared when the first command needs it.
+    guard: OnceCell<Result<HostGuard, NotPrepared>>,
     /// Frames not yet written: one write per job (or per MiB) instead of one per record.
-    out: std::cell::RefCell<Vec<u8>>,
+    out: RefCell<Vec<u8>>,
 }
 
 /// A probe made ready in the worker.
@@ -85,7 +113,7 @@ impl Worker<'_> {
         )
     }
 
-    fn send(&self, r: &StageRecord) -> Result<(), i32> {
+    fn send(&self, r: &StageRecord) -> io::Result<()> {
         frame::push_record(&mut self.out.borrow_mut(), r)?;
         if self.out.borrow().len() >= 1 << 20 {
             self.flush()?;
@@ -93,9 +121,9 @@ impl Worker<'_> {
         Ok(())
     }
 
-    fn flush(&self) -> Result<(), i32> {
+    fn flush(&self) -> io::Result<()> {
         let mut out = self.out.borrow_mut();
-        let r = frame::write_all(self.res_wr, &out);
+        let r = fd::write_all(self.res_wr, &out);
         out.clear();
         r
     }
@@ -144,7 +172,7 @@ impl Worker<'_> {
         r
     }
 
-    fn job(&self, id: usize) -> Result<(), i32> {
+    fn job(&self, id: usize) -> io::Result<()> {
         let job = &self.ctx.schedule.jobs[id];
         let sandbox = match self.sandbox(job.profile) {
             Ok(s) => s,
@@ -167,7 +195,7 @@ impl Worker<'_> {
     }
 
     /// The serial job: restore the pristine state and re-prepare the sandbox before each unit.
-    fn serial(&self) -> Result<(), i32> {
+    fn serial(&self) -> io::Result<()> {
         for &(lane, profile, probe) in &self.ctx.schedule.serial.units {
             let pristine = &self.ctx.schedule.pristine;
             let r = match self
@@ -204,31 +232,60 @@ impl Worker<'_> {
             Ok(r) => r,
             Err(e) => return self.invalid(lane, profile, probe, &format!("invalid_probe: {e}")),
         };
-        let exit = match &ready {
+        let single: [&Operation; 1];
+        let body = match &ready {
             Ready::Op(op) if !self.ctx.options.fork_drivers => {
-                super::shared_vm_child::run(&self.stack, sandbox, &[op], self.ctx.timeout)
+                let exit =
+                    super::shared_vm_child::run(&self.stack, sandbox, &[op], self.ctx.timeout);
+                return self.finish(lane, profile, probe, ProbeKind::Driver, exit, 0);
             }
-            Ready::Op(op) => child::run(&ChildSpec {
-                sandbox,
-                body: Body::Ops(&[op]),
-                timeout: self.ctx.timeout,
-                devnull: self.devnull,
-                output_limit: self.ctx.options.output_limit,
-            }),
-            Ready::Exec(cmd) => child::run(&ChildSpec {
-                sandbox,
-                body: Body::Exec(cmd),
-                timeout: self.ctx.timeout,
-                devnull: self.devnull,
-                output_limit: self.ctx.options.output_limit,
-            }),
+            Ready::Op(op) => {
+                single = [op];
+                Body::Ops(&single)
+            }
+            Ready::Exec(cmd) if cmd.is_helper() => Body::Helper(cmd),
+            Ready::Exec(cmd) => match self.guard() {
+                Ok(guard) => Body::Command(cmd, guard),
+                Err(b) => return self.blocked_record(lane, profile, probe, b),
+            },
         };
-        let kind = match &ready {
-            Ready::Op(_) => ProbeKind::Driver,
-            Ready::Exec(cmd) if cmd.helper.is_some() => ProbeKind::Helper,
-            Ready::Exec(_) => ProbeKind::Command,
+        let kind = match body {
+            Body::Ops(_) => ProbeKind::Driver,
+            Body::Helper(_) => ProbeKind::Helper,
+            Body::Command(..) => ProbeKind::Command,
         };
-        self.finish(lane, profile, probe, kind, exit, 0)
+        let exit = child::run(&ChildSpec {
+            sandbox,
+            body,
+            timeout: self.ctx.timeout,
+            devnull: self.devnull.as_raw_fd(),
+            output_limit: self.ctx.options.output_limit,
+        });
+        match exit {
+            Err(e) if e.step == child::NEW_PID_NAMESPACE => {
+                let errno = crate::sys::errno::raw(&e.source);
+                let b = NotPrepared {
+                    reason: crate::model::BlockedReason::ApplyError,
+                    errno: Some(errno),
+                    detail: format!(
+                        "{}: {} failed: {}; a command an experiment chose runs only in its own \
+                         PID namespace (needs CAP_SYS_ADMIN)",
+                        super::guard::GUARD,
+                        e.step,
+                        crate::world::errno_name(errno)
+                    ),
+                };
+                self.blocked_record(lane, profile, probe, &b)
+            }
+            exit => self.finish(lane, profile, probe, kind, exit, 0),
+        }
+    }
+
+    /// The host guard for this run's scratch root (prepared once per worker).
+    fn guard(&self) -> Result<&HostGuard, &NotPrepared> {
+        self.guard
+            .get_or_init(|| HostGuard::prepare(self.ctx.scratch.path()))
+            .as_ref()
     }
 
     fn finish(
@@ -237,24 +294,14 @@ impl Worker<'_> {
         profile: Option<usize>,
         probe: usize,
         kind: ProbeKind,
-        exit: Result<ChildExit, i32>,
+        exit: Result<ChildExit, StartError>,
         unit: u32,
     ) -> StageRecord {
-        let mut r = self.base(lane, profile, probe);
+        let r = self.base(lane, profile, probe);
         match exit {
-            Err(e) => {
-                r.exec = crate::model::ExecOutcome::NotReached;
-                r.detail = Some(format!(
-                    "worker could not start the probe: {}",
-                    crate::classify::errno_name(e)
-                ));
-                r
-            }
+            Err(e) => self.not_started(r, &e),
             Ok(x) => {
-                let rec = x
-                    .records
-                    .iter()
-                    .find(|c| c.unit == unit || c.stage == super::record::RecordStage::Apply);
+                let rec = x.records.iter().find(|c| c.unit == unit || whole_child(c));
                 let symbolic = |s: &str| self.ctx.scratch.symbolic(s);
                 let mut r = stage_record::from_exit(
                     r,
@@ -280,7 +327,7 @@ impl Worker<'_> {
         profile: Option<usize>,
         probes: &[usize],
         sandbox: Option<&dyn AppliedInChild>,
-    ) -> Result<(), i32> {
+    ) -> io::Result<()> {
         let mut ops: Vec<Operation> = Vec::with_capacity(probes.len());
         let mut units: Vec<usize> = Vec::with_capacity(probes.len());
         for &p in probes {
@@ -307,7 +354,7 @@ impl Worker<'_> {
                 sandbox,
                 body: Body::Ops(&refs),
                 timeout: self.ctx.timeout,
-                devnull: self.devnull,
+                devnull: self.devnull.as_raw_fd(),
                 output_limit: self.ctx.options.output_limit,
             })
         } else {
@@ -317,17 +364,13 @@ impl Worker<'_> {
             Ok(x) => x,
             Err(e) => {
                 for &p in &units {
-                    self.send(&self.finish(lane, profile, p, ProbeKind::Driver, Err(e), 0))?;
+                    self.send(&self.not_started(self.base(lane, profile, p), &e))?;
                 }
                 return Ok(());
             }
         };
         let per_probe = exit.elapsed.as_micros() as u64 / units.len() as u64;
-        if let Some(apply) = exit
-            .records
-            .iter()
-            .find(|c| c.stage == super::record::RecordStage::Apply)
-        {
+        if let Some(apply) = exit.records.iter().find(|c| whole_child(c)) {
             for &p in &units {
                 let r = self.record_from(
                     lane,
@@ -369,6 +412,17 @@ impl Worker<'_> {
         Ok(())
     }
 
+    /// The worker could not even start the probe's child.
+    fn not_started(&self, mut r: StageRecord, e: &StartError) -> StageRecord {
+        r.exec = crate::model::ExecOutcome::NotReached;
+        r.detail = Some(format!(
+            "worker could not start the probe: {}: {}",
+            e.step,
+            crate::world::errno_name(crate::sys::errno::raw(&e.source))
+        ));
+        r
+    }
+
     fn record_from(
         &self,
         lane: Lane,
@@ -391,4 +445,9 @@ impl Worker<'_> {
         r.micros = micros;
         r
     }
+}
+
+/// A record about the whole child (its apply or its setup failed), not one probe of it.
+fn whole_child(c: &ChildRecord) -> bool {
+    matches!(c.stage, RecordStage::Apply | RecordStage::Setup)
 }

@@ -32,7 +32,7 @@ impl Observer {
         }
         match AuditSession::start(world.landlock.effective_abi) {
             Ok(s) => Observer::Listening(Box::new(s)),
-            Err(why) => Observer::Unavailable(why),
+            Err(why) => Observer::Unavailable(why.to_string()),
         }
     }
 

@@ -1,4 +1,4 @@
-//! Stage outcomes, verdicts and mismatch reasons: the core contract (design §7).
+//! Stage outcomes, verdicts and mismatch reasons: the core contract (spec §5).
 //!
 //! Stage, errno, exit status and signal are kept apart; nothing here collapses them into a
 //! single allow/deny bit. `deny` only ever comes from the operation stage.

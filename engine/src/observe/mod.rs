@@ -1,4 +1,4 @@
-//! The observer lane (design §6, spec §5.2): Landlock's own audit records (ABI ≥ 7) as an
+//! The observer lane (spec §5.4): Landlock's own audit records (ABI ≥ 7) as an
 //! independent witness of denials.
 //!
 //! Audit is switched on only for a run that asks for it (`--observer audit`) and put back as
@@ -8,12 +8,14 @@
 //! `observer_unavailable` with the reason.
 
 mod audit_state;
+mod error;
 mod netlink;
 mod records;
 mod session;
 mod witness;
 
 pub use audit_state::{current_status, set_enabled};
+pub use error::ObserverError;
 pub use netlink::AuditStatus;
 pub use records::{AUDIT_LANDLOCK_ACCESS, AUDIT_LANDLOCK_DOMAIN, fields, parse};
 pub use session::{AuditSession, unavailable_reason};
@@ -25,7 +27,7 @@ pub fn symbolic_scratch(text: &str) -> String {
     let marker = format!(
         "{}/{}",
         temp.to_string_lossy().trim_end_matches('/'),
-        crate::execute::SCRATCH_PREFIX
+        crate::model::SCRATCH_PREFIX
     );
     let mut out = String::new();
     let mut rest = text;

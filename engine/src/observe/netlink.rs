@@ -1,8 +1,16 @@
-//! The audit netlink socket, with raw syscalls: status get/set (unicast to the kernel) and the
-//! read-only multicast log group (every audit record, without replacing auditd).
+//! The audit netlink protocol: status get/set (unicast to the kernel) and the read-only
+//! multicast log group (every audit record, without replacing auditd). The kernel's answer in
+//! an `NLMSG_ERROR` becomes an OS error like any failed call's.
 
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::time::Duration;
+
+use crate::sys::socket;
+
+fn os_error(errno: i32) -> io::Error {
+    io::Error::from_raw_os_error(errno)
+}
 
 pub const AUDIT_GET: u16 = 1000;
 pub const AUDIT_SET: u16 = 1001;
@@ -23,26 +31,8 @@ pub struct AuditStatus {
     pub backlog_limit: u32,
 }
 
-fn errno() -> i32 {
-    std::io::Error::last_os_error()
-        .raw_os_error()
-        .unwrap_or(libc::EIO)
-}
-
-pub fn open_socket() -> Result<OwnedFd, i32> {
-    // SAFETY: socket() with integer arguments.
-    let fd = unsafe {
-        libc::socket(
-            libc::AF_NETLINK,
-            libc::SOCK_RAW | libc::SOCK_CLOEXEC,
-            libc::NETLINK_AUDIT,
-        )
-    };
-    if fd < 0 {
-        return Err(errno());
-    }
-    // SAFETY: a fresh fd we own.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+pub fn open_socket() -> io::Result<OwnedFd> {
+    socket::socket(libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_AUDIT)
 }
 
 /// A message to the kernel (`nlmsghdr` + payload), as bytes.
@@ -66,52 +56,32 @@ pub fn set_enabled_payload(enabled: u32) -> [u8; 44] {
     p
 }
 
-/// Sends to the kernel (pid 0). Raw `sendto`, so it is usable from a signal handler.
-pub fn send_raw(fd: RawFd, bytes: &[u8]) -> Result<(), i32> {
-    // SAFETY: a zeroed sockaddr_nl is the kernel's address; bytes outlive the call.
-    let ret = unsafe {
-        let mut addr: libc::sockaddr_nl = std::mem::zeroed();
-        addr.nl_family = libc::AF_NETLINK as libc::sa_family_t;
-        libc::sendto(
-            fd,
-            bytes.as_ptr().cast(),
-            bytes.len(),
-            0,
-            (&addr as *const libc::sockaddr_nl).cast(),
-            std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
-        )
-    };
-    if ret < 0 { Err(errno()) } else { Ok(()) }
+/// The `AUDIT_SET` message restoring `enabled`, built on the stack (for a signal handler).
+pub fn set_enabled_message(enabled: u32) -> [u8; HEADER + 44] {
+    let mut msg = [0u8; HEADER + 44];
+    msg[0..4].copy_from_slice(&((HEADER + 44) as u32).to_ne_bytes());
+    msg[4..6].copy_from_slice(&AUDIT_SET.to_ne_bytes());
+    msg[6..8].copy_from_slice(&NLM_F_REQUEST.to_ne_bytes());
+    msg[HEADER..].copy_from_slice(&set_enabled_payload(enabled));
+    msg
+}
+
+/// Sends to the kernel (pid 0): no allocation, so it is usable from a signal handler.
+pub fn send_raw(fd: RawFd, bytes: &[u8]) -> io::Result<()> {
+    socket::send_to(fd, bytes, &socket::netlink_addr(0))
 }
 
 pub fn set_timeout(fd: &OwnedFd, timeout: Duration) {
-    let tv = libc::timeval {
-        tv_sec: timeout.as_secs() as libc::time_t,
-        tv_usec: timeout.subsec_micros() as libc::suseconds_t,
-    };
-    // SAFETY: setsockopt with a timeval that outlives the call.
-    unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVTIMEO,
-            (&tv as *const libc::timeval).cast(),
-            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
-        );
-    }
+    // Without it a lost answer would block; the callers bound their reads anyway.
+    let _ = socket::set_receive_timeout(fd.as_fd(), timeout);
 }
 
 /// One received datagram's messages: (type, payload). `Err(EAGAIN)` on timeout.
-pub fn receive(fd: &OwnedFd) -> Result<Vec<(u16, Vec<u8>)>, i32> {
+pub fn receive(fd: &OwnedFd) -> io::Result<Vec<(u16, Vec<u8>)>> {
     let mut buf = vec![0u8; 1 << 16];
-    // SAFETY: recv into a buffer we own.
-    let n = unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
-    if n < 0 {
-        return Err(errno());
-    }
+    let n = socket::receive(fd.as_fd(), &mut buf)?;
     let mut out = Vec::new();
     let mut at = 0usize;
-    let n = n as usize;
     while at + HEADER <= n {
         let len = u32::from_ne_bytes(buf[at..at + 4].try_into().unwrap_or_default()) as usize;
         let kind = u16::from_ne_bytes(buf[at + 4..at + 6].try_into().unwrap_or_default());
@@ -124,7 +94,7 @@ pub fn receive(fd: &OwnedFd) -> Result<Vec<(u16, Vec<u8>)>, i32> {
 }
 
 /// Asks for the audit status; `Err(errno)` when the kernel refuses (no CAP_AUDIT_CONTROL...).
-pub fn get_status(fd: &OwnedFd) -> Result<AuditStatus, i32> {
+pub fn get_status(fd: &OwnedFd) -> io::Result<AuditStatus> {
     set_timeout(fd, Duration::from_secs(2));
     send_raw(fd.as_raw_fd(), &message(AUDIT_GET, 1, &[]))?;
     for _ in 0..8 {
@@ -137,7 +107,7 @@ pub fn get_status(fd: &OwnedFd) -> Result<AuditStatus, i32> {
                         .unwrap_or_default(),
                 );
                 if code != 0 {
-                    return Err(-code);
+                    return Err(os_error(-code));
                 }
             } else if kind == AUDIT_GET && payload.len() >= 32 {
                 let field = |i: usize| {
@@ -152,11 +122,11 @@ pub fn get_status(fd: &OwnedFd) -> Result<AuditStatus, i32> {
             }
         }
     }
-    Err(libc::EPROTO)
+    Err(os_error(libc::EPROTO))
 }
 
 /// Sets `enabled` and waits for the kernel's acknowledgement.
-pub fn set_enabled(fd: &OwnedFd, enabled: u32) -> Result<(), i32> {
+pub fn set_enabled(fd: &OwnedFd, enabled: u32) -> io::Result<()> {
     set_timeout(fd, Duration::from_secs(2));
     send_raw(
         fd.as_raw_fd(),
@@ -171,38 +141,23 @@ pub fn set_enabled(fd: &OwnedFd, enabled: u32) -> Result<(), i32> {
                         .and_then(|b| b.try_into().ok())
                         .unwrap_or_default(),
                 );
-                return if code == 0 { Ok(()) } else { Err(-code) };
+                return if code == 0 {
+                    Ok(())
+                } else {
+                    Err(os_error(-code))
+                };
             }
         }
     }
-    Err(libc::EPROTO)
+    Err(os_error(libc::EPROTO))
 }
 
 /// A socket subscribed to the read-only log group.
-pub fn open_log_reader() -> Result<OwnedFd, i32> {
+pub fn open_log_reader() -> io::Result<OwnedFd> {
     let fd = open_socket()?;
     // Records arrive in bursts; a large buffer keeps the kernel from dropping them (ENOBUFS).
-    let size: libc::c_int = 4 << 20;
-    // SAFETY: setsockopt/bind with plain data that outlives the calls.
-    unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVBUFFORCE,
-            (&size as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        );
-        let mut addr: libc::sockaddr_nl = std::mem::zeroed();
-        addr.nl_family = libc::AF_NETLINK as libc::sa_family_t;
-        addr.nl_groups = AUDIT_NLGRP_READLOG;
-        if libc::bind(
-            fd.as_raw_fd(),
-            (&addr as *const libc::sockaddr_nl).cast(),
-            std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
-        ) != 0
-        {
-            return Err(errno());
-        }
-    }
+    // Best effort: without it the reader still works, and ENOBUFS is handled.
+    let _ = socket::set_receive_buffer(fd.as_fd(), 4 << 20);
+    socket::bind(fd.as_raw_fd(), &socket::netlink_addr(AUDIT_NLGRP_READLOG))?;
     Ok(fd)
 }

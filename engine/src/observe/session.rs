@@ -7,6 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::audit_state::AuditGuard;
+use super::error::ObserverError;
 use super::netlink;
 use super::records::parse;
 use crate::model::AuditRecord;
@@ -21,41 +22,26 @@ pub struct AuditSession {
 }
 
 /// Why the observer cannot witness anything on this host (the `observer_unavailable` reason).
-pub fn unavailable_reason(landlock_abi: u32) -> Option<String> {
-    // SAFETY: geteuid has no failure mode.
-    if unsafe { libc::geteuid() } != 0 {
-        return Some(
-            "not root: reading audit records needs CAP_AUDIT_CONTROL and CAP_AUDIT_READ".into(),
-        );
+pub fn unavailable_reason(landlock_abi: u32) -> Option<ObserverError> {
+    if crate::sys::process::uids().1 != 0 {
+        return Some(ObserverError::NotRoot);
     }
     if landlock_abi < 7 {
-        return Some(format!(
-            "Landlock ABI {landlock_abi} < 7: the kernel writes no Landlock audit records"
-        ));
+        return Some(ObserverError::AbiTooOld(landlock_abi));
     }
     None
 }
 
 impl AuditSession {
     /// `Err` is the `observer_unavailable` reason.
-    pub fn start(landlock_abi: u32) -> Result<AuditSession, String> {
+    pub fn start(landlock_abi: u32) -> Result<AuditSession, ObserverError> {
         if let Some(why) = unavailable_reason(landlock_abi) {
             return Err(why);
         }
         let exclusive = SESSION_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-        let control = netlink::open_socket().map_err(|e| {
-            format!(
-                "no audit netlink socket: {} (kernel without CONFIG_AUDIT?)",
-                crate::classify::errno_name(e)
-            )
-        })?;
+        let control = netlink::open_socket().map_err(ObserverError::NoSocket)?;
         // Join the log group before enabling, so no record of the run is missed.
-        let reader = netlink::open_log_reader().map_err(|e| {
-            format!(
-                "cannot join the audit log group: {}",
-                crate::classify::errno_name(e)
-            )
-        })?;
+        let reader = netlink::open_log_reader().map_err(ObserverError::LogGroup)?;
         let guard = AuditGuard::enable(control)?;
         Ok(AuditSession {
             guard,
@@ -89,9 +75,9 @@ impl AuditSession {
                         }
                     }
                 }
-                Err(e) if e == libc::EAGAIN || e == libc::EINTR => {}
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EAGAIN | libc::EINTR)) => {}
                 // ENOBUFS: the kernel dropped records; keep reading what is left.
-                Err(e) if e == libc::ENOBUFS => {}
+                Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => {}
                 Err(_) => break,
             }
         }

@@ -1,4 +1,4 @@
-//! Shim divergence (design §4): the probes whose decision differs between a profile's source
+//! Shim divergence (spec §5.5): the probes whose decision differs between a profile's source
 //! form (as written) and its runtime form (with shims), both compiled for this world and both
 //! evaluated by the oracle on the experiment's probes.
 

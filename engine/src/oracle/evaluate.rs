@@ -1,5 +1,6 @@
 //! The evaluator: a compiled Landlock plan, resolved against the filesystem view the way
-//! prepare resolves it, answering access requests the way the kernel does (research §1.3).
+//! prepare resolves it, answering access requests the way the kernel does (Landlock's rule
+//! semantics, spec §7).
 //!
 //! - Layers intersect: a request passes only if every layer allows it.
 //! - In a layer, a handled right is allowed on a path when a rule on the path or on one of its
@@ -18,13 +19,19 @@
 //! - Scopes deny signals and abstract-unix connects that leave the domain, with EPERM.
 
 use crate::compile::linux::{CompiledProfile, kept_on_node};
+use crate::sys::landlock;
 use crate::world::landlock_rights::{RightKind, right_names};
 
 use super::fs_view::{FsView, Kind, at_or_under, parent};
 use super::requests::{Access, REFER, Step, make_right, remove_right};
 
 /// File rights (the others only make sense on directories): compared by the no-gain check.
-const FILE_RIGHTS: u64 = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 14) | (1 << 15) | (1 << 16);
+const FILE_RIGHTS: u64 = landlock::ACCESS_FS_EXECUTE
+    | landlock::ACCESS_FS_WRITE_FILE
+    | landlock::ACCESS_FS_READ_FILE
+    | landlock::ACCESS_FS_TRUNCATE
+    | landlock::ACCESS_FS_IOCTL_DEV
+    | landlock::ACCESS_FS_RESOLVE_UNIX;
 
 #[derive(Clone, Debug)]
 struct Rule {
@@ -369,7 +376,7 @@ impl ResolvedPlan {
         }
     }
 
-    /// Every Landlock domain refuses ptrace access to processes outside it (research §1.3).
+    /// Every Landlock domain refuses ptrace access to processes outside it (spec §7).
     fn ptrace_check(&self, errno: i32) -> Check {
         let target = "a process outside the domain".to_string();
         let allowed = self.layers.is_empty();

@@ -1,4 +1,4 @@
-//! The oracle lane (design §6, spec §5.1): predicts each probe's decision and errno from the
+//! The oracle lane (spec §5.3): predicts each probe's decision and errno from the
 //! compiled plan, without executing it, and names the rule that decides.
 //!
 //! `requests` turns a probe into the access requests its driver makes; `evaluate` answers
@@ -23,9 +23,9 @@ pub use evaluate::{Check, ResolvedPlan};
 pub use fs_view::{DeclaredView, FsView, HostView, Kind};
 pub use record::{Calibration, DecidingRule, ORACLE_SCHEMA_VERSION, OracleRecord, Prediction};
 
-use crate::classify::errno;
 use crate::compile::linux::CompiledProfile;
 use crate::model::{BlockedReason, Experiment, Probe, Stage};
+use crate::world::errno_record;
 use requests::{ProbeModel, model};
 
 fn deciding(compiled: &CompiledProfile, rules: &[Option<usize>]) -> Vec<DecidingRule> {
@@ -145,7 +145,7 @@ pub fn predict(
                 check.note.clone(),
             );
             r.stage = Some(step.stage);
-            r.errno = Some(errno(check.errno));
+            r.errno = Some(errno_record(check.errno));
             r.blockers = check.blockers;
             r.target = Some(check.target);
             r.layer = check.layer;
@@ -167,13 +167,13 @@ pub fn predict(
         // The verdict of any failure follows the world's deny set (spec §5): an EPERM the VFS
         // gives (a hard link to a directory) is a `deny` the baseline shows too.
         After::Fails(e, why) => {
-            let verdict = if crate::classify::DenySet::linux().contains(e) {
+            let verdict = if crate::world::LANDLOCK_DENY_SET.contains(e) {
                 Prediction::Deny
             } else {
                 Prediction::Error
             };
             let mut r = record(id, probe, verdict, why);
-            r.errno = Some(errno(e));
+            r.errno = Some(errno_record(e));
             r
         }
         After::Allowed => record(

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::compile::Fidelity;
+use crate::model::Fidelity;
 use crate::model::{Errno, Origin, Stage};
 
 pub const ORACLE_SCHEMA_VERSION: &str = "xpr.oracle.v1";

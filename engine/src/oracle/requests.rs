@@ -8,21 +8,15 @@ use crate::model::{ArgValue, Probe, Stage};
 use super::exec_deps::exec_deps;
 use super::fs_view::{FsView, Kind, parent};
 
-pub const EXECUTE: u64 = 1 << 0;
-pub const WRITE_FILE: u64 = 1 << 1;
-pub const READ_FILE: u64 = 1 << 2;
-pub const READ_DIR: u64 = 1 << 3;
-pub const REMOVE_DIR: u64 = 1 << 4;
-pub const REMOVE_FILE: u64 = 1 << 5;
-pub const MAKE_DIR: u64 = 1 << 7;
-pub const MAKE_REG: u64 = 1 << 8;
-pub const REFER: u64 = 1 << 13;
-pub const TRUNCATE: u64 = 1 << 14;
-pub const IOCTL_DEV: u64 = 1 << 15;
-pub const BIND_TCP: u64 = 1 << 0;
-pub const CONNECT_TCP: u64 = 1 << 1;
-pub const SCOPE_ABSTRACT_UNIX: u64 = 1 << 0;
-pub const SCOPE_SIGNAL: u64 = 1 << 1;
+pub use crate::sys::landlock::{
+    ACCESS_FS_EXECUTE as EXECUTE, ACCESS_FS_IOCTL_DEV as IOCTL_DEV, ACCESS_FS_MAKE_DIR as MAKE_DIR,
+    ACCESS_FS_MAKE_REG as MAKE_REG, ACCESS_FS_READ_DIR as READ_DIR,
+    ACCESS_FS_READ_FILE as READ_FILE, ACCESS_FS_REFER as REFER, ACCESS_FS_REMOVE_DIR as REMOVE_DIR,
+    ACCESS_FS_REMOVE_FILE as REMOVE_FILE, ACCESS_FS_TRUNCATE as TRUNCATE,
+    ACCESS_FS_WRITE_FILE as WRITE_FILE, ACCESS_NET_BIND_TCP as BIND_TCP,
+    ACCESS_NET_CONNECT_TCP as CONNECT_TCP, SCOPE_ABSTRACT_UNIX_SOCKET as SCOPE_ABSTRACT_UNIX,
+    SCOPE_SIGNAL,
+};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Access {

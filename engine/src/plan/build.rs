@@ -1,6 +1,6 @@
 //! Plan construction: nodes block by block (see `layout`), then the dependency edges.
 //!
-//! Edges (a → b: b needs a), following design §8:
+//! Edges (a → b: b needs a), following spec §4.2:
 //! - compile(runtime) → apply(scenario) → exec → operation → verdict, per lane;
 //!   the baseline apply attaches nothing, so it has no compile dependency;
 //! - scratch → every apply (children run against the scratch root) and → file/dir fixtures;
@@ -15,12 +15,25 @@ use std::collections::BTreeMap;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use super::Plan;
 use super::layout::{Layout, pair_node};
 use super::node::{Node, ProfileForm, Step, StepKind};
+use super::{Plan, current_world};
 use crate::model::{Experiment, Filter, FixtureKind, Lane, ProfileIr};
 
-pub fn build(experiment: &Experiment, world: &str) -> Plan {
+impl Plan {
+    /// Builds the plan for the world this binary runs in.
+    pub fn build(experiment: &Experiment) -> Plan {
+        Plan::build_for_world(experiment, current_world())
+    }
+
+    /// Builds the plan for a named world (`linux`, `macos`): probes whose family lacks it are
+    /// kept but marked skipped.
+    pub fn build_for_world(experiment: &Experiment, world: &str) -> Plan {
+        build(experiment, world)
+    }
+}
+
+fn build(experiment: &Experiment, world: &str) -> Plan {
     let lanes: Vec<Lane> = Lane::ALL
         .into_iter()
         .filter(|l| experiment.lanes.contains(l))

@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use petgraph::graph::NodeIndex;
+
 use super::Plan;
 use super::node::Node;
 
@@ -55,5 +57,22 @@ impl fmt::Display for NodeId<'_> {
             } => write!(f, "{kind}:{}:{}", profile(p), probe(q)),
             Node::Scratch | Node::Bundle => f.write_str(kind),
         }
+    }
+}
+
+impl Plan {
+    /// The stable, readable id of a node, e.g. `apply:scenario:v1_read:read-hosts`.
+    pub fn id(&self, node: Node) -> String {
+        self.display_id(node).to_string()
+    }
+
+    /// The id as a `Display` value, for writing it without an intermediate `String`.
+    pub fn display_id(&self, node: Node) -> NodeId<'_> {
+        NodeId { plan: self, node }
+    }
+
+    /// The id of the node at a graph index.
+    pub fn id_at(&self, index: NodeIndex) -> String {
+        self.id(self.node(index))
     }
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::model::Lane;
 
-/// Which form of a profile a compile node compiles (design §4: both are kept and digested).
+/// Which form of a profile a compile node compiles (spec §5.5: both are kept and digested).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProfileForm {

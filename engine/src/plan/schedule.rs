@@ -80,3 +80,17 @@ impl<'p> Schedule<'p> {
         self.completed == self.waiting.len()
     }
 }
+
+impl Plan {
+    /// A deterministic topological order (Kahn's algorithm, lowest index first among ready
+    /// nodes). Every node comes after all of its dependencies.
+    pub fn topo_order(&self) -> Vec<NodeIndex> {
+        let mut schedule = Schedule::new(self);
+        let mut order = Vec::with_capacity(self.node_count());
+        while let Some(n) = schedule.next_ready() {
+            schedule.complete(n);
+            order.push(n);
+        }
+        order
+    }
+}

@@ -35,7 +35,14 @@ impl Stats {
     }
 }
 
-pub fn stats(plan: &Plan) -> Stats {
+impl Plan {
+    /// Counts per stage × lane, nodes, edges, skipped nodes.
+    pub fn stats(&self) -> Stats {
+        stats(self)
+    }
+}
+
+fn stats(plan: &Plan) -> Stats {
     let mut per_stage: Vec<StageCount> = Vec::new();
     let mut skipped = 0;
     for step in plan.graph().node_weights() {

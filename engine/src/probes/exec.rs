@@ -71,17 +71,14 @@ impl ExecCommand {
         })
     }
 
-    /// execve; returns only on failure, with the errno (in the child; no allocation).
-    pub fn execve(&self) -> i32 {
-        // SAFETY: NUL-terminated arrays of pointers into strings owned by self.
-        unsafe {
-            libc::execve(
-                self.path.as_ptr(),
-                self.argv_ptrs.as_ptr(),
-                self.env_ptrs.as_ptr(),
-            );
-        }
-        super::syscall::errno()
+    /// execve; returns only on failure (in the child; no allocation).
+    pub fn execve(&self) -> std::io::Error {
+        crate::sys::process::execve(&self.path, &self.argv_ptrs, &self.env_ptrs)
+    }
+
+    /// Whether the command is xpr's own probe helper (trusted code, like the drivers).
+    pub fn is_helper(&self) -> bool {
+        self.helper.is_some()
     }
 }
 

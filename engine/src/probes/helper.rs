@@ -6,9 +6,10 @@
 //! a crash, a hang, an output flood and a fork that leaves a process behind.
 
 use super::outcome::OpResult;
+use super::report::{ChildRecord, RecordStage};
 use super::spec::ProbeSpec;
 use super::{HELPER_REPORT_FD, Operation};
-use crate::execute::record::{ChildRecord, RecordStage};
+use crate::sys::{fd, process, signal};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SelfTest {
@@ -34,38 +35,35 @@ impl SelfTest {
     }
 
     pub fn perform(self) -> OpResult {
-        // SAFETY: raw syscalls; the buffer is on the stack.
-        unsafe {
-            match self {
-                SelfTest::Segv => {
-                    // The Rust runtime's guard-page handler would swallow a raised SIGSEGV.
-                    libc::signal(libc::SIGSEGV, libc::SIG_DFL);
-                    libc::raise(libc::SIGSEGV);
-                    OpResult::errno(libc::EINVAL)
-                }
-                SelfTest::Hang => loop {
-                    libc::pause();
-                },
-                SelfTest::Flood => {
-                    let buf = [b'x'; 65536];
-                    let mut total = 0i64;
-                    for _ in 0..128 {
-                        let n = libc::write(1, buf.as_ptr().cast(), buf.len());
-                        if n < 0 {
-                            return OpResult::errno(super::syscall::errno());
-                        }
-                        total += n as i64;
+        match self {
+            SelfTest::Segv => {
+                // The Rust runtime's guard-page handler would swallow a raised SIGSEGV.
+                signal::raise_default(libc::SIGSEGV);
+                OpResult::errno(libc::EINVAL)
+            }
+            SelfTest::Hang => loop {
+                std::thread::park();
+            },
+            SelfTest::Flood => {
+                let buf = [b'x'; 65536];
+                let mut total = 0i64;
+                for _ in 0..128 {
+                    match fd::write(1, &buf) {
+                        Ok(n) => total += n as i64,
+                        Err(e) => return OpResult::errno(crate::sys::errno::raw(&e)),
                     }
-                    OpResult::ok(total)
                 }
-                SelfTest::Fork => {
-                    if libc::fork() == 0 {
-                        loop {
-                            libc::pause();
-                        }
+                OpResult::ok(total)
+            }
+            SelfTest::Fork => {
+                // SAFETY (cannot move into sys: the child's body is this one): the child only
+                // parks, in a process that has just exec'd and has no other thread.
+                if let Ok(process::Forked::Child) = unsafe { process::fork() } {
+                    loop {
+                        std::thread::park();
                     }
-                    OpResult::ok(0)
                 }
+                OpResult::ok(0)
             }
         }
     }

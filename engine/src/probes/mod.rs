@@ -10,6 +10,7 @@ pub mod helper;
 pub(crate) mod network;
 mod outcome;
 mod procfs;
+pub mod report;
 mod signal;
 mod spec;
 mod syscall;
@@ -95,10 +96,3 @@ impl Operation {
         }
     }
 }
-
-/// The calling thread's errno (for the runner's raw-syscall code).
-pub fn helper_errno() -> i32 {
-    syscall::errno()
-}
-
-pub use network::abstract_addr;

@@ -2,7 +2,8 @@
 
 use super::outcome::OpResult;
 use super::spec::ProbeSpec;
-use super::syscall::{check, close};
+use super::syscall::{close, errno_of};
+use crate::sys::socket::{self, AbstractAddr};
 
 pub const FAMILIES: &[&str] = &["tcp-connect", "tcp-bind", "unix-connect"];
 
@@ -10,8 +11,8 @@ pub const FAMILIES: &[&str] = &["tcp-connect", "tcp-bind", "unix-connect"];
 pub enum NetOp {
     TcpConnect(libc::sockaddr_in),
     TcpBind(libc::sockaddr_in),
-    /// Abstract socket address and its length (leading NUL, no terminator).
-    UnixConnect(libc::sockaddr_un, libc::socklen_t),
+    /// An abstract socket address.
+    UnixConnect(AbstractAddr),
 }
 
 /// `host:port`, `port` or `:port`; the host must be an IPv4 literal or `localhost`.
@@ -33,12 +34,7 @@ fn parse_v4(spec: &str, port_hint: Option<u16>) -> Result<libc::sockaddr_in, Str
     let ip: std::net::Ipv4Addr = host
         .parse()
         .map_err(|_| format!("`{host}` is not an IPv4 literal"))?;
-    // SAFETY: sockaddr_in is plain data; all-zero is a valid value.
-    let mut sa: libc::sockaddr_in = unsafe { std::mem::zeroed() };
-    sa.sin_family = libc::AF_INET as libc::sa_family_t;
-    sa.sin_port = port.to_be();
-    sa.sin_addr.s_addr = u32::from(ip).to_be();
-    Ok(sa)
+    Ok(socket::inet_addr(ip, port))
 }
 
 impl NetOp {
@@ -68,64 +64,41 @@ impl NetOp {
                             .map(|t| t.trim_start_matches('@').to_string())
                     })
                     .ok_or("`unix-connect` needs a fixture or a target name")?;
-                let (sa, len) = abstract_addr(&name)?;
-                Ok(NetOp::UnixConnect(sa, len))
+                Ok(NetOp::UnixConnect(abstract_addr(&name)?))
             }
             other => Err(format!("not a network family: {other}")),
         }
     }
 
     pub fn perform(&self) -> OpResult {
-        // SAFETY: plain socket syscalls on addresses owned by self.
-        unsafe {
-            let r = match self {
-                NetOp::TcpConnect(sa) | NetOp::TcpBind(sa) => {
-                    let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
-                    if fd < 0 {
-                        return OpResult::errno(super::syscall::errno());
-                    }
-                    let len = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
-                    let p = (sa as *const libc::sockaddr_in).cast();
+        let r = match self {
+            NetOp::TcpConnect(sa) | NetOp::TcpBind(sa) => {
+                errno_of(socket::socket_raw(libc::AF_INET, libc::SOCK_STREAM, 0)).and_then(|fd| {
                     let r = if matches!(self, NetOp::TcpConnect(_)) {
-                        check(libc::connect(fd, p, len) as _)
+                        socket::connect(fd, sa)
                     } else {
-                        check(libc::bind(fd, p, len) as _)
+                        socket::bind(fd, sa)
                     };
                     close(fd);
-                    r.map(|_| u16::from_be(sa.sin_port) as i64)
-                }
-                NetOp::UnixConnect(sa, len) => {
-                    let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0);
-                    if fd < 0 {
-                        return OpResult::errno(super::syscall::errno());
-                    }
-                    let r = check(
-                        libc::connect(fd, (sa as *const libc::sockaddr_un).cast(), *len) as _,
-                    );
-                    close(fd);
-                    r.map(|_| 0)
-                }
-            };
-            match r {
-                Ok(v) => OpResult::ok(v),
-                Err(e) => OpResult::errno(e),
+                    errno_of(r).map(|_| u16::from_be(sa.sin_port) as i64)
+                })
             }
+            NetOp::UnixConnect(addr) => {
+                errno_of(socket::socket_raw(libc::AF_UNIX, libc::SOCK_STREAM, 0)).and_then(|fd| {
+                    let r = socket::connect(fd, addr);
+                    close(fd);
+                    errno_of(r).map(|_| 0)
+                })
+            }
+        };
+        match r {
+            Ok(v) => OpResult::ok(v),
+            Err(e) => OpResult::errno(e),
         }
     }
 }
 
-/// The address of abstract socket `name` (Linux: a leading NUL byte, length counts the name only).
-pub fn abstract_addr(name: &str) -> Result<(libc::sockaddr_un, libc::socklen_t), String> {
-    // SAFETY: sockaddr_un is plain data; all-zero is a valid value.
-    let mut sa: libc::sockaddr_un = unsafe { std::mem::zeroed() };
-    sa.sun_family = libc::AF_UNIX as libc::sa_family_t;
-    let bytes = name.as_bytes();
-    if bytes.len() + 1 > sa.sun_path.len() {
-        return Err(format!("abstract socket name `{name}` is too long"));
-    }
-    for (i, b) in bytes.iter().enumerate() {
-        sa.sun_path[i + 1] = *b as libc::c_char;
-    }
-    let len = std::mem::size_of::<libc::sa_family_t>() + 1 + bytes.len();
-    Ok((sa, len as libc::socklen_t))
+/// The address of abstract socket `name`.
+pub fn abstract_addr(name: &str) -> Result<AbstractAddr, String> {
+    socket::abstract_addr(name).ok_or_else(|| format!("abstract socket name `{name}` is too long"))
 }

@@ -6,7 +6,8 @@ use std::ffi::CString;
 
 use super::outcome::OpResult;
 use super::spec::ProbeSpec;
-use super::syscall::{check, close};
+use super::syscall::{close, errno_of};
+use crate::sys::{fd, process};
 
 pub const FAMILIES: &[&str] = &["sysctl-read", "process-info", "ioctl-dev"];
 
@@ -101,62 +102,37 @@ impl ProcOp {
     }
 
     pub fn perform(&self) -> OpResult {
-        // SAFETY: raw syscalls on paths and stack buffers owned here.
-        let r = unsafe {
-            match self {
-                ProcOp::ReadFile(p) => {
-                    match check(libc::open(p.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) as _) {
-                        Err(e) => Err(e),
-                        Ok(fd) => {
-                            let mut buf = [0u8; 256];
-                            let n = check(
-                                libc::read(fd as i32, buf.as_mut_ptr().cast(), buf.len()) as _,
-                            );
-                            close(fd as i32);
-                            n
-                        }
-                    }
-                }
-                ProcOp::OpenOnly(p) => {
-                    check(libc::open(p.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) as _).map(|fd| {
-                        close(fd as i32);
-                        0
-                    })
-                }
-                ProcOp::VmRead(pid) => {
-                    let target = if *pid == 0 { libc::getpid() } else { *pid };
-                    let mut byte = 0u8;
-                    let local = libc::iovec {
-                        iov_base: (&mut byte as *mut u8).cast(),
-                        iov_len: 1,
-                    };
-                    // Outside processes are forks of the engine: the same binary, so this
-                    // static has the same address there.
-                    let remote = libc::iovec {
-                        iov_base: (&raw const VM_READ_TARGET).cast_mut().cast(),
-                        iov_len: 1,
-                    };
-                    check(libc::process_vm_readv(target, &local, 1, &remote, 1, 0) as _)
-                }
-                ProcOp::PtraceSeize(pid) => check(libc::ptrace(
-                    libc::PTRACE_SEIZE,
-                    *pid,
-                    std::ptr::null_mut::<libc::c_void>(),
-                    std::ptr::null_mut::<libc::c_void>(),
+        let r = match self {
+            ProcOp::ReadFile(p) => errno_of(fd::open_raw(p, libc::O_RDONLY)).and_then(|f| {
+                let mut buf = [0u8; 256];
+                let n = errno_of(fd::read(f, &mut buf));
+                close(f);
+                n.map(|n| n as i64)
+            }),
+            ProcOp::OpenOnly(p) => errno_of(fd::open_raw(p, libc::O_RDONLY)).map(|f| {
+                close(f);
+                0
+            }),
+            ProcOp::VmRead(pid) => {
+                let target = if *pid == 0 { process::getpid() } else { *pid };
+                let mut byte = [0u8; 1];
+                // Outside processes are forks of the engine: the same binary, so this static
+                // has the same address there.
+                errno_of(process::read_process_memory(
+                    target,
+                    &raw const VM_READ_TARGET,
+                    &mut byte,
                 ))
-                .map(|_| 0),
-                ProcOp::Ioctl { path, request } => {
-                    match check(libc::open(path.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) as _) {
-                        Err(e) => Err(e),
-                        Ok(fd) => {
-                            let mut count: libc::c_int = 0;
-                            let r = check(libc::ioctl(fd as i32, *request, &mut count) as _);
-                            close(fd as i32);
-                            r.map(|_| count as i64)
-                        }
-                    }
-                }
+                .map(|n| n as i64)
             }
+            ProcOp::PtraceSeize(pid) => errno_of(process::ptrace_seize(*pid)).map(|_| 0),
+            ProcOp::Ioctl { path, request } => errno_of(fd::open_raw(path, libc::O_RDONLY))
+                .and_then(|f| {
+                    let mut count: libc::c_int = 0;
+                    let r = errno_of(fd::ioctl_int(f, *request, &mut count));
+                    close(f);
+                    r.map(|_| count as i64)
+                }),
         };
         match r {
             Ok(v) => OpResult::ok(v),

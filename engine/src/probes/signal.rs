@@ -1,8 +1,13 @@
-//! The signal driver: `kill` to an outside process fixture, to a pid, or to the probe itself.
+//! The signal driver: `kill` to a process fixture of this run or to the probe itself.
+//!
+//! Host safety (defence in depth behind `check`): any other target is refused when the probe is
+//! prepared, and `sys::process::kill` refuses pid 0 and negative pids, so neither a process
+//! group nor every process (`kill(-1)`) can ever be signalled.
 
 use super::outcome::OpResult;
 use super::spec::ProbeSpec;
-use super::syscall::check;
+use super::syscall::errno_of;
+use crate::sys::process;
 
 pub const FAMILIES: &[&str] = &["signal"];
 
@@ -19,20 +24,25 @@ impl SignalOp {
             None => 0,
             Some(s) => signal_number(&s).ok_or_else(|| format!("unknown signal `{s}`"))?,
         };
+        // `spec.pid` is set only from a process fixture of this run.
         let pid = match (spec.pid, spec.target.as_deref()) {
-            (Some(pid), _) => Some(pid),
+            (Some(pid), _) if pid > 0 => Some(pid),
             (None, Some("self")) => None,
-            (None, Some(t)) => Some(t.parse().map_err(|_| format!("bad signal target `{t}`"))?),
-            (None, None) => return Err("`signal` needs fixture=<process> or target=self".into()),
+            (_, target) => {
+                return Err(format!(
+                    "host_safety: `signal` may only target a process fixture of this run \
+                     (fixture=<process>) or target=self, not `{}`",
+                    target.unwrap_or("")
+                ));
+            }
         };
         Ok(SignalOp { pid, signal })
     }
 
     pub fn perform(&self) -> OpResult {
-        // SAFETY: kill/getpid are raw syscalls.
-        let pid = self.pid.unwrap_or_else(|| unsafe { libc::getpid() });
-        match check(unsafe { libc::kill(pid, self.signal) } as _) {
-            Ok(_) => OpResult::ok(self.signal as i64),
+        let pid = self.pid.unwrap_or_else(process::getpid);
+        match errno_of(process::kill(pid, self.signal)) {
+            Ok(()) => OpResult::ok(self.signal as i64),
             Err(e) => OpResult::errno(e),
         }
     }

@@ -1,19 +1,18 @@
-//! Thin raw-syscall helpers for drivers: no allocation, errno captured right after the call.
+//! The drivers' view of a system call's result: the raw errno is their evidence, so a failure
+//! is kept as the number (`sys` builds it; this only unwraps it).
 
-/// The calling thread's errno.
-pub fn errno() -> i32 {
-    // SAFETY: __errno_location always returns a valid thread-local pointer.
-    unsafe { *libc::__errno_location() }
-}
+use crate::sys::errno::raw;
 
 /// `-1` → `Err(errno)`, anything else → `Ok(ret)`.
 pub fn check(ret: libc::c_long) -> Result<libc::c_long, i32> {
-    if ret == -1 { Err(errno()) } else { Ok(ret) }
+    crate::sys::errno::cvt(ret).map_err(|e| raw(&e))
+}
+
+/// A `sys` result with its error as the raw errno.
+pub fn errno_of<T>(r: std::io::Result<T>) -> Result<T, i32> {
+    r.map_err(|e| raw(&e))
 }
 
 pub fn close(fd: i32) {
-    // SAFETY: closing an fd this driver opened.
-    unsafe {
-        libc::close(fd);
-    }
+    crate::sys::fd::close_raw(fd);
 }

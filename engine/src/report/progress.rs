@@ -4,11 +4,13 @@
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
+use crate::execute::Progress;
+
 const SHOW_AFTER: Duration = Duration::from_secs(1);
 const REDRAW_EVERY: Duration = Duration::from_millis(100);
 const WIDTH: usize = 30;
 
-pub struct Progress {
+pub struct ProgressLine {
     label: String,
     total: u64,
     done: u64,
@@ -17,35 +19,17 @@ pub struct Progress {
     enabled: bool,
 }
 
-impl Progress {
-    /// A bar for `total` steps (probes, stages), shown as `label [####    ] done/total`.
-    pub fn new(label: &str, total: u64) -> Progress {
-        Progress {
+impl ProgressLine {
+    /// A bar labelled `label` (the experiment), shown as `label [####    ] done/total`.
+    pub fn new(label: &str) -> ProgressLine {
+        ProgressLine {
             label: label.to_string(),
-            total,
+            total: 0,
             done: 0,
             started: Instant::now(),
             last_draw: None,
             enabled: std::io::stderr().is_terminal(),
         }
-    }
-
-    /// Marks `n` more steps done and redraws when due.
-    pub fn advance(&mut self, n: u64) {
-        self.done = (self.done + n).min(self.total);
-        if !self.enabled || self.started.elapsed() < SHOW_AFTER {
-            return;
-        }
-        if self.last_draw.is_some_and(|t| t.elapsed() < REDRAW_EVERY) && self.done < self.total {
-            return;
-        }
-        self.last_draw = Some(Instant::now());
-        let _ = write!(std::io::stderr(), "\r{}", self.line());
-    }
-
-    /// Clears the line (the results that follow go to stdout).
-    pub fn finish(mut self) {
-        self.clear();
     }
 
     fn clear(&mut self) {
@@ -71,7 +55,34 @@ impl Progress {
     }
 }
 
-impl Drop for Progress {
+impl Progress for ProgressLine {
+    /// Restarts the clock: the line shows once the pool has run for a second.
+    fn start(&mut self, total: u64) {
+        self.total = total;
+        self.done = 0;
+        self.started = Instant::now();
+    }
+
+    /// Redraws when due.
+    fn advance(&mut self, n: u64) {
+        self.done = (self.done + n).min(self.total);
+        if !self.enabled || self.started.elapsed() < SHOW_AFTER {
+            return;
+        }
+        if self.last_draw.is_some_and(|t| t.elapsed() < REDRAW_EVERY) && self.done < self.total {
+            return;
+        }
+        self.last_draw = Some(Instant::now());
+        let _ = write!(std::io::stderr(), "\r{}", self.line());
+    }
+
+    /// Clears the line (the results that follow go to stdout).
+    fn finish(&mut self) {
+        self.clear();
+    }
+}
+
+impl Drop for ProgressLine {
     fn drop(&mut self) {
         self.clear();
     }
@@ -83,7 +94,8 @@ mod tests {
 
     #[test]
     fn draws_a_bounded_bar() {
-        let mut p = Progress::new("probes", 4);
+        let mut p = ProgressLine::new("probes");
+        p.start(4);
         p.advance(1);
         assert_eq!(
             p.line(),

@@ -9,7 +9,7 @@ use crate::model::{Action, IrLayer, Profile, ProfileIr};
 use super::context::Cx;
 use super::declarations::Declarations;
 
-/// Landlock refuses a 17th nested domain with E2BIG (research §1.8 F21).
+/// Landlock refuses a 17th nested domain with E2BIG (the kernel's `LANDLOCK_MAX_NUM_LAYERS` is 16).
 pub const MAX_LAYERS: usize = 16;
 
 /// A stacked declaration that also has its own rules (or extends, or an SBPL source).
@@ -193,7 +193,10 @@ fn expand(
                 ),
                 format!("{} layers", l.len()),
             )
-            .help("nested stacks count every layer they contain; merge layers with the same rules");
+            .help(
+                "nested stacks count every layer they contain, and the host guard takes one \
+                 more for every command an exec probe runs; merge layers with the same rules",
+            );
         cx.push(diag);
         leaves = None;
     }

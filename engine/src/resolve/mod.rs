@@ -23,15 +23,14 @@ mod probes;
 mod profiles;
 mod rules;
 pub mod sbpl_hook;
-pub mod vocabulary;
 
 pub use context::{substitute, under_scratch};
 pub use header::parse_duration;
 pub use sbpl_hook::sbpl_hook;
 
+use crate::decode::vocabulary::Vocabulary;
 use context::Cx;
 use declarations::Declarations;
-use vocabulary::Vocabulary;
 
 /// Options for [`load`].
 #[derive(Clone, Debug)]

@@ -10,7 +10,7 @@ use crate::source::FileId;
 
 use super::context::{Cx, under_scratch};
 use super::declarations::Declarations;
-use super::vocabulary::{Lookup, Vocabulary};
+use crate::decode::vocabulary::{Lookup, Vocabulary};
 
 pub const TARGET_KINDS: &[&str] = &["path", "address", "name", "command", "pid", "none"];
 pub const WORLDS: &[&str] = &["linux", "macos"];

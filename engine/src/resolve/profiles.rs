@@ -10,7 +10,7 @@ use super::context::Cx;
 use super::declarations::Declarations;
 use super::layers;
 use super::rules::resolve_rules;
-use super::vocabulary::Vocabulary;
+use crate::decode::vocabulary::Vocabulary;
 
 pub fn resolve_shims(cx: &mut Cx, vocab: &Vocabulary, decls: &Declarations) -> Vec<Shim> {
     let mut out = Vec::new();

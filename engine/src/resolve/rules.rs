@@ -7,7 +7,7 @@ use crate::model::{Filter, Modifiers, NetAddress, Rule};
 use crate::source::FileId;
 
 use super::context::Cx;
-use super::vocabulary::{Children, Lookup, Vocabulary};
+use crate::decode::vocabulary::{Children, Lookup, Vocabulary};
 
 pub fn resolve_rules(
     cx: &mut Cx,
@@ -231,7 +231,7 @@ fn resolve_filter(cx: &mut Cx, vocab: &Vocabulary, file: FileId, f: &FilterDecl)
     Some(filter)
 }
 
-fn usage(spec: &super::vocabulary::FilterSpec) -> String {
+fn usage(spec: &crate::decode::vocabulary::FilterSpec) -> String {
     let mut s = format!("usage: {}", spec.name);
     for (i, kind) in spec.args.iter().enumerate() {
         let repeat = spec.variadic && i + 1 == spec.args.len();

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use miette::SourceSpan;
 
-use super::vocabulary::{Lookup, Vocabulary};
+use crate::decode::vocabulary::{Lookup, Vocabulary};
 use crate::diagnostics::{Diag, Diagnostics, codes};
 use crate::model::{Origin, ProfileIr};
 use crate::sbpl::{SbplError, SbplOptions, SbplProfile, parse};

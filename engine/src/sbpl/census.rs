@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::compile::Fidelity;
+use crate::model::Fidelity;
 use crate::model::{Filter, ProfileIr, Rule};
 
 /// Rule counts of one profile (or a sum over several).

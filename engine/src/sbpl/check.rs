@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::compile::{Fidelity, RuleFidelity};
+use crate::model::{Fidelity, RuleFidelity};
 
 use super::SbplProfile;
 

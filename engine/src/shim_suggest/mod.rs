@@ -17,9 +17,22 @@ mod render;
 pub use candidates::Candidate;
 pub use render::kdl;
 
-use crate::execute::{ExecuteOptions, RunResult, run_experiment};
+use crate::execute::{ExecuteError, ExecuteOptions};
 use crate::model::{Experiment, Lane, Probe, Verdict, VerdictRecord};
+use crate::run::{RunResult, run_experiment};
 use crate::world::WorldFacts;
+
+/// Why no shim could be suggested.
+#[derive(Debug, thiserror::Error)]
+pub enum SuggestError {
+    #[error("no profile `{profile}` in {experiment}")]
+    UnknownProfile { profile: String, experiment: String },
+    #[error("no exec probe of profile `{0}` ends as dependency_denied: nothing to suggest")]
+    NothingToSuggest(String),
+    /// One of the runs the search makes failed.
+    #[error(transparent)]
+    Run(#[from] ExecuteError),
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
@@ -65,7 +78,7 @@ impl Search<'_> {
         extra: &[Candidate],
         probes: &[&Probe],
         observe: bool,
-    ) -> Result<RunResult, String> {
+    ) -> Result<RunResult, ExecuteError> {
         self.runs += 1;
         let mut exp = self.exp.clone();
         let mut profile = exp.profiles[self.profile].clone();
@@ -80,14 +93,14 @@ impl Search<'_> {
         exp.lanes = vec![Lane::Scenario];
         let mut options = self.options.clone();
         options.observer_audit = observe;
-        run_experiment(&exp, self.world, &options).map_err(|e| e.to_string())
+        run_experiment(&exp, self.world, &options)
     }
 
     fn still_denied(
         &mut self,
         extra: &[Candidate],
         targets: &[&Probe],
-    ) -> Result<Vec<String>, String> {
+    ) -> Result<Vec<String>, ExecuteError> {
         let r = self.run(extra, targets, false)?;
         Ok(r.verdicts
             .iter()
@@ -122,12 +135,15 @@ pub fn suggest(
     world: &WorldFacts,
     options: &ExecuteOptions,
     force_fallback: bool,
-) -> Result<Suggestion, String> {
+) -> Result<Suggestion, SuggestError> {
     let profile = exp
         .profiles
         .iter()
         .position(|p| p.id == profile_id)
-        .ok_or_else(|| format!("no profile `{profile_id}` in {}", exp.name))?;
+        .ok_or_else(|| SuggestError::UnknownProfile {
+            profile: profile_id.to_string(),
+            experiment: exp.name.clone(),
+        })?;
     let mut search = Search {
         exp,
         profile,
@@ -152,9 +168,7 @@ pub fn suggest(
         })
         .collect();
     if targets.is_empty() {
-        return Err(format!(
-            "no exec probe of profile `{profile_id}` ends as dependency_denied: nothing to suggest"
-        ));
+        return Err(SuggestError::NothingToSuggest(profile_id.to_string()));
     }
     let audit_unavailable = if force_fallback {
         Some("fallback requested".to_string())

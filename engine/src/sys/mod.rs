@@ -1,3 +1,27 @@
-//! Thin, safe wrappers over the operating system calls the engine makes.
+//! sys: the one layer of system calls. Every call the engine makes into the kernel goes through
+//! a safe wrapper here: file descriptors come back as `OwnedFd`, failures as `io::Error` (built
+//! from the errno right after the call; no allocation, so the wrappers are usable in forked
+//! children), and every Landlock and seccomp constant and struct is defined once, with layout
+//! tests against the kernel uapi.
+//!
+//! What stays `unsafe` outside this module is a caller's promise this layer cannot check: the
+//! body of a forked or `CLONE_VM` child (only async-signal-safe calls until `execve`/`_exit`),
+//! a signal handler's body, foreign functions of another OS.
+//!
+//! Underneath: `rustix` for the filesystem actions of [`fs`] (`openat2` with resolve flags and
+//! the `*at` family, typed and without `unsafe`), `libc` for the rest. Landlock, seccomp,
+//! `clone` with namespace flags and the audit netlink socket are not in `rustix`; for the plain
+//! fd and process calls of forked children it would save a line of `unsafe` each but bring a
+//! second error and pid type into those paths. Every module returns `io::Error`s (or an error
+//! that carries one).
 
+pub mod errno;
+pub mod fd;
 pub mod fs;
+pub mod guardian;
+pub mod landlock;
+pub mod namespace;
+pub mod process;
+pub mod seccomp;
+pub mod signal;
+pub mod socket;

@@ -1,5 +1,5 @@
 //! Harness identity: facts about the invoking process that change apply/exec whatever the
-//! profile (design §2). Recorded with every run, never part of the world id.
+//! profile (spec §6.6). Recorded with every run, never part of the world id.
 
 use serde::{Deserialize, Serialize};
 
@@ -31,8 +31,7 @@ impl HarnessIdentity {
                 .map(|v| v.trim().to_string())
         };
         let number = |key: &str| field(key).and_then(|v| v.parse::<u32>().ok()).unwrap_or(0);
-        // SAFETY: getuid/geteuid cannot fail.
-        let (uid, euid) = unsafe { (libc::getuid(), libc::geteuid()) };
+        let (uid, euid) = crate::sys::process::uids();
         HarnessIdentity {
             uid,
             euid,

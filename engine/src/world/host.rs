@@ -1,7 +1,5 @@
 //! Host facts: distro (`/etc/os-release`), kernel release and arch (`uname`).
 
-use std::ffi::CStr;
-
 /// `ID-VERSION_ID` from os-release (`debian-12`), `unknown` when absent.
 pub fn distro() -> String {
     let text = std::fs::read_to_string("/etc/os-release")
@@ -26,19 +24,8 @@ pub fn distro_from_os_release(text: &str) -> String {
 
 /// `(release, machine)` from uname.
 pub fn uname() -> (String, String) {
-    // SAFETY: utsname is plain data; uname fills it with NUL-terminated strings.
-    unsafe {
-        let mut uts: libc::utsname = std::mem::zeroed();
-        if libc::uname(&mut uts) != 0 {
-            return ("unknown".to_string(), std::env::consts::ARCH.to_string());
-        }
-        let text = |field: &[libc::c_char]| {
-            CStr::from_ptr(field.as_ptr())
-                .to_string_lossy()
-                .into_owned()
-        };
-        (text(&uts.release), text(&uts.machine))
-    }
+    crate::sys::process::uname()
+        .unwrap_or_else(|_| ("unknown".to_string(), std::env::consts::ARCH.to_string()))
 }
 
 #[cfg(test)]

@@ -1,12 +1,13 @@
-//! Is this process already inside a Landlock domain? Landlock has no /proc marker (research
-//! §1.3), so we count: a forked child stacks trivial layers until the kernel says E2BIG.
-//! A thread outside any domain can stack exactly `LANDLOCK_MAX_NUM_LAYERS` (16); every layer
+//! Is this process already inside a Landlock domain? Landlock has no /proc marker, so we
+//! count: a forked child stacks trivial layers until the kernel says E2BIG.
+//! A thread outside any domain can stack exactly `MAX_NUM_LAYERS` (16); every layer
 //! we already carry takes one slot. Anything else we cannot interpret is `unknown`.
 
 use serde::{Deserialize, Serialize};
 
 use super::landlock_facts::LandlockStatus;
-use super::landlock_sys::{self, LANDLOCK_MAX_NUM_LAYERS, RulesetAttr};
+use crate::sys::landlock::{self, MAX_NUM_LAYERS, RulesetAttr};
+use crate::sys::process::{self, Forked};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -60,8 +61,8 @@ impl LandlockDomain {
             }
         }
         match count_free_layers() {
-            Ok(free) if free <= LANDLOCK_MAX_NUM_LAYERS => {
-                let layers = LANDLOCK_MAX_NUM_LAYERS - free;
+            Ok(free) if free <= MAX_NUM_LAYERS => {
+                let layers = MAX_NUM_LAYERS - free;
                 LandlockDomain {
                     state: if layers == 0 {
                         DomainState::None
@@ -94,54 +95,39 @@ fn canary_failure(code: u32) -> String {
 fn count_free_layers() -> Result<u32, String> {
     // Built before the fork: the child must not allocate.
     let attr = RulesetAttr {
-        handled_access_fs: 1 << 3, // READ_DIR: any handled right makes a valid layer.
+        // Any handled right makes a valid layer.
+        handled_access_fs: landlock::ACCESS_FS_READ_DIR,
         ..RulesetAttr::default()
     };
-    // SAFETY: the child only makes raw syscalls and leaves with _exit.
-    let pid = unsafe { libc::fork() };
-    if pid < 0 {
-        return Err(format!(
-            "canary: fork failed: {}",
-            std::io::Error::last_os_error()
-        ));
-    }
-    if pid == 0 {
-        // SAFETY: _exit never returns and runs no destructors.
-        unsafe { libc::_exit(stack_layers_until_full(&attr)) }
-    }
-    let mut status = 0;
-    loop {
-        // SAFETY: waiting for our own child.
-        let ret = unsafe { libc::waitpid(pid, &mut status, 0) };
-        if ret == pid {
-            break;
+    // SAFETY (cannot move into sys: the child's body is this caller's): the child only makes
+    // raw syscalls and leaves with _exit.
+    let pid = match unsafe { process::fork() } {
+        Err(e) => return Err(format!("canary: fork failed: {e}")),
+        Ok(Forked::Child) => process::exit(stack_layers_until_full(&attr)),
+        Ok(Forked::Parent(pid)) => pid,
+    };
+    match process::wait(pid) {
+        Ok((_, process::WaitStatus::Exited(code))) => Ok(code as u32),
+        Ok((_, process::WaitStatus::Signaled(sig))) => {
+            Err(format!("canary: child ended by signal {sig}"))
         }
-        if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
-            return Err("canary: waitpid failed".into());
-        }
-    }
-    if libc::WIFEXITED(status) {
-        Ok(libc::WEXITSTATUS(status) as u32)
-    } else {
-        Err(format!(
-            "canary: child ended abnormally (status {status:#x})"
-        ))
+        Err(e) => Err(format!("canary: waitpid failed: {e}")),
     }
 }
 
 /// In the child: raw syscalls only.
 fn stack_layers_until_full(attr: &RulesetAttr) -> i32 {
-    if landlock_sys::set_no_new_privs().is_err() {
+    if landlock::set_no_new_privs().is_err() {
         return EXIT_NO_NEW_PRIVS_FAILED;
     }
-    let Ok(ruleset) = landlock_sys::create_ruleset(attr) else {
+    let Ok(ruleset) = landlock::create_ruleset(attr) else {
         return EXIT_CREATE_FAILED;
     };
-    use std::os::fd::AsRawFd;
+    use std::os::fd::AsFd;
     for stacked in 0..64 {
-        match landlock_sys::restrict_self(ruleset.as_raw_fd(), 0) {
+        match landlock::restrict_self(ruleset.as_fd(), 0) {
             Ok(()) => {}
-            Err(libc::E2BIG) => return stacked,
+            Err(e) if e.raw_os_error() == Some(libc::E2BIG) => return stacked,
             Err(_) => return EXIT_RESTRICT_FAILED,
         }
     }

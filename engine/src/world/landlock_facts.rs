@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::landlock_rights::{LANDLOCK_RIGHTS, RightKind, abi_mask};
-use super::landlock_sys::{self, RulesetAttr};
+use crate::sys::landlock::{self, RulesetAttr};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -31,21 +31,21 @@ pub struct LandlockFacts {
     pub effective_abi: u32,
     /// Rights a ruleset handling only that right was accepted for (the version alone is no proof).
     pub probed_rights: Vec<String>,
-    /// Rights the effective ABI claims but the probe rejected (ABI drift; research §1.7).
+    /// Rights the effective ABI claims but the probe rejected (ABI drift; spec §7, "Availability").
     pub missing_rights: Vec<String>,
 }
 
 impl LandlockFacts {
     pub fn detect(abi_cap: Option<u32>) -> LandlockFacts {
         let (status, host_abi) =
-            match landlock_sys::query(landlock_sys::LANDLOCK_CREATE_RULESET_VERSION) {
+            match landlock::query(landlock::CREATE_RULESET_VERSION).map_err(|e| e.raw_os_error()) {
                 Ok(abi) => (LandlockStatus::Available, abi),
-                Err(libc::ENOSYS) => (LandlockStatus::NotImplemented, 0),
-                Err(libc::EOPNOTSUPP) => (LandlockStatus::NotEnabled, 0),
+                Err(Some(libc::ENOSYS)) => (LandlockStatus::NotImplemented, 0),
+                Err(Some(libc::EOPNOTSUPP)) => (LandlockStatus::NotEnabled, 0),
                 Err(_) => (LandlockStatus::QueryFailed, 0),
             };
         let errata = if status == LandlockStatus::Available {
-            landlock_sys::query(landlock_sys::LANDLOCK_CREATE_RULESET_ERRATA).unwrap_or(0)
+            landlock::query(landlock::CREATE_RULESET_ERRATA).unwrap_or(0)
         } else {
             0
         };
@@ -97,5 +97,5 @@ fn probe_right(kind: RightKind, mask: u64) -> bool {
         RightKind::Net => attr.handled_access_net = mask,
         RightKind::Scope => attr.scoped = mask,
     }
-    landlock_sys::create_ruleset(&attr).is_ok()
+    landlock::create_ruleset(&attr).is_ok()
 }

@@ -1,10 +1,12 @@
 //! The Landlock access rights and scopes, as data: uapi bit, kernel audit name, the ABI that
 //! introduced it, and whether it only makes sense on a directory.
 //!
-//! Bits and ABIs follow the uapi header (research §1.1). Names follow the kernel's audit
+//! Bits are the uapi constants of `sys::landlock`; ABIs follow the uapi header's history. Names follow the kernel's audit
 //! records (`blockers=fs.read_file`), so plans, world facts and audit evidence use one spelling.
 
 use serde::{Deserialize, Serialize};
+
+use crate::sys::landlock::*;
 
 /// Which field of `landlock_ruleset_attr` a right belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -21,8 +23,8 @@ pub enum RightKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LandlockRight {
     pub kind: RightKind,
-    /// Bit index in its field.
-    pub bit: u32,
+    /// Its bit in its field (the `sys::landlock` constant).
+    pub bit: u64,
     /// `fs.read_file`, `net.connect_tcp`, `scope.signal`.
     pub name: &'static str,
     /// The first ABI that knows it.
@@ -33,13 +35,13 @@ pub struct LandlockRight {
 
 impl LandlockRight {
     pub fn mask(&self) -> u64 {
-        1 << self.bit
+        self.bit
     }
 }
 
 const fn right(
     kind: RightKind,
-    bit: u32,
+    bit: u64,
     name: &'static str,
     since_abi: u32,
     dir_only: bool,
@@ -56,27 +58,33 @@ const fn right(
 use RightKind::{Fs, Net, Scope};
 
 pub const LANDLOCK_RIGHTS: &[LandlockRight] = &[
-    right(Fs, 0, "fs.execute", 1, false),
-    right(Fs, 1, "fs.write_file", 1, false),
-    right(Fs, 2, "fs.read_file", 1, false),
-    right(Fs, 3, "fs.read_dir", 1, true),
-    right(Fs, 4, "fs.remove_dir", 1, true),
-    right(Fs, 5, "fs.remove_file", 1, true),
-    right(Fs, 6, "fs.make_char", 1, true),
-    right(Fs, 7, "fs.make_dir", 1, true),
-    right(Fs, 8, "fs.make_reg", 1, true),
-    right(Fs, 9, "fs.make_sock", 1, true),
-    right(Fs, 10, "fs.make_fifo", 1, true),
-    right(Fs, 11, "fs.make_block", 1, true),
-    right(Fs, 12, "fs.make_sym", 1, true),
-    right(Fs, 13, "fs.refer", 2, true),
-    right(Fs, 14, "fs.truncate", 3, false),
-    right(Fs, 15, "fs.ioctl_dev", 5, false),
-    right(Fs, 16, "fs.resolve_unix", 9, false),
-    right(Net, 0, "net.bind_tcp", 4, false),
-    right(Net, 1, "net.connect_tcp", 4, false),
-    right(Scope, 0, "scope.abstract_unix_socket", 6, false),
-    right(Scope, 1, "scope.signal", 6, false),
+    right(Fs, ACCESS_FS_EXECUTE, "fs.execute", 1, false),
+    right(Fs, ACCESS_FS_WRITE_FILE, "fs.write_file", 1, false),
+    right(Fs, ACCESS_FS_READ_FILE, "fs.read_file", 1, false),
+    right(Fs, ACCESS_FS_READ_DIR, "fs.read_dir", 1, true),
+    right(Fs, ACCESS_FS_REMOVE_DIR, "fs.remove_dir", 1, true),
+    right(Fs, ACCESS_FS_REMOVE_FILE, "fs.remove_file", 1, true),
+    right(Fs, ACCESS_FS_MAKE_CHAR, "fs.make_char", 1, true),
+    right(Fs, ACCESS_FS_MAKE_DIR, "fs.make_dir", 1, true),
+    right(Fs, ACCESS_FS_MAKE_REG, "fs.make_reg", 1, true),
+    right(Fs, ACCESS_FS_MAKE_SOCK, "fs.make_sock", 1, true),
+    right(Fs, ACCESS_FS_MAKE_FIFO, "fs.make_fifo", 1, true),
+    right(Fs, ACCESS_FS_MAKE_BLOCK, "fs.make_block", 1, true),
+    right(Fs, ACCESS_FS_MAKE_SYM, "fs.make_sym", 1, true),
+    right(Fs, ACCESS_FS_REFER, "fs.refer", 2, true),
+    right(Fs, ACCESS_FS_TRUNCATE, "fs.truncate", 3, false),
+    right(Fs, ACCESS_FS_IOCTL_DEV, "fs.ioctl_dev", 5, false),
+    right(Fs, ACCESS_FS_RESOLVE_UNIX, "fs.resolve_unix", 9, false),
+    right(Net, ACCESS_NET_BIND_TCP, "net.bind_tcp", 4, false),
+    right(Net, ACCESS_NET_CONNECT_TCP, "net.connect_tcp", 4, false),
+    right(
+        Scope,
+        SCOPE_ABSTRACT_UNIX_SOCKET,
+        "scope.abstract_unix_socket",
+        6,
+        false,
+    ),
+    right(Scope, SCOPE_SIGNAL, "scope.signal", 6, false),
 ];
 
 /// Looks a right up by its audit name.

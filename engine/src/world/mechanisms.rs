@@ -2,8 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-const SECCOMP_GET_ACTION_AVAIL: libc::c_ulong = 2;
-const SECCOMP_RET_ERRNO: u32 = 0x0005_0000;
+use crate::sys::{seccomp, socket};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SeccompFacts {
@@ -15,21 +14,9 @@ pub struct SeccompFacts {
 
 impl SeccompFacts {
     pub fn detect() -> SeccompFacts {
-        // SAFETY: integer-only prctl.
-        let available = unsafe { libc::prctl(libc::PR_GET_SECCOMP, 0, 0, 0, 0) } >= 0;
-        let action = SECCOMP_RET_ERRNO;
-        // SAFETY: the kernel reads one u32 from a live local.
-        let filter_errno = unsafe {
-            libc::syscall(
-                libc::SYS_seccomp,
-                SECCOMP_GET_ACTION_AVAIL,
-                0,
-                &action as *const u32,
-            )
-        } == 0;
         SeccompFacts {
-            available,
-            filter_errno,
+            available: seccomp::available(),
+            filter_errno: seccomp::action_available(seccomp::RET_ERRNO),
         }
     }
 }
@@ -42,18 +29,7 @@ pub struct AuditFacts {
 
 impl AuditFacts {
     pub fn detect() -> AuditFacts {
-        // SAFETY: socket() with integer arguments; the fd is closed right away.
-        let netlink = unsafe {
-            let fd = libc::socket(
-                libc::AF_NETLINK,
-                libc::SOCK_RAW | libc::SOCK_CLOEXEC,
-                libc::NETLINK_AUDIT,
-            );
-            if fd >= 0 {
-                libc::close(fd);
-            }
-            fd >= 0
-        };
+        let netlink = socket::socket(libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_AUDIT).is_ok();
         AuditFacts { netlink }
     }
 }

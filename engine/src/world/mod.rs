@@ -1,5 +1,5 @@
 //! World detection: the host build and sandbox mechanisms (the *world*), plus the invoking
-//! process's harness identity (design §2).
+//! process's harness identity (spec §6.6).
 //!
 //! `world_id` hashes the canonical JSON of the world facts only; harness identity is recorded
 //! beside them but never changes the id.
@@ -11,8 +11,9 @@ mod host;
 mod landlock_domain_canary;
 mod landlock_facts;
 pub mod landlock_rights;
-pub mod landlock_sys;
 mod mechanisms;
+#[cfg(test)]
+mod synthetic;
 
 use serde::{Deserialize, Serialize};
 
@@ -49,7 +50,7 @@ pub struct WorldFacts {
     pub harness: HarnessIdentity,
 }
 
-/// The errnos that count as a sandbox decision for one mechanism (design §7).
+/// The errnos that count as a sandbox decision for one mechanism (spec §5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DenySet {
     pub mechanism: &'static str,
@@ -63,10 +64,20 @@ impl DenySet {
     pub fn names(&self) -> Vec<&'static str> {
         self.errnos.iter().map(|e| errno_name(*e)).collect()
     }
+
+    /// The operation stage's outcome for a syscall result (0 = success).
+    pub fn operation(&self, errno: i32) -> crate::model::OperationOutcome {
+        use crate::model::OperationOutcome;
+        match errno {
+            0 => OperationOutcome::Allow,
+            e if self.contains(e) => OperationOutcome::Deny,
+            _ => OperationOutcome::Error,
+        }
+    }
 }
 
 /// Landlock fs/net denials are EACCES, reparenting EXDEV, scopes/ptrace/mount and xpr's
-/// seccomp `RET_ERRNO` EPERM (research §1.4).
+/// seccomp `RET_ERRNO` EPERM (spec §5).
 pub const LANDLOCK_DENY_SET: DenySet = DenySet {
     mechanism: "landlock",
     errnos: &[libc::EACCES, libc::EPERM, libc::EXDEV],

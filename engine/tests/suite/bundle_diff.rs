@@ -2,8 +2,8 @@
 //! verdict, world-fact, vocabulary, fidelity and artifact changes.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use crate::support::Xpr;
 use crate::support::bundles::*;
 use xpr::bundle::{self, BundleView};
 use xpr::diff::{self, Aspect, Status};
@@ -27,14 +27,8 @@ fn pair(tmp: &Path, abi_a: u32, abi_b: u32) -> (PathBuf, PathBuf) {
     (a, b)
 }
 
-fn xpr_diff(a: &Path, b: &Path, json: bool) -> (Option<i32>, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xpr"));
-    cmd.arg("diff").arg(a).arg(b);
-    if json {
-        cmd.args(["--format", "json"]);
-    }
-    let out = cmd.output().unwrap();
-    (out.status.code(), String::from_utf8(out.stdout).unwrap())
+fn xpr_diff(a: &Path, b: &Path) -> Xpr {
+    Xpr::new().arg("diff").arg(a).arg(b)
 }
 
 #[test]
@@ -43,12 +37,13 @@ fn two_identical_runs_diff_empty() {
     let (a, b) = pair(tmp.path(), 7, 7);
     let d = diff::diff(&view(&a), &view(&b));
     assert!(d.identical, "{d:#?}");
-    let (code, text) = xpr_diff(&a, &b, false);
-    assert_eq!(code, Some(0));
+    let text = xpr_diff(&a, &b).run().success().stdout;
     insta::assert_snapshot!("identical_table", text);
-    let (code, json) = xpr_diff(&a.join("artifact_index.json"), &b, true);
-    assert_eq!(code, Some(0));
-    let json: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let json = xpr_diff(&a.join("artifact_index.json"), &b)
+        .args(["--format", "json"])
+        .run()
+        .success()
+        .json();
     assert_eq!(json["identical"], true);
 }
 
@@ -99,11 +94,13 @@ fn abi7_vs_abi3_reports_exactly_the_expected_changes() {
         ]
     );
 
-    let (code, text) = xpr_diff(&a, &b, false);
-    assert_eq!(code, Some(1));
+    let text = xpr_diff(&a, &b).run().exit(1).stdout;
     insta::assert_snapshot!("abi7_vs_abi3_table", text);
-    let (code, json) = xpr_diff(&a, &b, true);
-    assert_eq!(code, Some(1));
+    let json = xpr_diff(&a, &b)
+        .args(["--format", "json"])
+        .run()
+        .exit(1)
+        .stdout;
     let parsed: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(parsed["schema_version"], "xpr.diff.v1");
     insta::assert_snapshot!("abi7_vs_abi3_json", json);
@@ -162,17 +159,9 @@ fn stage_errno_and_added_removed_expectations_are_grouped() {
 fn unusable_or_tampered_bundles_are_errors() {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = pair(tmp.path(), 7, 7);
-    let (code, _) = xpr_diff(&a, &tmp.path().join("nope"), false);
-    assert_eq!(code, Some(2));
+    xpr_diff(&a, &tmp.path().join("nope")).run().exit(2);
     std::fs::write(b.join("verdicts.jsonl"), "").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_xpr"))
-        .arg("diff")
-        .arg(&a)
-        .arg(&b)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = xpr_diff(&a, &b).run().exit(2).stderr;
     assert!(
         err.contains("does not verify") && err.contains("verdicts.jsonl"),
         "{err}"

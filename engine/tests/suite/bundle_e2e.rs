@@ -6,24 +6,12 @@
 //! otherwise.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-const XPR: &str = env!("CARGO_BIN_EXE_xpr");
-
-fn xpr(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(XPR)
-        .current_dir(cwd)
-        .args(args)
-        .output()
-        .unwrap()
-}
+use crate::support::Xpr;
 
 fn host_abi() -> u64 {
-    let out = Command::new(XPR)
-        .args(["world", "--format", "json"])
-        .output()
-        .unwrap();
-    serde_json::from_slice::<serde_json::Value>(&out.stdout)
+    let out = Xpr::new().args(["world", "--format", "json"]).run();
+    serde_json::from_str::<serde_json::Value>(&out.stdout)
         .ok()
         .and_then(|w| w["landlock"]["host_abi"].as_u64())
         .unwrap_or(0)
@@ -42,13 +30,8 @@ fn run(cwd: &Path, out_root: &Path, label: &str, extra: &[&str]) -> PathBuf {
         label,
     ];
     args.extend_from_slice(extra);
-    let out = xpr(cwd, &args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "xpr run {label}: {:?}\n{stderr}",
-        out.status
-    );
+    let out = Xpr::new().cwd(cwd).args(args).run();
+    assert!(matches!(out.code(), Some(0 | 1)), "run {label}: {out}");
     let runs = out_root.join("net-ports");
     let found = std::fs::read_dir(&runs)
         .unwrap()
@@ -63,20 +46,14 @@ fn run(cwd: &Path, out_root: &Path, label: &str, extra: &[&str]) -> PathBuf {
 }
 
 fn diff_json(cwd: &Path, a: &Path, b: &Path) -> (Option<i32>, serde_json::Value) {
-    let out = xpr(
-        cwd,
-        &[
-            "diff",
-            a.to_str().unwrap(),
-            b.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-    );
-    (
-        out.status.code(),
-        serde_json::from_slice(&out.stdout).unwrap(),
-    )
+    let out = Xpr::new()
+        .cwd(cwd)
+        .arg("diff")
+        .arg(a)
+        .arg(b)
+        .args(["--format", "json"])
+        .run();
+    (out.code(), out.json())
 }
 
 fn strings(v: &serde_json::Value, key: &str) -> Vec<String> {
@@ -110,13 +87,12 @@ fn runs_diff_as_identical_and_abi3_reports_exactly_the_expected_changes() {
     let c = run(cwd, out_root, "abi3", &["--landlock-abi", "3"]);
 
     for bundle in [&a, &b, &c] {
-        let out = xpr(cwd, &["verify", bundle.to_str().unwrap()]);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
+        Xpr::new()
+            .cwd(cwd)
+            .arg("verify")
+            .arg(bundle)
+            .run()
+            .success();
     }
 
     let (code, same) = diff_json(cwd, &a, &b);

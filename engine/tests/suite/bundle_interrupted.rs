@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use crate::support::Xpr;
 use crate::support::bundles::*;
 use xpr::bundle::{self, BundleWriter, Finding};
 
@@ -75,12 +76,7 @@ fn sigkill_mid_write_leaves_no_bundle_verify_accepts() {
         v.findings
     );
     assert!(!v.ok());
-    let cli = Command::new(env!("CARGO_BIN_EXE_xpr"))
-        .arg("verify")
-        .arg(partial)
-        .output()
-        .unwrap();
-    assert_eq!(cli.status.code(), Some(1));
+    Xpr::new().arg("verify").arg(partial).run().exit(1);
 
     // The next run of the experiment cleans up the dead run's directory.
     let next = write_bundle(tmp.path(), &World { abi: 7 }, &run_id(6, None));

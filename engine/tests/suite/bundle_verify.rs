@@ -1,11 +1,10 @@
 //! `xpr verify`: every changed, missing or extra file is named; a bundle without a usable
 //! index, with an unknown schema major, or left `.partial` by an interrupted run never passes.
 
+use crate::support::Xpr;
+use crate::support::bundles::*;
 use std::fs;
 use std::path::Path;
-use std::process::Command;
-
-use crate::support::bundles::*;
 use xpr::bundle::{self, BundleWriter, Finding, Verification};
 
 fn verify(dir: &Path) -> Verification {
@@ -288,45 +287,28 @@ fn an_interrupted_run_is_never_accepted() {
 #[test]
 fn the_cli_exits_0_1_2_and_names_files() {
     let (tmp, dir) = fresh();
-    let xpr = env!("CARGO_BIN_EXE_xpr");
-    let run =
-        |args: &[&std::ffi::OsStr]| Command::new(xpr).arg("verify").args(args).output().unwrap();
-    let ok = run(&[dir.as_os_str()]);
-    assert_eq!(
-        ok.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&ok.stdout)
-    );
-    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("ok: "));
-    let index = dir.join("artifact_index.json");
-    assert_eq!(run(&[index.as_os_str()]).status.code(), Some(0));
+    let verify = |path: &Path| Xpr::new().arg("verify").arg(path);
+    let ok = verify(&dir).run().success();
+    assert!(ok.stdout.starts_with("ok: "));
+    verify(&dir.join("artifact_index.json")).run().success();
 
     fs::write(dir.join("summary.md"), "# edited after the fact\n").unwrap();
-    let bad = run(&[dir.as_os_str()]);
-    assert_eq!(bad.status.code(), Some(1));
-    let text = String::from_utf8_lossy(&bad.stdout);
+    let text = verify(&dir).run().exit(1).stdout;
     assert!(text.starts_with("FAILED: "), "{text}");
     assert!(text.contains("changed     summary.md"), "{text}");
-    let json = run(&[dir.as_os_str(), "--format".as_ref(), "json".as_ref()]);
-    assert_eq!(json.status.code(), Some(1));
-    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let report = verify(&dir).args(["--format", "json"]).run().exit(1).json();
     assert_eq!(report["ok"], false);
     assert_eq!(report["findings"][0]["kind"], "changed");
     assert_eq!(report["findings"][0]["path"], "summary.md");
 
     let missing = tmp.path().join("nope");
-    let gone = run(&[missing.as_os_str()]);
-    assert_eq!(gone.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&gone.stderr).contains("no such file"));
-    let not_bundle = dir.join("summary.md");
-    assert_eq!(run(&[not_bundle.as_os_str()]).status.code(), Some(2));
+    let gone = verify(&missing).run().exit(2);
+    assert!(gone.stderr.contains("no such file"));
+    verify(&dir.join("summary.md")).run().exit(2);
 
     // Pointing at the experiment directory fails, with a hint naming its latest run.
     let experiment = dir.parent().unwrap();
-    let parent = run(&[experiment.as_os_str()]);
-    assert_eq!(parent.status.code(), Some(1));
-    let hint = String::from_utf8_lossy(&parent.stderr);
+    let hint = verify(experiment).run().exit(1).stderr;
     assert!(
         hint.contains("the latest is") && hint.contains(run_id(0, None).as_str()),
         "{hint}"

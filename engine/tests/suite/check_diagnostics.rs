@@ -4,10 +4,11 @@
 //! front end and asserts it never panics.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use proptest::prelude::*;
 use xpr::resolve::{LoadOptions, check, load};
+
+use crate::support::Xpr;
 
 /// Paths relative to the crate, so rendered file names are stable on every machine.
 fn corpus() -> Vec<PathBuf> {
@@ -62,43 +63,27 @@ fn every_broken_experiment_renders_located_diagnostics() {
 #[test]
 fn check_exits_2_on_every_broken_experiment() {
     let files = corpus();
-    let out = Command::new(env!("CARGO_BIN_EXE_xpr"))
-        .arg("check")
-        .args(&files)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    Xpr::new().arg("check").args(&files).run().exit(2);
     for path in &files {
-        let out = Command::new(env!("CARGO_BIN_EXE_xpr"))
-            .arg("check")
-            .arg(path)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{}: {stderr}", path.display());
-        assert!(!stderr.contains("panicked"), "{}: {stderr}", path.display());
-        assert!(
-            out.stdout.is_empty(),
-            "{}: no summary on failure",
-            path.display()
-        );
+        let out = Xpr::new().arg("check").arg(path).run().exit(2);
+        assert!(!out.stderr.contains("panicked"), "{out}");
+        assert!(out.stdout.is_empty(), "no summary on failure: {out}");
     }
 }
 
 #[test]
 fn json_diagnostics_carry_code_file_line_and_column() {
-    let out = Command::new(env!("CARGO_BIN_EXE_xpr"))
+    let out = Xpr::new()
         .args([
             "check",
             "--message-format",
             "json",
             "tests/broken/many_errors.kdl",
         ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stderr)
-        .unwrap()
+        .run()
+        .exit(2);
+    let lines: Vec<serde_json::Value> = out
+        .stderr
         .lines()
         .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
         .collect();
@@ -113,17 +98,11 @@ fn json_diagnostics_carry_code_file_line_and_column() {
 
 #[test]
 fn a_good_experiment_checks_ok_with_a_summary() {
-    let out = Command::new(env!("CARGO_BIN_EXE_xpr"))
+    let stdout = Xpr::new()
         .args(["check", "tests/data/basic.kdl"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+        .run()
+        .success()
+        .stdout;
     let expected = "ok basic: 3 profiles, 8 probes, 9 expectations, graph ";
     assert!(stdout.starts_with(expected), "{stdout}");
 }
@@ -140,12 +119,11 @@ fn obsolete_operations_warn_but_pass() {
     assert_eq!(w[0].code, "xpr::vocabulary::obsolete_operation");
     let rule = &loaded.experiment.profiles[0].source.rules[0];
     assert_eq!(rule.operations, vec!["iokit-open-user-client"]);
-    let out = Command::new(env!("CARGO_BIN_EXE_xpr"))
+    let out = Xpr::new()
         .args(["check", "tests/data/obsolete.kdl"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("is obsolete"));
+        .run()
+        .success();
+    assert!(out.stderr.contains("is obsolete"));
 }
 
 #[test]
@@ -157,13 +135,8 @@ fn stdlib_files_check_as_libraries() {
         let loaded =
             check(&path, &LoadOptions::default()).unwrap_or_else(|d| panic!("{name}: {d}"));
         assert!(loaded.library);
-        let out = Command::new(env!("CARGO_BIN_EXE_xpr"))
-            .arg("check")
-            .arg(&path)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(0));
-        assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok library "));
+        let out = Xpr::new().arg("check").arg(&path).run().success();
+        assert!(out.stdout.starts_with("ok library "));
         assert!(loaded.warnings.is_empty(), "{name}: {}", loaded.warnings);
     }
 }
@@ -305,14 +278,8 @@ fn shipped_experiments_and_examples_check_ok() {
     }
     files.sort();
     for path in files {
-        let out = Command::new(env!("CARGO_BIN_EXE_xpr"))
-            .arg("check")
-            .arg(&path)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(0), "{}: {stderr}", path.display());
-        assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok "));
+        let out = Xpr::new().arg("check").arg(&path).run().success();
+        assert!(out.stdout.starts_with("ok "));
     }
 }
 

@@ -1,21 +1,7 @@
 //! `xpr check FILE.sb` end to end: diagnostics at the exact line and column with exit 2, the
 //! per-rule fidelity table, and `--emit sbpl`.
 
-use std::process::Command;
-
-fn xpr(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_xpr"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::support::Xpr;
 
 #[test]
 fn bad_sb_points_at_the_line_and_column() {
@@ -25,14 +11,22 @@ fn bad_sb_points_at_the_line_and_column() {
         "(version 1)\n(deny default)\n(allow file-read* (subpath 5))\n(allow)\n",
     )
     .unwrap();
-    let (code, stdout, stderr) = xpr(dir.path(), &["check", "bad.sb"]);
-    assert_eq!(code, 2, "{stderr}");
-    assert!(stdout.is_empty());
+    let out = Xpr::new()
+        .cwd(dir.path())
+        .args(["check", "bad.sb"])
+        .run()
+        .exit(2);
+    let stderr = &out.stderr;
+    assert!(out.stdout.is_empty());
     assert!(stderr.contains("bad.sb:3:28"), "{stderr}");
     assert!(stderr.contains("bad.sb:4:1"), "{stderr}");
     assert!(stderr.contains("`subpath` expects a string"), "{stderr}");
-    let (code, _, stderr) = xpr(dir.path(), &["check", "bad.sb", "--message-format", "json"]);
-    assert_eq!(code, 2);
+    let stderr = Xpr::new()
+        .cwd(dir.path())
+        .args(["check", "bad.sb", "--message-format", "json"])
+        .run()
+        .exit(2)
+        .stderr;
     let first: serde_json::Value = serde_json::from_str(stderr.lines().next().unwrap()).unwrap();
     assert_eq!(first["code"], "xpr::sbpl::form");
     assert_eq!(first["labels"][0]["span"]["offset"], 54);
@@ -47,8 +41,12 @@ fn good_sb_prints_fidelity_or_normalised_sbpl() {
          (if (param \"NET\") (allow network*))\n",
     )
     .unwrap();
-    let (code, stdout, stderr) = xpr(dir.path(), &["check", "p.sb"]);
-    assert_eq!(code, 0, "{stderr}");
+    let stdout = Xpr::new()
+        .cwd(dir.path())
+        .args(["check", "p.sb"])
+        .run()
+        .success()
+        .stdout;
     assert!(stdout.starts_with("p.sb: 2 rules:"), "{stdout}");
     assert!(
         stdout.contains("p.sb:3:1  unsupported  (allow mach-lookup (global-name \"x\"))"),
@@ -58,18 +56,26 @@ fn good_sb_prints_fidelity_or_normalised_sbpl() {
         stdout.contains("p.sb:4:1  unsupported  (if (param \"NET\") (allow network*))"),
         "{stdout}"
     );
-    let (code, stdout, _) = xpr(
-        dir.path(),
-        &["check", "p.sb", "--emit", "sbpl", "--param", "NET=1"],
-    );
-    assert_eq!(code, 0);
+    let stdout = Xpr::new()
+        .cwd(dir.path())
+        .args(["check", "p.sb", "--emit", "sbpl", "--param", "NET=1"])
+        .run()
+        .success()
+        .stdout;
     assert_eq!(
         stdout,
         "(version 1)\n(deny default)\n(allow mach-lookup (global-name \"x\"))\n(allow network*)\n"
     );
-    let (code, _, stderr) = xpr(dir.path(), &["check", "p.sb", "--emit", "kdl"]);
-    assert_eq!(code, 2);
-    assert!(stderr.contains("unknown --emit format"), "{stderr}");
+    let stderr = Xpr::new()
+        .cwd(dir.path())
+        .args(["check", "p.sb", "--emit", "kdl"])
+        .run()
+        .exit(2)
+        .stderr;
+    assert!(
+        stderr.contains("invalid value 'kdl' for '--emit"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -85,8 +91,12 @@ fn imports_next_to_a_bare_file_name_resolve() {
         "(version 1)\n(import \"base.sb\")\n",
     )
     .unwrap();
-    let (code, stdout, stderr) = xpr(dir.path(), &["check", "main.sb"]);
-    assert_eq!(code, 0, "{stderr}");
+    let stdout = Xpr::new()
+        .cwd(dir.path())
+        .args(["check", "main.sb"])
+        .run()
+        .success()
+        .stdout;
     assert!(
         stdout.contains("base.sb:2:1  unsupported  (allow mach-lookup"),
         "{stdout}"

@@ -2,21 +2,7 @@
 //! result with both lanes, the oracle's deciding rule and the audit witness; and every mismatch.
 //! Needs root, audit and Landlock ABI 7 (FAILS with the reason otherwise).
 
-use crate::support;
-
-use std::process::Command;
-
-fn xpr(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(support::helper_exe())
-        .args(args)
-        .output()
-        .expect("xpr runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::support::{self, Xpr};
 
 #[test]
 fn explain_shows_both_lanes_oracle_witness_and_shims() {
@@ -31,15 +17,21 @@ fn explain_shows_both_lanes_oracle_witness_and_shims() {
         "/../experiments/runtime-checks.kdl"
     );
     let out_dir = out.path().to_string_lossy().into_owned();
-    let (_, stdout, stderr) = xpr(&["run", file, "--observer", "audit", "--out", &out_dir]);
-    let bundle = stdout
+    let run = Xpr::new()
+        .args(["run", file, "--observer", "audit", "--out", &out_dir])
+        .run();
+    let bundle = run
+        .stdout
         .lines()
         .find_map(|l| l.strip_prefix("bundle: "))
-        .unwrap_or_else(|| panic!("no bundle line: {stdout}\n{stderr}"))
+        .unwrap_or_else(|| panic!("no bundle line from {run}"))
         .to_string();
 
-    let (code, text, _) = xpr(&["explain", &bundle, "v11_read_subpath/read-hosts"]);
-    assert_eq!(code, 0);
+    let text = Xpr::new()
+        .args(["explain", &bundle, "v11_read_subpath/read-hosts"])
+        .run()
+        .success()
+        .stdout;
     for want in [
         "verdict deny at operation EACCES",
         "baseline:   apply none · exec ok · operation allow",
@@ -53,18 +45,20 @@ fn explain_shows_both_lanes_oracle_witness_and_shims() {
         assert!(text.contains(want), "missing `{want}` in:\n{text}");
     }
 
-    let (_, text, _) = xpr(&[
-        "explain",
-        &bundle,
-        "v11_read_subpath_runnable/read-ld-cache",
-    ]);
+    let text = Xpr::new()
+        .args([
+            "explain",
+            &bundle,
+            "v11_read_subpath_runnable/read-ld-cache",
+        ])
+        .run()
+        .stdout;
     assert!(
         text.contains("shims:      change this probe: deny EACCES -> allow"),
         "{text}"
     );
 
-    let (code, text, _) = xpr(&["explain", &bundle]);
-    assert_eq!(code, 0);
+    let text = Xpr::new().args(["explain", &bundle]).run().success().stdout;
     assert!(
         text.contains("v11_read_subpath/cat-foo  verdict dependency_denied at exec EACCES"),
         "{text}"

@@ -1021,7 +1021,7 @@ fn a_kernel_without_landlock_makes_deny_default_mechanism_unavailable() {
 
 #[test]
 fn an_abi_that_claims_a_right_the_kernel_rejects_is_mechanism_unavailable() {
-    // RHEL 9 shipped ABI 6 without the signal scope (research §1.7).
+    // RHEL 9 shipped ABI 6 without the signal scope.
     let drift = doctored(|w| {
         w.landlock.probed_rights.retain(|r| r != "scope.signal");
         w.landlock.missing_rights = vec!["scope.signal".into()];
@@ -1245,7 +1245,7 @@ fn a_seventeenth_layer_is_an_apply_error_with_e2big() {
         }
         199
     };
-    // From a clean child: 16 layers, then E2BIG (research §1.2).
+    // From a clean child: 16 layers, then E2BIG (`LANDLOCK_MAX_NUM_LAYERS` is 16).
     // SAFETY: the child only applies (raw syscalls) and exits.
     let pid = unsafe { libc::fork() };
     if pid == 0 {

@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use xpr::bundle::BundleView;
 use xpr::bundle::runtime_tools::{self, RuntimeToolsBundle, flags, to_kdl};
 use xpr::diff::{Aspect, Status, VocabularyKind};
+
+use crate::support::Xpr;
 
 const AFM: &str = "anchor-filter-map__cdebc3c2-f0a3-4d35-8f4c-cea54a816292";
 const MNE_FIRST: &str = "mach-name-equivalence__2a2dc2fc-f1b2-4a0a-a178-32a22f6c1029";
@@ -25,18 +26,6 @@ fn shared() -> PathBuf {
 
 fn bundle(name: &str) -> PathBuf {
     shared().join("lore-bundles").join(name)
-}
-
-fn xpr(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_xpr"))
-        .args(args)
-        .output()
-        .expect("run xpr");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 /// A bundle through the reader interface every format shares (verifies first).
@@ -65,8 +54,11 @@ fn all_three_bundles_verify() {
         let report = runtime_tools::verify(&path).unwrap();
         assert!(report.ok(), "{name}: {report:?}");
         assert_eq!(report.format, "runtime-tools");
-        let (code, stdout, stderr) = xpr(&["verify", path.to_str().unwrap()]);
-        assert_eq!(code, 0, "{name}: {stdout}{stderr}");
+        let stdout = Xpr::new()
+            .args(["verify", path.to_str().unwrap()])
+            .run()
+            .success()
+            .stdout;
         assert!(stdout.starts_with("ok: "), "{stdout}");
         assert!(stdout.contains(": runtime-tools bundle (run "), "{stdout}");
         // The report of the format's own verifier says the same.
@@ -78,7 +70,10 @@ fn all_three_bundles_verify() {
     }
     // The index file itself is accepted as the bundle path too.
     let index = bundle(AFM).join("artifact_index.json");
-    assert_eq!(xpr(&["verify", index.to_str().unwrap()]).0, 0);
+    Xpr::new()
+        .args(["verify", index.to_str().unwrap()])
+        .run()
+        .success();
 }
 
 #[test]
@@ -113,8 +108,11 @@ fn stale_hash_state_is_caught_with_the_files_named() {
             "a same-length rewrite keeps sizes"
         );
 
-        let (code, stdout, _) = xpr(&["verify", dir.to_str().unwrap()]);
-        assert_eq!(code, 1, "{stdout}");
+        let stdout = Xpr::new()
+            .args(["verify", dir.to_str().unwrap()])
+            .run()
+            .exit(1)
+            .stdout;
         for file in &rewritten {
             assert!(
                 stdout.contains(&format!("changed     {file}: sha256 ")),
@@ -136,8 +134,11 @@ fn missing_extra_and_unindexed_files_are_named() {
     assert_eq!(report.extra, ["notes.txt"]);
     assert_eq!(report.unindexed_dirs, ["runtime_profiles"]);
     assert!(!report.ok());
-    let (code, stdout, _) = xpr(&["verify", dir.to_str().unwrap(), "--format", "json"]);
-    assert_eq!(code, 1);
+    let stdout = Xpr::new()
+        .args(["verify", dir.to_str().unwrap(), "--format", "json"])
+        .run()
+        .exit(1)
+        .stdout;
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["format"], "runtime-tools");
     assert_eq!(json["ok"], false);
@@ -175,8 +176,11 @@ fn bad_input_is_a_clear_error_not_a_panic() {
             "runtime-tools.artifact_index.v1.0".to_owned()
         )]
     );
-    let (code, stdout, _) = xpr(&["verify", dir.to_str().unwrap()]);
-    assert_eq!(code, 1, "{stdout}");
+    let stdout = Xpr::new()
+        .args(["verify", dir.to_str().unwrap()])
+        .run()
+        .exit(1)
+        .stdout;
     assert!(
         stdout.contains("schema runtime-tools.artifact_index.v1.0"),
         "{stdout}"
@@ -191,12 +195,18 @@ fn bad_input_is_a_clear_error_not_a_panic() {
     .unwrap();
     let err = RuntimeToolsBundle::open(dir).unwrap_err().to_string();
     assert!(err.contains("expected matrix"), "{err}");
-    let (code, _, stderr) = xpr(&["diff", dir.to_str().unwrap(), dir.to_str().unwrap()]);
-    assert_eq!(code, 2, "{stderr}");
+    let stderr = Xpr::new()
+        .args(["diff", dir.to_str().unwrap(), dir.to_str().unwrap()])
+        .run()
+        .exit(2)
+        .stderr;
     assert!(stderr.contains("expected matrix"), "{stderr}");
 
-    let (code, _, stderr) = xpr(&["import", dir.join("nowhere").to_str().unwrap(), "--to-kdl"]);
-    assert_eq!(code, 2, "{stderr}");
+    let stderr = Xpr::new()
+        .args(["import", dir.join("nowhere").to_str().unwrap(), "--to-kdl"])
+        .run()
+        .exit(2)
+        .stderr;
     assert!(stderr.contains("not a runtime-tools bundle"), "{stderr}");
 }
 
@@ -356,12 +366,15 @@ fn two_runs_of_one_suite_diff_with_exactly_the_described_changes() {
         serde_json::to_string_pretty(&diff).unwrap()
     );
 
-    let (code, stdout, _) = xpr(&[
-        "diff",
-        bundle(MNE_FIRST).to_str().unwrap(),
-        bundle(MNE_LATER).to_str().unwrap(),
-    ]);
-    assert_eq!(code, 1);
+    let stdout = Xpr::new()
+        .args([
+            "diff",
+            bundle(MNE_FIRST).to_str().unwrap(),
+            bundle(MNE_LATER).to_str().unwrap(),
+        ])
+        .run()
+        .exit(1)
+        .stdout;
     assert_eq!(stdout, table);
 }
 
@@ -369,8 +382,11 @@ fn two_runs_of_one_suite_diff_with_exactly_the_described_changes() {
 fn a_bundle_diffs_empty_against_itself() {
     for name in [AFM, MNE_FIRST, MNE_LATER] {
         let path = bundle(name);
-        let (code, stdout, stderr) = xpr(&["diff", path.to_str().unwrap(), path.to_str().unwrap()]);
-        assert_eq!(code, 0, "{stdout}{stderr}");
+        let stdout = Xpr::new()
+            .args(["diff", path.to_str().unwrap(), path.to_str().unwrap()])
+            .run()
+            .success()
+            .stdout;
         assert!(stdout.contains("identical: no differences"), "{stdout}");
     }
 }
@@ -417,16 +433,18 @@ fn import_writes_a_starting_experiment() {
     // The file written by the CLI, snapshotted with the corpus path made relative to a
     // fixed output location, so the snapshot does not depend on where the test runs.
     let out = tmp.path().join("anchor-filter-map.kdl");
-    let (code, _, stderr) = xpr(&[
-        "import",
-        bundle(AFM).to_str().unwrap(),
-        "--to-kdl",
-        "--sbpl-dir",
-        corpus.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{stderr}");
+    Xpr::new()
+        .args([
+            "import",
+            bundle(AFM).to_str().unwrap(),
+            "--to-kdl",
+            "--sbpl-dir",
+            corpus.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .run()
+        .success();
     let text = std::fs::read_to_string(&out).unwrap();
     let sbpl = text
         .lines()
@@ -441,24 +459,33 @@ fn import_writes_a_starting_experiment() {
             .unwrap()
     );
     // The imported experiment is valid xpr.
-    let (code, stdout, stderr) = xpr(&["check", out.to_str().unwrap()]);
-    assert_eq!(code, 0, "{stdout}{stderr}");
+    let stdout = Xpr::new()
+        .args(["check", out.to_str().unwrap()])
+        .run()
+        .success()
+        .stdout;
     assert!(
         stdout.contains("7 profiles, 8 probes, 8 expectations"),
         "{stdout}"
     );
     // Without --sbpl-dir every profile is a placeholder, and the file still checks.
     let bare = tmp.path().join("bare.kdl");
-    let (code, _, stderr) = xpr(&[
-        "import",
-        bundle(AFM).to_str().unwrap(),
-        "--to-kdl",
-        "-o",
-        bare.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{stderr}");
+    let stderr = Xpr::new()
+        .args([
+            "import",
+            bundle(AFM).to_str().unwrap(),
+            "--to-kdl",
+            "-o",
+            bare.to_str().unwrap(),
+        ])
+        .run()
+        .success()
+        .stderr;
     assert_eq!(stderr.matches("placeholder").count(), 7, "{stderr}");
-    assert_eq!(xpr(&["check", bare.to_str().unwrap()]).0, 0);
+    Xpr::new()
+        .args(["check", bare.to_str().unwrap()])
+        .run()
+        .success();
 
     insta::assert_snapshot!(
         "anchor_filter_map_import",
@@ -699,16 +726,22 @@ fn write_xpr_mach_name_bundle(out: &Path) -> PathBuf {
 fn xpr_diff_compares_an_xpr_bundle_with_a_runtime_tools_bundle() {
     let tmp = tempfile::tempdir().unwrap();
     let ours = write_xpr_mach_name_bundle(tmp.path());
-    assert_eq!(xpr(&["verify", ours.to_str().unwrap()]).0, 0);
+    Xpr::new()
+        .args(["verify", ours.to_str().unwrap()])
+        .run()
+        .success();
     let theirs = bundle(MNE_FIRST);
-    let (code, stdout, stderr) = xpr(&[
-        "diff",
-        theirs.to_str().unwrap(),
-        ours.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    assert_eq!(code, 1, "{stderr}");
+    let stdout = Xpr::new()
+        .args([
+            "diff",
+            theirs.to_str().unwrap(),
+            ours.to_str().unwrap(),
+            "--format",
+            "json",
+        ])
+        .run()
+        .exit(1)
+        .stdout;
     let diff: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(diff["schema_version"], "xpr.diff.v1");
     assert_eq!(diff["a"]["format"], "runtime-tools");
@@ -766,8 +799,11 @@ fn xpr_diff_compares_an_xpr_bundle_with_a_runtime_tools_bundle() {
         "{keys:?}"
     );
 
-    let (code, text, _) = xpr(&["diff", theirs.to_str().unwrap(), ours.to_str().unwrap()]);
-    assert_eq!(code, 1);
+    let text = Xpr::new()
+        .args(["diff", theirs.to_str().unwrap(), ours.to_str().unwrap()])
+        .run()
+        .exit(1)
+        .stdout;
     assert!(text.contains("note: formats differ"), "{text}");
 }
 
@@ -777,12 +813,15 @@ fn xpr_diff_refuses_a_bundle_that_does_not_verify() {
     let path = dir.join("summary.json");
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::write(&path, text.replace("2c0602c5", "a3a840f9")).unwrap();
-    let (code, _, stderr) = xpr(&[
-        "diff",
-        bundle(MNE_FIRST).to_str().unwrap(),
-        dir.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 2, "{stderr}");
+    let stderr = Xpr::new()
+        .args([
+            "diff",
+            bundle(MNE_FIRST).to_str().unwrap(),
+            dir.to_str().unwrap(),
+        ])
+        .run()
+        .exit(2)
+        .stderr;
     assert!(stderr.contains("does not verify"), "{stderr}");
     assert!(stderr.contains("summary.json"), "{stderr}");
 }
@@ -792,16 +831,19 @@ fn import_keeps_operations_without_a_family_as_comments_and_still_checks() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("mne.kdl");
     let corpus = shared().join("sbpl-corpus/sandbox-lore");
-    let (code, _, stderr) = xpr(&[
-        "import",
-        bundle(MNE_FIRST).to_str().unwrap(),
-        "--to-kdl",
-        "--sbpl-dir",
-        corpus.to_str().unwrap(),
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{stderr}");
+    let stderr = Xpr::new()
+        .args([
+            "import",
+            bundle(MNE_FIRST).to_str().unwrap(),
+            "--to-kdl",
+            "--sbpl-dir",
+            corpus.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .run()
+        .success()
+        .stderr;
     assert_eq!(
         stderr
             .matches("no xpr probe family for operation mach-register")
@@ -811,8 +853,11 @@ fn import_keeps_operations_without_a_family_as_comments_and_still_checks() {
     let text = std::fs::read_to_string(&out).unwrap();
     assert!(text.contains("// probe \"register-allow-aa\" target=\"com.apple.cfprefsd.agent\""));
     assert!(text.contains("sbpl=\""));
-    let (code, stdout, stderr) = xpr(&["check", out.to_str().unwrap()]);
-    assert_eq!(code, 0, "{stdout}{stderr}");
+    let stdout = Xpr::new()
+        .args(["check", out.to_str().unwrap()])
+        .run()
+        .success()
+        .stdout;
     assert!(
         stdout.contains("1 profile, 2 probes, 2 expectations"),
         "{stdout}"

@@ -20,6 +20,7 @@ mod cli_check_sbpl;
 mod differential;
 mod explain_cli;
 mod host_attacks;
+mod host_guard;
 mod linux_backend;
 mod load;
 mod lore_bundles;

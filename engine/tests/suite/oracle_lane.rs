@@ -8,8 +8,8 @@ use crate::support;
 use std::path::Path;
 
 use xpr::classify::verdicts;
+use xpr::compile::ProfileSandbox;
 use xpr::compile::linux::{LinuxSandbox, compile};
-use xpr::execute::ProfileSandbox;
 use xpr::model::{Lane, VerdictRecord};
 use xpr::oracle::{
     Calibration, DeclaredView, Prediction, attach_divergence, calibrate, predict_all,

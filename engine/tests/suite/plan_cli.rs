@@ -2,10 +2,10 @@
 //! output renders with Graphviz (required when XPR_REQUIRE_DOT is set), the JSON matches the
 //! graph, and the plan of a loaded experiment keeps the graph invariants.
 
+use crate::support::Xpr;
 use crate::support::graphviz::render_with_graphviz;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
 use petgraph::algo::is_cyclic_directed;
 use xpr::plan::{Plan, StepKind};
@@ -33,47 +33,27 @@ fn shipped() -> Vec<PathBuf> {
     files
 }
 
-fn xpr(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xpr"))
-        .args(args)
-        .current_dir(repo())
-        .stdin(Stdio::null())
-        .output()
-        .expect("run xpr")
-}
-
 #[test]
 fn check_and_plan_succeed_on_every_shipped_experiment() {
     for file in shipped() {
         let f = file.to_str().expect("utf-8 path");
-        let check = xpr(&["check", f]);
-        assert!(
-            check.status.success(),
-            "check {f}: {}",
-            String::from_utf8_lossy(&check.stderr)
-        );
-        let stdout = String::from_utf8_lossy(&check.stdout);
+        let xpr_on_f = |args: &[&str]| Xpr::new().cwd(repo()).args(args).arg(f).run().success();
+        let stdout = xpr_on_f(&["check"]).stdout;
         assert!(
             stdout.contains(" nodes ") && stdout.contains(" edges"),
             "{stdout}"
         );
 
-        let text = xpr(&["plan", f]);
-        assert!(text.status.success(), "plan {f}");
-        assert!(String::from_utf8_lossy(&text.stdout).starts_with("plan "));
+        assert!(xpr_on_f(&["plan"]).stdout.starts_with("plan "));
 
-        let json = xpr(&["plan", "--format", "json", f]);
-        assert!(json.status.success());
-        let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+        let v = xpr_on_f(&["plan", "--format", "json"]).json();
         assert_eq!(v["schema_version"], "xpr.plan.v1");
         assert_eq!(
             v["nodes"].as_array().map(Vec::len),
             v["stats"]["nodes"].as_u64().map(|n| n as usize)
         );
 
-        let dot = xpr(&["plan", "--dot", f]);
-        assert!(dot.status.success());
-        render_with_graphviz(&dot.stdout, f);
+        render_with_graphviz(xpr_on_f(&["plan", "--dot"]).stdout.as_bytes(), f);
     }
 }
 
@@ -114,16 +94,18 @@ fn plan_of_invalid_input_exits_2_with_a_diagnostic() {
         "experiment \"bad\" {\n}\nprofile p {\n    default deny\n    allow \"file-raed*\"\n}\n",
     )
     .expect("write");
-    let out = xpr(&["plan", bad.to_str().expect("utf-8")]);
-    assert_eq!(out.status.code(), Some(2));
+    let out = Xpr::new().cwd(repo()).arg("plan").arg(&bad).run().exit(2);
     assert!(out.stdout.is_empty());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("file-raed*"));
+    assert!(out.stderr.contains("file-raed*"));
 
-    let usage = xpr(&[
-        "plan",
-        "--param",
-        "nonsense",
-        "experiments/runtime-checks.kdl",
-    ]);
-    assert_eq!(usage.status.code(), Some(2));
+    Xpr::new()
+        .cwd(repo())
+        .args([
+            "plan",
+            "--param",
+            "nonsense",
+            "experiments/runtime-checks.kdl",
+        ])
+        .run()
+        .exit(2);
 }

@@ -1,4 +1,4 @@
-//! Invariants of the stage graph (design §8), on experiments built in code so the plan is
+//! Invariants of the stage graph (spec §4), on experiments built in code so the plan is
 //! tested independently of the language front end.
 
 use crate::support::graphviz::render_with_graphviz;

@@ -1,18 +1,9 @@
 //! `xpr run` end to end: exit codes, the bundle, and cleanup after Ctrl-C.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-fn xpr(args: &[&str], tmp: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xpr"))
-        .args(args)
-        .env("TMPDIR", tmp)
-        .env("NO_COLOR", "1")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("xpr runs")
-}
+use crate::support::Xpr;
 
 fn entries(dir: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(dir)
@@ -26,46 +17,37 @@ fn exit_codes_follow_the_expectations_and_the_environment() {
     let out = tempfile::tempdir().unwrap();
     let o = out.path().to_str().unwrap();
 
-    let ok = xpr(&["run", "tests/run/small.kdl", "--out", o], tmp.path());
-    let stdout = String::from_utf8_lossy(&ok.stdout);
-    assert_eq!(
-        ok.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    let xpr = || Xpr::new().env("TMPDIR", tmp.path());
+    let stdout = xpr()
+        .args(["run", "tests/run/small.kdl", "--out", o])
+        .run()
+        .success()
+        .stdout;
     assert!(
         stdout.contains("read-hosts") && stdout.contains("EACCES"),
         "{stdout}"
     );
     assert!(stdout.contains("1 allow, 1 deny"), "{stdout}");
 
-    let mismatch = xpr(
-        &["run", "tests/run/errno_mismatch.kdl", "--out", o],
-        tmp.path(),
-    );
-    assert_eq!(mismatch.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&mismatch.stdout).contains("MISMATCH errno_differs"));
+    let mismatch = xpr()
+        .args(["run", "tests/run/errno_mismatch.kdl", "--out", o])
+        .run()
+        .exit(1);
+    assert!(mismatch.stdout.contains("MISMATCH errno_differs"));
 
-    let invalid = xpr(
-        &["run", "tests/run/does-not-exist.kdl", "--out", o],
-        tmp.path(),
-    );
-    assert_eq!(invalid.status.code(), Some(2));
+    xpr()
+        .args(["run", "tests/run/does-not-exist.kdl", "--out", o])
+        .run()
+        .exit(2);
 
     // An output root that is a file cannot hold bundles: environment failure, nothing runs.
     let file = out.path().join("not-a-dir");
     std::fs::write(&file, "").unwrap();
-    let env = xpr(
-        &[
-            "run",
-            "tests/run/small.kdl",
-            "--out",
-            file.to_str().unwrap(),
-        ],
-        tmp.path(),
-    );
-    assert_eq!(env.status.code(), Some(3));
+    xpr()
+        .args(["run", "tests/run/small.kdl", "--out"])
+        .arg(&file)
+        .run()
+        .exit(3);
 
     // Two complete bundles (the failed runs wrote none), each verifiable.
     let bundles: Vec<PathBuf> = entries(out.path())
@@ -75,13 +57,7 @@ fn exit_codes_follow_the_expectations_and_the_environment() {
         .collect();
     assert_eq!(bundles.len(), 2, "{bundles:?}");
     for b in &bundles {
-        let v = xpr(&["verify", b.to_str().unwrap()], tmp.path());
-        assert_eq!(
-            v.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&v.stdout)
-        );
+        xpr().arg("verify").arg(b).run().success();
         let records = std::fs::read_to_string(b.join("stages/scenario.jsonl")).unwrap();
         assert!(records.contains("{scratch}/foo") || !records.contains("/xpr-scratch-"));
         assert!(
@@ -96,19 +72,11 @@ fn exit_codes_follow_the_expectations_and_the_environment() {
 fn ctrl_c_stops_the_run_and_removes_the_scratch_root() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xpr"))
-        .args([
-            "run",
-            "tests/run/hang.kdl",
-            "--out",
-            out.path().to_str().unwrap(),
-        ])
+    let mut child = Xpr::new()
+        .args(["run", "tests/run/hang.kdl", "--out"])
+        .arg(out.path())
         .env("TMPDIR", tmp.path())
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("xpr starts");
+        .spawn();
     // Wait until the scratch root exists, i.e. the run is under way.
     let start = Instant::now();
     while entries(tmp.path()).is_empty() && start.elapsed() < Duration::from_secs(20) {
@@ -149,24 +117,14 @@ fn ctrl_c_stops_the_run_and_removes_the_scratch_root() {
 fn runtime_checks_show_dependency_denied_and_the_shims_widening() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
-    let o = xpr(
-        &[
-            "run",
-            "../experiments/runtime-checks.kdl",
-            "--out",
-            out.path().to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        tmp.path(),
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    let doc = Xpr::new()
+        .env("TMPDIR", tmp.path())
+        .args(["run", "../experiments/runtime-checks.kdl", "--out"])
+        .arg(out.path())
+        .args(["--format", "json"])
+        .run()
+        .success()
+        .json();
     let verdict = |id: &str| {
         doc["verdicts"]
             .as_array()
@@ -209,9 +167,8 @@ fn runtime_checks_show_dependency_denied_and_the_shims_widening() {
 /// before anything runs.
 #[test]
 fn an_already_sandboxed_harness_is_an_environment_failure() {
-    use std::os::unix::process::CommandExt;
     assert!(
-        xpr::execute::minimal_landlock::abi_version() >= 1,
+        xpr::sys::landlock::abi_version() >= 1,
         "this test needs Landlock (CONFIG_SECURITY_LANDLOCK, lsm=landlock)"
     );
     // A domain that handles only MAKE_SOCK: xpr itself runs normally inside it.
@@ -238,32 +195,26 @@ fn an_already_sandboxed_harness_is_an_environment_failure() {
     assert!(ruleset >= 0);
     let tmp = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_xpr"));
-    cmd.args([
-        "run",
-        "tests/run/small.kdl",
-        "--out",
-        out.path().to_str().unwrap(),
-    ])
-    .env("TMPDIR", tmp.path())
-    .current_dir(env!("CARGO_MANIFEST_DIR"));
+    let xpr = Xpr::new()
+        .args(["run", "tests/run/small.kdl", "--out"])
+        .arg(out.path())
+        .env("TMPDIR", tmp.path());
     // SAFETY: raw syscalls only between fork and exec.
-    unsafe {
-        cmd.pre_exec(move || {
+    let xpr = unsafe {
+        xpr.pre_exec(move || {
             libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
             if libc::syscall(libc::SYS_landlock_restrict_self, ruleset, 0u32) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())
-        });
-    }
-    let o = cmd.output().expect("xpr runs");
+        })
+    };
+    let o = xpr.run();
     // SAFETY: closing the ruleset fd we created.
     unsafe {
         libc::close(ruleset);
     }
-    let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(3), "{stderr}");
+    let stderr = o.exit(3).stderr;
     assert!(stderr.contains("Landlock domain"), "{stderr}");
     assert!(entries(tmp.path()).is_empty());
 }

@@ -2,8 +2,9 @@
 //! leaves no scratch directory and no bundle that `xpr verify` accepts.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
+
+use crate::support::Xpr;
 
 fn scratch_dirs(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
@@ -48,17 +49,13 @@ probe nap family=exec target="/bin/sleep" {
 "#,
     )
     .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xpr"))
+    let mut child = Xpr::new()
         .arg("run")
         .arg(&exp)
         .arg("--out")
         .arg(&out)
         .env("TMPDIR", &tmp)
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+        .spawn();
     // The run is inside its probe once the scratch root and its fixture exist.
     wait_for("the scratch root", Duration::from_secs(20), || {
         scratch_dirs(&tmp)
@@ -79,11 +76,7 @@ probe nap family=exec target="/bin/sleep" {
     // No bundle directory that looks complete: `xpr verify` accepts none.
     let runs = out.join("slow");
     for entry in std::fs::read_dir(&runs).into_iter().flatten().flatten() {
-        let verified = Command::new(env!("CARGO_BIN_EXE_xpr"))
-            .arg("verify")
-            .arg(entry.path())
-            .output()
-            .unwrap();
+        let verified = Xpr::new().arg("verify").arg(entry.path()).run();
         assert!(
             !verified.status.success(),
             "{} verified after SIGKILL",

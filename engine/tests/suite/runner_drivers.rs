@@ -1,11 +1,12 @@
 //! Every Linux probe driver under a real Landlock domain (a minimal raw ruleset), each result
 //! checked for verdict, stage and errno against the baseline lane.
 
+use crate::support::minimal_landlock::*;
 use crate::support::*;
 use xpr::classify::{compare, stage_verdict};
-use xpr::execute::ProfileSandbox;
-use xpr::execute::minimal_landlock::*;
+use xpr::compile::ProfileSandbox;
 use xpr::model::*;
+use xpr::sys::landlock::*;
 
 fn s(v: &str) -> ArgValue {
     ArgValue::Str(v.into())
@@ -132,15 +133,15 @@ fn strict() -> MinimalLandlock {
     MinimalLandlock {
         handled_fs: FS_ALL_V5,
         fs_rules: vec![
-            ("{scratch}/foo".into(), FS_READ_FILE),
-            ("{scratch}/workdir".into(), FS_READ_DIR),
-            ("/etc/hosts".into(), FS_READ_FILE),
-            ("/proc/sys/kernel/ostype".into(), FS_READ_FILE),
-            ("/dev/urandom".into(), FS_READ_FILE),
+            ("{scratch}/foo".into(), ACCESS_FS_READ_FILE),
+            ("{scratch}/workdir".into(), ACCESS_FS_READ_DIR),
+            ("/etc/hosts".into(), ACCESS_FS_READ_FILE),
+            ("/proc/sys/kernel/ostype".into(), ACCESS_FS_READ_FILE),
+            ("/dev/urandom".into(), ACCESS_FS_READ_FILE),
         ],
-        handled_net: NET_BIND_TCP | NET_CONNECT_TCP,
+        handled_net: ACCESS_NET_BIND_TCP | ACCESS_NET_CONNECT_TCP,
         net_rules: vec![],
-        scoped: SCOPE_ABSTRACT_UNIX | SCOPE_SIGNAL,
+        scoped: SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL,
         restrict_flags: 0,
     }
 }
@@ -227,8 +228,8 @@ fn destructive_probes_see_pristine_fixtures() {
     ];
     e.profiles = vec![profile("open")];
     let open = MinimalLandlock {
-        handled_fs: FS_READ_FILE,
-        fs_rules: vec![("/".into(), FS_READ_FILE)],
+        handled_fs: ACCESS_FS_READ_FILE,
+        fs_rules: vec![("/".into(), ACCESS_FS_READ_FILE)],
         ..MinimalLandlock::default()
     };
     let records = run(&e, &[ProfileSandbox::Ready(Box::new(open))], &options());
@@ -273,8 +274,8 @@ fn restoring_a_dir_fixture_recreates_the_fixtures_inside_it() {
     ];
     e.profiles = vec![profile("open")];
     let open = MinimalLandlock {
-        handled_fs: FS_READ_FILE,
-        fs_rules: vec![("/".into(), FS_READ_FILE)],
+        handled_fs: ACCESS_FS_READ_FILE,
+        fs_rules: vec![("/".into(), ACCESS_FS_READ_FILE)],
         ..MinimalLandlock::default()
     };
     let records = run(&e, &[ProfileSandbox::Ready(Box::new(open))], &options());
@@ -304,22 +305,22 @@ fn the_probe_helper_reports_exec_and_operation_separately() {
         profile("no_exec"),
     ];
     let runnable = |hosts: bool| {
-        let lib = FS_READ_FILE | FS_READ_DIR | FS_EXECUTE;
+        let lib = ACCESS_FS_READ_FILE | ACCESS_FS_READ_DIR | ACCESS_FS_EXECUTE;
         let mut rules = vec![
             (
                 helper.to_string_lossy().into_owned(),
-                FS_READ_FILE | FS_EXECUTE,
+                ACCESS_FS_READ_FILE | ACCESS_FS_EXECUTE,
             ),
             ("/usr/lib".into(), lib),
             ("/lib".into(), lib),
             ("/lib64".into(), lib),
-            ("/etc/ld.so.cache".into(), FS_READ_FILE),
+            ("/etc/ld.so.cache".into(), ACCESS_FS_READ_FILE),
         ];
         if hosts {
-            rules.push(("/etc/hosts".into(), FS_READ_FILE));
+            rules.push(("/etc/hosts".into(), ACCESS_FS_READ_FILE));
         }
         MinimalLandlock {
-            handled_fs: FS_READ_FILE | FS_READ_DIR | FS_EXECUTE,
+            handled_fs: ACCESS_FS_READ_FILE | ACCESS_FS_READ_DIR | ACCESS_FS_EXECUTE,
             fs_rules: rules
                 .into_iter()
                 .filter(|(p, _)| std::path::Path::new(p).exists())
@@ -328,8 +329,8 @@ fn the_probe_helper_reports_exec_and_operation_separately() {
         }
     };
     let no_exec = MinimalLandlock {
-        handled_fs: FS_READ_FILE | FS_EXECUTE,
-        fs_rules: vec![("/".into(), FS_READ_FILE)],
+        handled_fs: ACCESS_FS_READ_FILE | ACCESS_FS_EXECUTE,
+        fs_rules: vec![("/".into(), ACCESS_FS_READ_FILE)],
         ..MinimalLandlock::default()
     };
     let records = run(
@@ -394,13 +395,13 @@ fn a_loader_failure_is_dependency_denied() {
     )];
     e.profiles = vec![profile("loader_only")];
     let loader_only = MinimalLandlock {
-        handled_fs: FS_READ_FILE | FS_EXECUTE,
+        handled_fs: ACCESS_FS_READ_FILE | ACCESS_FS_EXECUTE,
         fs_rules: vec![
             (
                 helper.to_string_lossy().into_owned(),
-                FS_READ_FILE | FS_EXECUTE,
+                ACCESS_FS_READ_FILE | ACCESS_FS_EXECUTE,
             ),
-            (loader.into(), FS_READ_FILE | FS_EXECUTE),
+            (loader.into(), ACCESS_FS_READ_FILE | ACCESS_FS_EXECUTE),
         ],
         ..MinimalLandlock::default()
     };

@@ -4,12 +4,13 @@
 
 use std::time::Duration;
 
+use crate::support::minimal_landlock::*;
 use crate::support::*;
 use xpr::classify::stage_verdict;
 use xpr::compile::Blocked;
-use xpr::execute::ProfileSandbox;
-use xpr::execute::minimal_landlock::*;
+use xpr::compile::ProfileSandbox;
 use xpr::model::*;
+use xpr::sys::landlock::*;
 
 fn helper_probe(id: &str, helper: &str) -> Probe {
     with_arg(
@@ -41,7 +42,7 @@ fn sandboxes() -> Vec<ProfileSandbox> {
         }),
         // An unknown restrict_self flag: the kernel refuses with EINVAL in the child.
         ProfileSandbox::Ready(Box::new(MinimalLandlock {
-            handled_fs: FS_READ_FILE,
+            handled_fs: ACCESS_FS_READ_FILE,
             restrict_flags: 1 << 30,
             ..MinimalLandlock::default()
         })),
@@ -179,8 +180,8 @@ fn a_blocking_driver_times_out_and_the_rest_still_run() {
             opts.isolation = isolation;
             opts.fork_drivers = fork_drivers;
             let reads = MinimalLandlock {
-                handled_fs: FS_READ_FILE,
-                fs_rules: vec![("/".into(), FS_READ_FILE)],
+                handled_fs: ACCESS_FS_READ_FILE,
+                fs_rules: vec![("/".into(), ACCESS_FS_READ_FILE)],
                 ..MinimalLandlock::default()
             };
             let records = run(&e, &[ProfileSandbox::Ready(Box::new(reads))], &opts);

@@ -1,6 +1,6 @@
 //! Golden tests of emitted SBPL: each `golden/sbpl/<name>.in.sb` is parsed and emitted; the
-//! result must equal `<name>.out.sb`. `UPDATE_GOLDEN=1 cargo test --test sbpl_golden` rewrites
-//! the expected files (review the diff before committing).
+//! result must equal the snapshot `suite__sbpl_golden__<name>` (`cargo insta review` shows a
+//! change to accept or reject).
 
 use std::path::{Path, PathBuf};
 
@@ -20,20 +20,9 @@ fn check(name: &str) {
     let profile =
         parse(&input, &format!("{name}.in.sb"), &opts).unwrap_or_else(|e| panic!("{name}: {e:?}"));
     let emitted = emit_profile(&profile);
-    let expected_path = dir.join(format!("{name}.out.sb"));
-    if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&expected_path, &emitted).unwrap();
-    }
-    let expected = std::fs::read_to_string(&expected_path).unwrap_or_else(|_| {
-        panic!(
-            "missing {}; run with UPDATE_GOLDEN=1",
-            expected_path.display()
-        )
-    });
-    assert_eq!(
-        emitted, expected,
-        "{name}: emitted SBPL differs from the golden file"
-    );
+    insta::assert_snapshot!(name, emitted);
+    // insta ignores trailing whitespace; a file ends with exactly one newline.
+    assert!(emitted.ends_with(")\n"), "{name}: {emitted:?}");
     // The golden output itself is a fixed point.
     let again = parse(&emitted, "golden.sb", &opts).unwrap();
     assert_eq!(emit_profile(&again), emitted, "{name}: not a fixed point");

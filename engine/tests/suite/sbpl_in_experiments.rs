@@ -2,8 +2,8 @@
 //! SBPL parser with the experiment's parameters, canonical operation names, artifact-relative
 //! origins, and located warnings and errors in the `.sb` file.
 
+use crate::support::Xpr;
 use std::path::Path;
-use std::process::Command;
 
 use xpr::model::{Action, Filter};
 use xpr::resolve::{LoadOptions, check};
@@ -63,14 +63,8 @@ fn bad_sbpl_in_an_experiment_points_into_the_sb_file() {
         "sb/p.sb",
         "(version 1)\n(allow file-reed* (subpath 5))\n",
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_xpr"))
-        .args(["check", "exp.kdl"])
-        .current_dir(dir.path())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let check = || Xpr::new().args(["check", "exp.kdl"]).cwd(dir.path()).run();
+    let stderr = check().exit(2).stderr;
     assert!(stderr.contains("sb/p.sb:2:28"), "{stderr}");
     assert!(stderr.contains("xpr::sbpl::form"), "{stderr}");
     // After the form error is fixed, the misspelt operation gets "did you mean".
@@ -79,14 +73,7 @@ fn bad_sbpl_in_an_experiment_points_into_the_sb_file() {
         "sb/p.sb",
         "(version 1)\n(allow file-reed* (subpath \"/a\"))\n",
     );
-    let out = Command::new(env!("CARGO_BIN_EXE_xpr"))
-        .args(["check", "exp.kdl"])
-        .current_dir(dir.path())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let stderr = check().exit(2).stderr;
     assert!(stderr.contains("sb/p.sb:2:1"), "{stderr}");
     assert!(stderr.contains("did you mean `file-read*`"), "{stderr}");
 }

@@ -7,9 +7,10 @@ use crate::support;
 
 use std::path::Path;
 
-use xpr::execute::{ExecuteOptions, run_experiment};
+use xpr::execute::ExecuteOptions;
 use xpr::model::{Verdict, VerdictRecord};
 use xpr::resolve::{LoadOptions, load};
+use xpr::run::run_experiment;
 use xpr::shim_suggest::{Method, kdl, suggest};
 use xpr::world::{WorldFacts, WorldOptions};
 

@@ -1,8 +1,9 @@
-//! The truth set: cases re-expressed from the kernel's Landlock selftests (research §1.8) as
-//! KDL experiments under tests/truth/, each run for real and checked for verdict, deciding
-//! stage and errno. Expectations are keyed to the Landlock ABI: every file runs at the host's
-//! ABI, and files that need a newer ABI also run capped just below it, where the world is
-//! known to differ (unhandled rights are allowed, rules the ABI cannot express are blocked).
+//! The truth set: cases re-expressed from the kernel's Landlock selftests
+//! (`tools/testing/selftests/landlock`) as KDL experiments under tests/truth/, each run for real
+//! and checked for verdict, deciding stage and errno. Expectations are keyed to the Landlock ABI:
+//! every file runs at the host's ABI, and files that need a newer ABI also run capped just below
+//! it, where the world is known to differ (unhandled rights are allowed, rules the ABI cannot
+//! express are blocked).
 
 use crate::support::*;
 use xpr::model::{Stage, Verdict};
@@ -21,7 +22,7 @@ const EXEC: Option<Stage> = Some(Stage::Exec);
 const APPLY: Option<Stage> = Some(Stage::Apply);
 use Verdict::*;
 
-fn assert_cases(path: &str, result: &xpr::execute::RunResult, cases: &[Case]) {
+fn assert_cases(path: &str, result: &xpr::run::RunResult, cases: &[Case]) {
     for (profile, probe, verdict, stage, errno) in cases {
         let v = result
             .verdicts
@@ -41,7 +42,7 @@ fn assert_cases(path: &str, result: &xpr::execute::RunResult, cases: &[Case]) {
 }
 
 /// Every expectation holds at the host ABI (documented known mismatches aside).
-fn assert_expectations_hold(path: &str, result: &xpr::execute::RunResult) {
+fn assert_expectations_hold(path: &str, result: &xpr::run::RunResult) {
     assert!(
         result.summary.passed(),
         "{path}: failing expectations at the host ABI: {:?}",
@@ -412,7 +413,7 @@ fn tcp_layers_abi4() {
 
 /// The fidelity entry of `rule` (`None`: the default) of a compiled profile of the run.
 fn fidelity<'a>(
-    result: &'a xpr::execute::RunResult,
+    result: &'a xpr::run::RunResult,
     profile: &str,
     rule: Option<usize>,
 ) -> &'a xpr::compile::RuleFidelity {
@@ -429,7 +430,7 @@ fn fidelity<'a>(
 }
 
 fn assert_approximate(
-    result: &xpr::execute::RunResult,
+    result: &xpr::run::RunResult,
     profile: &str,
     rule: Option<usize>,
     says: &str,

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use xpr::resolve::vocabulary::{Lookup, Vocabulary};
+use xpr::decode::vocabulary::{Lookup, Vocabulary};
 
 fn corpus_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {

@@ -1,35 +1,26 @@
 //! `xpr world` end to end, including the harness canary run from inside a real Landlock domain.
 
-use std::os::unix::process::CommandExt;
-use std::process::Command;
-
 use xpr::compile::linux::{PreparedSandbox, compile};
 use xpr::model::{Action, Origin, ProfileIr, Rule};
 use xpr::world::{LandlockStatus, WorldFacts, WorldOptions};
 
-fn xpr() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_xpr"))
-}
+use crate::support::Xpr;
 
-fn world_json(cmd: &mut Command) -> serde_json::Value {
-    let out = cmd.args(["world", "--format", "json"]).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+fn world_json(xpr: Xpr) -> serde_json::Value {
+    xpr.args(["world", "--format", "json"])
+        .run()
+        .success()
+        .json()
 }
 
 #[test]
 fn json_output_is_canonical_and_names_the_world() {
-    let value = world_json(&mut xpr());
+    let value = world_json(Xpr::new());
     let id = value["world_id"].as_str().unwrap();
     assert!(id.starts_with("linux-"), "{id}");
     assert_eq!(value["schema_version"], "xpr.world.v1");
     assert_eq!(value["harness"]["landlock_domain"]["state"], "none");
-    let out = xpr().args(["world", "--format", "json"]).output().unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = Xpr::new().args(["world", "--format", "json"]).run().stdout;
     assert_eq!(
         text.trim_end(),
         String::from_utf8(xpr::world::canonical_json(&value)).unwrap()
@@ -45,18 +36,16 @@ fn an_abi_cap_above_the_host_is_a_usage_error() {
         "needs Landlock"
     );
     let too_high = (facts.landlock.host_abi + 1).to_string();
-    let out = xpr()
+    let out = Xpr::new()
         .args(["world", "--landlock-abi", &too_high])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("exceeds the host's Landlock ABI"));
+        .run()
+        .exit(2);
+    assert!(out.stderr.contains("exceeds the host's Landlock ABI"));
 
-    let out = xpr()
+    let capped = Xpr::new()
         .args(["world", "--format", "json", "--landlock-abi", "3"])
-        .output()
-        .unwrap();
-    let capped: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run()
+        .json();
     assert_eq!(capped["landlock"]["effective_abi"], 3);
     assert_eq!(capped["landlock"]["abi_cap"], 3);
 }
@@ -84,16 +73,15 @@ fn the_canary_sees_an_inherited_landlock_domain() {
     };
     let compiled = compile("canary", &ir, &world);
     let sandbox = PreparedSandbox::prepare(&compiled, std::path::Path::new("/")).unwrap();
-    let mut cmd = xpr();
     // SAFETY: apply only makes raw syscalls, which is what pre_exec allows.
-    unsafe {
-        cmd.pre_exec(move || {
+    let xpr = unsafe {
+        Xpr::new().pre_exec(move || {
             sandbox
                 .apply()
                 .map_err(|f| std::io::Error::from_raw_os_error(f.errno))
-        });
-    }
-    let value = world_json(&mut cmd);
+        })
+    };
+    let value = world_json(xpr);
     assert_eq!(
         value["harness"]["landlock_domain"]["state"], "inside",
         "{value}"

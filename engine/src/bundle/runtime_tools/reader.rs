@@ -8,7 +8,7 @@ use crate::bundle::reader::{BundleFormat, BundleReader, LoadError};
 use crate::bundle::verify::{Finding, Verification};
 use crate::bundle::view::{BundleView, flatten_into};
 use crate::bundle::vocabulary::{FamilyStatus, Vocabulary};
-use crate::compile::Fidelity;
+use crate::model::Fidelity;
 
 use super::bundle::RuntimeToolsBundle;
 use super::detect::INDEX_FILE;

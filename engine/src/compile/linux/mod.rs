@@ -1,7 +1,7 @@
 //! The Linux backend: IR → Landlock ruleset plan + seccomp BPF program (compile), then
 //! prepare (in the worker, before fork) and apply (in the child, raw syscalls only).
 //!
-//! Mapping choices follow research §6; `translate` explains the rule semantics. Decisions:
+//! Mapping choices are spec §7; `translate` explains the rule semantics. Decisions:
 //! - `(deny default)` handles every right and scope the effective ABI has and the kernel
 //!   accepted; `(allow default)` handles only what unfiltered denies switch off (e.g.
 //!   `(deny file-write*)` handles the write rights and nothing else: unhandled reads stay
@@ -20,8 +20,9 @@
 //! - Fidelity covers side effects on requests other entries decide (`side_effects`).
 //! - A stacked profile (`ProfileIr::layers`) compiles each layer on its own into one plan
 //!   layer each, in order; apply restricts layer by layer, so the kernel intersects them.
-//! - Raw syscalls, not the `landlock` crate: the kernel refuses unknown bits with EINVAL, so
-//!   nothing is ever dropped silently, and apply needs the exact errno and no allocation.
+//! - Raw syscalls (`sys::landlock`), not the `landlock` crate: the kernel refuses unknown bits
+//!   with EINVAL, so nothing is ever dropped silently, and apply needs the exact errno and no
+//!   allocation.
 
 mod operations;
 pub mod plan;
@@ -44,7 +45,7 @@ pub use plan::{
 pub use prepare::{PrepareFailure, PreparedSandbox, ResolvedPathRule, kept_on_node};
 pub use rule_paths::SCRATCH;
 pub use rule_text::rule_text;
-pub use sandbox_plan::{LOG_NEW_EXEC_ON, LinuxSandbox};
+pub use sandbox_plan::{LOG_NEW_EXEC_ON, LinuxSandbox, sandbox_for, sandbox_with_log_flags};
 
 use super::{Blocked, Fidelity, RuleFidelity};
 use crate::model::{CompileOutcome, ProfileIr};

@@ -1,7 +1,7 @@
-//! SBPL operation names → what Linux can do with them (research §6, spec §7).
+//! SBPL operation names → what Linux can do with them (spec §7, "Operations → rights").
 //!
 //! Concrete operations are listed once. `file-read*` and `file-write*` have their own rows
-//! (the research mapping for the whole class); any other `name*` expands to the concrete rows
+//! (spec §7's mapping for the whole class); any other `name*` expands to the concrete rows
 //! that start with `name`, and the operation `default` to every row.
 //!
 //! `fs.refer` is no operation's right: SBPL has no reparenting permission (a move is an
@@ -233,15 +233,14 @@ const DARWIN_ONLY: &[&str] = &[
     "managed-preference-",
 ];
 
-/// The Landlock fs rights each operation's requests need on Linux (research §1.4): a rule of
-/// another operation that changes one of them changes this operation's outcomes too.
+/// The Landlock fs rights each operation's requests need on Linux (spec §7, "Side effects"): a
+/// rule of another operation that changes one of them changes this operation's outcomes too.
+/// A link needs nothing of its own: Linux checks it as the create it always comes with.
 pub const NEEDS: &[(&str, &[&str])] = &[
     ("file-read-data", READ),
     ("file-write-data", &["fs.write_file", "fs.truncate"]),
     ("file-write-create", MAKE_ALL),
     ("file-write-unlink", &["fs.remove_dir", "fs.remove_file"]),
-    ("file-link", &["fs.make_reg"]),
-    ("file-clone", &["fs.make_reg"]),
     ("file-ioctl", &["fs.ioctl_dev"]),
     // The program and its interpreter are opened for execution and reading, the libraries
     // for reading.

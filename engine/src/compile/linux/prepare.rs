@@ -1,7 +1,7 @@
 //! prepare (worker, before fork: may allocate) and apply (child, after fork: raw syscalls only).
 
 use std::ffi::CString;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -11,11 +11,11 @@ use super::rule_paths::SCRATCH;
 use super::seccomp_program::decode_bpf;
 use crate::compile::ApplyFailure;
 use crate::model::BlockedReason;
+use crate::sys::errno::raw;
+use crate::sys::landlock::{self, RulesetAttr};
+use crate::sys::seccomp;
 use crate::world::errno_name;
 use crate::world::landlock_rights::dir_only_fs_mask;
-use crate::world::landlock_sys::{self, RulesetAttr};
-
-const SECCOMP_SET_MODE_FILTER: libc::c_ulong = 1;
 
 /// A failed prepare: like [`ApplyFailure`], plus a human detail (which path, which rule).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,7 +82,7 @@ pub fn host_path(plan_path: &str, scratch: &Path) -> PathBuf {
 }
 
 fn create_failure(step: &'static str, errno: i32, detail: String) -> PrepareFailure {
-    // Research §6.1: unknown rights (EINVAL) and a missing or disabled Landlock are the
+    // Spec §7, "Availability": unknown rights (EINVAL) and a missing or disabled Landlock are the
     // mechanism's absence; anything else is an apply error with its errno.
     let reason = match errno {
         libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP => BlockedReason::MechanismUnavailable,
@@ -134,10 +134,10 @@ impl PreparedSandbox {
                 handled_access_net: layer.handled_net_mask,
                 scoped: layer.scoped_mask,
             };
-            let ruleset = landlock_sys::create_ruleset(&attr).map_err(|errno| {
+            let ruleset = landlock::create_ruleset(&attr).map_err(|e| {
                 create_failure(
                     "landlock_create_ruleset",
-                    errno,
+                    raw(&e),
                     format!(
                         "handled fs [{}] net [{}] scoped [{}]",
                         layer.handled_fs.join(" "),
@@ -149,18 +149,19 @@ impl PreparedSandbox {
             let mut layer_resolved = Vec::new();
             for rule in &layer.path_rules {
                 let path = host_path(&rule.path, scratch);
-                let fd = open_path(&path).map_err(|errno| unopenable(rule, errno))?;
-                let is_dir = is_directory(&fd);
+                let fd = open_path(&path).map_err(|e| unopenable(rule, raw(&e)))?;
+                let is_dir = landlock::is_directory(fd.as_fd());
                 let access_mask = kept_on_node(rule, is_dir);
                 if access_mask != 0 {
-                    landlock_sys::add_path_rule(ruleset.as_raw_fd(), access_mask, fd.as_raw_fd())
-                        .map_err(|errno| {
-                        create_failure(
-                            "landlock_add_rule",
-                            errno,
-                            format!("path rule {} [{}]", rule.path, rule.access.join(" ")),
-                        )
-                    })?;
+                    landlock::add_path_rule(ruleset.as_fd(), access_mask, fd.as_fd()).map_err(
+                        |e| {
+                            create_failure(
+                                "landlock_add_rule",
+                                raw(&e),
+                                format!("path rule {} [{}]", rule.path, rule.access.join(" ")),
+                            )
+                        },
+                    )?;
                 }
                 layer_resolved.push(ResolvedPathRule {
                     plan_path: rule.path.clone(),
@@ -169,18 +170,14 @@ impl PreparedSandbox {
                 });
             }
             for rule in &layer.port_rules {
-                landlock_sys::add_port_rule(
-                    ruleset.as_raw_fd(),
-                    rule.access_mask,
-                    u64::from(rule.port),
-                )
-                .map_err(|errno| {
-                    create_failure(
-                        "landlock_add_rule",
-                        errno,
-                        format!("port rule {} [{}]", rule.port, rule.access.join(" ")),
-                    )
-                })?;
+                landlock::add_port_rule(ruleset.as_fd(), rule.access_mask, u64::from(rule.port))
+                    .map_err(|e| {
+                        create_failure(
+                            "landlock_add_rule",
+                            raw(&e),
+                            format!("port rule {} [{}]", rule.port, rule.access.join(" ")),
+                        )
+                    })?;
             }
             rulesets.push(ruleset);
             resolved.push(layer_resolved);
@@ -193,56 +190,51 @@ impl PreparedSandbox {
         })
     }
 
-    /// In the forked child: NO_NEW_PRIVS, then each Landlock layer, then the seccomp filter.
-    /// Raw syscalls only, no allocation, so it is safe after fork from a threaded parent.
-    pub fn apply(&self) -> Result<(), ApplyFailure> {
-        landlock_sys::set_no_new_privs().map_err(|errno| ApplyFailure {
+    /// In the forked child: NO_NEW_PRIVS, then each Landlock layer (what every process started
+    /// afterwards inherits). Raw syscalls only, no allocation.
+    pub fn apply_domain(&self) -> Result<(), ApplyFailure> {
+        landlock::set_no_new_privs().map_err(|e| ApplyFailure {
             reason: BlockedReason::ApplyError,
-            errno,
+            errno: raw(&e),
             step: "prctl(PR_SET_NO_NEW_PRIVS)",
         })?;
         for ruleset in &self.rulesets {
-            landlock_sys::restrict_self(ruleset.as_raw_fd(), self.restrict_flags).map_err(
-                |errno| ApplyFailure {
-                    reason: match errno {
+            landlock::restrict_self(ruleset.as_fd(), self.restrict_flags).map_err(|e| {
+                ApplyFailure {
+                    reason: match raw(&e) {
                         libc::ENOSYS | libc::EOPNOTSUPP | libc::EINVAL => {
                             BlockedReason::MechanismUnavailable
                         }
                         _ => BlockedReason::ApplyError,
                     },
-                    errno,
+                    errno: raw(&e),
                     step: "landlock_restrict_self",
-                },
-            )?;
-        }
-        if !self.bpf.is_empty() {
-            let program = libc::sock_fprog {
-                len: self.bpf.len() as libc::c_ushort,
-                filter: self.bpf.as_ptr() as *mut libc::sock_filter,
-            };
-            // SAFETY: program points to instructions owned by self, alive for the call.
-            let ret = unsafe {
-                libc::syscall(
-                    libc::SYS_seccomp,
-                    SECCOMP_SET_MODE_FILTER,
-                    0,
-                    &program as *const libc::sock_fprog,
-                )
-            };
-            if ret != 0 {
-                // SAFETY: reading the thread-local errno.
-                let errno = unsafe { *libc::__errno_location() };
-                return Err(ApplyFailure {
-                    reason: match errno {
-                        libc::ENOSYS | libc::EINVAL => BlockedReason::MechanismUnavailable,
-                        _ => BlockedReason::ApplyError,
-                    },
-                    errno,
-                    step: "seccomp(SECCOMP_SET_MODE_FILTER)",
-                });
-            }
+                }
+            })?;
         }
         Ok(())
+    }
+
+    /// In the process that runs the probe, after [`PreparedSandbox::apply_domain`]: the seccomp
+    /// filter. Raw syscall, no allocation.
+    pub fn apply_filters(&self) -> Result<(), ApplyFailure> {
+        if self.bpf.is_empty() {
+            return Ok(());
+        }
+        seccomp::set_filter(&self.bpf).map_err(|e| ApplyFailure {
+            reason: match raw(&e) {
+                libc::ENOSYS | libc::EINVAL => BlockedReason::MechanismUnavailable,
+                _ => BlockedReason::ApplyError,
+            },
+            errno: raw(&e),
+            step: "seccomp(SECCOMP_SET_MODE_FILTER)",
+        })
+    }
+
+    /// Both parts, in order (drivers and the probe helper run in the applying process).
+    pub fn apply(&self) -> Result<(), ApplyFailure> {
+        self.apply_domain()?;
+        self.apply_filters()
     }
 
     /// Adds `landlock_restrict_self` flags for this run only (the observer's log flags: they
@@ -300,23 +292,8 @@ fn unopenable(rule: &PathRulePlan, errno: i32) -> PrepareFailure {
     }
 }
 
-fn open_path(path: &Path) -> Result<OwnedFd, i32> {
-    let c_path = CString::new(path.as_os_str().as_bytes()).map_err(|_| libc::EINVAL)?;
-    // SAFETY: c_path is NUL-terminated and outlives the call.
-    let fd = unsafe { libc::open(c_path.as_ptr(), libc::O_PATH | libc::O_CLOEXEC) };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error()
-            .raw_os_error()
-            .unwrap_or(libc::EIO));
-    }
-    // SAFETY: open returned a fresh fd we own.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-fn is_directory(fd: &OwnedFd) -> bool {
-    // SAFETY: stat is plain data filled by fstat on a live fd.
-    unsafe {
-        let mut st: libc::stat = std::mem::zeroed();
-        libc::fstat(fd.as_raw_fd(), &mut st) == 0 && (st.st_mode & libc::S_IFMT) == libc::S_IFDIR
-    }
+fn open_path(path: &Path) -> std::io::Result<OwnedFd> {
+    let c_path = CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| std::io::Error::from_raw_os_error(libc::EINVAL))?;
+    landlock::open_rule_path(&c_path)
 }

@@ -1,14 +1,15 @@
-//! The Linux backend as the runner sees it: a compiled profile that a worker prepares before
-//! the fork and a child applies after it, optionally with the observer's audit log flags.
+//! The Linux backend as the runner sees it (the [`crate::compile::contract`]): a compiled
+//! profile that a worker prepares before the fork and a child applies after it, optionally
+//! with the observer's audit log flags.
 
 use std::path::Path;
 
 use super::{CompiledProfile, PreparedSandbox};
-use crate::execute::{AppliedInChild, NotPrepared, SandboxPlan};
+use crate::compile::{AppliedInChild, ApplyFailure, NotPrepared, ProfileSandbox, SandboxPlan};
 
 /// `LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON` (ABI 7): keep logging denials after execve, so the
 /// observer sees what an exec probe's loader and program were denied.
-pub const LOG_NEW_EXEC_ON: u32 = 1 << 1;
+pub const LOG_NEW_EXEC_ON: u32 = crate::sys::landlock::RESTRICT_SELF_LOG_NEW_EXEC_ON;
 
 pub struct LinuxSandbox {
     pub compiled: CompiledProfile,
@@ -28,5 +29,30 @@ impl SandboxPlan for LinuxSandbox {
             prepared.add_restrict_flags(self.log_flags);
         }
         Ok(Box::new(prepared))
+    }
+}
+
+impl AppliedInChild for PreparedSandbox {
+    fn apply_domain(&self) -> Result<(), ApplyFailure> {
+        PreparedSandbox::apply_domain(self)
+    }
+    fn apply_filters(&self) -> Result<(), ApplyFailure> {
+        PreparedSandbox::apply_filters(self)
+    }
+}
+
+/// What the runner gets for a compiled profile: blocked at compile, or ready to prepare.
+pub fn sandbox_for(compiled: &CompiledProfile) -> ProfileSandbox {
+    sandbox_with_log_flags(compiled, 0)
+}
+
+/// Like [`sandbox_for`], with extra `landlock_restrict_self` flags (the observer's log flags).
+pub fn sandbox_with_log_flags(compiled: &CompiledProfile, log_flags: u32) -> ProfileSandbox {
+    match &compiled.blocked {
+        Some(b) => ProfileSandbox::Blocked(b.clone()),
+        None => ProfileSandbox::Ready(Box::new(LinuxSandbox {
+            compiled: compiled.clone(),
+            log_flags,
+        })),
     }
 }

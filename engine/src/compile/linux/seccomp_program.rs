@@ -1,6 +1,6 @@
 //! Seccomp classes (whole syscall families an unfiltered deny can switch off) and their BPF.
 //!
-//! seccompiler generates the program (pure Rust, deterministic: research §3.2). Every listed
+//! seccompiler generates the program (pure Rust, deterministic). Every listed
 //! syscall returns EPERM (`SECCOMP_RET_ERRNO`); everything else is allowed. x86_64 only: the
 //! syscall numbers below are that architecture's.
 

@@ -18,8 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::operations::{self, covers};
 use super::rule_paths::{self, Relation, RulePath};
 use super::translate::{FsRight, REFER, alternatives};
-use crate::compile::{Fidelity, RuleFidelity};
-use crate::model::{Action, Filter, ProfileIr, Rule};
+use crate::model::{Action, Fidelity, Filter, ProfileIr, Rule, RuleFidelity};
 use crate::source::sysctl::proc_sys_path;
 use crate::world::landlock_rights::{RightKind, dir_only_fs_mask, landlock_right, right_names};
 

@@ -32,8 +32,9 @@ use super::rule_paths::{self, Relation, RulePath};
 use super::rule_text::{filter_text, rule_text};
 use super::seccomp_program::{self, SECCOMP_ARCH, SECCOMP_COMPILER};
 use super::side_effects::{self, Change};
-use crate::compile::{Blocked, Fidelity, RuleFidelity};
+use crate::compile::Blocked;
 use crate::model::{Action, BlockedReason, Filter, NetAddress, ProfileIr, Rule};
+use crate::model::{Fidelity, RuleFidelity};
 use crate::source::sysctl::proc_sys_path;
 use crate::world::landlock_rights::{LANDLOCK_RIGHTS, RightKind, landlock_right, right_names};
 use crate::world::{LandlockStatus, WorldFacts};
@@ -959,3 +960,6 @@ impl Translator<'_> {
         (Some(plan), bpf)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -3,6 +3,9 @@
 //! Signatures from the public `<sandbox.h>`: `sandbox_init_with_parameters` applies SBPL text
 //! (flags 0) with `(param …)` values; `sandbox_check` asks whether an operation would be
 //! allowed, without performing it.
+//!
+//! The `unsafe` here stays out of `sys` on purpose: `sys` is the Linux system-call layer, and
+//! these are foreign functions of another OS's library, compiled only there.
 
 use std::ffi::{CStr, c_char, c_int};
 

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::compile::{Fidelity, RuleFidelity};
+use crate::model::{Fidelity, RuleFidelity};
 use crate::model::{Filter, ProfileIr, Rule};
 use crate::sbpl::{emit, rule_text};
 

@@ -126,7 +126,7 @@ fn run_case(seed: u64, dir: &std::path::Path, tally: &mut Tally) {
     }
     let result = {
         let _run = support::exclusive_run();
-        xpr::execute::run_experiment(&exp, &world, &opts).expect("run completes")
+        xpr::run::run_experiment(&exp, &world, &opts).expect("run completes")
     };
     let translations: Vec<_> = (0..case.profiles.len())
         .map(|i| ruleset::translate(&case, i))

@@ -2,7 +2,6 @@
 //! (`no_write`, `net_deny` × four probes) as it would come out on a Landlock ABI 7 or ABI 3
 //! world. With ABI 3, `net_deny` cannot be expressed (no TCP port rules), so its probes are
 //! `blocked` with `not_applicable_in_world`.
-#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};

@@ -1,15 +1,21 @@
-//! Builders for programmatic experiments and a serialised runner for integration tests.
-#![allow(dead_code)]
+//! What several areas of the suite share: builders for programmatic experiments and a
+//! serialised runner (here), the `xpr` command builder (`command`), synthetic bundles
+//! (`bundles`) and the Graphviz render check (`graphviz`).
 
 pub mod bundles;
+mod command;
 pub mod graphviz;
+pub mod minimal_landlock;
+
+pub use command::Xpr;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
-use xpr::execute::{ExecuteOptions, ProfileSandbox, execute};
+use xpr::compile::ProfileSandbox;
+use xpr::execute::{ExecuteOptions, execute};
 use xpr::model::*;
 
 /// One run at a time in this binary: workers are forked from a multi-threaded harness, and a
@@ -23,12 +29,13 @@ pub fn exclusive_run() -> MutexGuard<'static, ()> {
     RUN_LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The `xpr` binary under test (also the engine's probe helper).
 pub fn helper_exe() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_xpr"))
 }
 
 pub fn require_landlock(abi: i32) -> i32 {
-    let have = xpr::execute::minimal_landlock::abi_version();
+    let have = xpr::sys::landlock::abi_version() as i32;
     assert!(
         have >= abi,
         "this test needs Landlock ABI >= {abi}; the running kernel reports {have} \
@@ -127,19 +134,6 @@ pub fn profile(id: &str) -> Profile {
     }
 }
 
-pub fn expect(profile: &str, probe: &str, decision: Action, errno: Option<&str>) -> Expectation {
-    Expectation {
-        id: format!("{profile}/{probe}"),
-        profile: profile.into(),
-        probe: probe.into(),
-        decision,
-        errno: errno.map(str::to_string),
-        world: None,
-        known: None,
-        origin: Origin::default(),
-    }
-}
-
 pub fn options() -> ExecuteOptions {
     ExecuteOptions {
         helper_exe: helper_exe(),
@@ -169,20 +163,8 @@ pub fn find<'a>(
         .unwrap_or_else(|| panic!("no record for {lane:?} {profile:?} {probe}"))
 }
 
-/// Scratch roots currently present in the temp dir.
-pub fn scratch_dirs() -> Vec<String> {
-    std::fs::read_dir(std::env::temp_dir())
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| n.starts_with(xpr::execute::SCRATCH_PREFIX))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Loads a KDL experiment and runs it through the library pipeline in the given world.
-pub fn run_file(path: &str, landlock_abi_cap: Option<u32>) -> xpr::execute::RunResult {
+pub fn run_file(path: &str, landlock_abi_cap: Option<u32>) -> xpr::run::RunResult {
     run_file_with(path, &[], landlock_abi_cap)
 }
 
@@ -192,7 +174,7 @@ pub fn run_file_with(
     path: &str,
     replace: &[(String, String)],
     landlock_abi_cap: Option<u32>,
-) -> xpr::execute::RunResult {
+) -> xpr::run::RunResult {
     let _run = exclusive_run();
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
     let opts = xpr::resolve::LoadOptions::default();
@@ -213,7 +195,7 @@ pub fn run_file_with(
         "{:?}",
         world.abi_cap_error()
     );
-    xpr::execute::run_experiment(&loaded.experiment, &world, &options()).expect("run completes")
+    xpr::run::run_experiment(&loaded.experiment, &world, &options()).expect("run completes")
 }
 
 /// `n` distinct free loopback TCP ports (bound to port 0, read back, released).
@@ -225,4 +207,22 @@ pub fn free_ports(n: usize) -> Vec<u16> {
         .iter()
         .map(|l| l.local_addr().unwrap().port())
         .collect()
+}
+
+/// Pids of the processes whose command line is exactly `argv`.
+pub fn processes_running(argv: &[&str]) -> Vec<i32> {
+    let want: Vec<u8> = argv
+        .iter()
+        .flat_map(|a| [a.as_bytes(), b"\0"].concat())
+        .collect();
+    std::fs::read_dir("/proc")
+        .map(|d| {
+            d.flatten()
+                .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+                .filter(|pid| {
+                    std::fs::read(format!("/proc/{pid}/cmdline")).ok() == Some(want.clone())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }

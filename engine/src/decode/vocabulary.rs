@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use kdl::{KdlDocument, KdlNode};
 
-use crate::decode::reader::Reader;
+use super::reader::Reader;
 use crate::diagnostics::{Diag, Diagnostics, codes, suggest};
 use crate::source::SourceFile;
 

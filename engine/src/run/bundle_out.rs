@@ -10,10 +10,24 @@ use crate::bundle::layout::{self, schema};
 use crate::bundle::manifest::{Closure, EngineIdentity, Manifest, Timings};
 use crate::bundle::path_guard::PathGuard;
 use crate::bundle::vocabulary::{FamilyStatus, Vocabulary};
-use crate::bundle::{BundleWriter, IndexMeta, RunId};
-use crate::execute::{ExecuteOptions, RunResult, SCRATCH_PREFIX};
+use crate::bundle::{BundleWriter, IndexMeta, InvalidRunId, RunId};
+use crate::execute::{ExecuteOptions, SCRATCH_PREFIX};
 use crate::model::{Experiment, Lane};
 use crate::world::WorldFacts;
+
+use super::RunResult;
+
+/// Why the bundle could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Label(#[from] InvalidRunId),
+    /// A source's digest is not blake3 hex: the closure would pin the wrong bytes.
+    #[error("source {path}: `{digest}` is not a blake3 hex digest")]
+    SourceDigest { path: String, digest: String },
+}
 
 pub struct RunFacts<'a> {
     pub label: Option<&'a str>,
@@ -23,10 +37,14 @@ pub struct RunFacts<'a> {
     pub plan_nodes: usize,
 }
 
-fn hex_digest(hex: &str) -> [u8; 32] {
+/// The bytes of a source's hex digest, as the closure pins them.
+fn source_digest(path: &str, hex: &str) -> Result<[u8; 32], WriteError> {
     blake3::Hash::from_hex(hex)
         .map(|h| *h.as_bytes())
-        .unwrap_or_else(|_| *blake3::hash(hex.as_bytes()).as_bytes())
+        .map_err(|_| WriteError::SourceDigest {
+            path: path.to_string(),
+            digest: hex.to_string(),
+        })
 }
 
 pub fn write(
@@ -36,9 +54,8 @@ pub fn write(
     result: &RunResult,
     options: &ExecuteOptions,
     facts: RunFacts,
-) -> std::io::Result<PathBuf> {
-    let run_id = RunId::new(facts.label)
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+) -> Result<PathBuf, WriteError> {
+    let run_id = RunId::new(facts.label)?;
     let mut w = BundleWriter::create(out_root, &exp.name, &run_id)?;
     // Records carry `{scratch}`; a leaked scratch path would make the bundle host-specific.
     let scratch_prefix = std::env::temp_dir().join(SCRATCH_PREFIX);
@@ -52,8 +69,8 @@ pub fn write(
     let mut inputs: Vec<(String, [u8; 32])> = exp
         .sources
         .iter()
-        .map(|s| (s.path.clone(), hex_digest(&s.blake3)))
-        .collect();
+        .map(|s| Ok((s.path.clone(), source_digest(&s.path, &s.blake3)?)))
+        .collect::<Result<_, WriteError>>()?;
     inputs.push((
         "settings".into(),
         *blake3::hash(settings.to_string().as_bytes()).as_bytes(),
@@ -150,11 +167,11 @@ pub fn write(
         crate::lanes::markdown(&result.lanes, &result.verdicts)
     );
     w.write_text(layout::SUMMARY_MD, schema::SUMMARY_MD, &md)?;
-    w.commit(IndexMeta {
+    Ok(w.commit(IndexMeta {
         run_id,
         world_id: world.world_id.clone(),
         closure_digest: closure.digest,
-    })
+    })?)
 }
 
 /// What this world can enforce, from the compiled profiles' fidelity (the worst fidelity of any
@@ -183,7 +200,6 @@ fn vocabulary(exp: &Experiment, result: &RunResult) -> Vocabulary {
     v
 }
 
-/// Absolute arguments under the working directory are written relative to it.
 /// Oracle records, shim divergence and observer records: each lane in its own file, apart
 /// from the observed stage records (their sections of `summary.md` are appended there).
 fn write_side_lanes(w: &mut BundleWriter, result: &RunResult) -> std::io::Result<()> {
@@ -202,4 +218,26 @@ fn write_side_lanes(w: &mut BundleWriter, result: &RunResult) -> std::io::Result
         w.write_jsonl(layout::OBSERVER, schema::OBSERVER_RECORDS, o.records.iter())?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_source_digest_that_is_not_blake3_hex_is_an_error_not_a_hash_of_its_text() {
+        let hex = blake3::hash(b"x").to_hex();
+        assert_eq!(
+            source_digest("a.kdl", &hex).expect("valid"),
+            *blake3::hash(b"x").as_bytes()
+        );
+        for bad in ["", "zz", &hex[..10]] {
+            match source_digest("a.kdl", bad) {
+                Err(WriteError::SourceDigest { path, digest }) => {
+                    assert_eq!((path.as_str(), digest.as_str()), ("a.kdl", bad));
+                }
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+    }
 }

@@ -1,16 +1,15 @@
-//! One experiment end to end, as a library call: walk the plan (compile its runtime compile
-//! nodes for the world, execute its exec nodes), classify against the baseline and the
-//! expectations.
+//! One experiment in hand, end to end as a library call: walk the plan (compile its runtime
+//! compile nodes for the world, execute its exec nodes), classify against the baseline and the
+//! expectations, evaluate the side lanes, summarise. No files are written here.
 
-use crate::classify::{self, DenySet};
+use crate::classify;
 use crate::compile::linux::{self, CompiledProfile};
+use crate::execute::{self, ExecuteError, ExecuteOptions, Executed, NodeRun, Progress};
+use crate::lanes::{self, Observer, SideLanes};
 use crate::model::{Experiment, StageRecord, VerdictRecord};
+use crate::plan::Plan;
 use crate::report::{RunSummary, summarise};
 use crate::world::WorldFacts;
-
-use super::trace::NodeRun;
-use super::{ExecuteError, ExecuteOptions, execute_walk, linux_backend, walk};
-use crate::plan::Plan;
 
 #[derive(Debug)]
 pub struct RunResult {
@@ -22,7 +21,7 @@ pub struct RunResult {
     pub compiled: Vec<CompiledProfile>,
     pub summary: RunSummary,
     /// Oracle, shim divergence and observer results (their own bundle files).
-    pub lanes: crate::lanes::SideLanes,
+    pub lanes: SideLanes,
     /// Per exec node of the plan, in plan order: how it was satisfied and by which record.
     pub nodes: Vec<NodeRun>,
 }
@@ -32,33 +31,34 @@ pub fn run_experiment(
     world: &WorldFacts,
     options: &ExecuteOptions,
 ) -> Result<RunResult, ExecuteError> {
-    run_plan(&Plan::build(exp), exp, world, options)
+    run_plan(&Plan::build(exp), exp, world, options, &mut ())
 }
 
-/// [`run_experiment`] for a plan already built from `exp`.
+/// [`run_experiment`] for a plan already built from `exp`, telling `progress` how far the
+/// probes are.
 pub fn run_plan(
     plan: &Plan,
     exp: &Experiment,
     world: &WorldFacts,
     options: &ExecuteOptions,
+    progress: &mut dyn Progress,
 ) -> Result<RunResult, ExecuteError> {
-    let walk = walk::walk(plan);
+    let walk = execute::walk::walk(plan);
     // One runtime compile node per profile, in declaration order: `compiled[i]` is profile i's.
     let compiled: Vec<CompiledProfile> = walk
         .compile
         .iter()
         .map(|&i| linux::compile(&exp.profiles[i].id, &exp.profiles[i].runtime, world))
         .collect();
-    let observer = crate::lanes::Observer::start(exp, options.observer_audit, world);
+    let observer = Observer::start(exp, options.observer_audit, world);
     let sandboxes: Vec<_> = compiled
         .iter()
-        .map(|c| linux_backend::sandbox_with_log_flags(c, observer.log_flags()))
+        .map(|c| linux::sandbox_with_log_flags(c, observer.log_flags()))
         .collect();
-    let mut options = options.clone();
-    options.deny = DenySet::from(crate::world::LANDLOCK_DENY_SET);
-    let super::Executed { records, nodes } = execute_walk(&walk, exp, &sandboxes, &options)?;
+    let Executed { records, nodes } =
+        execute::execute_walk(&walk, exp, &sandboxes, options, progress)?;
     let mut verdicts = classify::verdicts(exp, &records);
-    let lanes = crate::lanes::finish(
+    let lanes = lanes::finish(
         exp,
         world,
         &options.helper_exe.to_string_lossy(),

@@ -1,4 +1,5 @@
-//! The fixed-size record a probe child (or the probe helper) writes to its result pipe.
+//! The report a probe's process writes to the worker: a fixed-size record on its result pipe
+//! (the forked child, the exec probe's init, or the probe helper on fd 3).
 //!
 //! 24 bytes, little-endian, written with one `write` (< PIPE_BUF, so atomic) and no allocation.
 
@@ -16,10 +17,15 @@ pub enum RecordStage {
     Exec,
     /// The operation ran: `errno` 0 = success.
     Operation,
+    /// The child's own setup failed before the probe could start (`step`, `errno`).
+    Setup,
+    /// The exec probe's init reaped the command: `value` is its raw wait status.
+    Status,
 }
 
-/// Apply step names a record can carry (the step is an index into this table).
-pub const APPLY_STEPS: &[&str] = &[
+/// Step names a record can carry (the step is an index into this table): apply steps, then
+/// the child's setup steps.
+pub const STEPS: &[&str] = &[
     "apply",
     "prctl(PR_SET_NO_NEW_PRIVS)",
     "landlock_create_ruleset",
@@ -29,6 +35,18 @@ pub const APPLY_STEPS: &[&str] = &[
     "prepare",
     "seccomp(SECCOMP_SET_MODE_FILTER)",
     "open(O_PATH)",
+    "host guard: landlock_restrict_self",
+    "prctl(PR_SET_PDEATHSIG)",
+    "setpgid",
+    "sigaction",
+    "dup2(stdin)",
+    "dup2(stdout)",
+    "dup2(stderr)",
+    "dup2(report fd)",
+    "fcntl(report fd)",
+    "fork(command)",
+    "wait(command)",
+    "setitimer",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,22 +73,26 @@ impl ChildRecord {
     }
 
     pub fn apply_failed(unit: u32, reason: BlockedReason, errno: i32, step: &str) -> ChildRecord {
-        let step = APPLY_STEPS.iter().position(|s| *s == step).unwrap_or(0) as u8;
         ChildRecord {
             unit,
             stage: RecordStage::Apply,
             reason: Some(reason),
-            step,
+            step: step_index(step),
             errno,
             value: 0,
         }
     }
 
+    /// The child's setup step `step` failed with `errno`.
+    pub fn setup_failed(unit: u32, step: &str, errno: i32) -> ChildRecord {
+        ChildRecord {
+            step: step_index(step),
+            ..ChildRecord::new(unit, RecordStage::Setup, errno, 0)
+        }
+    }
+
     pub fn step_name(&self) -> &'static str {
-        APPLY_STEPS
-            .get(self.step as usize)
-            .copied()
-            .unwrap_or("apply")
+        STEPS.get(self.step as usize).copied().unwrap_or("apply")
     }
 
     pub fn encode(&self) -> [u8; RECORD_LEN] {
@@ -81,6 +103,8 @@ impl ChildRecord {
             RecordStage::Apply => 1,
             RecordStage::Exec => 2,
             RecordStage::Operation => 3,
+            RecordStage::Setup => 4,
+            RecordStage::Status => 5,
         };
         b[9] = match self.reason {
             None => 0,
@@ -102,6 +126,8 @@ impl ChildRecord {
             1 => RecordStage::Apply,
             2 => RecordStage::Exec,
             3 => RecordStage::Operation,
+            4 => RecordStage::Setup,
+            5 => RecordStage::Status,
             _ => return None,
         };
         let reason = match b[9] {
@@ -122,16 +148,16 @@ impl ChildRecord {
     }
 
     /// One `write` of the encoded record (async-signal-safe; usable in the child).
-    pub fn write_to(&self, fd: i32) -> Result<(), i32> {
-        let b = self.encode();
-        // SAFETY: writing a stack buffer to an fd.
-        let n = unsafe { libc::write(fd, b.as_ptr().cast(), b.len()) };
-        if n == RECORD_LEN as isize {
-            Ok(())
-        } else {
-            Err(crate::probes::helper_errno())
+    pub fn write_to(&self, fd: i32) -> std::io::Result<()> {
+        match crate::sys::fd::write(fd, &self.encode())? {
+            RECORD_LEN => Ok(()),
+            _ => Err(std::io::Error::from_raw_os_error(libc::EPIPE)),
         }
     }
+}
+
+fn step_index(step: &str) -> u8 {
+    STEPS.iter().position(|s| *s == step).unwrap_or(0) as u8
 }
 
 #[cfg(test)]
@@ -146,5 +172,9 @@ mod tests {
         assert_eq!(r.step_name(), "landlock_restrict_self");
         let r = ChildRecord::new(1, RecordStage::Operation, 13, -5);
         assert_eq!(ChildRecord::decode(&r.encode()), Some(r));
+        let r = ChildRecord::setup_failed(0, "dup2(stdout)", 9);
+        assert_eq!(ChildRecord::decode(&r.encode()), Some(r));
+        assert_eq!(r.step_name(), "dup2(stdout)");
+        assert!(STEPS.len() < u8::MAX as usize);
     }
 }

@@ -1,0 +1,93 @@
+//! One loaded text file and positions in it: what every diagnostic points into. The loader
+//! in `source` creates them; decode, resolve and the SBPL reader label spans in them.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use miette::NamedSource;
+
+/// Index of a file in load order; diagnostics sort by it so output is stable.
+pub type FileId = usize;
+
+/// One loaded text file.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub id: FileId,
+    /// The name diagnostics show: the path as given on the command line (imports joined onto
+    /// their importer's), or `std/<name>.kdl`.
+    pub display: String,
+    /// The name artifacts show: relative to the experiment's directory, or `std/<name>.kdl`.
+    pub artifact: String,
+    /// Where the file is on disk; `None` for the embedded stdlib.
+    pub path: Option<PathBuf>,
+    /// `Some(name)` for a stdlib file (`shims/linux`).
+    pub stdlib: Option<String>,
+    pub text: Arc<String>,
+}
+
+impl SourceFile {
+    /// 1-based line and column (in characters) of a byte offset. Linear in the offset; use a
+    /// [`LineIndex`] for many lookups in one file.
+    pub fn line_col(&self, offset: usize) -> (u32, u32) {
+        LineIndex::new(&self.text).line_col(&self.text, offset)
+    }
+
+    /// Byte offsets where the file's lines start, for fast repeated lookups.
+    pub fn line_index(&self) -> LineIndex {
+        LineIndex::new(&self.text)
+    }
+
+    pub fn named_source(&self) -> NamedSource<Arc<String>> {
+        NamedSource::new(self.display.clone(), self.text.clone()).with_language("kdl")
+    }
+
+    /// The blake3 of the file's bytes, hex.
+    pub fn digest(&self) -> String {
+        blake3::hash(self.text.as_bytes()).to_hex().to_string()
+    }
+}
+
+/// Where each line of a text starts, so offset → line/column is a binary search.
+#[derive(Debug, Clone)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> LineIndex {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { starts }
+    }
+
+    /// 1-based line and column (in characters) of a byte offset into `text`.
+    pub fn line_col(&self, text: &str, offset: usize) -> (u32, u32) {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let line_start = self.starts[line - 1].min(offset);
+        let column = text[line_start..offset].chars().count() + 1;
+        (line as u32, column as u32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineIndex;
+
+    #[test]
+    fn line_and_column_in_characters() {
+        let text = "ab\né x\n\nz";
+        let index = LineIndex::new(text);
+        assert_eq!(index.line_col(text, 0), (1, 1));
+        assert_eq!(index.line_col(text, 3), (2, 1));
+        assert_eq!(index.line_col(text, 6), (2, 3)); // after "é " (é is 2 bytes)
+        assert_eq!(index.line_col(text, 4), (2, 1)); // inside é: rounds down
+        assert_eq!(index.line_col(text, 8), (3, 1));
+        assert_eq!(index.line_col(text, 9), (4, 1));
+        assert_eq!(index.line_col(text, 99), (4, 2));
+    }
+}

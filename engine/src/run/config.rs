@@ -1,0 +1,45 @@
+//! A validated run configuration: what `xpr run` was asked to do, every value already checked
+//! (arguments are parsed and validated by `cli`; what needs the world, such as the Landlock
+//! ABI cap, is checked by [`super::run`]).
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+
+use crate::diagnostics::MessageFormat;
+use crate::model::Isolation;
+use crate::report::Style;
+use crate::resolve::LoadOptions;
+
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    pub file: PathBuf,
+    pub load: LoadOptions,
+    /// Worker processes; `None`: one per core.
+    pub jobs: Option<NonZeroUsize>,
+    /// The bundle goes to `<out_root>/<experiment>/<run_id>/`.
+    pub out_root: PathBuf,
+    /// Appended to the run id; letters, digits, `.`, `_` and `-` (checked).
+    pub label: Option<String>,
+    /// Overrides the experiment's isolation.
+    pub isolation: Option<Isolation>,
+    pub landlock_abi_cap: Option<u32>,
+    /// Witness denials with Landlock audit records.
+    pub observer_audit: bool,
+    /// Also write JUnit XML here.
+    pub junit: Option<PathBuf>,
+    /// What is printed on stdout at the end.
+    pub report: ReportFormat,
+    /// Colour in the text report.
+    pub style: Style,
+    /// How warnings are printed on stderr.
+    pub message_format: MessageFormat,
+}
+
+/// What `xpr run` prints on stdout.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// The matrix, shim divergence, summary line, side lanes and the bundle path.
+    Text,
+    /// One JSON document: summary, shim divergence, verdicts, bundle path.
+    Json,
+}

@@ -1,0 +1,49 @@
+//! Why a run stopped before its report. `cli` turns each variant into an exit code in one
+//! place (`cli::exit`).
+
+use std::path::PathBuf;
+
+use crate::diagnostics::Diagnostics;
+use crate::execute::ExecuteError;
+
+use super::bundle_out::WriteError;
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum RunError {
+    /// The experiment does not load; the diagnostics say where and why.
+    #[error("{0}")]
+    Invalid(Diagnostics),
+    /// `--landlock-abi` above the host's ABI.
+    #[error("{0}")]
+    AbiCap(String),
+    #[error("the harness cannot give faithful results: {}", .0.join("; "))]
+    #[diagnostic(help("run xpr outside any sandbox"))]
+    Harness(Vec<String>),
+    #[error("cannot write bundles under {}", .path.display())]
+    OutputNotWritable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot locate the xpr binary for the probe helper")]
+    HelperExe(#[source] std::io::Error),
+    #[error("interrupted; workers stopped, scratch removed, no bundle written")]
+    Interrupted,
+    #[error(transparent)]
+    Execute(ExecuteError),
+    #[error("cannot write the run bundle under {}", .root.display())]
+    Bundle { root: PathBuf, source: WriteError },
+    #[error("cannot write JUnit report {}", .path.display())]
+    Junit {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl From<ExecuteError> for RunError {
+    fn from(e: ExecuteError) -> RunError {
+        match e {
+            ExecuteError::Interrupted => RunError::Interrupted,
+            other => RunError::Execute(other),
+        }
+    }
+}
