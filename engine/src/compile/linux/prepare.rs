@@ -258,12 +258,10 @@ impl PreparedSandbox {
 pub fn kept_on_node(rule: &PathRulePlan, is_dir: bool) -> u64 {
     match (is_dir, rule.literal) {
         (true, false) => rule.access_mask,
-        (true, true) => rule.access_mask & READ_DIR,
+        (true, true) => rule.access_mask & landlock::ACCESS_FS_READ_DIR,
         (false, _) => rule.access_mask & !dir_only_fs_mask(),
     }
 }
-
-const READ_DIR: u64 = 1 << 3;
 
 /// A rule path that cannot be opened (spec §7): a path that does not exist (ENOENT, or a
 /// component that is no directory: ENOTDIR) is one this world cannot name, so the profile is

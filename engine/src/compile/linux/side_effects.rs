@@ -3,9 +3,9 @@
 //! on every entry whose SBPL decisions it can change, and that entry is then `approximate`:
 //!
 //! - **Shared rights.** One Landlock right serves several SBPL operations (`fs.read_file` is
-//!   what a read, a sysctl read and the loader of an exec need; `fs.make_reg` what a create and
-//!   a hard link need). A rule of one operation that changes such a right changes the outcome
-//!   of the others where earlier entries decide them.
+//!   what a read, a sysctl read and the loader of an exec need; `fs.make_reg` is what a create
+//!   needs and what a `file-link` rule grants or denies). A rule of one operation that changes
+//!   such a right changes the outcome of the others where earlier entries decide them.
 //! - **No gain by a move.** Landlock refuses (EXDEV) a rename or link that would give the moved
 //!   file rights it did not have; SBPL has no such rule.
 //! - **Any domain** denies inspecting processes outside it and mounting; at Landlock ABI 1 it
@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::operations::{self, covers};
 use super::rule_paths::{self, Relation, RulePath};
-use super::translate::{FsRight, REFER, alternatives};
+use super::translate::{FsRight, MAKE_ANY, READ_DIR, REFER, REMOVE_ANY, alternatives, mask_of};
 use crate::model::{Action, Fidelity, Filter, ProfileIr, Rule, RuleFidelity};
 use crate::source::sysctl::proc_sys_path;
 use crate::world::landlock_rights::{RightKind, dir_only_fs_mask, landlock_right, right_names};
@@ -34,13 +34,10 @@ pub(super) struct Change {
 /// The operations whose requests a move is made of (spec §7: a rename is an unlink plus a
 /// create, a link a `file-link` plus a create).
 const MOVE_OPERATIONS: &[&str] = &["file-write-create", "file-write-unlink", "file-link"];
-const REMOVE_ANY: u64 = 0x30;
-const MAKE_ANY: u64 = 0x1fc0;
-const READ_DIR_BIT: usize = 3;
 
 /// Marks a fidelity entry approximate (an unsupported one stays unsupported and keeps its one
 /// reason) and adds the note once.
-pub(super) fn add_approx(entry: &mut RuleFidelity, note: &str) {
+fn add_approx(entry: &mut RuleFidelity, note: &str) {
     if entry.fidelity == Fidelity::Unsupported {
         return;
     }
@@ -269,13 +266,6 @@ fn shared_rights(
         .collect()
 }
 
-fn mask_of(names: &[&str]) -> u64 {
-    names
-        .iter()
-        .filter_map(|n| landlock_right(n))
-        .fold(0, |m, r| m | r.mask())
-}
-
 /// Where a set of rights is granted: everywhere, or beneath some subpaths.
 struct Region<'a> {
     everywhere: bool,
@@ -332,7 +322,7 @@ fn move_gain(entries: &[Entry<'_>], fs: &[FsRight], usable: u64) -> Option<Strin
             let grants: Vec<&str> = right
                 .grants
                 .iter()
-                .filter(|g| !g.path.literal || (!files && bit == READ_DIR_BIT))
+                .filter(|g| !g.path.literal || (!files && mask == READ_DIR))
                 .map(|g| g.path.text.as_str())
                 .collect();
             let into = if make.everywhere {

@@ -36,6 +36,7 @@ use crate::compile::Blocked;
 use crate::model::{Action, BlockedReason, Filter, NetAddress, ProfileIr, Rule};
 use crate::model::{Fidelity, RuleFidelity};
 use crate::source::sysctl::proc_sys_path;
+use crate::sys::landlock;
 use crate::world::landlock_rights::{LANDLOCK_RIGHTS, RightKind, landlock_right, right_names};
 use crate::world::{LandlockStatus, WorldFacts};
 
@@ -126,7 +127,7 @@ fn bits(mask: u64) -> impl Iterator<Item = usize> {
     (0..64).filter(move |b| mask & (1 << b) != 0)
 }
 
-fn mask_of(names: &[&str]) -> u64 {
+pub(super) fn mask_of(names: &[&str]) -> u64 {
     names
         .iter()
         .filter_map(|n| landlock_right(n))
@@ -151,10 +152,19 @@ pub(super) fn alternatives(filters: &[Filter]) -> Vec<&Filter> {
     out
 }
 
-/// Rights an entry is created in or removed from: checked on the parent directory.
-const PARENT_SIDE: u64 = 0x1ff0;
-const READ_DIR: u64 = 1 << 3;
-pub(super) const REFER: u64 = 1 << 13;
+/// Creating an entry: checked on the directory it is created in.
+pub(super) const MAKE_ANY: u64 = landlock::ACCESS_FS_MAKE_CHAR
+    | landlock::ACCESS_FS_MAKE_DIR
+    | landlock::ACCESS_FS_MAKE_REG
+    | landlock::ACCESS_FS_MAKE_SOCK
+    | landlock::ACCESS_FS_MAKE_FIFO
+    | landlock::ACCESS_FS_MAKE_BLOCK
+    | landlock::ACCESS_FS_MAKE_SYM;
+/// Removing an entry: checked on the directory it is removed from.
+pub(super) const REMOVE_ANY: u64 = landlock::ACCESS_FS_REMOVE_DIR | landlock::ACCESS_FS_REMOVE_FILE;
+const PARENT_SIDE: u64 = MAKE_ANY | REMOVE_ANY;
+pub(super) const READ_DIR: u64 = landlock::ACCESS_FS_READ_DIR;
+pub(super) const REFER: u64 = landlock::ACCESS_FS_REFER;
 
 /// What an allow rule on `path` can grant of `rights` (a literal: only what Landlock can grant
 /// on the node itself), noting where Linux differs from the SBPL meaning.
@@ -176,7 +186,7 @@ fn path_notes(path: &RulePath, rights: u64, out: &mut RuleOutcome) -> u64 {
         }
         return rights & !PARENT_SIDE;
     }
-    if rights & PARENT_SIDE & !MAKE_ANY != 0 {
+    if rights & REMOVE_ANY != 0 {
         out.approx(format!(
             "removing, renaming or replacing {} itself is checked on its parent directory, \
              which this rule does not grant: denied on Linux",
@@ -185,9 +195,6 @@ fn path_notes(path: &RulePath, rights: u64, out: &mut RuleOutcome) -> u64 {
     }
     rights
 }
-
-/// The make rights (bits 6..=12).
-const MAKE_ANY: u64 = 0x1fc0;
 
 pub(super) fn translate(ir: &ProfileIr, world: &WorldFacts, offset: usize) -> Translation {
     let base = ir.default;

@@ -586,7 +586,11 @@ impl Case {
                 p.args
                     .push(("request", d.pick(&["RNDGETENTCNT", "FIOCLEX"]).into()));
             }
-            _ => p.target = Some("com.apple.cfprefsd.daemon".into()),
+            // Families without a Linux meaning: skipped before anything is applied.
+            _ => {
+                p.family = d.pick(&["mach-lookup", "notification-post", "iokit-open"]);
+                p.target = Some("com.apple.cfprefsd.daemon".into());
+            }
         }
         p
     }

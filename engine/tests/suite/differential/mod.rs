@@ -32,10 +32,15 @@ use xpr::compile::Fidelity;
 
 /// The seed and size the suite runs (about a minute on two busy cores).
 const CI_SEED: u64 = 12;
-const CI_PAIRS: usize = 1500;
+const CI_PAIRS: usize = 2500;
 
 #[derive(Default)]
 struct Tally {
+    /// Pairs per probe family, cases per ABI, stacked profiles, profile-isolated cases.
+    families: std::collections::BTreeMap<&'static str, usize>,
+    abis: std::collections::BTreeMap<u32, usize>,
+    stacks: usize,
+    isolated: usize,
     cases: usize,
     pairs: usize,
     kernel_agree: usize,
@@ -85,6 +90,10 @@ fn differential_against_the_kernel_and_the_sbpl_meaning() {
         tally.oracle_claims,
         pct(tally.oracle_agree, tally.oracle_claims),
         tally.expectations,
+    );
+    println!(
+        "covered: pairs per family {:?}; cases per ABI {:?}; {} stacked profiles; {} cases in profile isolation",
+        tally.families, tally.abis, tally.stacks, tally.isolated
     );
     assert!(
         tally.failures.is_empty(),
@@ -158,6 +167,7 @@ fn run_case(seed: u64, dir: &std::path::Path, tally: &mut Tally) {
                 .find(|v| v.id == id)
                 .unwrap_or_else(|| panic!("no verdict {id}"));
             tally.pairs += 1;
+            *tally.families.entry(probe.family).or_default() += 1;
             let ours = &kernel[i][j];
             let engine = verdict_name(v);
             let mine = (
@@ -246,4 +256,11 @@ fn run_case(seed: u64, dir: &std::path::Path, tally: &mut Tally) {
     }
     tally.failures.extend(failures);
     tally.cases += 1;
+    *tally.abis.entry(case.abi).or_default() += 1;
+    tally.stacks += case
+        .profiles
+        .iter()
+        .filter(|p| p.name.starts_with('s'))
+        .count();
+    tally.isolated += usize::from(case.isolate_profiles);
 }
