@@ -572,3 +572,29 @@ fn fidelity_labels_and_oracle_abi2() {
         assert_eq!(o.agrees, Some(true), "{id}: {o:?}");
     }
 }
+
+/// The fidelity of every profile of tests/truth/fidelity.kdl at ABI 7, in words: what each
+/// label says Linux does differently (compile only, no run).
+#[test]
+fn fidelity_notes_are_pinned() {
+    require_landlock(7);
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/truth/fidelity.kdl");
+    let loaded = xpr::resolve::load(&file, &Default::default()).expect("fidelity.kdl loads");
+    let world = xpr::world::WorldFacts::detect(&xpr::world::WorldOptions {
+        landlock_abi_cap: Some(7),
+    });
+    let mut text = String::new();
+    for p in &loaded.experiment.profiles {
+        let compiled = xpr::compile::linux::compile(&p.id, &p.runtime, &world);
+        text.push_str(&format!("{}\n", p.id));
+        for f in &compiled.fidelity {
+            text.push_str(&format!(
+                "  {} {:?}: {}\n",
+                f.text,
+                f.fidelity,
+                f.note.as_deref().unwrap_or("-")
+            ));
+        }
+    }
+    insta::assert_snapshot!("fidelity_notes", text);
+}

@@ -195,7 +195,9 @@ fn shared_rights(
                     .filter(|(o, _)| *o == op)
                     .flat_map(|(_, rights)| rights.iter())
                     .filter_map(|n| landlock_right(n))
-                    .any(|r| r.mask() != right && denied_everywhere(r.bit as usize))
+                    .any(|r| {
+                        r.mask() != right && denied_everywhere(r.mask().trailing_zeros() as usize)
+                    })
         };
         let affected: Vec<&str> = operations::NEEDS
             .iter()

@@ -167,8 +167,13 @@ pub(super) const READ_DIR: u64 = landlock::ACCESS_FS_READ_DIR;
 pub(super) const REFER: u64 = landlock::ACCESS_FS_REFER;
 
 /// What an allow rule on `path` can grant of `rights` (a literal: only what Landlock can grant
-/// on the node itself), noting where Linux differs from the SBPL meaning.
-fn path_notes(path: &RulePath, rights: u64, out: &mut RuleOutcome) -> u64 {
+/// on the node itself), noting where Linux differs from the SBPL meaning. `links`: the
+/// operation is about linking the path elsewhere (`file-link`, `file-clone`), which Linux
+/// checks as the creation of the new name only, so a literal on the source needs nothing.
+fn path_notes(path: &RulePath, rights: u64, links: bool, out: &mut RuleOutcome) -> u64 {
+    if path.literal && links {
+        return 0;
+    }
     if path.literal {
         if rights & PARENT_SIDE != 0 {
             out.approx(format!(
@@ -383,7 +388,10 @@ impl Translator<'_> {
                         right_names(RightKind::Fs, mask & !usable).join(", ")
                     ));
                 }
+                // A literal never grants make rights, so what they would allow does not apply.
+                let makes = alts.is_empty() || alts.iter().any(|f| matches!(f, Filter::Subpath(_)));
                 let note = match action {
+                    Action::Allow if mask & MAKE_ANY != 0 && !makes => None,
                     Action::Allow => allow_note,
                     Action::Deny => deny_note,
                 };
@@ -402,7 +410,8 @@ impl Translator<'_> {
                                     literal: matches!(filter, Filter::Literal(_)),
                                 };
                                 let granted = if action == Action::Allow {
-                                    path_notes(&path, usable, out)
+                                    let links = matches!(op.name, "file-link" | "file-clone");
+                                    path_notes(&path, usable, links, out)
                                 } else {
                                     usable
                                 };
