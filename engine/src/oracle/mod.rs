@@ -122,7 +122,7 @@ pub fn predict(
     let (steps, after) = match model(probe, fs, helper_exe) {
         ProbeModel::Unmodeled(why) => return record(id, probe, Prediction::Unmodeled, why),
         ProbeModel::Steps(s) => (s, After::Allowed),
-        ProbeModel::FailsFirst { steps, errno, why } => (steps, After::Fails(errno, why)),
+        ProbeModel::FailsAfter { steps, errno, why } => (steps, After::Fails(errno, why)),
         ProbeModel::HostDecides { steps, why } => (steps, After::Unknown(why)),
     };
     let mut granted: Vec<Option<usize>> = Vec::new();

@@ -49,7 +49,7 @@ pub enum ProbeModel {
     Steps(Vec<Step>),
     /// After `steps` are allowed, the operation fails with `errno` (ENOENT before any check:
     /// no steps; EISDIR after Landlock's: the check comes first).
-    FailsFirst {
+    FailsAfter {
         steps: Vec<Step>,
         errno: i32,
         why: String,
@@ -94,7 +94,7 @@ fn lookup_errno(fs: &dyn FsView, path: &str) -> i32 {
 }
 
 fn fails(errno: i32, why: String) -> ProbeModel {
-    ProbeModel::FailsFirst {
+    ProbeModel::FailsAfter {
         steps: vec![],
         errno,
         why,
@@ -194,7 +194,7 @@ pub fn model(probe: &Probe, fs: &dyn FsView, helper_exe: &str) -> ProbeModel {
             missing(fs, &canonical)
         }
         // open(O_RDONLY) of a directory needs its listing right, then read() is EISDIR.
-        "file-read" if exists == Some(Kind::Dir) => ProbeModel::FailsFirst {
+        "file-read" if exists == Some(Kind::Dir) => ProbeModel::FailsAfter {
             steps: vec![path_op(&canonical, READ_DIR)],
             errno: libc::EISDIR,
             why: format!("{target} is a directory: read() fails"),
@@ -233,7 +233,7 @@ pub fn model(probe: &Probe, fs: &dyn FsView, helper_exe: &str) -> ProbeModel {
             ProbeModel::Steps(vec![path_op(&dir, right)])
         }
         // unlink(2) of a directory asks for the file's remove right first, then fails.
-        "file-unlink" if exists == Some(Kind::Dir) => ProbeModel::FailsFirst {
+        "file-unlink" if exists == Some(Kind::Dir) => ProbeModel::FailsAfter {
             steps: vec![path_op(&parent(&canonical), REMOVE_FILE)],
             errno: libc::EISDIR,
             why: format!("{target} is a directory: unlink(2) fails"),
@@ -261,7 +261,7 @@ pub fn model(probe: &Probe, fs: &dyn FsView, helper_exe: &str) -> ProbeModel {
             let listens = port.map_or(!probe.fixtures.is_empty(), |p| fs.listening(p));
             match (connect, listens) {
                 (true, true) => ProbeModel::Steps(steps),
-                (false, true) => ProbeModel::FailsFirst {
+                (false, true) => ProbeModel::FailsAfter {
                     steps,
                     errno: libc::EADDRINUSE,
                     why: "a fixture listens on the port".into(),
@@ -314,7 +314,7 @@ pub fn model(probe: &Probe, fs: &dyn FsView, helper_exe: &str) -> ProbeModel {
             // RNDGETENTCNT.
             match arg("request").unwrap_or("RNDGETENTCNT") {
                 "FIOCLEX" => ProbeModel::Steps(vec![open]),
-                _ if !fs.is_device(&canonical) => ProbeModel::FailsFirst {
+                _ if !fs.is_device(&canonical) => ProbeModel::FailsAfter {
                     steps: vec![open],
                     errno: libc::ENOTTY,
                     why: format!("{target} is not a device"),
@@ -357,7 +357,7 @@ fn move_model(rename: bool, from: &str, to: &str, fs: &dyn FsView) -> ProbeModel
         to: to.to_string(),
         rename,
     })];
-    let after = |errno: i32, why: String| ProbeModel::FailsFirst {
+    let after = |errno: i32, why: String| ProbeModel::FailsAfter {
         steps: steps.clone(),
         errno,
         why,
@@ -416,11 +416,11 @@ fn exec_model(probe: &Probe, fs: &dyn FsView, helper_exe: &str) -> ProbeModel {
         let after = |more: Vec<Step>| steps.iter().cloned().chain(more).collect();
         return match model(&inner, fs, helper_exe) {
             ProbeModel::Steps(more) => ProbeModel::Steps(after(more)),
-            ProbeModel::FailsFirst {
+            ProbeModel::FailsAfter {
                 steps: more,
                 errno,
                 why,
-            } => ProbeModel::FailsFirst {
+            } => ProbeModel::FailsAfter {
                 steps: after(more),
                 errno,
                 why,

@@ -24,8 +24,6 @@ mod replay;
 mod ruleset;
 mod sbpl;
 
-use std::fmt::Write;
-
 use crate::support;
 use case::{Case, Ports};
 use xpr::compile::Fidelity;
@@ -152,11 +150,7 @@ fn run_case(seed: u64, dir: &std::path::Path, tally: &mut Tally) {
     }
     drop(world);
     let mut failures: Vec<String> = Vec::new();
-    let mut fail = |what: String| {
-        let mut msg = String::new();
-        let _ = write!(msg, "seed {seed} (ABI {}): {what}", case.abi);
-        failures.push(msg);
-    };
+    let mut fail = |what: String| failures.push(format!("seed {seed} (ABI {}): {what}", case.abi));
     for (i, profile) in case.profiles.iter().enumerate() {
         let compiled = &result.compiled[i];
         for (j, probe) in case.probes.iter().enumerate() {
