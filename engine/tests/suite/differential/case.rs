@@ -321,11 +321,14 @@ impl Case {
         Path::Scratch(rel.to_string())
     }
 
+    /// Mostly nodes that exist: a rule on a missing path blocks the whole profile (spec §7),
+    /// which a few cases show and most should not.
     fn rule_path(&self, d: &mut Draw) -> Path {
-        if d.chance(70) {
-            self.scratch_path(d)
-        } else {
-            Path::Host(d.pick(HOST_RULE_PATHS).to_string())
+        let nodes: Vec<&String> = self.tree.keys().collect();
+        match d.below(100) {
+            n if n < 70 && !nodes.is_empty() => Path::Scratch(nodes[d.below(nodes.len())].clone()),
+            n if n < 90 => Path::Host(d.pick(HOST_RULE_PATHS).to_string()),
+            _ => self.scratch_path(d),
         }
     }
 
@@ -358,19 +361,14 @@ impl Case {
             "signal",
             "process-info*",
             "default",
-            "file-read-metadata",
-            "mach-lookup",
             "process-fork",
         ];
-        let action = if d.chance(55) {
-            Action::Allow
-        } else {
-            Action::Deny
-        };
-        let first = if d.chance(75) {
-            d.pick(FS)
-        } else {
-            d.pick(OTHER)
+        // Operations Linux cannot express at all block the profile: a few cases show it.
+        const INEXPRESSIBLE: &[&str] = &["file-read-metadata", "mach-lookup"];
+        let first = match d.below(100) {
+            n if n < 75 => d.pick(FS),
+            n if n < 97 => d.pick(OTHER),
+            _ => d.pick(INEXPRESSIBLE),
         };
         let mut operations = vec![first];
         if FS.contains(&first) && d.chance(20) {
@@ -379,12 +377,20 @@ impl Case {
                 operations.push(second);
             }
         }
+        let filtered = !d.chance(30);
+        // A filtered deny carves an exception out of whatever is allowed (blocked): mostly
+        // filtered rules grant, unfiltered ones set the base either way.
+        let action = if d.chance(if filtered { 75 } else { 45 }) {
+            Action::Allow
+        } else {
+            Action::Deny
+        };
         let mut filters = Vec::new();
-        if !d.chance(30) {
+        if filtered {
             for _ in 0..(1 + d.below(2)) {
                 let filter = match first {
                     _ if FS.contains(&first) => {
-                        if d.chance(3) {
+                        if d.chance(2) {
                             Filter::Regex("^/etc/.*")
                         } else if d.chance(50) {
                             Filter::Literal(self.rule_path(d))

@@ -39,6 +39,8 @@ struct Tally {
     abis: std::collections::BTreeMap<u32, usize>,
     stacks: usize,
     isolated: usize,
+    /// Pairs per engine verdict.
+    verdicts: std::collections::BTreeMap<String, usize>,
     cases: usize,
     pairs: usize,
     kernel_agree: usize,
@@ -90,8 +92,8 @@ fn differential_against_the_kernel_and_the_sbpl_meaning() {
         tally.expectations,
     );
     println!(
-        "covered: pairs per family {:?}; cases per ABI {:?}; {} stacked profiles; {} cases in profile isolation",
-        tally.families, tally.abis, tally.stacks, tally.isolated
+        "covered: pairs per family {:?}; per verdict {:?}; cases per ABI {:?}; {} stacked profiles; {} cases in profile isolation",
+        tally.families, tally.verdicts, tally.abis, tally.stacks, tally.isolated
     );
     assert!(
         tally.failures.is_empty(),
@@ -162,6 +164,10 @@ fn run_case(seed: u64, dir: &std::path::Path, tally: &mut Tally) {
                 .unwrap_or_else(|| panic!("no verdict {id}"));
             tally.pairs += 1;
             *tally.families.entry(probe.family).or_default() += 1;
+            *tally
+                .verdicts
+                .entry(v.verdict.as_str().to_string())
+                .or_default() += 1;
             let ours = &kernel[i][j];
             let engine = verdict_name(v);
             let mine = (
