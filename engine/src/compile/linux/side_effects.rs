@@ -62,7 +62,7 @@ fn regions(rule: &Rule) -> Option<Vec<RulePath>> {
     for filter in alts {
         let path = match filter {
             Filter::Literal(p) | Filter::Subpath(p) => RulePath {
-                text: rule_paths::normalise(p).ok()?,
+                text: rule_paths::on_host(rule_paths::normalise(p).ok()?),
                 literal: matches!(filter, Filter::Literal(_)),
             },
             Filter::SysctlName(name) => RulePath {

@@ -405,6 +405,17 @@ impl Translator<'_> {
                     match filter {
                         Filter::Literal(p) | Filter::Subpath(p) => match rule_paths::normalise(p) {
                             Ok(text) => {
+                                let text = match rule_paths::resolved_elsewhere(&text) {
+                                    Some(real) => {
+                                        out.approx(format!(
+                                            "{text} leads to {real} on this host: Landlock \
+                                             applies the rule to {real} and everything \
+                                             reached through it, SBPL to the path as written"
+                                        ));
+                                        real
+                                    }
+                                    None => text,
+                                };
                                 let path = RulePath {
                                     text,
                                     literal: matches!(filter, Filter::Literal(_)),

@@ -48,6 +48,8 @@ struct Tally {
     exact_agree: usize,
     oracle_claims: usize,
     oracle_agree: usize,
+    /// Pairs the oracle says it cannot model (`unmodeled`): never counted as agreeing.
+    oracle_unmodeled: usize,
     expectations: usize,
     failures: Vec<String>,
 }
@@ -77,7 +79,7 @@ fn differential_against_the_kernel_and_the_sbpl_meaning() {
     }
     let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
     println!(
-        "differential seed {seed}: {} cases, {} pairs; kernel {}/{} ({:.2} %); exact vs SBPL {}/{} ({:.2} %); oracle {}/{} ({:.2} %); {} expectations",
+        "differential seed {seed}: {} cases, {} pairs; kernel {}/{} ({:.2} %); exact vs SBPL {}/{} ({:.2} %); oracle {}/{} ({:.2} %), {} unmodeled; {} expectations",
         tally.cases,
         tally.pairs,
         tally.kernel_agree,
@@ -89,6 +91,7 @@ fn differential_against_the_kernel_and_the_sbpl_meaning() {
         tally.oracle_agree,
         tally.oracle_claims,
         pct(tally.oracle_agree, tally.oracle_claims),
+        tally.oracle_unmodeled,
         tally.expectations,
     );
     println!(
@@ -244,7 +247,14 @@ fn run_case(seed: u64, dir: &std::path::Path, tally: &mut Tally) {
                     o.explanation
                 ));
             }
-            None => {}
+            None if o.prediction == xpr::oracle::Prediction::Unmodeled => {
+                tally.oracle_unmodeled += 1;
+            }
+            None => fail(format!(
+                "oracle {}: predicted {} and nothing to compare it with",
+                o.id,
+                o.decision_text()
+            )),
         }
     }
     tally.expectations += case.expectations.len();

@@ -790,3 +790,40 @@ fn seccomp_and_unmapped_rules() {
         },
     ]);
 }
+
+/// A host rule path through a symlink (`/lib` → `/usr/lib` on merged-/usr hosts): Landlock
+/// grants on the node it leads to, which the plan names, and the rule says so in words.
+#[test]
+fn a_rule_path_through_a_symlink_names_where_it_leads() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().canonicalize().unwrap().join("real");
+    std::fs::create_dir(&real).unwrap();
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let (link, real) = (link.to_str().unwrap(), real.to_str().unwrap());
+    let ir = ProfileIr {
+        default: Deny,
+        rules: vec![
+            allow("file-read-data", vec![subpath(link)]),
+            allow("file-read-data", vec![subpath(real)]),
+        ],
+        layers: Vec::new(),
+        default_origin: Origin::default(),
+    };
+    let t = translate(&ir, &WorldFacts::synthetic(7, &[]), 0);
+    let paths: Vec<&str> = t.layers[0]
+        .path_rules
+        .iter()
+        .map(|p| p.path.as_str())
+        .filter(|p| *p != "/")
+        .collect();
+    assert_eq!(paths, [real], "both rules grant on the same node");
+    let via_link = &t.fidelity[1];
+    assert_eq!(via_link.fidelity, Approximate, "{via_link:?}");
+    let note = via_link.note.as_deref().unwrap_or_default();
+    assert!(
+        note.contains(&format!("{link} leads to {real} on this host")),
+        "{note}"
+    );
+    assert_eq!(t.fidelity[2].fidelity, Exact, "{:?}", t.fidelity[2]);
+}
