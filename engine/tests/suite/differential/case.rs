@@ -338,11 +338,39 @@ impl Case {
         } else {
             Action::Deny
         };
-        let rules = (0..d.below(6)).map(|_| self.rule(d, ports)).collect();
+        let rules = (0..d.below(6))
+            .map(|_| self.rule(d, ports, default))
+            .collect();
         Layer { default, rules }
     }
 
-    fn rule(&self, d: &mut Draw, ports: &Ports) -> Rule {
+    /// The ABI an operation needs to be expressible at all (as far as the spec's table says).
+    fn abi_needed(operation: &str, action: Action) -> u32 {
+        match (operation, action) {
+            ("network-outbound" | "network-bind", _) => 4,
+            ("file-ioctl", _) | ("default", Action::Allow) => 5,
+            ("default", Action::Deny) | ("signal", Action::Deny) => 6,
+            _ => 1,
+        }
+    }
+
+    /// A rule of a layer whose default is `default`. Most rules can be expressed in the case's
+    /// world, so that most profiles run; some cannot, so that `blocked` is shown too.
+    fn rule(&self, d: &mut Draw, ports: &Ports, default: Action) -> Rule {
+        let expressible = d.chance(85);
+        loop {
+            let rule = self.any_rule(d, ports, default);
+            let fits = rule
+                .operations
+                .iter()
+                .all(|op| Self::abi_needed(op, rule.action) <= self.abi);
+            if fits || !expressible {
+                return rule;
+            }
+        }
+    }
+
+    fn any_rule(&self, d: &mut Draw, ports: &Ports, default: Action) -> Rule {
         const FS: &[&str] = &[
             "file-read*",
             "file-read-data",
@@ -379,8 +407,14 @@ impl Case {
         }
         let filtered = !d.chance(30);
         // A filtered deny carves an exception out of whatever is allowed (blocked): mostly
-        // filtered rules grant, unfiltered ones set the base either way.
-        let action = if d.chance(if filtered { 75 } else { 45 }) {
+        // filtered rules grant, unfiltered ones set the base either way, and under an allowed
+        // default a filtered deny is rare.
+        let allow_percent = match (filtered, default) {
+            (true, Action::Allow) => 90,
+            (true, Action::Deny) => 70,
+            (false, _) => 45,
+        };
+        let action = if d.chance(allow_percent) {
             Action::Allow
         } else {
             Action::Deny

@@ -41,6 +41,8 @@ struct Tally {
     isolated: usize,
     /// Pairs per engine verdict.
     verdicts: std::collections::BTreeMap<String, usize>,
+    /// Blocked profiles by cause (`blocked_cause`).
+    blocked: std::collections::BTreeMap<&'static str, usize>,
     cases: usize,
     pairs: usize,
     kernel_agree: usize,
@@ -95,8 +97,8 @@ fn differential_against_the_kernel_and_the_sbpl_meaning() {
         tally.expectations,
     );
     println!(
-        "covered: pairs per family {:?}; per verdict {:?}; cases per ABI {:?}; {} stacked profiles; {} cases in profile isolation",
-        tally.families, tally.verdicts, tally.abis, tally.stacks, tally.isolated
+        "covered: pairs per family {:?}; per verdict {:?}; blocked profiles by cause {:?}; cases per ABI {:?}; {} stacked profiles; {} cases in profile isolation",
+        tally.families, tally.verdicts, tally.blocked, tally.abis, tally.stacks, tally.isolated
     );
     assert!(
         tally.failures.is_empty(),
@@ -104,6 +106,26 @@ fn differential_against_the_kernel_and_the_sbpl_meaning() {
         tally.failures.len(),
         tally.failures.join("\n")
     );
+}
+
+/// Why a profile is blocked, in a few words (compile's detail, else the apply record's).
+fn blocked_cause(detail: &str) -> &'static str {
+    const CAUSES: &[(&str, &str)] = &[
+        ("cannot carve", "deny inside an allowed subtree"),
+        ("cannot subtract", "deny out of an allowed base"),
+        ("Landlock ABI", "right newer than the ABI"),
+        ("no Landlock counterpart", "filter without counterpart"),
+        ("Darwin-only", "Darwin-only operation"),
+        ("cannot be denied", "operation Linux cannot deny"),
+        ("No such file", "missing rule path"),
+        ("Not a directory", "missing rule path"),
+        ("ENOENT", "missing rule path"),
+        ("ENOTDIR", "missing rule path"),
+    ];
+    CAUSES
+        .iter()
+        .find(|(needle, _)| detail.contains(needle))
+        .map_or("other", |(_, cause)| cause)
 }
 
 fn verdict_name(v: &xpr::model::VerdictRecord) -> (String, Option<String>, Option<i32>) {
@@ -158,6 +180,20 @@ fn run_case(seed: u64, dir: &std::path::Path, tally: &mut Tally) {
     let mut fail = |what: String| failures.push(format!("seed {seed} (ABI {}): {what}", case.abi));
     for (i, profile) in case.profiles.iter().enumerate() {
         let compiled = &result.compiled[i];
+        let blocked = compiled
+            .blocked
+            .as_ref()
+            .map(|b| b.detail.clone())
+            .or_else(|| {
+                result
+                    .verdicts
+                    .iter()
+                    .find(|v| v.profile == profile.name && v.verdict.as_str() == "blocked")
+                    .map(|v| format!("{:?} {:?}", v.reason, v.errno))
+            });
+        if let Some(detail) = blocked {
+            *tally.blocked.entry(blocked_cause(&detail)).or_default() += 1;
+        }
         for (j, probe) in case.probes.iter().enumerate() {
             let id = format!("{}/{}", profile.name, probe.name);
             let v = result
