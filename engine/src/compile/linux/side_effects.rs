@@ -31,6 +31,14 @@ pub(super) struct Change {
     pub region: Option<RulePath>,
 }
 
+/// A rule path whose symlinks lead elsewhere on this host (`/lib` → `/usr/lib`): Landlock
+/// applies the rule at `real`, SBPL matches `written` only.
+pub(super) struct Alias {
+    pub rule: usize,
+    pub written: String,
+    pub real: String,
+}
+
 /// The operations whose requests a move is made of (spec §7: a rename is an unlink plus a
 /// create, a link a `file-link` plus a create).
 const MOVE_OPERATIONS: &[&str] = &["file-write-create", "file-write-unlink", "file-link"];
@@ -136,11 +144,15 @@ pub(super) fn layer_notes(
     ir: &ProfileIr,
     fs: &[FsRight],
     changes: &[Change],
+    aliases: &[Alias],
     usable_fs: u64,
     offset: usize,
     fidelity: &mut [RuleFidelity],
 ) {
     let entries = entries(ir);
+    for (position, note) in aliased(ir, &entries, aliases, offset) {
+        add_approx(&mut fidelity[position], &note);
+    }
     for (position, note) in shared_rights(ir, &entries, fs, changes, offset) {
         add_approx(&mut fidelity[position], &note);
     }
@@ -153,6 +165,50 @@ pub(super) fn layer_notes(
             }
         }
     }
+}
+
+/// Entries whose SBPL decisions a rule on an aliased path can change on Linux: an earlier
+/// entry (or the default) of the other action that decides requests at or below where the
+/// alias leads, for an operation the rule names too. SBPL never lets the alias decide them;
+/// Landlock does.
+fn aliased(
+    ir: &ProfileIr,
+    entries: &[Entry<'_>],
+    aliases: &[Alias],
+    offset: usize,
+) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    for alias in aliases {
+        let rule = &ir.rules[alias.rule];
+        let region = Some(RulePath {
+            text: alias.real.clone(),
+            literal: false,
+        });
+        for e in entries
+            .iter()
+            .filter(|e| e.rule.is_none_or(|j| j < alias.rule))
+        {
+            let shares = rule
+                .operations
+                .iter()
+                .any(|op| e.operations.iter().any(|w| covers(w, op) || covers(op, w)));
+            if e.action == rule.action || !shares || !intersects(&e.regions, &region) {
+                continue;
+            }
+            out.push((
+                e.position(),
+                format!(
+                    "rule {} at {} names {}, which leads to {} on this host: Linux lets that \
+                     rule decide there, SBPL does not",
+                    alias.rule + offset,
+                    rule.origin,
+                    alias.written,
+                    alias.real
+                ),
+            ));
+        }
+    }
+    out
 }
 
 /// What a later rule changes for an entry: the entry's operations affected, the rights, the

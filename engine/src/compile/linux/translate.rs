@@ -31,7 +31,7 @@ use super::plan::{LayerPlan, PathRulePlan, PortRulePlan, SeccompPlan, SeccompSys
 use super::rule_paths::{self, Relation, RulePath};
 use super::rule_text::{filter_text, rule_text};
 use super::seccomp_program::{self, SECCOMP_ARCH, SECCOMP_COMPILER};
-use super::side_effects::{self, Change};
+use super::side_effects::{self, Alias, Change};
 use crate::compile::Blocked;
 use crate::model::{Action, BlockedReason, Filter, NetAddress, ProfileIr, Rule};
 use crate::model::{Fidelity, RuleFidelity};
@@ -121,6 +121,8 @@ struct Translator<'a> {
     assumptions: BTreeSet<String>,
     /// Every effective change of an fs right, in rule order (for side effects).
     changes: Vec<Change>,
+    /// Host rule paths whose symlinks lead elsewhere: (rule, as written, where they lead).
+    aliases: Vec<Alias>,
 }
 
 fn bits(mask: u64) -> impl Iterator<Item = usize> {
@@ -225,6 +227,7 @@ pub(super) fn translate(ir: &ProfileIr, world: &WorldFacts, offset: usize) -> Tr
         seccomp: BTreeMap::new(),
         assumptions: BTreeSet::new(),
         changes: Vec::new(),
+        aliases: Vec::new(),
     };
     let default_outcome = t.default_outcome(ir.default);
     let outcomes: Vec<RuleOutcome> = ir
@@ -407,6 +410,11 @@ impl Translator<'_> {
                             Ok(text) => {
                                 let text = match rule_paths::resolved_elsewhere(&text) {
                                     Some(real) => {
+                                        self.aliases.push(Alias {
+                                            rule: i,
+                                            written: text.clone(),
+                                            real: real.clone(),
+                                        });
                                         out.approx(format!(
                                             "{text} leads to {real} on this host: Landlock \
                                              applies the rule to {real} and everything \
@@ -916,6 +924,7 @@ impl Translator<'_> {
             ir,
             &self.fs,
             &self.changes,
+            &self.aliases,
             usable_fs,
             self.offset,
             &mut fidelity,

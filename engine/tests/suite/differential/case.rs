@@ -15,9 +15,12 @@ const CANDIDATES: &[&str] = &[
 ];
 /// Names that are never created: below a candidate (maybe a file), below nothing at all.
 const NEW_NAMES: &[&str] = &["a/new", "d/new", "new", "a/f/x", "zz/y", "a/b/new"];
-/// Host paths rules may name: none is a symlink or an ancestor of the temp dir but `/`.
+/// Host paths rules may name: none is an ancestor of the temp dir but `/`; `/bin` and `/lib`
+/// are symlinks into `/usr` on merged-/usr hosts (spec §7: Landlock decides where they lead).
 const HOST_RULE_PATHS: &[&str] = &[
     "/",
+    "/bin",
+    "/lib",
     "/usr",
     "/usr/bin",
     "/usr/lib",
@@ -523,7 +526,10 @@ impl Case {
         match family {
             "file-read" => {
                 p.target = if d.chance(20) {
-                    Some(d.pick(&["/etc/hosts", "/usr/bin/true"]).to_string())
+                    Some(
+                        d.pick(&["/etc/hosts", "/usr/bin/true", "/bin/true"])
+                            .to_string(),
+                    )
                 } else {
                     scratch(d)
                 }
@@ -555,7 +561,7 @@ impl Case {
                 }
             }
             "exec" => match d.below(4) {
-                0 => p.target = Some("/usr/bin/true".into()),
+                0 => p.target = Some(d.pick(&["/usr/bin/true", "/bin/true"]).into()),
                 1 => {
                     let file = if d.chance(30) {
                         "/etc/hosts".to_string()

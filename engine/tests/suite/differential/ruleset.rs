@@ -63,15 +63,27 @@ struct State {
     grants: Vec<Grant>,
 }
 
-/// `a` relative to `b`: 0 same, 1 inside, 2 contains, 3 disjoint. `/` contains the scratch
-/// root; no other host path does.
+/// A host path where its symlinks lead (spec §7, Paths: rule order is replayed on that node),
+/// except under `/proc` and `/dev`.
+pub fn on_host(path: &str) -> String {
+    if path.starts_with("/proc") || path.starts_with("/dev") {
+        return path.to_string();
+    }
+    std::fs::canonicalize(path)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| path.to_string())
+}
+
+/// `a` relative to `b`: 0 same, 1 inside, 2 contains, 3 disjoint, for the nodes they name.
+/// `/` contains the scratch root; no other host path does.
 fn relation(a: &Path, b: &Path) -> u8 {
     let parts = |p: &Path| -> (bool, Vec<String>) {
         match p {
             Path::Scratch(rel) => (true, rel.split('/').map(str::to_string).collect()),
             Path::Host(h) => (
                 false,
-                h.split('/')
+                on_host(h)
+                    .split('/')
                     .filter(|c| !c.is_empty())
                     .map(str::to_string)
                     .collect(),

@@ -62,7 +62,15 @@ fn matches(filter: &Filter, r: &Request) -> bool {
 }
 
 fn requests(case: &Case, p: &Probe) -> Vec<Request> {
-    let path = |s: &str| Object::Path(s.to_string());
+    // A request is about the node the probe's path leads to (Seatbelt matches resolved vnode
+    // paths, spec §7); rule paths are matched as written.
+    let path = |s: &str| {
+        Object::Path(if s.starts_with('/') {
+            super::ruleset::on_host(s)
+        } else {
+            s.to_string()
+        })
+    };
     let target = p.target.clone().unwrap_or_default();
     let req = |operation, object| Request { operation, object };
     let exists = |s: &str| {

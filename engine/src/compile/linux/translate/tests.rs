@@ -826,4 +826,26 @@ fn a_rule_path_through_a_symlink_names_where_it_leads() {
         "{note}"
     );
     assert_eq!(t.fidelity[2].fidelity, Exact, "{:?}", t.fidelity[2]);
+    // A deny through the link removes the grant on the node it leads to, which SBPL's
+    // earlier allow of that node keeps: the allow says so.
+    let ir = ProfileIr {
+        rules: vec![
+            allow("file-read-data", vec![subpath(real)]),
+            deny("file-read-data", vec![subpath(link)]),
+        ],
+        ..ir
+    };
+    let t = translate(&ir, &WorldFacts::synthetic(7, &[]), 0);
+    assert!(
+        t.layers[0].path_rules.iter().all(|p| p.path == "/"),
+        "{:?}",
+        t.layers[0].path_rules
+    );
+    let allow_real = &t.fidelity[1];
+    assert_eq!(allow_real.fidelity, Approximate, "{allow_real:?}");
+    let note = allow_real.note.as_deref().unwrap_or_default();
+    assert!(
+        note.contains(&format!("names {link}, which leads to {real} on this host")),
+        "{note}"
+    );
 }
