@@ -14,6 +14,7 @@ pub mod landlock_rights;
 mod mechanisms;
 #[cfg(test)]
 mod synthetic;
+mod vm;
 
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +24,7 @@ pub use harness::HarnessIdentity;
 pub use landlock_domain_canary::{DomainState, LandlockDomain};
 pub use landlock_facts::{LandlockFacts, LandlockStatus};
 pub use mechanisms::{AuditFacts, SeccompFacts};
+pub use vm::{VmHarness, VmWorld};
 
 pub const WORLD_SCHEMA_VERSION: &str = "xpr.world.v1";
 
@@ -44,6 +46,9 @@ pub struct WorldFacts {
     pub landlock: LandlockFacts,
     pub seccomp: SeccompFacts,
     pub audit: AuditFacts,
+    /// How a guest world was made (`xpr run --world`); absent on the host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vm: Option<VmWorld>,
     /// Derived from the facts above; not hashed.
     pub world_id: String,
     /// Facts about this process; not hashed.
@@ -99,11 +104,19 @@ impl WorldFacts {
             landlock,
             seccomp: SeccompFacts::detect(),
             audit: AuditFacts::detect(),
+            vm: None,
             world_id: String::new(),
             harness,
         };
         facts.world_id = facts.compute_world_id();
         facts
+    }
+
+    /// Adds how this guest world was made and recomputes the world id.
+    pub fn set_vm(&mut self, world: VmWorld, harness: VmHarness) {
+        self.vm = Some(world);
+        self.harness.vm = Some(harness);
+        self.world_id = self.compute_world_id();
     }
 
     pub fn world_id(&self) -> &str {
@@ -120,8 +133,9 @@ impl WorldFacts {
         canonical_json(&value)
     }
 
-    /// `linux-6.18.44-x86_64-landlock7-3fa9c2d1`: readable prefix + 8 hex of blake3.
-    fn compute_world_id(&self) -> String {
+    /// `linux-6.18.44-x86_64-landlock7-3fa9c2d1`: readable prefix + 8 hex of blake3. Public so
+    /// the host can check the id a guest world's bundle claims against its facts.
+    pub fn compute_world_id(&self) -> String {
         let hash = blake3::hash(&self.facts_json()).to_hex();
         let mechanism = if self.landlock.status == LandlockStatus::Available {
             format!("landlock{}", self.landlock.effective_abi)

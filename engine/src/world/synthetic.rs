@@ -40,6 +40,7 @@ impl WorldFacts {
                 filter_errno: true,
             },
             audit: AuditFacts { netlink: false },
+            vm: None,
             world_id: String::new(),
             harness: HarnessIdentity {
                 uid: 0,
@@ -54,6 +55,7 @@ impl WorldFacts {
                     layers: None,
                     detail: None,
                 },
+                vm: None,
             },
         };
         facts.world_id = facts.compute_world_id();
