@@ -14,8 +14,8 @@
 //!    spec §5 from the kernel's verdicts.
 //!
 //! A fixed seed runs in the suite. The long run is
-//! `XPR_DIFF_SEED=<n> XPR_DIFF_PAIRS=20000 cargo test --release -p xpr --test suite differential`
-//! (add `-- --nocapture` for the figures).
+//! `XPR_DIFF_SEED=<n> XPR_DIFF_PAIRS=20000 cargo test -p xpr --test suite differential`
+//! (add `-- --nocapture` for the figures; README has the last ones).
 
 mod case;
 mod landlock;
@@ -41,8 +41,9 @@ struct Tally {
     isolated: usize,
     /// Pairs per engine verdict.
     verdicts: std::collections::BTreeMap<String, usize>,
-    /// Blocked profiles by cause (`blocked_cause`).
+    /// Blocked profiles by cause (`blocked_cause`), and the first details of `other`.
     blocked: std::collections::BTreeMap<&'static str, usize>,
+    other_blocked: Vec<String>,
     cases: usize,
     pairs: usize,
     kernel_agree: usize,
@@ -100,6 +101,9 @@ fn differential_against_the_kernel_and_the_sbpl_meaning() {
         "covered: pairs per family {:?}; per verdict {:?}; blocked profiles by cause {:?}; cases per ABI {:?}; {} stacked profiles; {} cases in profile isolation",
         tally.families, tally.verdicts, tally.blocked, tally.abis, tally.stacks, tally.isolated
     );
+    for detail in &tally.other_blocked {
+        println!("blocked for another cause: {detail}");
+    }
     assert!(
         tally.failures.is_empty(),
         "{} disagreement(s):\n{}",
@@ -192,7 +196,11 @@ fn run_case(seed: u64, dir: &std::path::Path, tally: &mut Tally) {
                     .map(|v| format!("{:?} {:?}", v.reason, v.errno))
             });
         if let Some(detail) = blocked {
-            *tally.blocked.entry(blocked_cause(&detail)).or_default() += 1;
+            let cause = blocked_cause(&detail);
+            *tally.blocked.entry(cause).or_default() += 1;
+            if cause == "other" && tally.other_blocked.len() < 5 {
+                tally.other_blocked.push(detail);
+            }
         }
         for (j, probe) in case.probes.iter().enumerate() {
             let id = format!("{}/{}", profile.name, probe.name);
