@@ -121,6 +121,7 @@ fn blocked_cause(detail: &str) -> &'static str {
         ("no Landlock counterpart", "filter without counterpart"),
         ("Darwin-only", "Darwin-only operation"),
         ("cannot be denied", "operation Linux cannot deny"),
+        ("cannot be expressed", "filter Linux cannot express"),
         ("No such file", "missing rule path"),
         ("Not a directory", "missing rule path"),
         ("ENOENT", "missing rule path"),
