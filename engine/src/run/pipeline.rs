@@ -57,7 +57,7 @@ pub fn run_plan(
         .collect();
     let Executed { records, nodes } =
         execute::execute_walk(&walk, exp, &sandboxes, options, progress)?;
-    let mut verdicts = classify::verdicts(exp, &records);
+    let mut verdicts = classify::verdicts(exp, &records, world.landlock.effective_abi);
     let lanes = lanes::finish(
         exp,
         world,
