@@ -8,6 +8,7 @@
 
 pub mod canonical;
 pub mod digest;
+pub mod explain;
 pub mod fidelity;
 pub mod foreign;
 pub mod index;

@@ -51,6 +51,19 @@ pub enum Error {
         #[help]
         hint: Option<String>,
     },
+    /// `xpr matrix`: input that cannot be compared (a bundle that does not verify, bundles of
+    /// different experiments, a world named twice).
+    #[error("{message}")]
+    MatrixInput {
+        message: String,
+        #[help]
+        hint: Option<String>,
+    },
+    /// `xpr matrix`: the matrix was written, but these worlds failed to run.
+    #[error("{} world(s) failed to run: {}", .0.len(), .0.join("; "))]
+    WorldsFailed(Vec<String>),
+    #[error(transparent)]
+    MatrixWrite(#[from] crate::matrix::output::WriteError),
     /// Results could not be written to stdout (a closed pipe is not an error).
     #[error("cannot write {what}")]
     Output {
@@ -74,8 +87,11 @@ impl Error {
             Error::Invalid(_)
             | Error::AbiCap(_)
             | Error::OpenBundle(_)
-            | Error::DiffInput { .. } => EXIT_INVALID,
-            Error::Output { .. } => EXIT_ENVIRONMENT,
+            | Error::DiffInput { .. }
+            | Error::MatrixInput { .. } => EXIT_INVALID,
+            Error::Output { .. } | Error::WorldsFailed(_) | Error::MatrixWrite(_) => {
+                EXIT_ENVIRONMENT
+            }
             Error::Suggest(e) => match e {
                 SuggestError::UnknownProfile { .. } | SuggestError::NothingToSuggest(_) => {
                     EXIT_INVALID

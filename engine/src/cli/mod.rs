@@ -15,6 +15,7 @@ mod diff;
 mod exit;
 mod explain;
 mod import;
+mod matrix;
 mod plan;
 mod run;
 mod shim;
@@ -47,6 +48,7 @@ pub fn main() -> ExitCode {
         Command::World(a) => world::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::Matrix(a) => matrix::run(a),
         Command::Shim(ShimCommand::Suggest(a)) => shim::suggest(a),
         // These still print their own errors and choose their exit status.
         Command::Explain(a) => return ExitCode::from(explain::run(a)),
@@ -66,6 +68,7 @@ impl Command {
             Command::Check(CheckArgs { load, .. })
             | Command::Plan(PlanArgs { load, .. })
             | Command::Run(RunArgs { load, .. })
+            | Command::Matrix(MatrixArgs { load, .. })
             | Command::Shim(ShimCommand::Suggest(ShimSuggestArgs { load, .. })) => {
                 load.message_format.into()
             }
