@@ -166,131 +166,131 @@ impl Explainer {
             &self.divergence,
         );
         let mut out = String::new();
-    let fidelity: Option<FidelityReport> =
-        std::fs::read(bundle.join(layout::fidelity(&v.profile)))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
-    out.push_str(&format!(
-        "{}  verdict {}{}{}\n",
-        v.id,
-        v.verdict.as_str(),
-        v.stage
-            .map_or(String::new(), |s| format!(" at {}", s.as_str())),
-        v.errno
-            .as_ref()
-            .map_or(String::new(), |e| format!(" {}", e.name)),
-    ));
-    out.push_str(&format!(
-        "  expected:   {}{}{}\n",
-        v.expected.map_or("(no expectation)", |a| a.as_str()),
-        v.expected_errno
-            .as_ref()
-            .map_or(String::new(), |e| format!(" {e}")),
-        if v.mismatches.is_empty() {
-            " — holds".to_string()
-        } else {
-            format!(
-                " — mismatch {:?}{}",
-                v.mismatches,
-                v.known
-                    .as_ref()
-                    .map_or(String::new(), |k| format!(" (known: {k})"))
-            )
+        let fidelity: Option<FidelityReport> =
+            std::fs::read(bundle.join(layout::fidelity(&v.profile)))
+                .ok()
+                .and_then(|b| serde_json::from_slice(&b).ok());
+        out.push_str(&format!(
+            "{}  verdict {}{}{}\n",
+            v.id,
+            v.verdict.as_str(),
+            v.stage
+                .map_or(String::new(), |s| format!(" at {}", s.as_str())),
+            v.errno
+                .as_ref()
+                .map_or(String::new(), |e| format!(" {}", e.name)),
+        ));
+        out.push_str(&format!(
+            "  expected:   {}{}{}\n",
+            v.expected.map_or("(no expectation)", |a| a.as_str()),
+            v.expected_errno
+                .as_ref()
+                .map_or(String::new(), |e| format!(" {e}")),
+            if v.mismatches.is_empty() {
+                " — holds".to_string()
+            } else {
+                format!(
+                    " — mismatch {:?}{}",
+                    v.mismatches,
+                    v.known
+                        .as_ref()
+                        .map_or(String::new(), |k| format!(" (known: {k})"))
+                )
+            }
+        ));
+        if let Some(b) = baseline.iter().find(|r| r.probe == v.probe) {
+            out.push_str(&format!("  baseline:   {}\n", stage_line(b)));
         }
-    ));
-    if let Some(b) = baseline.iter().find(|r| r.probe == v.probe) {
-        out.push_str(&format!("  baseline:   {}\n", stage_line(b)));
-    }
-    if let Some(s) = scenario
-        .iter()
-        .find(|r| r.probe == v.probe && r.profile.as_deref() == Some(v.profile.as_str()))
-    {
-        out.push_str(&format!("  scenario:   {}\n", stage_line(s)));
-        if let Some(pid) = s.pid {
-            out.push_str(&format!("              pid {pid}\n"));
+        if let Some(s) = scenario
+            .iter()
+            .find(|r| r.probe == v.probe && r.profile.as_deref() == Some(v.profile.as_str()))
+        {
+            out.push_str(&format!("  scenario:   {}\n", stage_line(s)));
+            if let Some(pid) = s.pid {
+                out.push_str(&format!("              pid {pid}\n"));
+            }
         }
-    }
-    let o = oracle.iter().find(|o| o.id == v.id);
-    match o {
-        Some(o) => {
-            out.push_str(&format!(
-                "  oracle:     {}{} — {} [{}; {}]\n",
-                o.decision_text(),
-                o.stage
-                    .map_or(String::new(), |s| format!(" at {}", s.as_str())),
-                o.explanation,
-                o.calibration
-                    .map_or("uncalibrated".into(), |c| format!("{c:?}").to_lowercase()),
-                match o.agrees {
-                    Some(true) => "agrees with the scenario",
-                    Some(false) => "disagrees with the scenario",
-                    None => "not comparable",
-                }
-            ));
-            for d in &o.deciding {
+        let o = oracle.iter().find(|o| o.id == v.id);
+        match o {
+            Some(o) => {
                 out.push_str(&format!(
-                    "              deciding: {} `{}` ({:?}){}\n",
-                    d.origin,
-                    d.text,
-                    d.fidelity,
-                    d.note.as_ref().map_or(String::new(), |n| format!(": {n}"))
+                    "  oracle:     {}{} — {} [{}; {}]\n",
+                    o.decision_text(),
+                    o.stage
+                        .map_or(String::new(), |s| format!(" at {}", s.as_str())),
+                    o.explanation,
+                    o.calibration
+                        .map_or("uncalibrated".into(), |c| format!("{c:?}").to_lowercase()),
+                    match o.agrees {
+                        Some(true) => "agrees with the scenario",
+                        Some(false) => "disagrees with the scenario",
+                        None => "not comparable",
+                    }
+                ));
+                for d in &o.deciding {
+                    out.push_str(&format!(
+                        "              deciding: {} `{}` ({:?}){}\n",
+                        d.origin,
+                        d.text,
+                        d.fidelity,
+                        d.note.as_ref().map_or(String::new(), |n| format!(": {n}"))
+                    ));
+                }
+            }
+            None => {
+                out.push_str("  oracle:     not run (add `oracle` to the experiment's lanes)\n")
+            }
+        }
+        out.push_str(&format!(
+            "  observer:   {}\n",
+            witness_lines(v.witness.as_ref())
+        ));
+        let records = observed.iter().filter(|r| r.id == v.id).count();
+        if records > 0 {
+            out.push_str(&format!(
+                "              {records} record(s) in {}\n",
+                layout::OBSERVER
+            ));
+        }
+        if let Some(f) = &fidelity {
+            let deciding: Vec<Option<usize>> = o
+                .map(|o| o.deciding.iter().map(|d| d.rule).collect())
+                .unwrap_or_default();
+            for r in f
+                .rules
+                .iter()
+                .filter(|r| r.fidelity != Fidelity::Exact || deciding.contains(&r.rule))
+                .filter(|r| r.note.is_some() || r.fidelity != Fidelity::Exact)
+            {
+                out.push_str(&format!(
+                    "  fidelity:   {:?} {} `{}`{}\n",
+                    r.fidelity,
+                    r.origin,
+                    r.text,
+                    r.note.as_ref().map_or(String::new(), |n| format!(": {n}"))
                 ));
             }
         }
-        None => {
-            out.push_str("  oracle:     not run (add `oracle` to the experiment's lanes)\n")
-        }
-    }
-    out.push_str(&format!(
-        "  observer:   {}\n",
-        witness_lines(v.witness.as_ref())
-    ));
-    let records = observed.iter().filter(|r| r.id == v.id).count();
-    if records > 0 {
-        out.push_str(&format!(
-            "              {records} record(s) in {}\n",
-            layout::OBSERVER
-        ));
-    }
-    if let Some(f) = &fidelity {
-        let deciding: Vec<Option<usize>> = o
-            .map(|o| o.deciding.iter().map(|d| d.rule).collect())
-            .unwrap_or_default();
-        for r in f
-            .rules
-            .iter()
-            .filter(|r| r.fidelity != Fidelity::Exact || deciding.contains(&r.rule))
-            .filter(|r| r.note.is_some() || r.fidelity != Fidelity::Exact)
-        {
-            out.push_str(&format!(
-                "  fidelity:   {:?} {} `{}`{}\n",
-                r.fidelity,
-                r.origin,
-                r.text,
-                r.note.as_ref().map_or(String::new(), |n| format!(": {n}"))
-            ));
-        }
-    }
-    match (
-        &v.shim_divergence,
-        divergence.iter().any(|d| d.profile == v.profile),
-    ) {
-        (Some(c), _) => out.push_str(&format!(
-            "  shims:      change this probe: {} -> {}{}\n",
-            c.source,
-            c.runtime,
-            if c.rules.is_empty() {
-                String::new()
-            } else {
-                format!(" (by {})", c.rules.join("; "))
+        match (
+            &v.shim_divergence,
+            divergence.iter().any(|d| d.profile == v.profile),
+        ) {
+            (Some(c), _) => out.push_str(&format!(
+                "  shims:      change this probe: {} -> {}{}\n",
+                c.source,
+                c.runtime,
+                if c.rules.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (by {})", c.rules.join("; "))
+                }
+            )),
+            (None, true) => {
+                out.push_str("  shims:      the profile's shims do not change this probe\n")
             }
-        )),
-        (None, true) => {
-            out.push_str("  shims:      the profile's shims do not change this probe\n")
+            (None, false) => out.push_str("  shims:      none, or none that change any probe\n"),
         }
-        (None, false) => out.push_str("  shims:      none, or none that change any probe\n"),
-    }
-    out.push_str(&format!("  evidence:   {}\n\n", assessment(v, o)));
+        out.push_str(&format!("  evidence:   {}\n\n", assessment(v, o)));
         out
     }
 }

@@ -125,7 +125,11 @@ fn reason_text(r: &StageRecord) -> Option<String> {
 
 /// Every scenario record paired with its baseline and the expectation its world admits
 /// (`landlock_abi`: the world's effective ABI, 0 without Landlock), in record order.
-pub fn verdicts(exp: &Experiment, records: &[StageRecord], landlock_abi: u32) -> Vec<VerdictRecord> {
+pub fn verdicts(
+    exp: &Experiment,
+    records: &[StageRecord],
+    landlock_abi: u32,
+) -> Vec<VerdictRecord> {
     use std::collections::HashMap;
     let baseline: HashMap<&str, &StageRecord> = records
         .iter()
@@ -233,7 +237,11 @@ mod tests {
         assert_eq!((v.verdict, v.stage), (Verdict::Crashed, Some(Stage::Exec)));
         assert_eq!(v.mismatches, vec![MismatchReason::Crashed]);
         s.exec = ExecOutcome::DependencyDenied;
-        let v = compare(&s, None, Some(&expect(Expected::Allow, None, Some("loader"))));
+        let v = compare(
+            &s,
+            None,
+            Some(&expect(Expected::Allow, None, Some("loader"))),
+        );
         assert_eq!(v.mismatches, vec![MismatchReason::DependencyDenied]);
         assert_eq!(v.known.as_deref(), Some("loader"));
         s.exec = ExecOutcome::NotReached;

@@ -289,7 +289,7 @@ pub struct MatrixArgs {
     /// under `<DIR>/<world>/`.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Worlds run at once (default: one per core).
+    /// Worlds run at once (default: two per core; a TCG guest idles much of its boot).
     #[arg(long, value_parser = jobs)]
     pub parallel: Option<NonZeroUsize>,
     /// A KDL file of more worlds (repeatable).

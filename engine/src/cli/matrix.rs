@@ -81,10 +81,9 @@ fn run_worlds(args: &MatrixArgs, file: &std::path::Path) -> Result<Built, Error>
             AccelArg::Kvm => Accel::Kvm,
         },
         dir: dir.clone(),
-        parallel: args.parallel.map_or_else(
-            || std::thread::available_parallelism().map_or(1, |n| n.get()),
-            |n| n.get(),
-        ),
+        parallel: args
+            .parallel
+            .map_or_else(crate::matrix::run::default_parallel, |n| n.get()),
     };
     let log = |line: &str| eprintln!("xpr: {line}");
     let (experiment, outcomes) = crate::matrix::run::run(&m, &log)?;
@@ -122,7 +121,9 @@ fn from_bundles(args: &MatrixArgs) -> Result<Built, Error> {
     for path in &args.from {
         let c = Column::from_bundle(path, None).map_err(|e| Error::MatrixInput {
             message: format!("bundle {} cannot be compared: {e}", path.display()),
-            hint: Some("`xpr verify` the bundle; a matrix only compares bundles that verify".into()),
+            hint: Some(
+                "`xpr verify` the bundle; a matrix only compares bundles that verify".into(),
+            ),
         })?;
         let name = c
             .outcome
@@ -163,8 +164,10 @@ fn summary(m: &crate::matrix::Matrix, timings: &[Timing], dir: &std::path::Path)
             format!(
                 "  {:.1} s{}",
                 t.wall.as_secs_f64(),
-                t.boot
-                    .map_or(String::new(), |b| format!(" (boot {:.1} s)", b.as_secs_f64()))
+                t.boot.map_or(String::new(), |b| format!(
+                    " (boot {:.1} s)",
+                    b.as_secs_f64()
+                ))
             )
         });
         let state = match &w.fault {

@@ -195,7 +195,14 @@ pub fn build(experiment: &str, columns: &[Column], dir: &Path) -> Matrix {
         .map(|(id, profile, probe)| {
             let mut cells: Vec<Cell> = columns
                 .iter()
-                .map(|c| Cell::of(c.outcome.as_ref().ok().and_then(|l| l.view.expectations.get(&id))))
+                .map(|c| {
+                    Cell::of(
+                        c.outcome
+                            .as_ref()
+                            .ok()
+                            .and_then(|l| l.view.expectations.get(&id)),
+                    )
+                })
                 .collect();
             let first = cells
                 .iter()

@@ -147,7 +147,13 @@ fn cell(c: &Cell, anchor: &str) -> String {
 fn anchor(world: &str, id: &str) -> String {
     let clean = |s: &str| -> String {
         s.chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect()
     };
     format!("x-{}-{}", clean(world), clean(&id.replace('/', "--")))

@@ -10,7 +10,9 @@ pub fn render(m: &Matrix) -> String {
     } else {
         "**Not every world's expectations hold.**\n\n"
     });
-    out.push_str("| world | kernel | Landlock ABI | held | known | mismatched | unexpected | status |\n");
+    out.push_str(
+        "| world | kernel | Landlock ABI | held | known | mismatched | unexpected | status |\n",
+    );
     out.push_str("|---|---|---|---|---|---|---|---|\n");
     for w in &m.worlds {
         let status = match (w.status, &w.fault) {

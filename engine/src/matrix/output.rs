@@ -43,7 +43,9 @@ pub fn write(dir: &Path, matrix: &Matrix, columns: &[Column]) -> Result<(), Writ
         (MARKDOWN, super::markdown::render(matrix)),
         (HTML, super::html::render(matrix, &explanations)),
     ] {
-        let (mut file, temp) = held.create_temporary(name, 0o644).map_err(|e| fail(e.into()))?;
+        let (mut file, temp) = held
+            .create_temporary(name, 0o644)
+            .map_err(|e| fail(e.into()))?;
         file.write_all(text.as_bytes()).map_err(fail)?;
         drop(file);
         held.rename(Path::new(&temp), Path::new(name), true)

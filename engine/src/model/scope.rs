@@ -124,11 +124,41 @@ mod tests {
         assert_eq!(s(">=4"), AbiScope { min: 4, max: None });
         assert_eq!(s("≥ 4"), AbiScope { min: 4, max: None });
         assert_eq!(s(">3"), AbiScope { min: 4, max: None });
-        assert_eq!(s("<4"), AbiScope { min: 0, max: Some(3) });
-        assert_eq!(s("<= 3"), AbiScope { min: 0, max: Some(3) });
-        assert_eq!(s("2"), AbiScope { min: 2, max: Some(2) });
-        assert_eq!(s("=2"), AbiScope { min: 2, max: Some(2) });
-        assert_eq!(s("2..5"), AbiScope { min: 2, max: Some(5) });
+        assert_eq!(
+            s("<4"),
+            AbiScope {
+                min: 0,
+                max: Some(3)
+            }
+        );
+        assert_eq!(
+            s("<= 3"),
+            AbiScope {
+                min: 0,
+                max: Some(3)
+            }
+        );
+        assert_eq!(
+            s("2"),
+            AbiScope {
+                min: 2,
+                max: Some(2)
+            }
+        );
+        assert_eq!(
+            s("=2"),
+            AbiScope {
+                min: 2,
+                max: Some(2)
+            }
+        );
+        assert_eq!(
+            s("2..5"),
+            AbiScope {
+                min: 2,
+                max: Some(5)
+            }
+        );
         for bad in ["", ">=x", "<0", "5..2", "four", "1..", "-1"] {
             assert!(AbiScope::parse(bad).is_err(), "{bad}");
         }

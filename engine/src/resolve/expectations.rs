@@ -178,7 +178,13 @@ fn entry_scope(
     let mut scope: Option<AbiScope> = None;
     let bad = |cx: &mut Cx, text: &Text, message: String, help: &str| {
         let diag = cx
-            .error(codes::INVALID_SCOPE, file, text.span, message, "not a world scope")
+            .error(
+                codes::INVALID_SCOPE,
+                file,
+                text.span,
+                message,
+                "not a world scope",
+            )
             .help(help.to_string());
         cx.push(diag);
     };
