@@ -280,7 +280,14 @@ pub struct MatrixArgs {
     #[arg(required_unless_present = "from", conflicts_with = "from")]
     pub file: Option<PathBuf>,
     /// The worlds, comma-separated (`xpr worlds`): `host,debian-12-6.1,debian-12-6.12`.
-    #[arg(long, value_delimiter = ',', value_name = "NAMES", required_unless_present = "from", value_parser = world_name)]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "NAMES",
+        required_unless_present = "from",
+        conflicts_with = "from",
+        value_parser = world_name
+    )]
     pub worlds: Vec<String>,
     /// Build the matrix from bundles made elsewhere (each is verified first), one per world.
     #[arg(long, num_args = 1.., value_name = "BUNDLE")]

@@ -34,7 +34,7 @@ impl AbiScope {
         let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
         let number = |s: &str| {
             s.parse::<u32>()
-                .map_err(|_| format!("`{s}` is not an ABI number"))
+                .map_err(|_| "not an ABI number or range".to_string())
         };
         let scope = if let Some((lo, hi)) = t.split_once("..") {
             AbiScope {
@@ -73,7 +73,7 @@ impl AbiScope {
             }
         };
         if scope.is_empty() {
-            return Err(format!("`{text}` admits no ABI"));
+            return Err("admits no ABI".into());
         }
         Ok(scope)
     }

@@ -211,7 +211,7 @@ fn entry_scope(
                         cx,
                         r,
                         format!(
-                            "`landlock-abi={}` and `mechanism=` together admit no world",
+                            "`landlock-abi=\"{}\"` and `mechanism=` together admit no world",
                             r.value
                         ),
                         "`mechanism=none` is ABI 0; drop one of the two",
@@ -224,7 +224,7 @@ fn entry_scope(
                 bad(
                     cx,
                     r,
-                    format!("`landlock-abi={}`: {why}", r.value),
+                    format!("`landlock-abi=\"{}\"`: {why}", r.value),
                     "write `>=4`, `<4`, `2`, or `2..5` (both ends included)",
                 );
                 return None;

@@ -74,7 +74,10 @@ pub fn prepare(
     let exp = loaded.experiment;
     preflight::output_root(&config.out_root, &exp.name)?;
     let cwd = std::env::current_dir().unwrap_or_else(|_| "/".into());
-    let file = std::path::absolute(&config.file).unwrap_or_else(|_| config.file.clone());
+    // The guest starts in the same directory, so the experiment is named as the user named
+    // it: artifacts name files as the host run would (an absolute path would make the guest's
+    // bundle differ from the host's in more than the world).
+    let file = config.file.clone();
     let run = GuestRun {
         experiment: exp.name.clone(),
         run_args: guest_run_args(config, &file),
@@ -93,7 +96,8 @@ pub fn prepare(
     Ok((spec, run))
 }
 
-/// The guest's `xpr run` arguments: the experiment (absolute) and the options that shape the
+/// The guest's `xpr run` arguments: the experiment (as given; the guest runs in the same
+/// directory) and the options that shape the
 /// run; never world options or the host's output paths.
 fn guest_run_args(config: &RunConfig, file: &std::path::Path) -> Vec<String> {
     let mut out = vec![file.to_string_lossy().into_owned()];

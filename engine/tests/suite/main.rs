@@ -17,6 +17,7 @@ mod bundle_verify;
 mod bundle_writer;
 mod check_diagnostics;
 mod cli_check_sbpl;
+mod expect_scopes;
 mod explain_cli;
 mod host_attacks;
 mod host_guard;

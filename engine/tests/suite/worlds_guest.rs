@@ -481,10 +481,15 @@ fn a_matrix_of_the_host_and_a_guest_holds_and_their_diff_is_explained_by_the_abi
             "not explained by the ABI: {text}"
         );
     }
+    // Artifacts: the compiled Landlock plans and fidelity reports (the ABI), the oracle's
+    // explanations (which name the ABI) and the summary (which names the world id); never
+    // the profiles' source or runtime IR (the experiment is named as on the host).
     for a in d["artifacts"].as_array().unwrap() {
         let path = a["path"].as_str().unwrap();
         assert!(
-            path.starts_with("compiled/") || ["oracle.jsonl", "summary.json"].contains(&path),
+            path.ends_with(".landlock.json")
+                || path.ends_with(".fidelity.json")
+                || ["oracle.jsonl", "summary.json"].contains(&path),
             "{a}"
         );
     }
@@ -537,8 +542,4 @@ fn ctrl_c_during_a_matrix_stops_the_guests_and_leaves_no_bundle_that_verifies() 
     assert!(!out.path().join("matrix.json").exists());
     let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().collect();
     assert!(left.is_empty(), "left behind: {left:?}");
-    assert!(
-        crate::support::processes_running(&["qemu-system-x86_64"]).is_empty() || true,
-        "checked below by the guest's work directory being gone"
-    );
 }
