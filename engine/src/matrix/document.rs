@@ -321,7 +321,86 @@ pub fn relative(path: &Path, dir: &Path) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
+    use crate::bundle::{BundleFormat, BundleView};
+    use crate::matrix::column::Loaded;
+
+    fn verdict(id: &str, verdict: &str, expected: &str, mismatches: &[&str]) -> VerdictRecord {
+        let (profile, probe) = id.split_once('/').unwrap();
+        serde_json::from_value(serde_json::json!({
+            "id": id, "profile": profile, "probe": probe, "verdict": verdict,
+            "expected": expected, "mismatches": mismatches, "evidence": "syscall",
+        }))
+        .unwrap()
+    }
+
+    fn column(name: &str, abi: u64, verdicts: &[VerdictRecord]) -> Column {
+        let facts = BTreeMap::from([
+            ("world.kernel".to_string(), serde_json::json!("6.1.0")),
+            (
+                "world.landlock.effective_abi".to_string(),
+                serde_json::json!(abi),
+            ),
+        ]);
+        Column {
+            name: name.into(),
+            outcome: Ok(Loaded {
+                bundle: format!("/m/{name}/x/run").into(),
+                view: BundleView {
+                    format: BundleFormat::Xpr,
+                    run_id: "run".into(),
+                    world_id: format!("linux-{name}"),
+                    facts,
+                    inputs: BTreeMap::new(),
+                    expectations: verdicts.iter().map(|v| (v.id.clone(), v.clone())).collect(),
+                    foreign: BTreeMap::new(),
+                    vocabulary: None,
+                    fidelity: BTreeMap::new(),
+                    artifacts: BTreeMap::new(),
+                    digest_algorithm: "blake3",
+                },
+                explanations: BTreeMap::new(),
+            }),
+        }
+    }
+
+    #[test]
+    fn changes_are_declared_when_every_world_holds_and_findings_when_one_does_not() {
+        let host = column(
+            "host",
+            7,
+            &[
+                verdict("p/net", "deny", "deny", &[]),
+                verdict("p/read", "allow", "allow", &[]),
+            ],
+        );
+        let old = column(
+            "old",
+            3,
+            &[
+                verdict("p/net", "blocked", "blocked", &[]),
+                verdict("p/read", "deny", "allow", &["unexpected_deny"]),
+            ],
+        );
+        let gone = Column::fault("gone", "the guest panicked".into());
+        let m = build("e", &[host, old, gone], Path::new("/m"));
+        assert!(!m.passed);
+        assert_eq!(m.rows[0].id, "p/net");
+        assert_eq!(m.rows[0].change, Change::Declared);
+        assert_eq!(m.rows[1].change, Change::Finding);
+        assert!(!m.rows[0].cells[0].differs && m.rows[0].cells[1].differs);
+        assert_eq!(m.rows[1].cells[1].status, CellStatus::Mismatch);
+        assert_eq!(m.rows[1].cells[2].status, CellStatus::Absent);
+        assert_eq!(m.worlds[0].status, WorldStatus::Holds);
+        assert_eq!(m.worlds[1].status, WorldStatus::Mismatches);
+        assert_eq!(m.worlds[1].counts.mismatched, 1);
+        assert_eq!(m.worlds[1].mechanism.as_deref(), Some("landlock"));
+        assert_eq!(m.worlds[1].bundle.as_deref(), Some("old/x/run"));
+        assert_eq!(m.worlds[2].status, WorldStatus::Fault);
+        assert_eq!(m.worlds[2].fault.as_deref(), Some("the guest panicked"));
+    }
 
     #[test]
     fn relative_paths_climb_only_as_far_as_needed() {
