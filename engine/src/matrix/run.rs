@@ -241,8 +241,8 @@ fn remove_bundle(bundle: &Path) {
 }
 
 /// Worlds run at once by default: two per core. A TCG guest leaves its core idle for much of
-/// its boot (kernel timers, module loading, 9p round trips): four guests on two cores took
-/// 45 s of CPU in 59 s of wall time, two at a time 74 s (README, "Worlds").
+/// its boot (kernel timers, module loading, 9p round trips): the four-world matrix on two
+/// cores took 21–24 s with four at once, 31 s two at a time (README, "Worlds").
 pub fn default_parallel() -> usize {
     2 * std::thread::available_parallelism().map_or(1, |n| n.get())
 }
