@@ -78,7 +78,7 @@ fn main() {
             stage: Some(Stage::Operation),
             errno: s.operation_errno.clone(),
             baseline: Some(Verdict::Allow),
-            expected: Some(Action::Allow),
+            expected: Some(Expected::Allow),
             expected_errno: None,
             mismatches: if i % 3 == 0 {
                 vec![MismatchReason::UnexpectedDeny]

@@ -19,6 +19,7 @@ pub mod diagnostics;
 pub mod diff;
 pub mod execute;
 pub mod lanes;
+pub mod matrix;
 pub mod model;
 pub mod observe;
 pub mod oracle;

@@ -30,6 +30,7 @@ const ORDER: &[&str] = &[
     "diff",
     "worlds",
     "run",
+    "matrix",
     "shim_suggest",
     "cli",
 ];

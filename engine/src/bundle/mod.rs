@@ -10,6 +10,7 @@
 pub mod canonical;
 pub mod digest;
 pub mod dir;
+pub mod explain;
 pub mod fidelity;
 pub mod foreign;
 pub mod format;

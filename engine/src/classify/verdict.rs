@@ -2,7 +2,7 @@
 //! mismatch reasons against the expectation.
 
 use crate::model::{
-    Action, ApplyOutcome, BlockedReason, Errno, ExecOutcome, Expectation, Experiment, Lane,
+    ApplyOutcome, BlockedReason, Errno, ExecOutcome, Expectation, Expected, Experiment, Lane,
     MismatchReason, OperationOutcome, Stage, StageRecord, Verdict, VerdictRecord,
 };
 
@@ -47,19 +47,21 @@ pub fn compare(
     let mut mismatches = Vec::new();
     if let Some(exp) = expectation {
         let reason = match (exp.decision, verdict) {
-            (Action::Allow, Verdict::Allow) => None,
-            (Action::Deny, Verdict::Deny) if baseline_failed => {
+            (Expected::Blocked, Verdict::Blocked) => None,
+            (Expected::Blocked, _) => Some(MismatchReason::NotBlocked),
+            (Expected::Allow, Verdict::Allow) => None,
+            (Expected::Deny, Verdict::Deny) if baseline_failed => {
                 Some(MismatchReason::BaselineDenied)
             }
-            (Action::Deny, Verdict::Deny) => match (&exp.errno, &errno) {
+            (Expected::Deny, Verdict::Deny) => match (&exp.errno, &errno) {
                 (Some(want), Some(got)) if *want != got.name => Some(MismatchReason::ErrnoDiffers),
                 _ => None,
             },
-            (Action::Allow, Verdict::Deny) if baseline_failed => {
+            (Expected::Allow, Verdict::Deny) if baseline_failed => {
                 Some(MismatchReason::BaselineDenied)
             }
-            (Action::Allow, Verdict::Deny) => Some(MismatchReason::UnexpectedDeny),
-            (Action::Deny, Verdict::Allow) => Some(MismatchReason::UnexpectedAllow),
+            (Expected::Allow, Verdict::Deny) => Some(MismatchReason::UnexpectedDeny),
+            (Expected::Deny, Verdict::Allow) => Some(MismatchReason::UnexpectedAllow),
             (_, Verdict::Blocked)
                 if scenario.apply_reason == Some(BlockedReason::NotApplicableInWorld) =>
             {
@@ -121,8 +123,13 @@ fn reason_text(r: &StageRecord) -> Option<String> {
     }
 }
 
-/// Every scenario record paired with its baseline and expectation, in record order.
-pub fn verdicts(exp: &Experiment, records: &[StageRecord]) -> Vec<VerdictRecord> {
+/// Every scenario record paired with its baseline and the expectation its world admits
+/// (`landlock_abi`: the world's effective ABI, 0 without Landlock), in record order.
+pub fn verdicts(
+    exp: &Experiment,
+    records: &[StageRecord],
+    landlock_abi: u32,
+) -> Vec<VerdictRecord> {
     use std::collections::HashMap;
     let baseline: HashMap<&str, &StageRecord> = records
         .iter()
@@ -132,6 +139,7 @@ pub fn verdicts(exp: &Experiment, records: &[StageRecord]) -> Vec<VerdictRecord>
     let expectations: HashMap<(&str, &str), &Expectation> = exp
         .expectations
         .iter()
+        .filter(|e| e.landlock_abi.is_none_or(|s| s.admits(landlock_abi)))
         .map(|e| ((e.profile.as_str(), e.probe.as_str()), e))
         .collect();
     records
@@ -179,7 +187,7 @@ mod tests {
         }
     }
 
-    fn expect(decision: Action, errno: Option<&str>, known: Option<&str>) -> Expectation {
+    fn expect(decision: Expected, errno: Option<&str>, known: Option<&str>) -> Expectation {
         Expectation {
             id: "p/x".into(),
             profile: "p".into(),
@@ -187,6 +195,7 @@ mod tests {
             decision,
             errno: errno.map(str::to_string),
             world: None,
+            landlock_abi: None,
             known: known.map(str::to_string),
             origin: Origin::default(),
         }
@@ -201,7 +210,7 @@ mod tests {
         let v = compare(
             &s,
             Some(&b),
-            Some(&expect(Action::Deny, Some("EACCES"), None)),
+            Some(&expect(Expected::Deny, Some("EACCES"), None)),
         );
         assert!(v.mismatches.is_empty());
         assert_eq!(
@@ -211,11 +220,11 @@ mod tests {
         let v = compare(
             &s,
             Some(&b),
-            Some(&expect(Action::Deny, Some("EPERM"), None)),
+            Some(&expect(Expected::Deny, Some("EPERM"), None)),
         );
         assert_eq!(v.mismatches, vec![MismatchReason::ErrnoDiffers]);
         let failed = record(Lane::Baseline, OperationOutcome::Error, Some((2, "ENOENT")));
-        let v = compare(&s, Some(&failed), Some(&expect(Action::Deny, None, None)));
+        let v = compare(&s, Some(&failed), Some(&expect(Expected::Deny, None, None)));
         assert_eq!(v.mismatches, vec![MismatchReason::BaselineDenied]);
         assert_eq!(v.baseline, Some(Verdict::Error));
     }
@@ -225,17 +234,21 @@ mod tests {
         let mut s = record(Lane::Scenario, OperationOutcome::NotReached, None);
         s.exec = ExecOutcome::Crashed;
         s.signal = Some(11);
-        let v = compare(&s, None, Some(&expect(Action::Deny, None, None)));
+        let v = compare(&s, None, Some(&expect(Expected::Deny, None, None)));
         assert_eq!((v.verdict, v.stage), (Verdict::Crashed, Some(Stage::Exec)));
         assert_eq!(v.mismatches, vec![MismatchReason::Crashed]);
         s.exec = ExecOutcome::DependencyDenied;
-        let v = compare(&s, None, Some(&expect(Action::Allow, None, Some("loader"))));
+        let v = compare(
+            &s,
+            None,
+            Some(&expect(Expected::Allow, None, Some("loader"))),
+        );
         assert_eq!(v.mismatches, vec![MismatchReason::DependencyDenied]);
         assert_eq!(v.known.as_deref(), Some("loader"));
         s.exec = ExecOutcome::NotReached;
         s.apply = ApplyOutcome::Blocked;
         s.apply_reason = Some(BlockedReason::NotApplicableInWorld);
-        let v = compare(&s, None, Some(&expect(Action::Deny, None, None)));
+        let v = compare(&s, None, Some(&expect(Expected::Deny, None, None)));
         assert_eq!((v.verdict, v.stage), (Verdict::Blocked, Some(Stage::Apply)));
         assert_eq!(v.mismatches, vec![MismatchReason::NotApplicableInWorld]);
     }
@@ -244,7 +257,7 @@ mod tests {
     fn an_error_errno_is_not_a_deny() {
         let s = record(Lane::Scenario, OperationOutcome::Error, Some((2, "ENOENT")));
         let b = record(Lane::Baseline, OperationOutcome::Allow, None);
-        let v = compare(&s, Some(&b), Some(&expect(Action::Allow, None, None)));
+        let v = compare(&s, Some(&b), Some(&expect(Expected::Allow, None, None)));
         assert_eq!(v.verdict, Verdict::Error);
         assert_eq!(v.mismatches, vec![MismatchReason::OperationError]);
         assert!(v.known.is_none());

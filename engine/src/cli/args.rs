@@ -81,6 +81,9 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Compare two run bundles.
     Diff(DiffArgs),
+    /// Run one experiment in several worlds (or take their bundles: `--from`) and compare
+    /// them: `matrix.json`, `matrix.md` and `matrix.html`, one row per expectation.
+    Matrix(MatrixArgs),
     /// Explain one result (or every mismatch) of a run bundle: both lanes stage by stage, the
     /// oracle's deciding rule, the audit witness, fidelity notes and shim changes.
     Explain(ExplainArgs),
@@ -442,6 +445,44 @@ pub struct DiffArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct MatrixArgs {
+    /// The experiment to run in every world (not with `--from`).
+    #[arg(required_unless_present = "from", conflicts_with = "from")]
+    pub file: Option<PathBuf>,
+    /// The worlds, comma-separated (`xpr worlds`): `host,debian-12-6.1,debian-12-6.12`.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "NAMES",
+        required_unless_present = "from",
+        conflicts_with = "from",
+        value_parser = world_name
+    )]
+    pub worlds: Vec<String>,
+    /// Build the matrix from bundles made elsewhere (each is verified first), one per world.
+    #[arg(long, num_args = 1.., value_name = "BUNDLE")]
+    pub from: Vec<PathBuf>,
+    /// The matrix's directory (default `out/matrix/<experiment>`); each world's bundle goes
+    /// under `<DIR>/<world>/`.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Worlds run at once (default: two per core; a TCG guest idles much of its boot).
+    #[arg(long, value_parser = jobs)]
+    pub parallel: Option<NonZeroUsize>,
+    /// A KDL file of more worlds (repeatable).
+    #[arg(long = "world-file", value_name = "FILE")]
+    pub world_files: Vec<PathBuf>,
+    /// qemu's accelerator for the guest worlds.
+    #[arg(long, value_enum, default_value_t)]
+    pub accel: AccelArg,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// `json`: print matrix.json on stdout instead of the summary.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+}
+
+#[derive(Args, Debug)]
 pub struct ImportArgs {
     /// A runtime-tools run bundle (its directory or its artifact_index.json).
     #[arg(value_name = "BUNDLE")]
@@ -484,6 +525,15 @@ fn jobs(s: &str) -> Result<NonZeroUsize, &'static str> {
             std::num::IntErrorKind::Zero => "must be at least 1",
             _ => "must be a whole number of workers, at least 1",
         })
+}
+
+/// A world name in `--worlds`: not empty.
+fn world_name(s: &str) -> Result<String, &'static str> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("must name a world (see `xpr worlds`)");
+    }
+    Ok(s.to_string())
 }
 
 /// `--label`, by the run id's rule.

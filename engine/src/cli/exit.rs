@@ -89,6 +89,19 @@ pub enum Error {
         #[help]
         hint: Option<String>,
     },
+    /// `xpr matrix`: input that cannot be compared (a bundle that does not verify, bundles of
+    /// different experiments, a world named twice).
+    #[error("{message}")]
+    MatrixInput {
+        message: String,
+        #[help]
+        hint: Option<String>,
+    },
+    /// `xpr matrix`: the matrix was written, but these worlds failed to run.
+    #[error("{} world(s) failed to run: {}", .0.len(), .0.join("; "))]
+    WorldsFailed(Vec<String>),
+    #[error(transparent)]
+    MatrixWrite(#[from] crate::matrix::output::WriteError),
     /// Results could not be written to stdout (a closed pipe is not an error).
     #[error("cannot write {what}")]
     Output {
@@ -117,9 +130,12 @@ impl Error {
             | Error::RunsDirectory { .. }
             | Error::DiffArity { .. }
             | Error::NotXprBundle { .. }
-            | Error::NoSuchResult { .. } => EXIT_INVALID,
+            | Error::NoSuchResult { .. }
+            | Error::MatrixInput { .. } => EXIT_INVALID,
             Error::Unverified { .. } => EXIT_FINDINGS,
-            Error::Output { .. } => EXIT_ENVIRONMENT,
+            Error::Output { .. } | Error::WorldsFailed(_) | Error::MatrixWrite(_) => {
+                EXIT_ENVIRONMENT
+            }
             Error::Suggest(e) => match e {
                 SuggestError::UnknownProfile { .. } | SuggestError::NothingToSuggest(_) => {
                     EXIT_INVALID

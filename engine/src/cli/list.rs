@@ -59,6 +59,9 @@ struct ExpectationEntry<'a> {
     errno: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     known: Option<&'a str>,
+    /// The worlds a scoped expectation is for (`landlock-abi=`, `mechanism=`), described.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
 }
 
 pub fn run(args: ListArgs, format: MessageFormat) -> Result<Outcome, Error> {
@@ -132,6 +135,7 @@ fn listing<'a>(exp: &'a Experiment, file: &std::path::Path, selected: &'a Select
             decision: e.decision.as_str(),
             errno: e.errno.as_deref(),
             known: e.known.as_deref(),
+            scope: e.landlock_abi.as_ref().map(|s| s.describe()),
         })
         .collect();
     let mut pairs = Vec::new();
@@ -219,10 +223,13 @@ fn text(l: &Listing, width: Option<usize>) -> String {
         l.expectations
             .iter()
             .map(|e| {
-                let decision = match e.errno {
+                let mut decision = match e.errno {
                     Some(errno) => format!("{} {errno}", e.decision),
                     None => e.decision.to_string(),
                 };
+                if let Some(scope) = &e.scope {
+                    decision.push_str(&format!(" ({scope})"));
+                }
                 let known = e.known.map_or(String::new(), |k| format!("known: {k}"));
                 [e.id.to_string(), decision, known]
             })

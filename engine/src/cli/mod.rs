@@ -17,6 +17,7 @@ mod explain;
 mod import;
 mod list;
 mod manual;
+mod matrix;
 mod plan;
 mod run;
 mod shim;
@@ -53,6 +54,7 @@ pub fn main() -> ExitCode {
         Command::World(a) => world::run(a),
         Command::Verify(a) => verify::run(a, format),
         Command::Diff(a) => diff::run(a),
+        Command::Matrix(a) => matrix::run(a),
         Command::Shim(ShimCommand::Suggest(a)) => shim::suggest(a, format),
         Command::Completions(a) => manual::completions(a),
         Command::Man(a) => manual::man(a),

@@ -1,36 +1,54 @@
-//! `expect PROFILE-OR-GLOB { allow|deny PROBE... [errno=NAME] [world=W] [known="why"] }`.
+//! `expect PROFILE-OR-GLOB { allow|deny|blocked PROBE... [errno=NAME] [world=W]
+//! [mechanism=landlock|none] [landlock-abi=">=4"] [known="why"] }`.
 
 use kdl::KdlNode;
 
 use super::reader::Reader;
-use super::syntax::{ExpectDecl, ExpectEntryDecl};
-use crate::model::Action;
+use super::syntax::{ExpectDecl, ExpectEntryDecl, Text};
+use crate::model::Expected;
 
 pub fn decode(r: &mut Reader<'_>, node: &KdlNode) -> Option<ExpectDecl> {
-    r.props(node, &[], false);
+    // A scope on the `expect` node is every entry's that gives none of its own.
+    let node_props = r.props(node, &["mechanism", "landlock-abi"], false);
+    let node_mechanism = r.text_prop(&node_props, "mechanism");
+    let node_abi = abi_prop(r, &node_props);
     let pattern = r.one_arg(node, "a profile name or glob");
     let mut entries = Vec::new();
     for child in r.children(node) {
         let action = match child.name().value() {
-            "allow" => Action::Allow,
-            "deny" => Action::Deny,
+            "allow" => Expected::Allow,
+            "deny" => Expected::Deny,
+            "blocked" => Expected::Blocked,
             _ => {
-                r.unknown_node(child, "`expect`", &["allow", "deny"]);
+                r.unknown_node(child, "`expect`", &["allow", "deny", "blocked"]);
                 continue;
             }
         };
-        let props = r.props(child, &["errno", "world", "known"], false);
+        let props = r.props(
+            child,
+            &["errno", "world", "mechanism", "landlock-abi", "known"],
+            false,
+        );
         r.no_children(child);
         let probes = r.all_args(child, "at least one probe", 1);
         let errno = r.text_prop(&props, "errno");
         let world = r.text_prop(&props, "world");
         let known = r.text_prop(&props, "known");
+        let own_mechanism = r.text_prop(&props, "mechanism");
+        let own_abi = abi_prop(r, &props);
+        let (mechanism, landlock_abi) = if own_mechanism.is_some() || own_abi.is_some() {
+            (own_mechanism, own_abi)
+        } else {
+            (node_mechanism.clone(), node_abi.clone())
+        };
         entries.push(ExpectEntryDecl {
             action,
             keyword: child.name().span(),
             probes,
             errno,
             world,
+            mechanism,
+            landlock_abi,
             known,
         });
     }
@@ -38,4 +56,16 @@ pub fn decode(r: &mut Reader<'_>, node: &KdlNode) -> Option<ExpectDecl> {
         pattern: pattern?,
         entries,
     })
+}
+
+/// `landlock-abi=4` is the one ABI, as `landlock-abi="4"`.
+fn abi_prop(r: &mut Reader<'_>, props: &super::reader::Props<'_>) -> Option<Text> {
+    let entry = props.get("landlock-abi")?;
+    match entry.value() {
+        kdl::KdlValue::Integer(n) => Some(Text {
+            value: n.to_string(),
+            span: super::reader::value_span(entry),
+        }),
+        _ => r.text(entry, "`landlock-abi`"),
+    }
 }

@@ -3,7 +3,7 @@
 
 use miette::SourceSpan;
 
-use crate::model::Action;
+use crate::model::{Action, Expected};
 use crate::source::FileId;
 
 /// A string from the source and the span of the value itself (not the `key=` part).
@@ -176,10 +176,14 @@ pub struct ExpectDecl {
 
 #[derive(Debug)]
 pub struct ExpectEntryDecl {
-    pub action: Action,
+    pub action: Expected,
     pub keyword: SourceSpan,
     pub probes: Vec<Text>,
     pub errno: Option<Text>,
     pub world: Option<Text>,
+    /// `mechanism=landlock|none`.
+    pub mechanism: Option<Text>,
+    /// `landlock-abi=">=4"` (a number is the one ABI).
+    pub landlock_abi: Option<Text>,
     pub known: Option<Text>,
 }

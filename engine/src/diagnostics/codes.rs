@@ -67,7 +67,8 @@ codes! {
     PROCESS_TARGET = "xpr::safety::process_target": "a probe on a process (`signal`, `process-info`) targets one the run does not create: only `target=\"self\"` or `fixture=` a `process` fixture";
     FIXTURE_MODE = "xpr::safety::fixture_mode": "a file or dir fixture's mode sets the setuid or setgid bit";
     NO_MATCHING_PROFILE = "xpr::expect::no_match": "an expectation's profile glob matches no profile";
-    DUPLICATE_EXPECTATION = "xpr::expect::duplicate": "two expectations for the same profile, probe and world";
+    DUPLICATE_EXPECTATION = "xpr::expect::duplicate": "two expectations for the same profile, probe and world (their world scopes overlap)";
+    INVALID_SCOPE = "xpr::expect::scope": "an expectation's `mechanism=` or `landlock-abi=` is malformed or admits no world";
     UNKNOWN_WORLD = "xpr::expect::unknown_world": "a world name other than `linux` or `macos`";
     WORLD_KERNEL = "xpr::world::kernel": "a catalogue world names no kernel, or both a package and an image";
 }

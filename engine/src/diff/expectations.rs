@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::status::Status;
 use crate::bundle::BundleView;
 use crate::bundle::foreign::ForeignDetails;
-use crate::model::{Action, Errno, Evidence, MismatchReason, Stage, Verdict, VerdictRecord};
+use crate::model::{Errno, Evidence, Expected, MismatchReason, Stage, Verdict, VerdictRecord};
 
 /// One side's outcome for an expectation (the comparable part of a `VerdictRecord`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -23,7 +23,7 @@ pub struct Outcome {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<Verdict>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expected: Option<Action>,
+    pub expected: Option<Expected>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected_errno: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]

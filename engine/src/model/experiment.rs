@@ -9,7 +9,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::origin::Origin;
-use super::profile::{Action, ProfileIr};
+use super::outcome::Expected;
+use super::profile::ProfileIr;
+use super::scope::AbiScope;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -199,11 +201,14 @@ pub struct Expectation {
     pub id: String,
     pub profile: String,
     pub probe: String,
-    pub decision: Action,
+    pub decision: Expected,
     /// Errno name the operation must fail with (deny) when given.
     pub errno: Option<String>,
     /// The world this expectation was restricted to, if any.
     pub world: Option<String>,
+    /// The effective Landlock ABIs it is for (`mechanism=`, `landlock-abi=`); any when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub landlock_abi: Option<AbiScope>,
     /// Documented as a known mismatch: reported, but does not fail the run.
     pub known: Option<String>,
     pub origin: Origin,

@@ -6,6 +6,7 @@ pub mod lanes;
 pub mod origin;
 pub mod outcome;
 pub mod profile;
+pub mod scope;
 
 pub use experiment::*;
 pub use fidelity::{Fidelity, RuleFidelity};
@@ -13,6 +14,7 @@ pub use lanes::*;
 pub use origin::Origin;
 pub use outcome::*;
 pub use profile::*;
+pub use scope::AbiScope;
 
 /// Prefix of every run's scratch directory (`$TMPDIR/xpr-scratch-<experiment>-<hex>`): the
 /// runner creates them, the observer and the bundle writer recognise them in host text.

@@ -122,6 +122,37 @@ pub enum MismatchReason {
     OperationError,
     OracleDisagrees,
     NotApplicableInWorld,
+    /// `blocked` was expected, but the world applied the profile.
+    NotBlocked,
+}
+
+/// What an expectation says the scenario lane shows: a decision of the profile, or that the
+/// world cannot apply the profile at all (`blocked`: no Landlock, or a right the kernel lacks).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Expected {
+    Allow,
+    Deny,
+    Blocked,
+}
+
+impl Expected {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Expected::Allow => "allow",
+            Expected::Deny => "deny",
+            Expected::Blocked => "blocked",
+        }
+    }
+}
+
+impl From<super::profile::Action> for Expected {
+    fn from(a: super::profile::Action) -> Expected {
+        match a {
+            super::profile::Action::Allow => Expected::Allow,
+            super::profile::Action::Deny => Expected::Deny,
+        }
+    }
 }
 
 /// An errno as observed: raw number and its symbolic name.
@@ -210,7 +241,7 @@ pub struct VerdictRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<Verdict>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expected: Option<super::profile::Action>,
+    pub expected: Option<Expected>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected_errno: Option<String>,
     /// Empty when the expectation holds (or there is none).

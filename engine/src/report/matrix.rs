@@ -145,7 +145,7 @@ mod tests {
             stage: None,
             errno: None,
             baseline: Some(Verdict::Allow),
-            expected: Some(Action::Allow),
+            expected: Some(Action::Allow.into()),
             expected_errno: None,
             mismatches,
             known: None,

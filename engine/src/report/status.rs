@@ -72,7 +72,7 @@ mod tests {
                 name: "EACCES".into(),
             }),
             baseline: Some(Verdict::Allow),
-            expected: Some(Action::Deny),
+            expected: Some(Action::Deny.into()),
             expected_errno: Some("EPERM".into()),
             mismatches: vec![MismatchReason::ErrnoDiffers],
             known: None,

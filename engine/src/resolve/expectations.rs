@@ -1,11 +1,13 @@
 //! Expectations: a profile id or glob × probes → one expectation per (profile, probe), kept
-//! for the current world only. Ids are `<profile>/<probe>`, never the world.
+//! for the current world only. Ids are `<profile>/<probe>`, never the world. One pair may
+//! have several expectations scoped to disjoint Landlock ABIs (`mechanism=`, `landlock-abi=`);
+//! the run picks the one its world admits (`Experiment::expectation_for`).
 
 use std::collections::{HashMap, HashSet};
 
 use crate::decode::syntax::{ExpectDecl, Text};
 use crate::diagnostics::codes;
-use crate::model::{Expectation, Probe, Profile};
+use crate::model::{AbiScope, Expectation, Probe, Profile};
 use crate::source::FileId;
 
 use super::context::Cx;
@@ -25,7 +27,7 @@ pub fn resolve_expectations(
     world: &str,
 ) -> Vec<Expectation> {
     let mut out: Vec<Expectation> = Vec::new();
-    let mut seen: HashMap<String, (FileId, Text)> = HashMap::new();
+    let mut seen: HashMap<String, Vec<(FileId, Text, AbiScope)>> = HashMap::new();
     let profile_set: HashSet<&str> = profile_names.iter().copied().collect();
     let probe_set: HashSet<&str> = probe_names.iter().copied().collect();
     for (file, decl) in expects {
@@ -110,22 +112,27 @@ pub fn resolve_expectations(
                     );
                 }
             }
+            let scope = entry_scope(cx, file, entry);
             let applies = world_ok && entry.world.as_ref().is_none_or(|w| w.value == world);
-            if !applies {
+            let Some(scope) = scope.filter(|_| applies) else {
                 continue;
-            }
+            };
             for profile in &matched {
                 for (probe, probe_text) in &known_probes {
                     let id = format!("{profile}/{probe}");
-                    if let Some((first_file, first)) = seen.get(&id) {
+                    let earlier = seen.entry(id.clone()).or_default();
+                    let this = scope.unwrap_or(AbiScope::ANY);
+                    if let Some((first_file, first, _)) =
+                        earlier.iter().find(|(_, _, s)| s.overlaps(&this))
+                    {
                         let diag = cx
                             .error(codes::DUPLICATE_EXPECTATION, file, probe_text.span, format!("expectation `{id}` is given twice for world `{world}`"), "given again here")
                             .note_at(cx.file(*first_file), first.span, "first given here")
-                            .help("each (profile, probe) pair takes one expectation per world; restrict one with `world=`");
+                            .help("each (profile, probe) pair takes one expectation per world; restrict one with `world=`, or give them disjoint `landlock-abi=` ranges");
                         cx.push(diag);
                         continue;
                     }
-                    seen.insert(id.clone(), (file, (*probe_text).clone()));
+                    earlier.push((file, (*probe_text).clone(), this));
                     let known = entry.known.as_ref().map(|k| cx.subst(file, k));
                     out.push(Expectation {
                         id,
@@ -134,6 +141,7 @@ pub fn resolve_expectations(
                         decision: entry.action,
                         errno: entry.errno.as_ref().map(|e| e.value.clone()),
                         world: entry.world.as_ref().map(|w| w.value.clone()),
+                        landlock_abi: scope,
                         known,
                         origin: cx.origin(file, probe_text.span),
                     });
@@ -158,4 +166,70 @@ pub fn resolve_expectations(
     };
     out.sort_by_cached_key(key);
     out
+}
+
+/// The ABIs an entry is for: `Some(None)` any world, `Some(Some(range))` a range, `None` a
+/// malformed or empty scope (reported).
+fn entry_scope(
+    cx: &mut Cx,
+    file: FileId,
+    entry: &crate::decode::syntax::ExpectEntryDecl,
+) -> Option<Option<AbiScope>> {
+    let mut scope: Option<AbiScope> = None;
+    let bad = |cx: &mut Cx, text: &Text, message: String, help: &str| {
+        let diag = cx
+            .error(
+                codes::INVALID_SCOPE,
+                file,
+                text.span,
+                message,
+                "not a world scope",
+            )
+            .help(help.to_string());
+        cx.push(diag);
+    };
+    if let Some(m) = &entry.mechanism {
+        match AbiScope::mechanism(&m.value) {
+            Some(s) => scope = Some(s),
+            None => {
+                bad(
+                    cx,
+                    m,
+                    format!("unknown mechanism `{}`", m.value),
+                    "mechanisms are `landlock` (Landlock ABI 1 or later) and `none` (no Landlock)",
+                );
+                return None;
+            }
+        }
+    }
+    if let Some(r) = &entry.landlock_abi {
+        match AbiScope::parse(&r.value) {
+            Ok(range) => {
+                let met = scope.map_or(range, |s| s.intersect(&range));
+                if met.is_empty() {
+                    bad(
+                        cx,
+                        r,
+                        format!(
+                            "`landlock-abi=\"{}\"` and `mechanism=` together admit no world",
+                            r.value
+                        ),
+                        "`mechanism=none` is ABI 0; drop one of the two",
+                    );
+                    return None;
+                }
+                scope = Some(met);
+            }
+            Err(why) => {
+                bad(
+                    cx,
+                    r,
+                    format!("`landlock-abi=\"{}\"`: {why}", r.value),
+                    "write `>=4`, `<4`, `2`, or `2..5` (both ends included)",
+                );
+                return None;
+            }
+        }
+    }
+    Some(scope)
 }

@@ -130,7 +130,10 @@ pub fn prepare(
     };
     preflight::output_root(&config.out_root, &exp.name)?;
     let cwd = std::env::current_dir().unwrap_or_else(|_| "/".into());
-    let file = std::path::absolute(file).unwrap_or_else(|_| file.to_path_buf());
+    // The guest starts in the same directory, so the experiment is named as the user named
+    // it: artifacts name files as the host run would (an absolute path would make the guest's
+    // bundle differ from the host's in more than the world).
+    let file = file.to_path_buf();
     let run = GuestRun {
         experiment: exp.name.clone(),
         run_args: guest_run_args(config, &file, reference.as_deref()),
@@ -165,7 +168,8 @@ fn guest_visible(bundle: &Path) -> Result<PathBuf, WorldError> {
     }
 }
 
-/// The guest's `xpr run` arguments: the experiment (absolute) and the options that shape the
+/// The guest's `xpr run` arguments: the experiment (as given; the guest runs in the same
+/// directory) and the options that shape the
 /// run; never world options or the host's output paths.
 fn guest_run_args(config: &RunConfig, file: &Path, reference: Option<&Path>) -> Vec<String> {
     let mut out = vec![file.to_string_lossy().into_owned()];

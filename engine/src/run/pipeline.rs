@@ -74,7 +74,7 @@ pub fn run_plan(
         nodes,
         network,
     } = execute::execute_walk(&walk, exp, &sandboxes, options, progress)?;
-    let mut verdicts = classify::verdicts(exp, &records);
+    let mut verdicts = classify::verdicts(exp, &records, world.landlock.effective_abi);
     let lanes = lanes::finish(
         exp,
         world,

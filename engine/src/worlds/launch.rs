@@ -53,7 +53,8 @@ impl Accel {
 /// One run to make in a guest world.
 pub struct GuestRun {
     pub experiment: String,
-    /// `xpr run` arguments for the guest (experiment path first, no world options).
+    /// `xpr run` arguments for the guest (experiment path first, relative to `cwd` or
+    /// absolute; no world options).
     pub run_args: Vec<String>,
     pub manifest_args: Vec<String>,
     pub cwd: PathBuf,
@@ -108,12 +109,13 @@ pub fn run_in_world(
     let run_id = RunId::new(run.label.as_deref()).map_err(|e| WorldError::Setup(e.to_string()))?;
     let xpr = std::env::current_exe()
         .map_err(|e| WorldError::Setup(format!("cannot locate the xpr binary: {e}")))?;
+    // The experiment may be named relative to `cwd`, where the guest starts too.
+    let experiment = run
+        .cwd
+        .join(run.run_args.first().map_or("", String::as_str));
     for (what, path) in [
         ("the xpr binary", xpr.as_path()),
-        (
-            "the experiment",
-            Path::new(run.run_args.first().map_or("", String::as_str)),
-        ),
+        ("the experiment", experiment.as_path()),
     ] {
         if let Some(mount) = FRESH_IN_GUEST.iter().find(|m| path.starts_with(m)) {
             return Err(WorldError::Setup(format!(

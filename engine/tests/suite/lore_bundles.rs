@@ -522,7 +522,7 @@ fn an_xpr_run_diffs_against_a_runtime_tools_run_on_shared_expectations() {
                 name: "EPERM".into(),
             }),
             baseline: None,
-            expected: Some(expected),
+            expected: Some(expected.into()),
             expected_errno: None,
             mismatches: if verdict.as_str() == expected.as_str() {
                 vec![]
@@ -710,7 +710,7 @@ fn write_xpr_mach_name_bundle(out: &Path) -> PathBuf {
         stage: None,
         errno: None,
         baseline: None,
-        expected: Some(expected),
+        expected: Some(expected.into()),
         expected_errno: None,
         mismatches: vec![MismatchReason::NotApplicableInWorld],
         known: None,

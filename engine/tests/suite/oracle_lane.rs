@@ -46,7 +46,7 @@ fn oracle_is_calibrated_and_agrees_with_every_scenario_result_on_runtime_checks(
         })
         .collect();
     let records = support::run(&exp, &sandboxes, &support::options());
-    let mut verdicts: Vec<VerdictRecord> = verdicts(&exp, &records);
+    let mut verdicts: Vec<VerdictRecord> = verdicts(&exp, &records, world.landlock.effective_abi);
     let helper = support::helper_exe();
     let view = DeclaredView::new(&exp);
     let mut oracle = predict_all(&exp, &compiled, &view, &helper.to_string_lossy());

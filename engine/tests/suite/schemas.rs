@@ -173,6 +173,8 @@ fn real_artifacts_and_json_outputs_match_the_published_schemas() {
     assert!(reports[1]["selection"]["expression"] == "probe(read-hosts)");
     let bundle = reports[0]["bundle"].as_str().unwrap().to_string();
     let mismatched = reports[1]["bundle"].as_str().unwrap().to_string();
+    let matrix_dir = out.path().join("matrix");
+    let matrix_dir = matrix_dir.to_str().unwrap();
 
     for (args, schema) in [
         (
@@ -203,6 +205,10 @@ fn real_artifacts_and_json_outputs_match_the_published_schemas() {
         ),
         (vec!["world"], "world.v1.json"),
         (vec!["worlds"], "worlds.v1.json"),
+        (
+            vec!["matrix", "--out", matrix_dir, "--from", &bundle],
+            "matrix.v1.json",
+        ),
     ] {
         let mut args = args.clone();
         args.extend(["--format", "json"]);
@@ -213,6 +219,12 @@ fn real_artifacts_and_json_outputs_match_the_published_schemas() {
             schemas.check(schema, &args.join(" "), &doc);
         }
     }
+
+    // The matrix's own file is the document its `--format json` printed.
+    let written: Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("matrix/matrix.json")).unwrap())
+            .unwrap();
+    schemas.check("matrix.v1.json", "matrix.json", &written);
 
     // The observer's records need audit (its own test binary switches it on); the two record
     // schemas are shared through `$ref` by the others.

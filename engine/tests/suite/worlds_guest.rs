@@ -479,3 +479,162 @@ fn several_experiments_and_rerun_failed_in_a_guest_world() {
     assert_eq!(pairs, ["a/read-hosts"]);
     assert!(!out.join("fresh").exists());
 }
+
+/// Every bundle index under `dir`, at any depth.
+fn indexes_under(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n == "artifact_index.json") {
+                found.push(p);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn a_matrix_of_the_host_and_a_guest_holds_and_their_diff_is_explained_by_the_abi() {
+    require_qemu();
+    let _one = exclusive_run();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("m");
+    let run = xpr(
+        &[
+            "matrix",
+            "../experiments/runtime-checks.kdl",
+            "--worlds",
+            &format!("host,{WORLD}"),
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        tmp.path(),
+    )
+    .run()
+    .exit(0);
+    assert!(run.stdout.contains("every world holds"), "{run}");
+    assert!(
+        run.stderr.contains(&format!("{WORLD}: finished in")),
+        "{run}"
+    );
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("matrix.json")).unwrap()).unwrap();
+    assert_eq!(m["worlds"][1]["name"], WORLD);
+    assert_eq!(m["worlds"][1]["landlock_abi"], 2);
+    assert_eq!(m["worlds"][1]["mechanism"], "landlock");
+    assert_eq!(m["worlds"][1]["counts"]["held"], 44);
+    assert_eq!(m["worlds"][1]["counts"]["known"], 5);
+    assert_eq!(m["rows"].as_array().unwrap().len(), 49);
+    // The guest's kernel decides every probe as the host's does.
+    for r in m["rows"].as_array().unwrap() {
+        assert_eq!(r["change"], "same", "{r}");
+    }
+    let bundle = |w: usize| dir.join(m["worlds"][w]["bundle"].as_str().unwrap());
+    let (host, guest) = (bundle(0), bundle(1));
+    for b in [&host, &guest] {
+        xpr(&["verify", b.to_str().unwrap()], tmp.path())
+            .run()
+            .exit(0);
+    }
+    // `xpr diff` host → guest: world facts, and only changes the Landlock ABI explains.
+    let d = xpr(
+        &[
+            "diff",
+            host.to_str().unwrap(),
+            guest.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        tmp.path(),
+    )
+    .run()
+    .json();
+    assert_eq!(d["verdicts"], serde_json::json!([]), "{d}");
+    assert_eq!(d["outcomes"], serde_json::json!([]), "{d}");
+    let facts: Vec<&str> = d["world_facts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["key"].as_str().unwrap())
+        .collect();
+    for key in [
+        "world.kernel",
+        "world.landlock.effective_abi",
+        "world.vm.name",
+    ] {
+        assert!(facts.contains(&key), "{facts:?}");
+    }
+    for f in d["fidelity"].as_array().unwrap() {
+        let text = f.to_string();
+        assert!(
+            text.contains("Landlock ABI 2"),
+            "not explained by the ABI: {text}"
+        );
+    }
+    // Artifacts: the compiled Landlock plans and fidelity reports (the ABI), the oracle's
+    // explanations (which name the ABI) and the summary (which names the world id); never
+    // the profiles' source or runtime IR (the experiment is named as on the host).
+    for a in d["artifacts"].as_array().unwrap() {
+        let path = a["path"].as_str().unwrap();
+        assert!(
+            path.ends_with(".landlock.json")
+                || path.ends_with(".fidelity.json")
+                || ["oracle.jsonl", "summary.json"].contains(&path),
+            "{a}"
+        );
+    }
+}
+
+#[test]
+fn ctrl_c_during_a_matrix_stops_the_guests_and_leaves_no_bundle_that_verifies() {
+    require_qemu();
+    let _one = exclusive_run();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let mut child = xpr(
+        &[
+            "matrix",
+            "../experiments/runtime-checks.kdl",
+            "--worlds",
+            &format!("host,{WORLD}"),
+            "--out",
+            out.path().to_str().unwrap(),
+        ],
+        tmp.path(),
+    )
+    .spawn();
+    // Wait until the host's bundle is committed and the guest is booting.
+    let start = Instant::now();
+    while indexes_under(out.path()).is_empty()
+        || std::fs::read_dir(tmp.path()).unwrap().next().is_none()
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the host run or the guest never started"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // SAFETY: signalling the child we spawned.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "xpr matrix did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(3));
+    assert_eq!(indexes_under(out.path()), Vec::<PathBuf>::new());
+    assert!(!out.path().join("matrix.json").exists());
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

@@ -75,7 +75,7 @@ pub fn to_record(v: &MappedVerdict) -> VerdictRecord {
                 name: errno_name(i64::from(raw)),
             }),
         baseline: verdict(v.baseline.as_deref()),
-        expected: v.expected,
+        expected: v.expected.map(Into::into),
         expected_errno: None,
         mismatches,
         known: None,

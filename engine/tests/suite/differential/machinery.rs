@@ -77,7 +77,7 @@ pub fn check(
             (false, false) => mismatched += 1,
         }
         let want_known = e.known && !want.is_empty();
-        let engine_expected = v.expected.map(|a| a == xpr::model::Action::Allow);
+        let engine_expected = v.expected.map(|a| a == xpr::model::Expected::Allow);
         if v.mismatches != want
             || v.known.is_some() != want_known
             || engine_expected != Some(e.action == Action::Allow)

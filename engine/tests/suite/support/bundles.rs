@@ -161,7 +161,7 @@ pub fn verdict(world: &World, profile: &str, probe: &str) -> VerdictRecord {
         stage,
         errno,
         baseline: (verdict != Verdict::Skipped).then_some(Verdict::Allow),
-        expected,
+        expected: expected.map(Into::into),
         expected_errno: None,
         mismatches,
         known: None,

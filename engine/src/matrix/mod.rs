@@ -1,0 +1,18 @@
+//! matrix: one experiment across several worlds, compared in one table (spec §11.5).
+//!
+//! `run` runs the worlds (the host as a child `xpr run`, guests through
+//! `worlds::run_in_world`), several at once as cores allow; `column` turns each verified
+//! bundle (made here or elsewhere: `--from`) into a world column; `document` builds the
+//! `xpr.matrix.v1` comparison (one row per expectation, one cell per world); `markdown` and
+//! `html` render it; `output` writes the three files.
+
+pub mod column;
+pub mod document;
+pub mod html;
+pub mod markdown;
+pub mod output;
+pub mod run;
+
+pub use column::{Column, ColumnError};
+pub use document::{CellStatus, Matrix, SCHEMA};
+pub use run::{MatrixRun, WorldOutcome};
