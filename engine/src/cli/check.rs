@@ -8,12 +8,19 @@ use super::*;
 use crate::diagnostics::{self, MessageFormat};
 use crate::resolve::{self, LoadOptions, Loaded};
 
+use super::check_world;
+
 pub fn run(args: CheckArgs) -> Result<Outcome, Error> {
     let opts = args.load.options();
     let format = args.load.message_format.into();
+    let world = check_world::CheckWorld::choose(
+        args.world.as_deref(),
+        &args.world_files,
+        args.landlock_abi,
+    )?;
     let mut outcome = Outcome::Clean;
     for file in &args.files {
-        if !check_one(file, &opts, args.emit, format) {
+        if !check_one(file, &opts, args.emit, format, &world) {
             outcome = Outcome::InvalidFiles;
         }
     }
@@ -26,9 +33,22 @@ fn check_one(
     opts: &LoadOptions,
     emit: Option<EmitFormat>,
     format: MessageFormat,
+    world: &check_world::CheckWorld,
 ) -> bool {
     if check_sbpl::is_sbpl(file) {
-        return check_sbpl::check_file(file, &opts.params, emit, format);
+        return check_sbpl::check_file(file, &opts.params, emit, format, &world.facts);
+    }
+    if emit.is_some() {
+        let diag = diagnostics::Diag::error(
+            diagnostics::codes::USAGE,
+            format!(
+                "`--emit sbpl` prints the normalised text of an SBPL file; {} is an experiment",
+                file.display()
+            ),
+        )
+        .help("give it a `.sb` file, or drop `--emit` to check the experiment");
+        diagnostics::eprint(&diag.into(), format);
+        return false;
     }
     if crate::worlds::catalogue::is_world_file(file) {
         return check_worlds(file, format);
@@ -38,6 +58,12 @@ fn check_one(
             diagnostics::eprint(&loaded.warnings, format);
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{}", summary(&loaded));
+            if !loaded.library && !loaded.experiment.profiles.is_empty() {
+                let report = world.report(&loaded.experiment);
+                let _ = out.write_all(report.text.as_bytes());
+                drop(out);
+                diagnostics::eprint(&report.warnings, format);
+            }
             true
         }
         Err(diags) => {

@@ -63,5 +63,11 @@ codes! {
     NO_MATCHING_PROFILE = "xpr::expect::no_match": "an expectation's profile glob matches no profile";
     DUPLICATE_EXPECTATION = "xpr::expect::duplicate": "two expectations for the same profile, probe and world";
     UNKNOWN_WORLD = "xpr::expect::unknown_world": "a world name other than `linux` or `macos`";
+    UNKNOWN_ERRNO = "xpr::expect::unknown_errno": "an expectation's `errno=` is not an errno name";
+    ERRNO_WITH_ALLOW = "xpr::expect::errno_with_allow": "an `allow` expectation gives `errno=` (an allowed operation has no errno)";
+    INVALID_PROBE_ARG = "xpr::probe::invalid_argument": "a probe's target or argument is one its family's driver would refuse (a command line in one string, an unknown signal, a pid target other than `self`)";
+    USAGE = "xpr::usage": "a command-line option that does not apply to the file given";
+    FIDELITY_BLOCKED = "xpr::fidelity::blocked": "(warning) the chosen world cannot apply a profile: every scenario probe under it will be `blocked`";
+    FIDELITY_APPROXIMATE = "xpr::fidelity::approximate": "(warning) the chosen world enforces a rule of a profile only approximately";
     WORLD_KERNEL = "xpr::world::kernel": "a catalogue world names no kernel, or both a package and an image";
 }

@@ -4,6 +4,7 @@
 //! and a mark (`ok`, `MISMATCH`, `known`). Colour only on a terminal.
 
 mod divergence;
+pub mod fidelity;
 pub mod junit;
 mod matrix;
 pub mod progress;

@@ -12,7 +12,6 @@ mod landlock_domain_canary;
 mod landlock_facts;
 pub mod landlock_rights;
 mod mechanisms;
-#[cfg(test)]
 mod synthetic;
 mod vm;
 
