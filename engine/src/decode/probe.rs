@@ -27,6 +27,7 @@ pub fn decode_family(r: &mut Reader<'_>, node: &KdlNode) -> Option<FamilyDecl> {
         name: name?,
         operation: None,
         target: None,
+        target_values: Vec::new(),
         worlds: Vec::new(),
         destructive: false,
         destructive_with: None,
@@ -40,7 +41,11 @@ pub fn decode_family(r: &mut Reader<'_>, node: &KdlNode) -> Option<FamilyDecl> {
         }
         match key {
             "operation" | "target" | "destructive-with" => {
-                r.props(child, &[], false);
+                let allowed: &[&str] = if key == "target" { &["values"] } else { &[] };
+                let props = r.props(child, allowed, false);
+                if let Some(values) = r.text_prop(&props, "values") {
+                    decl.target_values = split_words(&values.value);
+                }
                 r.no_children(child);
                 let value = r.one_arg(child, "a value");
                 match key {
@@ -65,15 +70,28 @@ pub fn decode_family(r: &mut Reader<'_>, node: &KdlNode) -> Option<FamilyDecl> {
                 };
             }
             "arg" => {
-                let props = r.props(child, &["required", "path"], false);
+                let props = r.props(
+                    child,
+                    &["required", "path", "words", "values", "numbers"],
+                    false,
+                );
                 r.no_children(child);
                 if let Some(name) = r.one_arg(child, "an argument name") {
                     let required = r.bool_prop(&props, "required");
                     let path = r.bool_prop(&props, "path");
+                    let words = r.bool_prop(&props, "words");
+                    let numbers = r.bool_prop(&props, "numbers");
+                    let values = r
+                        .text_prop(&props, "values")
+                        .map(|v| split_words(&v.value))
+                        .unwrap_or_default();
                     decl.args.push(FamilyArgDecl {
                         name,
                         required,
                         path,
+                        words,
+                        values,
+                        numbers,
                     });
                 }
             }
@@ -138,4 +156,8 @@ pub fn decode_probe(r: &mut Reader<'_>, node: &KdlNode) -> Option<ProbeDecl> {
         control,
         args,
     })
+}
+
+fn split_words(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_string).collect()
 }

@@ -127,6 +127,9 @@ pub struct FamilyDecl {
     pub name: Text,
     pub operation: Option<Text>,
     pub target: Option<Text>,
+    /// The only literal targets the driver accepts besides a fixture (`target pid
+    /// values="self"`); empty: any of the kind.
+    pub target_values: Vec<String>,
     pub worlds: Vec<Text>,
     pub destructive: bool,
     /// Destructive only when this argument is given (`file-write` with `content=`).
@@ -140,6 +143,12 @@ pub struct FamilyArgDecl {
     pub required: bool,
     /// The argument is a path the probe may mutate (rename's `to`).
     pub path: bool,
+    /// The argument is a list of words (`argv`): one string holding a space is a mistake.
+    pub words: bool,
+    /// The only values the driver accepts (`values="a b c"`); empty: any.
+    pub values: Vec<String>,
+    /// With `values`: a whole number is accepted too (a signal number).
+    pub numbers: bool,
 }
 
 #[derive(Debug)]

@@ -241,6 +241,9 @@ pub fn resolve_probes(
                 cx.push(diag);
             }
         }
+        if let (Some(t), Some(value)) = (&p.target, &target) {
+            check_target(cx, file, fam, target_kind, t, value);
+        }
         // Family arguments.
         let mut args = BTreeMap::new();
         let declared: Vec<&str> = fam.args.iter().map(|a| a.name.value.as_str()).collect();
@@ -302,6 +305,9 @@ pub fn resolve_probes(
                     ArgValue::List(items.iter().map(|t| cx.subst(file, t)).collect())
                 }
             };
+            if let Some(decl) = fam.args.iter().find(|a| a.name.value == arg.name.value) {
+                check_arg_value(cx, file, fam, decl, arg, &value);
+            }
             args.insert(arg.name.value.clone(), value);
         }
         for a in fam.args.iter().filter(|a| a.required) {
@@ -422,4 +428,161 @@ fn check_host_safety(
             cx.push(diag);
         }
     }
+}
+
+/// A literal target the family's driver would refuse at run time (`invalid_probe`) is an error
+/// now: a target outside the family's `values`, a pid that is neither `self` nor a number, a
+/// relative path, an address that is not `host:port`.
+fn check_target(
+    cx: &mut Cx,
+    file: FileId,
+    fam: &FamilyDecl,
+    kind: &str,
+    written: &Text,
+    value: &str,
+) {
+    let family = &fam.name.value;
+    let problem: Option<(String, String)> = if !fam.target_values.is_empty() {
+        (!fam.target_values.iter().any(|v| v == value)).then(|| {
+            let listed = fam.target_values.join("`, `");
+            (
+                format!("family `{family}` cannot target `{value}`"),
+                format!(
+                    "target a fixture of this run (`fixture=NAME`) or `{listed}`{}",
+                    suggest::help(value, fam.target_values.iter().map(String::as_str))
+                        .map(|s| format!("; {s}"))
+                        .unwrap_or_default()
+                ),
+            )
+        })
+    } else {
+        match kind {
+            "pid" if value != "self" && value.parse::<u32>().is_err() => Some((
+                format!("`{value}` is not a pid"),
+                "write `target=\"self\"`, a number, or use `fixture=NAME` of a `process` fixture"
+                    .to_string(),
+            )),
+            "path" if !value.starts_with('/') && !value.starts_with("{scratch}") => Some((
+                format!("`{value}` is not an absolute path"),
+                "write the whole path (`/etc/hosts`) or one under `{scratch}/…`; a relative path would depend on the runner's directory".to_string(),
+            )),
+            "address" => address_problem(value).map(|why| {
+                (
+                    format!("`{value}` is not an address: {why}"),
+                    "write `HOST:PORT` with an IPv4 literal or `localhost` (`127.0.0.1:80`, `:8080`), or use `fixture=NAME` of a `tcp-listener`".to_string(),
+                )
+            }),
+            _ => None,
+        }
+    };
+    if let Some((message, help)) = problem {
+        let diag = cx
+            .error(
+                codes::INVALID_PROBE_ARG,
+                file,
+                written.span,
+                message,
+                "the driver refuses this",
+            )
+            .help(help);
+        cx.push(diag);
+    }
+}
+
+/// Why `host:port` (or `port`, `:port`) would not parse as the network driver reads it.
+fn address_problem(value: &str) -> Option<&'static str> {
+    let (host, port) = match value.rsplit_once(':') {
+        Some((h, p)) => (h, p),
+        None if value.parse::<u16>().is_ok() => return None,
+        None => return Some("no `:PORT`"),
+    };
+    if port.parse::<u16>().is_err() {
+        return Some("the port is not a number from 0 to 65535");
+    }
+    let host_ok =
+        matches!(host, "" | "localhost" | "*") || host.parse::<std::net::Ipv4Addr>().is_ok();
+    (!host_ok).then_some("the host is not an IPv4 literal or `localhost`")
+}
+
+/// An argument value the family declares a shape for: a list of words given as one string
+/// with spaces (`argv="cat /etc/hosts"` would run a command named `cat /etc/hosts`), or a
+/// value outside the family's `values`.
+fn check_arg_value(
+    cx: &mut Cx,
+    file: FileId,
+    fam: &FamilyDecl,
+    decl: &crate::decode::syntax::FamilyArgDecl,
+    arg: &crate::decode::syntax::ProbeArgDecl,
+    value: &ArgValue,
+) {
+    let name = &arg.name.value;
+    if decl.words {
+        let single = match value {
+            ArgValue::Str(s) => Some(s.as_str()),
+            ArgValue::List(items) if items.len() == 1 => Some(items[0].as_str()),
+            _ => None,
+        };
+        if let Some(s) = single.filter(|s| s.contains(char::is_whitespace)) {
+            let words: Vec<String> = s
+                .split_whitespace()
+                .map(|w| {
+                    if w.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                    {
+                        w.to_string()
+                    } else {
+                        format!("{w:?}")
+                    }
+                })
+                .collect();
+            let diag = cx
+                .error(
+                    codes::INVALID_PROBE_ARG,
+                    file,
+                    arg.value.span,
+                    format!("`{name}` is a list of words, but this is one word with spaces: the command would be `{s}` as a single argument"),
+                    "one word",
+                )
+                .help(format!(
+                    "give each word as its own value in a child node: `{{ {name} {} }}`",
+                    words.join(" ")
+                ));
+            cx.push(diag);
+        }
+    }
+    if decl.values.is_empty() {
+        return;
+    }
+    let given = match value {
+        ArgValue::Str(s) => s.clone(),
+        ArgValue::Int(_) if decl.numbers => return,
+        ArgValue::Int(i) => i.to_string(),
+        ArgValue::Bool(b) => b.to_string(),
+        ArgValue::List(items) => items.join(" "),
+    };
+    if decl.values.contains(&given) || (decl.numbers && given.parse::<u32>().is_ok()) {
+        return;
+    }
+    let listed = decl.values.join(", ");
+    let help = match suggest::help(&given, decl.values.iter().map(String::as_str)) {
+        Some(s) => s,
+        None => format!(
+            "family `{}` accepts {name}= {listed}{}",
+            fam.name.value,
+            if decl.numbers { ", or a number" } else { "" }
+        ),
+    };
+    let diag = cx
+        .error(
+            codes::INVALID_PROBE_ARG,
+            file,
+            arg.value.span,
+            format!(
+                "`{given}` is not a `{name}` family `{}` knows",
+                fam.name.value
+            ),
+            "unknown value",
+        )
+        .help(help);
+    cx.push(diag);
 }
