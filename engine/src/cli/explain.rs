@@ -157,6 +157,17 @@ pub fn run(args: ExplainArgs) -> u8 {
         match &args.expectation_id {
             Some(id) => {
                 eprintln!("error: no result `{id}` in {}", bundle.display());
+                let ids = verdicts.iter().map(|v| v.id.as_str());
+                match crate::diagnostics::suggest::help(id, ids) {
+                    Some(hint) => eprintln!("  help: {hint}"),
+                    None if !id.contains('/') => {
+                        eprintln!("  help: a result id is `<profile>/<probe>`")
+                    }
+                    None => eprintln!(
+                        "  help: `xpr explain {}` lists every mismatch; the ids are in verdicts.jsonl",
+                        bundle.display()
+                    ),
+                }
                 return EXIT_INVALID;
             }
             None => {

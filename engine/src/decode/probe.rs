@@ -103,9 +103,28 @@ pub fn decode_family(r: &mut Reader<'_>, node: &KdlNode) -> Option<FamilyDecl> {
 
 pub fn decode_probe(r: &mut Reader<'_>, node: &KdlNode) -> Option<ProbeDecl> {
     let props = r.props(node, PROBE_PROPS, true);
-    let name = r.one_arg(node, "a probe name");
-    let family = r.text_prop(&props, "family");
-    if family.is_none() && props.get("family").is_none() {
+    // `family "file-read"`: one error that says to write `=`, then read it as meant.
+    let (spaced, plain) = r.spaced_props(node, PROBE_PROPS);
+    let spaced_text = |r: &mut Reader<'_>, key: &str| {
+        spaced
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, e)| r.text(e, &format!("`{key}`")))
+    };
+    let name = match (plain.first(), spaced.is_empty()) {
+        (Some(first), false) => {
+            r.max_args(node, &plain, 1);
+            r.text(first, "a probe name")
+        }
+        _ => r.one_arg(node, "a probe name"),
+    };
+    let family = r
+        .text_prop(&props, "family")
+        .or_else(|| spaced_text(r, "family"));
+    if family.is_none()
+        && props.get("family").is_none()
+        && !spaced.iter().any(|(k, _)| k == "family")
+    {
         r.error(
             crate::diagnostics::codes::MISSING_PROPERTY,
             node.name().span(),
@@ -113,8 +132,12 @@ pub fn decode_probe(r: &mut Reader<'_>, node: &KdlNode) -> Option<ProbeDecl> {
             "missing family=",
         );
     }
-    let target = r.text_prop(&props, "target");
-    let fixture = r.text_prop(&props, "fixture");
+    let target = r
+        .text_prop(&props, "target")
+        .or_else(|| spaced_text(r, "target"));
+    let fixture = r
+        .text_prop(&props, "fixture")
+        .or_else(|| spaced_text(r, "fixture"));
     let control = r.bool_prop(&props, "control");
     let mut args = Vec::new();
     for entry in &props.rest {

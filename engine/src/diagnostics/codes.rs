@@ -17,6 +17,7 @@ codes! {
     DUPLICATE_PROPERTY = "xpr::syntax::duplicate_property": "a property is given twice on one node";
     MISSING_ARGUMENT = "xpr::syntax::missing_argument": "a required argument is missing";
     EXTRA_ARGUMENT = "xpr::syntax::extra_argument": "more arguments than the node accepts";
+    SPACED_PROPERTY = "xpr::syntax::spaced_property": "a property written with a space for `=` (`family \"file-read\"`)";
     MISSING_PROPERTY = "xpr::syntax::missing_property": "a required property is missing";
     INVALID_VALUE = "xpr::syntax::invalid_value": "a value has the wrong type or is not one of the allowed words";
     UNEXPECTED_CHILDREN = "xpr::syntax::unexpected_children": "a node has a children block it does not accept";

@@ -84,6 +84,12 @@ impl Cx {
         }
     }
 
+    /// Whether a substituted value still holds an unknown `{name}` (already reported by
+    /// [`Cx::subst`]): checks of what the value means are skipped, so one typo is one error.
+    pub fn unresolved(&self, value: &str) -> bool {
+        substitute(value, &self.params).is_err()
+    }
+
     /// A reference to a name that does not exist, with "did you mean".
     pub fn unknown_ref<'a>(
         &mut self,

@@ -60,6 +60,9 @@ pub fn resolve_fixtures(cx: &mut Cx, decls: &Declarations) -> Vec<Fixture> {
 /// itself, whose mode and lifetime are the run's); reports it otherwise.
 fn scratch_path(cx: &mut Cx, file: FileId, path: &Text, what: &str) -> String {
     let value = cx.subst(file, path);
+    if cx.unresolved(&value) {
+        return value;
+    }
     let below = value
         .strip_prefix("{scratch}/")
         .is_some_and(|rest| rest.split('/').any(|c| !c.is_empty() && c != "."));
@@ -241,7 +244,9 @@ pub fn resolve_probes(
                 cx.push(diag);
             }
         }
-        if let (Some(t), Some(value)) = (&p.target, &target) {
+        if let (Some(t), Some(value)) = (&p.target, &target)
+            && !cx.unresolved(value)
+        {
             check_target(cx, file, fam, target_kind, t, value);
         }
         // Family arguments.
@@ -384,6 +389,7 @@ fn check_host_safety(
                 \"{scratch}/…\"; declare a fixture there";
     if let Some(t) = target
         && !under_scratch(t)
+        && !cx.unresolved(t)
     {
         let span = p
             .target
@@ -407,6 +413,7 @@ fn check_host_safety(
     for a in fam.args.iter().filter(|a| a.path) {
         if let Some(ArgValue::Str(v)) = args.get(&a.name.value)
             && !under_scratch(v)
+            && !cx.unresolved(v)
         {
             let span = p
                 .args
