@@ -168,7 +168,10 @@ fn check_errno(cx: &mut Cx, file: FileId, action: Action, errno: &Text) {
     if crate::model::errno_names::errno_from_name(&errno.value).is_some() {
         return;
     }
-    let help = suggest::help(&errno.value, crate::model::errno_names::errno_names())
+    let upper = errno.value.to_ascii_uppercase();
+    let help = (crate::model::errno_names::errno_from_name(&upper).is_some())
+        .then(|| format!("errno names are upper case: did you mean `{upper}`?"))
+        .or_else(|| suggest::help(&errno.value, crate::model::errno_names::errno_names()))
         .unwrap_or_else(|| "write the symbolic name, e.g. EACCES, EPERM, EXDEV".to_string());
     let diag = cx
         .error(

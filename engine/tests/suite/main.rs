@@ -16,6 +16,7 @@ mod bundle_junit;
 mod bundle_verify;
 mod bundle_writer;
 mod check_diagnostics;
+mod check_fidelity;
 mod cli_check_sbpl;
 mod explain_cli;
 mod host_attacks;

@@ -1,0 +1,143 @@
+//! `xpr check` tells the truth before `run`: per-rule fidelity of every profile in this host,
+//! in a catalogue world (from its declared Landlock ABI, without booting it) or for a given
+//! Landlock ABI; a warning with the nearest rewrite for each profile `run` would report as
+//! `blocked` or approximate; and the hints for the mistakes a new user makes.
+
+use crate::support::Xpr;
+
+const AGENT: &str = "tests/data/agent_carve.kdl";
+
+#[test]
+fn a_carve_out_of_default_allow_is_blocked_with_an_allow_list_rewrite() {
+    let out = Xpr::new().args(["check", AGENT]).run().success();
+    assert!(
+        out.stdout.starts_with("ok agent_carve: 2 profiles"),
+        "{out}"
+    );
+    assert!(out.stdout.contains("fidelity in this host"), "{out}");
+    assert!(
+        out.stdout
+            .contains("profile agent: blocked (not_applicable_in_world"),
+        "{out}"
+    );
+    // Every rule of every profile has its line, the default first.
+    let rule =
+        "agent_carve.kdl:9:5  unsupported  (deny file-write* (subpath \"{scratch}/home/.ssh\"))";
+    assert!(out.stdout.contains(rule), "{out}");
+    assert!(out.stdout.contains("profile allow_list: "), "{out}");
+    assert!(out.stdout.contains("agent_carve.kdl:15:5"), "{out}");
+    // One warning for the blocked profile, with the rewrite; none for the allow-list.
+    assert_eq!(
+        out.stderr.matches("xpr::fidelity::blocked").count(),
+        1,
+        "{out}"
+    );
+    assert!(out.stderr.contains("profile `agent`"), "{out}");
+    assert!(!out.stderr.contains("profile `allow_list`"), "{out}");
+    let help = out.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(help.contains("`default deny`"), "{out}");
+    assert!(
+        help.contains("allow file-write* { subpath \"{scratch}\" }"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_catalogue_world_is_shown_from_its_declared_facts_without_booting() {
+    let out = Xpr::new()
+        .args(["check", AGENT, "--world", "debian-12-6.1"])
+        .run()
+        .success();
+    assert!(
+        out.stdout
+            .contains("fidelity in world debian-12-6.1: Debian 12 (bookworm), Linux 6.1: Landlock ABI 2 (facts declared by the catalogue, not booted: Landlock ABI 2)"),
+        "{out}"
+    );
+    // ABI 2 has no truncate right: the default-deny profile's default names it.
+    assert!(out.stdout.contains("never denied: fs.truncate"), "{out}");
+
+    let none = Xpr::new()
+        .args(["check", AGENT, "--world", "debian-11-5.10"])
+        .run()
+        .success();
+    assert!(
+        none.stdout
+            .contains("profile allow_list: blocked (mechanism_unavailable"),
+        "{none}"
+    );
+    assert_eq!(
+        none.stderr.matches("xpr::fidelity::blocked").count(),
+        2,
+        "{none}"
+    );
+}
+
+#[test]
+fn landlock_abi_shows_a_made_up_kernel_and_says_so() {
+    let out = Xpr::new()
+        .args(["check", AGENT, "--landlock-abi", "0"])
+        .run()
+        .success();
+    assert!(
+        out.stdout
+            .contains("fidelity in a made-up kernel with no Landlock (--landlock-abi 0"),
+        "{out}"
+    );
+    assert!(out.stdout.contains("profile allow_list: blocked"), "{out}");
+}
+
+#[test]
+fn an_unknown_world_is_a_usage_error_with_did_you_mean() {
+    let out = Xpr::new()
+        .args(["check", AGENT, "--world", "debian-12-6.2"])
+        .run()
+        .exit(2);
+    assert!(out.stderr.contains("no world `debian-12-6.2`"), "{out}");
+    assert!(out.stderr.contains("did you mean `debian-12-6."), "{out}");
+    assert!(out.stdout.is_empty(), "{out}");
+}
+
+#[test]
+fn emit_sbpl_with_an_experiment_is_refused_not_ignored() {
+    let out = Xpr::new()
+        .args(["check", AGENT, "--emit", "sbpl"])
+        .run()
+        .exit(2);
+    assert!(out.stderr.contains("xpr::usage"), "{out}");
+    let said = out.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(said.contains("is an experiment"), "{out}");
+}
+
+#[test]
+fn shim_suggest_with_a_misspelt_profile_suggests_the_name() {
+    let out = Xpr::new()
+        .args([
+            "shim",
+            "suggest",
+            AGENT,
+            "--profile",
+            "allow_lst",
+            "--without-audit",
+        ])
+        .run()
+        .exit(2);
+    assert!(out.stderr.contains("no profile `allow_lst`"), "{out}");
+    assert!(out.stderr.contains("did you mean `allow_list`?"), "{out}");
+}
+
+#[test]
+fn every_shipped_experiment_checks_without_errors() {
+    for dir in ["../experiments", "../examples"] {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "kdl") {
+                let out = Xpr::new().arg("check").arg(&path).run().success();
+                assert!(out.stdout.contains("fidelity in this host"), "{out}");
+                assert!(
+                    !out.stderr.contains("xpr::vocabulary::obsolete_operation"),
+                    "{out}"
+                );
+            }
+        }
+    }
+}
