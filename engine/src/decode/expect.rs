@@ -7,7 +7,8 @@ use super::syntax::{ExpectDecl, ExpectEntryDecl};
 use crate::model::Action;
 
 pub fn decode(r: &mut Reader<'_>, node: &KdlNode) -> Option<ExpectDecl> {
-    r.props(node, &[], false);
+    let node_props = r.props(node, &["scope"], false);
+    let scope = r.bool_prop(&node_props, "scope");
     let pattern = r.one_arg(node, "a profile name or glob");
     let mut entries = Vec::new();
     for child in r.children(node) {
@@ -59,5 +60,6 @@ pub fn decode(r: &mut Reader<'_>, node: &KdlNode) -> Option<ExpectDecl> {
     Some(ExpectDecl {
         pattern: pattern?,
         entries,
+        scope,
     })
 }

@@ -91,6 +91,8 @@ pub struct ProfileDecl {
     pub shims: Vec<Text>,
     /// `layer NAME`: the profile is a stack of these profiles' Landlock layers.
     pub layers: Vec<Text>,
+    /// `probes NAME-OR-GLOB...`: only these probes run under the profile.
+    pub probes: Option<Vec<Text>>,
 }
 
 #[derive(Debug)]
@@ -179,6 +181,9 @@ pub struct ExpectDecl {
     /// A profile id or a glob over profile ids.
     pub pattern: Text,
     pub entries: Vec<ExpectEntryDecl>,
+    /// `scope=#true`: the probes named here run under the matched profiles (and, with no
+    /// other scope for a profile, only they).
+    pub scope: bool,
 }
 
 #[derive(Debug)]

@@ -64,6 +64,7 @@ codes! {
     NO_MATCHING_PROFILE = "xpr::expect::no_match": "an expectation's profile glob matches no profile";
     DUPLICATE_EXPECTATION = "xpr::expect::duplicate": "two expectations for the same profile, probe and world";
     UNKNOWN_WORLD = "xpr::expect::unknown_world": "a world name other than `linux` or `macos`";
+    OUT_OF_SCOPE = "xpr::expect::out_of_scope": "an expectation for a probe that does not run under its profile (`probes`, `scope=#true`)";
     UNKNOWN_ERRNO = "xpr::expect::unknown_errno": "an expectation's `errno=` is not an errno name";
     ERRNO_WITH_ALLOW = "xpr::expect::errno_with_allow": "an `allow` expectation gives `errno=` (an allowed operation has no errno)";
     INVALID_PROBE_ARG = "xpr::probe::invalid_argument": "a probe's target or argument is one its family's driver would refuse (a command line in one string, an unknown signal, a pid target other than `self`)";

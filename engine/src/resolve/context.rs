@@ -52,6 +52,20 @@ impl Cx {
         Diag::error(code, message).at(&self.files[id], span, label)
     }
 
+    /// An error at a place already resolved to an [`Origin`] (a file of this experiment).
+    pub fn error_at_origin(
+        &self,
+        code: &'static str,
+        origin: &Origin,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> Diag {
+        match self.files.iter().position(|f| f.artifact == origin.file) {
+            Some(id) => self.error(code, id, SourceSpan::from(origin.span), message, label),
+            None => Diag::error(code, message),
+        }
+    }
+
     pub fn push(&mut self, diag: Diag) {
         self.diags.push(diag);
     }

@@ -95,6 +95,7 @@ pub fn resolve_profiles(
             sbpl_source: flat.sbpl,
             extends: decl.extends.as_ref().map(|e| e.value.clone()),
             layers: Vec::new(),
+            probes: None, // set by `scope` once probes and expectations are known
         }));
     }
     // Declaration order, stacks in place.
