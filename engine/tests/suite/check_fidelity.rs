@@ -104,8 +104,12 @@ fn emit_sbpl_with_an_experiment_is_refused_not_ignored() {
         .run()
         .exit(2);
     assert!(out.stderr.contains("xpr::usage"), "{out}");
-    let said = out.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(said.contains("is an experiment"), "{out}");
+    let said: Vec<&str> = out
+        .stderr
+        .split_whitespace()
+        .filter(|w| *w != "│")
+        .collect();
+    assert!(said.join(" ").contains("is an experiment"), "{out}");
 }
 
 #[test]
@@ -140,4 +144,43 @@ fn every_shipped_experiment_checks_without_errors() {
             }
         }
     }
+}
+
+/// The spec is the reference: its sample `check` output is what `check` prints today (the
+/// counts are computed, not remembered), and it points at nothing outside the repository.
+#[test]
+fn the_spec_sample_of_check_is_the_real_output() {
+    let spec = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec.md")).unwrap();
+    let from = spec
+        .find("`xpr check FILE...` checks every file")
+        .expect("spec §3 describes check");
+    let block = spec[from..].split("```").nth(1).expect("a sample block");
+    let real = Xpr::new().args(["check", AGENT]).run().success().stdout;
+    let sample_ok = block.lines().find(|l| l.starts_with("ok ")).unwrap();
+    let real_ok = real.lines().next().unwrap();
+    assert_eq!(sample_ok, real_ok, "spec §3's sample summary line is stale");
+    for heading in block.lines().filter(|l| l.starts_with("profile ")) {
+        assert!(
+            real.contains(heading),
+            "spec §3's `{heading}` is not printed:\n{real}"
+        );
+    }
+    for row in block
+        .lines()
+        .filter(|l| l.starts_with("  agent_carve.kdl:"))
+    {
+        let (row, _) = row.split_once("  — ").unwrap_or((row, ""));
+        assert!(
+            real.contains(row),
+            "spec §3's row `{row}` is not printed:\n{real}"
+        );
+    }
+    assert!(
+        !spec.contains("not supported yet"),
+        "spec says something is not supported yet"
+    );
+    assert!(
+        !spec.contains("](../") && !spec.contains("`../"),
+        "spec points outside the repository"
+    );
 }

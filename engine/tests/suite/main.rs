@@ -28,6 +28,7 @@ mod oracle_kernel_agreement;
 mod oracle_lane;
 mod plan_cli;
 mod plan_graph;
+mod probe_scope;
 mod run_cli;
 mod run_killed;
 mod runner_drivers;
