@@ -169,6 +169,14 @@ pub fn errno_from_name(name: &str) -> Option<i32> {
         .map(|(number, _)| *number)
 }
 
+/// Every name [`errno_from_name`] accepts, for "did you mean".
+pub fn errno_names() -> impl Iterator<Item = &'static str> {
+    ERRNO_NAMES
+        .iter()
+        .chain(ERRNO_ALIASES.iter())
+        .map(|(_, name)| *name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,12 +198,4 @@ mod tests {
         assert_eq!(errno_from_name("EWOULDBLOCK"), Some(libc::EAGAIN));
         assert_eq!(errno_name(libc::EXDEV), "EXDEV");
     }
-}
-
-/// Every name [`errno_from_name`] accepts, for "did you mean".
-pub fn errno_names() -> impl Iterator<Item = &'static str> {
-    ERRNO_NAMES
-        .iter()
-        .chain(ERRNO_ALIASES.iter())
-        .map(|(_, name)| *name)
 }
