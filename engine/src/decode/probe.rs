@@ -72,7 +72,7 @@ pub fn decode_family(r: &mut Reader<'_>, node: &KdlNode) -> Option<FamilyDecl> {
             "arg" => {
                 let props = r.props(
                     child,
-                    &["required", "path", "words", "values", "numbers"],
+                    &["required", "path", "words", "values", "numbers", "family"],
                     false,
                 );
                 r.no_children(child);
@@ -81,6 +81,7 @@ pub fn decode_family(r: &mut Reader<'_>, node: &KdlNode) -> Option<FamilyDecl> {
                     let path = r.bool_prop(&props, "path");
                     let words = r.bool_prop(&props, "words");
                     let numbers = r.bool_prop(&props, "numbers");
+                    let family = r.bool_prop(&props, "family");
                     let values = r
                         .text_prop(&props, "values")
                         .map(|v| split_words(&v.value))
@@ -92,6 +93,7 @@ pub fn decode_family(r: &mut Reader<'_>, node: &KdlNode) -> Option<FamilyDecl> {
                         words,
                         values,
                         numbers,
+                        family,
                     });
                 }
             }

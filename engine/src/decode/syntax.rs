@@ -151,6 +151,8 @@ pub struct FamilyArgDecl {
     pub values: Vec<String>,
     /// With `values`: a whole number is accepted too (a signal number).
     pub numbers: bool,
+    /// The value names a probe family (`exec`'s `helper`).
+    pub family: bool,
 }
 
 #[derive(Debug)]

@@ -217,3 +217,87 @@ fn filter_paths(filters: &[Filter]) -> Vec<String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Origin, Rule};
+
+    fn row(rule: Option<usize>, fidelity: Fidelity, text: &str, note: &str) -> RuleFidelity {
+        RuleFidelity {
+            rule,
+            origin: Origin {
+                file: "x.kdl".into(),
+                line: rule.map_or(0, |i| i as u32 + 3),
+                column: 5,
+                ..Origin::default()
+            },
+            text: text.into(),
+            fidelity,
+            note: (!note.is_empty()).then(|| note.to_string()),
+        }
+    }
+
+    #[test]
+    fn a_table_row_per_rule_default_first() {
+        let rows = [
+            row(None, Fidelity::Exact, "(allow default)", ""),
+            row(
+                Some(0),
+                Fidelity::Unsupported,
+                "(deny file-write*)",
+                "cannot subtract",
+            ),
+        ];
+        let table = fidelity_table("agent", &rows, ProfileFidelity::Blocked, Some("why"));
+        assert_eq!(
+            table,
+            "profile agent: blocked (why)\n  \
+             default    exact        (allow default)\n  \
+             x.kdl:3:5  unsupported  (deny file-write*)  — cannot subtract\n"
+        );
+        assert_eq!(
+            ProfileFidelity::of(&rows, false),
+            ProfileFidelity::Approximate
+        );
+        assert_eq!(
+            ProfileFidelity::of(&rows[..1], false),
+            ProfileFidelity::Exact
+        );
+    }
+
+    #[test]
+    fn a_carve_out_is_rewritten_as_an_allow_list() {
+        let ir = ProfileIr::new(
+            Action::Allow,
+            vec![Rule {
+                action: Action::Deny,
+                operations: vec!["file-write*".into()],
+                filters: vec![Filter::Subpath("{scratch}/.ssh".into())],
+                modifiers: Default::default(),
+                origin: Origin::default(),
+            }],
+        );
+        let rows = [row(
+            Some(0),
+            Fidelity::Unsupported,
+            "(deny file-write* (subpath \"{scratch}/.ssh\"))",
+            "denies subpath {scratch}/.ssh while the default allows everything: Landlock cannot subtract",
+        )];
+        let advice = rewrite_advice(&ir, &rows).unwrap();
+        assert!(
+            advice.contains("`default allow` + `deny file-write*` (here: {scratch}/.ssh)"),
+            "{advice}"
+        );
+        assert!(advice.contains("`default deny`"), "{advice}");
+        assert!(
+            advice.contains("allow file-write* { subpath \"{scratch}\" }"),
+            "{advice}"
+        );
+        // Nothing to say about an exact profile.
+        assert_eq!(
+            rewrite_advice(&ir, &[row(Some(0), Fidelity::Exact, "r", "")]),
+            None
+        );
+    }
+}

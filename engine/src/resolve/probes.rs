@@ -312,6 +312,9 @@ pub fn resolve_probes(
             };
             if let Some(decl) = fam.args.iter().find(|a| a.name.value == arg.name.value) {
                 check_arg_value(cx, file, fam, decl, arg, &value);
+                if decl.family {
+                    check_family_name(cx, decls, file, arg, &value);
+                }
             }
             args.insert(arg.name.value.clone(), value);
         }
@@ -589,6 +592,35 @@ fn check_arg_value(
                 fam.name.value
             ),
             "unknown value",
+        )
+        .help(help);
+    cx.push(diag);
+}
+
+/// An argument that names a probe family (`helper=file-read`) must name a declared one.
+fn check_family_name(
+    cx: &mut Cx,
+    decls: &Declarations,
+    file: FileId,
+    arg: &crate::decode::syntax::ProbeArgDecl,
+    value: &ArgValue,
+) {
+    let ArgValue::Str(name) = value else {
+        return;
+    };
+    if decls.families.get(name).is_some() {
+        return;
+    }
+    let names: Vec<&str> = decls.families.names().collect();
+    let help = suggest::help(name, names.iter().copied())
+        .unwrap_or_else(|| format!("families: {}", names.join(", ")));
+    let diag = cx
+        .error(
+            codes::INVALID_PROBE_ARG,
+            file,
+            arg.value.span,
+            format!("`{}={name}` names no probe family", arg.name.value),
+            "not a family",
         )
         .help(help);
     cx.push(diag);

@@ -49,4 +49,24 @@ fn run_reports_exactly_the_scoped_pairs() {
         ],
         "{run}"
     );
+
+    // A result id close to one of the bundle's: "did you mean".
+    let bundle = json["bundle"].as_str().unwrap();
+    let typo = Xpr::new()
+        .args(["explain", bundle, "reader/read-host"])
+        .run()
+        .exit(2);
+    assert!(
+        typo.stderr.contains("did you mean `reader/read-hosts`?"),
+        "{typo}"
+    );
+    // A pair out of scope never ran, so it has no result either.
+    let unscoped = Xpr::new()
+        .args(["explain", bundle, "reader/write-target"])
+        .run()
+        .exit(2);
+    assert!(
+        unscoped.stderr.contains("no result `reader/write-target`"),
+        "{unscoped}"
+    );
 }
