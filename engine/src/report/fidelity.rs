@@ -223,19 +223,16 @@ mod tests {
     use super::*;
     use crate::model::{Origin, Rule};
 
+    /// Built from JSON, as a bundle stores it, so fields compile adds later default here.
     fn row(rule: Option<usize>, fidelity: Fidelity, text: &str, note: &str) -> RuleFidelity {
-        RuleFidelity {
-            rule,
-            origin: Origin {
-                file: "x.kdl".into(),
-                line: rule.map_or(0, |i| i as u32 + 3),
-                column: 5,
-                ..Origin::default()
-            },
-            text: text.into(),
-            fidelity,
-            note: (!note.is_empty()).then(|| note.to_string()),
-        }
+        serde_json::from_value(serde_json::json!({
+            "rule": rule,
+            "origin": {"file": "x.kdl", "line": rule.map_or(0, |i| i + 3), "column": 5},
+            "text": text,
+            "fidelity": fidelity,
+            "note": (!note.is_empty()).then_some(note),
+        }))
+        .expect("a RuleFidelity")
     }
 
     #[test]
