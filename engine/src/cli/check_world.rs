@@ -84,6 +84,7 @@ impl CheckWorld {
             Some(n) => CheckWorld {
                 facts: WorldFacts::detect(&WorldOptions {
                     landlock_abi_cap: Some(n),
+                    ..WorldOptions::default()
                 }),
                 described: format!("this host, Landlock capped at ABI {n} (of {host_abi})"),
                 short: format!("on this host with Landlock ABI {n}"),

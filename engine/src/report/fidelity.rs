@@ -156,10 +156,12 @@ pub fn rewrite_advice(ir: &ProfileIr, fidelity: &[RuleFidelity]) -> Option<Strin
             .and_then(|i| ir.rules.get(i))
             .map(|rule| filter_paths(&rule.filters))
             .unwrap_or_default();
-        let scratch_grant = if denied.contains("write") {
-            "allow file-write* { subpath \"{scratch}\" }"
+        let grant = if denied.contains("network") {
+            "allow network-outbound { remote tcp \"*:PORT\" }` for each port it may use (Landlock ABI 4 or later) and `allow file-write* { subpath \"{scratch}\" }"
+        } else if denied.contains("read") {
+            "allow file-read* { subpath \"/usr\" }` for each tree it may read, and `allow file-write* { subpath \"{scratch}\" }"
         } else {
-            "allow OPERATION { subpath \"…\" }"
+            "allow file-write* { subpath \"{scratch}\" }"
         };
         let what = if paths.is_empty() {
             String::new()
@@ -172,7 +174,7 @@ pub fn rewrite_advice(ir: &ProfileIr, fidelity: &[RuleFidelity]) -> Option<Strin
             "the rule that allows the enclosing subtree"
         };
         return Some(format!(
-            "Landlock grants and cannot take away: write the profile as an allow-list. Replace {base} + `deny {denied}`{what} with `default deny`, the reads the command needs (`allow file-read*`), and allows of only the places it may change, e.g. `{scratch_grant}`; everything not allowed is then denied"
+            "Landlock grants and cannot take away: write the profile as an allow-list. Replace {base} + `deny {denied}`{what} with `default deny`, the reads the command needs (`allow file-read*`), and allows of only what it may do, e.g. `{grant}`; everything not allowed is then denied"
         ));
     }
     if let Some(r) = unsupported
@@ -213,6 +215,10 @@ fn filter_paths(filters: &[Filter]) -> Vec<String> {
         .iter()
         .filter_map(|f| match f {
             Filter::Subpath(p) | Filter::Literal(p) | Filter::Prefix(p) => Some(p.clone()),
+            Filter::Remote(a) | Filter::Local(a) => Some(match a.port {
+                Some(port) => format!("{} port {port}", a.proto),
+                None => format!("{} {}", a.proto, a.host),
+            }),
             _ => None,
         })
         .collect()
