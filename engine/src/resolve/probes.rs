@@ -313,7 +313,7 @@ pub fn resolve_probes(
             if let Some(decl) = fam.args.iter().find(|a| a.name.value == arg.name.value) {
                 check_arg_value(cx, file, fam, decl, arg, &value);
                 if decl.family {
-                    check_family_name(cx, decls, file, arg, &value);
+                    check_family_name(cx, decls, file, decl, arg, &value);
                 }
             }
             args.insert(arg.name.value.clone(), value);
@@ -560,7 +560,8 @@ fn check_arg_value(
             cx.push(diag);
         }
     }
-    if decl.values.is_empty() {
+    // For a family name, `values` are the extra names it accepts (checked with the families).
+    if decl.values.is_empty() || decl.family {
         return;
     }
     let given = match value {
@@ -597,21 +598,24 @@ fn check_arg_value(
     cx.push(diag);
 }
 
-/// An argument that names a probe family (`helper=file-read`) must name a declared one.
+/// An argument that names a probe family (`helper=file-read`) must name a declared one, or one
+/// of the argument's own `values` (the probe helper's self-tests).
 fn check_family_name(
     cx: &mut Cx,
     decls: &Declarations,
     file: FileId,
+    decl: &crate::decode::syntax::FamilyArgDecl,
     arg: &crate::decode::syntax::ProbeArgDecl,
     value: &ArgValue,
 ) {
     let ArgValue::Str(name) = value else {
         return;
     };
-    if decls.families.get(name).is_some() {
+    if decls.families.get(name).is_some() || decl.values.contains(name) {
         return;
     }
-    let names: Vec<&str> = decls.families.names().collect();
+    let mut names: Vec<&str> = decls.families.names().collect();
+    names.extend(decl.values.iter().map(String::as_str));
     let help = suggest::help(name, names.iter().copied())
         .unwrap_or_else(|| format!("families: {}", names.join(", ")));
     let diag = cx
