@@ -5,22 +5,25 @@
 //! - Layers intersect: a request passes only if every layer allows it.
 //! - In a layer, a handled right is allowed on a path when a rule on the path or on one of its
 //!   ancestor directories grants it; a rule on a file grants only on that file, and never
-//!   directory-only rights (prepare drops them). Unhandled rights are allowed.
-//! - `fs.refer` is handled by every layer, whatever its mask says (the kernel denies
-//!   reparenting by default). A cross-directory rename/link is allowed when every handled right
+//!   directory-only rights, and a literal on a directory only its listing (prepare keeps what
+//!   `kept_on_node` keeps). Unhandled rights are allowed.
+//! - When any layer handles a file right, `fs.refer` is handled by every layer, whatever its
+//!   mask says (the kernel denies reparenting by default); a domain that handles none makes no
+//!   move check at all. A cross-directory rename/link is allowed when every handled right
 //!   is granted at both parents; otherwise it needs `fs.refer` at both and the destination may
-//!   not grant anything the source does not (no privilege gain); a missing remove/make right is
-//!   EACCES, anything else EXDEV. Rules above the scratch root's mount point take part here as
-//!   in any other check (the kernel walks them after its first comparison; a plan that relies on
-//!   that difference is out of the model).
+//!   not grant anything the source does not (no privilege gain: file rights for a file, every
+//!   right for a directory); a missing remove/make right is EACCES, anything else EXDEV. Rules
+//!   above the scratch root's mount point take part here as in any other check (the kernel
+//!   walks them after its first comparison; a plan that relies on that difference is out of
+//!   the model).
 //! - Scopes deny signals and abstract-unix connects that leave the domain, with EPERM.
 
-use crate::compile::linux::CompiledProfile;
+use crate::compile::linux::{CompiledProfile, kept_on_node};
 use crate::sys::landlock;
-use crate::world::landlock_rights::{RightKind, dir_only_fs_mask, right_names};
+use crate::world::landlock_rights::{RightKind, right_names};
 
 use super::fs_view::{FsView, Kind, at_or_under, parent};
-use super::requests::{Access, REFER, REMOVE_FILE, Step};
+use super::requests::{Access, REFER, Step, make_right, remove_right};
 
 /// File rights (the others only make sense on directories): compared by the no-gain check.
 const FILE_RIGHTS: u64 = landlock::ACCESS_FS_EXECUTE
@@ -73,6 +76,7 @@ pub struct Check {
 impl ResolvedPlan {
     pub fn resolve(compiled: &CompiledProfile, fs: &dyn FsView) -> Result<ResolvedPlan, String> {
         let mut layers = Vec::new();
+        let domain_handles_fs = compiled.plan.layers.iter().any(|l| l.handled_fs_mask != 0);
         for layer in &compiled.plan.layers {
             let mut paths = Vec::new();
             for rule in &layer.path_rules {
@@ -84,11 +88,7 @@ impl ResolvedPlan {
                     )
                 })?;
                 let is_dir = kind == Kind::Dir;
-                let mask = if is_dir {
-                    rule.access_mask
-                } else {
-                    rule.access_mask & !dir_only_fs_mask()
-                };
+                let mask = kept_on_node(rule, is_dir);
                 paths.push(Rule {
                     path,
                     is_dir,
@@ -97,7 +97,7 @@ impl ResolvedPlan {
                 });
             }
             layers.push(Layer {
-                handled_fs: layer.handled_fs_mask | REFER,
+                handled_fs: layer.handled_fs_mask | if domain_handles_fs { REFER } else { 0 },
                 handled_net: layer.handled_net_mask,
                 scoped: layer.scoped_mask,
                 paths,
@@ -185,13 +185,30 @@ impl ResolvedPlan {
         }
     }
 
-    fn refer_check(&self, from: &str, to: &str, remove_source: bool, to_exists: bool) -> Check {
+    fn refer_check(
+        &self,
+        from: &str,
+        to: &str,
+        rename: bool,
+        kinds: (Kind, Option<Kind>),
+    ) -> Check {
         let (p1, p2) = (parent(from), parent(to));
-        let req1 = if remove_source { REMOVE_FILE } else { 0 };
-        let req2 = super::requests::MAKE_REG | if to_exists { REMOVE_FILE } else { 0 };
+        let (from_kind, to_kind) = kinds;
+        let req1 = if rename { remove_right(from_kind) } else { 0 };
+        let replaced = match to_kind {
+            Some(k) if rename => remove_right(k),
+            _ => 0,
+        };
+        let req2 = make_right(from_kind) | replaced;
         if p1 == p2 {
             return self.fs_check(&p1, req1 | req2);
         }
+        // The rights a move may not gain: file rights for a file, every right for a directory.
+        let compared = if from_kind == Kind::Dir {
+            !0
+        } else {
+            FILE_RIGHTS
+        };
         let target = format!("{from} -> {to}");
         let mut eacces: Option<(usize, u64, String)> = None;
         let mut exdev: Option<(usize, String)> = None;
@@ -212,7 +229,7 @@ impl ResolvedPlan {
             }
             let (child, _) = Self::granted(layer, from);
             let source = g1 | child;
-            let gain = (g2 & !source) & handled & FILE_RIGHTS;
+            let gain = (g2 & !source) & handled & compared & !REFER;
             if gain != 0 {
                 exdev.get_or_insert((
                     i,
@@ -359,17 +376,39 @@ impl ResolvedPlan {
         }
     }
 
+    /// Every Landlock domain refuses ptrace access to processes outside it (spec §7).
+    fn ptrace_check(&self, errno: i32) -> Check {
+        let target = "a process outside the domain".to_string();
+        let allowed = self.layers.is_empty();
+        Check {
+            allowed,
+            errno: if allowed { 0 } else { errno },
+            blockers: Vec::new(),
+            layer: (!allowed).then_some(0),
+            rules: Vec::new(),
+            note: if allowed {
+                "no Landlock domain: processes outside can be inspected".into()
+            } else {
+                "every Landlock domain denies ptrace access to processes outside it".into()
+            },
+            target,
+            undecided: false,
+        }
+    }
+
     /// One request, as the kernel would answer it inside this domain.
     pub fn check(&self, step: &Step, fs: &dyn FsView) -> Check {
         match &step.access {
             Access::Path { path, rights } => self.fs_check(path, *rights),
-            Access::Refer {
+            Access::Refer { from, to, rename } => self.refer_check(
                 from,
                 to,
-                remove_source,
-            } => self.refer_check(from, to, *remove_source, fs.kind(to).is_some()),
+                *rename,
+                (fs.kind(from).unwrap_or(Kind::File), fs.kind(to)),
+            ),
             Access::Port { rights, port } => self.port_check(*rights, *port),
             Access::Scope { scope } => self.scope_check(*scope),
+            Access::Ptrace { errno } => self.ptrace_check(*errno),
         }
     }
 }

@@ -23,6 +23,14 @@ pub trait FsView {
     fn kind(&self, path: &str) -> Option<Kind>;
     /// The path with symlinks of host paths resolved (as far as it exists); scratch paths as is.
     fn canonical(&self, path: &str) -> String;
+    /// A character or block device (the only files Landlock's ioctl right is about).
+    fn is_device(&self, path: &str) -> bool;
+    /// A directory known to have no entries.
+    fn is_empty_dir(&self, path: &str) -> bool;
+    /// A TCP port a fixture of the experiment listens on (other ports are not known).
+    fn listening(&self, _port: u16) -> bool {
+        false
+    }
 }
 
 /// The host filesystem; `{scratch}` is `scratch` when given.
@@ -33,6 +41,19 @@ pub struct HostView {
 /// The host outside the scratch root, and the experiment's declared fixtures inside it.
 pub struct DeclaredView {
     fixtures: BTreeMap<String, Kind>,
+    /// Fixed ports of the experiment's TCP listeners.
+    ports: Vec<u16>,
+}
+
+fn host_device(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    std::fs::metadata(path)
+        .map(|m| m.file_type().is_char_device() || m.file_type().is_block_device())
+        .unwrap_or(false)
+}
+
+fn host_empty_dir(path: &Path) -> bool {
+    std::fs::read_dir(path).is_ok_and(|mut d| d.next().is_none())
 }
 
 fn host_kind(path: &Path) -> Option<Kind> {
@@ -78,16 +99,33 @@ impl FsView for HostView {
             host_canonical(path)
         }
     }
+
+    fn is_device(&self, path: &str) -> bool {
+        !path.starts_with(SCRATCH) && host_device(Path::new(path))
+    }
+
+    fn is_empty_dir(&self, path: &str) -> bool {
+        match (path.strip_prefix(SCRATCH), &self.scratch) {
+            (Some(rest), Some(root)) => host_empty_dir(&root.join(rest.trim_start_matches('/'))),
+            (Some(_), None) => false,
+            (None, _) => host_empty_dir(Path::new(path)),
+        }
+    }
 }
 
 impl DeclaredView {
     pub fn new(exp: &Experiment) -> DeclaredView {
         let mut fixtures = BTreeMap::new();
+        let mut ports = Vec::new();
         fixtures.insert(SCRATCH.to_string(), Kind::Dir);
         for f in &exp.fixtures {
             let (path, kind) = match &f.kind {
                 FixtureKind::File { path, .. } => (path, Kind::File),
                 FixtureKind::Dir { path, .. } => (path, Kind::Dir),
+                FixtureKind::TcpListener { port } if *port != 0 => {
+                    ports.push(*port);
+                    continue;
+                }
                 _ => continue,
             };
             // Every ancestor of a fixture inside the scratch root is a directory the run creates.
@@ -101,7 +139,7 @@ impl DeclaredView {
             }
             fixtures.insert(path.clone(), kind);
         }
-        DeclaredView { fixtures }
+        DeclaredView { fixtures, ports }
     }
 }
 
@@ -120,6 +158,27 @@ impl FsView for DeclaredView {
         } else {
             host_canonical(path)
         }
+    }
+
+    fn is_device(&self, path: &str) -> bool {
+        !path.starts_with(SCRATCH) && host_device(Path::new(path))
+    }
+
+    fn is_empty_dir(&self, path: &str) -> bool {
+        if path.starts_with(SCRATCH) {
+            // Declared fixtures are the whole content of the scratch tree.
+            self.fixtures.get(path) == Some(&Kind::Dir)
+                && !self
+                    .fixtures
+                    .keys()
+                    .any(|k| k.strip_prefix(path).is_some_and(|r| r.starts_with('/')))
+        } else {
+            host_empty_dir(Path::new(path))
+        }
+    }
+
+    fn listening(&self, port: u16) -> bool {
+        self.ports.contains(&port)
     }
 }
 

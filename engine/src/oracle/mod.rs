@@ -81,6 +81,15 @@ fn record(
     }
 }
 
+/// What happens once every modelled step is allowed.
+enum After {
+    Allowed,
+    /// The operation fails with this errno (and why).
+    Fails(i32, String),
+    /// The host decides (and why the oracle cannot know).
+    Unknown(String),
+}
+
 /// The oracle's prediction for one probe under one compiled profile.
 pub fn predict(
     compiled: &CompiledProfile,
@@ -110,10 +119,11 @@ pub fn predict(
             return r;
         }
     };
-    let (steps, fails_first) = match model(probe, fs, helper_exe) {
+    let (steps, after) = match model(probe, fs, helper_exe) {
         ProbeModel::Unmodeled(why) => return record(id, probe, Prediction::Unmodeled, why),
-        ProbeModel::Steps(s) => (s, None),
-        ProbeModel::FailsFirst { steps, errno, why } => (steps, Some((errno, why))),
+        ProbeModel::Steps(s) => (s, After::Allowed),
+        ProbeModel::FailsAfter { steps, errno, why } => (steps, After::Fails(errno, why)),
+        ProbeModel::HostDecides { steps, why } => (steps, After::Unknown(why)),
     };
     let mut granted: Vec<Option<usize>> = Vec::new();
     let mut notes = Vec::new();
@@ -152,13 +162,21 @@ pub fn predict(
     }
     granted.sort_unstable();
     granted.dedup();
-    let mut r = match fails_first {
-        Some((e, why)) => {
-            let mut r = record(id, probe, Prediction::Error, why);
+    let mut r = match after {
+        After::Unknown(why) => return record(id, probe, Prediction::Unmodeled, why),
+        // The verdict of any failure follows the world's deny set (spec §5): an EPERM the VFS
+        // gives (a hard link to a directory) is a `deny` the baseline shows too.
+        After::Fails(e, why) => {
+            let verdict = if crate::world::LANDLOCK_DENY_SET.contains(e) {
+                Prediction::Deny
+            } else {
+                Prediction::Error
+            };
+            let mut r = record(id, probe, verdict, why);
             r.errno = Some(errno_record(e));
             r
         }
-        None => record(
+        After::Allowed => record(
             id,
             probe,
             Prediction::Allow,

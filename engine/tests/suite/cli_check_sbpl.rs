@@ -338,3 +338,74 @@ fn an_sbpl_file_outside_the_experiment_needs_the_absolute_imports_flag() {
     assert!(!out.stderr.contains("xpr::import::absolute"), "{out}");
     assert!(!out.stderr.contains("SECRET-HASH"), "{out}");
 }
+
+/// Issue 12 items 3–6 as `xpr check` shows them: each mapping that differs from the SBPL
+/// meaning is `approximate`, with the widening or side effect in words on the rule's line.
+#[test]
+fn check_says_what_linux_does_differently() {
+    crate::support::require_landlock(2);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("deny_read.sb"),
+        "(version 1)\n(allow default)\n(deny file-read-data)\n(deny file-link)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("literals.sb"),
+        "(version 1)\n(deny default)\n(allow file-read-data (literal \"/etc\"))\n\
+         (allow file-write* (literal \"/etc/hosts\"))\n(allow file-write* (subpath \"/usr\"))\n",
+    )
+    .unwrap();
+    let check = |file: &str| {
+        Xpr::new()
+            .cwd(dir.path())
+            .args(["check", file])
+            .run()
+            .success()
+            .stdout
+    };
+    let line = |out: &str, at: &str| {
+        out.lines()
+            .find(|l| l.trim_start().starts_with(at))
+            .unwrap_or_else(|| panic!("no line {at}: {out}"))
+            .to_string()
+    };
+    let out = check("deny_read.sb");
+    // 5: the default's other operations that need the denied right.
+    let default = line(&out, "default");
+    assert!(default.contains("approximate"), "{default}");
+    assert!(
+        default.contains("process-exec, sysctl-read need fs.read_file on Linux"),
+        "{default}"
+    );
+    // 6: denying hard links denies creating regular files.
+    let links = line(&out, "deny_read.sb:4:1");
+    assert!(links.contains("approximate"), "{links}");
+    assert!(
+        links.contains("also denies creating regular files there (file-write-create)"),
+        "{links}"
+    );
+    let out = check("literals.sb");
+    // 3: a literal directory's listing comes with its subdirectories; nothing below it.
+    let dir_literal = line(&out, "literals.sb:3:1");
+    assert!(dir_literal.contains("approximate"), "{dir_literal}");
+    assert!(
+        dir_literal.contains("its subdirectories can be listed too")
+            && dir_literal.contains("files below it are not granted"),
+        "{dir_literal}"
+    );
+    // 4: removing or renaming a literal is checked on its parent.
+    let file_literal = line(&out, "literals.sb:4:1");
+    assert!(file_literal.contains("approximate"), "{file_literal}");
+    assert!(
+        file_literal.contains("checked on its parent directory"),
+        "{file_literal}"
+    );
+    // 6: file-write* allows hard links where it allows creating files.
+    let subtree = line(&out, "literals.sb:5:1");
+    assert!(subtree.contains("approximate"), "{subtree}");
+    assert!(
+        subtree.contains("also allows hard links (file-link)"),
+        "{subtree}"
+    );
+}

@@ -50,6 +50,15 @@ fn rule(action: Action, ops: &[&str], filters: Vec<Filter>, line: u32) -> Rule {
     }
 }
 
+/// A layer's path rules other than the one every layer has: `fs.refer` on `/` (spec §7).
+fn granted(layer: &xpr::compile::linux::LayerPlan) -> Vec<&xpr::compile::linux::PathRulePlan> {
+    layer
+        .path_rules
+        .iter()
+        .filter(|r| !(r.path == "/" && r.access == ["fs.refer"]))
+        .collect()
+}
+
 fn allow(ops: &[&str], filters: Vec<Filter>, line: u32) -> Rule {
     rule(Action::Allow, ops, filters, line)
 }
@@ -194,13 +203,15 @@ fn fidelity_of_representative_rules() {
     assert!(compiled.blocked.is_none(), "{:?}", compiled.blocked);
     let levels: Vec<Fidelity> = compiled.fidelity.iter().map(|f| f.fidelity).collect();
     use Fidelity::*;
-    // default, read*, write*, outbound, signal, sysctl, deny /etc (removes nothing: redundant)
+    // default, read* (a literal: a directory would list its subdirectories), write* (links
+    // are creations on Linux; {scratch}/a itself cannot be removed), outbound, signal,
+    // sysctl, deny /etc (removes nothing: redundant)
     assert_eq!(
         levels,
         [
             Approximate,
-            Exact,
-            Exact,
+            Approximate,
+            Approximate,
             Exact,
             Exact,
             Approximate,
@@ -220,7 +231,7 @@ fn fidelity_of_representative_rules() {
     );
     assert_eq!(layer.handled_net, ["net.bind_tcp", "net.connect_tcp"]);
     assert_eq!(layer.scoped, ["scope.abstract_unix_socket", "scope.signal"]);
-    let paths: Vec<&str> = layer.path_rules.iter().map(|r| r.path.as_str()).collect();
+    let paths: Vec<&str> = granted(layer).iter().map(|r| r.path.as_str()).collect();
     // The later `deny file-read* (subpath "/etc")` overrides the literal /etc/hostname grant.
     assert_eq!(
         paths,
@@ -242,7 +253,7 @@ fn a_deny_after_an_allow_it_covers_is_exact() {
     );
     let compiled = compile("p", &ir, &world());
     assert!(compiled.blocked.is_none(), "{:?}", compiled.blocked);
-    assert!(compiled.plan.layers[0].path_rules.is_empty());
+    assert!(granted(&compiled.plan.layers[0]).is_empty());
 }
 
 #[test]
@@ -353,19 +364,32 @@ fn abi_cap_3_makes_a_tcp_port_rule_not_applicable() {
 #[test]
 fn a_missing_rule_path_blocks_apply() {
     let scratch = scratch_tree();
-    let ir = profile(
-        Action::Deny,
-        vec![allow(&["file-read*"], vec![subpath("{scratch}/absent")], 1)],
-    );
-    let failure =
-        PreparedSandbox::prepare(&compile("p", &ir, &world()), scratch.path()).unwrap_err();
-    assert_eq!(failure.reason, BlockedReason::NotApplicableInWorld);
-    assert_eq!(failure.errno, libc::ENOENT);
-    assert!(
-        failure.detail.contains("{scratch}/absent"),
-        "{}",
-        failure.detail
-    );
+    // A path that does not exist, or below a file: this world cannot name it. Any other
+    // failure to open it (a symlink loop here) is an apply error. Both keep the errno.
+    std::os::unix::fs::symlink("loop", scratch.path().join("loop")).unwrap();
+    for (path, reason, errno) in [
+        (
+            "{scratch}/absent",
+            BlockedReason::NotApplicableInWorld,
+            libc::ENOENT,
+        ),
+        (
+            "{scratch}/ro/f/x",
+            BlockedReason::NotApplicableInWorld,
+            libc::ENOTDIR,
+        ),
+        ("{scratch}/loop", BlockedReason::ApplyError, libc::ELOOP),
+    ] {
+        let ir = profile(
+            Action::Deny,
+            vec![allow(&["file-read*"], vec![subpath(path)], 1)],
+        );
+        let failure =
+            PreparedSandbox::prepare(&compile("p", &ir, &world()), scratch.path()).unwrap_err();
+        assert_eq!((failure.reason, failure.errno), (reason, errno), "{path}");
+        assert_eq!(failure.step, "open(O_PATH)");
+        assert!(failure.detail.contains(path), "{}", failure.detail);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -417,7 +441,11 @@ fn a_literal_file_rule_drops_directory_rights() {
         )],
     );
     let sandbox = prepared(&compile("p", &ir, &world()), scratch.path());
-    assert!(!sandbox.resolved[0][0].is_dir);
+    let rule = sandbox.resolved[0]
+        .iter()
+        .find(|r| r.plan_path == "{scratch}/ro/f")
+        .unwrap();
+    assert!(!rule.is_dir);
     let file = c(&scratch.path().join("ro/f"));
     assert_eq!(
         in_sandbox(&sandbox, &|| open_errno(&file, libc::O_RDONLY)),
@@ -434,7 +462,7 @@ fn a_literal_file_rule_drops_directory_rights() {
 }
 
 #[test]
-fn rename_across_directories_without_refer_is_exdev() {
+fn a_rename_across_directories_needs_the_make_and_remove_rights_only() {
     let scratch = scratch_tree();
     let ir = profile(
         Action::Deny,
@@ -444,16 +472,6 @@ fn rename_across_directories_without_refer_is_exdev() {
             1,
         )],
     );
-    let compiled = compile("p", &ir, &world());
-    assert!(
-        !compiled.plan.layers[0].path_rules[0]
-            .access
-            .contains(&"fs.refer".to_string())
-    );
-    let sandbox = prepared(&compiled, scratch.path());
-    let from = c(&scratch.path().join("a/g"));
-    let to = c(&scratch.path().join("b/g"));
-    let same_dir = c(&scratch.path().join("a/h"));
     let rename = |a: &CString, b: &CString| {
         // SAFETY: raw rename on NUL-terminated paths.
         if unsafe { libc::rename(a.as_ptr(), b.as_ptr()) } == 0 {
@@ -462,6 +480,22 @@ fn rename_across_directories_without_refer_is_exdev() {
             errno()
         }
     };
+    let from = c(&scratch.path().join("a/g"));
+    let to = c(&scratch.path().join("b/g"));
+    let same_dir = c(&scratch.path().join("a/h"));
+    // fs.refer is granted on `/` in every layer: SBPL has no reparenting permission.
+    let compiled = compile("p", &ir, &world());
+    let refer = &compiled.plan.layers[0].path_rules[0];
+    assert_eq!(
+        (refer.path.as_str(), &refer.access[..]),
+        ("/", &["fs.refer".to_string()][..])
+    );
+    let sandbox = prepared(&compiled, scratch.path());
+    assert_eq!(in_sandbox(&sandbox, &|| rename(&from, &to)), 0);
+    assert_eq!(in_sandbox(&sandbox, &|| rename(&to, &from)), 0);
+    // ABI 1 has no fs.refer: moving to another directory is EXDEV, within one it is fine.
+    let abi1 = compile("p", &ir, &world_capped(Some(1)));
+    let sandbox = prepared(&abi1, scratch.path());
     assert_eq!(in_sandbox(&sandbox, &|| rename(&from, &to)), libc::EXDEV);
     assert_eq!(in_sandbox(&sandbox, &|| rename(&from, &same_dir)), 0);
 }
@@ -875,6 +909,68 @@ fn fidelity_table_for_the_mapping() {
             Approximate,
         ),
         (Action::Allow, deny(&["file-write-data"], vec![], 1), Exact),
+        // A literal keeps the file rights of its node: exact for data; the listing of a
+        // directory extends to its subdirectories; removing it is checked on the parent.
+        (
+            Action::Deny,
+            allow(
+                &["file-write-data"],
+                vec![Filter::Literal("/etc/hosts".into())],
+                1,
+            ),
+            Exact,
+        ),
+        (
+            Action::Deny,
+            allow(
+                &["file-read-data"],
+                vec![Filter::Literal("/etc/hosts".into())],
+                1,
+            ),
+            Approximate,
+        ),
+        (
+            Action::Deny,
+            allow(
+                &["file-write-unlink"],
+                vec![Filter::Literal("/tmp/x".into())],
+                1,
+            ),
+            Approximate,
+        ),
+        // A subpath's own node is removed from its parent; without a filter nothing is left out.
+        (
+            Action::Deny,
+            allow(&["file-write-unlink"], vec![subpath("/tmp")], 1),
+            Approximate,
+        ),
+        (
+            Action::Deny,
+            allow(&["file-write-unlink"], vec![], 1),
+            Exact,
+        ),
+        // A link is the creation of a regular file on Linux, both ways.
+        (
+            Action::Deny,
+            allow(&["file-link"], vec![subpath("/tmp")], 1),
+            Approximate,
+        ),
+        (Action::Allow, deny(&["file-link"], vec![], 1), Approximate),
+        (
+            Action::Deny,
+            allow(&["file-write*"], vec![], 1),
+            Approximate,
+        ),
+        (
+            Action::Deny,
+            allow(&["file-write-create"], vec![], 1),
+            Approximate,
+        ),
+        (
+            Action::Allow,
+            deny(&["file-write-create"], vec![], 1),
+            Exact,
+        ),
     ];
     let world = world();
     for (default, rule, expected) in cases {
@@ -1086,7 +1182,7 @@ fn last_matching_rule_wins_where_landlock_can_follow() {
                 .plan
                 .layers
                 .first()
-                .map(|l| l.path_rules.iter().map(|r| r.path.as_str()).collect())
+                .map(|l| granted(l).iter().map(|r| r.path.as_str()).collect())
                 .unwrap_or_default();
             assert_eq!(got, paths, "case {n}");
         }
@@ -1210,8 +1306,7 @@ fn a_stack_compiles_one_plan_layer_per_layer_with_global_rule_indices() {
     assert_eq!(compiled.plan.layers.len(), 2);
     assert!(compiled.blocked.is_none());
     let l2 = &compiled.plan.layers[1];
-    let rules: Vec<(&str, &[usize])> = l2
-        .path_rules
+    let rules: Vec<(&str, &[usize])> = granted(l2)
         .iter()
         .map(|r| (r.path.as_str(), r.rules.as_slice()))
         .collect();

@@ -19,6 +19,7 @@ mod bundle_writer;
 mod check_diagnostics;
 mod cli_check_sbpl;
 mod cli_conventions;
+mod differential;
 mod explain_cli;
 mod host_attacks;
 mod host_guard;

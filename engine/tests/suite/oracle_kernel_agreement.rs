@@ -1,8 +1,10 @@
 //! Property test: the oracle's evaluator and the real kernel agree on generated Landlock
-//! rulesets (one or two layers, random handled rights and path rules in a temp tree) and
-//! generated probes (read, write, create, unlink, rename within and across directories, list).
+//! rulesets (one or two layers, random handled rights and path rules in a temp tree; a layer
+//! that handles no file right handles TCP connect instead) and generated probes (read, write,
+//! create, unlink of files and directories, rename within and across directories, list of
+//! directories and files), each made the way the driver makes it.
 //!
-//! Needs Landlock ABI ≥ 3 (truncate); without it the test FAILS with a message. Children only
+//! Needs Landlock ABI ≥ 4 (TCP); without it the test FAILS with a message. Children only
 //! make raw syscalls after the fork (the harness is multi-threaded).
 
 use crate::support;
@@ -70,14 +72,13 @@ fn layer_strategy() -> impl Strategy<Value = (u64, Vec<(usize, u64)>)> {
         ),
     )
         .prop_map(|(handled, rules)| {
-            // A ruleset must handle something.
-            let handled = match mask(&handled) {
-                0 => 1 << 2,
-                m => m,
-            };
+            // A ruleset that handles no file right handles TCP connect (it must handle
+            // something): a domain without file rights makes no move check.
+            let handled = mask(&handled);
             let rules = rules
                 .into_iter()
                 .map(|(n, r)| (n, mask(&r) & handled))
+                .filter(|(_, r)| *r != 0)
                 .collect();
             (handled, rules)
         })
@@ -88,9 +89,9 @@ fn op_strategy() -> impl Strategy<Value = Op> {
         (0..FILES.len()).prop_map(Op::Read),
         (0..FILES.len()).prop_map(Op::Write),
         (0..DIRS.len()).prop_map(Op::Create),
-        (0..FILES.len()).prop_map(Op::Unlink),
+        (0..DIRS.len() + FILES.len()).prop_map(Op::Unlink),
         (0..FILES.len(), 0..DIRS.len(), any::<bool>()).prop_map(|(f, d, e)| Op::Rename(f, d, e)),
-        (0..DIRS.len()).prop_map(Op::List),
+        (0..DIRS.len() + FILES.len()).prop_map(Op::List),
     ]
 }
 
@@ -112,11 +113,13 @@ fn plan(root: &Path, layers: &[(u64, Vec<(usize, u64)>)]) -> CompiledProfile {
         .iter()
         .map(|(handled, rules)| LayerPlan {
             handled_fs_mask: *handled,
+            handled_net_mask: if *handled == 0 { 1 << 1 } else { 0 },
             path_rules: rules
                 .iter()
                 .enumerate()
                 .map(|(i, (n, m))| PathRulePlan {
                     path: abs(node(*n)),
+                    literal: false,
                     access: Vec::new(),
                     access_mask: *m,
                     rules: vec![i],
@@ -128,7 +131,7 @@ fn plan(root: &Path, layers: &[(u64, Vec<(usize, u64)>)]) -> CompiledProfile {
     CompiledProfile::from_plan(LandlockPlan {
         schema_version: LANDLOCK_PLAN_SCHEMA_VERSION.into(),
         profile: "generated".into(),
-        abi: 3,
+        abi: 4,
         layers,
         restrict_flags: 0,
         seccomp: None,
@@ -158,9 +161,9 @@ fn probe_of(root: &Path, op: &Op) -> (Probe, Vec<CString>) {
             let t = p(&format!("{}/new", DIRS[*d]));
             (support::probe("p", "file-create", Some(&t)), vec![c(&t)])
         }
-        Op::Unlink(f) => (
-            support::probe("p", "file-unlink", Some(&p(FILES[*f]))),
-            vec![c(&p(FILES[*f]))],
+        Op::Unlink(n) => (
+            support::probe("p", "file-unlink", Some(&p(node(*n)))),
+            vec![c(&p(node(*n)))],
         ),
         Op::Rename(f, d, existing) => {
             let from = p(FILES[*f]);
@@ -176,9 +179,9 @@ fn probe_of(root: &Path, op: &Op) -> (Probe, Vec<CString>) {
             );
             (probe, vec![c(&from), c(&to)])
         }
-        Op::List(d) => (
-            support::probe("p", "dir-list", Some(&p(DIRS[*d]))),
-            vec![c(&p(DIRS[*d]))],
+        Op::List(n) => (
+            support::probe("p", "dir-list", Some(&p(node(*n)))),
+            vec![c(&p(node(*n)))],
         ),
     }
 }
@@ -202,11 +205,8 @@ fn kernel(prepared: &PreparedSandbox, op: &Op, paths: &[CString]) -> i32 {
             let r = match op {
                 Op::Read(_) => libc::open(paths[0].as_ptr(), libc::O_RDONLY),
                 Op::Write(_) => libc::open(paths[0].as_ptr(), libc::O_WRONLY),
-                Op::Create(_) => libc::open(
-                    paths[0].as_ptr(),
-                    libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL,
-                    0o644,
-                ),
+                // As the driver: mknod, the create right only.
+                Op::Create(_) => libc::mknod(paths[0].as_ptr(), libc::S_IFREG | 0o644, 0),
                 Op::Unlink(_) => libc::unlink(paths[0].as_ptr()),
                 Op::Rename(..) => libc::rename(paths[0].as_ptr(), paths[1].as_ptr()),
                 Op::List(_) => libc::open(paths[0].as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY),
@@ -228,7 +228,7 @@ proptest! {
         layers in proptest::collection::vec(layer_strategy(), 1..3),
         op in op_strategy(),
     ) {
-        support::require_landlock(3);
+        support::require_landlock(4);
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().canonicalize().unwrap();
         build_tree(&root);

@@ -12,9 +12,12 @@
 //!   but the kernel rejects (or no Landlock at all) is `mechanism_unavailable`.
 //! - Seccomp is used only for unfiltered denies of whole syscall classes (chmod, chown, utimes,
 //!   xattr writes, fork), always with `RET_ERRNO(EPERM)`; never for the default action.
-//! - `literal` and `subpath` both become path-beneath rules (a literal directory widens to its
-//!   subtree); directory-only rights are dropped at prepare time for non-directories; a rule
-//!   path that cannot be opened blocks apply.
+//! - `literal` and `subpath` both become path-beneath rules; prepare keeps on each node what
+//!   Landlock can grant there (`kept_on_node`: file rights on a file, a literal directory only
+//!   its listing); make and remove rights are never granted for a literal (narrowing, noted);
+//!   a rule path that does not exist blocks apply (`not_applicable_in_world`).
+//! - `fs.refer` is granted on `/` in every layer: SBPL has no reparenting permission.
+//! - Fidelity covers side effects on requests other entries decide (`side_effects`).
 //! - A stacked profile (`ProfileIr::layers`) compiles each layer on its own into one plan
 //!   layer each, in order; apply restricts layer by layer, so the kernel intersects them.
 //! - Raw syscalls (`sys::landlock`), not the `landlock` crate: the kernel refuses unknown bits
@@ -28,6 +31,7 @@ mod rule_paths;
 mod rule_text;
 mod sandbox_plan;
 pub mod seccomp_program;
+mod side_effects;
 mod stack;
 mod translate;
 
@@ -38,7 +42,7 @@ pub use plan::{
     LANDLOCK_PLAN_SCHEMA_VERSION, LandlockPlan, LayerPlan, PathRulePlan, PortRulePlan, SeccompPlan,
     SeccompSyscallPlan,
 };
-pub use prepare::{PrepareFailure, PreparedSandbox, ResolvedPathRule};
+pub use prepare::{PrepareFailure, PreparedSandbox, ResolvedPathRule, kept_on_node};
 pub use rule_paths::SCRATCH;
 pub use rule_text::rule_text;
 pub use sandbox_plan::{LOG_NEW_EXEC_ON, LinuxSandbox, sandbox_for, sandbox_with_log_flags};

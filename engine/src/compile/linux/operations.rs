@@ -3,17 +3,20 @@
 //! Concrete operations are listed once. `file-read*` and `file-write*` have their own rows
 //! (spec §7's mapping for the whole class); any other `name*` expands to the concrete rows
 //! that start with `name`, and the operation `default` to every row.
+//!
+//! `fs.refer` is no operation's right: SBPL has no reparenting permission (a move is an
+//! unlink plus a create, each checked on its own), so the translator grants it everywhere
+//! and a cross-directory move is decided by the make and remove rights alone.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OpClass {
     /// Landlock fs rights, filtered by `literal`/`subpath`.
     Fs {
         rights: &'static [&'static str],
-        /// Why the Linux surface differs (approximate), if it does.
-        note: Option<&'static str>,
-        /// Only the deny direction is approximate (allowing extra things Linux never restricts
-        /// gives the same decisions).
-        note_on_deny_only: bool,
+        /// Why an allow rule's Linux surface differs (approximate), if it does.
+        allow_note: Option<&'static str>,
+        /// Why a deny rule's Linux surface differs (approximate), if it does.
+        deny_note: Option<&'static str>,
     },
     /// `/proc/sys` files via `sysctl-name`.
     Sysctl {
@@ -45,6 +48,17 @@ pub struct Operation {
 }
 
 const READ: &[&str] = &["fs.read_file", "fs.read_dir"];
+const MAKE_ALL: &[&str] = &[
+    "fs.make_char",
+    "fs.make_dir",
+    "fs.make_reg",
+    "fs.make_sock",
+    "fs.make_fifo",
+    "fs.make_block",
+    "fs.make_sym",
+];
+/// Every right that changes a file or a directory entry. Not `fs.refer` (granted everywhere,
+/// see above) and not `fs.ioctl_dev` (SBPL keeps `file-ioctl` apart from `file-write*`).
 const WRITE_ALL: &[&str] = &[
     "fs.write_file",
     "fs.truncate",
@@ -57,29 +71,18 @@ const WRITE_ALL: &[&str] = &[
     "fs.make_sym",
     "fs.remove_dir",
     "fs.remove_file",
-    "fs.refer",
-    "fs.ioctl_dev",
 ];
-const MAKE_ALL: &[&str] = &[
-    "fs.make_char",
-    "fs.make_dir",
-    "fs.make_reg",
-    "fs.make_sock",
-    "fs.make_fifo",
-    "fs.make_block",
-    "fs.make_sym",
-];
-const PARENT_NOTE: &str = "Landlock checks creation and removal on the parent directory: a literal widens to the directory's other entries; moving an entry to another directory also needs fs.refer (file-write* or file-link), else EXDEV";
+const LINKS_ARE_CREATIONS: &str = "Linux checks a hard link as the creation of a regular file in the destination directory: where this allows creating files it also allows hard links (file-link)";
 
 const fn fs(
     rights: &'static [&'static str],
-    note: Option<&'static str>,
-    note_on_deny_only: bool,
+    allow_note: Option<&'static str>,
+    deny_note: Option<&'static str>,
 ) -> OpClass {
     OpClass::Fs {
         rights,
-        note,
-        note_on_deny_only,
+        allow_note,
+        deny_note,
     }
 }
 
@@ -100,8 +103,8 @@ pub const OPERATIONS: &[Operation] = &[
         name: "file-read*",
         class: fs(
             READ,
+            None,
             Some("metadata and xattr reads cannot be denied"),
-            true,
         ),
         composite: true,
     },
@@ -109,27 +112,26 @@ pub const OPERATIONS: &[Operation] = &[
         name: "file-write*",
         class: fs(
             WRITE_ALL,
+            Some(LINKS_ARE_CREATIONS),
             Some("mode, owner, times, xattr and flag changes cannot be denied"),
-            true,
         ),
         composite: true,
     },
-    op("file-read-data", fs(READ, None, false)),
+    op("file-read-data", fs(READ, None, None)),
     unrestricted("file-read-metadata", None),
     unrestricted("file-read-xattr", None),
     unrestricted("file-test-existence", None),
     op(
         "file-write-data",
-        fs(&["fs.write_file", "fs.truncate"], None, false),
+        fs(&["fs.write_file", "fs.truncate"], None, None),
     ),
-    op("file-write-create", fs(MAKE_ALL, Some(PARENT_NOTE), false)),
+    op(
+        "file-write-create",
+        fs(MAKE_ALL, Some(LINKS_ARE_CREATIONS), None),
+    ),
     op(
         "file-write-unlink",
-        fs(
-            &["fs.remove_dir", "fs.remove_file"],
-            Some(PARENT_NOTE),
-            false,
-        ),
+        fs(&["fs.remove_dir", "fs.remove_file"], None, None),
     ),
     unrestricted("file-write-mode", Some("file-write-mode")),
     unrestricted("file-write-owner", Some("file-write-owner")),
@@ -139,26 +141,30 @@ pub const OPERATIONS: &[Operation] = &[
     unrestricted("file-write-setugid", None),
     op(
         "file-ioctl",
-        fs(
-            &["fs.ioctl_dev"],
-            Some("only ioctls on character and block devices are controlled"),
-            false,
-        ),
+        fs(&["fs.ioctl_dev"], Some(IOCTL_NOTE), Some(IOCTL_NOTE)),
     ),
     op(
         "file-link",
         fs(
-            &["fs.refer", "fs.make_reg"],
-            Some("hard links need fs.refer and fs.make_reg on the parent directories"),
-            false,
+            &["fs.make_reg"],
+            Some(
+                "Linux checks a hard link as the creation of a regular file (fs.make_reg on the destination directory): this also allows creating regular files there (file-write-create)",
+            ),
+            Some(
+                "Linux checks a hard link as the creation of a regular file (fs.make_reg on the destination directory): this also denies creating regular files there (file-write-create)",
+            ),
         ),
     ),
     op(
         "file-clone",
         fs(
-            &["fs.refer", "fs.make_reg"],
-            Some("clones are creations checked on the parent directory"),
-            false,
+            &["fs.make_reg"],
+            Some(
+                "a clone is the creation of a regular file on Linux: this also allows creating regular files (file-write-create)",
+            ),
+            Some(
+                "a clone is the creation of a regular file on Linux: this also denies creating regular files (file-write-create)",
+            ),
         ),
     ),
     unrestricted("file-map-executable", None),
@@ -166,13 +172,7 @@ pub const OPERATIONS: &[Operation] = &[
     op("file-unmount", OpClass::Mount),
     op(
         "process-exec",
-        fs(
-            &["fs.execute"],
-            Some(
-                "only execve is checked: ld.so can still run a readable file, mmap(PROT_EXEC) is unchecked",
-            ),
-            false,
-        ),
+        fs(&["fs.execute"], Some(EXEC_NOTE), Some(EXEC_NOTE)),
     ),
     op(
         "process-exec-interpreter",
@@ -206,6 +206,9 @@ pub const OPERATIONS: &[Operation] = &[
     ),
 ];
 
+const IOCTL_NOTE: &str = "only ioctls on character and block devices are controlled, and never the generic requests (FIOCLEX, FIONBIO, ...)";
+const EXEC_NOTE: &str = "only execve is checked: ld.so can still run a readable file, mmap(PROT_EXEC) is unchecked; the program, its ELF interpreter (which also needs fs.execute) and its libraries must be readable (file-read-data)";
+
 /// Prefixes of operation families that only exist on Darwin.
 const DARWIN_ONLY: &[&str] = &[
     "mach-",
@@ -229,6 +232,34 @@ const DARWIN_ONLY: &[&str] = &[
     "opendirectory-",
     "managed-preference-",
 ];
+
+/// The Landlock fs rights each operation's requests need on Linux (spec §7, "Side effects"): a
+/// rule of another operation that changes one of them changes this operation's outcomes too.
+/// A link needs nothing of its own: Linux checks it as the create it always comes with.
+pub const NEEDS: &[(&str, &[&str])] = &[
+    ("file-read-data", READ),
+    ("file-write-data", &["fs.write_file", "fs.truncate"]),
+    ("file-write-create", MAKE_ALL),
+    ("file-write-unlink", &["fs.remove_dir", "fs.remove_file"]),
+    ("file-ioctl", &["fs.ioctl_dev"]),
+    // The program and its interpreter are opened for execution and reading, the libraries
+    // for reading.
+    ("process-exec", &["fs.execute", "fs.read_file"]),
+    ("sysctl-read", &["fs.read_file"]),
+    ("sysctl-write", &["fs.write_file"]),
+];
+
+/// Operations whose requests need several rights at once: granting one of them allows
+/// nothing while another is denied everywhere.
+pub const JOINTLY: &[(&str, &[&str])] = &[("process-exec", &["fs.execute", "fs.read_file"])];
+
+/// Whether a rule naming `written` (`default`, `file-read*`, a concrete name) covers the
+/// concrete operation `op`, as the vocabulary matches them (spec §2.9).
+pub fn covers(written: &str, op: &str) -> bool {
+    written == "default"
+        || written == op
+        || written.strip_suffix('*').is_some_and(|p| op.starts_with(p))
+}
 
 /// How a rule's operation name resolves.
 #[derive(Debug)]

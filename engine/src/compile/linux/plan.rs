@@ -37,7 +37,7 @@ pub struct LayerPlan {
     pub handled_net_mask: u64,
     pub scoped: Vec<String>,
     pub scoped_mask: u64,
-    /// Sorted by path.
+    /// Sorted by path (a subpath before a literal on the same path).
     pub path_rules: Vec<PathRulePlan>,
     /// Sorted by port.
     pub port_rules: Vec<PortRulePlan>,
@@ -47,8 +47,12 @@ pub struct LayerPlan {
 pub struct PathRulePlan {
     /// Absolute, or `{scratch}` / `{scratch}/...`.
     pub path: String,
+    /// From SBPL `literal`: only what Landlock can grant on the node itself is kept at prepare
+    /// time (file rights on a file, the listing right on a directory).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub literal: bool,
     /// Granted rights. Directory-only rights are dropped at prepare time when the path turns
-    /// out not to be a directory (the kernel would refuse them with EINVAL).
+    /// out not to be a directory (the kernel would refuse them with EINVAL); see `literal`.
     pub access: Vec<String>,
     pub access_mask: u64,
     /// Indices of the IR rules that contributed.

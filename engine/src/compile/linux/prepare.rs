@@ -6,6 +6,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::CompiledProfile;
+use super::plan::PathRulePlan;
 use super::rule_paths::SCRATCH;
 use super::seccomp_program::decode_bpf;
 use crate::compile::ApplyFailure;
@@ -148,21 +149,9 @@ impl PreparedSandbox {
             let mut layer_resolved = Vec::new();
             for rule in &layer.path_rules {
                 let path = host_path(&rule.path, scratch);
-                let fd = open_path(&path).map_err(|e| PrepareFailure {
-                    reason: BlockedReason::NotApplicableInWorld,
-                    errno: raw(&e),
-                    step: "open(O_PATH)",
-                    detail: format!(
-                        "rule path {} (rules {:?}) cannot be opened: Landlock needs an existing path",
-                        rule.path, rule.rules
-                    ),
-                })?;
+                let fd = open_path(&path).map_err(|e| unopenable(rule, raw(&e)))?;
                 let is_dir = landlock::is_directory(fd.as_fd());
-                let access_mask = if is_dir {
-                    rule.access_mask
-                } else {
-                    rule.access_mask & !dir_only_fs_mask()
-                };
+                let access_mask = kept_on_node(rule, is_dir);
                 if access_mask != 0 {
                     landlock::add_path_rule(ruleset.as_fd(), access_mask, fd.as_fd()).map_err(
                         |e| {
@@ -260,6 +249,44 @@ impl PreparedSandbox {
     }
     pub fn has_seccomp(&self) -> bool {
         !self.bpf.is_empty()
+    }
+}
+
+/// What a plan rule grants on the node it names: directory-only rights never on a
+/// non-directory (the kernel refuses them with EINVAL), and a literal on a directory only its
+/// listing (file rights below it would widen the literal to the files of its subtree).
+pub fn kept_on_node(rule: &PathRulePlan, is_dir: bool) -> u64 {
+    match (is_dir, rule.literal) {
+        (true, false) => rule.access_mask,
+        (true, true) => rule.access_mask & landlock::ACCESS_FS_READ_DIR,
+        (false, _) => rule.access_mask & !dir_only_fs_mask(),
+    }
+}
+
+/// A rule path that cannot be opened (spec §7): a path that does not exist (ENOENT, or a
+/// component that is no directory: ENOTDIR) is one this world cannot name, so the profile is
+/// `not_applicable_in_world`; any other errno is an `apply_error`. Both keep the errno.
+fn unopenable(rule: &PathRulePlan, errno: i32) -> PrepareFailure {
+    let missing = matches!(errno, libc::ENOENT | libc::ENOTDIR);
+    PrepareFailure {
+        reason: if missing {
+            BlockedReason::NotApplicableInWorld
+        } else {
+            BlockedReason::ApplyError
+        },
+        errno,
+        step: "open(O_PATH)",
+        detail: if missing {
+            format!(
+                "rule path {} (rules {:?}) does not exist: Landlock needs an existing path",
+                rule.path, rule.rules
+            )
+        } else {
+            format!(
+                "rule path {} (rules {:?}) cannot be opened",
+                rule.path, rule.rules
+            )
+        },
     }
 }
 

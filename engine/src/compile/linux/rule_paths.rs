@@ -56,6 +56,29 @@ pub fn normalise(raw: &str) -> Result<String, String> {
     })
 }
 
+/// A host rule path as Landlock will see it: the node its symlinks lead to, when it exists
+/// (prepare opens it following them). `Some` when that differs from the path as written, as on
+/// merged-/usr hosts where `/lib` leads to `/usr/lib`. Scratch paths stay as written (nothing
+/// in the run creates links there for rules), and so do `/proc` and `/dev`: their links name
+/// the preparing process or a terminal, which would make the plan differ from run to run.
+pub fn resolved_elsewhere(text: &str) -> Option<String> {
+    let volatile = ["/proc", "/dev"]
+        .iter()
+        .any(|root| text == *root || text.starts_with(&format!("{root}/")));
+    if text.starts_with(SCRATCH) || volatile {
+        return None;
+    }
+    let real = std::fs::canonicalize(text).ok()?;
+    let real = real.to_string_lossy().into_owned();
+    (real != text).then_some(real)
+}
+
+/// The path a rule's grants and denials apply to on this host: as written, or where its
+/// symlinks lead (`resolved_elsewhere`).
+pub fn on_host(text: String) -> String {
+    resolved_elsewhere(&text).unwrap_or(text)
+}
+
 fn components(path: &str) -> (bool, Vec<&str>) {
     match path.strip_prefix(SCRATCH) {
         Some(rest) => (true, rest.split('/').filter(|p| !p.is_empty()).collect()),

@@ -1,22 +1,45 @@
 //! A stacked profile: every layer translated on its own (rule indices stay global), then the
 //! Landlock layers concatenated in order and the seccomp denials united. The kernel intersects
 //! Landlock layers; a syscall any layer denies with seccomp is denied, so union is the same
-//! intersection for seccomp.
+//! intersection for seccomp. A plain profile is a stack of one layer. Last, the notes that
+//! depend on the whole domain (`side_effects::domain_notes`).
 
 use std::collections::BTreeMap;
 
 use super::plan::SeccompSyscallPlan;
 use super::seccomp_program;
-use super::translate::{Translation, translate};
+use super::side_effects::domain_notes;
+use super::translate::{REFER, Translation, translate};
 use crate::model::ProfileIr;
 use crate::world::WorldFacts;
+use crate::world::landlock_rights::RightKind;
 
 pub(super) fn translate_stack(ir: &ProfileIr, world: &WorldFacts) -> Translation {
-    let mut layers_irs = ir.layer_irs();
-    if layers_irs.len() == 1 {
-        let (offset, _, layer) = layers_irs.remove(0);
-        return translate(&layer, world, offset);
+    let layers_irs = ir.layer_irs();
+    let mut translation = if layers_irs.len() == 1 {
+        let (offset, _, layer) = &layers_irs[0];
+        translate(layer, world, *offset)
+    } else {
+        merge(&layers_irs, world)
+    };
+    // Per IR layer: the position of its default in the fidelity list (each layer's entries
+    // are its default, then its rules).
+    let mut layers = Vec::new();
+    let mut base = 0;
+    for (_, _, layer) in &layers_irs {
+        layers.push((base, layer));
+        base += 1 + layer.rules.len();
     }
+    domain_notes(
+        &mut translation.fidelity,
+        &layers,
+        !translation.layers.is_empty(),
+        world.landlock.usable_mask(RightKind::Fs) & REFER != 0,
+    );
+    translation
+}
+
+fn merge(layers_irs: &[(usize, Option<&str>, ProfileIr)], world: &WorldFacts) -> Translation {
     let mut merged = Translation {
         layers: Vec::new(),
         seccomp: None,
@@ -28,7 +51,7 @@ pub(super) fn translate_stack(ir: &ProfileIr, world: &WorldFacts) -> Translation
     };
     let mut syscalls: BTreeMap<i64, SeccompSyscallPlan> = BTreeMap::new();
     for (offset, name, layer) in layers_irs {
-        let t = translate(&layer, world, offset);
+        let t = translate(layer, world, *offset);
         // By name: plan layer indices skip layers that handle nothing.
         let label = format!("layer {}", name.unwrap_or("?"));
         let base = merged.fidelity.len();

@@ -10,7 +10,19 @@
 //!   Landlock cannot express it: the rule is unsupported and apply is blocked.
 //!
 //! At the end a right whose base is deny is *handled* and its grants become path/port rules;
-//! a right whose base is allow stays unhandled (allowed everywhere).
+//! a right whose base is allow stays unhandled (allowed everywhere). `fs.refer` belongs to no
+//! operation: every layer grants it on `/` (ABI ≥ 2), so the kernel's reparenting restriction
+//! leaves a move to the make and remove rights, as SBPL does.
+//!
+//! A `literal` grants what Landlock can grant on the node alone: file rights on a file, the
+//! listing right on a directory (with its subdirectories: noted). Rights checked on a parent
+//! directory (make, remove) are never granted for a literal: granting them on the parent would
+//! extend to every sibling, so xpr narrows instead (creating, removing or renaming the literal
+//! path is denied, and the rule says so).
+//!
+//! Fidelity also covers what a rule does to requests other entries decide (`side_effects`):
+//! a right shared by two operations (`fs.read_file` for reads, sysctls and exec), Landlock's
+//! refusal of moves that gain rights, and the restrictions of any domain.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -19,10 +31,12 @@ use super::plan::{LayerPlan, PathRulePlan, PortRulePlan, SeccompPlan, SeccompSys
 use super::rule_paths::{self, Relation, RulePath};
 use super::rule_text::{filter_text, rule_text};
 use super::seccomp_program::{self, SECCOMP_ARCH, SECCOMP_COMPILER};
+use super::side_effects::{self, Alias, Change};
 use crate::compile::Blocked;
 use crate::model::{Action, BlockedReason, Filter, NetAddress, ProfileIr, Rule};
 use crate::model::{Fidelity, RuleFidelity};
 use crate::source::sysctl::proc_sys_path;
+use crate::sys::landlock;
 use crate::world::landlock_rights::{LANDLOCK_RIGHTS, RightKind, landlock_right, right_names};
 use crate::world::{LandlockStatus, WorldFacts};
 
@@ -51,15 +65,15 @@ struct OpContext {
 /// Who set a base: `None` is the profile's default.
 type Setter = Option<usize>;
 
-struct Grant {
-    path: RulePath,
-    rule: usize,
+pub(super) struct Grant {
+    pub path: RulePath,
+    pub rule: usize,
 }
 
-struct FsRight {
-    base: Action,
+pub(super) struct FsRight {
+    pub base: Action,
     set_by: Setter,
-    grants: Vec<Grant>,
+    pub grants: Vec<Grant>,
     /// The paths of `grants`, so a repeated allow is found without a scan (a 100,000-rule
     /// profile would otherwise compare every rule with every earlier one).
     granted: BTreeSet<RulePath>,
@@ -108,13 +122,17 @@ struct Translator<'a> {
     scopes: Vec<(Action, Setter)>,
     seccomp: BTreeMap<&'static str, (Action, Vec<usize>)>,
     assumptions: BTreeSet<String>,
+    /// Every effective change of an fs right, in rule order (for side effects).
+    changes: Vec<Change>,
+    /// Host rule paths whose symlinks lead elsewhere: (rule, as written, where they lead).
+    aliases: Vec<Alias>,
 }
 
 fn bits(mask: u64) -> impl Iterator<Item = usize> {
     (0..64).filter(move |b| mask & (1 << b) != 0)
 }
 
-fn mask_of(names: &[&str]) -> u64 {
+pub(super) fn mask_of(names: &[&str]) -> u64 {
     names
         .iter()
         .filter_map(|n| landlock_right(n))
@@ -127,7 +145,7 @@ const NET_BIND: usize = 0;
 const NET_CONNECT: usize = 1;
 
 /// Flattens `require-any` and single-element `require-all` into plain alternatives.
-fn alternatives(filters: &[Filter]) -> Vec<&Filter> {
+pub(super) fn alternatives(filters: &[Filter]) -> Vec<&Filter> {
     let mut out = Vec::new();
     for filter in filters {
         match filter {
@@ -137,6 +155,55 @@ fn alternatives(filters: &[Filter]) -> Vec<&Filter> {
         }
     }
     out
+}
+
+/// Creating an entry: checked on the directory it is created in.
+pub(super) const MAKE_ANY: u64 = landlock::ACCESS_FS_MAKE_CHAR
+    | landlock::ACCESS_FS_MAKE_DIR
+    | landlock::ACCESS_FS_MAKE_REG
+    | landlock::ACCESS_FS_MAKE_SOCK
+    | landlock::ACCESS_FS_MAKE_FIFO
+    | landlock::ACCESS_FS_MAKE_BLOCK
+    | landlock::ACCESS_FS_MAKE_SYM;
+/// Removing an entry: checked on the directory it is removed from.
+pub(super) const REMOVE_ANY: u64 = landlock::ACCESS_FS_REMOVE_DIR | landlock::ACCESS_FS_REMOVE_FILE;
+const PARENT_SIDE: u64 = MAKE_ANY | REMOVE_ANY;
+pub(super) const READ_DIR: u64 = landlock::ACCESS_FS_READ_DIR;
+pub(super) const REFER: u64 = landlock::ACCESS_FS_REFER;
+
+/// What an allow rule on `path` can grant of `rights` (a literal: only what Landlock can grant
+/// on the node itself), noting where Linux differs from the SBPL meaning. `links`: the
+/// operation is about linking the path elsewhere (`file-link`, `file-clone`), which Linux
+/// checks as the creation of the new name only, so a literal on the source needs nothing.
+fn path_notes(path: &RulePath, rights: u64, links: bool, out: &mut RuleOutcome) -> u64 {
+    if path.literal && links {
+        return 0;
+    }
+    if path.literal {
+        if rights & PARENT_SIDE != 0 {
+            out.approx(format!(
+                "creating, removing or renaming {} is checked on its parent directory, which a \
+                 literal does not grant (that would extend to every sibling): denied on Linux",
+                path.text
+            ));
+        }
+        if rights & READ_DIR != 0 {
+            out.approx(format!(
+                "if {} is a directory, its subdirectories can be listed too (Landlock grants a \
+                 directory's listing with its subtree); files below it are not granted",
+                path.text
+            ));
+        }
+        return rights & !PARENT_SIDE;
+    }
+    if rights & REMOVE_ANY != 0 {
+        out.approx(format!(
+            "removing, renaming or replacing {} itself is checked on its parent directory, \
+             which this rule does not grant: denied on Linux",
+            path.text
+        ));
+    }
+    rights
 }
 
 pub(super) fn translate(ir: &ProfileIr, world: &WorldFacts, offset: usize) -> Translation {
@@ -163,6 +230,8 @@ pub(super) fn translate(ir: &ProfileIr, world: &WorldFacts, offset: usize) -> Tr
         scopes: vec![(base, None); 2],
         seccomp: BTreeMap::new(),
         assumptions: BTreeSet::new(),
+        changes: Vec::new(),
+        aliases: Vec::new(),
     };
     let default_outcome = t.default_outcome(ir.default);
     let outcomes: Vec<RuleOutcome> = ir
@@ -310,8 +379,8 @@ impl Translator<'_> {
         match op.class {
             OpClass::Fs {
                 rights,
-                note,
-                note_on_deny_only,
+                allow_note,
+                deny_note,
             } => {
                 let mask = mask_of(rights);
                 let usable = mask & self.usable(RightKind::Fs);
@@ -326,9 +395,14 @@ impl Translator<'_> {
                         right_names(RightKind::Fs, mask & !usable).join(", ")
                     ));
                 }
-                if let Some(note) = note
-                    && (!note_on_deny_only || action == Action::Deny)
-                {
+                // A literal never grants make rights, so what they would allow does not apply.
+                let makes = alts.is_empty() || alts.iter().any(|f| matches!(f, Filter::Subpath(_)));
+                let note = match action {
+                    Action::Allow if mask & MAKE_ANY != 0 && !makes => None,
+                    Action::Allow => allow_note,
+                    Action::Deny => deny_note,
+                };
+                if let Some(note) = note {
                     out.approx(note);
                 }
                 if alts.is_empty() {
@@ -338,14 +412,35 @@ impl Translator<'_> {
                     match filter {
                         Filter::Literal(p) | Filter::Subpath(p) => match rule_paths::normalise(p) {
                             Ok(text) => {
+                                let text = match rule_paths::resolved_elsewhere(&text) {
+                                    Some(real) => {
+                                        self.aliases.push(Alias {
+                                            rule: i,
+                                            written: text.clone(),
+                                            real: real.clone(),
+                                        });
+                                        out.approx(format!(
+                                            "{text} leads to {real} on this host: Landlock \
+                                             applies the rule to {real} and everything \
+                                             reached through it, SBPL to the path as written"
+                                        ));
+                                        real
+                                    }
+                                    None => text,
+                                };
                                 let path = RulePath {
                                     text,
                                     literal: matches!(filter, Filter::Literal(_)),
                                 };
-                                if path.literal && action == Action::Allow {
-                                    out.note("a literal naming a directory grants its whole subtree on Linux");
+                                let granted = if action == Action::Allow {
+                                    let links = matches!(op.name, "file-link" | "file-clone");
+                                    path_notes(&path, usable, links, out)
+                                } else {
+                                    usable
+                                };
+                                if granted != 0 {
+                                    self.fs_path(i, action, granted, path, out);
                                 }
-                                self.fs_path(i, action, usable, path, out);
                             }
                             Err(e) => out.unsupported(BlockedReason::NotApplicableInWorld, e),
                         },
@@ -367,7 +462,10 @@ impl Translator<'_> {
                     out.unsupported(reason, format!("{}: {detail}", op.name));
                     return;
                 }
-                out.approx("sysctls are files under /proc/sys on Linux");
+                out.approx(
+                    "a sysctl is a file under /proc/sys on Linux: this rule also decides reading \
+                     or writing that file (file-read-data, file-write-data)",
+                );
                 if alts.is_empty() {
                     let path = RulePath {
                         text: "/proc/sys".into(),
@@ -508,6 +606,14 @@ impl Translator<'_> {
     fn fs_unfiltered(&mut self, i: usize, action: Action, mask: u64) {
         for bit in bits(mask) {
             let right = &mut self.fs[bit];
+            if right.base != action || !right.grants.is_empty() {
+                self.changes.push(Change {
+                    rule: i,
+                    bit,
+                    action,
+                    region: None,
+                });
+            }
             right.base = action;
             right.set_by = Some(i);
             right.grants.clear();
@@ -531,6 +637,12 @@ impl Translator<'_> {
                         path: path.clone(),
                         rule: i,
                     });
+                    self.changes.push(Change {
+                        rule: i,
+                        bit,
+                        action,
+                        region: Some(path.clone()),
+                    });
                 }
                 continue;
             }
@@ -540,15 +652,17 @@ impl Translator<'_> {
                 continue;
             }
             let grants = std::mem::take(&mut self.fs[bit].grants);
+            let before = grants.len();
             let mut kept = Vec::new();
             for grant in grants {
                 let (relation, assumption) = rule_paths::relation(&path.text, &grant.path.text);
                 if let Some(literal) = assumption {
                     self.assumptions.insert(literal);
                 }
+                // A literal grant covers nothing below its node, except a directory's listing.
                 let carves = match relation {
                     Relation::Same => path.literal && !grant.path.literal,
-                    Relation::Inside => true,
+                    Relation::Inside => !grant.path.literal || 1 << bit == READ_DIR,
                     Relation::Contains | Relation::Disjoint => false,
                 };
                 let removes = match relation {
@@ -573,6 +687,14 @@ impl Translator<'_> {
                 }
             }
             self.fs[bit].granted = kept.iter().map(|g| g.path.clone()).collect();
+            if kept.len() != before {
+                self.changes.push(Change {
+                    rule: i,
+                    bit,
+                    action,
+                    region: Some(path.clone()),
+                });
+            }
             self.fs[bit].grants = kept;
         }
     }
@@ -693,15 +815,16 @@ impl Translator<'_> {
     ) -> Translation {
         let mut layer = LayerPlan::default();
         let usable_fs = self.usable(RightKind::Fs);
-        let mut path_rules: BTreeMap<String, (u64, BTreeSet<usize>)> = BTreeMap::new();
+        let mut path_rules: BTreeMap<(String, bool), (u64, BTreeSet<usize>)> = BTreeMap::new();
         for (bit, right) in self.fs.iter().enumerate() {
             let mask = 1u64 << bit;
-            if right.base != Action::Deny || usable_fs & mask == 0 {
+            if right.base != Action::Deny || usable_fs & mask == 0 || mask == REFER {
                 continue;
             }
             layer.handled_fs_mask |= mask;
             for grant in &right.grants {
-                let entry = path_rules.entry(grant.path.text.clone()).or_default();
+                let key = (grant.path.text.clone(), grant.path.literal);
+                let entry = path_rules.entry(key).or_default();
                 entry.0 |= mask;
                 entry.1.insert(grant.rule + self.offset);
             }
@@ -727,13 +850,23 @@ impl Translator<'_> {
                 layer.scoped_mask |= mask;
             }
         }
+        // Reparenting has no SBPL permission of its own: grant it on `/` in every layer (the
+        // kernel refuses it otherwise in any domain that handles a file right, and a layer
+        // handling none of them still takes part in the check when another layer does).
+        if layer.handled_fs_mask | layer.handled_net_mask | layer.scoped_mask != 0
+            && usable_fs & REFER != 0
+        {
+            layer.handled_fs_mask |= REFER;
+            path_rules.entry(("/".to_string(), false)).or_default().0 |= REFER;
+        }
         layer.handled_fs = right_names(RightKind::Fs, layer.handled_fs_mask);
         layer.handled_net = right_names(RightKind::Net, layer.handled_net_mask);
         layer.scoped = right_names(RightKind::Scope, layer.scoped_mask);
         layer.path_rules = path_rules
             .into_iter()
-            .map(|(path, (mask, rules))| PathRulePlan {
+            .map(|((path, literal), (mask, rules))| PathRulePlan {
                 path,
+                literal,
                 access: right_names(RightKind::Fs, mask),
                 access_mask: mask,
                 rules: rules.into_iter().collect(),
@@ -793,6 +926,15 @@ impl Translator<'_> {
                 note,
             });
         }
+        side_effects::layer_notes(
+            ir,
+            &self.fs,
+            &self.changes,
+            &self.aliases,
+            usable_fs,
+            self.offset,
+            &mut fidelity,
+        );
 
         let (seccomp, bpf) = self.seccomp_plan();
         if blocked.is_none()

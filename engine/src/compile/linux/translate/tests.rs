@@ -71,10 +71,12 @@ impl Said {
             handled: layer
                 .map(|l| [&l.handled_fs[..], &l.handled_net, &l.scoped].concat())
                 .unwrap_or_default(),
+            // Every layer's `fs.refer` on `/` is checked once, in `check`.
             paths: layer
                 .map(|l| {
                     l.path_rules
                         .iter()
+                        .filter(|p| !(p.path == "/" && p.access == ["fs.refer"]))
                         .map(|p| (p.path.clone(), p.access.clone()))
                         .collect()
                 })
@@ -136,6 +138,20 @@ fn check(rows: Vec<Row>) {
             row.abi,
             notes.join("\n")
         );
+        // Reparenting has no SBPL permission: every layer grants it on `/` from ABI 2 on.
+        for layer in &t.layers {
+            let refer = layer
+                .path_rules
+                .iter()
+                .any(|p| p.path == "/" && !p.literal && p.access.iter().any(|a| a == "fs.refer"));
+            assert_eq!(refer, row.abi >= 2, "{}: fs.refer on /", row.what);
+            assert_eq!(
+                layer.handled_fs.iter().any(|r| r == "fs.refer"),
+                row.abi >= 2,
+                "{}: fs.refer handled",
+                row.what
+            );
+        }
         if let (Some(blocked), Some((_, detail))) = (&t.blocked, row.blocked) {
             assert!(
                 blocked.detail.contains(detail),
@@ -263,7 +279,8 @@ const ALL_ABI6: &[&str] = &[
     "scope.signal",
 ];
 
-/// `file-write*` in bit order.
+/// `file-write*` in bit order (not `fs.ioctl_dev`: `file-ioctl` is its own operation), with
+/// the `fs.refer` every layer handles.
 const WRITE_ALL_ABI6: &[&str] = &[
     "fs.write_file",
     "fs.remove_dir",
@@ -277,7 +294,6 @@ const WRITE_ALL_ABI6: &[&str] = &[
     "fs.make_sym",
     "fs.refer",
     "fs.truncate",
-    "fs.ioctl_dev",
 ];
 
 const READ: &[&str] = &["fs.read_file", "fs.read_dir"];
@@ -360,7 +376,8 @@ fn file_rules() {
         Row {
             what: "an unfiltered deny handles its rights",
             rules: vec![deny("file-write*", vec![])],
-            fidelity: &[Exact, Approximate],
+            // A sysctl is a file: the default no longer allows writing one.
+            fidelity: &[Approximate, Approximate],
             handled: WRITE_ALL_ABI6,
             ..Row::default()
         },
@@ -368,7 +385,7 @@ fn file_rules() {
             what: "rights newer than the ABI stay allowed",
             abi: 1,
             rules: vec![deny("file-write*", vec![])],
-            fidelity: &[Exact, Approximate],
+            fidelity: &[Approximate, Approximate],
             handled: &[
                 "fs.write_file",
                 "fs.remove_dir",
@@ -387,7 +404,7 @@ fn file_rules() {
             what: "file-write-data loses truncate before ABI 3",
             abi: 1,
             rules: vec![deny("file-write-data", vec![])],
-            fidelity: &[Exact, Approximate],
+            fidelity: &[Approximate, Approximate],
             handled: &["fs.write_file"],
             ..Row::default()
         },
@@ -395,8 +412,9 @@ fn file_rules() {
             what: "file-write-data is exact from ABI 3",
             abi: 3,
             rules: vec![deny("file-write-data", vec![])],
-            fidelity: &[Exact, Exact],
-            handled: &["fs.write_file", "fs.truncate"],
+            // The rule is; the default no longer allows writing a sysctl (a file).
+            fidelity: &[Approximate, Exact],
+            handled: &["fs.write_file", "fs.refer", "fs.truncate"],
             ..Row::default()
         },
         Row {
@@ -415,9 +433,52 @@ fn file_rules() {
                 "file-read-data",
                 vec![Filter::Literal("/etc/hosts".into())],
             )],
-            fidelity: &[Approximate, Exact],
+            // Were /etc/hosts a directory, its subdirectories could be listed too.
+            fidelity: &[Approximate, Approximate],
             handled: ALL_ABI6,
             paths: &[("/etc/hosts", READ)],
+            ..Row::default()
+        },
+        Row {
+            what: "a literal keeps the rights of its node, never those of its parent",
+            default: Deny,
+            rules: vec![allow(
+                "file-write*",
+                vec![Filter::Literal("/var/log/x".into())],
+            )],
+            fidelity: &[Approximate, Approximate],
+            handled: ALL_ABI6,
+            paths: &[("/var/log/x", &["fs.write_file", "fs.truncate"])],
+            ..Row::default()
+        },
+        Row {
+            what: "a literal data write is exact",
+            default: Deny,
+            rules: vec![allow(
+                "file-write-data",
+                vec![Filter::Literal("/var/log/x".into())],
+            )],
+            fidelity: &[Approximate, Exact],
+            handled: ALL_ABI6,
+            paths: &[("/var/log/x", &["fs.write_file", "fs.truncate"])],
+            ..Row::default()
+        },
+        Row {
+            what: "denying reads also denies sysctls and exec's loader: the default says so",
+            rules: vec![deny("file-read-data", vec![])],
+            fidelity: &[Approximate, Exact],
+            handled: &["fs.read_file", "fs.read_dir", "fs.refer"],
+            ..Row::default()
+        },
+        Row {
+            what: "a move into more rights is refused: the default says so",
+            rules: vec![
+                deny("file-read-data", vec![]),
+                allow("file-read-data", vec![subpath("/srv")]),
+            ],
+            fidelity: &[Approximate, Exact, Exact],
+            handled: &["fs.read_file", "fs.read_dir", "fs.refer"],
+            paths: &[("/srv", READ)],
             ..Row::default()
         },
         Row {
@@ -505,7 +566,7 @@ fn file_rules() {
             abi: 6,
             rules: vec![deny("file-ioctl", vec![])],
             fidelity: &[Exact, Approximate],
-            handled: &["fs.ioctl_dev"],
+            handled: &["fs.refer", "fs.ioctl_dev"],
             ..Row::default()
         },
         Row {
@@ -619,7 +680,7 @@ fn network_rules() {
             abi: 4,
             rules: vec![deny("network-outbound", vec![])],
             fidelity: &[Exact, Approximate],
-            handled: &["net.connect_tcp"],
+            handled: &["fs.refer", "net.connect_tcp"],
             ..Row::default()
         },
         Row {
@@ -627,7 +688,7 @@ fn network_rules() {
             abi: 6,
             rules: vec![deny("network-outbound", vec![])],
             fidelity: &[Exact, Approximate],
-            handled: &["net.connect_tcp", "scope.abstract_unix_socket"],
+            handled: &["fs.refer", "net.connect_tcp", "scope.abstract_unix_socket"],
             ..Row::default()
         },
     ]);
@@ -641,7 +702,7 @@ fn signal_rules() {
             abi: 6,
             rules: vec![deny("signal", vec![target("others")])],
             fidelity: &[Exact, Exact],
-            handled: &["scope.signal"],
+            handled: &["fs.refer", "scope.signal"],
             ..Row::default()
         },
         Row {
@@ -656,7 +717,7 @@ fn signal_rules() {
             what: "an unfiltered signal deny leaves signals inside allowed",
             rules: vec![deny("signal", vec![])],
             fidelity: &[Exact, Approximate],
-            handled: &["scope.signal"],
+            handled: &["fs.refer", "scope.signal"],
             ..Row::default()
         },
         Row {
@@ -704,20 +765,8 @@ fn seccomp_and_unmapped_rules() {
         Row {
             what: "a wildcard takes what Linux can do and is approximate",
             rules: vec![deny("file-write-*", vec![])],
-            fidelity: &[Exact, Approximate],
-            handled: &[
-                "fs.write_file",
-                "fs.remove_dir",
-                "fs.remove_file",
-                "fs.make_char",
-                "fs.make_dir",
-                "fs.make_reg",
-                "fs.make_sock",
-                "fs.make_fifo",
-                "fs.make_block",
-                "fs.make_sym",
-                "fs.truncate",
-            ],
+            fidelity: &[Approximate, Approximate],
+            handled: WRITE_ALL_ABI6,
             seccomp: &[
                 "file-write-mode",
                 "file-write-owner",
@@ -740,4 +789,63 @@ fn seccomp_and_unmapped_rules() {
             ..Row::default()
         },
     ]);
+}
+
+/// A host rule path through a symlink (`/lib` → `/usr/lib` on merged-/usr hosts): Landlock
+/// grants on the node it leads to, which the plan names, and the rule says so in words.
+#[test]
+fn a_rule_path_through_a_symlink_names_where_it_leads() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().canonicalize().unwrap().join("real");
+    std::fs::create_dir(&real).unwrap();
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let (link, real) = (link.to_str().unwrap(), real.to_str().unwrap());
+    let ir = ProfileIr {
+        default: Deny,
+        rules: vec![
+            allow("file-read-data", vec![subpath(link)]),
+            allow("file-read-data", vec![subpath(real)]),
+        ],
+        layers: Vec::new(),
+        default_origin: Origin::default(),
+    };
+    let t = translate(&ir, &WorldFacts::synthetic(7, &[]), 0);
+    let paths: Vec<&str> = t.layers[0]
+        .path_rules
+        .iter()
+        .map(|p| p.path.as_str())
+        .filter(|p| *p != "/")
+        .collect();
+    assert_eq!(paths, [real], "both rules grant on the same node");
+    let via_link = &t.fidelity[1];
+    assert_eq!(via_link.fidelity, Approximate, "{via_link:?}");
+    let note = via_link.note.as_deref().unwrap_or_default();
+    assert!(
+        note.contains(&format!("{link} leads to {real} on this host")),
+        "{note}"
+    );
+    assert_eq!(t.fidelity[2].fidelity, Exact, "{:?}", t.fidelity[2]);
+    // A deny through the link removes the grant on the node it leads to, which SBPL's
+    // earlier allow of that node keeps: the allow says so.
+    let ir = ProfileIr {
+        rules: vec![
+            allow("file-read-data", vec![subpath(real)]),
+            deny("file-read-data", vec![subpath(link)]),
+        ],
+        ..ir
+    };
+    let t = translate(&ir, &WorldFacts::synthetic(7, &[]), 0);
+    assert!(
+        t.layers[0].path_rules.iter().all(|p| p.path == "/"),
+        "{:?}",
+        t.layers[0].path_rules
+    );
+    let allow_real = &t.fidelity[1];
+    assert_eq!(allow_real.fidelity, Approximate, "{allow_real:?}");
+    let note = allow_real.note.as_deref().unwrap_or_default();
+    assert!(
+        note.contains(&format!("names {link}, which leads to {real} on this host")),
+        "{note}"
+    );
 }
