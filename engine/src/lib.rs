@@ -37,3 +37,5 @@ pub mod worlds;
 
 #[cfg(test)]
 mod module_order;
+#[cfg(test)]
+mod unsafe_boundary;

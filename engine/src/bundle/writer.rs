@@ -422,8 +422,7 @@ fn open_experiment_dir(out_root: &Path, experiment: &str) -> io::Result<(PathBuf
         Err(e) => return Err(e.into()),
     };
     let st = dir.metadata()?;
-    // SAFETY: geteuid has no preconditions.
-    let me = unsafe { libc::geteuid() };
+    let (_, me) = crate::sys::process::uids();
     if st.st_uid != me {
         let owner = st.st_uid;
         return Err(refuse(format!(

@@ -84,8 +84,5 @@ impl GlobalArgs {
 
 /// A closed stdout pipe (`xpr plan | head`) ends the process quietly instead of panicking.
 fn reset_sigpipe() {
-    // SAFETY: restoring the default disposition of SIGPIPE before any thread starts.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    let _ = crate::sys::signal::set_default(libc::SIGPIPE);
 }

@@ -9,8 +9,8 @@
 //! a signal handler's body, foreign functions of another OS.
 //!
 //! Underneath: `rustix` for the filesystem actions of [`fs`] (`openat2` with resolve flags and
-//! the `*at` family, typed and without `unsafe`) and the confined reads of [`input`], `libc`
-//! for the rest. Landlock, seccomp,
+//! the `*at` family, typed and without `unsafe`), the confined reads of [`input`] and the
+//! guest world's pid 1 ([`mount`], [`tty`], [`guest_kernel`]), `libc` for the rest. Landlock, seccomp,
 //! `clone` with namespace flags and the audit netlink socket are not in `rustix`; for the plain
 //! fd and process calls of forked children it would save a line of `unsafe` each but bring a
 //! second error and pid type into those paths. Every module returns `io::Error`s (or an error
@@ -20,10 +20,13 @@ pub mod errno;
 pub mod fd;
 pub mod fs;
 pub mod guardian;
+pub mod guest_kernel;
 pub mod input;
 pub mod landlock;
+pub mod mount;
 pub mod namespace;
 pub mod process;
 pub mod seccomp;
 pub mod signal;
 pub mod socket;
+pub mod tty;

@@ -136,6 +136,20 @@ pub fn set_parent_death_signal(sig: i32) -> io::Result<()> {
         .map(|_| ())
 }
 
+/// Makes the child `command` spawns lead its own process group (a terminal's Ctrl-C reaches
+/// only us, and we stop it) and receive `SIGKILL` when the thread that spawned it dies.
+pub fn own_group_dying_with_us(command: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec the hook only calls async-signal-safe setpgid and prctl,
+    // and allocates nothing (errors are OS errors).
+    unsafe {
+        command.pre_exec(|| {
+            set_process_group(0, 0)?;
+            set_parent_death_signal(libc::SIGKILL)
+        });
+    }
+}
+
 /// The parent's pid (1, or a subreaper, once the parent died).
 pub fn parent_pid() -> i32 {
     // SAFETY: getppid cannot fail.

@@ -199,6 +199,25 @@ pub fn set_loopback_up() -> io::Result<()> {
     cvt_int(unsafe { libc::ioctl(fd.as_raw_fd(), libc::SIOCSIFFLAGS, &req) }).map(|_| ())
 }
 
+/// `SO_PEERCRED`: the pid of the process at the other end of a connected Unix socket (as it
+/// was when it connected).
+pub fn peer_pid(fd: BorrowedFd) -> io::Result<i32> {
+    // SAFETY: ucred is plain data; all-zero is a valid value.
+    let mut cred: libc::ucred = unsafe { std::mem::zeroed() };
+    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: the kernel fills at most `len` bytes of our ucred.
+    cvt_int(unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    })?;
+    Ok(cred.pid)
+}
+
 /// `SO_RCVBUFFORCE` (root): a large receive buffer.
 pub fn set_receive_buffer(fd: BorrowedFd, bytes: i32) -> io::Result<()> {
     set_option(fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, &bytes)

@@ -106,8 +106,7 @@ pub fn world_dir(name: &str) -> io::Result<PathBuf> {
 /// A real directory (not a symlink), owned by this user, not writable by group or others.
 pub fn check_private_dir(dir: &Path) -> io::Result<()> {
     let meta = fs::symlink_metadata(dir)?;
-    // SAFETY: geteuid has no preconditions.
-    let euid = unsafe { libc::geteuid() };
+    let (_, euid) = crate::sys::process::uids();
     if !meta.is_dir() || meta.uid() != euid || meta.mode() & 0o022 != 0 {
         return Err(io::Error::other(format!(
             "{} must be a directory owned by uid {euid} and writable by nobody else",

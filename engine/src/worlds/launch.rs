@@ -4,10 +4,9 @@
 //! (`xpr run --world`, a matrix of worlds).
 
 use std::io::Read;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::fs::DirBuilderExt;
 use std::os::unix::net::{UnixListener, UnixStream};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -19,6 +18,7 @@ use super::fetch::{self, FetchError, Kernel};
 use super::protocol::{self, GuestModule, GuestRequest, REQUEST_SCHEMA};
 use super::receive::{self, Expected};
 use crate::bundle::RunId;
+use crate::sys;
 use crate::world::{VmHarness, VmWorld};
 
 pub const QEMU: &str = "qemu-system-x86_64";
@@ -398,15 +398,8 @@ impl Boot<'_> {
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-        // SAFETY: async-signal-safe calls between fork and exec.
-        unsafe {
-            cmd.pre_exec(|| {
-                // Its own process group (Ctrl-C reaches xpr, which stops it), and it dies with us.
-                libc::setpgid(0, 0);
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                Ok(())
-            });
-        }
+        // Its own process group (Ctrl-C reaches xpr, which stops it), and it dies with us.
+        sys::process::own_group_dying_with_us(&mut cmd);
         cmd.spawn()
     }
 }
@@ -472,23 +465,18 @@ fn watch(
             let _ = conn.set_nonblocking(true);
             channel = Some(conn);
         }
-        let mut fds: Vec<libc::pollfd> = Vec::new();
-        let mut push = |fd: i32| {
-            fds.push(libc::pollfd {
-                fd,
-                events: libc::POLLIN,
-                revents: 0,
-            })
-        };
-        push(stdout.as_ref().map_or(-1, |s| s.as_raw_fd()));
-        push(stderr.as_ref().map_or(-1, |s| s.as_raw_fd()));
-        push(
-            channel
-                .as_ref()
-                .map_or(listener.as_raw_fd(), |c| c.as_raw_fd()),
-        );
-        // SAFETY: a valid array of pollfds; negative fds are ignored by poll.
-        unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 200) };
+        // Negative fds (a closed pipe) are ignored by poll.
+        let mut fds = [
+            sys::fd::poll_in(stdout.as_ref().map_or(-1, |s| s.as_raw_fd())),
+            sys::fd::poll_in(stderr.as_ref().map_or(-1, |s| s.as_raw_fd())),
+            sys::fd::poll_in(
+                channel
+                    .as_ref()
+                    .map_or(listener.as_raw_fd(), |c| c.as_raw_fd()),
+            ),
+        ];
+        // An interrupted or failed poll only means this round reads nothing new.
+        let _ = sys::fd::poll(&mut fds, 200);
         let mut buf = vec![0u8; 64 << 10];
         if fds[0].revents != 0 {
             match stdout.as_mut().map(|s| s.read(&mut buf)) {
@@ -547,19 +535,7 @@ fn drain(conn: &mut UnixStream, stream: &mut Vec<u8>, buf: &mut [u8]) -> Result<
 }
 
 fn peer_pid(conn: &UnixStream) -> Option<i32> {
-    let mut cred: libc::ucred = unsafe { std::mem::zeroed() };
-    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
-    // SAFETY: SO_PEERCRED fills a ucred of the given length.
-    let rc = unsafe {
-        libc::getsockopt(
-            conn.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_PEERCRED,
-            (&mut cred as *mut libc::ucred).cast(),
-            &mut len,
-        )
-    };
-    (rc == 0).then_some(cred.pid)
+    sys::socket::peer_pid(conn.as_fd()).ok()
 }
 
 /// A private temporary directory for one guest (initramfs, socket, staging), removed on drop.
