@@ -75,6 +75,7 @@ fn generated() -> Experiment {
                 sbpl_source: None,
                 extends: None,
                 layers: Vec::new(),
+                probes: None,
             }
         })
         .collect();

@@ -262,6 +262,16 @@ pub struct CheckArgs {
     /// `text`: one summary line per file; `json`: one `xpr.check.v1` document.
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
+    /// Show per-rule fidelity in a world of the catalogue (`xpr worlds`) instead of this host,
+    /// from the facts the catalogue declares for it (nothing is booted).
+    #[arg(long, value_name = "NAME")]
+    pub world: Option<String>,
+    /// A KDL file of more worlds (repeatable).
+    #[arg(long = "world-file", value_name = "FILE")]
+    pub world_files: Vec<PathBuf>,
+    /// Show per-rule fidelity for a kernel with this Landlock ABI (0: no Landlock).
+    #[arg(long, value_name = "N")]
+    pub landlock_abi: Option<u32>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

@@ -10,6 +10,8 @@ use super::*;
 use crate::diagnostics::{self, Diagnostics, MessageFormat};
 use crate::resolve::{self, LoadOptions, Loaded};
 
+use super::check_world;
+
 /// The schema of `xpr check --format json`.
 pub const CHECK_SCHEMA: &str = "xpr.check.v1";
 
@@ -33,10 +35,15 @@ struct FileReport {
 /// With `quiet`, a file that checks prints no `ok` line (its warnings are still printed).
 pub fn run(args: CheckArgs, format: MessageFormat, quiet: bool) -> Result<Outcome, Error> {
     let opts = args.load.options();
+    let world = check_world::CheckWorld::choose(
+        args.world.as_deref(),
+        &args.world_files,
+        args.landlock_abi,
+    )?;
     let mut outcome = Outcome::Clean;
     let mut reports = Vec::new();
     for file in &args.files {
-        let (ok, report) = check_one(file, &opts, &args, format, quiet);
+        let (ok, report) = check_one(file, &opts, &args, format, quiet, &world);
         if !ok {
             outcome = Outcome::InvalidFiles;
         }
@@ -59,10 +66,11 @@ fn check_one(
     args: &CheckArgs,
     format: MessageFormat,
     quiet: bool,
+    world: &check_world::CheckWorld,
 ) -> (bool, Option<FileReport>) {
     let json = args.format == OutputFormat::Json;
     if check_sbpl::is_sbpl(file) {
-        let ok = check_sbpl::check_file(file, opts, args.emit, format, !json);
+        let ok = check_sbpl::check_file(file, opts, args.emit, format, !json, &world.facts);
         let report = json.then(|| FileReport {
             file: file.display().to_string(),
             ok,
@@ -75,6 +83,29 @@ fn check_one(
         });
         return (ok, report);
     }
+    if args.emit.is_some() {
+        let diags: Diagnostics = diagnostics::Diag::error(
+            diagnostics::codes::USAGE,
+            format!(
+                "`--emit sbpl` prints the normalised text of an SBPL file; {} is an experiment",
+                file.display()
+            ),
+        )
+        .help("give it a `.sb` file, or drop `--emit` to check the experiment")
+        .into();
+        diagnostics::eprint(&diags, format);
+        let report = json.then(|| FileReport {
+            file: file.display().to_string(),
+            ok: false,
+            kind: "experiment",
+            experiment: None,
+            counts: None,
+            errors: diags.error_count(),
+            warnings: 0,
+            diagnostics: json_diagnostics(&diags),
+        });
+        return (false, report);
+    }
     if crate::worlds::catalogue::is_world_file(file) {
         return check_worlds(file, format, json, quiet);
     }
@@ -84,19 +115,39 @@ fn check_one(
             if !json && !quiet {
                 print_ok(file, &summary(&loaded), format);
             }
-            let report = json.then(|| FileReport {
-                file: file.display().to_string(),
-                ok: true,
-                kind: if loaded.library {
-                    "library"
-                } else {
-                    "experiment"
-                },
-                experiment: Some(loaded.experiment.name.clone()),
-                counts: Some(counts(&loaded)),
-                errors: 0,
-                warnings: loaded.warnings.len(),
-                diagnostics: json_diagnostics(&loaded.warnings),
+            // Per-rule fidelity in the chosen world: the table with the summary, its warnings
+            // (a blocked or approximate profile, with the nearest rewrite) always.
+            let fidelity = (!loaded.library && !loaded.experiment.profiles.is_empty())
+                .then(|| world.report(&loaded.experiment));
+            if let Some(fidelity) = &fidelity {
+                // The table is for people: not with -q, nor where every line is JSON.
+                if !json && !quiet && format == MessageFormat::Human {
+                    let mut out = std::io::stdout().lock();
+                    let _ = out.write_all(fidelity.text.as_bytes());
+                }
+                diagnostics::eprint(&fidelity.warnings, format);
+            }
+            let report = json.then(|| {
+                let mut diagnostics = json_diagnostics(&loaded.warnings);
+                let mut warnings = loaded.warnings.len();
+                if let Some(fidelity) = &fidelity {
+                    diagnostics.extend(json_diagnostics(&fidelity.warnings));
+                    warnings += fidelity.warnings.len();
+                }
+                FileReport {
+                    file: file.display().to_string(),
+                    ok: true,
+                    kind: if loaded.library {
+                        "library"
+                    } else {
+                        "experiment"
+                    },
+                    experiment: Some(loaded.experiment.name.clone()),
+                    counts: Some(counts(&loaded)),
+                    errors: 0,
+                    warnings,
+                    diagnostics,
+                }
             });
             (true, report)
         }

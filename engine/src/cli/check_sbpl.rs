@@ -27,6 +27,7 @@ pub fn check_file(
     emit: Option<EmitFormat>,
     format: MessageFormat,
     print: bool,
+    world: &crate::world::WorldFacts,
 ) -> bool {
     let opts = SbplOptions {
         params: load.params.iter().cloned().collect::<BTreeMap<_, _>>(),
@@ -48,7 +49,7 @@ pub fn check_file(
     };
     let out = match (parse(&text, &name, &opts), emit) {
         (Ok(profile), Some(EmitFormat::Sbpl)) => emit_profile(&profile),
-        (Ok(profile), None) => render_fidelity(&profile, &world_fidelity(&profile.ir)),
+        (Ok(profile), None) => render_fidelity(&profile, &world_fidelity(&profile.ir, world)),
         (Err(errors), _) => {
             let diags = crate::resolve::sbpl_hook::error_diagnostics(&errors, file, &name);
             diagnostics::eprint(&diags, format);
@@ -61,14 +62,19 @@ pub fn check_file(
     true
 }
 
-/// Fidelity in the world this binary runs in.
+/// Fidelity in the world `check` was asked about (this host by default).
 #[cfg(not(target_os = "macos"))]
-fn world_fidelity(ir: &crate::model::ProfileIr) -> Vec<crate::model::RuleFidelity> {
-    let world = crate::world::WorldFacts::detect(&crate::world::WorldOptions::default());
-    crate::compile::linux::compile("check", ir, &world).fidelity
+fn world_fidelity(
+    ir: &crate::model::ProfileIr,
+    world: &crate::world::WorldFacts,
+) -> Vec<crate::model::RuleFidelity> {
+    crate::compile::linux::compile("check", ir, world).fidelity
 }
 
 #[cfg(target_os = "macos")]
-fn world_fidelity(ir: &crate::model::ProfileIr) -> Vec<crate::model::RuleFidelity> {
+fn world_fidelity(
+    ir: &crate::model::ProfileIr,
+    _world: &crate::world::WorldFacts,
+) -> Vec<crate::model::RuleFidelity> {
     crate::compile::seatbelt::compile(ir).fidelity
 }

@@ -214,7 +214,17 @@ pub fn run(args: ExplainArgs) -> Result<Outcome, Error> {
         return Err(Error::NoSuchResult {
             id: id.clone(),
             bundle: args.bundle.clone(),
-            hint: crate::diagnostics::suggest::help(id, verdicts.iter().map(|v| v.id.as_str())),
+            hint: Some(
+                match crate::diagnostics::suggest::help(id, verdicts.iter().map(|v| v.id.as_str()))
+                {
+                    Some(hint) => hint,
+                    None if !id.contains('/') => "a result id is `<profile>/<probe>`".to_string(),
+                    None => format!(
+                        "`xpr explain {}` lists every mismatch; the ids are in verdicts.jsonl",
+                        args.bundle.display()
+                    ),
+                },
+            ),
         });
     }
     let text = match args.format {

@@ -11,6 +11,7 @@ use crate::diagnostics::MessageFormat;
 mod args;
 mod check;
 mod check_sbpl;
+mod check_world;
 mod diff;
 mod exit;
 mod explain;

@@ -7,7 +7,8 @@ use super::syntax::{ExpectDecl, ExpectEntryDecl};
 use crate::model::Action;
 
 pub fn decode(r: &mut Reader<'_>, node: &KdlNode) -> Option<ExpectDecl> {
-    r.props(node, &[], false);
+    let node_props = r.props(node, &["scope"], false);
+    let scope = r.bool_prop(&node_props, "scope");
     let pattern = r.one_arg(node, "a profile name or glob");
     let mut entries = Vec::new();
     for child in r.children(node) {
@@ -19,12 +20,34 @@ pub fn decode(r: &mut Reader<'_>, node: &KdlNode) -> Option<ExpectDecl> {
                 continue;
             }
         };
-        let props = r.props(child, &["errno", "world", "known"], false);
+        const PROPS: &[&str] = &["errno", "world", "known"];
+        let props = r.props(child, PROPS, false);
         r.no_children(child);
-        let probes = r.all_args(child, "at least one probe", 1);
-        let errno = r.text_prop(&props, "errno");
-        let world = r.text_prop(&props, "world");
-        let known = r.text_prop(&props, "known");
+        // `deny p errno EACCES`: one error that says to write `=`, then read it as meant.
+        let (spaced, plain) = r.spaced_props(child, PROPS);
+        let probes = if spaced.is_empty() {
+            r.all_args(child, "at least one probe", 1)
+        } else {
+            plain
+                .iter()
+                .filter_map(|e| r.text(e, "at least one probe"))
+                .collect()
+        };
+        let spaced_text = |r: &mut Reader<'_>, key: &str| {
+            spaced
+                .iter()
+                .find(|(k, _)| k == key)
+                .and_then(|(_, e)| r.text(e, &format!("`{key}`")))
+        };
+        let errno = r
+            .text_prop(&props, "errno")
+            .or_else(|| spaced_text(r, "errno"));
+        let world = r
+            .text_prop(&props, "world")
+            .or_else(|| spaced_text(r, "world"));
+        let known = r
+            .text_prop(&props, "known")
+            .or_else(|| spaced_text(r, "known"));
         entries.push(ExpectEntryDecl {
             action,
             keyword: child.name().span(),
@@ -37,5 +60,6 @@ pub fn decode(r: &mut Reader<'_>, node: &KdlNode) -> Option<ExpectDecl> {
     Some(ExpectDecl {
         pattern: pattern?,
         entries,
+        scope,
     })
 }

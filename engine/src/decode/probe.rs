@@ -28,6 +28,7 @@ pub fn decode_family(r: &mut Reader<'_>, node: &KdlNode) -> Option<FamilyDecl> {
         name: name?,
         operation: None,
         target: None,
+        target_values: Vec::new(),
         worlds: Vec::new(),
         destructive: false,
         destructive_with: None,
@@ -41,7 +42,11 @@ pub fn decode_family(r: &mut Reader<'_>, node: &KdlNode) -> Option<FamilyDecl> {
         }
         match key {
             "operation" | "target" | "destructive-with" => {
-                r.props(child, &[], false);
+                let allowed: &[&str] = if key == "target" { &["values"] } else { &[] };
+                let props = r.props(child, allowed, false);
+                if let Some(values) = r.text_prop(&props, "values") {
+                    decl.target_values = split_words(&values.value);
+                }
                 r.no_children(child);
                 let value = r.one_arg(child, "a value");
                 match key {
@@ -66,17 +71,30 @@ pub fn decode_family(r: &mut Reader<'_>, node: &KdlNode) -> Option<FamilyDecl> {
                 };
             }
             "arg" => {
-                let props = r.props(child, &["required", "path", "values"], false);
+                let props = r.props(
+                    child,
+                    &["required", "path", "words", "values", "numbers", "family"],
+                    false,
+                );
                 r.no_children(child);
                 if let Some(name) = r.one_arg(child, "an argument name") {
                     let required = r.bool_prop(&props, "required");
                     let path = r.bool_prop(&props, "path");
-                    let values = r.text_prop(&props, "values");
+                    let words = r.bool_prop(&props, "words");
+                    let numbers = r.bool_prop(&props, "numbers");
+                    let family = r.bool_prop(&props, "family");
+                    let values = r
+                        .text_prop(&props, "values")
+                        .map(|v| split_words(&v.value))
+                        .unwrap_or_default();
                     decl.args.push(FamilyArgDecl {
                         name,
                         required,
                         path,
+                        words,
                         values,
+                        numbers,
+                        family,
                     });
                 }
             }
@@ -88,9 +106,28 @@ pub fn decode_family(r: &mut Reader<'_>, node: &KdlNode) -> Option<FamilyDecl> {
 
 pub fn decode_probe(r: &mut Reader<'_>, node: &KdlNode) -> Option<ProbeDecl> {
     let props = r.props(node, PROBE_PROPS, true);
-    let name = r.one_arg(node, "a probe name");
-    let family = r.text_prop(&props, "family");
-    if family.is_none() && props.get("family").is_none() {
+    // `family "file-read"`: one error that says to write `=`, then read it as meant.
+    let (spaced, plain) = r.spaced_props(node, PROBE_PROPS);
+    let spaced_text = |r: &mut Reader<'_>, key: &str| {
+        spaced
+            .iter()
+            .find(|(k, _)| k == key)
+            .and_then(|(_, e)| r.text(e, &format!("`{key}`")))
+    };
+    let name = match (plain.first(), spaced.is_empty()) {
+        (Some(first), false) => {
+            r.max_args(node, &plain, 1);
+            r.text(first, "a probe name")
+        }
+        _ => r.one_arg(node, "a probe name"),
+    };
+    let family = r
+        .text_prop(&props, "family")
+        .or_else(|| spaced_text(r, "family"));
+    if family.is_none()
+        && props.get("family").is_none()
+        && !spaced.iter().any(|(k, _)| k == "family")
+    {
         r.error(
             crate::diagnostics::codes::MISSING_PROPERTY,
             node.name().span(),
@@ -98,8 +135,12 @@ pub fn decode_probe(r: &mut Reader<'_>, node: &KdlNode) -> Option<ProbeDecl> {
             "missing family=",
         );
     }
-    let target = r.text_prop(&props, "target");
-    let fixture = r.text_prop(&props, "fixture");
+    let target = r
+        .text_prop(&props, "target")
+        .or_else(|| spaced_text(r, "target"));
+    let fixture = r
+        .text_prop(&props, "fixture")
+        .or_else(|| spaced_text(r, "fixture"));
     let control = r.bool_prop(&props, "control");
     let mut args = Vec::new();
     for entry in &props.rest {
@@ -141,4 +182,8 @@ pub fn decode_probe(r: &mut Reader<'_>, node: &KdlNode) -> Option<ProbeDecl> {
         control,
         args,
     })
+}
+
+fn split_words(s: &str) -> Vec<String> {
+    s.split_whitespace().map(str::to_string).collect()
 }

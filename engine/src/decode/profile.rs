@@ -11,7 +11,7 @@ use super::syntax::{FilterDecl, ProfileDecl, RuleDecl, ShimDecl, Spanned};
 use crate::diagnostics::codes;
 use crate::model::Action;
 
-const PROFILE_CHILDREN: &[&str] = &["default", "allow", "deny", "shim", "layer"];
+const PROFILE_CHILDREN: &[&str] = &["default", "allow", "deny", "shim", "layer", "probes"];
 const SHIM_CHILDREN: &[&str] = &["description", "allow", "deny"];
 
 pub fn decode_profile(r: &mut Reader<'_>, node: &KdlNode) -> Option<ProfileDecl> {
@@ -27,6 +27,7 @@ pub fn decode_profile(r: &mut Reader<'_>, node: &KdlNode) -> Option<ProfileDecl>
         rules: Vec::new(),
         shims: Vec::new(),
         layers: Vec::new(),
+        probes: None,
     };
     let mut seen = HashMap::new();
     for child in r.children(node) {
@@ -67,6 +68,12 @@ pub fn decode_profile(r: &mut Reader<'_>, node: &KdlNode) -> Option<ProfileDecl>
                 r.props(child, &[], false);
                 r.no_children(child);
                 decl.layers.extend(r.one_arg(child, "a profile name"));
+            }
+            "probes" => {
+                r.props(child, &[], false);
+                r.no_children(child);
+                let names = r.all_args(child, "a probe name or glob", 1);
+                decl.probes.get_or_insert_with(Vec::new).extend(names);
             }
             _ => r.unknown_node(child, "`profile`", PROFILE_CHILDREN),
         }

@@ -253,6 +253,56 @@ impl<'a> Reader<'a> {
             .collect()
     }
 
+    /// Arguments that are a property written with a space (`family "file-read"`): a bare
+    /// name from `props` followed by a value. One error per pair, naming the fix; the pairs
+    /// (name, value entry) are returned so the caller can use them as the properties they
+    /// were meant to be, and the remaining arguments beside them.
+    pub fn spaced_props<'n>(
+        &mut self,
+        node: &'n KdlNode,
+        props: &[&str],
+    ) -> (Vec<(String, &'n KdlEntry)>, Vec<&'n KdlEntry>) {
+        let args = self.args(node);
+        let mut pairs = Vec::new();
+        let mut rest = Vec::new();
+        let mut i = 0;
+        while i < args.len() {
+            let name = match args[i].value() {
+                KdlValue::String(s) if props.contains(&s.as_str()) && i + 1 < args.len() => {
+                    Some(s.clone())
+                }
+                _ => None,
+            };
+            match name {
+                Some(name) if i > 0 => {
+                    let value = args[i + 1];
+                    let written = value
+                        .value()
+                        .as_string()
+                        .map_or_else(|| value.value().to_string(), |v| format!("{v:?}"));
+                    let span = SourceSpan::from((
+                        args[i].span().offset(),
+                        value.span().offset() + value.span().len() - args[i].span().offset(),
+                    ));
+                    let diag = Diag::error(
+                        codes::SPACED_PROPERTY,
+                        format!("`{name}` is written as two arguments; a property takes `=`"),
+                    )
+                    .at(self.file, span, "a property with a space for `=`")
+                    .help(format!("write `{name}={written}`"));
+                    self.diags.push(diag);
+                    pairs.push((name, value));
+                    i += 2;
+                }
+                _ => {
+                    rest.push(args[i]);
+                    i += 1;
+                }
+            }
+        }
+        (pairs, rest)
+    }
+
     pub fn missing_arg(&mut self, node: &KdlNode, what: &str) {
         let name = node.name().value();
         self.error(

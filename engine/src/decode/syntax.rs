@@ -91,6 +91,8 @@ pub struct ProfileDecl {
     pub shims: Vec<Text>,
     /// `layer NAME`: the profile is a stack of these profiles' Landlock layers.
     pub layers: Vec<Text>,
+    /// `probes NAME-OR-GLOB...`: only these probes run under the profile.
+    pub probes: Option<Vec<Text>>,
 }
 
 #[derive(Debug)]
@@ -127,6 +129,9 @@ pub struct FamilyDecl {
     pub name: Text,
     pub operation: Option<Text>,
     pub target: Option<Text>,
+    /// The only literal targets the driver accepts besides a fixture (`target pid
+    /// values="self"`); empty: any of the kind.
+    pub target_values: Vec<String>,
     pub worlds: Vec<Text>,
     pub destructive: bool,
     /// Destructive only when this argument is given (`file-write` with `content=`).
@@ -140,8 +145,14 @@ pub struct FamilyArgDecl {
     pub required: bool,
     /// The argument is a path the probe may mutate (rename's `to`).
     pub path: bool,
-    /// `values="a b c"`: the only values a probe may give (space-separated).
-    pub values: Option<Text>,
+    /// The argument is a list of words (`argv`): one string holding a space is a mistake.
+    pub words: bool,
+    /// The only values the driver accepts (`values="a b c"`); empty: any.
+    pub values: Vec<String>,
+    /// With `values`: a whole number is accepted too (a signal number).
+    pub numbers: bool,
+    /// The value names a probe family (`exec`'s `helper`).
+    pub family: bool,
 }
 
 #[derive(Debug)]
@@ -172,6 +183,9 @@ pub struct ExpectDecl {
     /// A profile id or a glob over profile ids.
     pub pattern: Text,
     pub entries: Vec<ExpectEntryDecl>,
+    /// `scope=#true`: the probes named here run under the matched profiles (and, with no
+    /// other scope for a profile, only they).
+    pub scope: bool,
 }
 
 #[derive(Debug)]

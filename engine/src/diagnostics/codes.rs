@@ -17,6 +17,7 @@ codes! {
     DUPLICATE_PROPERTY = "xpr::syntax::duplicate_property": "a property is given twice on one node";
     MISSING_ARGUMENT = "xpr::syntax::missing_argument": "a required argument is missing";
     EXTRA_ARGUMENT = "xpr::syntax::extra_argument": "more arguments than the node accepts";
+    SPACED_PROPERTY = "xpr::syntax::spaced_property": "a property written with a space for `=` (`family \"file-read\"`)";
     MISSING_PROPERTY = "xpr::syntax::missing_property": "a required property is missing";
     INVALID_VALUE = "xpr::syntax::invalid_value": "a value has the wrong type or is not one of the allowed words";
     UNEXPECTED_CHILDREN = "xpr::syntax::unexpected_children": "a node has a children block it does not accept";
@@ -69,5 +70,12 @@ codes! {
     NO_MATCHING_PROFILE = "xpr::expect::no_match": "an expectation's profile glob matches no profile";
     DUPLICATE_EXPECTATION = "xpr::expect::duplicate": "two expectations for the same profile, probe and world";
     UNKNOWN_WORLD = "xpr::expect::unknown_world": "a world name other than `linux` or `macos`";
+    OUT_OF_SCOPE = "xpr::expect::out_of_scope": "an expectation for a probe that does not run under its profile (`probes`, `scope=#true`)";
+    UNKNOWN_ERRNO = "xpr::expect::unknown_errno": "an expectation's `errno=` is not an errno name";
+    ERRNO_WITH_ALLOW = "xpr::expect::errno_with_allow": "an `allow` expectation gives `errno=` (an allowed operation has no errno)";
+    INVALID_PROBE_ARG = "xpr::probe::invalid_argument": "a probe's target or argument is one its family's driver would refuse (a command line in one string, an unknown signal, a pid target other than `self`)";
+    USAGE = "xpr::usage": "a command-line option that does not apply to the file given";
+    FIDELITY_BLOCKED = "xpr::fidelity::blocked": "(warning) the chosen world cannot apply a profile: every scenario probe under it will be `blocked`";
+    FIDELITY_APPROXIMATE = "xpr::fidelity::approximate": "(warning) the chosen world enforces a rule of a profile only approximately";
     WORLD_KERNEL = "xpr::world::kernel": "a catalogue world names no kernel, or both a package and an image";
 }

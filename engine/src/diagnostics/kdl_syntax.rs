@@ -19,9 +19,17 @@ pub fn remap(file: &Arc<SourceFile>, err: &kdl::KdlError) -> Vec<Diag> {
             .message
             .clone()
             .unwrap_or_else(|| "invalid KDL".to_string());
-        let habit = kdl1_habit_near(&file.text, span.offset());
-        let is_habit = habit.is_some();
+        let habit = kdl1_habit_near(&file.text, span.offset())
+            .or_else(|| number_with_unit_at(&file.text, span.offset()));
+        let is_habit = habit.as_ref().is_some_and(|(_, h)| !h.starts_with('"'));
         let (span, label, help) = match habit {
+            Some((unit_span, quoted)) if quoted.starts_with('"') => (
+                unit_span,
+                "a number with a unit".to_string(),
+                Some(format!(
+                    "KDL numbers have no units: a duration or size is a string, write {quoted}"
+                )),
+            ),
             Some((habit_span, spelling)) => (
                 habit_span,
                 format!(
@@ -67,6 +75,35 @@ fn generic_help() -> &'static str {
 fn clamp(span: SourceSpan, len: usize) -> SourceSpan {
     let offset = span.offset().min(len);
     SourceSpan::from((offset, span.len().min(len - offset)))
+}
+
+/// A bare token at `offset` that is a number with letters after it (`2s`, `500ms`, `512M`):
+/// its span and the token quoted, which is how xpr writes durations and sizes.
+fn number_with_unit_at(text: &str, offset: usize) -> Option<(SourceSpan, String)> {
+    let bytes = text.as_bytes();
+    let mut start = offset.min(text.len());
+    while start > 0 && !matches!(bytes[start - 1], b' ' | b'\t' | b'=' | b'\n' | b'(' | b')') {
+        start -= 1;
+    }
+    let end = text[start..]
+        .find(|c: char| c.is_whitespace() || matches!(c, ';' | '}' | '{' | ')'))
+        .map_or(text.len(), |i| start + i);
+    let token = &text[start..end];
+    let digits = token.trim_start_matches(['-', '+']);
+    let number_len = digits
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
+        .unwrap_or(digits.len());
+    let unit = &digits[number_len..];
+    let is_unit = number_len > 0
+        && !unit.is_empty()
+        && unit.chars().all(|c| c.is_ascii_alphabetic())
+        && !unit.starts_with(['e', 'E', 'x', 'o', 'b']);
+    is_unit.then(|| {
+        (
+            SourceSpan::from((start, end - start)),
+            format!("\"{token}\""),
+        )
+    })
 }
 
 /// A KDL 1 token (`true`, `false`, `null`, `r#"…"#`, `r"…"`) on the line containing `offset`,

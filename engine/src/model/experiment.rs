@@ -91,6 +91,19 @@ pub struct Profile {
     /// (nested stacks flattened). Empty for a plain profile.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub layers: Vec<String>,
+    /// The probes that run under this profile, in declaration order: its `probes` list and
+    /// the probes of `scope=#true` expectation blocks for it (spec §2.4). `None`: every probe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probes: Option<Vec<String>>,
+}
+
+impl Profile {
+    /// Whether `probe` runs under this profile.
+    pub fn runs(&self, probe: &str) -> bool {
+        self.probes
+            .as_ref()
+            .is_none_or(|scope| scope.iter().any(|p| p == probe))
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -1,5 +1,6 @@
 //! The data model every pipeline stage shares: profile IR, resolved experiment, outcomes.
 
+pub mod errno_names;
 pub mod experiment;
 pub mod fidelity;
 pub mod lanes;

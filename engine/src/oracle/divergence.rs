@@ -33,7 +33,7 @@ pub fn shim_divergence(
     for profile in exp.profiles.iter().filter(|p| !p.shims.is_empty()) {
         let source = compile(&profile.id, &profile.source, world);
         let runtime = compile(&profile.id, &profile.runtime, world);
-        for probe in &exp.probes {
+        for probe in exp.probes.iter().filter(|p| profile.runs(&p.id)) {
             let before = predict(&source, probe, fs, helper_exe);
             let after = predict(&runtime, probe, fs, helper_exe);
             if before.decision_text() == after.decision_text() {

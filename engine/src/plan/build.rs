@@ -39,14 +39,22 @@ fn build(experiment: &Experiment, world: &str) -> Plan {
         .filter(|l| experiment.lanes.contains(l))
         .collect();
     let (profiles, probes) = (experiment.profiles.len(), experiment.probes.len());
-    let layout = Layout::new(profiles, probes, experiment.fixtures.len(), &lanes);
+    let layout = Layout::new(
+        profiles,
+        probes,
+        experiment.fixtures.len(),
+        &lanes,
+        |profile, probe| {
+            experiment.profiles[profile as usize].runs(&experiment.probes[probe as usize].id)
+        },
+    );
     let skipped: Vec<bool> = experiment
         .probes
         .iter()
         .map(|p| !p.worlds.iter().any(|w| w == world))
         .collect();
 
-    let pairs = profiles * probes;
+    let pairs = layout.pairs().len();
     let edge_estimate = pairs * (3 + 4 * lanes.len()) + 2 * profiles;
     let mut graph: DiGraph<Step, ()> = DiGraph::with_capacity(layout.total(), edge_estimate);
     add_nodes(&mut graph, &layout, &skipped);
@@ -90,13 +98,11 @@ fn add_nodes(graph: &mut DiGraph<Step, ()>, layout: &Layout, skipped: &[bool]) {
     for block in layout.pair_blocks() {
         // A verdict is still produced for a skipped probe: it *is* the `skipped` verdict.
         let skippable = block.kind != StepKind::Verdict;
-        for profile in 0..layout.profiles {
-            for probe in 0..layout.probes {
-                graph.add_node(Step {
-                    node: pair_node(block, profile, probe),
-                    skipped: skippable && skipped[probe as usize],
-                });
-            }
+        for &(profile, probe) in layout.pairs() {
+            graph.add_node(Step {
+                node: pair_node(block, profile, probe),
+                skipped: skippable && skipped[probe as usize],
+            });
         }
     }
     graph.add_node(run(Node::Bundle));
@@ -121,8 +127,7 @@ impl EdgeWriter<'_> {
     }
 
     fn each_pair(&self) -> impl Iterator<Item = (u32, u32)> + use<> {
-        let probes = self.layout.probes;
-        (0..self.layout.profiles).flat_map(move |p| (0..probes).map(move |q| (p, q)))
+        self.layout.pairs().to_vec().into_iter()
     }
 
     /// Scratch root → file/dir fixtures; fixtures → exec of probes using them; fixtures →
@@ -187,7 +192,10 @@ impl EdgeWriter<'_> {
                             profile,
                             probe: probe as u32,
                         };
-                        self.edge(Node::Fixture { fixture }, exec);
+                        // A pair out of the profile's probe scope has no nodes.
+                        if self.layout.index_of(exec).is_some() {
+                            self.edge(Node::Fixture { fixture }, exec);
+                        }
                     }
                 }
             }
@@ -203,7 +211,9 @@ impl EdgeWriter<'_> {
                         profile: profile as u32,
                         probe,
                     };
-                    self.edge(Node::Fixture { fixture }, apply);
+                    if self.layout.index_of(apply).is_some() {
+                        self.edge(Node::Fixture { fixture }, apply);
+                    }
                 }
             }
         }

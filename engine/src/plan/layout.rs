@@ -25,6 +25,10 @@ pub struct Layout {
     pub profiles: u32,
     pub probes: u32,
     pub fixtures: u32,
+    /// The (profile, probe) pairs that run, profile-major: every pair unless a profile scopes
+    /// its probes (spec §2.4). Each pair block holds one node per pair, in this order.
+    pairs: Vec<(u32, u32)>,
+    pair_index: std::collections::HashMap<(u32, u32), u32>,
     scratch: u32,
     fixture_start: u32,
     pair_blocks: Vec<PairBlock>,
@@ -32,9 +36,25 @@ pub struct Layout {
 }
 
 impl Layout {
-    pub fn new(profiles: usize, probes: usize, fixtures: usize, lanes: &[Lane]) -> Layout {
+    /// `runs(profile, probe)`: whether the pair is in the plan.
+    pub fn new(
+        profiles: usize,
+        probes: usize,
+        fixtures: usize,
+        lanes: &[Lane],
+        runs: impl Fn(u32, u32) -> bool,
+    ) -> Layout {
         let (profiles, probes, fixtures) = (profiles as u32, probes as u32, fixtures as u32);
-        let pairs = profiles * probes;
+        let pair_list: Vec<(u32, u32)> = (0..profiles)
+            .flat_map(|p| (0..probes).map(move |q| (p, q)))
+            .filter(|&(p, q)| runs(p, q))
+            .collect();
+        let pair_index = pair_list
+            .iter()
+            .enumerate()
+            .map(|(i, &pair)| (pair, i as u32))
+            .collect();
+        let pairs = pair_list.len() as u32;
         let scratch = 2 * profiles;
         let fixture_start = scratch + 1;
         let mut next = fixture_start + fixtures;
@@ -64,6 +84,8 @@ impl Layout {
             profiles,
             probes,
             fixtures,
+            pairs: pair_list,
+            pair_index,
             scratch,
             fixture_start,
             pair_blocks,
@@ -73,6 +95,11 @@ impl Layout {
 
     pub fn pair_blocks(&self) -> &[PairBlock] {
         &self.pair_blocks
+    }
+
+    /// The (profile, probe) pairs in the plan, in block order.
+    pub fn pairs(&self) -> &[(u32, u32)] {
+        &self.pairs
     }
 
     pub fn total(&self) -> usize {
@@ -101,7 +128,8 @@ impl Layout {
                     .pair_blocks
                     .iter()
                     .find(|b| b.kind == node.kind() && b.lane == lane)?;
-                Some(block.start + profile * self.probes + probe)
+                let at = self.pair_index.get(&(profile, probe))?;
+                Some(block.start + at)
             }
         }?;
         Some(NodeIndex::new(index as usize))

@@ -6,6 +6,7 @@
 
 mod columns;
 mod divergence;
+pub mod fidelity;
 pub mod junit;
 mod matrix;
 pub mod progress;

@@ -75,6 +75,20 @@ impl Cx {
         Diag::error(code, message).at(&self.files[id], span, label)
     }
 
+    /// An error at a place already resolved to an [`Origin`] (a file of this experiment).
+    pub fn error_at_origin(
+        &self,
+        code: &'static str,
+        origin: &Origin,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) -> Diag {
+        match self.files.iter().position(|f| f.artifact == origin.file) {
+            Some(id) => self.error(code, id, SourceSpan::from(origin.span), message, label),
+            None => Diag::error(code, message),
+        }
+    }
+
     pub fn push(&mut self, diag: Diag) {
         self.diags.push(diag);
     }
@@ -142,6 +156,15 @@ impl Cx {
                 text.value.clone()
             }
         }
+    }
+
+    /// Whether a substituted value still holds an unknown `{name}` (already reported by
+    /// [`Cx::subst`]): checks of what the value means are skipped, so one typo is one error.
+    pub fn unresolved(&self, value: &str) -> bool {
+        matches!(
+            substitute(value, &self.params, MAX_SUBSTITUTED),
+            Err(SubstError::Unknown(_))
+        )
     }
 
     /// A reference to a name that does not exist, with "did you mean".

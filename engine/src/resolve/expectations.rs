@@ -4,8 +4,8 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::decode::syntax::{ExpectDecl, Text};
-use crate::diagnostics::codes;
-use crate::model::{Expectation, Probe, Profile};
+use crate::diagnostics::{codes, suggest};
+use crate::model::{Action, Expectation, Probe, Profile};
 use crate::source::FileId;
 
 use super::context::Cx;
@@ -72,24 +72,7 @@ pub fn resolve_expectations(
                 .as_ref()
                 .is_none_or(|w| check_world(cx, file, w));
             if let Some(errno) = &entry.errno {
-                let valid = errno.value.len() > 1
-                    && errno.value.starts_with('E')
-                    && errno
-                        .value
-                        .chars()
-                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-                if !valid {
-                    let diag = cx
-                        .error(
-                            codes::INVALID_VALUE,
-                            file,
-                            errno.span,
-                            format!("`{}` is not an errno name", errno.value),
-                            "expected an errno name",
-                        )
-                        .help("write the symbolic name, e.g. EACCES, EPERM, EXDEV");
-                    cx.push(diag);
-                }
+                check_errno(cx, file, entry.action, errno);
             }
             let mut known_probes = Vec::new();
             for probe in &entry.probes {
@@ -158,4 +141,46 @@ pub fn resolve_expectations(
     };
     out.sort_by_cached_key(key);
     out
+}
+
+/// `errno=` names an errno (did-you-mean for a typo) and goes with `deny` only: an allowed
+/// operation succeeds and has no errno, so `allow P errno=E` could never be checked.
+fn check_errno(cx: &mut Cx, file: FileId, action: Action, errno: &Text) {
+    if action == Action::Allow {
+        let diag = cx
+            .error(
+                codes::ERRNO_WITH_ALLOW,
+                file,
+                errno.span,
+                format!(
+                    "`allow` with `errno={}`: an allowed operation has no errno",
+                    errno.value
+                ),
+                "contradicts `allow`",
+            )
+            .help(format!(
+                "drop `errno=`, or write `deny … errno={}` if the operation should fail",
+                errno.value
+            ));
+        cx.push(diag);
+        return;
+    }
+    if crate::model::errno_names::errno_from_name(&errno.value).is_some() {
+        return;
+    }
+    let upper = errno.value.to_ascii_uppercase();
+    let help = (crate::model::errno_names::errno_from_name(&upper).is_some())
+        .then(|| format!("errno names are upper case: did you mean `{upper}`?"))
+        .or_else(|| suggest::help(&errno.value, crate::model::errno_names::errno_names()))
+        .unwrap_or_else(|| "write the symbolic name, e.g. EACCES, EPERM, EXDEV".to_string());
+    let diag = cx
+        .error(
+            codes::UNKNOWN_ERRNO,
+            file,
+            errno.span,
+            format!("`{}` is not an errno name", errno.value),
+            "unknown errno",
+        )
+        .help(help);
+    cx.push(diag);
 }

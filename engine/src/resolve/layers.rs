@@ -103,6 +103,7 @@ pub fn stack_profiles(
                 sbpl_source: None,
                 extends: None,
                 layers: layers.iter().map(|p| p.id.clone()).collect(),
+                probes: None, // set by `scope` once probes and expectations are known
             })
         }));
     }

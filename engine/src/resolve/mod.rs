@@ -23,6 +23,7 @@ mod probes;
 mod profiles;
 mod rules;
 pub mod sbpl_hook;
+mod scope;
 
 pub use context::{SubstError, is_placeholder_name, substitute, under_scratch};
 pub use header::parse_duration;
@@ -229,7 +230,7 @@ fn resolve_closure(
     let fixtures = probes::resolve_fixtures(&mut cx, &decls);
     let shims = profiles::resolve_shims(&mut cx, vocab, &decls);
     let mut sbpl_files = Vec::new();
-    let profiles = profiles::resolve_profiles(&mut cx, vocab, &decls, &shims, &mut sbpl_files);
+    let mut profiles = profiles::resolve_profiles(&mut cx, vocab, &decls, &shims, &mut sbpl_files);
     let probes = probes::resolve_probes(&mut cx, vocab, &decls, &fixtures);
     let expects: Vec<_> = syntax
         .iter()
@@ -255,6 +256,14 @@ fn resolve_closure(
         &probes,
         &probe_names,
         &opts.world,
+    );
+    scope::resolve_scopes(
+        &mut cx,
+        &decls,
+        &expects,
+        &mut profiles,
+        &probes,
+        &expectations,
     );
 
     if cx.diags.has_errors() {

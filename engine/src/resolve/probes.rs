@@ -60,6 +60,9 @@ pub fn resolve_fixtures(cx: &mut Cx, decls: &Declarations) -> Vec<Fixture> {
 /// itself, whose mode and lifetime are the run's); reports it otherwise.
 fn scratch_path(cx: &mut Cx, file: FileId, path: &Text, what: &str) -> String {
     let value = cx.subst(file, path);
+    if cx.unresolved(&value) {
+        return value;
+    }
     if !below_scratch(&value) {
         let message = match under_scratch(&value) {
             true => format!("{what} must name a path below {{scratch}}, not `{value}` itself"),
@@ -246,6 +249,11 @@ pub fn resolve_probes(
                 cx.push(diag);
             }
         }
+        if let (Some(t), Some(value)) = (&p.target, &target)
+            && !cx.unresolved(value)
+        {
+            check_target(cx, file, fam, target_kind, t, value);
+        }
         // Family arguments.
         let mut args = BTreeMap::new();
         let declared: Vec<&str> = fam.args.iter().map(|a| a.name.value.as_str()).collect();
@@ -315,8 +323,13 @@ pub fn resolve_probes(
                     ArgValue::List(items.iter().map(|t| cx.subst(file, t)).collect())
                 }
             };
-            if let Some(values) = decl.and_then(|a| a.values.as_ref()) {
-                check_value(cx, file, arg, &value, values);
+            // A value holding an unknown `{name}` was reported once already.
+            let unresolved = matches!(&value, ArgValue::Str(s) if cx.unresolved(s));
+            if let Some(decl) = decl.filter(|_| !unresolved) {
+                check_arg_value(cx, file, fam, decl, arg, &value);
+                if decl.family {
+                    check_family_name(cx, decls, file, decl, arg, &value);
+                }
             }
             args.insert(arg.name.value.clone(), value);
         }
@@ -348,7 +361,7 @@ pub fn resolve_probes(
         }
         // `exec helper=<family>`: xpr's helper performs that family's operation on this
         // probe's target and arguments, so that family's rules apply as well.
-        if let Some(helper) = helper_family(cx, file, p, decls) {
+        if let Some(helper) = helper_family(p, decls) {
             let helper = &decls.families.items[helper].1;
             if is_destructive(helper, &args) {
                 check_host_safety(cx, file, p, helper, target.as_deref(), &args);
@@ -402,39 +415,15 @@ fn is_destructive(fam: &FamilyDecl, args: &BTreeMap<String, ArgValue>) -> bool {
 }
 
 /// The family an `exec` probe's `helper=` names (index into the declared families), or `None`
-/// when there is no helper; an unknown one is reported.
-fn helper_family(
-    cx: &mut Cx,
-    file: FileId,
-    p: &crate::decode::syntax::ProbeDecl,
-    decls: &Declarations,
-) -> Option<usize> {
+/// when there is no helper or it names no family (`check_family_name` reports that).
+fn helper_family(p: &crate::decode::syntax::ProbeDecl, decls: &Declarations) -> Option<usize> {
     let arg = p.args.iter().find(|a| a.name.value == "helper")?;
     let ProbeArgValue::Scalar(Value::Str(name)) = &arg.value.value else {
         return None;
     };
-    // The helper's self-test behaviours (the runner's failure-path tests) are no family.
-    if name.starts_with("selftest-") {
-        return None;
-    }
-    let name = Text {
-        value: name.clone(),
-        span: arg.value.span,
-    };
-    match decls.families.get(&name.value) {
-        Some(i) => Some(i),
-        None => {
-            let names: Vec<&str> = decls.families.names().collect();
-            cx.unknown_ref(
-                codes::UNKNOWN_FAMILY,
-                "probe family",
-                file,
-                &name,
-                names.into_iter(),
-            );
-            None
-        }
-    }
+    // The helper's self-test behaviours (the runner's failure-path tests) are no family; an
+    // unknown name is reported once, by the `family=#true` argument check.
+    decls.families.get(name)
 }
 
 /// A probe that acts on a process (signal, process-info) may only act on one the run itself
@@ -487,43 +476,6 @@ fn check_process_target(
     }
 }
 
-/// An argument whose family lists its values (`arg via values="path open fd"`) takes one of
-/// them, nothing else: a value the driver would refuse at run time is refused here.
-fn check_value(
-    cx: &mut Cx,
-    file: FileId,
-    arg: &crate::decode::syntax::ProbeArgDecl,
-    value: &ArgValue,
-    values: &Text,
-) {
-    let allowed: Vec<&str> = values.value.split_whitespace().collect();
-    let given = match value {
-        ArgValue::Str(s) => s.clone(),
-        ArgValue::Int(i) => i.to_string(),
-        ArgValue::Bool(b) => b.to_string(),
-        ArgValue::List(l) => l.join(" "),
-    };
-    if allowed.contains(&given.as_str()) {
-        return;
-    }
-    let help = suggest::help(&given, allowed.iter().copied())
-        .unwrap_or_else(|| format!("`{}` takes one of: {}", arg.name.value, allowed.join(", ")));
-    let diag = cx
-        .error(
-            codes::INVALID_VALUE,
-            file,
-            arg.value.span,
-            format!(
-                "`{}={given}` is not one of {}",
-                arg.name.value,
-                allowed.join(", ")
-            ),
-            "not a value of this argument",
-        )
-        .help(help);
-    cx.push(diag);
-}
-
 /// A relative probe path names something beneath `{scratch}`, where every probe runs (its
 /// working directory), never beneath wherever xpr was started: the plan holds it as
 /// `{scratch}/<path>`.
@@ -547,6 +499,7 @@ fn check_host_safety(
                 \"{scratch}/…\"; declare a fixture there";
     if let Some(t) = target
         && !below_scratch(t)
+        && !cx.unresolved(t)
     {
         let span = p
             .target
@@ -574,6 +527,7 @@ fn check_host_safety(
     for a in fam.args.iter().filter(|a| a.path) {
         if let Some(ArgValue::Str(v)) = args.get(&a.name.value)
             && !below_scratch(v)
+            && !cx.unresolved(v)
         {
             let span = p
                 .args
@@ -599,4 +553,200 @@ fn check_host_safety(
             cx.push(diag);
         }
     }
+}
+
+/// A literal target the family's driver would refuse at run time (`invalid_probe`) is an error
+/// now: a target outside the family's `values`, an empty path, an address that is not
+/// `host:port` (a process is `check_process_target`'s).
+fn check_target(
+    cx: &mut Cx,
+    file: FileId,
+    fam: &FamilyDecl,
+    kind: &str,
+    written: &Text,
+    value: &str,
+) {
+    // A process is checked by `check_process_target`: only `self` or a process fixture, which
+    // is stricter than any pid the driver would take.
+    if kind == "pid" {
+        return;
+    }
+    let family = &fam.name.value;
+    let problem: Option<(String, String)> = if !fam.target_values.is_empty() {
+        (!fam.target_values.iter().any(|v| v == value)).then(|| {
+            let listed = fam.target_values.join("`, `");
+            (
+                format!("family `{family}` cannot target `{value}`"),
+                format!(
+                    "target a fixture of this run (`fixture=NAME`) or `{listed}`{}",
+                    suggest::help(value, fam.target_values.iter().map(String::as_str))
+                        .map(|s| format!("; {s}"))
+                        .unwrap_or_default()
+                ),
+            )
+        })
+    } else {
+        match kind {
+            "pid" if value != "self" && value.parse::<u32>().is_err() => Some((
+                format!("`{value}` is not a pid"),
+                "write `target=\"self\"`, a number, or use `fixture=NAME` of a `process` fixture"
+                    .to_string(),
+            )),
+            // A relative path was already placed beneath `{scratch}`; an empty one names nothing.
+            "path" if !value.starts_with('/') && !value.starts_with("{scratch}") => Some((
+                "an empty path names no file".to_string(),
+                "write the whole path (`/etc/hosts`) or one beneath `{scratch}` (`{scratch}/f` or `f`)".to_string(),
+            )),
+            "address" => address_problem(value).map(|why| {
+                (
+                    format!("`{value}` is not an address: {why}"),
+                    "write `HOST:PORT` with an IPv4 literal or `localhost` (`127.0.0.1:80`, `:8080`), or use `fixture=NAME` of a `tcp-listener`".to_string(),
+                )
+            }),
+            _ => None,
+        }
+    };
+    if let Some((message, help)) = problem {
+        let diag = cx
+            .error(
+                codes::INVALID_PROBE_ARG,
+                file,
+                written.span,
+                message,
+                "the driver refuses this",
+            )
+            .help(help);
+        cx.push(diag);
+    }
+}
+
+/// Why `host:port` (or `port`, `:port`) would not parse as the network driver reads it.
+fn address_problem(value: &str) -> Option<&'static str> {
+    let (host, port) = match value.rsplit_once(':') {
+        Some((h, p)) => (h, p),
+        None if value.parse::<u16>().is_ok() => return None,
+        None => return Some("no `:PORT`"),
+    };
+    if port.parse::<u16>().is_err() {
+        return Some("the port is not a number from 0 to 65535");
+    }
+    let host_ok =
+        matches!(host, "" | "localhost" | "*") || host.parse::<std::net::Ipv4Addr>().is_ok();
+    (!host_ok).then_some("the host is not an IPv4 literal or `localhost`")
+}
+
+/// An argument value the family declares a shape for: a list of words given as one string
+/// with spaces (`argv="cat /etc/hosts"` would run a command named `cat /etc/hosts`), or a
+/// value outside the family's `values`.
+fn check_arg_value(
+    cx: &mut Cx,
+    file: FileId,
+    fam: &FamilyDecl,
+    decl: &crate::decode::syntax::FamilyArgDecl,
+    arg: &crate::decode::syntax::ProbeArgDecl,
+    value: &ArgValue,
+) {
+    let name = &arg.name.value;
+    if decl.words {
+        let single = match value {
+            ArgValue::Str(s) => Some(s.as_str()),
+            ArgValue::List(items) if items.len() == 1 => Some(items[0].as_str()),
+            _ => None,
+        };
+        if let Some(s) = single.filter(|s| s.contains(char::is_whitespace)) {
+            let words: Vec<String> = s
+                .split_whitespace()
+                .map(|w| {
+                    if w.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                    {
+                        w.to_string()
+                    } else {
+                        format!("{w:?}")
+                    }
+                })
+                .collect();
+            let diag = cx
+                .error(
+                    codes::INVALID_PROBE_ARG,
+                    file,
+                    arg.value.span,
+                    format!("`{name}` is a list of words, but this is one word with spaces: the command would be `{s}` as a single argument"),
+                    "one word",
+                )
+                .help(format!(
+                    "give each word as its own value in a child node: `{{ {name} {} }}`",
+                    words.join(" ")
+                ));
+            cx.push(diag);
+        }
+    }
+    // For a family name, `values` are the extra names it accepts (checked with the families).
+    if decl.values.is_empty() || decl.family {
+        return;
+    }
+    let given = match value {
+        ArgValue::Str(s) => s.clone(),
+        ArgValue::Int(_) if decl.numbers => return,
+        ArgValue::Int(i) => i.to_string(),
+        ArgValue::Bool(b) => b.to_string(),
+        ArgValue::List(items) => items.join(" "),
+    };
+    if decl.values.contains(&given) || (decl.numbers && given.parse::<u32>().is_ok()) {
+        return;
+    }
+    let listed = decl.values.join(", ");
+    let help = match suggest::help(&given, decl.values.iter().map(String::as_str)) {
+        Some(s) => s,
+        None => format!(
+            "family `{}` accepts {name}= {listed}{}",
+            fam.name.value,
+            if decl.numbers { ", or a number" } else { "" }
+        ),
+    };
+    let diag = cx
+        .error(
+            codes::INVALID_PROBE_ARG,
+            file,
+            arg.value.span,
+            format!(
+                "`{name}={given}` is not one of {listed}{}",
+                if decl.numbers { ", or a number" } else { "" }
+            ),
+            "not a value of this argument",
+        )
+        .help(help);
+    cx.push(diag);
+}
+
+/// An argument that names a probe family (`helper=file-read`) must name a declared one, or one
+/// of the argument's own `values` (the probe helper's self-tests).
+fn check_family_name(
+    cx: &mut Cx,
+    decls: &Declarations,
+    file: FileId,
+    decl: &crate::decode::syntax::FamilyArgDecl,
+    arg: &crate::decode::syntax::ProbeArgDecl,
+    value: &ArgValue,
+) {
+    let ArgValue::Str(name) = value else {
+        return;
+    };
+    if decls.families.get(name).is_some() || decl.values.contains(name) {
+        return;
+    }
+    let mut names: Vec<&str> = decls.families.names().collect();
+    names.extend(decl.values.iter().map(String::as_str));
+    let help = suggest::help(name, names.iter().copied())
+        .unwrap_or_else(|| format!("families: {}", names.join(", ")));
+    let diag = cx
+        .error(
+            codes::INVALID_PROBE_ARG,
+            file,
+            arg.value.span,
+            format!("`{}={name}` names no probe family", arg.name.value),
+            "not a family",
+        )
+        .help(help);
+    cx.push(diag);
 }

@@ -3,8 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::decode::syntax::Text;
 use crate::diagnostics::codes;
 use crate::model::{Action, Origin, Profile, ProfileIr, Rule, Shim};
+use crate::source::FileId;
 
 use super::context::Cx;
 use super::declarations::Declarations;
@@ -99,6 +101,7 @@ pub fn resolve_profiles(
             sbpl_source: flat.sbpl,
             extends: decl.extends.as_ref().map(|e| e.value.clone()),
             layers: Vec::new(),
+            probes: None, // set by `scope` once probes and expectations are known
         }));
     }
     // Declaration order, stacks in place.
@@ -280,8 +283,7 @@ fn flatten(
         .extend(resolve_rules(cx, vocab, file, &decl.rules, None));
     for shim in &decl.shims {
         if decls.shims.get(&shim.value).is_none() {
-            let names: Vec<&str> = decls.shims.names().collect();
-            cx.unknown_ref(codes::UNKNOWN_SHIM, "shim", file, shim, names.into_iter());
+            unknown_shim(cx, decls, file, shim);
         } else if !flat.shims.contains(&shim.value) {
             flat.shims.push(shim.value.clone());
         }
@@ -387,4 +389,45 @@ fn sbpl_source(cx: &mut Cx, file: usize, sbpl: &crate::decode::syntax::Text) -> 
             None
         }
     }
+}
+
+/// A shim that is not declared: when the stdlib declares it, the fix is an import; otherwise
+/// "did you mean" over the shims in scope and those an import would bring.
+fn unknown_shim(cx: &mut Cx, decls: &Declarations, file: FileId, shim: &Text) {
+    let homes = crate::source::stdlib::declaring("shim", &shim.value);
+    let help = match homes.first() {
+        Some(home) => format!(
+            "shim `{}` is declared in std/{home}.kdl, which this experiment does not import: add `import \"std/{home}\"`",
+            shim.value
+        ),
+        None => {
+            let in_scope: Vec<&str> = decls.shims.names().collect();
+            let mut everywhere: Vec<String> = in_scope.iter().map(|s| s.to_string()).collect();
+            everywhere.extend(crate::source::stdlib::declared("shim").map(str::to_string));
+            match crate::diagnostics::suggest::did_you_mean(
+                &shim.value,
+                everywhere.iter().map(String::as_str),
+            ) {
+                Some(close) => {
+                    let import = crate::source::stdlib::declaring("shim", &close)
+                        .first()
+                        .filter(|_| !in_scope.contains(&close.as_str()))
+                        .map(|home| format!(" (from `import \"std/{home}\"`)"))
+                        .unwrap_or_default();
+                    format!("did you mean `{close}`?{import}")
+                }
+                None => format!("shims in scope: {}", in_scope.join(", ")),
+            }
+        }
+    };
+    let diag = cx
+        .error(
+            codes::UNKNOWN_SHIM,
+            file,
+            shim.span,
+            format!("unknown shim `{}`", shim.value),
+            "no such shim",
+        )
+        .help(help);
+    cx.push(diag);
 }

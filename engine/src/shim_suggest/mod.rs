@@ -25,8 +25,13 @@ use crate::world::WorldFacts;
 /// Why no shim could be suggested.
 #[derive(Debug, thiserror::Error)]
 pub enum SuggestError {
-    #[error("no profile `{profile}` in {experiment}")]
-    UnknownProfile { profile: String, experiment: String },
+    #[error("no profile `{profile}` in {experiment}; {hint}")]
+    UnknownProfile {
+        profile: String,
+        experiment: String,
+        /// "did you mean" or the profiles there are.
+        hint: String,
+    },
     #[error("no exec probe of profile `{0}` ends as dependency_denied: nothing to suggest")]
     NothingToSuggest(String),
     /// The engine is itself sandboxed (a Landlock domain, a seccomp filter): every run of the
@@ -148,9 +153,15 @@ pub fn suggest(
         .profiles
         .iter()
         .position(|p| p.id == profile_id)
-        .ok_or_else(|| SuggestError::UnknownProfile {
-            profile: profile_id.to_string(),
-            experiment: exp.name.clone(),
+        .ok_or_else(|| {
+            let names = exp.profiles.iter().map(|p| p.id.as_str());
+            SuggestError::UnknownProfile {
+                profile: profile_id.to_string(),
+                experiment: exp.name.clone(),
+                hint: crate::diagnostics::suggest::help(profile_id, names.clone()).unwrap_or_else(
+                    || format!("profiles: {}", names.collect::<Vec<_>>().join(", ")),
+                ),
+            }
         })?;
     let mut search = Search {
         exp,

@@ -24,3 +24,28 @@ pub fn get(name: &str) -> Option<&'static str> {
 pub fn names() -> impl Iterator<Item = &'static str> {
     FILES.iter().map(|(n, _)| *n)
 }
+
+/// The stdlib files that declare `KIND NAME` at the top level (`shim linux-loader` is in
+/// `shims/linux`), for "import it" hints; read from the text, not loaded.
+pub fn declaring(kind: &str, name: &str) -> Vec<&'static str> {
+    FILES
+        .iter()
+        .filter(|(_, text)| {
+            text.lines().any(|line| {
+                let mut words = line.split(|c: char| c.is_whitespace() || c == '{');
+                words.next() == Some(kind) && words.next() == Some(name)
+            })
+        })
+        .map(|(n, _)| *n)
+        .collect()
+}
+
+/// Every top-level `KIND NAME` the stdlib declares, for "did you mean" across imports.
+pub fn declared(kind: &'static str) -> impl Iterator<Item = &'static str> {
+    FILES.iter().flat_map(move |(_, text)| {
+        text.lines().filter_map(move |line| {
+            let mut words = line.split(|c: char| c.is_whitespace() || c == '{');
+            (words.next() == Some(kind)).then(|| words.next()).flatten()
+        })
+    })
+}

@@ -5,21 +5,19 @@
 //! beside them but never changes the id.
 
 mod canonical_json;
-mod errno_names;
 mod harness;
 mod host;
 mod landlock_domain_canary;
 mod landlock_facts;
 pub mod landlock_rights;
 mod mechanisms;
-#[cfg(test)]
 mod synthetic;
 mod vm;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::model::errno_names::{errno_from_name, errno_name, errno_record};
 pub use canonical_json::canonical_json;
-pub use errno_names::{errno_from_name, errno_name, errno_record};
 pub use harness::HarnessIdentity;
 pub use landlock_domain_canary::{DomainState, LandlockDomain};
 pub use landlock_facts::{LandlockFacts, LandlockStatus};

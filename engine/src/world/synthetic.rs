@@ -1,5 +1,6 @@
-//! Made-up world facts for compile tests: a world this machine is not (another Landlock ABI,
-//! no Landlock, a kernel that rejects a right its ABI claims), without detecting anything.
+//! Made-up world facts: a world this machine is not (another Landlock ABI, no Landlock, a
+//! kernel that rejects a right its ABI claims), without detecting anything. Compile tests use
+//! them, and `xpr check --world`/`--landlock-abi` compiles for a world it does not boot.
 
 use super::landlock_rights::LANDLOCK_RIGHTS;
 use super::{

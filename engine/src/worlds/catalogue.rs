@@ -33,6 +33,10 @@ pub struct WorldSpec {
     pub modules: Vec<String>,
     pub timeout: Duration,
     pub memory_mib: u32,
+    /// The Landlock ABI the world's kernel offers, as the catalogue declares it (`landlock-abi
+    /// N`, 0: no Landlock), so `check --world` can compile for it without booting it. `None`
+    /// for `host` (detected) and for worlds that do not declare it.
+    pub landlock_abi: Option<u32>,
     /// `std/worlds.kdl` or the user's file as given.
     pub defined_in: String,
 }
@@ -194,6 +198,7 @@ const CHILDREN: &[&str] = &[
     "modules",
     "timeout",
     "memory",
+    "landlock-abi",
 ];
 
 fn decode_world(r: &mut Reader<'_>, node: &KdlNode) -> Option<WorldSpec> {
@@ -221,6 +226,7 @@ fn decode_world(r: &mut Reader<'_>, node: &KdlNode) -> Option<WorldSpec> {
         modules: Vec::new(),
         timeout: DEFAULT_TIMEOUT,
         memory_mib: DEFAULT_MEMORY_MIB,
+        landlock_abi: None,
         defined_in: r.file.display.clone(),
     };
     let mut seen = HashMap::new();
@@ -288,6 +294,20 @@ fn decode_world(r: &mut Reader<'_>, node: &KdlNode) -> Option<WorldSpec> {
                         format!("invalid memory size `{}`", m.value),
                         "write 256M to 16384M",
                     ),
+                }
+            }
+            "landlock-abi" => {
+                r.props(child, &[], false);
+                r.no_children(child);
+                let args = r.args(child);
+                r.max_args(child, &args, 1);
+                match args.first() {
+                    Some(entry) => {
+                        if let Some(n) = r.int_in(entry, "`landlock-abi`", 0, 64) {
+                            spec.landlock_abi = u32::try_from(n.value).ok();
+                        }
+                    }
+                    None => r.missing_arg(child, "an ABI version (0: no Landlock)"),
                 }
             }
             _ => unreachable!("checked against CHILDREN"),

@@ -477,6 +477,19 @@ fn import_writes_a_starting_experiment() {
         stdout.contains("7 profiles, 8 probes, 8 expectations"),
         "{stdout}"
     );
+    // The plan named the probes of each profile: the import scopes every expect block, so a
+    // re-run pairs exactly what the original ran (8 pairs, not 7 × 8).
+    assert_eq!(
+        text.matches("scope=#true").count(),
+        text.matches("\nexpect ").count(),
+        "{text}"
+    );
+    let plan = Xpr::new()
+        .args(["plan", out.to_str().unwrap()])
+        .run()
+        .success()
+        .stdout;
+    assert!(plan.contains("bundle  ← 8 verdicts"), "{plan}");
     // Without --sbpl-dir every profile is a placeholder, and the file still checks.
     let bare = tmp.path().join("bare.kdl");
     let stderr = Xpr::new()

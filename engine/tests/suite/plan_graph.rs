@@ -47,6 +47,7 @@ fn profile(id: &str, rules: Vec<Rule>) -> Profile {
         sbpl_source: None,
         extends: None,
         layers: Vec::new(),
+        probes: None,
     }
 }
 

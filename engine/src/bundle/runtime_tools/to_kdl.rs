@@ -338,6 +338,9 @@ pub fn to_kdl(bundle: &RuntimeToolsBundle, options: &Options) -> Imported {
     for pid in &order {
         let mut allow = Vec::new();
         let mut deny = Vec::new();
+        // The plan pairs probes with profiles: the block scopes the profile to the probes it
+        // names, unless one of them has no expectation to write (then every probe runs).
+        let mut every_pair_expected = true;
         for p in &bundle.matrix.profiles[*pid].probes {
             let name = &renamed[&(pid.to_string(), p.name.clone())];
             if probes[name].kept_out().is_some() {
@@ -346,16 +349,27 @@ pub fn to_kdl(bundle: &RuntimeToolsBundle, options: &Options) -> Imported {
             match p.expected.as_deref() {
                 Some("allow") => allow.push(kdl_str(name)),
                 Some("deny") => deny.push(kdl_str(name)),
-                other => warnings.push(format!(
-                    "probe {name} of profile {pid}: expected {:?} is neither allow nor deny; no expectation written",
-                    other.unwrap_or("null")
-                )),
+                other => {
+                    every_pair_expected = false;
+                    warnings.push(format!(
+                        "probe {name} of profile {pid}: expected {:?} is neither allow nor deny; no expectation written, and every probe runs under {pid}",
+                        other.unwrap_or("null")
+                    ))
+                }
             }
         }
         if allow.is_empty() && deny.is_empty() {
             continue;
         }
-        text.push_str(&format!("\nexpect {} {{\n", kdl_str(&ids::name(pid))));
+        let scope = if every_pair_expected {
+            " scope=#true"
+        } else {
+            ""
+        };
+        text.push_str(&format!(
+            "\nexpect {}{scope} {{\n",
+            kdl_str(&ids::name(pid))
+        ));
         if !allow.is_empty() {
             text.push_str(&format!("    allow {}\n", allow.join(" ")));
         }

@@ -144,6 +144,7 @@ pub fn profile(id: &str) -> Profile {
         sbpl_source: None,
         extends: None,
         layers: Vec::new(),
+        probes: None,
     }
 }
 

@@ -1,4 +1,5 @@
-//! Linux errno numbers ↔ symbolic names, as data.
+//! Linux errno numbers ↔ symbolic names, as data: in `model` because `resolve` checks an
+//! expectation's `errno=` against them and the `world` reports records with them.
 //!
 //! Built from the `libc` constants so a number can never drift from its name; aliases
 //! (EWOULDBLOCK, EDEADLOCK, ENOTSUP) are accepted by [`errno_from_name`] but never printed.
@@ -166,6 +167,14 @@ pub fn errno_from_name(name: &str) -> Option<i32> {
         .chain(ERRNO_ALIASES)
         .find(|(_, known)| *known == name)
         .map(|(number, _)| *number)
+}
+
+/// Every name [`errno_from_name`] accepts, for "did you mean".
+pub fn errno_names() -> impl Iterator<Item = &'static str> {
+    ERRNO_NAMES
+        .iter()
+        .chain(ERRNO_ALIASES.iter())
+        .map(|(_, name)| *name)
 }
 
 #[cfg(test)]
