@@ -146,6 +146,10 @@ pub struct RunArgs {
     /// Cap the Landlock ABI below the host's, to see an older kernel's world.
     #[arg(long, value_name = "N")]
     pub landlock_abi: Option<u32>,
+    /// `landlock`: Landlock and seccomp only, no mount namespace (to compare with the default,
+    /// which also uses mounts for what Landlock cannot subtract).
+    #[arg(long, value_enum)]
+    pub mechanism: Option<MechanismArg>,
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
     /// Witness denials: `audit` reads Landlock audit records (root, ABI >= 7); audit is
@@ -162,6 +166,13 @@ pub enum ObserverArg {
     Audit,
 }
 
+/// Which mechanisms a run may use (default: every one this world has).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MechanismArg {
+    /// Landlock and seccomp only.
+    Landlock,
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum IsolationArg {
     Probe,
@@ -175,6 +186,9 @@ pub struct WorldArgs {
     /// Cap the Landlock ABI below the host's.
     #[arg(long, value_name = "N")]
     pub landlock_abi: Option<u32>,
+    /// `landlock`: the world without the mount mechanism.
+    #[arg(long, value_enum)]
+    pub mechanism: Option<MechanismArg>,
 }
 
 #[derive(Args, Debug)]

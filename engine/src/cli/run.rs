@@ -32,6 +32,7 @@ fn config(args: RunArgs) -> RunConfig {
             IsolationArg::Profile => Isolation::Profile,
         }),
         landlock_abi_cap: args.landlock_abi,
+        landlock_only: args.mechanism == Some(MechanismArg::Landlock),
         observer_audit: args.observer == Some(ObserverArg::Audit),
         junit: args.junit,
         report: match args.format {

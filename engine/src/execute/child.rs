@@ -282,6 +282,11 @@ fn init_main(
 ) -> ! {
     die_with_worker(res_wr, 0);
     command_stdio(spec, res_wr, out_wr);
+    // The profile's namespaces first (a mount namespace, with a /proc of this PID namespace),
+    // then the guard and the profile's Landlock layers.
+    if let Some(sb) = spec.sandbox {
+        must_apply(res_wr, sb.enter_namespaces(true));
+    }
     must_apply(res_wr, guard.apply());
     if let Some(sb) = spec.sandbox {
         must_apply(res_wr, sb.apply_domain());

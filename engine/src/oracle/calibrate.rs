@@ -143,6 +143,7 @@ mod tests {
             }),
             baseline: None,
             expected: None,
+            mount: None,
             expected_errno: None,
             mismatches: Vec::new(),
             known: None,

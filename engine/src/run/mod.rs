@@ -47,6 +47,7 @@ pub fn run(config: &RunConfig) -> Result<Finished, RunError> {
 
     let world = WorldFacts::detect(&WorldOptions {
         landlock_abi_cap: config.landlock_abi_cap,
+        landlock_only: config.landlock_only,
     });
     if let Some(message) = world.abi_cap_error() {
         return Err(RunError::AbiCap(message));

@@ -20,6 +20,7 @@ pub mod fd;
 pub mod fs;
 pub mod guardian;
 pub mod landlock;
+pub mod mount;
 pub mod namespace;
 pub mod process;
 pub mod seccomp;

@@ -20,6 +20,7 @@ fn world() -> WorldFacts {
 fn world_capped(cap: Option<u32>) -> WorldFacts {
     let world = WorldFacts::detect(&WorldOptions {
         landlock_abi_cap: cap,
+        ..WorldOptions::default()
     });
     assert_eq!(
         world.landlock.status,

@@ -367,6 +367,7 @@ fn linux_fidelity_per_directory_is_pinned() {
     use xpr::world::{LandlockStatus, WorldFacts, WorldOptions};
     let world = WorldFacts::detect(&WorldOptions {
         landlock_abi_cap: Some(6),
+        ..WorldOptions::default()
     });
     assert_eq!(
         world.landlock.status,

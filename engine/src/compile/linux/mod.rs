@@ -7,7 +7,9 @@
 //!   `(deny file-write*)` handles the write rights and nothing else: unhandled reads stay
 //!   allowed, so no read rule on `/` is needed).
 //! - A deny that carves an exception out of an allowed subtree or out of an allowed base
-//!   (including allow default) is unsupported: apply is blocked with `not_applicable_in_world`.
+//!   (including allow default) goes to the mount mechanism (`mounts`: a read-only, hidden or
+//!   `noexec` mount in the probe's own mount namespace); where this world does not use it,
+//!   the rule is unsupported and apply is blocked with `not_applicable_in_world`.
 //! - A right newer than the effective ABI is `not_applicable_in_world`; a right the ABI claims
 //!   but the kernel rejects (or no Landlock at all) is `mechanism_unavailable`.
 //! - Seccomp is used only for unfiltered denies of whole syscall classes (chmod, chown, utimes,
@@ -21,6 +23,7 @@
 //!   with EINVAL, so nothing is ever dropped silently, and apply needs the exact errno and no
 //!   allocation.
 
+pub mod mounts;
 mod operations;
 pub mod plan;
 mod prepare;
@@ -34,6 +37,7 @@ mod translate;
 use serde::Serialize;
 
 pub use crate::source::sysctl::proc_sys_path;
+pub use mounts::{MOUNT_PLAN_SCHEMA_VERSION, MountEntryPlan, MountKind, MountPlan};
 pub use plan::{
     LANDLOCK_PLAN_SCHEMA_VERSION, LandlockPlan, LayerPlan, PathRulePlan, PortRulePlan, SeccompPlan,
     SeccompSyscallPlan,
@@ -44,7 +48,7 @@ pub use rule_text::rule_text;
 pub use sandbox_plan::{LOG_NEW_EXEC_ON, LinuxSandbox, sandbox_for, sandbox_with_log_flags};
 
 use super::{Blocked, Fidelity, RuleFidelity};
-use crate::model::{CompileOutcome, ProfileIr};
+use crate::model::{CompileOutcome, Fidelity as Level, Mechanism, ProfileIr};
 use crate::world::{WorldFacts, canonical_json};
 
 /// One profile compiled for one world: deterministic, run-independent.
@@ -56,12 +60,16 @@ pub struct CompiledProfile {
     pub fidelity: Vec<RuleFidelity>,
     /// Set when apply cannot attach this profile in this world.
     pub blocked: Option<Blocked>,
+    /// The mounts of the profile's mount namespace, in attach order (empty: none is made).
+    pub mounts: Vec<MountEntryPlan>,
     /// Per plan layer, the index in `fidelity` of that layer's default action (a stack has
     /// one per layer), so a deny names the default of the layer that decided it.
     #[serde(skip)]
     pub layer_defaults: Vec<usize>,
     #[serde(skip)]
     plan_json: Vec<u8>,
+    #[serde(skip)]
+    mounts_json: Vec<u8>,
     #[serde(skip)]
     bpf: Vec<u8>,
 }
@@ -70,6 +78,12 @@ impl CompiledProfile {
     /// Canonical JSON of the Landlock plan (`compiled/<profile>.landlock.json`).
     pub fn plan_json(&self) -> &[u8] {
         &self.plan_json
+    }
+
+    /// Canonical JSON of the mount table (`compiled/<profile>.mounts.json`); empty when the
+    /// profile makes no mount.
+    pub fn mounts_json(&self) -> &[u8] {
+        &self.mounts_json
     }
 
     /// Raw `sock_filter` bytes (`compiled/<profile>.seccomp.bpf`); empty when no rule needs seccomp.
@@ -86,6 +100,8 @@ impl CompiledProfile {
             plan,
             fidelity: Vec::new(),
             blocked: None,
+            mounts: Vec::new(),
+            mounts_json: Vec::new(),
             layer_defaults: Vec::new(),
             bpf: Vec::new(),
         }
@@ -107,7 +123,44 @@ impl CompiledProfile {
 /// Compiles a profile's IR for this world. Never fails: what the world cannot express is
 /// reported per rule and in `blocked`.
 pub fn compile(profile_id: &str, ir: &ProfileIr, world: &WorldFacts) -> CompiledProfile {
-    let translation = stack::translate_stack(ir, world);
+    let mut translation = stack::translate_stack(ir, world);
+    let overlays: Vec<&mounts::Overlay> = translation.overlays.iter().collect();
+    let mount_table = mounts::table::build(&overlays);
+    let carved = overlays.iter().flat_map(|o| o.carved.clone()).collect();
+    let usable = world
+        .landlock
+        .usable_mask(crate::world::landlock_rights::RightKind::Fs);
+    for (rule, (approximate, notes)) in mounts::table::rule_notes(&mount_table, &carved, usable) {
+        let Some(f) = translation
+            .fidelity
+            .iter_mut()
+            .find(|f| f.rule == Some(rule))
+        else {
+            continue;
+        };
+        if f.fidelity == Level::Unsupported {
+            continue;
+        }
+        if approximate {
+            f.fidelity = Level::Approximate;
+        }
+        let mut all: Vec<String> = f.note.take().into_iter().collect();
+        all.extend(notes);
+        f.note = Some(all.join("; "));
+        if !f.mechanisms.contains(&Mechanism::Mount) {
+            f.mechanisms.push(Mechanism::Mount);
+            f.mechanisms.sort();
+        }
+    }
+    let mounts_json = if mount_table.is_empty() {
+        Vec::new()
+    } else {
+        canonical_json(&MountPlan {
+            schema_version: MOUNT_PLAN_SCHEMA_VERSION.to_string(),
+            profile: profile_id.to_string(),
+            mounts: mount_table.clone(),
+        })
+    };
     let plan = LandlockPlan {
         schema_version: LANDLOCK_PLAN_SCHEMA_VERSION.to_string(),
         profile: profile_id.to_string(),
@@ -123,6 +176,8 @@ pub fn compile(profile_id: &str, ir: &ProfileIr, world: &WorldFacts) -> Compiled
         plan,
         fidelity: translation.fidelity,
         blocked: translation.blocked,
+        mounts: mount_table,
+        mounts_json,
         layer_defaults: translation.layer_defaults,
         plan_json,
         bpf: translation.bpf,
