@@ -3,7 +3,7 @@
 
 use crate::model::{
     Action, ApplyOutcome, BlockedReason, Errno, ExecOutcome, Expectation, Experiment, Lane,
-    MismatchReason, OperationOutcome, Stage, StageRecord, Verdict, VerdictRecord,
+    MismatchReason, MountDenial, OperationOutcome, Stage, StageRecord, Verdict, VerdictRecord,
 };
 
 /// The verdict a stage record comes to, the stage that decided it, and that stage's errno.
@@ -93,10 +93,35 @@ pub fn compare(
         },
         mismatches,
         evidence: scenario.evidence,
-        reason: reason_text(scenario),
+        reason: mount_reason(scenario, verdict, baseline_verdict).or_else(|| reason_text(scenario)),
         witness: None,
         shim_divergence: None,
     }
+}
+
+/// A deny a mount decided, said so: a hidden path's ENOENT is the sandbox's only when the
+/// baseline reached the path (otherwise the path may simply be absent).
+fn mount_reason(r: &StageRecord, verdict: Verdict, baseline: Option<Verdict>) -> Option<String> {
+    let m = r.mount.as_ref().filter(|_| verdict == Verdict::Deny)?;
+    let errno = r.operation_errno.as_ref().map_or("", |e| e.name.as_str());
+    let at = &m.mount;
+    Some(match (m.denial, errno) {
+        (MountDenial::Hidden, "ENOENT") if baseline == Some(Verdict::Allow) => format!(
+            "ENOENT from the sandbox, not from absence: the mount on {at} hides the path, which \
+             the baseline reached"
+        ),
+        (MountDenial::Hidden, "ENOENT") => format!(
+            "ENOENT below the hidden mount on {at}; the baseline did not reach the path either, \
+             so it may simply be absent"
+        ),
+        (MountDenial::Hidden, _) => {
+            format!("{errno}: {at} is hidden by a device node that cannot be opened")
+        }
+        (MountDenial::ReadOnly, _) => format!("{errno} from the read-only mount on {at}"),
+        (MountDenial::NoExec, _) => format!("{errno} from the noexec mount on {at}"),
+        (MountDenial::Boundary, _) => format!("{errno}: the move crosses the mount on {at}"),
+        (MountDenial::MountPoint, _) => format!("{errno}: {at} is a mount point of the sandbox"),
+    })
 }
 
 /// Why a non-allow verdict happened, for people (blocked detail, skip reason, exit facts).

@@ -142,6 +142,18 @@ pub enum MountDenial {
     MountPoint,
 }
 
+impl MountDenial {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MountDenial::ReadOnly => "read_only",
+            MountDenial::Hidden => "hidden",
+            MountDenial::NoExec => "no_exec",
+            MountDenial::Boundary => "boundary",
+            MountDenial::MountPoint => "mount_point",
+        }
+    }
+}
+
 /// A denial decided by one mount of the sandbox: how, and which mount (plan notation:
 /// `{scratch}/w/.git`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -63,6 +63,7 @@ pub fn run(config: &RunConfig) -> Result<Finished, RunError> {
         isolation: config.isolation.unwrap_or(exp.isolation),
         helper_exe,
         observer_audit: config.observer_audit,
+        deny: world.deny_set(),
         ..defaults
     };
     preflight::single_threaded();

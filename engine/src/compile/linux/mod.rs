@@ -69,8 +69,6 @@ pub struct CompiledProfile {
     #[serde(skip)]
     plan_json: Vec<u8>,
     #[serde(skip)]
-    mounts_json: Vec<u8>,
-    #[serde(skip)]
     bpf: Vec<u8>,
 }
 
@@ -80,10 +78,14 @@ impl CompiledProfile {
         &self.plan_json
     }
 
-    /// Canonical JSON of the mount table (`compiled/<profile>.mounts.json`); empty when the
+    /// The mount table as its artifact (`compiled/<profile>.mounts.json`); `None` when the
     /// profile makes no mount.
-    pub fn mounts_json(&self) -> &[u8] {
-        &self.mounts_json
+    pub fn mount_plan(&self) -> Option<MountPlan> {
+        (!self.mounts.is_empty()).then(|| MountPlan {
+            schema_version: MOUNT_PLAN_SCHEMA_VERSION.to_string(),
+            profile: self.profile_id.clone(),
+            mounts: self.mounts.clone(),
+        })
     }
 
     /// Raw `sock_filter` bytes (`compiled/<profile>.seccomp.bpf`); empty when no rule needs seccomp.
@@ -101,7 +103,6 @@ impl CompiledProfile {
             fidelity: Vec::new(),
             blocked: None,
             mounts: Vec::new(),
-            mounts_json: Vec::new(),
             layer_defaults: Vec::new(),
             bpf: Vec::new(),
         }
@@ -152,15 +153,7 @@ pub fn compile(profile_id: &str, ir: &ProfileIr, world: &WorldFacts) -> Compiled
             f.mechanisms.sort();
         }
     }
-    let mounts_json = if mount_table.is_empty() {
-        Vec::new()
-    } else {
-        canonical_json(&MountPlan {
-            schema_version: MOUNT_PLAN_SCHEMA_VERSION.to_string(),
-            profile: profile_id.to_string(),
-            mounts: mount_table.clone(),
-        })
-    };
+
     let plan = LandlockPlan {
         schema_version: LANDLOCK_PLAN_SCHEMA_VERSION.to_string(),
         profile: profile_id.to_string(),
@@ -177,7 +170,6 @@ pub fn compile(profile_id: &str, ir: &ProfileIr, world: &WorldFacts) -> Compiled
         fidelity: translation.fidelity,
         blocked: translation.blocked,
         mounts: mount_table,
-        mounts_json,
         layer_defaults: translation.layer_defaults,
         plan_json,
         bpf: translation.bpf,
