@@ -28,6 +28,10 @@ pub enum Command {
     Plan(PlanArgs),
     /// Execute an experiment with real enforcement and write a run bundle.
     Run(RunArgs),
+    /// Run one command under exactly what `run` applies for a profile, with its exit status.
+    Exec(ExecArgs),
+    /// Print what a profile compiles to, in another tool's format.
+    Compile(CompileArgs),
     /// Print this host's world facts and harness identity.
     World(WorldArgs),
     /// Recompute every digest of a run bundle.
@@ -159,6 +163,58 @@ pub struct RunArgs {
     /// Also write JUnit XML (one test case per expectation) to PATH, for CI systems.
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ExecArgs {
+    pub file: PathBuf,
+    /// The profile to apply.
+    #[arg(long)]
+    pub profile: String,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Cap the Landlock ABI below the host's.
+    #[arg(long, value_name = "N")]
+    pub landlock_abi: Option<u32>,
+    /// `landlock`: Landlock and seccomp only, no mount namespace.
+    #[arg(long, value_enum)]
+    pub mechanism: Option<MechanismArg>,
+    /// The command and its arguments (`{scratch}` is the run's scratch root).
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct CompileArgs {
+    pub file: PathBuf,
+    /// The profile to export.
+    #[arg(long)]
+    pub profile: String,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// The format.
+    #[arg(long, value_enum)]
+    pub emit: CompileFormat,
+    /// Put this directory for `{scratch}` (default: keep it symbolic, in the format's own
+    /// variable syntax).
+    #[arg(long, value_name = "DIR")]
+    pub scratch: Option<PathBuf>,
+    /// Cap the Landlock ABI below the host's.
+    #[arg(long, value_name = "N")]
+    pub landlock_abi: Option<u32>,
+    /// `landlock`: compile for Landlock and seccomp only, no mount namespace.
+    #[arg(long, value_enum)]
+    pub mechanism: Option<MechanismArg>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CompileFormat {
+    /// The Landlock plan as a landlockconfig JSON document.
+    LandlockJson,
+    /// The profile as Seatbelt SBPL.
+    Sbpl,
+    /// The mount namespace as bubblewrap arguments.
+    BwrapArgs,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]

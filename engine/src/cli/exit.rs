@@ -25,6 +25,8 @@ pub enum Outcome {
     Findings,
     /// `xpr check` found invalid files (their diagnostics are printed).
     InvalidFiles,
+    /// `xpr exec`: the command's own exit status, passed through.
+    Command(u8),
 }
 
 /// A command that stopped before its result.
@@ -51,6 +53,9 @@ pub enum Error {
         #[help]
         hint: Option<String>,
     },
+    /// `xpr compile`: the profile has no form in the format asked for.
+    #[error("{0}")]
+    Export(String),
     /// Results could not be written to stdout (a closed pipe is not an error).
     #[error("cannot write {what}")]
     Output {
@@ -73,6 +78,7 @@ impl Error {
         match self {
             Error::Invalid(_)
             | Error::AbiCap(_)
+            | Error::Export(_)
             | Error::OpenBundle(_)
             | Error::DiffInput { .. } => EXIT_INVALID,
             Error::Output { .. } => EXIT_ENVIRONMENT,
@@ -83,11 +89,14 @@ impl Error {
                 SuggestError::Run(_) => EXIT_ENVIRONMENT,
             },
             Error::Run(e) => match e {
-                RunError::Invalid(_) | RunError::AbiCap(_) => EXIT_INVALID,
+                RunError::Invalid(_) | RunError::AbiCap(_) | RunError::UnknownProfile { .. } => {
+                    EXIT_INVALID
+                }
                 RunError::Harness(_)
                 | RunError::OutputNotWritable { .. }
                 | RunError::HelperExe(_)
                 | RunError::Interrupted
+                | RunError::NotApplied(_)
                 | RunError::Execute(_)
                 | RunError::Bundle { .. }
                 | RunError::Junit { .. } => EXIT_ENVIRONMENT,
@@ -112,6 +121,7 @@ impl Outcome {
             Outcome::Clean => EXIT_OK,
             Outcome::Findings => EXIT_FINDINGS,
             Outcome::InvalidFiles => EXIT_INVALID,
+            Outcome::Command(code) => code,
         }
     }
 }

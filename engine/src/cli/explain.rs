@@ -48,7 +48,11 @@ fn stage_line(r: &StageRecord) -> String {
         errno(&r.operation_errno),
     );
     if let Some(m) = &r.mount {
-        s.push_str(&format!(" by the mount on {} ({})", m.mount, m.denial.as_str()));
+        s.push_str(&format!(
+            " by the mount on {} ({})",
+            m.mount,
+            m.denial.as_str()
+        ));
     }
     s.push_str(&format!(
         " · exit {} · signal {} · evidence {}",

@@ -11,7 +11,9 @@ use crate::diagnostics::MessageFormat;
 mod args;
 mod check;
 mod check_sbpl;
+mod compile;
 mod diff;
+mod exec;
 mod exit;
 mod explain;
 mod import;
@@ -43,6 +45,8 @@ pub fn main() -> ExitCode {
         Command::Check(a) => check::run(a),
         Command::Plan(a) => plan::run(a),
         Command::Run(a) => run::run(a),
+        Command::Exec(a) => exec::run(a),
+        Command::Compile(a) => compile::run(a),
         Command::World(a) => world::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Diff(a) => diff::run(a),
@@ -62,6 +66,8 @@ impl Command {
             Command::Check(CheckArgs { load, .. })
             | Command::Plan(PlanArgs { load, .. })
             | Command::Run(RunArgs { load, .. })
+            | Command::Exec(ExecArgs { load, .. })
+            | Command::Compile(CompileArgs { load, .. })
             | Command::Shim(ShimCommand::Suggest(ShimSuggestArgs { load, .. })) => {
                 load.message_format.into()
             }

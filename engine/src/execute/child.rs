@@ -75,6 +75,8 @@ pub struct ChildSpec<'a> {
     pub timeout: Duration,
     /// `/dev/null`, opened by the worker, for exec children's stdin.
     pub devnull: RawFd,
+    /// Exec children keep the worker's stdin, stdout and stderr; no output is captured.
+    pub passthrough: bool,
     pub output_limit: usize,
 }
 
@@ -113,7 +115,7 @@ pub fn run(spec: &ChildSpec) -> Result<ChildExit, StartError> {
     let started = Instant::now();
     let (res_rd, res_wr) = start("pipe(results)", pipe_pair())?;
     let exec = !matches!(spec.body, Body::Ops(_));
-    let out = if exec {
+    let out = if exec && !spec.passthrough {
         Some(start("pipe(output)", pipe_pair())?)
     } else {
         None
@@ -226,10 +228,13 @@ fn die_with_worker(res_wr: RawFd, worker: i32) {
 }
 
 /// An exec'd program gets default dispositions (the worker ignores SIGINT, Rust SIGPIPE) and
-/// `/dev/null` as stdin, the output pipe as stdout and stderr.
+/// `/dev/null` as stdin, the output pipe as stdout and stderr (or, passed through, xpr's own).
 fn command_stdio(spec: &ChildSpec, res_wr: RawFd, out_wr: RawFd) {
     for sig in [libc::SIGINT, libc::SIGPIPE] {
         must(res_wr, "sigaction", signal::set_default(sig));
+    }
+    if spec.passthrough {
+        return;
     }
     must(res_wr, "dup2(stdin)", fd::dup2(spec.devnull, 0));
     must(res_wr, "dup2(stdout)", fd::dup2(out_wr, 1));

@@ -261,6 +261,7 @@ impl Worker<'_> {
             body,
             timeout: self.ctx.timeout,
             devnull: self.devnull.as_raw_fd(),
+            passthrough: self.ctx.options.passthrough_stdio,
             output_limit: self.ctx.options.output_limit,
         });
         match exit {
@@ -386,6 +387,7 @@ impl Worker<'_> {
                 body: Body::Ops(&refs),
                 timeout: self.ctx.timeout,
                 devnull: self.devnull.as_raw_fd(),
+                passthrough: self.ctx.options.passthrough_stdio,
                 output_limit: self.ctx.options.output_limit,
             })
         } else {

@@ -8,6 +8,7 @@
 mod bundle_out;
 mod config;
 mod error;
+mod exec;
 mod pipeline;
 mod preflight;
 mod stdout;
@@ -19,6 +20,7 @@ use std::time::{Instant, SystemTime};
 pub use bundle_out::WriteError;
 pub use config::{ReportFormat, RunConfig};
 pub use error::RunError;
+pub use exec::{CommandEnd, ExecConfig, exec};
 pub use pipeline::{RunResult, run_experiment, run_plan};
 
 use crate::execute::{self, ExecuteOptions};

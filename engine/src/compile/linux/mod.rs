@@ -23,6 +23,7 @@
 //!   with EINVAL, so nothing is ever dropped silently, and apply needs the exact errno and no
 //!   allocation.
 
+pub mod export;
 pub mod mounts;
 mod operations;
 pub mod plan;
