@@ -47,8 +47,16 @@ pub fn run(args: CompileArgs) -> Result<Outcome, Error> {
         }
         CompileFormat::BwrapArgs => {
             let compiled = linux::compile(&profile.id, &ir, &world);
+            // The experiment's fixtures say what its scratch paths are.
             let declared = DeclaredView::new(&exp);
-            let is_dir = |path: &str| declared.kind(path).map(|k| k == Kind::Dir);
+            let symbolic = |path: &str| match scratch.as_deref().and_then(|d| path.strip_prefix(d))
+            {
+                Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+                    format!("{{scratch}}{rest}")
+                }
+                _ => path.to_string(),
+            };
+            let is_dir = |path: &str| declared.kind(&symbolic(path)).map(|k| k == Kind::Dir);
             let e = export::bwrap_args(&compiled, &is_dir);
             (e.text, e.notes)
         }

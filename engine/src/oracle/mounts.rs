@@ -6,7 +6,8 @@
 //!   the host (the record then says the mount decided it; the baseline says whether the path
 //!   is there at all). Opening a hidden file fails with EACCES.
 //! - Removing or renaming a mount point fails with EBUSY.
-//! - A rename or link across a mount boundary fails with EXDEV, before the read-only check.
+//! - A rename across a mount boundary fails with EXDEV, before the read-only check; a link
+//!   into a read-only mount with EROFS (the new name is made first), out of one with EXDEV.
 //! - A write right below a read-only mount fails with EROFS; executing below a `noexec` one
 //!   with EACCES.
 
@@ -35,6 +36,8 @@ const OPENS: &[&str] = &[
     "dir-list",
     "ioctl-dev",
 ];
+/// Families whose operation creates its target.
+const CREATES: &[&str] = &["file-create", "dir-create"];
 /// Families whose operation removes or renames its target (and `to`).
 const REMOVES: &[&str] = &["file-unlink", "file-rename"];
 
@@ -82,8 +85,12 @@ impl MountView {
         if let Some(ArgValue::Str(to)) = probe.args.get("to") {
             paths.push(fs.canonical(to));
         }
-        for p in &paths {
-            if let Some(d) = decide::hidden_below(&self.placed, p) {
+        // A name being created is looked up up to its parent: below a hidden directory the
+        // parent is missing (ENOENT); directly in it, the read-only mount answers (EROFS).
+        for (i, p) in paths.iter().enumerate() {
+            let created = CREATES.contains(&family) || i == 1;
+            let looked_up = if created { parent(p) } else { p.clone() };
+            if let Some(d) = decide::hidden_below(&self.placed, &looked_up) {
                 return Some((libc::ENOENT, d));
             }
         }
@@ -117,18 +124,22 @@ impl MountView {
                 }
                 decide::access(&self.placed, path, *rights)
             }
+            // rename(2) compares the two mounts first; link(2) creates the new name first,
+            // so a read-only destination answers EROFS before the mounts are compared.
             Access::Refer {
                 from,
                 to,
-                remove_source,
-            } => {
-                if let Some(d) = decide::moved(&self.placed, from, to) {
-                    return Some((libc::EXDEV, d));
-                }
-                let source = if *remove_source { REMOVE_FILE } else { 0 };
-                decide::access(&self.placed, &parent(from), source)
-                    .or_else(|| decide::access(&self.placed, &parent(to), MAKE_REG))
-            }
+                remove_source: true,
+            } => decide::moved(&self.placed, from, to)
+                .map(|d| (libc::EXDEV, d))
+                .or_else(|| decide::access(&self.placed, &parent(from), REMOVE_FILE))
+                .or_else(|| decide::access(&self.placed, &parent(to), MAKE_REG)),
+            Access::Refer {
+                from,
+                to,
+                remove_source: false,
+            } => decide::access(&self.placed, &parent(to), MAKE_REG)
+                .or_else(|| decide::moved(&self.placed, from, to).map(|d| (libc::EXDEV, d))),
             Access::Port { .. } | Access::Scope { .. } => None,
         }
     }

@@ -4,8 +4,8 @@
 //! own stdin, stdout and stderr, no timeout, and its exit status passed through.
 //!
 //! It is a run of one synthetic exec probe in the scenario lane: what was applied and each
-//! rule's fidelity go to stderr first. `{scratch}` (and `{param}`s, already resolved by load)
-//! may appear in the command's arguments. Ctrl-C ends it as it ends a run (workers killed,
+//! rule's fidelity go to stderr first. The command's arguments may name the experiment's
+//! `{param}`s and `{scratch}`. Ctrl-C ends it as it ends a run (workers killed,
 //! the command's PID namespace with them, scratch removed; exit 3).
 
 use std::collections::BTreeMap;
@@ -76,7 +76,12 @@ pub fn exec(config: &ExecConfig) -> Result<CommandEnd, RunError> {
     exp.profiles = vec![profile];
     exp.lanes = vec![Lane::Scenario];
     exp.expectations.clear();
-    exp.probes = vec![command_probe(&config.command)];
+    let command: Vec<String> = config
+        .command
+        .iter()
+        .map(|arg| with_params(arg, &exp.params))
+        .collect();
+    exp.probes = vec![command_probe(&command)];
     let options = ExecuteOptions {
         jobs: 1,
         timeout: Some(NO_DEADLINE),
@@ -92,6 +97,13 @@ pub fn exec(config: &ExecConfig) -> Result<CommandEnd, RunError> {
         .find(|r| r.lane == Lane::Scenario)
         .ok_or_else(|| RunError::NotApplied("the command produced no record".into()))?;
     ended(record)
+}
+
+/// `arg` with the experiment's `{param}`s in place (`{scratch}` is the run's, later).
+fn with_params(arg: &str, params: &BTreeMap<String, String>) -> String {
+    params.iter().fold(arg.to_string(), |text, (name, value)| {
+        text.replace(&format!("{{{name}}}"), value)
+    })
 }
 
 /// The command as the one exec probe of the run.

@@ -23,6 +23,7 @@ mod host_guard;
 mod linux_backend;
 mod load;
 mod lore_bundles;
+mod mount_namespace;
 mod oracle_kernel_agreement;
 mod oracle_lane;
 mod plan_cli;

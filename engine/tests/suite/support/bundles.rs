@@ -209,6 +209,7 @@ fn rule(index: Option<usize>, text: &str, fidelity: Fidelity, note: Option<&str>
             ..Default::default()
         },
         text: text.into(),
+        mechanisms: Vec::new(),
         fidelity,
         note: note.map(str::to_string),
     }

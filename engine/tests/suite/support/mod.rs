@@ -7,7 +7,7 @@ mod command;
 pub mod graphviz;
 pub mod minimal_landlock;
 
-pub use command::Xpr;
+pub use command::{Output, Xpr};
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
