@@ -5,7 +5,8 @@
 //! shims → [`model::Experiment`]) → `plan` (the stage graph) → `compile` (IR → backend
 //! artifacts) → `execute` (forked children, `probes` drivers) → `classify` (stages → verdicts)
 //! → `lanes` (oracle, observer, shim divergence) → `bundle` (artifacts + index) → `report`;
-//! `diff` compares bundles. [`run`] drives one run through it and [`cli`] calls [`run`].
+//! `diff` compares bundles. [`run`] drives one run through it and [`cli`] calls [`run`];
+//! `worlds` does a run inside a guest kernel under qemu and brings the bundle back.
 //! Dependencies between these modules run one way; ARCHITECTURE.md draws the order and
 //! `module_order.rs` enforces it.
 
@@ -31,6 +32,7 @@ pub mod shim_suggest;
 pub mod source;
 pub mod sys;
 pub mod world;
+pub mod worlds;
 
 #[cfg(test)]
 mod module_order;

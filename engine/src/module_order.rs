@@ -28,6 +28,7 @@ const ORDER: &[&str] = &[
     "report",
     "bundle",
     "diff",
+    "worlds",
     "run",
     "shim_suggest",
     "cli",

@@ -34,6 +34,8 @@ pub enum Command {
     Compile(CompileArgs),
     /// Print this host's world facts and harness identity.
     World(WorldArgs),
+    /// List the worlds `run --world` can use (and their kernel cache); `fetch` downloads them.
+    Worlds(WorldsArgs),
     /// Recompute every digest of a run bundle.
     Verify(VerifyArgs),
     /// Compare two run bundles.
@@ -49,6 +51,55 @@ pub enum Command {
     /// Internal: the probe helper that `exec` probes with `helper=<family>` run.
     #[command(name = "__probe", hide = true)]
     ProbeHelper(ProbeHelperArgs),
+    /// Internal: pid 1 of a guest world.
+    #[command(name = "__guest-init", hide = true)]
+    GuestInit,
+    /// Internal: the run inside a guest world, from the host's request file.
+    #[command(name = "__guest-run", hide = true)]
+    GuestRun { request: PathBuf },
+}
+
+/// Which world a run happens in.
+#[derive(Args, Debug, Clone, Default)]
+pub struct WorldSelectArgs {
+    /// Run in a world of the catalogue (`xpr worlds`): `host` (default) or a kernel booted
+    /// under qemu, with this host's userland shared read-only.
+    #[arg(long, value_name = "NAME")]
+    pub world: Option<String>,
+    /// A KDL file of more worlds (repeatable); see `std/worlds.kdl`.
+    #[arg(long = "world-file", value_name = "FILE")]
+    pub world_files: Vec<PathBuf>,
+    /// qemu's accelerator for a guest world: `tcg` (emulation, the default) or `kvm` (tried
+    /// for 20 s, then TCG).
+    #[arg(long, value_enum, default_value_t)]
+    pub accel: AccelArg,
+}
+
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum AccelArg {
+    #[default]
+    Tcg,
+    Kvm,
+}
+
+#[derive(Args, Debug)]
+pub struct WorldsArgs {
+    #[command(subcommand)]
+    pub action: Option<WorldsAction>,
+    /// A KDL file of more worlds (repeatable).
+    #[arg(long = "world-file", value_name = "FILE", global = true)]
+    pub world_files: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t, global = true)]
+    pub format: OutputFormat,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WorldsAction {
+    /// Download and cache the kernels of these worlds (apt, digests checked).
+    Fetch {
+        #[arg(required = true)]
+        names: Vec<String>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -163,6 +214,8 @@ pub struct RunArgs {
     /// Also write JUnit XML (one test case per expectation) to PATH, for CI systems.
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
+    #[command(flatten)]
+    pub world: WorldSelectArgs,
 }
 
 #[derive(Args, Debug)]

@@ -30,6 +30,9 @@ fn check_one(
     if check_sbpl::is_sbpl(file) {
         return check_sbpl::check_file(file, &opts.params, emit, format);
     }
+    if crate::worlds::catalogue::is_world_file(file) {
+        return check_worlds(file, format);
+    }
     match resolve::check(file, opts) {
         Ok(loaded) => {
             diagnostics::eprint(&loaded.warnings, format);
@@ -53,6 +56,31 @@ fn check_one(
                 }
                 eprintln!("\n{tail}");
             }
+            false
+        }
+    }
+}
+
+/// A world catalogue (`std/worlds.kdl` or a `--world-file`): `ok worlds NAME: N worlds`.
+fn check_worlds(file: &Path, format: MessageFormat) -> bool {
+    // The stdlib's own catalogue is loaded anyway; load a copy of it only once.
+    let files = if crate::worlds::catalogue::is_stdlib_catalogue(file) {
+        Vec::new()
+    } else {
+        vec![file.to_path_buf()]
+    };
+    match crate::worlds::Catalogue::load(&files) {
+        Ok(c) => {
+            let own = c
+                .worlds
+                .iter()
+                .filter(|w| files.is_empty() || w.defined_in != "std/worlds.kdl");
+            let stem = file.file_stem().unwrap_or_default().to_string_lossy();
+            println!("ok worlds {stem}: {} worlds", own.count());
+            true
+        }
+        Err(diags) => {
+            diagnostics::eprint(&diags, format);
             false
         }
     }

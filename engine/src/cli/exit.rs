@@ -74,7 +74,7 @@ pub enum BundleInput {
 }
 
 impl Error {
-    fn exit_code(&self) -> u8 {
+    pub(super) fn exit_code(&self) -> u8 {
         match self {
             Error::Invalid(_)
             | Error::AbiCap(_)
@@ -89,9 +89,11 @@ impl Error {
                 SuggestError::Run(_) => EXIT_ENVIRONMENT,
             },
             Error::Run(e) => match e {
-                RunError::Invalid(_) | RunError::AbiCap(_) | RunError::UnknownProfile { .. } => {
-                    EXIT_INVALID
-                }
+                RunError::Invalid(_)
+                | RunError::AbiCap(_)
+                | RunError::UnknownProfile { .. }
+                | RunError::UnknownWorld(_)
+                | RunError::JunitInWorld => EXIT_INVALID,
                 RunError::Harness(_)
                 | RunError::OutputNotWritable { .. }
                 | RunError::HelperExe(_)
@@ -99,13 +101,14 @@ impl Error {
                 | RunError::NotApplied(_)
                 | RunError::Execute(_)
                 | RunError::Bundle { .. }
-                | RunError::Junit { .. } => EXIT_ENVIRONMENT,
+                | RunError::Junit { .. }
+                | RunError::World { .. } => EXIT_ENVIRONMENT,
             },
         }
     }
 
     /// Prints the error on stderr: diagnostics as diagnostics, anything else as one.
-    fn eprint(&self, format: MessageFormat) {
+    pub(super) fn eprint(&self, format: MessageFormat) {
         match self {
             Error::Invalid(diags) | Error::Run(RunError::Invalid(diags)) => {
                 diagnostics::eprint(diags, format)

@@ -22,6 +22,7 @@ mod run;
 mod shim;
 mod verify;
 mod world;
+mod worlds;
 
 pub use args::*;
 // `explain` and `import` still choose their exit status themselves, with these.
@@ -55,6 +56,9 @@ pub fn main() -> ExitCode {
         Command::Explain(a) => return ExitCode::from(explain::run(a)),
         Command::Import(a) => return ExitCode::from(import::run(a)),
         Command::ProbeHelper(a) => return ExitCode::from(crate::probes::helper::main(&a.spec)),
+        Command::Worlds(a) => return ExitCode::from(worlds::run(a)),
+        Command::GuestInit => return ExitCode::from(crate::worlds::guest_init::main()),
+        Command::GuestRun { request } => return ExitCode::from(worlds::guest_run(&request)),
     };
     exit::finish(ended, format)
 }

@@ -8,7 +8,8 @@ use std::io::IsTerminal;
 use super::*;
 use crate::model::Isolation;
 use crate::report::Style;
-use crate::run::{ReportFormat, RunConfig};
+use crate::run::{ReportFormat, RunConfig, WorldChoice};
+use crate::worlds::Accel;
 
 pub fn run(args: RunArgs) -> Result<Outcome, Error> {
     let finished = crate::run::run(&config(args))?;
@@ -19,7 +20,7 @@ pub fn run(args: RunArgs) -> Result<Outcome, Error> {
     })
 }
 
-fn config(args: RunArgs) -> RunConfig {
+pub(super) fn config(args: RunArgs) -> RunConfig {
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     RunConfig {
         load: args.load.options(),
@@ -41,5 +42,18 @@ fn config(args: RunArgs) -> RunConfig {
         },
         style: if colour { Style::Colour } else { Style::Plain },
         message_format: args.load.message_format.into(),
+        world: args
+            .world
+            .world
+            .filter(|name| name != crate::worlds::HOST)
+            .map(|name| WorldChoice {
+                name,
+                world_files: args.world.world_files,
+                accel: match args.world.accel {
+                    AccelArg::Tcg => Accel::Tcg,
+                    AccelArg::Kvm => Accel::Kvm,
+                },
+            }),
+        guest: None,
     }
 }

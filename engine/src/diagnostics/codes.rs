@@ -63,4 +63,5 @@ codes! {
     NO_MATCHING_PROFILE = "xpr::expect::no_match": "an expectation's profile glob matches no profile";
     DUPLICATE_EXPECTATION = "xpr::expect::duplicate": "two expectations for the same profile, probe and world";
     UNKNOWN_WORLD = "xpr::expect::unknown_world": "a world name other than `linux` or `macos`";
+    WORLD_KERNEL = "xpr::world::kernel": "a catalogue world names no kernel, or both a package and an image";
 }

@@ -123,6 +123,7 @@ mod tests {
             target: None,
             layer: None,
             deciding: Vec::new(),
+            mount: None,
             explanation: String::new(),
             calibration: None,
             agrees: None,

@@ -31,6 +31,10 @@ pub enum WriteError {
 
 pub struct RunFacts<'a> {
     pub label: Option<&'a str>,
+    /// Chosen by the host for a guest world's run; otherwise made from the label.
+    pub run_id: Option<RunId>,
+    /// The manifest's `args` (already portable).
+    pub args: Vec<String>,
     pub started: SystemTime,
     pub finished: SystemTime,
     pub wall_ms: u64,
@@ -55,7 +59,10 @@ pub fn write(
     options: &ExecuteOptions,
     facts: RunFacts,
 ) -> Result<PathBuf, WriteError> {
-    let run_id = RunId::new(facts.label)?;
+    let run_id = match facts.run_id {
+        Some(id) => id,
+        None => RunId::new(facts.label)?,
+    };
     let mut w = BundleWriter::create(out_root, &exp.name, &run_id)?;
     // Records carry `{scratch}`; a leaked scratch path would make the bundle host-specific.
     let scratch_prefix = std::env::temp_dir().join(SCRATCH_PREFIX);
@@ -86,10 +93,7 @@ pub fn write(
         world: serde_json::to_value(world).unwrap_or_default(),
         harness: serde_json::to_value(&world.harness).unwrap_or_default(),
         engine: EngineIdentity::current(),
-        args: crate::bundle::manifest::portable_args(
-            std::env::args().skip(1),
-            &std::env::current_dir().unwrap_or_default(),
-        ),
+        args: facts.args,
         lanes: exp.lanes.clone(),
         isolation: options.isolation,
         timings: Timings {

@@ -5,10 +5,13 @@
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
+use crate::bundle::RunId;
 use crate::diagnostics::MessageFormat;
 use crate::model::Isolation;
 use crate::report::Style;
 use crate::resolve::LoadOptions;
+use crate::world::{VmHarness, VmWorld};
+use crate::worlds::Accel;
 
 #[derive(Clone, Debug)]
 pub struct RunConfig {
@@ -35,6 +38,28 @@ pub struct RunConfig {
     pub style: Style,
     /// How warnings are printed on stderr.
     pub message_format: MessageFormat,
+    /// A guest world to run in instead of this host (`--world`).
+    pub world: Option<WorldChoice>,
+    /// Inside a guest world: what its host decided.
+    pub guest: Option<GuestContext>,
+}
+
+/// `--world NAME [--world-file FILE]... [--accel A]`.
+#[derive(Clone, Debug)]
+pub struct WorldChoice {
+    pub name: String,
+    pub world_files: Vec<PathBuf>,
+    pub accel: Accel,
+}
+
+/// What a guest world's run takes from its host instead of choosing or detecting it.
+#[derive(Clone, Debug)]
+pub struct GuestContext {
+    pub run_id: RunId,
+    /// The manifest's `args`: the user's command line on the host.
+    pub manifest_args: Vec<String>,
+    pub vm: VmWorld,
+    pub harness: VmHarness,
 }
 
 /// What `xpr run` prints on stdout.

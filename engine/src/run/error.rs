@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use crate::diagnostics::Diagnostics;
 use crate::execute::ExecuteError;
+use crate::worlds::WorldError;
 
 use super::bundle_out::WriteError;
 
@@ -38,6 +39,15 @@ pub enum RunError {
     Execute(ExecuteError),
     #[error("cannot write the run bundle under {}", .root.display())]
     Bundle { root: PathBuf, source: WriteError },
+    /// `--world` names no world of the catalogue (the message lists them).
+    #[error("{0}")]
+    UnknownWorld(String),
+    #[error("--junit is not available with --world yet")]
+    #[diagnostic(help("run on the host for a JUnit report"))]
+    JunitInWorld,
+    /// The guest world failed (qemu, the kernel, the guest, its bundle).
+    #[error("world {world}: {error}")]
+    World { world: String, error: WorldError },
     #[error("cannot write JUnit report {}", .path.display())]
     Junit {
         path: PathBuf,

@@ -9,6 +9,7 @@ mod bundle_out;
 mod config;
 mod error;
 mod exec;
+mod in_world;
 mod pipeline;
 mod preflight;
 mod stdout;
@@ -18,9 +19,10 @@ use std::path::PathBuf;
 use std::time::{Instant, SystemTime};
 
 pub use bundle_out::WriteError;
-pub use config::{ReportFormat, RunConfig};
+pub use config::{GuestContext, ReportFormat, RunConfig, WorldChoice};
 pub use error::RunError;
 pub use exec::{CommandEnd, ExecConfig, exec};
+pub use in_world::prepare as prepare_world_run;
 pub use pipeline::{RunResult, run_experiment, run_plan};
 
 use crate::execute::{self, ExecuteOptions};
@@ -40,6 +42,9 @@ pub struct Finished {
 /// Runs the experiment `config` names, writes its bundle (and JUnit report) and prints the
 /// report on stdout; warnings go to stderr as they arise.
 pub fn run(config: &RunConfig) -> Result<Finished, RunError> {
+    if let Some(choice) = &config.world {
+        return in_world::run(config, choice);
+    }
     execute::interrupt::install();
     let started = SystemTime::now();
     let clock = Instant::now();
@@ -47,10 +52,13 @@ pub fn run(config: &RunConfig) -> Result<Finished, RunError> {
     crate::diagnostics::eprint(&loaded.warnings, config.message_format);
     let exp = loaded.experiment;
 
-    let world = WorldFacts::detect(&WorldOptions {
+    let mut world = WorldFacts::detect(&WorldOptions {
         landlock_abi_cap: config.landlock_abi_cap,
         landlock_only: config.landlock_only,
     });
+    if let Some(guest) = &config.guest {
+        world.set_vm(guest.vm.clone(), guest.harness.clone());
+    }
     if let Some(message) = world.abi_cap_error() {
         return Err(RunError::AbiCap(message));
     }
@@ -73,6 +81,14 @@ pub fn run(config: &RunConfig) -> Result<Finished, RunError> {
     let result = run_plan(&plan, &exp, &world, &options, &mut progress)?;
     let facts = bundle_out::RunFacts {
         label: config.label.as_deref(),
+        run_id: config.guest.as_ref().map(|g| g.run_id.clone()),
+        args: match &config.guest {
+            Some(g) => g.manifest_args.clone(),
+            None => crate::bundle::manifest::portable_args(
+                std::env::args().skip(1),
+                &std::env::current_dir().unwrap_or_default(),
+            ),
+        },
         started,
         finished: SystemTime::now(),
         wall_ms: clock.elapsed().as_millis() as u64,

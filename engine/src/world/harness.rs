@@ -19,6 +19,9 @@ pub struct HarnessIdentity {
     /// Signs of running in a container (`/.dockerenv`, `container=` env, cgroup names).
     pub container_hints: Vec<String>,
     pub landlock_domain: LandlockDomain,
+    /// The virtual machine this process runs in, when `xpr run --world` booted one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vm: Option<super::VmHarness>,
 }
 
 impl HarnessIdentity {
@@ -41,6 +44,7 @@ impl HarnessIdentity {
             seccomp_filters: number("Seccomp_filters"),
             container_hints: container_hints(),
             landlock_domain: LandlockDomain::detect(landlock),
+            vm: None,
         }
     }
 

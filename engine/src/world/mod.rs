@@ -15,6 +15,7 @@ mod mechanisms;
 mod mount_facts;
 #[cfg(test)]
 mod synthetic;
+mod vm;
 
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +26,7 @@ pub use landlock_domain_canary::{DomainState, LandlockDomain};
 pub use landlock_facts::{LandlockFacts, LandlockStatus};
 pub use mechanisms::{AuditFacts, SeccompFacts};
 pub use mount_facts::{MountFacts, MountStatus, UserNamespaceFacts};
+pub use vm::{VmHarness, VmWorld};
 
 pub const WORLD_SCHEMA_VERSION: &str = "xpr.world.v1";
 
@@ -51,6 +53,9 @@ pub struct WorldFacts {
     /// The mount namespace mechanism and the host's user-namespace settings.
     #[serde(default)]
     pub mounts: MountFacts,
+    /// How a guest world was made (`xpr run --world`); absent on the host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vm: Option<VmWorld>,
     /// Derived from the facts above; not hashed.
     pub world_id: String,
     /// Facts about this process; not hashed.
@@ -115,11 +120,19 @@ impl WorldFacts {
             seccomp: SeccompFacts::detect(),
             audit: AuditFacts::detect(),
             mounts: MountFacts::detect(!opts.landlock_only),
+            vm: None,
             world_id: String::new(),
             harness,
         };
         facts.world_id = facts.compute_world_id();
         facts
+    }
+
+    /// Adds how this guest world was made and recomputes the world id.
+    pub fn set_vm(&mut self, world: VmWorld, harness: VmHarness) {
+        self.vm = Some(world);
+        self.harness.vm = Some(harness);
+        self.world_id = self.compute_world_id();
     }
 
     pub fn world_id(&self) -> &str {
@@ -136,8 +149,9 @@ impl WorldFacts {
         canonical_json(&value)
     }
 
-    /// `linux-6.18.44-x86_64-landlock7-3fa9c2d1`: readable prefix + 8 hex of blake3.
-    fn compute_world_id(&self) -> String {
+    /// `linux-6.18.44-x86_64-landlock7-3fa9c2d1`: readable prefix + 8 hex of blake3. Public so
+    /// the host can check the id a guest world's bundle claims against its facts.
+    pub fn compute_world_id(&self) -> String {
         let hash = blake3::hash(&self.facts_json()).to_hex();
         let mut mechanism = if self.landlock.status == LandlockStatus::Available {
             format!("landlock{}", self.landlock.effective_abi)

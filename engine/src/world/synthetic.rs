@@ -41,6 +41,7 @@ impl WorldFacts {
             },
             audit: AuditFacts { netlink: false },
             mounts: MountFacts::default(),
+            vm: None,
             world_id: String::new(),
             harness: HarnessIdentity {
                 uid: 0,
@@ -55,6 +56,7 @@ impl WorldFacts {
                     layers: None,
                     detail: None,
                 },
+                vm: None,
             },
         };
         facts.world_id = facts.compute_world_id();

@@ -43,3 +43,4 @@ mod shim_suggest;
 mod truth_set;
 mod vocabulary_corpus;
 mod world_cli;
+mod worlds_guest;
