@@ -61,6 +61,11 @@ pub fn render_fidelity(profile: &SbplProfile, fidelity: &[RuleFidelity]) -> Stri
         .replace('\n', " ");
         let text = shorten(&text, TABLE_TEXT_WIDTH);
         let _ = write!(out, "  {at}  {class:<11}  {text}");
+        // Which mechanism enforces it here (Landlock, seccomp, the mount namespace).
+        if !r.mechanisms.is_empty() {
+            let names: Vec<&str> = r.mechanisms.iter().map(|m| m.as_str()).collect();
+            let _ = write!(out, "  [{}]", names.join(" "));
+        }
         if let Some(note) = &r.note {
             let _ = write!(out, "  — {note}");
         }
