@@ -146,7 +146,20 @@ pub fn compile(profile_id: &str, ir: &ProfileIr, world: &WorldFacts) -> Compiled
         if approximate {
             f.fidelity = Level::Approximate;
         }
-        let mut all: Vec<String> = f.note.take().into_iter().collect();
+        // Landlock's caveat about metadata changes does not hold where only read-only mounts
+        // enforce the rule: chmod, chown, utimes, setxattr and chattr fail with EROFS there.
+        let only_read_only_mounts = f.mechanisms.iter().all(|m| *m == Mechanism::Mount)
+            && mount_table
+                .iter()
+                .filter(|m| m.rules.contains(&rule))
+                .all(|m| m.kind.read_only());
+        let mut all: Vec<String> = f
+            .note
+            .take()
+            .into_iter()
+            .flat_map(|n| n.split("; ").map(str::to_string).collect::<Vec<_>>())
+            .filter(|n| !(only_read_only_mounts && n == operations::METADATA_WRITES_NOTE))
+            .collect();
         all.extend(notes);
         f.note = Some(all.join("; "));
         if !f.mechanisms.contains(&Mechanism::Mount) {
