@@ -100,7 +100,8 @@ pub fn compare(
 }
 
 /// A deny a mount decided, said so: a hidden path's ENOENT is the sandbox's only when the
-/// baseline reached the path (otherwise the path may simply be absent).
+/// baseline reached the path (otherwise the path may simply be absent). Each text's head (up
+/// to ": ") stands alone: `xpr diff` shows only the head.
 fn mount_reason(r: &StageRecord, verdict: Verdict, baseline: Option<Verdict>) -> Option<String> {
     let m = r.mount.as_ref().filter(|_| verdict == Verdict::Deny)?;
     let errno = r.operation_errno.as_ref().map_or("", |e| e.name.as_str());
@@ -115,12 +116,12 @@ fn mount_reason(r: &StageRecord, verdict: Verdict, baseline: Option<Verdict>) ->
              so it may simply be absent"
         ),
         (MountDenial::Hidden, _) => {
-            format!("{errno}: {at} is hidden by a device node that cannot be opened")
+            format!("{errno} from the device node that hides {at}")
         }
         (MountDenial::ReadOnly, _) => format!("{errno} from the read-only mount on {at}"),
         (MountDenial::NoExec, _) => format!("{errno} from the noexec mount on {at}"),
-        (MountDenial::Boundary, _) => format!("{errno}: the move crosses the mount on {at}"),
-        (MountDenial::MountPoint, _) => format!("{errno}: {at} is a mount point of the sandbox"),
+        (MountDenial::Boundary, _) => format!("{errno} from a move across the mount on {at}"),
+        (MountDenial::MountPoint, _) => format!("{errno} from the mount point {at} of the sandbox"),
     })
 }
 
