@@ -41,6 +41,31 @@ pub fn clone_tree(path: &CStr) -> io::Result<OwnedFd> {
     )?)
 }
 
+/// [`clone_tree`] of the node an `O_PATH` fd refers to (`AT_EMPTY_PATH`): no path is walked.
+pub fn clone_tree_of(node: BorrowedFd) -> io::Result<OwnedFd> {
+    Ok(open_tree(
+        node,
+        c"",
+        OpenTreeFlags::OPEN_TREE_CLONE
+            | OpenTreeFlags::OPEN_TREE_CLOEXEC
+            | OpenTreeFlags::AT_RECURSIVE
+            | OpenTreeFlags::AT_EMPTY_PATH,
+    )?)
+}
+
+/// [`attach`] onto the node an `O_PATH` fd refers to (`MOVE_MOUNT_T_EMPTY_PATH`). The fd must
+/// have been opened after every mount above the node was attached (it names the dentry of the
+/// mount it was opened through).
+pub fn attach_onto(tree: BorrowedFd, target: BorrowedFd) -> io::Result<()> {
+    Ok(move_mount(
+        tree,
+        c"",
+        target,
+        c"",
+        MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH | MoveMountFlags::MOVE_MOUNT_T_EMPTY_PATH,
+    )?)
+}
+
 /// A detached bind of the single entry `name` below the directory `dir` (a mount's root).
 pub fn clone_entry(dir: BorrowedFd, name: &CStr) -> io::Result<OwnedFd> {
     Ok(open_tree(

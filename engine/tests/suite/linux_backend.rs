@@ -1375,3 +1375,48 @@ fn a_blocked_layer_names_the_layer_the_rule_and_its_origin() {
         .unwrap();
     assert_eq!(rule1.fidelity, Fidelity::Unsupported);
 }
+
+/// A mount path below the scratch root is reached without following a link (spec §5.7): a
+/// symlink an experiment planted there, at the end or on the way, fails prepare with ELOOP
+/// instead of carrying the mount to where it points; the same tree without the link mounts.
+#[test]
+fn a_link_on_a_mount_path_below_scratch_fails_closed() {
+    let world = world();
+    assert!(
+        world.mounts.usable(),
+        "needs the mount mechanism (root): {:?}",
+        world.mounts.detail
+    );
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir(outside.path().join(".git")).unwrap();
+    let carve = |path: &str| {
+        profile(
+            Action::Allow,
+            vec![deny(&["file-write*"], vec![subpath(path)], 1)],
+        )
+    };
+    for (planted, mount_path) in [("w/.git", "{scratch}/w/.git"), ("w", "{scratch}/w/.git")] {
+        let scratch = tempfile::tempdir().unwrap();
+        let link = scratch.path().join(planted);
+        std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+        let target = if planted == "w" {
+            outside.path().to_path_buf()
+        } else {
+            outside.path().join(".git")
+        };
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let compiled = compile("p", &carve(mount_path), &world);
+        assert!(compiled.blocked.is_none(), "{:?}", compiled.blocked);
+        let failure = PreparedSandbox::prepare(&compiled, scratch.path()).unwrap_err();
+        assert_eq!(
+            (failure.reason, failure.errno),
+            (BlockedReason::NotApplicableInWorld, libc::ELOOP),
+            "{planted}: {failure}"
+        );
+        assert!(failure.step.contains("RESOLVE_NO_SYMLINKS"), "{failure}");
+        // Without the link the same profile prepares.
+        std::fs::remove_file(&link).unwrap();
+        std::fs::create_dir_all(scratch.path().join("w/.git")).unwrap();
+        prepared(&compiled, scratch.path());
+    }
+}

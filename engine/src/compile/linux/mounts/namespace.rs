@@ -10,7 +10,7 @@
 //! mount points it holds for nested mounts are in place. It reports the failing step and errno,
 //! or success, and stays until the worker has opened `/proc/<pid>/ns/mnt`.
 
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
@@ -20,11 +20,13 @@ use super::decide::PlacedMount;
 use super::table::{MountEntryPlan, MountKind};
 use crate::compile::ApplyFailure;
 use crate::compile::linux::prepare::{PrepareFailure, host_path};
+use crate::compile::linux::rule_paths::SCRATCH;
 use crate::model::BlockedReason;
 use crate::sys::errno::raw;
 use crate::sys::mount as m;
 use crate::sys::process::{self, Forked};
-use crate::sys::{fd, namespace};
+use crate::sys::{fd, fs, namespace};
+use rustix::fs::{FileType, Mode, OFlags};
 
 /// A built namespace, ready to enter.
 #[derive(Debug)]
@@ -41,6 +43,10 @@ pub struct MountNamespace {
 /// One mount as the builder makes it.
 struct Job {
     target: CString,
+    /// For a path below the scratch root: the path relative to it, walked with `openat2`
+    /// beneath the root and without following any symlink (spec §5.7), at the moment the
+    /// builder opens its source and again when it attaches.
+    beneath: Option<CString>,
     kind: MountKind,
     is_dir: bool,
     /// Mount points to create inside a hidden directory's tmpfs for the mounts nested in it:
@@ -92,8 +98,22 @@ impl MountNamespace {
         mounts: &[MountEntryPlan],
         scratch: &Path,
     ) -> Result<MountNamespace, PrepareFailure> {
+        // The directories above the scratch root are the user's and may be links.
+        let scratch_real = scratch.canonicalize().map_err(|e| {
+            failure(
+                BlockedReason::ApplyError,
+                raw(&e),
+                "realpath(scratch root)",
+                "the scratch root cannot be resolved".to_string(),
+            )
+        })?;
         let mut resolved: Vec<(PathBuf, &MountEntryPlan, bool)> = Vec::new();
         for entry in mounts {
+            if let Some(rel) = scratch_relative(&entry.path) {
+                let (real, is_dir) = beneath_scratch(&scratch_real, rel, entry)?;
+                resolved.push((real, entry, is_dir));
+                continue;
+            }
             let host = host_path(&entry.path, scratch);
             let real = host.canonicalize().map_err(|e| {
                 failure(
@@ -141,14 +161,21 @@ impl MountNamespace {
                     }
                 }
             }
+            let beneath = match scratch_relative(&entry.path) {
+                Some("") => Some(c".".to_owned()),
+                Some(rel) => Some(c_path(Path::new(rel)).map_err(|e| nul(&e, entry))?),
+                None => None,
+            };
             jobs.push(Job {
                 target: c_path(real).map_err(|e| nul(&e, entry))?,
+                beneath,
                 kind: entry.kind,
                 is_dir: *is_dir,
                 stubs,
             });
         }
-        let ns = run_builder(&jobs).map_err(|(step, errno, index)| {
+        let root = c_path(&scratch_real).map_err(|e| nul(&e, &mounts[0]))?;
+        let ns = run_builder(&jobs, &root).map_err(|(step, errno, index)| {
             let (real, entry, _) = &resolved[index.min(resolved.len().saturating_sub(1))];
             let reason = match (step, errno) {
                 (CLONE, libc::ENOENT | libc::ENOTDIR | libc::ELOOP) => {
@@ -223,6 +250,54 @@ impl MountNamespace {
     }
 }
 
+/// `{scratch}/a/b` → `a/b` (`{scratch}` → ``); `None` for a host path.
+fn scratch_relative(plan_path: &str) -> Option<&str> {
+    let rest = plan_path.strip_prefix(SCRATCH)?;
+    (rest.is_empty() || rest.starts_with('/')).then(|| rest.trim_start_matches('/'))
+}
+
+/// A mount path below the scratch root, checked without following a link: a symlink on the
+/// way or at the end (the experiment's exec probes can plant them) fails closed with ELOOP.
+fn beneath_scratch(
+    scratch_real: &Path,
+    rel: &str,
+    entry: &MountEntryPlan,
+) -> Result<(PathBuf, bool), PrepareFailure> {
+    let fail = |errno: i32, what: &str| {
+        failure(
+            BlockedReason::NotApplicableInWorld,
+            errno,
+            "openat2(mount path, RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS)",
+            format!("mount path {} (rules {:?}) {what}", entry.path, entry.rules),
+        )
+    };
+    if rel.is_empty() {
+        return Ok((scratch_real.to_path_buf(), true));
+    }
+    let root = fs::Dir::open_nofollow(scratch_real)
+        .map_err(|e| fail(e.errno().unwrap_or(libc::EIO), "cannot be reached"))?;
+    match root.stat(Path::new(rel)) {
+        Ok(Some(st)) => {
+            let kind = FileType::from_raw_mode(st.st_mode);
+            if kind == FileType::Symlink {
+                return Err(fail(
+                    libc::ELOOP,
+                    "is a symbolic link: a mount is never placed through one",
+                ));
+            }
+            Ok((scratch_real.join(rel), kind == FileType::Directory))
+        }
+        Ok(None) => Err(fail(
+            libc::ENOENT,
+            "does not exist: a mount needs an existing path",
+        )),
+        Err(e) => Err(fail(
+            e.errno().unwrap_or(libc::EIO),
+            "cannot be reached without following a symbolic link",
+        )),
+    }
+}
+
 fn nul(e: &io::Error, entry: &MountEntryPlan) -> PrepareFailure {
     failure(
         BlockedReason::NotApplicableInWorld,
@@ -233,7 +308,7 @@ fn nul(e: &io::Error, entry: &MountEntryPlan) -> PrepareFailure {
 }
 
 /// Forks the builder, waits for its report, takes its namespace. `Err`: (step, errno, job).
-fn run_builder(jobs: &[Job]) -> Result<OwnedFd, (u32, i32, usize)> {
+fn run_builder(jobs: &[Job], scratch: &CStr) -> Result<OwnedFd, (u32, i32, usize)> {
     let io_err = |step: u32| move |e: io::Error| (step, raw(&e), 0usize);
     let (report_rd, report_wr) = fd::pipe().map_err(io_err(UNSHARE))?;
     let (hold_rd, hold_wr) = fd::pipe().map_err(io_err(UNSHARE))?;
@@ -243,7 +318,7 @@ fn run_builder(jobs: &[Job]) -> Result<OwnedFd, (u32, i32, usize)> {
         Forked::Child => {
             drop(report_rd);
             drop(hold_wr);
-            builder_main(jobs, report_wr.as_raw_fd(), hold_rd.as_raw_fd())
+            builder_main(jobs, scratch, report_wr.as_raw_fd(), hold_rd.as_raw_fd())
         }
         Forked::Parent(pid) => pid,
     };
@@ -272,7 +347,7 @@ fn namespace_of(pid: i32) -> Result<OwnedFd, (u32, i32, usize)> {
 }
 
 /// The builder: never returns.
-fn builder_main(jobs: &[Job], report: RawFd, hold: RawFd) -> ! {
+fn builder_main(jobs: &[Job], scratch: &CStr, report: RawFd, hold: RawFd) -> ! {
     let send = |step: u32, errno: i32, index: usize| {
         let mut buf = [0u8; 12];
         buf[..4].copy_from_slice(&step.to_le_bytes());
@@ -286,6 +361,12 @@ fn builder_main(jobs: &[Job], report: RawFd, hold: RawFd) -> ! {
         fd::close_all_except(&[report, hold]).map_err(at(UNSHARE, 0))?;
         namespace::unshare(libc::CLONE_NEWNS).map_err(at(UNSHARE, 0))?;
         namespace::make_mounts_private().map_err(at(PRIVATE, 0))?;
+        // The scratch root as this namespace sees it; paths below it are walked from here.
+        let root = fs::open_anchor(scratch).map_err(|e| (CLONE, e.raw_os_error(), 0))?;
+        let node = |rel: &CStr, i: usize, step: u32| {
+            fs::open_beneath(root.as_fd(), rel, OFlags::PATH, Mode::empty())
+                .map_err(|e| (step, e.raw_os_error(), i))
+        };
         // Every source first, while the tree is still the host's.
         let mut trees: Vec<(OwnedFd, Option<u64>)> = Vec::with_capacity(jobs.len());
         for (i, job) in jobs.iter().enumerate() {
@@ -317,7 +398,11 @@ fn builder_main(jobs: &[Job], report: RawFd, hold: RawFd) -> ! {
                     (node, None)
                 }
                 (kind, _) => {
-                    let tree = m::clone_tree(&job.target).map_err(at(CLONE, i))?;
+                    let tree = match &job.beneath {
+                        Some(rel) => m::clone_tree_of(node(rel, i, CLONE)?.as_fd()),
+                        None => m::clone_tree(&job.target),
+                    }
+                    .map_err(at(CLONE, i))?;
                     let mut attrs = 0;
                     if kind.read_only() {
                         attrs |= m::ATTR_RDONLY;
@@ -331,7 +416,12 @@ fn builder_main(jobs: &[Job], report: RawFd, hold: RawFd) -> ! {
             });
         }
         for (i, (job, (tree, _))) in jobs.iter().zip(&trees).enumerate() {
-            m::attach(tree.as_fd(), &job.target).map_err(at(ATTACH, i))?;
+            // Opened now, through the mounts attached before it.
+            match &job.beneath {
+                Some(rel) => m::attach_onto(tree.as_fd(), node(rel, i, ATTACH)?.as_fd()),
+                None => m::attach(tree.as_fd(), &job.target),
+            }
+            .map_err(at(ATTACH, i))?;
         }
         for (i, (tree, later)) in trees.iter().enumerate() {
             if let Some(attrs) = later {
