@@ -11,7 +11,9 @@ use crate::diagnostics::MessageFormat;
 mod args;
 mod check;
 mod check_sbpl;
+mod compile;
 mod diff;
+mod exec;
 mod exit;
 mod explain;
 mod import;
@@ -50,6 +52,8 @@ pub fn main() -> ExitCode {
         Command::Plan(a) => plan::run(a, format),
         Command::Run(a) => run::run(a, &global),
         Command::List(a) => list::run(a, format),
+        Command::Exec(a) => exec::run(a, &global),
+        Command::Compile(a) => compile::run(a, format),
         Command::World(a) => world::run(a),
         Command::Verify(a) => verify::run(a, format),
         Command::Diff(a) => diff::run(a),

@@ -4,7 +4,7 @@
 use super::landlock_rights::LANDLOCK_RIGHTS;
 use super::{
     AuditFacts, DomainState, HarnessIdentity, LandlockDomain, LandlockFacts, LandlockStatus,
-    SeccompFacts, WORLD_SCHEMA_VERSION, WorldFacts,
+    MountFacts, MountStatus, SeccompFacts, WORLD_SCHEMA_VERSION, WorldFacts,
 };
 
 impl WorldFacts {
@@ -40,6 +40,7 @@ impl WorldFacts {
                 filter_errno: true,
             },
             audit: AuditFacts { netlink: false },
+            mounts: MountFacts::default(),
             vm: None,
             world_id: String::new(),
             harness: HarnessIdentity {
@@ -58,6 +59,14 @@ impl WorldFacts {
                 vm: None,
             },
         };
+        facts.world_id = facts.compute_world_id();
+        facts
+    }
+
+    /// [`WorldFacts::synthetic`] with the mount mechanism available.
+    pub(crate) fn synthetic_with_mounts(abi: u32, rejected: &[&str]) -> WorldFacts {
+        let mut facts = WorldFacts::synthetic(abi, rejected);
+        facts.mounts.status = MountStatus::Available;
         facts.world_id = facts.compute_world_id();
         facts
     }

@@ -95,6 +95,10 @@ const fn unrestricted(name: &'static str, seccomp_class: Option<&'static str>) -
     op(name, OpClass::Unrestricted { seccomp_class })
 }
 
+/// What `file-write*` cannot take away with Landlock (a read-only mount can).
+pub const METADATA_WRITES_NOTE: &str =
+    "mode, owner, times, xattr and flag changes cannot be denied";
+
 pub const OPERATIONS: &[Operation] = &[
     Operation {
         name: "file-read*",
@@ -107,11 +111,7 @@ pub const OPERATIONS: &[Operation] = &[
     },
     Operation {
         name: "file-write*",
-        class: fs(
-            WRITE_ALL,
-            Some("mode, owner, times, xattr and flag changes cannot be denied"),
-            true,
-        ),
+        class: fs(WRITE_ALL, Some(METADATA_WRITES_NOTE), true),
         composite: true,
     },
     op("file-read-data", fs(READ, None, false)),

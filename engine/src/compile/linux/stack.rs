@@ -25,6 +25,7 @@ pub(super) fn translate_stack(ir: &ProfileIr, world: &WorldFacts) -> Translation
         fidelity: Vec::new(),
         blocked: None,
         layer_defaults: Vec::new(),
+        overlays: Vec::new(),
     };
     let mut syscalls: BTreeMap<i64, SeccompSyscallPlan> = BTreeMap::new();
     for (offset, name, layer) in layers_irs {
@@ -36,6 +37,7 @@ pub(super) fn translate_stack(ir: &ProfileIr, world: &WorldFacts) -> Translation
             .layer_defaults
             .extend(t.layer_defaults.iter().map(|d| d + base));
         merged.layers.extend(t.layers);
+        merged.overlays.extend(t.overlays);
         for mut f in t.fidelity {
             if f.rule.is_none() {
                 // One default entry per layer: say which.
