@@ -9,7 +9,7 @@ pub mod outcome;
 pub mod profile;
 
 pub use experiment::*;
-pub use fidelity::{Fidelity, RuleFidelity};
+pub use fidelity::{Fidelity, Mechanism, RuleFidelity};
 pub use lanes::*;
 pub use origin::Origin;
 pub use outcome::*;

@@ -22,6 +22,7 @@ pub mod fs;
 pub mod guardian;
 pub mod input;
 pub mod landlock;
+pub mod mount;
 pub mod namespace;
 pub mod process;
 pub mod seccomp;

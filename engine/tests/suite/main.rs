@@ -27,6 +27,7 @@ mod host_guard;
 mod linux_backend;
 mod load;
 mod lore_bundles;
+mod mount_namespace;
 mod non_root;
 mod oracle_kernel_agreement;
 mod oracle_lane;
