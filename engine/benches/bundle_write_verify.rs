@@ -33,6 +33,7 @@ fn record(lane: Lane, profile: Option<String>, probe: &str, deny: bool) -> Stage
             raw: 13,
             name: "EACCES".into(),
         }),
+        mount: None,
         exit_status: Some(i32::from(deny)),
         signal: None,
         evidence: Evidence::Syscall,
@@ -79,6 +80,7 @@ fn main() {
             errno: s.operation_errno.clone(),
             baseline: Some(Verdict::Allow),
             expected: Some(Expected::Allow),
+            mount: None,
             expected_errno: None,
             mismatches: if i % 3 == 0 {
                 vec![MismatchReason::UnexpectedDeny]

@@ -1,6 +1,7 @@
 //! Host safety: running every shipped experiment as root, through the real `xpr run`, leaves
-//! /etc and the repository unchanged (digests before and after) and leaves no scratch
-//! directory, no process and the audit state as it was.
+//! /etc and the repository unchanged (digests before and after), the host's mount table as it
+//! was (the mount mechanism mounts only inside the probes' own namespaces), nothing of xpr's
+//! in /tmp, and no scratch directory, no process and the audit state as it was.
 //!
 //! A binary of its own: it digests the host before and after, so no other test may run in its
 //! process meanwhile (their temporary files, pending snapshots or regression files would read
@@ -69,6 +70,8 @@ fn shipped_experiments_leave_etc_and_the_repository_unchanged() {
         .ok()
         .map(|s| s.enabled);
     let etc_before = digest_tree(Path::new("/etc"), &[]);
+    let mounts_before = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    let tmp_before = xpr_entries_in_tmp();
     let repo_before = digest_tree(&repo, &skip);
 
     for exp in &experiments {
@@ -92,6 +95,14 @@ fn shipped_experiments_leave_etc_and_the_repository_unchanged() {
     }
 
     let etc_after = digest_tree(Path::new("/etc"), &[]);
+    assert_eq!(
+        std::fs::read_to_string("/proc/self/mountinfo").unwrap(),
+        mounts_before,
+        "the host's mount table changed"
+    );
+    // The runs' TMPDIR is elsewhere: nothing of theirs may land in /tmp (other users' and
+    // sessions' files there come and go, so only xpr's names are compared).
+    assert_eq!(xpr_entries_in_tmp(), tmp_before, "xpr left entries in /tmp");
     let repo_after = digest_tree(&repo, &skip);
     let changed = |a: &BTreeMap<PathBuf, (u32, String)>, b: &BTreeMap<PathBuf, (u32, String)>| {
         let mut d: Vec<String> = Vec::new();
@@ -164,6 +175,19 @@ fn shipped_experiments_leave_etc_and_the_repository_unchanged() {
         })
         .sum();
     assert_eq!(bundles, experiments.len());
+}
+
+/// The entries directly in /tmp whose names say they are xpr's (scratch roots, temporary
+/// reports, the guardians' files).
+fn xpr_entries_in_tmp() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir("/tmp")
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.to_ascii_lowercase().contains("xpr"))
+        .collect();
+    names.sort();
+    names
 }
 
 /// Polls `done` every 20 ms for at most `limit`.

@@ -121,6 +121,67 @@ fn every_scenario_deny_has_a_witness_naming_blocker_and_path_and_allows_have_non
     });
 }
 
+/// A deny a mount decided has no Landlock record to expect (`not_expected`, said why), while a
+/// deny Landlock decided in the same profile keeps its record: the Codex-style agent sandbox
+/// has both, a read-only mount on `.git` and Landlock outside the workspace.
+#[test]
+fn mount_decisions_expect_no_record_and_landlocks_keep_theirs() {
+    let world = require_observer();
+    assert!(
+        world.mounts.usable(),
+        "needs the mount mechanism: {:?}",
+        world.mounts.detail
+    );
+    with_audit_off(|| {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../experiments/agent-sandbox-codex.kdl");
+        let exp = load(&path, &LoadOptions::default())
+            .expect("loads")
+            .experiment;
+        let options = ExecuteOptions {
+            observer_audit: true,
+            jobs: 2,
+            helper_exe: PathBuf::from(env!("CARGO_BIN_EXE_xpr")),
+            ..ExecuteOptions::default()
+        };
+        let result = run_experiment(&exp, &world, &options).expect("run completes");
+        assert!(
+            result.summary.passed(),
+            "failing expectations: {:?}",
+            result.summary.failures
+        );
+        let witness = |id: &str| {
+            let v = result.verdicts.iter().find(|v| v.id == id).unwrap();
+            (v.witness.clone().unwrap(), v.mount.is_some())
+        };
+        for id in [
+            "codex/write-git-config",
+            "codex/truncate-git-head",
+            "codex/move-into-git",
+        ] {
+            let (w, by_mount) = witness(id);
+            assert!(by_mount, "{id}");
+            assert_eq!(w.state, WitnessState::NotExpected, "{id}: {w:?}");
+            assert!(w.records.is_empty(), "{id}: {w:?}");
+            assert!(
+                w.reason
+                    .as_deref()
+                    .is_some_and(|r| r.contains("{scratch}/workspace/.git")),
+                "{id}: {w:?}"
+            );
+        }
+        let (w, by_mount) = witness("codex/write-elsewhere");
+        assert!(!by_mount);
+        assert_eq!(w.state, WitnessState::Records, "{w:?}");
+        assert!(
+            w.records
+                .iter()
+                .any(|r| r.blockers.contains(&"fs.write_file".to_string())),
+            "{w:?}"
+        );
+    });
+}
+
 /// Polls `done` every 20 ms for at most `limit`.
 fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
     let started = Instant::now();

@@ -63,6 +63,13 @@ fn stage_line(r: &StageRecord) -> String {
         name(&r.operation),
         errno(&r.operation_errno),
     );
+    if let Some(m) = &r.mount {
+        s.push_str(&format!(
+            " by the mount on {} ({})",
+            m.mount,
+            m.denial.as_str()
+        ));
+    }
     s.push_str(&format!(
         " · exit {} · signal {} · evidence {}",
         r.exit_status.map_or("-".into(), |c| c.to_string()),
@@ -88,6 +95,7 @@ fn witness_lines(w: Option<&Witness>) -> String {
         WitnessState::Records => "records".to_string(),
         WitnessState::NoWitness => "no_witness (not evidence of no deny)".to_string(),
         WitnessState::ObserverUnavailable => "observer_unavailable".to_string(),
+        WitnessState::NotExpected => "not_expected".to_string(),
     };
     if let Some(r) = &w.reason {
         s.push_str(&format!(": {r}"));
@@ -141,6 +149,7 @@ fn assessment(v: &VerdictRecord, o: Option<&OracleRecord>) -> String {
             }
             WitnessState::NoWitness => "no audit record (which does not mean no deny)".into(),
             WitnessState::ObserverUnavailable => "no observer".into(),
+            WitnessState::NotExpected => "a mount decided: no audit record is expected".into(),
         });
     }
     parts.join("; ")

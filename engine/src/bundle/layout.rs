@@ -35,6 +35,7 @@ pub mod schema {
     pub const VOCABULARY: &str = "xpr.vocabulary.v1";
     pub const PROFILE_IR: &str = "xpr.profile_ir.v1";
     pub const LANDLOCK_PLAN: &str = "xpr.landlock_plan.v1";
+    pub const MOUNT_PLAN: &str = "xpr.mount_plan.v1";
     pub const SECCOMP_BPF: &str = "xpr.seccomp_bpf.v1";
     pub const SBPL: &str = "xpr.sbpl.v1";
     pub const FIDELITY: &str = "xpr.fidelity.v1";
@@ -47,8 +48,8 @@ pub fn stage_records(lane: Lane) -> String {
     format!("stages/{}.jsonl", lane.as_str())
 }
 
-/// `compiled/<profile>.<kind>`, e.g. kind `fidelity.json`, `landlock.json`, `seccomp.bpf`,
-/// `sb`, `source.json`, `runtime.json`.
+/// `compiled/<profile>.<kind>`, e.g. kind `fidelity.json`, `landlock.json`, `mounts.json`,
+/// `seccomp.bpf`, `sb`, `source.json`, `runtime.json`.
 pub fn compiled(profile: &str, kind: &str) -> String {
     format!("{COMPILED_DIR}/{profile}.{kind}")
 }

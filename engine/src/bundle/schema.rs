@@ -44,6 +44,7 @@ pub const KNOWN: &[(&str, &[u32], Encoding)] = &[
     ("vocabulary", &[1], Encoding::Json),
     ("profile_ir", &[1], Encoding::Json),
     ("landlock_plan", &[1], Encoding::Json),
+    ("mount_plan", &[1], Encoding::Json),
     ("seccomp_bpf", &[1], Encoding::Raw),
     ("sbpl", &[1], Encoding::Raw),
     ("fidelity", &[1], Encoding::Json),

@@ -3,7 +3,7 @@
 
 use crate::model::{
     ApplyOutcome, BlockedReason, Errno, ExecOutcome, Expectation, Expected, Experiment, Lane,
-    MismatchReason, OperationOutcome, Stage, StageRecord, Verdict, VerdictRecord,
+    MismatchReason, MountDenial, OperationOutcome, Stage, StageRecord, Verdict, VerdictRecord,
 };
 
 /// The verdict a stage record comes to, the stage that decided it, and that stage's errno.
@@ -84,6 +84,7 @@ pub fn compare(
         verdict,
         stage,
         errno,
+        mount: scenario.mount.clone().filter(|_| verdict == Verdict::Deny),
         baseline: baseline_verdict,
         expected: expectation.map(|e| e.decision),
         expected_errno: expectation.and_then(|e| e.errno.clone()),
@@ -94,10 +95,36 @@ pub fn compare(
         },
         mismatches,
         evidence: scenario.evidence,
-        reason: reason_text(scenario),
+        reason: mount_reason(scenario, verdict, baseline_verdict).or_else(|| reason_text(scenario)),
         witness: None,
         shim_divergence: None,
     }
+}
+
+/// A deny a mount decided, said so: a hidden path's ENOENT is the sandbox's only when the
+/// baseline reached the path (otherwise the path may simply be absent). Each text's head (up
+/// to ": ") stands alone: `xpr diff` shows only the head.
+fn mount_reason(r: &StageRecord, verdict: Verdict, baseline: Option<Verdict>) -> Option<String> {
+    let m = r.mount.as_ref().filter(|_| verdict == Verdict::Deny)?;
+    let errno = r.operation_errno.as_ref().map_or("", |e| e.name.as_str());
+    let at = &m.mount;
+    Some(match (m.denial, errno) {
+        (MountDenial::Hidden, "ENOENT") if baseline == Some(Verdict::Allow) => format!(
+            "ENOENT from the sandbox, not from absence: the mount on {at} hides the path, which \
+             the baseline reached"
+        ),
+        (MountDenial::Hidden, "ENOENT") => format!(
+            "ENOENT below the hidden mount on {at}; the baseline did not reach the path either, \
+             so it may simply be absent"
+        ),
+        (MountDenial::Hidden, _) => {
+            format!("{errno} from the device node that hides {at}")
+        }
+        (MountDenial::ReadOnly, _) => format!("{errno} from the read-only mount on {at}"),
+        (MountDenial::NoExec, _) => format!("{errno} from the noexec mount on {at}"),
+        (MountDenial::Boundary, _) => format!("{errno} from a move across the mount on {at}"),
+        (MountDenial::MountPoint, _) => format!("{errno} from the mount point {at} of the sandbox"),
+    })
 }
 
 /// Why a non-allow verdict happened, for people (blocked detail, skip reason, exit facts).
@@ -175,6 +202,7 @@ mod tests {
                 raw,
                 name: name.into(),
             }),
+            mount: None,
             exit_status: None,
             signal: None,
             evidence: Evidence::Syscall,

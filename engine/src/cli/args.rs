@@ -73,6 +73,10 @@ pub enum Command {
     Run(RunArgs),
     /// List an experiment's profiles, probes and expectations (and what a selection selects).
     List(ListArgs),
+    /// Run one command under exactly what `run` applies for a profile, with its exit status.
+    Exec(ExecArgs),
+    /// Print what a profile compiles to, in another tool's format.
+    Compile(CompileArgs),
     /// Print this host's world facts and harness identity.
     World(WorldArgs),
     /// List the worlds `run --world` can use (and their kernel cache); `fetch` downloads them.
@@ -337,6 +341,10 @@ pub struct RunArgs {
     /// Cap the Landlock ABI below the host's, to see an older kernel's world.
     #[arg(long, value_name = "N")]
     pub landlock_abi: Option<u32>,
+    /// `landlock`: Landlock and seccomp only, no mount namespace (to compare with the default,
+    /// which also uses mounts for what Landlock cannot subtract).
+    #[arg(long, value_enum)]
+    pub mechanism: Option<MechanismArg>,
     /// `text`: the matrix and summary; `json`: one `xpr.run_report.v1` object per experiment,
     /// one per line.
     #[arg(long, value_enum, default_value_t)]
@@ -369,10 +377,73 @@ pub struct ListArgs {
     pub format: OutputFormat,
 }
 
+#[derive(Args, Debug)]
+pub struct ExecArgs {
+    /// The experiment (`.kdl`) whose profile the command runs under.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The profile to apply.
+    #[arg(long)]
+    pub profile: String,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Cap the Landlock ABI below the host's.
+    #[arg(long, value_name = "N")]
+    pub landlock_abi: Option<u32>,
+    /// `landlock`: Landlock and seccomp only, no mount namespace.
+    #[arg(long, value_enum)]
+    pub mechanism: Option<MechanismArg>,
+    /// The command and its arguments (`{scratch}` is the run's scratch root).
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct CompileArgs {
+    /// The experiment (`.kdl`) that holds the profile.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// The profile to export.
+    #[arg(long)]
+    pub profile: String,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// The format.
+    #[arg(long, value_enum)]
+    pub emit: CompileFormat,
+    /// Put this directory for `{scratch}` (default: keep it symbolic, in the format's own
+    /// variable syntax).
+    #[arg(long, value_name = "DIR")]
+    pub scratch: Option<PathBuf>,
+    /// Cap the Landlock ABI below the host's.
+    #[arg(long, value_name = "N")]
+    pub landlock_abi: Option<u32>,
+    /// `landlock`: compile for Landlock and seccomp only, no mount namespace.
+    #[arg(long, value_enum)]
+    pub mechanism: Option<MechanismArg>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CompileFormat {
+    /// The Landlock plan as a landlockconfig JSON document.
+    LandlockJson,
+    /// The profile as Seatbelt SBPL.
+    Sbpl,
+    /// The mount namespace as bubblewrap arguments.
+    BwrapArgs,
+}
+
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ObserverArg {
     /// Landlock audit records (root, Landlock ABI >= 7).
     Audit,
+}
+
+/// Which mechanisms a run may use (default: every one this world has).
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MechanismArg {
+    /// Landlock and seccomp only.
+    Landlock,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
@@ -391,6 +462,9 @@ pub struct WorldArgs {
     /// Cap the Landlock ABI below the host's.
     #[arg(long, value_name = "N")]
     pub landlock_abi: Option<u32>,
+    /// `landlock`: the world without the mount mechanism.
+    #[arg(long, value_enum)]
+    pub mechanism: Option<MechanismArg>,
 }
 
 #[derive(Args, Debug)]

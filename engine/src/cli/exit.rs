@@ -28,6 +28,8 @@ pub enum Outcome {
     InvalidFiles,
     /// Several endings (experiments, bundles), each reported as it came: the worst status.
     Reported(u8),
+    /// `xpr exec`: the command's own exit status, passed through.
+    Command(u8),
 }
 
 /// A command that stopped before its result.
@@ -102,6 +104,9 @@ pub enum Error {
     WorldsFailed(Vec<String>),
     #[error(transparent)]
     MatrixWrite(#[from] crate::matrix::output::WriteError),
+    /// `xpr compile`: the profile has no form in the format asked for.
+    #[error("{0}")]
+    Export(String),
     /// Results could not be written to stdout (a closed pipe is not an error).
     #[error("cannot write {what}")]
     Output {
@@ -124,6 +129,7 @@ impl Error {
         match self {
             Error::Invalid(_)
             | Error::AbiCap(_)
+            | Error::Export(_)
             | Error::OpenBundle(_)
             | Error::DiffInput { .. }
             | Error::Select(_)
@@ -146,12 +152,14 @@ impl Error {
                 RunError::Invalid(_)
                 | RunError::AbiCap(_)
                 | RunError::Select(_)
+                | RunError::UnknownProfile { .. }
                 | RunError::UnknownWorld(_)
                 | RunError::JunitInWorld => EXIT_INVALID,
                 RunError::Harness(_)
                 | RunError::OutputNotWritable { .. }
                 | RunError::HelperExe(_)
                 | RunError::Interrupted
+                | RunError::NotApplied(_)
                 | RunError::Execute(_)
                 | RunError::Bundle { .. }
                 | RunError::Junit { .. }
@@ -203,6 +211,7 @@ impl Outcome {
             Outcome::Findings => EXIT_FINDINGS,
             Outcome::InvalidFiles => EXIT_INVALID,
             Outcome::Reported(code) => code,
+            Outcome::Command(code) => code,
         }
     }
 }

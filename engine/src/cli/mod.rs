@@ -12,7 +12,9 @@ mod args;
 mod check;
 mod check_sbpl;
 mod check_world;
+mod compile;
 mod diff;
+mod exec;
 mod exit;
 mod explain;
 mod import;
@@ -52,6 +54,8 @@ pub fn main() -> ExitCode {
         Command::Plan(a) => plan::run(a, format),
         Command::Run(a) => run::run(a, &global),
         Command::List(a) => list::run(a, format),
+        Command::Exec(a) => exec::run(a, &global),
+        Command::Compile(a) => compile::run(a, format),
         Command::World(a) => world::run(a),
         Command::Verify(a) => verify::run(a, format),
         Command::Diff(a) => diff::run(a),

@@ -39,6 +39,7 @@ pub(super) fn config(args: RunArgs, global: &GlobalArgs) -> RunConfig {
             IsolationArg::Profile => Isolation::Profile,
         }),
         landlock_abi_cap: args.landlock_abi,
+        landlock_only: args.mechanism == Some(MechanismArg::Landlock),
         observer_audit: args.observer == Some(ObserverArg::Audit),
         junit: args.junit,
         report: match args.format {

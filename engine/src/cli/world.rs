@@ -6,6 +6,7 @@ use crate::world::{WorldFacts, WorldOptions, canonical_json};
 pub fn run(args: WorldArgs) -> Result<Outcome, Error> {
     let facts = WorldFacts::detect(&WorldOptions {
         landlock_abi_cap: args.landlock_abi,
+        landlock_only: args.mechanism == Some(MechanismArg::Landlock),
     });
     if let Some(message) = facts.abi_cap_error() {
         return Err(Error::AbiCap(message));

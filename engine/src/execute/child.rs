@@ -76,6 +76,8 @@ pub struct ChildSpec<'a> {
     pub timeout: Duration,
     /// `/dev/null`, opened by the worker, for exec children's stdin.
     pub devnull: RawFd,
+    /// Exec children keep the worker's stdin, stdout and stderr; no output is captured.
+    pub passthrough: bool,
     pub output_limit: usize,
 }
 
@@ -114,7 +116,7 @@ pub fn run(spec: &ChildSpec) -> Result<ChildExit, StartError> {
     let started = Instant::now();
     let (res_rd, res_wr) = start("pipe(results)", pipe_pair())?;
     let exec = !matches!(spec.body, Body::Ops(_));
-    let out = if exec {
+    let out = if exec && !spec.passthrough {
         Some(start("pipe(output)", pipe_pair())?)
     } else {
         None
@@ -231,10 +233,13 @@ fn die_with_worker(res_wr: RawFd, worker: i32) {
 }
 
 /// An exec'd program gets default dispositions (the worker ignores SIGINT, Rust SIGPIPE) and
-/// `/dev/null` as stdin, the output pipe as stdout and stderr.
+/// `/dev/null` as stdin, the output pipe as stdout and stderr (or, passed through, xpr's own).
 fn command_stdio(spec: &ChildSpec, res_wr: RawFd, out_wr: RawFd) {
     for sig in [libc::SIGINT, libc::SIGPIPE] {
         must(res_wr, "sigaction", signal::set_default(sig));
+    }
+    if spec.passthrough {
+        return;
     }
     must(res_wr, "dup2(stdin)", fd::dup2(spec.devnull, 0));
     must(res_wr, "dup2(stdout)", fd::dup2(out_wr, 1));
@@ -295,6 +300,11 @@ fn init_main(
 ) -> ! {
     die_with_worker(res_wr, 0);
     command_stdio(spec, res_wr, out_wr);
+    // The profile's namespaces first (a mount namespace, with a /proc of this PID namespace),
+    // then the guard and the profile's Landlock layers.
+    if let Some(sb) = spec.sandbox {
+        must_apply(res_wr, sb.enter_namespaces(true));
+    }
     must_apply(res_wr, guard.apply());
     if let Some(sb) = spec.sandbox {
         must_apply(res_wr, sb.apply_domain());

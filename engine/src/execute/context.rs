@@ -31,6 +31,8 @@ pub struct ExecuteOptions {
     /// Run driver probes in forked children with a result pipe instead of shared-memory
     /// (`CLONE_VM | CLONE_VFORK`) children. Slower; kept for comparison and as a fallback.
     pub fork_drivers: bool,
+    /// Exec probes keep xpr's own stdin, stdout and stderr (nothing is captured): `xpr exec`.
+    pub passthrough_stdio: bool,
 }
 
 impl Default for ExecuteOptions {
@@ -47,6 +49,7 @@ impl Default for ExecuteOptions {
             timeout: None,
             observer_audit: false,
             fork_drivers: false,
+            passthrough_stdio: false,
         }
     }
 }

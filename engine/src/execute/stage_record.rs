@@ -45,6 +45,7 @@ pub fn empty(lane: Lane, profile: Option<&str>, probe: &str, sandboxed: bool) ->
         exec_errno: None,
         operation: OperationOutcome::NotReached,
         operation_errno: None,
+        mount: None,
         exit_status: None,
         signal: None,
         evidence: Evidence::None,

@@ -306,7 +306,9 @@ impl Worker<'_> {
             Ready::Op(op) if !self.ctx.options.fork_drivers => {
                 let exit =
                     super::shared_vm_child::run(&self.stack, sandbox, &[op], self.ctx.timeout);
-                return self.finish(lane, profile, probe, ProbeKind::Driver, exit, 0);
+                let mut r = self.finish(lane, profile, probe, ProbeKind::Driver, exit, 0);
+                self.mount_decided(&mut r, probe, sandbox);
+                return r;
             }
             Ready::Op(op) => {
                 single = [op];
@@ -328,6 +330,7 @@ impl Worker<'_> {
             body,
             timeout: self.ctx.timeout,
             devnull: self.devnull.as_raw_fd(),
+            passthrough: self.ctx.options.passthrough_stdio,
             output_limit: self.ctx.options.output_limit,
         });
         match exit {
@@ -346,7 +349,39 @@ impl Worker<'_> {
                 };
                 self.blocked_record(lane, profile, probe, &b)
             }
-            exit => self.finish(lane, profile, probe, kind, exit, 0),
+            exit => {
+                let mut r = self.finish(lane, profile, probe, kind, exit, 0);
+                self.mount_decided(&mut r, probe, sandbox);
+                r
+            }
+        }
+    }
+
+    /// When a mount of the profile's sandbox explains the operation's errno (EROFS, ENOENT
+    /// below a hidden path, EXDEV across a mount, EBUSY on a mount point), the deny is that
+    /// mount's: recorded as such, whatever the deny set says of the errno.
+    fn mount_decided(
+        &self,
+        r: &mut StageRecord,
+        probe: usize,
+        sandbox: Option<&dyn AppliedInChild>,
+    ) {
+        let (Some(sb), Some(errno)) = (sandbox, r.operation_errno.as_ref().map(|e| e.raw)) else {
+            return;
+        };
+        let here = self.here.borrow();
+        let Some(spec) = here.as_ref().map(|h| &h.specs[probe]) else {
+            return;
+        };
+        let family = spec
+            .arg_str("helper")
+            .unwrap_or_else(|| spec.family.clone());
+        let mut paths: Vec<String> = spec.target.iter().map(|p| real_path(p)).collect();
+        paths.extend(spec.arg_str("to").map(|p| real_path(&p)));
+        let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+        if let Some(d) = sb.mount_decision(errno, &paths, family == "exec") {
+            r.operation = crate::model::OperationOutcome::Deny;
+            r.mount = Some(d);
         }
     }
 
@@ -424,6 +459,7 @@ impl Worker<'_> {
                 body: Body::Ops(&refs),
                 timeout: self.ctx.timeout,
                 devnull: self.devnull.as_raw_fd(),
+                passthrough: self.ctx.options.passthrough_stdio,
                 output_limit: self.ctx.options.output_limit,
             })
         } else {
@@ -464,14 +500,18 @@ impl Worker<'_> {
         // failure to the probe that causes it.
         for (i, &p) in units.iter().enumerate() {
             match by_unit[i] {
-                Some(c) => self.send(&self.record_from(
-                    lane,
-                    profile,
-                    p,
-                    Some(&c),
-                    Termination::Exited(0),
-                    per_probe,
-                ))?,
+                Some(c) => {
+                    let mut r = self.record_from(
+                        lane,
+                        profile,
+                        p,
+                        Some(&c),
+                        Termination::Exited(0),
+                        per_probe,
+                    );
+                    self.mount_decided(&mut r, p, sandbox);
+                    self.send(&r)?
+                }
                 None => {
                     let r = self.one(lane, profile, p, sandbox);
                     self.send(&r)?;
@@ -514,6 +554,20 @@ impl Worker<'_> {
         r.micros = micros;
         r
     }
+}
+
+/// `path` with symlinks resolved as far as it exists (mounts are placed on resolved paths).
+fn real_path(path: &str) -> String {
+    let p = std::path::Path::new(path);
+    let real = match (p.canonicalize(), p.parent(), p.file_name()) {
+        (Ok(real), ..) => real,
+        (Err(_), Some(dir), Some(name)) => match dir.canonicalize() {
+            Ok(dir) => dir.join(name),
+            Err(_) => return path.to_string(),
+        },
+        _ => return path.to_string(),
+    };
+    real.to_string_lossy().into_owned()
 }
 
 /// A record about the whole child (its apply or its setup failed), not one probe of it.

@@ -128,6 +128,8 @@ fn guest_config(m: &MatrixRun) -> RunConfig {
         label: None,
         isolation: None,
         landlock_abi_cap: None,
+        // A world uses every mechanism it has; a mechanism's absence is a world fact.
+        landlock_only: false,
         observer_audit: false,
         junit: None,
         report: ReportFormat::Json,

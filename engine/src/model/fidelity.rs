@@ -13,6 +13,28 @@ pub enum Fidelity {
     Unsupported,
 }
 
+/// A mechanism that enforces rules in a world: Landlock and seccomp (allow-lists and syscall
+/// classes), the mount namespace (carve-outs: read-only and hidden subtrees), Seatbelt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mechanism {
+    Landlock,
+    Seccomp,
+    Mount,
+    Seatbelt,
+}
+
+impl Mechanism {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mechanism::Landlock => "landlock",
+            Mechanism::Seccomp => "seccomp",
+            Mechanism::Mount => "mount",
+            Mechanism::Seatbelt => "seatbelt",
+        }
+    }
+}
+
 /// The fidelity of one IR rule in one world.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleFidelity {
@@ -24,4 +46,8 @@ pub struct RuleFidelity {
     pub fidelity: Fidelity,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The mechanisms that enforce the rule here, sorted (empty: nothing enforces it, e.g. an
+    /// allow of what is never restricted, or an unsupported rule).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mechanisms: Vec<Mechanism>,
 }

@@ -14,6 +14,9 @@ pub enum WitnessState {
     NoWitness,
     /// The observer could not listen (not root, no audit, Landlock ABI < 7, not requested).
     ObserverUnavailable,
+    /// A mount of the sandbox decided the outcome: Landlock logs nothing for it, so no record
+    /// is expected (spec §7.1).
+    NotExpected,
 }
 
 /// One Landlock audit record (`AUDIT_LANDLOCK_ACCESS` 1423 or `AUDIT_LANDLOCK_DOMAIN` 1424).

@@ -10,7 +10,7 @@ pub mod profile;
 pub mod scope;
 
 pub use experiment::*;
-pub use fidelity::{Fidelity, RuleFidelity};
+pub use fidelity::{Fidelity, Mechanism, RuleFidelity};
 pub use lanes::*;
 pub use origin::Origin;
 pub use outcome::*;

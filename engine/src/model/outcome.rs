@@ -155,6 +155,44 @@ impl From<super::profile::Action> for Expected {
     }
 }
 
+/// How a mount of the sandbox refused an operation (spec §7.1). The kernel decides these in
+/// the path walk and the VFS, before any security module, with errnos of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MountDenial {
+    /// EROFS below a read-only mount.
+    ReadOnly,
+    /// ENOENT below a hidden directory, EACCES on a hidden file: the path exists outside the
+    /// sandbox (the baseline says whether it does), the sandbox hides it.
+    Hidden,
+    /// EACCES executing below a `noexec` mount.
+    NoExec,
+    /// EXDEV: a rename or link crossing the boundary of a mount.
+    Boundary,
+    /// EBUSY: removing or renaming the mount point itself.
+    MountPoint,
+}
+
+impl MountDenial {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MountDenial::ReadOnly => "read_only",
+            MountDenial::Hidden => "hidden",
+            MountDenial::NoExec => "no_exec",
+            MountDenial::Boundary => "boundary",
+            MountDenial::MountPoint => "mount_point",
+        }
+    }
+}
+
+/// A denial decided by one mount of the sandbox: how, and which mount (plan notation:
+/// `{scratch}/w/.git`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct MountDecision {
+    pub denial: MountDenial,
+    pub mount: String,
+}
+
 /// An errno as observed: raw number and its symbolic name.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Errno {
@@ -187,6 +225,9 @@ pub struct StageRecord {
     pub operation: OperationOutcome,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub operation_errno: Option<Errno>,
+    /// Set when a mount of the sandbox decided the operation's deny (not Landlock or seccomp).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mount: Option<MountDecision>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_status: Option<i32>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -237,6 +278,9 @@ pub struct VerdictRecord {
     pub stage: Option<Stage>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errno: Option<Errno>,
+    /// Set when a mount of the sandbox decided the deny (the scenario record's `mount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mount: Option<MountDecision>,
     /// The baseline lane's verdict for the same probe, when the baseline ran.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub baseline: Option<Verdict>,

@@ -84,6 +84,19 @@ fn witness(v: &VerdictRecord, probe: Option<&Probe>, mine: Vec<AuditRecord>) -> 
         mine.into_iter().partition(|r| {
             exec_stage || r.path.is_none() || r.path.as_ref().is_some_and(|p| own.contains(p))
         });
+    if let Some(m) = &v.mount {
+        return Witness {
+            state: WitnessState::NotExpected,
+            records: records.iter().map(witness_record).collect(),
+            incidental: incidental.iter().map(witness_record).collect(),
+            reason: Some(format!(
+                "decided by the mount on {} ({}): Landlock writes no audit record for a mount's \
+                 refusal",
+                m.mount,
+                m.denial.as_str()
+            )),
+        };
+    }
     let state = if records.is_empty() {
         WitnessState::NoWitness
     } else {

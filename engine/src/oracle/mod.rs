@@ -12,6 +12,7 @@ mod divergence;
 mod evaluate;
 pub mod exec_deps;
 pub mod fs_view;
+mod mounts;
 mod record;
 pub mod requests;
 
@@ -24,7 +25,7 @@ pub use fs_view::{DeclaredView, FsView, HostView, Kind};
 pub use record::{Calibration, DecidingRule, ORACLE_SCHEMA_VERSION, OracleRecord, Prediction};
 
 use crate::compile::linux::CompiledProfile;
-use crate::model::{BlockedReason, Experiment, Probe, Stage};
+use crate::model::{BlockedReason, Experiment, MountDecision, Probe, Stage};
 use crate::world::errno_record;
 use requests::{ProbeModel, model};
 
@@ -70,6 +71,7 @@ fn record(
         prediction,
         stage: None,
         errno: None,
+        mount: None,
         blockers: Vec::new(),
         target: None,
         layer: None,
@@ -119,6 +121,40 @@ pub fn predict(
             return r;
         }
     };
+    let mounts = match mounts::MountView::resolve(compiled, fs) {
+        Ok(m) => m,
+        Err(why) => {
+            let mut r = record(id, probe, Prediction::Blocked, why);
+            r.stage = Some(Stage::Apply);
+            return r;
+        }
+    };
+    // A mount decides in the path walk and the VFS, before Landlock: the probe's own paths
+    // when its operation starts (after any exec stage), then each request.
+    let mount_deny = |errno: i32, d: MountDecision, stage: Stage| {
+        let exec = stage == Stage::Exec;
+        let prediction = if exec {
+            Prediction::DependencyDenied
+        } else {
+            Prediction::Deny
+        };
+        let mut r = record(
+            id,
+            probe,
+            prediction,
+            format!(
+                "decided by the mount on {} ({}), before Landlock",
+                d.mount,
+                d.denial.as_str()
+            ),
+        );
+        r.stage = Some(stage);
+        r.errno = Some(errno_record(errno));
+        r.target = Some(d.mount.clone());
+        r.deciding = deciding(compiled, &mounts.rules(compiled, &d));
+        r.mount = Some(d);
+        r
+    };
     let (steps, after) = match model(probe, fs, helper_exe) {
         ProbeModel::Unmodeled(why) => return record(id, probe, Prediction::Unmodeled, why),
         ProbeModel::Steps(s) => (s, After::Allowed),
@@ -127,7 +163,17 @@ pub fn predict(
     };
     let mut granted: Vec<Option<usize>> = Vec::new();
     let mut notes = Vec::new();
+    let mut paths_checked = false;
     for step in &steps {
+        if !paths_checked && step.stage == Stage::Operation {
+            paths_checked = true;
+            if let Some((errno, d)) = mounts.probe_paths(probe, fs) {
+                return mount_deny(errno, d, Stage::Operation);
+            }
+        }
+        if let Some((errno, d)) = mounts.step(step) {
+            return mount_deny(errno, d, step.stage);
+        }
         let check = plan.check(step, fs);
         if check.undecided {
             return record(id, probe, Prediction::Unmodeled, check.note);
@@ -159,6 +205,9 @@ pub fn predict(
         }
         granted.extend(check.rules.iter().map(|&i| Some(i)));
         notes.push(check.note);
+    }
+    if !paths_checked && let Some((errno, d)) = mounts.probe_paths(probe, fs) {
+        return mount_deny(errno, d, Stage::Operation);
     }
     granted.sort_unstable();
     granted.dedup();

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::Fidelity;
-use crate::model::{Errno, Origin, Stage};
+use crate::model::{Errno, MountDecision, Origin, Stage};
 
 pub const ORACLE_SCHEMA_VERSION: &str = "xpr.oracle.v1";
 
@@ -77,6 +77,9 @@ pub struct OracleRecord {
     pub target: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub layer: Option<usize>,
+    /// Set when a mount of the profile decides the prediction (no Landlock right is involved).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mount: Option<MountDecision>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deciding: Vec<DecidingRule>,
     pub explanation: String,

@@ -153,6 +153,7 @@ mod tests {
             reason: None,
             witness: None,
             shim_divergence: None,
+            mount: None,
         }
     }
 

@@ -4,6 +4,7 @@
 //! and a mark (`ok`, `MISMATCH`, `known`). Colour only where the colour choice allows it;
 //! lines fit the terminal's width (`width`).
 
+mod applied;
 mod columns;
 mod divergence;
 pub mod fidelity;
@@ -14,6 +15,7 @@ mod status;
 mod summary;
 pub mod width;
 
+pub use applied::applied;
 pub use columns::columns;
 pub use divergence::{ShimDivergence, divergence_text, shim_divergence};
 pub use matrix::{Style, markdown_matrix, matrix};

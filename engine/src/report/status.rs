@@ -80,6 +80,7 @@ mod tests {
             reason: None,
             witness: None,
             shim_divergence: None,
+            mount: None,
         };
         assert_eq!(
             status(&v, 12_000, false),

@@ -157,6 +157,13 @@ pub fn write(
             schema::LANDLOCK_PLAN,
             &c.plan,
         )?;
+        if let Some(mounts) = c.mount_plan() {
+            w.write_json(
+                &layout::compiled(&c.profile_id, "mounts.json"),
+                schema::MOUNT_PLAN,
+                &mounts,
+            )?;
+        }
         if !c.bpf_bytes().is_empty() {
             w.write_bytes(
                 &layout::compiled(&c.profile_id, "seccomp.bpf"),

@@ -29,6 +29,8 @@ pub struct RunConfig {
     /// Overrides the experiment's isolation.
     pub isolation: Option<Isolation>,
     pub landlock_abi_cap: Option<u32>,
+    /// Landlock and seccomp only, no mount namespace (`--mechanism landlock`).
+    pub landlock_only: bool,
     /// Witness denials with Landlock audit records.
     pub observer_audit: bool,
     /// Also write JUnit XML here (one test suite per experiment).

@@ -34,6 +34,12 @@ pub enum RunError {
     HelperExe(#[source] std::io::Error),
     #[error("interrupted; workers stopped, scratch removed, no bundle written")]
     Interrupted,
+    #[error("no profile `{name}` in the experiment")]
+    #[diagnostic(help("the experiment's profiles: {known}"))]
+    UnknownProfile { name: String, known: String },
+    /// `xpr exec`: the profile could not be applied, or the command's process not set up.
+    #[error("{0}")]
+    NotApplied(String),
     #[error(transparent)]
     Execute(ExecuteError),
     #[error("cannot write the run bundle under {}", .root.display())]

@@ -209,6 +209,9 @@ fn guest_run_args(config: &RunConfig, file: &Path, reference: Option<&Path>) -> 
     if let Some(n) = config.landlock_abi_cap {
         out.extend(["--landlock-abi".into(), n.to_string()]);
     }
+    if config.landlock_only {
+        out.extend(["--mechanism".into(), "landlock".into()]);
+    }
     if config.observer_audit {
         out.extend(["--observer".into(), "audit".into()]);
     }

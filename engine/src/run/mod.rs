@@ -9,6 +9,7 @@
 mod bundle_out;
 mod config;
 mod error;
+mod exec;
 pub mod filter;
 mod in_world;
 mod pipeline;
@@ -24,6 +25,7 @@ use std::time::{Instant, SystemTime};
 pub use bundle_out::WriteError;
 pub use config::{GuestContext, ReportFormat, RunConfig, Verbosity, WorldChoice};
 pub use error::RunError;
+pub use exec::{CommandEnd, ExecConfig, exec};
 pub use in_world::{Prepared as PreparedWorldRun, prepare as prepare_world_run};
 pub use pipeline::{RunResult, run_experiment, run_plan};
 
@@ -160,6 +162,7 @@ fn run_one(config: &RunConfig, file: &Path) -> Result<Finished, RunError> {
 
     let mut world = WorldFacts::detect(&WorldOptions {
         landlock_abi_cap: config.landlock_abi_cap,
+        landlock_only: config.landlock_only,
     });
     if let Some(guest) = &config.guest {
         world.set_vm(guest.vm.clone(), guest.harness.clone());
@@ -178,6 +181,7 @@ fn run_one(config: &RunConfig, file: &Path) -> Result<Finished, RunError> {
         isolation: config.isolation.unwrap_or(exp.isolation),
         helper_exe,
         observer_audit: config.observer_audit,
+        deny: world.deny_set(),
         ..defaults
     };
     preflight::single_threaded();

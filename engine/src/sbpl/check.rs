@@ -61,6 +61,11 @@ pub fn render_fidelity(profile: &SbplProfile, fidelity: &[RuleFidelity]) -> Stri
         .replace('\n', " ");
         let text = shorten(&text, TABLE_TEXT_WIDTH);
         let _ = write!(out, "  {at}  {class:<11}  {text}");
+        // Which mechanism enforces it here (Landlock, seccomp, the mount namespace).
+        if !r.mechanisms.is_empty() {
+            let names: Vec<&str> = r.mechanisms.iter().map(|m| m.as_str()).collect();
+            let _ = write!(out, "  [{}]", names.join(" "));
+        }
         if let Some(note) = &r.note {
             let _ = write!(out, "  — {note}");
         }
@@ -103,10 +108,10 @@ mod tests {
         let table = render_fidelity(&p, &compile(&p.ir).fidelity);
         let expected = "\
 p.sb: 3 rules: 2 exact, 1 approximate, 0 unsupported; default deny (not written: Seatbelt's deny)
-  default  exact        (deny default)
-  p.sb:2:1  exact        (allow file-read* (subpath \"/usr\"))
-  p.sb:3:1  approximate  (helper)  — SBPL kept verbatim from the source; libsandbox evaluates it, xpr does not model it
-  p.sb:4:1  exact        (allow file-read* (regex #\"a.b\"))
+  default  exact        (deny default)  [seatbelt]
+  p.sb:2:1  exact        (allow file-read* (subpath \"/usr\"))  [seatbelt]
+  p.sb:3:1  approximate  (helper)  [seatbelt]  — SBPL kept verbatim from the source; libsandbox evaluates it, xpr does not model it
+  p.sb:4:1  exact        (allow file-read* (regex #\"a.b\"))  [seatbelt]
 not modelled (1):
   p.sb:3:1  (helper)  — `helper` is not defined (a helper from a prelude that was not imported?)
 warning: p.sb:4:28: `\\.` in a \"…\" string reads as `.` (the backslash is dropped) (write regexes as #\"…\" literals, which keep backslashes)

@@ -21,6 +21,7 @@ pub mod fd;
 pub mod fs;
 pub mod guardian;
 pub mod guest_kernel;
+pub mod guest_root;
 pub mod input;
 pub mod landlock;
 pub mod mount;

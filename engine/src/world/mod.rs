@@ -11,6 +11,7 @@ mod landlock_domain_canary;
 mod landlock_facts;
 pub mod landlock_rights;
 mod mechanisms;
+mod mount_facts;
 mod synthetic;
 mod vm;
 
@@ -22,6 +23,7 @@ pub use harness::HarnessIdentity;
 pub use landlock_domain_canary::{DomainState, LandlockDomain};
 pub use landlock_facts::{LandlockFacts, LandlockStatus};
 pub use mechanisms::{AuditFacts, SeccompFacts};
+pub use mount_facts::{MountFacts, MountStatus, UserNamespaceFacts};
 pub use vm::{VmHarness, VmWorld};
 
 pub const WORLD_SCHEMA_VERSION: &str = "xpr.world.v1";
@@ -30,6 +32,8 @@ pub const WORLD_SCHEMA_VERSION: &str = "xpr.world.v1";
 pub struct WorldOptions {
     /// Pretend the kernel only has this Landlock ABI (must not exceed the host's).
     pub landlock_abi_cap: Option<u32>,
+    /// Use Landlock and seccomp only (`--mechanism landlock`): no mount namespace.
+    pub landlock_only: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +48,9 @@ pub struct WorldFacts {
     pub landlock: LandlockFacts,
     pub seccomp: SeccompFacts,
     pub audit: AuditFacts,
+    /// The mount namespace mechanism and the host's user-namespace settings.
+    #[serde(default)]
+    pub mounts: MountFacts,
     /// How a guest world was made (`xpr run --world`); absent on the host.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vm: Option<VmWorld>,
@@ -86,6 +93,14 @@ pub const LANDLOCK_DENY_SET: DenySet = DenySet {
     errnos: &[libc::EACCES, libc::EPERM, libc::EXDEV],
 };
 
+/// With the mount mechanism, a read-only mount's EROFS too. ENOENT below a hidden mount and
+/// EBUSY on a mount point are denies only where a mount of the profile explains them
+/// (spec §7.1): elsewhere they mean "absent" and "busy".
+pub const MOUNT_DENY_SET: DenySet = DenySet {
+    mechanism: "landlock+mount",
+    errnos: &[libc::EACCES, libc::EPERM, libc::EXDEV, libc::EROFS],
+};
+
 impl WorldFacts {
     /// Detects everything; never fails. An ABI cap above the host's is recorded and reported
     /// by [`WorldFacts::abi_cap_error`], which callers must check (usage error, exit 2).
@@ -102,6 +117,7 @@ impl WorldFacts {
             landlock,
             seccomp: SeccompFacts::detect(),
             audit: AuditFacts::detect(),
+            mounts: MountFacts::detect(!opts.landlock_only),
             vm: None,
             world_id: String::new(),
             harness,
@@ -135,11 +151,14 @@ impl WorldFacts {
     /// the host can check the id a guest world's bundle claims against its facts.
     pub fn compute_world_id(&self) -> String {
         let hash = blake3::hash(&self.facts_json()).to_hex();
-        let mechanism = if self.landlock.status == LandlockStatus::Available {
+        let mut mechanism = if self.landlock.status == LandlockStatus::Available {
             format!("landlock{}", self.landlock.effective_abi)
         } else {
             "nolandlock".to_string()
         };
+        if self.mounts.usable() {
+            mechanism.push_str("+mount");
+        }
         let prefix = format!("{}-{}-{}-{}", self.os, self.kernel, self.arch, mechanism);
         let prefix: String = prefix
             .chars()
@@ -170,7 +189,11 @@ impl WorldFacts {
 
     /// The errnos that mean "the sandbox denied" in this world.
     pub fn deny_set(&self) -> DenySet {
-        LANDLOCK_DENY_SET
+        if self.mounts.usable() {
+            MOUNT_DENY_SET
+        } else {
+            LANDLOCK_DENY_SET
+        }
     }
 }
 
@@ -189,9 +212,26 @@ mod tests {
     }
 
     #[test]
-    fn deny_set_is_eacces_eperm_exdev() {
+    fn deny_set_is_landlocks_plus_what_mounts_return() {
+        let landlock = WorldFacts::detect(&WorldOptions {
+            landlock_only: true,
+            ..WorldOptions::default()
+        });
+        assert_eq!(landlock.deny_set().names(), ["EACCES", "EPERM", "EXDEV"]);
+        assert_eq!(landlock.mounts.status, MountStatus::Disabled);
         let facts = WorldFacts::detect(&WorldOptions::default());
-        assert_eq!(facts.deny_set().names(), ["EACCES", "EPERM", "EXDEV"]);
+        assert_eq!(
+            facts.mounts.status,
+            MountStatus::Available,
+            "this test needs root (CAP_SYS_ADMIN) for a mount namespace: {:?}",
+            facts.mounts.detail
+        );
+        assert_eq!(
+            facts.deny_set().names(),
+            ["EACCES", "EPERM", "EXDEV", "EROFS"]
+        );
         assert!(!facts.deny_set().contains(libc::ENOENT));
+        assert_ne!(facts.world_id, landlock.world_id);
+        assert!(facts.world_id.contains("+mount"), "{}", facts.world_id);
     }
 }

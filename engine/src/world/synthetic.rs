@@ -5,7 +5,7 @@
 use super::landlock_rights::LANDLOCK_RIGHTS;
 use super::{
     AuditFacts, DomainState, HarnessIdentity, LandlockDomain, LandlockFacts, LandlockStatus,
-    SeccompFacts, WORLD_SCHEMA_VERSION, WorldFacts,
+    MountFacts, SeccompFacts, WORLD_SCHEMA_VERSION, WorldFacts,
 };
 
 impl WorldFacts {
@@ -41,6 +41,7 @@ impl WorldFacts {
                 filter_errno: true,
             },
             audit: AuditFacts { netlink: false },
+            mounts: MountFacts::default(),
             vm: None,
             world_id: String::new(),
             harness: HarnessIdentity {
@@ -59,6 +60,15 @@ impl WorldFacts {
                 vm: None,
             },
         };
+        facts.world_id = facts.compute_world_id();
+        facts
+    }
+
+    /// [`WorldFacts::synthetic`] with the mount mechanism available.
+    #[cfg(test)]
+    pub(crate) fn synthetic_with_mounts(abi: u32, rejected: &[&str]) -> WorldFacts {
+        let mut facts = WorldFacts::synthetic(abi, rejected);
+        facts.mounts.status = super::MountStatus::Available;
         facts.world_id = facts.compute_world_id();
         facts
     }

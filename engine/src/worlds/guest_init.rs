@@ -16,7 +16,7 @@ use std::process::Command;
 
 use super::protocol::{Encoder, GuestRequest, GuestResult};
 use crate::sys::process::WaitStatus;
-use crate::sys::{guest_kernel, mount as sys_mount, process, tty};
+use crate::sys::{guest_kernel, guest_root as sys_mount, process, tty};
 
 /// Where the guest run writes its bundle and its result (inside the guest's tmpfs).
 pub const GUEST_OUT: &str = "/tmp/xpr-guest-out";

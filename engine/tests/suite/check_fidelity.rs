@@ -17,22 +17,36 @@ fn a_carve_out_of_default_allow_is_blocked_with_an_allow_list_rewrite() {
     assert!(out.stdout.contains("fidelity in this host"), "{out}");
     // Every rule of every profile has its line, the default first.
     for line in [
-        "profile agent: ",
-        "  agent_carve.kdl:9:5  ",
+        // The subtree carve is a read-only mount where the host has the mount mechanism
+        // (`run --mechanism landlock` blocks it).
+        "profile agent: approximate",
+        "  agent_carve.kdl:9:5  approximate  mount  (deny file-write*",
         "profile agent_net: blocked (not_applicable_in_world",
         "  agent_carve.kdl:16:5  unsupported  (deny network-outbound (remote tcp \"*:443\"))",
         "profile allow_list: approximate",
-        "  default               approximate  ",
-        "  agent_carve.kdl:22:5  exact  ",
-        "  agent_carve.kdl:23:5  exact  ",
+        "  default               approximate  landlock  ",
+        "  agent_carve.kdl:22:5  exact        landlock  ",
+        "  agent_carve.kdl:23:5  approximate  landlock  (allow file-write* (subpath \"{scratch}\"))  — Linux checks a hard link",
     ] {
         assert!(out.stdout.contains(line), "no `{line}` in {out}");
     }
-    // A warning for each profile `run` cannot apply as written, with the rewrite; none for
-    // the allow-list (its only approximation is the default action, which the table shows).
-    // The port carve is blocked in every Linux world: neither Landlock nor a mount subtracts.
-    assert!(out.stderr.contains("profile `agent_net`"), "{out}");
-    assert!(!out.stderr.contains("profile `allow_list`"), "{out}");
+    // A warning for each profile `run` cannot apply as written, with the rewrite. The port
+    // carve is blocked in every Linux world: neither Landlock nor a mount subtracts. The
+    // allow-list's write rule is approximate (hard links, its root checked on the parent),
+    // and so is the mount carve: each gets the approximate warning, not the blocked one.
+    assert!(
+        out.stderr
+            .contains("profile `agent_net` (agent_carve.kdl:14:9) cannot be applied"),
+        "{out}"
+    );
+    for approximate in ["agent", "allow_list"] {
+        assert!(
+            out.stderr
+                .contains(&format!("profile `{approximate}` (agent_carve.kdl")),
+            "{out}"
+        );
+    }
+    assert_eq!(out.stderr.matches("cannot be applied").count(), 1, "{out}");
     let help: Vec<&str> = out
         .stderr
         .split_whitespace()

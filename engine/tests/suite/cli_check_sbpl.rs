@@ -409,3 +409,54 @@ fn check_says_what_linux_does_differently() {
         "{subtree}"
     );
 }
+
+/// Each rule's line names the mechanism that enforces it in this world: the mount namespace
+/// for a deny carved out of an allowed base, Landlock for an allow-list, seccomp for a syscall
+/// class; nothing for what nothing enforces.
+#[test]
+fn the_table_names_each_rules_mechanism() {
+    let world = xpr::world::WorldFacts::detect(&xpr::world::WorldOptions::default());
+    assert!(
+        world.mounts.usable(),
+        "needs the mount mechanism (root): {:?}",
+        world.mounts.detail
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("carve.sb"),
+        "(version 1)\n(allow default)\n(deny file-write* (subpath \"/srv/w/.git\"))\n\
+         (deny file-write-mode)\n(allow mach-lookup (global-name \"x\"))\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("list.sb"),
+        "(version 1)\n(deny default)\n(allow file-read* (subpath \"/usr\"))\n",
+    )
+    .unwrap();
+    let check = |file: &str| {
+        Xpr::new()
+            .cwd(dir.path())
+            .args(["check", file])
+            .run()
+            .success()
+            .stdout
+    };
+    let carve = check("carve.sb");
+    let line = |out: &str, at: &str| {
+        out.lines()
+            .find(|l| l.contains(at))
+            .unwrap_or_else(|| panic!("no {at} in {out}"))
+            .to_string()
+    };
+    assert!(
+        line(&carve, "carve.sb:3:1").contains("(subpath \"/srv/w/.git\"))  [mount]"),
+        "{carve}"
+    );
+    assert!(
+        line(&carve, "carve.sb:4:1").contains("[seccomp]"),
+        "{carve}"
+    );
+    assert!(!line(&carve, "carve.sb:5:1").contains('['), "{carve}");
+    let list = check("list.sb");
+    assert!(line(&list, "list.sb:3:1").contains("[landlock]"), "{list}");
+}

@@ -17,9 +17,25 @@ fn world() -> WorldFacts {
     world_capped(None)
 }
 
+/// Landlock and seccomp only (`--mechanism landlock`): where a carve Landlock cannot subtract
+/// is unsupported and blocks apply (with the mount mechanism it is a mount: `mount_namespace`).
+fn landlock_only_world() -> WorldFacts {
+    let world = WorldFacts::detect(&WorldOptions {
+        landlock_only: true,
+        ..WorldOptions::default()
+    });
+    assert_eq!(
+        world.landlock.status,
+        LandlockStatus::Available,
+        "needs Landlock"
+    );
+    world
+}
+
 fn world_capped(cap: Option<u32>) -> WorldFacts {
     let world = WorldFacts::detect(&WorldOptions {
         landlock_abi_cap: cap,
+        ..WorldOptions::default()
     });
     assert_eq!(
         world.landlock.status,
@@ -315,7 +331,7 @@ fn blocked_reasons_name_the_rule_and_its_origin() {
         ),
     ];
     for (ir, reason, needle) in cases {
-        let compiled = compile("p", &ir, &world());
+        let compiled = compile("p", &ir, &landlock_only_world());
         let blocked = compiled.blocked.clone().expect("blocked");
         assert_eq!(blocked.reason, reason, "{}", blocked.detail);
         assert!(
@@ -1168,9 +1184,9 @@ fn last_matching_rule_wins_where_landlock_can_follow() {
             vec![],
         ),
     ];
-    let world = world();
-    for (n, (default, rules, blocked, paths)) in cases.into_iter().enumerate() {
-        let compiled = compile("p", &profile(default, rules), &world);
+    let landlock = landlock_only_world();
+    for (n, (default, rules, blocked, paths)) in cases.iter().cloned().enumerate() {
+        let compiled = compile("p", &profile(default, rules), &landlock);
         assert_eq!(
             compiled.blocked.is_some(),
             blocked,
@@ -1186,6 +1202,27 @@ fn last_matching_rule_wins_where_landlock_can_follow() {
                 .unwrap_or_default();
             assert_eq!(got, paths, "case {n}");
         }
+    }
+    // With the mount mechanism, exactly the carves become mounts and nothing is blocked.
+    let with_mounts = world();
+    assert!(
+        with_mounts.mounts.usable(),
+        "needs the mount mechanism (root): {:?}",
+        with_mounts.mounts.detail
+    );
+    for (n, (default, rules, carves, _)) in cases.into_iter().enumerate() {
+        let compiled = compile("p", &profile(default, rules), &with_mounts);
+        assert!(
+            compiled.blocked.is_none(),
+            "case {n}: {:?}",
+            compiled.blocked
+        );
+        assert_eq!(
+            !compiled.mounts.is_empty(),
+            carves,
+            "case {n}: {:?}",
+            compiled.mounts
+        );
     }
 }
 
@@ -1416,7 +1453,7 @@ fn a_blocked_layer_names_the_layer_the_rule_and_its_origin() {
         vec![deny(&["file-read*"], vec![subpath("{scratch}/ro")], 7)],
     );
     let ir = stack(&[("l1", read_ro()), ("carve", carve)]);
-    let compiled = compile("s", &ir, &world());
+    let compiled = compile("s", &ir, &landlock_only_world());
     let blocked = compiled.blocked.as_ref().unwrap();
     assert_eq!(blocked.reason, BlockedReason::NotApplicableInWorld);
     assert!(
@@ -1432,4 +1469,49 @@ fn a_blocked_layer_names_the_layer_the_rule_and_its_origin() {
         .find(|f| f.rule == Some(1))
         .unwrap();
     assert_eq!(rule1.fidelity, Fidelity::Unsupported);
+}
+
+/// A mount path below the scratch root is reached without following a link (spec §5.7): a
+/// symlink an experiment planted there, at the end or on the way, fails prepare with ELOOP
+/// instead of carrying the mount to where it points; the same tree without the link mounts.
+#[test]
+fn a_link_on_a_mount_path_below_scratch_fails_closed() {
+    let world = world();
+    assert!(
+        world.mounts.usable(),
+        "needs the mount mechanism (root): {:?}",
+        world.mounts.detail
+    );
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir(outside.path().join(".git")).unwrap();
+    let carve = |path: &str| {
+        profile(
+            Action::Allow,
+            vec![deny(&["file-write*"], vec![subpath(path)], 1)],
+        )
+    };
+    for (planted, mount_path) in [("w/.git", "{scratch}/w/.git"), ("w", "{scratch}/w/.git")] {
+        let scratch = tempfile::tempdir().unwrap();
+        let link = scratch.path().join(planted);
+        std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+        let target = if planted == "w" {
+            outside.path().to_path_buf()
+        } else {
+            outside.path().join(".git")
+        };
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let compiled = compile("p", &carve(mount_path), &world);
+        assert!(compiled.blocked.is_none(), "{:?}", compiled.blocked);
+        let failure = PreparedSandbox::prepare(&compiled, scratch.path()).unwrap_err();
+        assert_eq!(
+            (failure.reason, failure.errno),
+            (BlockedReason::NotApplicableInWorld, libc::ELOOP),
+            "{planted}: {failure}"
+        );
+        assert!(failure.step.contains("RESOLVE_NO_SYMLINKS"), "{failure}");
+        // Without the link the same profile prepares.
+        std::fs::remove_file(&link).unwrap();
+        std::fs::create_dir_all(scratch.path().join("w/.git")).unwrap();
+        prepared(&compiled, scratch.path());
+    }
 }

@@ -536,6 +536,7 @@ fn an_xpr_run_diffs_against_a_runtime_tools_run_on_shared_expectations() {
             }),
             baseline: None,
             expected: Some(expected.into()),
+            mount: None,
             expected_errno: None,
             mismatches: if verdict.as_str() == expected.as_str() {
                 vec![]
@@ -724,6 +725,7 @@ fn write_xpr_mach_name_bundle(out: &Path) -> PathBuf {
         errno: None,
         baseline: None,
         expected: Some(expected.into()),
+        mount: None,
         expected_errno: None,
         mismatches: vec![MismatchReason::NotApplicableInWorld],
         known: None,

@@ -29,6 +29,7 @@ mod linux_backend;
 mod load;
 mod lore_bundles;
 mod matrix_cli;
+mod mount_namespace;
 mod non_root;
 mod oracle_kernel_agreement;
 mod oracle_lane;

@@ -133,11 +133,13 @@ fn real_artifacts_and_json_outputs_match_the_published_schemas() {
     let o = out.path().to_str().unwrap();
     let t = tmp.path();
 
-    // A full run with the oracle lane, shims and SBPL profiles, and a subset of another.
+    // A full run with the oracle lane, shims and SBPL profiles, one with the mount mechanism
+    // (root), and a subset of another.
     let run = xpr(
         &[
             "run",
             "../experiments/runtime-checks.kdl",
+            "../experiments/agent-sandbox-srt.kdl",
             "--out",
             o,
             "--format",
@@ -165,14 +167,14 @@ fn real_artifacts_and_json_outputs_match_the_published_schemas() {
         .into_iter()
         .chain(documents(&subset))
         .collect();
-    assert_eq!(reports.len(), 3, "one line per experiment");
+    assert_eq!(reports.len(), 4, "one line per experiment");
     for report in &reports {
         schemas.check("run_report.v1.json", "run --format json", report);
         check_bundle(&schemas, Path::new(report["bundle"].as_str().unwrap()));
     }
-    assert!(reports[1]["selection"]["expression"] == "probe(read-hosts)");
+    assert!(reports[2]["selection"]["expression"] == "probe(read-hosts)");
     let bundle = reports[0]["bundle"].as_str().unwrap().to_string();
-    let mismatched = reports[1]["bundle"].as_str().unwrap().to_string();
+    let mismatched = reports[2]["bundle"].as_str().unwrap().to_string();
     let matrix_dir = out.path().join("matrix");
     let matrix_dir = matrix_dir.to_str().unwrap();
 
@@ -266,6 +268,7 @@ fn every_json_artifact_schema_has_a_published_schema() {
         schema::PROFILE_IR,
         schema::LANDLOCK_PLAN,
         schema::FIDELITY,
+        schema::MOUNT_PLAN,
         schema::SUMMARY,
     ] {
         assert!(

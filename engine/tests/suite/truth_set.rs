@@ -582,6 +582,7 @@ fn fidelity_notes_are_pinned() {
     let loaded = xpr::resolve::load(&file, &Default::default()).expect("fidelity.kdl loads");
     let world = xpr::world::WorldFacts::detect(&xpr::world::WorldOptions {
         landlock_abi_cap: Some(7),
+        ..Default::default()
     });
     let mut text = String::new();
     for p in &loaded.experiment.profiles {

@@ -76,6 +76,7 @@ pub fn to_record(v: &MappedVerdict) -> VerdictRecord {
             }),
         baseline: verdict(v.baseline.as_deref()),
         expected: v.expected.map(Into::into),
+        mount: None,
         expected_errno: None,
         mismatches,
         known: None,

@@ -7,7 +7,9 @@
 //!   `(deny file-write*)` handles the write rights and nothing else: unhandled reads stay
 //!   allowed, so no read rule on `/` is needed).
 //! - A deny that carves an exception out of an allowed subtree or out of an allowed base
-//!   (including allow default) is unsupported: apply is blocked with `not_applicable_in_world`.
+//!   (including allow default) goes to the mount mechanism (`mounts`: a read-only, hidden or
+//!   `noexec` mount in the probe's own mount namespace); where this world does not use it,
+//!   the rule is unsupported and apply is blocked with `not_applicable_in_world`.
 //! - A right newer than the effective ABI is `not_applicable_in_world`; a right the ABI claims
 //!   but the kernel rejects (or no Landlock at all) is `mechanism_unavailable`.
 //! - Seccomp is used only for unfiltered denies of whole syscall classes (chmod, chown, utimes,
@@ -24,6 +26,8 @@
 //!   with EINVAL, so nothing is ever dropped silently, and apply needs the exact errno and no
 //!   allocation.
 
+pub mod export;
+pub mod mounts;
 mod operations;
 pub mod plan;
 mod prepare;
@@ -38,6 +42,7 @@ mod translate;
 use serde::Serialize;
 
 pub use crate::source::sysctl::proc_sys_path;
+pub use mounts::{MOUNT_PLAN_SCHEMA_VERSION, MountEntryPlan, MountKind, MountPlan};
 pub use plan::{
     LANDLOCK_PLAN_SCHEMA_VERSION, LandlockPlan, LayerPlan, PathRulePlan, PortRulePlan, SeccompPlan,
     SeccompSyscallPlan,
@@ -48,7 +53,7 @@ pub use rule_text::rule_text;
 pub use sandbox_plan::{LOG_NEW_EXEC_ON, LinuxSandbox, sandbox_for, sandbox_with_log_flags};
 
 use super::{Blocked, Fidelity, RuleFidelity};
-use crate::model::{CompileOutcome, ProfileIr};
+use crate::model::{CompileOutcome, Fidelity as Level, Mechanism, ProfileIr};
 use crate::world::{WorldFacts, canonical_json};
 
 /// One profile compiled for one world: deterministic, run-independent.
@@ -60,6 +65,8 @@ pub struct CompiledProfile {
     pub fidelity: Vec<RuleFidelity>,
     /// Set when apply cannot attach this profile in this world.
     pub blocked: Option<Blocked>,
+    /// The mounts of the profile's mount namespace, in attach order (empty: none is made).
+    pub mounts: Vec<MountEntryPlan>,
     /// Per plan layer, the index in `fidelity` of that layer's default action (a stack has
     /// one per layer), so a deny names the default of the layer that decided it.
     #[serde(skip)]
@@ -76,6 +83,16 @@ impl CompiledProfile {
         &self.plan_json
     }
 
+    /// The mount table as its artifact (`compiled/<profile>.mounts.json`); `None` when the
+    /// profile makes no mount.
+    pub fn mount_plan(&self) -> Option<MountPlan> {
+        (!self.mounts.is_empty()).then(|| MountPlan {
+            schema_version: MOUNT_PLAN_SCHEMA_VERSION.to_string(),
+            profile: self.profile_id.clone(),
+            mounts: self.mounts.clone(),
+        })
+    }
+
     /// Raw `sock_filter` bytes (`compiled/<profile>.seccomp.bpf`); empty when no rule needs seccomp.
     pub fn bpf_bytes(&self) -> &[u8] {
         &self.bpf
@@ -90,6 +107,7 @@ impl CompiledProfile {
             plan,
             fidelity: Vec::new(),
             blocked: None,
+            mounts: Vec::new(),
             layer_defaults: Vec::new(),
             bpf: Vec::new(),
         }
@@ -111,7 +129,49 @@ impl CompiledProfile {
 /// Compiles a profile's IR for this world. Never fails: what the world cannot express is
 /// reported per rule and in `blocked`.
 pub fn compile(profile_id: &str, ir: &ProfileIr, world: &WorldFacts) -> CompiledProfile {
-    let translation = stack::translate_stack(ir, world);
+    let mut translation = stack::translate_stack(ir, world);
+    let overlays: Vec<&mounts::Overlay> = translation.overlays.iter().collect();
+    let mount_table = mounts::table::build(&overlays);
+    let carved = overlays.iter().flat_map(|o| o.carved.clone()).collect();
+    let usable = world
+        .landlock
+        .usable_mask(crate::world::landlock_rights::RightKind::Fs);
+    for (rule, (approximate, notes)) in mounts::table::rule_notes(&mount_table, &carved, usable) {
+        let Some(f) = translation
+            .fidelity
+            .iter_mut()
+            .find(|f| f.rule == Some(rule))
+        else {
+            continue;
+        };
+        if f.fidelity == Level::Unsupported {
+            continue;
+        }
+        if approximate {
+            f.fidelity = Level::Approximate;
+        }
+        // Landlock's caveat about metadata changes does not hold where only read-only mounts
+        // enforce the rule: chmod, chown, utimes, setxattr and chattr fail with EROFS there.
+        let only_read_only_mounts = f.mechanisms.iter().all(|m| *m == Mechanism::Mount)
+            && mount_table
+                .iter()
+                .filter(|m| m.rules.contains(&rule))
+                .all(|m| m.kind.read_only());
+        let mut all: Vec<String> = f
+            .note
+            .take()
+            .into_iter()
+            .flat_map(|n| n.split("; ").map(str::to_string).collect::<Vec<_>>())
+            .filter(|n| !(only_read_only_mounts && n == operations::METADATA_WRITES_NOTE))
+            .collect();
+        all.extend(notes);
+        f.note = Some(all.join("; "));
+        if !f.mechanisms.contains(&Mechanism::Mount) {
+            f.mechanisms.push(Mechanism::Mount);
+            f.mechanisms.sort();
+        }
+    }
+
     let plan = LandlockPlan {
         schema_version: LANDLOCK_PLAN_SCHEMA_VERSION.to_string(),
         profile: profile_id.to_string(),
@@ -127,6 +187,7 @@ pub fn compile(profile_id: &str, ir: &ProfileIr, world: &WorldFacts) -> Compiled
         plan,
         fidelity: translation.fidelity,
         blocked: translation.blocked,
+        mounts: mount_table,
         layer_defaults: translation.layer_defaults,
         plan_json,
         bpf: translation.bpf,

@@ -98,6 +98,10 @@ const fn unrestricted(name: &'static str, seccomp_class: Option<&'static str>) -
     op(name, OpClass::Unrestricted { seccomp_class })
 }
 
+/// What `file-write*` cannot take away with Landlock (a read-only mount can).
+pub const METADATA_WRITES_NOTE: &str =
+    "mode, owner, times, xattr and flag changes cannot be denied";
+
 pub const OPERATIONS: &[Operation] = &[
     Operation {
         name: "file-read*",
@@ -113,7 +117,7 @@ pub const OPERATIONS: &[Operation] = &[
         class: fs(
             WRITE_ALL,
             Some(LINKS_ARE_CREATIONS),
-            Some("mode, owner, times, xattr and flag changes cannot be denied"),
+            Some(METADATA_WRITES_NOTE),
         ),
         composite: true,
     },

@@ -6,6 +6,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::CompiledProfile;
+use super::mounts::{MountNamespace, decide};
 use super::plan::PathRulePlan;
 use super::rule_paths::SCRATCH;
 use super::seccomp_program::decode_bpf;
@@ -66,6 +67,8 @@ pub struct ResolvedPathRule {
 /// Everything apply needs, built before fork.
 #[derive(Debug)]
 pub struct PreparedSandbox {
+    /// The profile's mount namespace, when it makes mounts.
+    mounts: Option<MountNamespace>,
     rulesets: Vec<OwnedFd>,
     restrict_flags: u32,
     bpf: Vec<libc::sock_filter>,
@@ -126,6 +129,11 @@ impl PreparedSandbox {
                 });
             }
         }
+        let mounts = if compiled.mounts.is_empty() {
+            None
+        } else {
+            Some(MountNamespace::build(&compiled.mounts, scratch)?)
+        };
         let mut rulesets = Vec::new();
         let mut resolved = Vec::new();
         for layer in &plan.layers {
@@ -183,11 +191,31 @@ impl PreparedSandbox {
             resolved.push(layer_resolved);
         }
         Ok(PreparedSandbox {
+            mounts,
             rulesets,
             restrict_flags: plan.restrict_flags,
             bpf: decode_bpf(compiled.bpf_bytes()),
             resolved,
         })
+    }
+
+    /// In the forked child, first: the mount namespace (see [`MountNamespace::enter`]).
+    pub fn enter_namespaces(&self, own_pid_namespace: bool) -> Result<(), ApplyFailure> {
+        match &self.mounts {
+            Some(ns) => ns.enter(own_pid_namespace),
+            None => Ok(()),
+        }
+    }
+
+    /// The mount of this sandbox that explains `errno` on `paths`, if one does.
+    pub fn mount_decision(
+        &self,
+        errno: i32,
+        paths: &[&str],
+        exec: bool,
+    ) -> Option<crate::model::MountDecision> {
+        let ns = self.mounts.as_ref()?;
+        decide::attribute(&ns.placed, errno, paths, exec)
     }
 
     /// In the forked child: NO_NEW_PRIVS, then each Landlock layer (what every process started
@@ -231,8 +259,9 @@ impl PreparedSandbox {
         })
     }
 
-    /// Both parts, in order (drivers and the probe helper run in the applying process).
+    /// Every part, in order (drivers and the probe helper run in the applying process).
     pub fn apply(&self) -> Result<(), ApplyFailure> {
+        self.enter_namespaces(false)?;
         self.apply_domain()?;
         self.apply_filters()
     }

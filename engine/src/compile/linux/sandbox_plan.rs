@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::{CompiledProfile, PreparedSandbox};
 use crate::compile::{AppliedInChild, ApplyFailure, NotPrepared, ProfileSandbox, SandboxPlan};
+use crate::model::MountDecision;
 
 /// `LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON` (ABI 7): keep logging denials after execve, so the
 /// observer sees what an exec probe's loader and program were denied.
@@ -33,6 +34,12 @@ impl SandboxPlan for LinuxSandbox {
 }
 
 impl AppliedInChild for PreparedSandbox {
+    fn enter_namespaces(&self, own_pid_namespace: bool) -> Result<(), ApplyFailure> {
+        PreparedSandbox::enter_namespaces(self, own_pid_namespace)
+    }
+    fn mount_decision(&self, errno: i32, paths: &[&str], exec: bool) -> Option<MountDecision> {
+        PreparedSandbox::mount_decision(self, errno, paths, exec)
+    }
     fn apply_domain(&self) -> Result<(), ApplyFailure> {
         PreparedSandbox::apply_domain(self)
     }

@@ -48,6 +48,7 @@ fn merge(layers_irs: &[(usize, Option<&str>, ProfileIr)], world: &WorldFacts) ->
         fidelity: Vec::new(),
         blocked: None,
         layer_defaults: Vec::new(),
+        overlays: Vec::new(),
     };
     let mut syscalls: BTreeMap<i64, SeccompSyscallPlan> = BTreeMap::new();
     for (offset, name, layer) in layers_irs {
@@ -59,6 +60,7 @@ fn merge(layers_irs: &[(usize, Option<&str>, ProfileIr)], world: &WorldFacts) ->
             .layer_defaults
             .extend(t.layer_defaults.iter().map(|d| d + base));
         merged.layers.extend(t.layers);
+        merged.overlays.extend(t.overlays);
         for mut f in t.fidelity {
             if f.rule.is_none() {
                 // One default entry per layer: say which.

@@ -26,6 +26,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::mounts::Overlay;
 use super::operations::{self, OpClass, Operation};
 use super::plan::{LayerPlan, PathRulePlan, PortRulePlan, SeccompPlan, SeccompSyscallPlan};
 use super::rule_paths::{self, Relation, RulePath};
@@ -34,7 +35,7 @@ use super::seccomp_program::{self, SECCOMP_ARCH, SECCOMP_COMPILER};
 use super::side_effects::{self, Alias, Change};
 use crate::compile::Blocked;
 use crate::model::{Action, BlockedReason, Filter, NetAddress, ProfileIr, Rule};
-use crate::model::{Fidelity, RuleFidelity};
+use crate::model::{Fidelity, Mechanism, RuleFidelity};
 use crate::source::sysctl::proc_sys_path;
 use crate::sys::landlock;
 use crate::world::landlock_rights::{LANDLOCK_RIGHTS, RightKind, landlock_right, right_names};
@@ -49,6 +50,8 @@ pub(super) struct Translation {
     pub blocked: Option<Blocked>,
     /// Per plan layer, the index in `fidelity` of the default action that layer enforces.
     pub layer_defaults: Vec<usize>,
+    /// The carves handed to the mount mechanism, one overlay per layer.
+    pub overlays: Vec<Overlay>,
 }
 
 /// The rule an operation row is applied for.
@@ -90,6 +93,9 @@ struct RuleOutcome {
     notes: Vec<String>,
     approximate: bool,
     unsupported: Option<(BlockedReason, String)>,
+    /// A deny Landlock cannot subtract: the mount mechanism's, or unsupported without it.
+    carve: Option<String>,
+    mechanisms: BTreeSet<Mechanism>,
 }
 
 impl RuleOutcome {
@@ -107,6 +113,10 @@ impl RuleOutcome {
         if self.unsupported.is_none() {
             self.unsupported = Some((reason, detail.into()));
         }
+    }
+    fn carve(&mut self, detail: String) {
+        self.mechanisms.insert(Mechanism::Mount);
+        self.carve.get_or_insert(detail);
     }
 }
 
@@ -126,6 +136,7 @@ struct Translator<'a> {
     changes: Vec<Change>,
     /// Host rule paths whose symlinks lead elsewhere: (rule, as written, where they lead).
     aliases: Vec<Alias>,
+    overlay: Overlay,
 }
 
 fn bits(mask: u64) -> impl Iterator<Item = usize> {
@@ -232,6 +243,7 @@ pub(super) fn translate(ir: &ProfileIr, world: &WorldFacts, offset: usize) -> Tr
         assumptions: BTreeSet::new(),
         changes: Vec::new(),
         aliases: Vec::new(),
+        overlay: Overlay::new(world.mounts.usable(), offset),
     };
     let default_outcome = t.default_outcome(ir.default);
     let outcomes: Vec<RuleOutcome> = ir
@@ -308,6 +320,7 @@ impl Translator<'_> {
                 ),
             );
         }
+        out.mechanisms.insert(Mechanism::Landlock);
         out.approx(
             "only Landlock-handled rights become default-deny: stat/chmod/xattr, UDP, fork, \
              signals inside the sandbox and Darwin-only operations stay allowed",
@@ -406,6 +419,7 @@ impl Translator<'_> {
                     out.approx(note);
                 }
                 if alts.is_empty() {
+                    out.mechanisms.insert(Mechanism::Landlock);
                     self.fs_unfiltered(i, action, usable);
                 }
                 for filter in alts {
@@ -462,6 +476,7 @@ impl Translator<'_> {
                     out.unsupported(reason, format!("{}: {detail}", op.name));
                     return;
                 }
+                out.mechanisms.insert(Mechanism::Landlock);
                 out.approx(
                     "a sysctl is a file under /proc/sys on Linux: this rule also decides reading \
                      or writing that file (file-read-data, file-write-data)",
@@ -499,6 +514,7 @@ impl Translator<'_> {
                 }
             }
             OpClass::NetConnect | OpClass::NetBind => {
+                out.mechanisms.insert(Mechanism::Landlock);
                 let connect = op.class == OpClass::NetConnect;
                 let index = if connect { NET_CONNECT } else { NET_BIND };
                 let mask = 1u64 << index;
@@ -534,7 +550,10 @@ impl Translator<'_> {
                     self.net_address(i, action, index, address, out);
                 }
             }
-            OpClass::Signal => self.signal(i, action, alts, out),
+            OpClass::Signal => {
+                out.mechanisms.insert(Mechanism::Landlock);
+                self.signal(i, action, alts, out)
+            }
             OpClass::Unrestricted { seccomp_class } => {
                 // A rule on the operation `default` acts like the default action, which never
                 // switches seccomp classes (that would deny fork to every profile).
@@ -556,6 +575,7 @@ impl Translator<'_> {
                             .or_insert((Action::Deny, Vec::new()));
                         entry.0 = Action::Deny;
                         entry.1.push(i);
+                        out.mechanisms.insert(Mechanism::Seccomp);
                         out.approx(format!(
                             "{} is denied with seccomp on every path (EPERM)",
                             op.name
@@ -618,6 +638,7 @@ impl Translator<'_> {
             right.set_by = Some(i);
             right.grants.clear();
             right.granted.clear();
+            self.overlay.clear(bit);
         }
     }
 
@@ -631,6 +652,7 @@ impl Translator<'_> {
     ) {
         for bit in bits(mask) {
             if action == Action::Allow {
+                out.mechanisms.insert(Mechanism::Landlock);
                 let right = &mut self.fs[bit];
                 if right.base == Action::Deny && right.granted.insert(path.clone()) {
                     right.grants.push(Grant {
@@ -644,13 +666,16 @@ impl Translator<'_> {
                         region: Some(path.clone()),
                     });
                 }
+                self.overlay.allow(bit, &path, i);
                 continue;
             }
             if self.fs[bit].base == Action::Allow {
                 let detail = self.carve(&path, self.fs[bit].set_by);
-                out.unsupported(BlockedReason::NotApplicableInWorld, detail);
+                out.carve(detail);
+                self.overlay.deny(bit, &path, i, true);
                 continue;
             }
+            let mut carved = false;
             let grants = std::mem::take(&mut self.fs[bit].grants);
             let before = grants.len();
             let mut kept = Vec::new();
@@ -671,16 +696,14 @@ impl Translator<'_> {
                     Relation::Inside | Relation::Disjoint => false,
                 };
                 if carves {
-                    out.unsupported(
-                        BlockedReason::NotApplicableInWorld,
-                        format!(
-                            "denies {} inside {} allowed by rule {} at {}: Landlock cannot carve an exception out of an allowed subtree",
-                            path.text,
-                            grant.path.text,
-                            grant.rule + self.offset,
-                            self.rules[grant.rule].origin
-                        ),
-                    );
+                    carved = true;
+                    out.carve(format!(
+                        "denies {} inside {} allowed by rule {} at {}: Landlock cannot carve an exception out of an allowed subtree",
+                        path.text,
+                        grant.path.text,
+                        grant.rule + self.offset,
+                        self.rules[grant.rule].origin
+                    ));
                 }
                 if !removes {
                     kept.push(grant);
@@ -696,6 +719,10 @@ impl Translator<'_> {
                 });
             }
             self.fs[bit].grants = kept;
+            if !carved {
+                out.mechanisms.insert(Mechanism::Landlock);
+            }
+            self.overlay.deny(bit, &path, i, carved);
         }
     }
 
@@ -811,8 +838,17 @@ impl Translator<'_> {
         self,
         ir: &ProfileIr,
         default_outcome: RuleOutcome,
-        outcomes: Vec<RuleOutcome>,
+        mut outcomes: Vec<RuleOutcome>,
     ) -> Translation {
+        for (i, outcome) in outcomes.iter_mut().enumerate() {
+            if let Some(detail) = outcome.carve.take() {
+                match self.carve_fate(&detail, &ir.rules[i], i) {
+                    Err((reason, detail)) => outcome.unsupported(reason, detail),
+                    Ok(Some(note)) => outcome.approx(note),
+                    Ok(None) => {}
+                }
+            }
+        }
         let mut layer = LayerPlan::default();
         let usable_fs = self.usable(RightKind::Fs);
         let mut path_rules: BTreeMap<(String, bool), (u64, BTreeSet<usize>)> = BTreeMap::new();
@@ -922,6 +958,10 @@ impl Translator<'_> {
                 rule: index.map(|i| i + self.offset),
                 origin,
                 text,
+                mechanisms: match level {
+                    Fidelity::Unsupported => Vec::new(),
+                    _ => outcome.mechanisms.iter().copied().collect(),
+                },
                 fidelity: level,
                 note,
             });
@@ -958,14 +998,57 @@ impl Translator<'_> {
                 ),
             });
         }
+        let mut assumptions = self.assumptions;
+        assumptions.extend(self.overlay.assumptions.iter().cloned());
         Translation {
             layer_defaults: vec![0; layers.len()],
             layers,
             seccomp,
             bpf,
-            scratch_not_under: self.assumptions.into_iter().collect(),
+            scratch_not_under: assumptions.into_iter().collect(),
             fidelity,
             blocked,
+            overlays: vec![self.overlay],
+        }
+    }
+
+    /// What becomes of rule `i`'s carve: the mounts express it (`Ok`, with a note when a
+    /// right it carves stays allowed: device ioctls under `file-write*`), or it is unsupported
+    /// (the mount mechanism is not used here, or no mount takes away a right the rule names
+    /// on its own).
+    fn carve_fate(
+        &self,
+        detail: &str,
+        rule: &Rule,
+        i: usize,
+    ) -> Result<Option<String>, (BlockedReason, String)> {
+        if let Some((reason, why)) = self.world.mounts.unused() {
+            return Err((reason, format!("{detail}; {why}")));
+        }
+        let carved = self
+            .overlay
+            .carved
+            .get(&(i + self.offset))
+            .copied()
+            .unwrap_or(0);
+        let left = carved & !super::mounts::overlay::MOUNTABLE;
+        if left == 0 {
+            return Ok(None);
+        }
+        let names = right_names(RightKind::Fs, left).join(" ");
+        let wildcard = rule
+            .operations
+            .iter()
+            .all(|name| operations::resolve(name).wildcard);
+        if wildcard {
+            Ok(Some(format!(
+                "no mount takes away [{names}]: it stays allowed where the rule denies it"
+            )))
+        } else {
+            Err((
+                BlockedReason::NotApplicableInWorld,
+                format!("{detail}; no mount takes away [{names}]"),
+            ))
         }
     }
 

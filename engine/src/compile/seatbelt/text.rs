@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Fidelity, RuleFidelity};
+use crate::model::{Fidelity, Mechanism, RuleFidelity};
 use crate::model::{Filter, ProfileIr, Rule};
 use crate::sbpl::{emit, rule_text};
 
@@ -29,6 +29,7 @@ pub fn compile(ir: &ProfileIr) -> CompiledSeatbelt {
         text: format!("({} default)", ir.default.as_str()),
         fidelity: Fidelity::Exact,
         note: None,
+        mechanisms: vec![Mechanism::Seatbelt],
     }];
     for (i, rule) in ir.rules.iter().enumerate() {
         collect_params(rule, &mut params);
@@ -37,6 +38,10 @@ pub fn compile(ir: &ProfileIr) -> CompiledSeatbelt {
             rule: Some(i),
             origin: rule.origin.clone(),
             text: rule_text(rule),
+            mechanisms: match fid {
+                Fidelity::Unsupported => Vec::new(),
+                _ => vec![Mechanism::Seatbelt],
+            },
             fidelity: fid,
             note,
         });
@@ -75,6 +80,7 @@ fn compile_stack(ir: &ProfileIr) -> CompiledSeatbelt {
                     "layer {} of the stack is not enforced: SBPL has no layers",
                     layer.unwrap_or("?")
                 )),
+                mechanisms: Vec::new(),
             });
         }
     }

@@ -155,6 +155,7 @@ fn run_case(seed: u64, dir: &std::path::Path, tally: &mut Tally) {
     let exp = loaded.experiment;
     let world = xpr::world::WorldFacts::detect(&xpr::world::WorldOptions {
         landlock_abi_cap: Some(case.abi),
+        ..Default::default()
     });
     let mut opts = support::options();
     opts.isolation = exp.isolation;

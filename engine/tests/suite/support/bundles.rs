@@ -84,6 +84,7 @@ pub fn stage_record(world: &World, lane: Lane, profile: Option<&str>, probe: &st
         exec_errno: None,
         operation: OperationOutcome::Allow,
         operation_errno: None,
+        mount: None,
         exit_status: Some(0),
         signal: None,
         evidence: Evidence::Syscall,
@@ -162,6 +163,7 @@ pub fn verdict(world: &World, profile: &str, probe: &str) -> VerdictRecord {
         errno,
         baseline: (verdict != Verdict::Skipped).then_some(Verdict::Allow),
         expected: expected.map(Into::into),
+        mount: None,
         expected_errno: None,
         mismatches,
         known: None,
@@ -208,6 +210,7 @@ fn rule(index: Option<usize>, text: &str, fidelity: Fidelity, note: Option<&str>
             ..Default::default()
         },
         text: text.into(),
+        mechanisms: Vec::new(),
         fidelity,
         note: note.map(str::to_string),
     }

@@ -203,7 +203,10 @@ pub fn run_file_with(
         xpr::resolve::load_str(path, &text, &opts)
     }
     .unwrap_or_else(|d| panic!("{path} does not load: {d:?}"));
-    let world = xpr::world::WorldFacts::detect(&xpr::world::WorldOptions { landlock_abi_cap });
+    let world = xpr::world::WorldFacts::detect(&xpr::world::WorldOptions {
+        landlock_abi_cap,
+        ..Default::default()
+    });
     assert!(
         world.abi_cap_error().is_none(),
         "{:?}",

@@ -849,3 +849,44 @@ fn a_rule_path_through_a_symlink_names_where_it_leads() {
         "{note}"
     );
 }
+
+/// The same carves in a world without and with the mount mechanism: unsupported and blocked,
+/// then a mount named as the rule's mechanism; a carve of a right no mount takes stays
+/// unsupported either way. Made-up worlds, so this holds on any host.
+#[test]
+fn carves_go_to_the_mount_mechanism_where_the_world_has_it() {
+    use crate::compile::linux::{MountKind, compile};
+    use crate::model::Mechanism;
+    let ir = |rules: Vec<Rule>| ProfileIr {
+        default: Allow,
+        rules,
+        layers: Vec::new(),
+        default_origin: Origin::default(),
+    };
+    let git = ir(vec![deny("file-write*", vec![subpath("/w/.git")])]);
+    let without = compile("p", &git, &WorldFacts::synthetic(7, &[]));
+    assert_eq!(without.fidelity[1].fidelity, Unsupported);
+    assert!(without.fidelity[1].mechanisms.is_empty());
+    assert!(without.mounts.is_empty());
+    // The made-up world has the mechanism but does not use it (`--mechanism landlock`).
+    assert_eq!(
+        without.blocked.as_ref().map(|b| b.reason),
+        Some(NotApplicableInWorld),
+        "{:?}",
+        without.blocked
+    );
+    let with = compile("p", &git, &WorldFacts::synthetic_with_mounts(7, &[]));
+    assert!(with.blocked.is_none(), "{:?}", with.blocked);
+    assert_eq!(with.fidelity[1].fidelity, Approximate);
+    assert_eq!(with.fidelity[1].mechanisms, [Mechanism::Mount]);
+    let table: Vec<(&str, MountKind)> = with
+        .mounts
+        .iter()
+        .map(|m| (m.path.as_str(), m.kind))
+        .collect();
+    assert_eq!(table, [("/w/.git", MountKind::ReadOnly)]);
+    let ioctl = ir(vec![deny("file-ioctl", vec![subpath("/w")])]);
+    let compiled = compile("p", &ioctl, &WorldFacts::synthetic_with_mounts(7, &[]));
+    assert_eq!(compiled.fidelity[1].fidelity, Unsupported);
+    assert!(compiled.mounts.is_empty());
+}
