@@ -17,6 +17,10 @@ const ALLOWED: &[(&str, &str)] = &[
         "macOS libsandbox functions: not Linux system calls, and sys is the Linux layer",
     ),
     (
+        "compile/linux/mounts/namespace.rs",
+        "forks the mount builder whose body (building the probe's mount tree) is in this file",
+    ),
+    (
         "execute/child.rs",
         "the bodies of forked children, async-signal-safe until execve or _exit, are this file",
     ),
@@ -47,6 +51,10 @@ const ALLOWED: &[(&str, &str)] = &[
     (
         "probes/helper.rs",
         "the fork self-test's child body is the helper's own code",
+    ),
+    (
+        "world/mount_facts.rs",
+        "forks the mount-namespace canary whose body (unshare, a tmpfs) is in this file",
     ),
     (
         "world/landlock_domain_canary.rs",
