@@ -5,14 +5,14 @@
 //! verified.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::config::{ReportFormat, RunConfig, WorldChoice};
 use super::{Finished, RunError, preflight, select};
 use crate::bundle::layout;
 use crate::model::Isolation;
 use crate::resolve;
-use crate::worlds::launch::FRESH_IN_GUEST;
+use crate::worlds::host_view::Needed;
 use crate::worlds::{Catalogue, GuestRun, WorldError, WorldSpec};
 
 /// What [`prepare`] decided for one experiment.
@@ -119,12 +119,13 @@ pub fn prepare(
             experiment: exp.name,
         });
     };
-    // The guest reads the reference bundle the host chose, through its view of the host's
-    // root: an absolute path outside the directories it mounts afresh.
+    // The guest reads the reference bundle the host chose through its view of the host's
+    // root, by absolute path (made so lexically: no link is followed here; the guest
+    // verifies what it reads, as the host did).
     let reference = match failed {
-        Some(f) => Some(guest_visible(&f.bundle).map_err(|error| RunError::World {
+        Some(f) => Some(std::path::absolute(&f.bundle).map_err(|e| RunError::World {
             world: spec.name.clone(),
-            error,
+            error: WorldError::Setup(format!("{}: {e}", f.bundle.display())),
         })?),
         None => None,
     };
@@ -148,24 +149,35 @@ pub fn prepare(
             .iter()
             .map(|s| (s.path.clone(), s.blake3.clone()))
             .collect(),
+        reads: guest_reads(&file, &exp.sources, reference.as_deref()),
     };
     Ok(Prepared::Guest(Box::new((spec, run))))
 }
 
-/// `bundle` as the guest sees it: absolute (made so lexically: no link is followed here; the
-/// guest verifies what it reads, as the host did) and not beneath a directory the guest mounts
-/// afresh.
-fn guest_visible(bundle: &Path) -> Result<PathBuf, WorldError> {
-    let path = std::path::absolute(bundle)
-        .map_err(|e| WorldError::Setup(format!("{}: {e}", bundle.display())))?;
-    match FRESH_IN_GUEST.iter().find(|m| path.starts_with(m)) {
-        Some(mount) => Err(WorldError::Setup(format!(
-            "the reference bundle is at {}, under {mount}, which the guest mounts afresh (it \
-             cannot see the host's); copy it elsewhere and name it with --rerun-failed=BUNDLE",
-            path.display()
-        ))),
-        None => Ok(path),
-    }
+/// What the guest's run reads from the host besides the experiment file and `xpr`: the
+/// directories of the experiment's other sources (imports and `.sb` files, named relative to
+/// the experiment's directory or absolute) and the reference bundle.
+fn guest_reads(
+    file: &Path,
+    sources: &[crate::model::SourceFile],
+    reference: Option<&Path>,
+) -> Vec<Needed> {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let mut reads: Vec<Needed> = sources
+        .iter()
+        .filter(|s| !s.path.starts_with("std/"))
+        .map(|s| Needed {
+            what: "a source of the experiment",
+            path: dir.join(&s.path),
+            is_dir: false,
+        })
+        .collect();
+    reads.extend(reference.map(|path| Needed {
+        what: "the reference bundle",
+        path: path.to_path_buf(),
+        is_dir: true,
+    }));
+    reads
 }
 
 /// The guest's `xpr run` arguments: the experiment (as given; the guest runs in the same

@@ -27,6 +27,12 @@ pub fn mount(
     Ok(())
 }
 
+/// Bind-mounts `source` on `target` (one mount, not its submounts).
+pub fn bind(source: &Path, target: &Path) -> io::Result<()> {
+    rustix::mount::mount_bind(source, target)?;
+    Ok(())
+}
+
 /// Makes `new_root` the root: an initramfs cannot be pivoted away, so the new root is moved
 /// over `/` and chrooted into (what `switch_root` does).
 pub fn switch_root(new_root: &Path) -> io::Result<()> {

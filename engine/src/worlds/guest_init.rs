@@ -14,6 +14,7 @@ use std::os::fd::AsFd;
 use std::path::Path;
 use std::process::Command;
 
+use super::host_view;
 use super::protocol::{Encoder, GuestRequest, GuestResult};
 use crate::sys::process::WaitStatus;
 use crate::sys::{guest_kernel, guest_root as sys_mount, process, tty};
@@ -23,6 +24,8 @@ pub const GUEST_OUT: &str = "/tmp/xpr-guest-out";
 pub const GUEST_RUN_DIR: &str = "/run/xpr-guest";
 pub const RESULT_FILE: &str = "/run/xpr-guest/result.json";
 pub const REQUEST_FILE: &str = "/run/xpr-guest/request.json";
+/// Where the init keeps the overlay's view of the host's `/tmp` (outside the new root).
+const HOST_TMP: &str = "/rw/host-tmp";
 /// The second serial port: the result channel (the first is the console).
 const CHANNEL: &str = "/dev/ttyS1";
 
@@ -73,6 +76,9 @@ fn setup_and_run() -> Result<Vec<u8>, String> {
         false,
         "lowerdir=/host,upperdir=/rw/upper,workdir=/rw/work",
     )?;
+    // The host's `/tmp` as the overlay shows it, kept aside before a fresh `/tmp` hides it.
+    std::fs::create_dir(HOST_TMP).map_err(|e| format!("{HOST_TMP}: {e}"))?;
+    bind(Path::new("/newroot/tmp"), Path::new(HOST_TMP))?;
     let fresh: &[(&str, &str, &str, &str)] = &[
         ("proc", "/newroot/proc", "proc", ""),
         ("sysfs", "/newroot/sys", "sysfs", ""),
@@ -89,6 +95,9 @@ fn setup_and_run() -> Result<Vec<u8>, String> {
     ] {
         let _ = std::fs::create_dir(at);
         mount(fs, at, fs, false, data)?;
+    }
+    for place in &request.host_tmp {
+        show_host_tmp(place)?;
     }
     sys_mount::switch_root(Path::new("/newroot"))
         .map_err(|e| format!("switching root to /newroot: {e}"))?;
@@ -221,6 +230,30 @@ fn mount(src: &str, at: &str, fs: &str, read_only: bool, data: &str) -> Result<(
     let _ = std::fs::create_dir_all(at);
     sys_mount::mount(src, Path::new(at), fs, read_only, data)
         .map_err(|e| format!("mount {fs} on {at} ({data}): {e}"))
+}
+
+/// Shows `place` (a path under the host's `/tmp`, from the request) at the same path in the
+/// guest's fresh `/tmp`, writable as the rest of the root is (writes stay in the overlay).
+fn show_host_tmp(place: &str) -> Result<(), String> {
+    let rest = host_view::below_tmp(place)
+        .ok_or_else(|| format!("the request names {place:?}, not a path below /tmp"))?;
+    let from = Path::new(HOST_TMP).join(rest);
+    let at = Path::new("/newroot/tmp").join(rest);
+    let meta = std::fs::metadata(&from).map_err(|e| format!("{place} on the host: {e}"))?;
+    let made = if meta.is_dir() {
+        std::fs::create_dir_all(&at)
+    } else {
+        at.parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::File::create(&at).map(drop))
+    };
+    made.map_err(|e| format!("{}: {e}", at.display()))?;
+    bind(&from, &at)
+}
+
+fn bind(from: &Path, at: &Path) -> Result<(), String> {
+    sys_mount::bind(from, at)
+        .map_err(|e| format!("bind {} on {}: {e}", from.display(), at.display()))
 }
 
 fn load_module(path: &str, compressed: bool) -> std::io::Result<()> {

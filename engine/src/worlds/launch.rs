@@ -15,6 +15,7 @@ use super::cache::KernelOrigin;
 use super::catalogue::WorldSpec;
 use super::console::ConsoleLog;
 use super::fetch::{self, FetchError, Kernel};
+use super::host_view::{self, Needed};
 use super::protocol::{self, GuestModule, GuestRequest, REQUEST_SCHEMA};
 use super::receive::{self, Expected};
 use crate::bundle::RunId;
@@ -24,8 +25,6 @@ use crate::world::{VmHarness, VmWorld};
 pub const QEMU: &str = "qemu-system-x86_64";
 /// Printed by the guest's init on the console when userspace starts (boot time).
 pub const READY_MARKER: &str = "xpr-guest: init started";
-/// Host directories the guest's init covers with fresh mounts: nothing under them is seen.
-pub const FRESH_IN_GUEST: &[&str] = &["/tmp", "/run", "/proc", "/sys", "/dev"];
 /// How long a KVM guest may take to reach its init before xpr falls back to TCG.
 pub const KVM_PROBE: Duration = Duration::from_secs(20);
 /// How the guest's userland is made (world facts).
@@ -64,6 +63,9 @@ pub struct GuestRun {
     pub cpus: u32,
     /// `(path, blake3)` of the experiment's sources as the host loaded them.
     pub sources: Vec<(String, String)>,
+    /// Host places the run reads besides the experiment and `xpr` (its other sources'
+    /// directories, a reference bundle): the guest must see them.
+    pub reads: Vec<Needed>,
 }
 
 /// A committed, verified bundle from a guest.
@@ -113,18 +115,25 @@ pub fn run_in_world(
     let experiment = run
         .cwd
         .join(run.run_args.first().map_or("", String::as_str));
-    for (what, path) in [
-        ("the xpr binary", xpr.as_path()),
-        ("the experiment", experiment.as_path()),
-    ] {
-        if let Some(mount) = FRESH_IN_GUEST.iter().find(|m| path.starts_with(m)) {
-            return Err(WorldError::Setup(format!(
-                "{what} is at {}, under {mount}, which the guest mounts afresh (it cannot see \
-                 the host's); move it elsewhere",
-                path.display()
-            )));
-        }
-    }
+    let mut needed = vec![
+        Needed {
+            what: "the xpr binary",
+            path: xpr.clone(),
+            is_dir: false,
+        },
+        Needed {
+            what: "the experiment",
+            path: experiment,
+            is_dir: false,
+        },
+        Needed {
+            what: "the working directory",
+            path: run.cwd.clone(),
+            is_dir: true,
+        },
+    ];
+    needed.extend(run.reads.iter().cloned());
+    let host_tmp = host_view::tmp_binds(&needed)?;
     let xpr_digest = super::cache::blake3_file(&xpr)
         .map_err(|e| WorldError::Setup(format!("{}: {e}", xpr.display())))?;
     let mut request = GuestRequest {
@@ -132,6 +141,7 @@ pub fn run_in_world(
         xpr: xpr.to_string_lossy().into_owned(),
         cwd: run.cwd.to_string_lossy().into_owned(),
         run_args: run.run_args.clone(),
+        host_tmp,
         manifest_args: run.manifest_args.clone(),
         run_id: run_id.to_string(),
         modules: kernel

@@ -16,6 +16,7 @@ mod console;
 mod cpio;
 pub mod fetch;
 pub mod guest_init;
+pub mod host_view;
 mod initramfs;
 pub mod launch;
 mod modules;

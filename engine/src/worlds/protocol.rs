@@ -38,6 +38,8 @@ pub struct GuestRequest {
     pub cwd: String,
     /// `xpr run` arguments: the experiment and the user's options, without world options.
     pub run_args: Vec<String>,
+    /// Host paths under `/tmp` the guest shows inside its fresh `/tmp` (`host_view`).
+    pub host_tmp: Vec<String>,
     /// The user's command line, as the manifest records it.
     pub manifest_args: Vec<String>,
     /// The run id the host chose (the bundle must carry it).

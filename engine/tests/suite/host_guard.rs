@@ -196,16 +196,19 @@ probe touch family=exec target="/bin/sh" {{
     )
     .unwrap();
     let out = dir.path().join("out");
-    let run = Command::new(env!("CARGO_BIN_EXE_xpr"))
-        .args(["run", "-j", "1", "--out"])
-        .arg(&out)
-        .arg(&file)
-        .env("TMPDIR", dir.path())
-        .env("NO_COLOR", "1")
-        .uid(65534)
-        .gid(65534)
-        .output()
-        .expect("xpr runs as nobody");
+    let run = Command::new(crate::support::for_others(
+        &crate::support::helper_exe(),
+        dir.path(),
+    ))
+    .args(["run", "-j", "1", "--out"])
+    .arg(&out)
+    .arg(&file)
+    .env("TMPDIR", dir.path())
+    .env("NO_COLOR", "1")
+    .uid(65534)
+    .gid(65534)
+    .output()
+    .expect("xpr runs as nobody");
     assert!(!marker.exists(), "the command ran");
     let bundle = std::fs::read_dir(out.join("unguarded"))
         .unwrap_or_else(|e| panic!("no bundle ({e}): {}", String::from_utf8_lossy(&run.stderr)))

@@ -4,18 +4,40 @@
 //! the same.
 
 use std::os::unix::fs::chown;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::support::Xpr;
 
 const NOBODY: u32 = 65534;
 
-fn run_as_nobody(example: &str, home: &Path) -> (Option<i32>, serde_json::Value, String) {
-    let out = Xpr::new()
+/// `xpr` and the directory holding `examples/`, as nobody can reach them.
+struct Reachable {
+    xpr: PathBuf,
+    root: PathBuf,
+}
+
+fn reachable(home: &Path) -> Reachable {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .canonicalize()
+        .unwrap();
+    let examples = crate::support::for_others(&examples, home);
+    Reachable {
+        xpr: crate::support::for_others(&crate::support::helper_exe(), home),
+        root: examples.parent().unwrap().to_path_buf(),
+    }
+}
+
+fn run_as_nobody(
+    example: &str,
+    at: &Reachable,
+    home: &Path,
+) -> (Option<i32>, serde_json::Value, String) {
+    let out = Xpr::program(&at.xpr)
         .args(["run", example, "--format", "json", "--out"])
         .arg(home.join("out"))
         .env("TMPDIR", home)
-        .cwd(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .cwd(&at.root)
         .user(NOBODY)
         .run();
     let report = serde_json::from_str(&out.stdout).unwrap_or_default();
@@ -33,16 +55,17 @@ fn the_examples_hold_for_a_user_without_privileges() {
     );
     let home = tempfile::tempdir().unwrap();
     chown(home.path(), Some(NOBODY), Some(NOBODY)).unwrap();
+    let at = reachable(home.path());
     for example in [
         "examples/01-first-experiment.kdl",
         "examples/02-fixtures-and-params.kdl",
         "examples/04-lanes-and-worlds.kdl",
         "examples/05-sbpl-profiles.kdl",
     ] {
-        let (code, report, err) = run_as_nobody(example, home.path());
+        let (code, report, err) = run_as_nobody(example, &at, home.path());
         assert_eq!(code, Some(0), "{example} as nobody: {report}\n{err}");
     }
-    let (code, report, err) = run_as_nobody("examples/03-variants-and-shims.kdl", home.path());
+    let (code, report, err) = run_as_nobody("examples/03-variants-and-shims.kdl", &at, home.path());
     assert_eq!(code, Some(1), "{err}");
     let failures: Vec<&str> = report["summary"]["failures"]
         .as_array()

@@ -268,16 +268,19 @@ fn without_a_network_namespace_network_probes_run_one_at_a_time() {
     std::fs::write(&file, text).unwrap();
     let out = dir.path().join("out");
     let _run = exclusive_run();
-    let run = std::process::Command::new(env!("CARGO_BIN_EXE_xpr"))
-        .args(["run", "-j", "3", "--out"])
-        .arg(&out)
-        .arg(&file)
-        .env("TMPDIR", dir.path())
-        .env("NO_COLOR", "1")
-        .uid(65534)
-        .gid(65534)
-        .output()
-        .expect("xpr runs as nobody");
+    let run = std::process::Command::new(crate::support::for_others(
+        &crate::support::helper_exe(),
+        dir.path(),
+    ))
+    .args(["run", "-j", "3", "--out"])
+    .arg(&out)
+    .arg(&file)
+    .env("TMPDIR", dir.path())
+    .env("NO_COLOR", "1")
+    .uid(65534)
+    .gid(65534)
+    .output()
+    .expect("xpr runs as nobody");
     let bundle = std::fs::read_dir(out.join("net-shared"))
         .unwrap_or_else(|e| panic!("no bundle ({e}): {}", String::from_utf8_lossy(&run.stderr)))
         .flatten()

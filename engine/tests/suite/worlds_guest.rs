@@ -385,6 +385,60 @@ fn an_unknown_world_is_a_usage_error_with_a_suggestion() {
     assert!(run.stderr.contains("did you mean `debian-12-6.1`"), "{run}");
 }
 
+/// A checkout, a build or a scratch experiment under `/tmp` (a `mktemp -d` clone, a test's
+/// temporary directory) runs in a guest although the guest mounts `/tmp` afresh: the init
+/// shows the places the run needs from the host's `/tmp` (spec §12.3). Here the `xpr`
+/// binary, the experiment with its `.sb` import and the working directory all lie there.
+#[test]
+fn a_binary_and_an_experiment_under_tmp_run_in_a_guest() {
+    require_qemu();
+    crate::support::require_landlock(1);
+    let _one = exclusive_run();
+    let tmp = tempfile::tempdir_in("/tmp").unwrap();
+    let bin = tmp.path().join("build/xpr");
+    std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
+    std::fs::copy(crate::support::helper_exe(), &bin).unwrap();
+    let exp = tmp.path().join("exp");
+    std::fs::create_dir_all(exp.join("sb")).unwrap();
+    std::fs::write(
+        exp.join("sb/reads.sb"),
+        "(version 1)\n(deny default)\n(allow file-read*)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        exp.join("main.kdl"),
+        r#"experiment "in-tmp" { lanes baseline scenario; timeout "2s"; }
+fixtures { file foo path="{scratch}/foo" content="foo\n" }
+profile reads sbpl="sb/reads.sb"
+probe read-foo family=file-read target="{scratch}/foo"
+probe write-foo family=file-write target="{scratch}/foo"
+expect reads {
+    allow read-foo
+    deny write-foo errno=EACCES
+}
+"#,
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let run = std::process::Command::new(&bin)
+        .args(["run", "main.kdl", "--world", WORLD, "--out"])
+        .arg(&out)
+        .current_dir(&exp)
+        .env("NO_COLOR", "1")
+        .env("TMPDIR", tmp.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&run.stdout),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(run.status.code(), Some(0), "{text}");
+    assert!(text.contains("2 held, 0 mismatched"), "{text}");
+    assert_eq!(bundle_dirs(&out, "in-tmp").len(), 1, "{text}");
+}
+
 /// Several experiments with `--world` (spec §10.2): each is loaded and its selection resolved
 /// on the host before any guest boots, then each boots its own guest. `--rerun-failed` takes
 /// the failures from the host's latest run: the guest runs only those pairs, the bundle names

@@ -14,7 +14,12 @@ pub struct Xpr {
 
 impl Xpr {
     pub fn new() -> Xpr {
-        let mut command = Command::new(super::helper_exe());
+        Xpr::program(super::helper_exe())
+    }
+
+    /// The same, with the binary at `path` (e.g. a copy another user can reach).
+    pub fn program(path: impl AsRef<OsStr>) -> Xpr {
+        let mut command = Command::new(path);
         command.env("NO_COLOR", "1").stdin(Stdio::null());
         Xpr { command }
     }

@@ -35,6 +35,33 @@ pub fn helper_exe() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_xpr"))
 }
 
+/// `path` as another user (`nobody`) can reach it: itself when every directory above it is
+/// searchable by others, else a copy (a file, or a directory tree) in `dir`: a checkout in a
+/// `mktemp -d` directory (mode 0700) is out of their reach.
+pub fn for_others(path: &std::path::Path, dir: &std::path::Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let searchable = |d: &std::path::Path| {
+        std::fs::metadata(d).is_ok_and(|m| m.permissions().mode() & 0o001 != 0)
+    };
+    if path.ancestors().skip(1).all(searchable) {
+        return path.to_path_buf();
+    }
+    let copy = dir.join(path.file_name().expect("a named path"));
+    copy_tree(path, &copy);
+    copy
+}
+
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    if from.is_dir() {
+        std::fs::create_dir(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap().flatten() {
+            copy_tree(&entry.path(), &to.join(entry.file_name()));
+        }
+    } else {
+        std::fs::copy(from, to).unwrap();
+    }
+}
+
 /// Makes a FIFO at `path`.
 pub fn mkfifo(path: &std::path::Path) {
     rustix::fs::mknodat(
