@@ -1,5 +1,6 @@
 //! source: the files of an experiment's closure (root, imports, stdlib) and how they are found.
 
+pub(crate) mod kdl_fast;
 pub mod loader;
 pub mod nesting;
 pub mod stdlib;
