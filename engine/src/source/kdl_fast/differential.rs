@@ -730,3 +730,66 @@ fn agrees_with_kdl_on_random_documents_and_their_mutations() {
         );
     });
 }
+
+/// Multi-line strings, quoted and raw, built line by line from whitespace, escapes, quotes and
+/// newlines: the dedent rules (every line starts with the closing line's whitespace, or is
+/// blank) and whitespace escapes across lines are where parsers differ.
+#[test]
+fn agrees_with_kdl_on_random_multi_line_strings() {
+    const PIECES: &[&str] = &[
+        " ", "  ", "\t", "\u{3000}", "x", "yz", "\\", "\\ ", "\\\n", "\\\n  ", "\"", "\"\"",
+        "\"\"\"", "\\n", "\\\"", "\\u{41}", "#", "\"#", "\r\n", "\n", "\u{2028}", "\u{1}",
+    ];
+    const INDENTS: &[&str] = &["", " ", "  ", "\t", "  \t", "\u{3000}"];
+    with_stack(|| {
+        let mut rng = Rng(0x5EED_0003);
+        for _ in 0..6_000 {
+            let hashes = ["", "", "#", "##"][rng.below(4)];
+            let indent = rng.pick(INDENTS);
+            let mut text = format!("node {hashes}\"\"\"{}", rng.pick(&["\n", "\r\n", "\u{85}"]));
+            for _ in 0..rng.below(4) {
+                if rng.below(3) != 0 {
+                    text.push_str(indent);
+                } else {
+                    text.push_str(rng.pick(INDENTS));
+                }
+                for _ in 0..rng.below(4) {
+                    text.push_str(rng.pick(PIECES));
+                }
+                text.push_str(rng.pick(&["\n", "\n", "\r\n", "\u{2029}"]));
+            }
+            text.push_str(if rng.below(4) == 0 {
+                rng.pick(INDENTS)
+            } else {
+                indent
+            });
+            text.push_str("\"\"\"");
+            text.push_str(hashes);
+            text.push_str(rng.pick(&["", "\n", " x", ";", "#"]));
+            if let Err(diff) = compare(&text) {
+                panic!("{diff}");
+            }
+        }
+    });
+}
+
+/// The fast parser recurses once per children block and once per nested slashdashed entry:
+/// the deepest text the loader lets through must fit a small thread stack, and a longer
+/// chain of slashdashes is declined at the depth limit instead of overflowing it.
+#[test]
+fn the_deepest_accepted_nesting_fits_a_small_stack() {
+    std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(|| {
+            let depth = crate::source::nesting::MAX_NESTING;
+            let open = "a /- /- x y b=(t)\"c\" /-{ d } {\n";
+            let blocks = format!("{}{}", open.repeat(depth), "}\n".repeat(depth));
+            let doc = super::parse(&blocks).expect("valid");
+            assert_eq!(doc.nodes()[0].entries().len(), 1);
+            let chain = format!("a {}b c", "/- ".repeat(100_000));
+            assert_eq!(super::parse(&chain).err(), Some(super::Declined));
+        })
+        .expect("thread")
+        .join()
+        .expect("no overflow");
+}
