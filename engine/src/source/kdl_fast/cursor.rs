@@ -2,6 +2,8 @@
 //! combinators: `Back` lets an enclosing alternative try something else, `Cut` ends the parse
 //! (the reference parser would report an error there, so the fast parser declines).
 
+use super::nodes::Entry;
+
 /// Why a step did not match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Stop {
@@ -22,6 +24,9 @@ pub(super) struct Cursor<'a> {
     pub(super) pos: usize,
     /// Current recursion depth (children blocks and nested slashdashed entries).
     pub(super) depth: usize,
+    /// The entries of the nodes being read, innermost node last: counted before a node's
+    /// `Vec<KdlEntry>` is allocated, once, at its size.
+    pub(super) entries: Vec<Entry>,
 }
 
 impl<'a> Cursor<'a> {
@@ -30,6 +35,7 @@ impl<'a> Cursor<'a> {
             text,
             pos: 0,
             depth: 0,
+            entries: Vec::new(),
         }
     }
 

@@ -4,6 +4,8 @@
 //! key or type through its value, an identifier its string (quotes included), a document
 //! (and a children block) its first node to the end of its last.
 
+use std::ops::Range;
+
 use kdl::{KdlDocument, KdlEntry, KdlEntryFormat, KdlIdentifier, KdlNode, KdlValue};
 
 use super::cursor::{Cursor, MAX_DEPTH, Step, Stop, cut};
@@ -18,8 +20,7 @@ pub(super) fn nodes(c: &mut Cursor<'_>) -> Step<KdlDocument> {
     let start = c.pos;
     let mut end = start;
     if !at_block_end(c) {
-        let node = base_node(c)?;
-        doc.nodes_mut().push(node);
+        base_node(c, doc.nodes_mut())?;
         end = c.pos;
         while c.attempt(node_terminator)?.is_some() {
             leading(c)?;
@@ -29,8 +30,7 @@ pub(super) fn nodes(c: &mut Cursor<'_>) -> Step<KdlDocument> {
                 // which made nested trailing slashdashed blocks exponential.
                 break;
             }
-            let node = base_node(c)?;
-            doc.nodes_mut().push(node);
+            base_node(c, doc.nodes_mut())?;
             end = c.pos;
         }
     }
@@ -51,13 +51,14 @@ fn leading(c: &mut Cursor<'_>) -> Step<()> {
             return Ok(());
         }
         slashdash(c)?;
-        base_node(c).map(|_| ())
+        base_node(c, &mut Vec::new())
     })
     .map(|_| ())
 }
 
-/// `base-node`: type, name, entries, children and slashdashed parts, and trailing node-space.
-fn base_node(c: &mut Cursor<'_>) -> Step<KdlNode> {
+/// `base-node`: type, name, entries, children and slashdashed parts, and trailing node-space;
+/// the node is added to `out` (built in place: a `KdlNode` is large).
+fn base_node(c: &mut Cursor<'_>, out: &mut Vec<KdlNode>) -> Step<()> {
     if at_block_end(c) {
         return Err(Stop::Back);
     }
@@ -68,22 +69,29 @@ fn base_node(c: &mut Cursor<'_>) -> Step<KdlNode> {
     let ty = c.attempt(ty)?;
     node_space0(c)?;
     let name = cut(identifier(c))?;
-    let mut node = KdlNode::new(name);
+    out.push(KdlNode::new(name));
+    let node = out.last_mut().expect("just pushed");
     if let Some(ty) = ty {
         node.set_ty(ty);
     }
+    let mark = c.entries.len();
     loop {
         let save = c.pos;
         if !c.lookahead(node_space1)? {
             break;
         }
         match c.attempt(node_entry)? {
-            Some(entry) => node.entries_mut().push(entry),
+            Some(entry) => c.entries.push(entry),
             None => {
                 c.pos = save;
                 break;
             }
         }
+    }
+    if c.entries.len() > mark {
+        let entries = node.entries_mut();
+        entries.reserve_exact(c.entries.len() - mark);
+        entries.extend(c.entries.drain(mark..).map(|e| e.build(c.text)));
     }
     // Without a children block, the reference parser rewinds and reads the same slashdashed
     // parts again, to the same place; they are read once here.
@@ -95,7 +103,7 @@ fn base_node(c: &mut Cursor<'_>) -> Step<KdlNode> {
     }
     node_space0(c)?;
     node.set_span(start..c.pos);
-    Ok(node)
+    Ok(())
 }
 
 /// `'{' nodes '}'`.
@@ -171,8 +179,34 @@ fn slashdashed_children(c: &mut Cursor<'_>) -> Step<()> {
     }
 }
 
+/// An entry as read; the `KdlEntry` (a large value) is built only for entries that are kept.
+pub(super) struct Entry {
+    name: Option<KdlIdentifier>,
+    ty: Option<KdlIdentifier>,
+    value: KdlValue,
+    /// The value's source text (`format().value_repr`).
+    repr: Range<usize>,
+    span: Range<usize>,
+}
+
+impl Entry {
+    fn build(self, text: &str) -> KdlEntry {
+        let mut entry = KdlEntry::new(self.value);
+        if let Some(ty) = self.ty {
+            entry.set_ty(ty);
+        }
+        entry.set_name(self.name);
+        entry.set_format(KdlEntryFormat {
+            value_repr: text[self.repr].to_string(),
+            ..Default::default()
+        });
+        entry.set_span(self.span);
+        entry
+    }
+}
+
 /// `node-prop-or-arg`, after optional node-space and slashdashed entries.
-fn node_entry(c: &mut Cursor<'_>) -> Step<KdlEntry> {
+fn node_entry(c: &mut Cursor<'_>) -> Step<Entry> {
     c.depth += 1;
     if c.depth > MAX_DEPTH {
         return Err(Stop::Cut);
@@ -182,15 +216,15 @@ fn node_entry(c: &mut Cursor<'_>) -> Step<KdlEntry> {
     entry
 }
 
-fn node_entry_inner(c: &mut Cursor<'_>) -> Step<KdlEntry> {
+fn node_entry_inner(c: &mut Cursor<'_>) -> Step<Entry> {
     node_space0(c)?;
     c.attempt(|c| {
         slashdashed_entries(c)?;
         node_space1(c)
     })?;
     let start = c.pos;
-    let mut entry = match c.attempt(identifier)? {
-        Some(key) => {
+    let mut entry = match c.attempt(string_at)? {
+        Some((key, key_span)) => {
             let is_prop = c.attempt(|c| {
                 node_space0(c)?;
                 if c.eat_byte(b'=') {
@@ -202,27 +236,27 @@ fn node_entry_inner(c: &mut Cursor<'_>) -> Step<KdlEntry> {
             if is_prop.is_some() {
                 node_space0(c)?;
                 let mut entry = cut(value(c))?;
-                entry.set_name(Some(key));
+                entry.name = Some(identifier_of(c.text, key, key_span));
                 entry
             } else {
                 // A bare or quoted string argument.
-                let repr = key.repr().unwrap_or_default().to_string();
-                let mut entry = KdlEntry::new(KdlValue::String(key.value().to_string()));
-                entry.set_format(KdlEntryFormat {
-                    value_repr: repr,
-                    ..Default::default()
-                });
-                entry
+                Entry {
+                    name: None,
+                    ty: None,
+                    value: KdlValue::String(key),
+                    repr: key_span.clone(),
+                    span: key_span,
+                }
             }
         }
         None => value(c)?,
     };
-    entry.set_span(start..c.pos);
+    entry.span = start..c.pos;
     Ok(entry)
 }
 
 /// `value := type? node-space* (keyword | number | string)`.
-fn value(c: &mut Cursor<'_>) -> Step<KdlEntry> {
+fn value(c: &mut Cursor<'_>) -> Step<Entry> {
     let start = c.pos;
     let ty = c.attempt(|c| {
         let ty = ty(c)?;
@@ -241,16 +275,13 @@ fn value(c: &mut Cursor<'_>) -> Step<KdlEntry> {
             None => KdlValue::String(string(c)?),
         }
     };
-    let mut entry = KdlEntry::new(value);
-    if let Some(ty) = ty {
-        entry.set_ty(ty);
-    }
-    entry.set_format(KdlEntryFormat {
-        value_repr: c.slice(value_start).to_string(),
-        ..Default::default()
-    });
-    entry.set_span(start..c.pos);
-    Ok(entry)
+    Ok(Entry {
+        name: None,
+        ty,
+        value,
+        repr: value_start..c.pos,
+        span: start..c.pos,
+    })
 }
 
 /// `type := '(' node-space* string node-space* ')'`.
@@ -270,12 +301,22 @@ fn ty(c: &mut Cursor<'_>) -> Step<KdlIdentifier> {
     Ok(name)
 }
 
-/// A string as an identifier: its value, its source text and span.
-fn identifier(c: &mut Cursor<'_>) -> Step<KdlIdentifier> {
+/// A string and where it is in the text (quotes included).
+fn string_at(c: &mut Cursor<'_>) -> Step<(String, Range<usize>)> {
     let start = c.pos;
     let value = string(c)?;
+    Ok((value, start..c.pos))
+}
+
+/// A string as an identifier: its value, its source text and span.
+fn identifier(c: &mut Cursor<'_>) -> Step<KdlIdentifier> {
+    let (value, span) = string_at(c)?;
+    Ok(identifier_of(c.text, value, span))
+}
+
+fn identifier_of(text: &str, value: String, span: Range<usize>) -> KdlIdentifier {
     let mut id = KdlIdentifier::from(value);
-    id.set_repr(c.slice(start));
-    id.set_span(start..c.pos);
-    Ok(id)
+    id.set_repr(&text[span.clone()]);
+    id.set_span(span);
+    id
 }
