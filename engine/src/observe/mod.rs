@@ -18,7 +18,7 @@ pub use audit_state::{current_status, set_enabled, status_between_sessions};
 pub use error::ObserverError;
 pub use netlink::AuditStatus;
 pub use records::{AUDIT_LANDLOCK_ACCESS, AUDIT_LANDLOCK_DOMAIN, fields, parse};
-pub use session::{AuditSession, unavailable_reason};
+pub use session::{AuditSession, Heard, unavailable_reason};
 pub use witness::{attach_witnesses, records_of};
 
 /// `{scratch}` for any run's scratch root in an audit path (`/tmp/xpr-scratch-<exp>-<rand>`).
