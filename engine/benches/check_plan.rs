@@ -1,6 +1,8 @@
 //! Benchmark (not a test): load + plan of generated experiments, 200 × 50 and 2,000 × 50;
 //! then hostile input (issue 10): 200,000 errors loaded and reported, a 100,000-rule `.sb`
-//! parsed and compiled. Both must stay linear.
+//! parsed and compiled. Both must stay linear. Last, the KDL front end alone: xpr's parser
+//! (the fast one, `kdl` for text it declines) against the `kdl` crate's, on a normal large
+//! experiment, on the 200,000 errors, and on a large file with one syntax error at its end.
 //!
 //! Run with `cargo bench --bench check_plan`. Each size is generated as KDL text into a temp
 //! dir (kept with XPR_BENCH_KEEP=1, so the same files can be fed to a release `xpr plan`
@@ -57,6 +59,7 @@ fn main() {
         );
     }
     hostile_input(dir.path());
+    front_end(dir.path());
     if std::env::var_os("XPR_BENCH_KEEP").is_some() {
         let kept = dir.keep();
         println!("generated files kept in {}", kept.display());
@@ -107,6 +110,74 @@ fn hostile_input(dir: &std::path::Path) {
             ms(median(&mut times))
         );
     }
+}
+
+/// The KDL parse alone (`loader::parse`, what every file goes through) and, for comparison,
+/// the `kdl` crate's parser on the same text; then whole loads that hit the slow path.
+fn front_end(dir: &std::path::Path) {
+    let normal = generated_kdl(1, 20_000);
+    let mut errors = String::from("experiment \"x\" {\n    lanes baseline scenario\n}\n");
+    for i in 0..200_000 {
+        let _ = writeln!(errors, "zork{i}");
+    }
+    for (what, text) in [
+        ("20,000 probe nodes", &normal),
+        ("200,000 unknown nodes", &errors),
+    ] {
+        let file = std::sync::Arc::new(xpr::source::SourceFile {
+            id: 0,
+            display: "bench.kdl".into(),
+            artifact: "bench.kdl".into(),
+            path: None,
+            stdlib: None,
+            text: std::sync::Arc::new(text.clone()),
+        });
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        for _ in 0..RUNS {
+            let start = Instant::now();
+            let doc = xpr::source::loader::parse(&file).expect("parses");
+            ours.push(start.elapsed());
+            let start = Instant::now();
+            let reference = kdl::KdlDocument::parse(text).expect("parses");
+            theirs.push(start.elapsed());
+            assert_eq!(doc.nodes().len(), reference.nodes().len());
+        }
+        println!(
+            "{what:>22} ({} KiB): KDL parse median {:>7.1} ms (the kdl crate alone: {:.1} ms)",
+            text.len() / 1024,
+            ms(median(&mut ours)),
+            ms(median(&mut theirs)),
+        );
+    }
+    let path = dir.join("probes-20000.kdl");
+    std::fs::write(&path, &normal).expect("write");
+    let mut times = Vec::new();
+    for _ in 0..RUNS {
+        let start = Instant::now();
+        let loaded = load(&path, &LoadOptions::default());
+        assert!(loaded.is_ok(), "the generated experiment loads");
+        times.push(start.elapsed());
+    }
+    println!(
+        "{:>22}: load median {:>7.1} ms ({RUNS} runs)",
+        "20,000 probe nodes",
+        ms(median(&mut times))
+    );
+    // One syntax error at the very end: the fast parser declines and `kdl` reports it.
+    let path = dir.join("syntax-error-at-end.kdl");
+    std::fs::write(&path, format!("{errors}zork \"unterminated\n")).expect("write");
+    let mut times = Vec::new();
+    for _ in 0..RUNS {
+        let start = Instant::now();
+        let diags = load(&path, &LoadOptions::default()).expect_err("a syntax error");
+        assert!(diags.render_human(100, false).contains("unterminated"));
+        times.push(start.elapsed());
+    }
+    println!(
+        "{:>22}: load + render median {:>7.1} ms ({RUNS} runs)",
+        "2 MB, 1 syntax error",
+        ms(median(&mut times))
+    );
 }
 
 /// Sorts in place and returns the median.
