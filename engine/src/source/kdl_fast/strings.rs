@@ -235,7 +235,7 @@ fn multi_line_quoted(c: &mut Cursor<'_>) -> Step<String> {
         }
         c.pos = line;
         while !at_newline(c) {
-            if cut(c.attempt(multi_line_char))?.is_none() {
+            if c.attempt(multi_line_char)?.is_none() {
                 break;
             }
         }
@@ -269,12 +269,10 @@ fn multi_line_quoted(c: &mut Cursor<'_>) -> Step<String> {
         cut(newline(c))?;
         out.push('\n');
     }
+    // Every line ended with a newline; the last one is not part of the value. The loop
+    // stopped at the closing quotes.
     out.pop();
-    cut(if c.eat("\"\"\"") {
-        Ok(())
-    } else {
-        Err(Stop::Back)
-    })?;
+    c.pos += 3;
     Ok(out)
 }
 
@@ -286,13 +284,7 @@ fn raw_string(c: &mut Cursor<'_>) -> Step<String> {
     if hashes.is_empty() {
         return Err(Stop::Back);
     }
-    let body = if c.at("\"\"\"") && {
-        c.pos += 3;
-        newline(c).is_ok() || {
-            c.pos -= 3;
-            false
-        }
-    } {
+    let body = if opens_multi_line(c) {
         multi_line_raw(c, hashes)?
     } else if c.eat_byte(b'"') {
         let body_start = c.pos;
@@ -316,6 +308,16 @@ fn raw_string(c: &mut Cursor<'_>) -> Step<String> {
         return Err(Stop::Cut);
     }
     Ok(body)
+}
+
+/// `"""` and a newline (without them, `#"""` opens a single-line raw string starting `""`).
+fn opens_multi_line(c: &mut Cursor<'_>) -> bool {
+    let save = c.pos;
+    if c.eat("\"\"\"") && newline(c).is_ok() {
+        return true;
+    }
+    c.pos = save;
+    false
 }
 
 fn at_closing(c: &Cursor<'_>, hashes: &str) -> bool {
