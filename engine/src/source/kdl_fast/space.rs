@@ -115,10 +115,8 @@ fn escline(c: &mut Cursor<'_>) -> Step<()> {
 pub(super) fn node_space(c: &mut Cursor<'_>) -> Step<()> {
     let save = c.pos;
     wss(c)?;
-    if c.at_byte(b'\\') {
-        if c.attempt(escline)?.is_some() {
-            return wss(c);
-        }
+    if c.at_byte(b'\\') && c.attempt(escline)?.is_some() {
+        return wss(c);
     }
     if c.pos > save {
         Ok(())
