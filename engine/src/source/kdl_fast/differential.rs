@@ -449,6 +449,22 @@ fn agrees_with_kdl_on_every_grammar_feature() {
 /// A small deterministic generator (splitmix64): the same cases on every run and machine.
 struct Rng(u64);
 
+/// The random tests' size and seed: fixed by default; `XPR_KDL_DIFF_SCALE=k` runs k times as
+/// many cases and `XPR_KDL_DIFF_SEED=s` other ones, for a longer search by hand.
+fn soak(cases: usize, seed: u64) -> (usize, Rng) {
+    let var = |name| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v: String| v.parse::<u64>().ok())
+    };
+    let scale = var("XPR_KDL_DIFF_SCALE").unwrap_or(1) as usize;
+    let extra = var("XPR_KDL_DIFF_SEED").unwrap_or(0);
+    (
+        cases * scale,
+        Rng(seed ^ extra.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+    )
+}
+
 impl Rng {
     fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -583,9 +599,9 @@ const TOKENS: &[&str] = &[
 #[test]
 fn agrees_with_kdl_on_random_token_soup() {
     with_stack(|| {
-        let mut rng = Rng(0x5EED_0001);
+        let (cases, mut rng) = soak(20_000, 0x5EED_0001);
         let mut accepted = 0;
-        for _ in 0..20_000 {
+        for _ in 0..cases {
             let mut text = String::new();
             for _ in 0..1 + rng.below(16) {
                 text.push_str(rng.pick(TOKENS));
@@ -595,7 +611,7 @@ fn agrees_with_kdl_on_random_token_soup() {
             }
             accepted += usize::from(super::parse(&text).is_ok());
         }
-        assert!(accepted > 1_000, "only {accepted} soups were valid");
+        assert!(accepted > cases / 20, "only {accepted} soups were valid");
     });
 }
 
@@ -697,9 +713,9 @@ fn document_text(rng: &mut Rng, depth: usize, out: &mut String) {
 #[test]
 fn agrees_with_kdl_on_random_documents_and_their_mutations() {
     with_stack(|| {
-        let mut rng = Rng(0x5EED_0002);
+        let (cases, mut rng) = soak(4_000, 0x5EED_0002);
         let mut accepted = 0;
-        for _ in 0..4_000 {
+        for _ in 0..cases {
             let mut text = String::new();
             document_text(&mut rng, 0, &mut text);
             if let Err(diff) = compare(&text) {
@@ -742,8 +758,8 @@ fn agrees_with_kdl_on_random_multi_line_strings() {
     ];
     const INDENTS: &[&str] = &["", " ", "  ", "\t", "  \t", "\u{3000}"];
     with_stack(|| {
-        let mut rng = Rng(0x5EED_0003);
-        for _ in 0..6_000 {
+        let (cases, mut rng) = soak(6_000, 0x5EED_0003);
+        for _ in 0..cases {
             let hashes = ["", "", "#", "##"][rng.below(4)];
             let indent = rng.pick(INDENTS);
             let mut text = format!("node {hashes}\"\"\"{}", rng.pick(&["\n", "\r\n", "\u{85}"]));
@@ -792,4 +808,32 @@ fn the_deepest_accepted_nesting_fits_a_small_stack() {
         .expect("thread")
         .join()
         .expect("no overflow");
+}
+
+/// Every repository file with random damage: a token inserted or a character removed, a few
+/// times over, so the corners of real experiments (strings, blocks, comments) are cut.
+#[test]
+fn agrees_with_kdl_on_damaged_repository_files() {
+    with_stack(|| {
+        let (rounds, mut rng) = soak(12, 0x5EED_0004);
+        for (path, text) in corpus() {
+            for _ in 0..rounds {
+                let mut damaged = text.clone();
+                for _ in 0..1 + rng.below(2) {
+                    let mut at = rng.below(damaged.len() + 1);
+                    while !damaged.is_char_boundary(at) {
+                        at -= 1;
+                    }
+                    if rng.below(2) == 0 && at < damaged.len() {
+                        damaged.remove(at);
+                    } else {
+                        damaged.insert_str(at, rng.pick(TOKENS));
+                    }
+                }
+                if let Err(diff) = compare(&damaged) {
+                    panic!("{path} damaged: {diff}");
+                }
+            }
+        }
+    });
 }
