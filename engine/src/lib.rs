@@ -36,6 +36,8 @@ pub mod world;
 pub mod worlds;
 
 #[cfg(test)]
+mod file_names;
+#[cfg(test)]
 mod module_order;
 #[cfg(test)]
 mod unsafe_boundary;

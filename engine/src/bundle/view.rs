@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::fidelity::FidelityReport;
 use super::foreign::ForeignDetails;
 use super::format::BundleFormat;
-use super::vocabulary::Vocabulary;
+use super::world_vocabulary::Vocabulary;
 use crate::model::VerdictRecord;
 
 #[derive(Clone, Debug, PartialEq)]

@@ -83,10 +83,10 @@ fn run_worlds(args: &MatrixArgs, file: &std::path::Path) -> Result<Built, Error>
         dir: dir.clone(),
         parallel: args
             .parallel
-            .map_or_else(crate::matrix::run::default_parallel, |n| n.get()),
+            .map_or_else(crate::matrix::world_runs::default_parallel, |n| n.get()),
     };
     let log = |line: &str| eprintln!("xpr: {line}");
-    let (experiment, outcomes) = crate::matrix::run::run(&m, &log)?;
+    let (experiment, outcomes) = crate::matrix::world_runs::run(&m, &log)?;
     let mut columns = Vec::new();
     let mut timings = Vec::new();
     for WorldOutcome {

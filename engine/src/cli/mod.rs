@@ -88,5 +88,5 @@ impl GlobalArgs {
 
 /// A closed stdout pipe (`xpr plan | head`) ends the process quietly instead of panicking.
 fn reset_sigpipe() {
-    let _ = crate::sys::signal::set_default(libc::SIGPIPE);
+    let _ = crate::sys::sigaction::set_default(libc::SIGPIPE);
 }

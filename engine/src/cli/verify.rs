@@ -70,7 +70,7 @@ pub fn runs_directory_hint(dir: &Path) -> Option<String> {
     if dir.join(crate::bundle::layout::INDEX).exists() {
         return None;
     }
-    bundle::reader::latest_run(dir).map(|latest| {
+    bundle::open::latest_run(dir).map(|latest| {
         format!(
             "name one run, e.g. the latest: {} (also {}), or every run: {}/*",
             latest.display(),

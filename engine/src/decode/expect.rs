@@ -3,7 +3,7 @@
 
 use kdl::KdlNode;
 
-use super::reader::Reader;
+use super::node_reader::Reader;
 use super::syntax::{ExpectDecl, ExpectEntryDecl, Text};
 use crate::model::Expected;
 
@@ -80,12 +80,12 @@ pub fn decode(r: &mut Reader<'_>, node: &KdlNode) -> Option<ExpectDecl> {
 }
 
 /// `landlock-abi=4` is the one ABI, as `landlock-abi="4"`.
-fn abi_prop(r: &mut Reader<'_>, props: &super::reader::Props<'_>) -> Option<Text> {
+fn abi_prop(r: &mut Reader<'_>, props: &super::node_reader::Props<'_>) -> Option<Text> {
     let entry = props.get("landlock-abi")?;
     match entry.value() {
         kdl::KdlValue::Integer(n) => Some(Text {
             value: n.to_string(),
-            span: super::reader::value_span(entry),
+            span: super::node_reader::value_span(entry),
         }),
         _ => r.text(entry, "`landlock-abi`"),
     }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use kdl::KdlNode;
 
-use super::reader::Reader;
+use super::node_reader::Reader;
 use super::syntax::ExperimentDecl;
 
 const CHILDREN: &[&str] = &["description", "lanes", "isolation", "timeout", "param"];

@@ -2,7 +2,7 @@
 
 use kdl::KdlNode;
 
-use super::reader::Reader;
+use super::node_reader::Reader;
 use super::syntax::{FixtureDecl, FixtureKindDecl, Spanned};
 use crate::diagnostics::{Diag, codes};
 

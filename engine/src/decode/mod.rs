@@ -13,15 +13,15 @@ use crate::source::SourceFile;
 mod expect;
 mod experiment;
 mod fixtures;
+pub mod node_reader;
 mod probe;
 mod profile;
-pub mod reader;
 pub mod syntax;
 pub mod vocabulary;
 
 pub use probe::PROBE_PROPS;
 
-use reader::Reader;
+use node_reader::Reader;
 use syntax::FileSyntax;
 
 /// Top-level node names, for "did you mean".

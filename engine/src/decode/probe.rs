@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use kdl::KdlNode;
 
-use super::reader::Reader;
+use super::node_reader::Reader;
 use super::syntax::{FamilyArgDecl, FamilyDecl, ProbeArgDecl, ProbeArgValue, ProbeDecl, Spanned};
 
 const FAMILY_CHILDREN: &[&str] = &[
@@ -153,7 +153,7 @@ pub fn decode_probe(r: &mut Reader<'_>, node: &KdlNode) -> Option<ProbeDecl> {
             };
             let value = Spanned {
                 value: ProbeArgValue::Scalar(value),
-                span: super::reader::value_span(entry),
+                span: super::node_reader::value_span(entry),
             };
             args.push(ProbeArgDecl { name, value });
         }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use kdl::KdlNode;
 
-use super::reader::Reader;
+use super::node_reader::Reader;
 use super::syntax::{FilterDecl, ProfileDecl, RuleDecl, ShimDecl, Spanned};
 use crate::diagnostics::codes;
 use crate::model::Action;
@@ -151,7 +151,7 @@ fn decode_filter(r: &mut Reader<'_>, node: &KdlNode) -> FilterDecl {
                 super::syntax::Value::Bool(b) => {
                     r.error(
                         crate::diagnostics::codes::INVALID_VALUE,
-                        super::reader::value_span(e),
+                        super::node_reader::value_span(e),
                         format!("{what} cannot be #{b}"),
                         "expected a string or number",
                     );
@@ -160,7 +160,7 @@ fn decode_filter(r: &mut Reader<'_>, node: &KdlNode) -> FilterDecl {
             };
             Some(super::syntax::Text {
                 value,
-                span: super::reader::value_span(e),
+                span: super::node_reader::value_span(e),
             })
         })
         .collect();

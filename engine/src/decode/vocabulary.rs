@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use kdl::{KdlDocument, KdlNode};
 
-use super::reader::Reader;
+use super::node_reader::Reader;
 use crate::diagnostics::{Diag, Diagnostics, codes, suggest};
 use crate::source::SourceFile;
 

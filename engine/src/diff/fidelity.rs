@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::status::Status;
 use crate::bundle::fidelity::FidelityReport;
-use crate::bundle::vocabulary::fidelity_str;
+use crate::bundle::world_vocabulary::fidelity_str;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RuleState {

@@ -26,7 +26,7 @@ use crate::probes::report::{ChildRecord, RECORD_LEN, RecordStage};
 use crate::probes::{ExecCommand, HELPER_REPORT_FD, Operation, Slots};
 use crate::sys::errno::raw;
 use crate::sys::process::{self, Forked, WaitStatus};
-use crate::sys::{fd, namespace, signal};
+use crate::sys::{fd, namespace, sigaction};
 
 use super::capture::Capture;
 use super::guard::HostGuard;
@@ -236,7 +236,7 @@ fn die_with_worker(res_wr: RawFd, worker: i32) {
 /// `/dev/null` as stdin, the output pipe as stdout and stderr (or, passed through, xpr's own).
 fn command_stdio(spec: &ChildSpec, res_wr: RawFd, out_wr: RawFd) {
     for sig in [libc::SIGINT, libc::SIGPIPE] {
-        must(res_wr, "sigaction", signal::set_default(sig));
+        must(res_wr, "sigaction", sigaction::set_default(sig));
     }
     if spec.passthrough {
         return;

@@ -23,9 +23,9 @@ use crate::model::{Experiment, FixtureKind, Probe};
 use crate::probes::ProbeSpec;
 use crate::sys::fs::{Dir, FsError};
 use crate::sys::process::{self, Forked};
-use crate::sys::{fd, signal, socket};
+use crate::sys::{fd, sigaction, socket};
 
-use super::network::Network;
+use super::network_isolation::Network;
 use super::scratch::ScratchRoot;
 use super::walk::Walk;
 
@@ -297,7 +297,7 @@ fn fork_fixture(keep: RawFd, body: impl FnOnce()) -> io::Result<i32> {
         Forked::Child => {
             let ready = process::set_parent_death_signal(libc::SIGKILL).is_ok()
                 && process::parent_pid() == parent
-                && signal::ignore(libc::SIGINT).is_ok()
+                && sigaction::ignore(libc::SIGINT).is_ok()
                 && fd::close_all_except(&[keep]).is_ok();
             if ready {
                 body();

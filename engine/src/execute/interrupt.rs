@@ -14,7 +14,7 @@ extern "C" fn on_signal(_: libc::c_int) {
 /// guardians still remove the scratch root and restore the audit state.
 pub fn install() {
     for sig in [libc::SIGINT, libc::SIGTERM] {
-        let _ = crate::sys::signal::set_handler(sig, on_signal);
+        let _ = crate::sys::sigaction::set_handler(sig, on_signal);
     }
 }
 

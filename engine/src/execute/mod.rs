@@ -9,12 +9,11 @@
 
 mod capture;
 mod child;
-mod context;
 mod fixtures;
 mod frame;
 mod guard;
 pub mod interrupt;
-mod network;
+mod network_isolation;
 mod pool;
 mod progress;
 mod schedule;
@@ -24,16 +23,17 @@ mod stage_record;
 mod trace;
 pub mod walk;
 mod worker;
+mod worker_context;
 
 use std::collections::HashMap;
 
 pub use capture::DEFAULT_OUTPUT_LIMIT;
-pub use context::ExecuteOptions;
-pub use network::Network;
+pub use network_isolation::Network;
 pub use progress::Progress;
 pub use scratch::{SCRATCH_PREFIX, ScratchRoot, short_random};
 pub use trace::NodeRun;
 pub use walk::{How, Walk};
+pub use worker_context::ExecuteOptions;
 
 use crate::compile::ProfileSandbox;
 use crate::model::{Experiment, Lane, StageRecord};
@@ -139,7 +139,7 @@ pub(crate) fn execute_walk(
         t if t.is_zero() => std::time::Duration::from_secs(5),
         t => t,
     };
-    let ctx = context::Context {
+    let ctx = worker_context::Context {
         exp,
         sandboxes,
         scratch: &scratch,
@@ -173,7 +173,7 @@ pub(crate) fn execute_walk(
 }
 
 /// A unit whose worker died before reporting still gets a record: it crashed, with a reason.
-fn fill_lost_units(ctx: &context::Context, records: &mut Vec<StageRecord>) {
+fn fill_lost_units(ctx: &worker_context::Context, records: &mut Vec<StageRecord>) {
     use std::collections::HashSet;
     let seen: HashSet<(Lane, Option<String>, String)> = records
         .iter()

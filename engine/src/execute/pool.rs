@@ -9,10 +9,10 @@ use crate::model::StageRecord;
 use crate::sys::fd;
 use crate::sys::process::{self, Forked};
 
-use super::context::Context;
 use super::frame::{Frame, FrameReader};
 use super::progress::Progress;
 use super::worker::{self, SERIAL_JOB};
+use super::worker_context::Context;
 
 struct Handle {
     pid: i32,

@@ -13,7 +13,7 @@
 
 use crate::model::{Experiment, Isolation, Lane};
 
-use super::network::Network;
+use super::network_isolation::Network;
 
 /// A unit of work: the lane, its profile (`None` for the baseline) and the probe.
 pub type Unit = (Lane, Option<usize>, usize);

@@ -12,15 +12,15 @@ use crate::model::{Lane, StageRecord};
 use crate::probes::report::{ChildRecord, RecordStage};
 use crate::probes::{ExecCommand, Operation, ProbeSpec};
 use crate::sys::process::{self, ChildStack};
-use crate::sys::{fd, namespace, signal};
+use crate::sys::{fd, namespace, sigaction};
 
 use super::child::{self, Body, ChildExit, ChildSpec, StartError, Termination};
-use super::context::Context;
 use super::fixtures::Started;
 use super::frame;
 use super::guard::HostGuard;
-use super::network::Network;
+use super::network_isolation::Network;
 use super::stage_record::{self, ProbeKind};
+use super::worker_context::Context;
 
 /// Job id of the serial (destructive-class) job.
 pub const SERIAL_JOB: u32 = u32::MAX;
@@ -51,7 +51,7 @@ impl WorkerExit {
 /// The worker's loop; never returns (the process `_exit`s).
 pub fn main(ctx: &Context, cmd_rd: RawFd, res_wr: RawFd) -> ! {
     // The engine coordinates Ctrl-C.
-    if signal::ignore(libc::SIGINT).is_err() {
+    if sigaction::ignore(libc::SIGINT).is_err() {
         WorkerExit::SetupFailed.exit();
     }
     let (Ok(devnull), Ok(stack)) = (fd::open_dev_null(), ChildStack::new()) else {

@@ -11,8 +11,8 @@ pub mod document;
 pub mod html;
 pub mod markdown;
 pub mod output;
-pub mod run;
+pub mod world_runs;
 
 pub use column::{Column, ColumnError};
 pub use document::{CellStatus, Matrix, SCHEMA};
-pub use run::{MatrixRun, WorldOutcome};
+pub use world_runs::{MatrixRun, WorldOutcome};

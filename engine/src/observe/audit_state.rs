@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicI32, AtomicU32, AtomicUsize, Ordering};
 use super::error::ObserverError;
 use super::netlink::{self, AuditStatus};
 use crate::sys::guardian::Guardian;
-use crate::sys::signal::{self, FATAL_CATCHABLE, SavedAction};
+use crate::sys::sigaction::{self, FATAL_CATCHABLE, SavedAction};
 
 static RESTORE_FD: AtomicI32 = AtomicI32::new(-1);
 static RESTORE_ENABLED: AtomicU32 = AtomicU32::new(0);
@@ -31,8 +31,8 @@ extern "C" fn on_signal(sig: libc::c_int) {
         let _ = netlink::send_raw(fd, &msg);
     }
     match PREVIOUS[sig as usize].load(Ordering::SeqCst) {
-        libc::SIG_DFL => signal::raise_default(sig),
-        handler => signal::chain(handler, sig),
+        libc::SIG_DFL => sigaction::raise_default(sig),
+        handler => sigaction::chain(handler, sig),
     }
 }
 
@@ -41,14 +41,14 @@ extern "C" fn on_signal(sig: libc::c_int) {
 fn install() -> Vec<SavedAction> {
     let mut saved = Vec::new();
     for &sig in FATAL_CATCHABLE {
-        let Ok(current) = signal::current(sig) else {
+        let Ok(current) = sigaction::current(sig) else {
             continue;
         };
         if current.plain_handler() == libc::SIG_IGN {
             continue;
         }
         PREVIOUS[sig as usize].store(current.plain_handler(), Ordering::SeqCst);
-        if let Ok(old) = signal::set_handler(sig, on_signal) {
+        if let Ok(old) = sigaction::set_handler(sig, on_signal) {
             saved.push(old);
         }
     }

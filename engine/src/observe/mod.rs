@@ -7,17 +7,17 @@
 //! [`Witness`](crate::model::Witness): the records, `no_witness` (never read as "no deny"), or
 //! `observer_unavailable` with the reason.
 
+mod audit_records;
 mod audit_state;
 mod error;
 mod netlink;
-mod records;
 mod session;
 mod witness;
 
+pub use audit_records::{AUDIT_LANDLOCK_ACCESS, AUDIT_LANDLOCK_DOMAIN, fields, parse};
 pub use audit_state::{current_status, set_enabled, status_between_sessions};
 pub use error::ObserverError;
 pub use netlink::AuditStatus;
-pub use records::{AUDIT_LANDLOCK_ACCESS, AUDIT_LANDLOCK_DOMAIN, fields, parse};
 pub use session::{AuditSession, unavailable_reason};
 pub use witness::{attach_witnesses, records_of};
 

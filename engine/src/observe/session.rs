@@ -6,10 +6,10 @@ use std::os::fd::OwnedFd;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use super::audit_records::parse;
 use super::audit_state::AuditGuard;
 use super::error::ObserverError;
 use super::netlink;
-use super::records::parse;
 use crate::model::AuditRecord;
 
 /// One session per process at a time: two would race on recording and restoring the state.

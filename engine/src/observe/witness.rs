@@ -9,7 +9,7 @@ use crate::model::{
     WitnessRecord, WitnessState,
 };
 
-use super::records::{AUDIT_LANDLOCK_ACCESS, AUDIT_LANDLOCK_DOMAIN};
+use super::audit_records::{AUDIT_LANDLOCK_ACCESS, AUDIT_LANDLOCK_DOMAIN};
 
 /// The domains each pid created.
 fn domains_by_pid(records: &[AuditRecord]) -> BTreeMap<i32, BTreeSet<String>> {
@@ -60,7 +60,7 @@ fn own_paths(probe: &Probe) -> Vec<String> {
 
 /// What a verdict keeps of an audit record: blockers, path and the run-independent fields.
 pub fn witness_record(r: &AuditRecord) -> WitnessRecord {
-    let detail: Vec<String> = super::records::fields(&r.text)
+    let detail: Vec<String> = super::audit_records::fields(&r.text)
         .into_iter()
         .filter(|(k, _)| {
             !matches!(

@@ -4,8 +4,8 @@
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use super::layout::Layout;
 use super::node::{Node, Step};
+use super::node_layout::Layout;
 use crate::model::Lane;
 
 /// The stage graph of one experiment in one world.

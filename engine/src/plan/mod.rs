@@ -29,17 +29,17 @@
 mod build;
 mod graph;
 mod id;
-mod layout;
 mod node;
+mod node_layout;
+mod ready_nodes;
 pub mod render;
-mod schedule;
 mod stats;
 
 pub use graph::Plan;
 pub use id::NodeId;
-pub use layout::Layout;
 pub use node::{Node, ProfileForm, Step, StepKind};
-pub use schedule::Schedule;
+pub use node_layout::Layout;
+pub use ready_nodes::Schedule;
 pub use stats::{StageCount, Stats};
 
 /// The world name probe families are matched against (`Probe::worlds`).

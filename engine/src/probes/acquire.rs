@@ -10,7 +10,7 @@
 
 use std::cell::Cell;
 
-use super::outcome::OpResult;
+use super::op_result::OpResult;
 use super::syscall::close;
 
 /// The descriptors one operation acquired before apply (-1: none), or why it could not.

@@ -19,7 +19,7 @@ use rustix::fs::{Mode, OFlags};
 use crate::sys::fs::{open_anchor, open_beneath};
 
 use super::acquire::Held;
-use super::outcome::OpResult;
+use super::op_result::OpResult;
 use super::spec::ProbeSpec;
 use super::syscall::{check, close};
 

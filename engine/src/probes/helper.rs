@@ -5,11 +5,11 @@
 //! It also hosts the self-test behaviours the runner's failure-path tests need (`selftest-*`):
 //! a crash, a hang, an output flood and a fork that leaves a process behind.
 
-use super::outcome::OpResult;
+use super::op_result::OpResult;
 use super::report::ChildRecord;
 use super::spec::ProbeSpec;
 use super::{HELPER_REPORT_FD, Operation};
-use crate::sys::{fd, process, signal};
+use crate::sys::{fd, process, sigaction};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SelfTest {
@@ -38,7 +38,7 @@ impl SelfTest {
         match self {
             SelfTest::Segv => {
                 // The Rust runtime's guard-page handler would swallow a raised SIGSEGV.
-                signal::raise_default(libc::SIGSEGV);
+                sigaction::raise_default(libc::SIGSEGV);
                 OpResult::errno(libc::EINVAL)
             }
             SelfTest::Hang => loop {

@@ -6,11 +6,11 @@
 //! uses ([`Operation::acquire`]) before it applies the sandbox (`acquire`).
 
 mod acquire;
-mod exec;
+mod execve;
 mod files;
 pub mod helper;
 pub(crate) mod network;
-mod outcome;
+mod op_result;
 mod procfs;
 pub mod report;
 mod signal;
@@ -18,8 +18,8 @@ mod spec;
 mod syscall;
 
 pub use acquire::{Held, Slots};
-pub use exec::{ExecCommand, HELPER_REPORT_FD};
-pub use outcome::OpResult;
+pub use execve::{ExecCommand, HELPER_REPORT_FD};
+pub use op_result::OpResult;
 pub use spec::ProbeSpec;
 
 use crate::model::Probe;

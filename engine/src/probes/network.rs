@@ -1,7 +1,7 @@
 //! Network drivers: TCP connect and bind on loopback, connect to an abstract AF_UNIX socket.
 
 use super::acquire::Held;
-use super::outcome::OpResult;
+use super::op_result::OpResult;
 use super::spec::ProbeSpec;
 use super::syscall::{close, errno_of};
 use crate::sys::socket::{self, AbstractAddr};

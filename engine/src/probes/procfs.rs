@@ -5,7 +5,7 @@
 use std::ffi::CString;
 
 use super::acquire::Held;
-use super::outcome::OpResult;
+use super::op_result::OpResult;
 use super::spec::ProbeSpec;
 use super::syscall::{close, errno_of};
 use crate::sys::{fd, process};

@@ -3,7 +3,7 @@
 //!
 //! 24 bytes, little-endian, written with one `write` (< PIPE_BUF, so atomic) and no allocation.
 
-use super::outcome::OpResult;
+use super::op_result::OpResult;
 use crate::model::BlockedReason;
 
 const MAGIC: u32 = 0x7870_7231; // "xpr1"

@@ -7,7 +7,7 @@
 use std::os::fd::IntoRawFd;
 
 use super::acquire::Held;
-use super::outcome::OpResult;
+use super::op_result::OpResult;
 use super::spec::ProbeSpec;
 use super::syscall::errno_of;
 use crate::sys::process;

@@ -19,11 +19,11 @@ mod declarations;
 mod expectations;
 mod header;
 mod layers;
+mod probe_scope;
 mod probes;
 mod profiles;
 mod rules;
 pub mod sbpl_hook;
-mod scope;
 
 pub use context::{SubstError, is_placeholder_name, substitute, under_scratch};
 pub use header::parse_duration;
@@ -257,7 +257,7 @@ fn resolve_closure(
         &probe_names,
         &opts.world,
     );
-    scope::resolve_scopes(
+    probe_scope::resolve_scopes(
         &mut cx,
         &decls,
         &expects,

@@ -9,7 +9,7 @@ use crate::bundle::fidelity::FidelityReport;
 use crate::bundle::layout::{self, schema};
 use crate::bundle::manifest::{Closure, EngineIdentity, Manifest, Timings};
 use crate::bundle::path_guard::PathGuard;
-use crate::bundle::vocabulary::{FamilyStatus, Vocabulary};
+use crate::bundle::world_vocabulary::{FamilyStatus, Vocabulary};
 use crate::bundle::{BundleWriter, IndexMeta, InvalidRunId, RunId};
 use crate::execute::{ExecuteOptions, SCRATCH_PREFIX};
 use crate::model::{Experiment, Lane};

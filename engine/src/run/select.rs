@@ -251,7 +251,7 @@ pub fn reference(
         (Some(Some(path)), _) | (_, Some(path)) => path.clone(),
         _ => {
             let dir = out_root.join(experiment);
-            bundle::reader::latest_run(&dir).ok_or(SelectError::NoReference {
+            bundle::open::latest_run(&dir).ok_or(SelectError::NoReference {
                 experiment: experiment.to_string(),
                 dir,
             })?

@@ -32,7 +32,7 @@ use serde::Serialize;
 use crate::model::{Action, Modifiers, Origin, ProfileIr};
 
 mod census;
-mod check;
+mod check_report;
 mod emit;
 mod env;
 mod error;
@@ -40,12 +40,12 @@ mod eval;
 mod filters;
 mod lexer;
 mod printer;
-mod reader;
+mod sexpr;
 mod source;
 mod value;
 
 pub use census::{FidelityCounts, RuleCensus, census, count_fidelity};
-pub use check::render_fidelity;
+pub use check_report::render_fidelity;
 pub use emit::{emit, emit_profile, filter_text, rule_text};
 pub use error::{ErrorKind, SbplError, SbplErrors};
 pub use source::SbplSource;

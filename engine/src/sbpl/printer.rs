@@ -3,7 +3,7 @@
 //! Comments and layout are dropped, so the text is the same wherever the form is re-emitted,
 //! which keeps parse → emit → parse a fixed point.
 
-use super::reader::{Datum, Node};
+use super::sexpr::{Datum, Node};
 
 pub fn print(node: &Node) -> String {
     let mut out = String::new();

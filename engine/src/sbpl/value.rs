@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use crate::model::Filter;
 
-use super::reader::Node;
+use super::sexpr::Node;
 use super::source::FileId;
 
 #[derive(Clone, Debug)]

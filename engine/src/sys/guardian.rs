@@ -12,7 +12,7 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 use super::process::{self, Forked};
-use super::{fd, signal};
+use super::{fd, sigaction};
 
 const DISMISS: u8 = b'd';
 
@@ -36,8 +36,8 @@ impl Guardian {
         // `action` under the caller's promise, and leaves with _exit.
         match unsafe { process::fork() }? {
             Forked::Child => {
-                for &sig in signal::FATAL_CATCHABLE {
-                    let _ = signal::ignore(sig);
+                for &sig in sigaction::FATAL_CATCHABLE {
+                    let _ = sigaction::ignore(sig);
                 }
                 let _ = process::new_session();
                 let mut kept = [read_end.as_raw_fd(), -1, -1, -1];

@@ -28,6 +28,6 @@ pub mod mount;
 pub mod namespace;
 pub mod process;
 pub mod seccomp;
-pub mod signal;
+pub mod sigaction;
 pub mod socket;
 pub mod tty;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use kdl::KdlNode;
 use miette::SourceSpan;
 
-use crate::decode::reader::Reader;
+use crate::decode::node_reader::Reader;
 use crate::diagnostics::{Diag, Diagnostics, codes, suggest};
 use crate::source::loader::parse;
 use crate::source::{SourceFile, stdlib};

@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
+use super::artifact_json::{optional_json, optional_jsonl};
 use super::detect::{INDEX_FILE, bundle_dir};
 use super::error::RuntimeToolsError;
-use super::read::{optional_json, optional_jsonl};
 use super::records::*;
 use super::schema;
 use crate::bundle::dir::BundleDir;
@@ -27,7 +27,7 @@ pub struct RuntimeToolsBundle {
 
 impl RuntimeToolsBundle {
     /// Reads the bundle at `path` (its directory or its `artifact_index.json`). Does not check
-    /// digests (see [`super::verify::verify`]); fails when the index or the expected matrix is
+    /// digests (see [`super::integrity::verify`]); fails when the index or the expected matrix is
     /// absent or any artifact is malformed.
     pub fn open(path: &Path) -> Result<Self, RuntimeToolsError> {
         let root = bundle_dir(path);

@@ -8,24 +8,24 @@
 //!   records as [`crate::model::VerdictRecord`]s plus their foreign details by [`to_record`];
 //! - [`to_kdl`]: a starting xpr experiment from the expected matrix.
 
+pub mod artifact_json;
 pub mod bundle;
+pub mod bundle_reader;
 pub mod detect;
-pub mod digest;
 pub mod error;
 pub mod flags;
 pub mod ids;
+pub mod integrity;
+pub mod map_records;
 pub mod mapped;
-pub mod read;
-pub mod reader;
 pub mod records;
 pub mod schema;
+pub mod sha256;
 pub mod to_kdl;
 pub mod to_record;
-pub mod verify;
-pub mod view;
 
 pub use bundle::RuntimeToolsBundle;
+pub use bundle_reader::RuntimeToolsReader;
 pub use detect::is_runtime_tools;
 pub use error::RuntimeToolsError;
-pub use reader::RuntimeToolsReader;
-pub use verify::{VerifyReport, verify};
+pub use integrity::{VerifyReport, verify};

@@ -29,10 +29,10 @@
 pub mod export;
 pub mod mounts;
 mod operations;
-pub mod plan;
 mod prepare;
 mod rule_paths;
 mod rule_text;
+pub mod ruleset_plan;
 mod sandbox_plan;
 pub mod seccomp_program;
 mod side_effects;
@@ -43,13 +43,13 @@ use serde::Serialize;
 
 pub use crate::source::sysctl::proc_sys_path;
 pub use mounts::{MOUNT_PLAN_SCHEMA_VERSION, MountEntryPlan, MountKind, MountPlan};
-pub use plan::{
-    LANDLOCK_PLAN_SCHEMA_VERSION, LandlockPlan, LayerPlan, PathRulePlan, PortRulePlan, SeccompPlan,
-    SeccompSyscallPlan,
-};
 pub use prepare::{PrepareFailure, PreparedSandbox, ResolvedPathRule, kept_on_node};
 pub use rule_paths::SCRATCH;
 pub use rule_text::rule_text;
+pub use ruleset_plan::{
+    LANDLOCK_PLAN_SCHEMA_VERSION, LandlockPlan, LayerPlan, PathRulePlan, PortRulePlan, SeccompPlan,
+    SeccompSyscallPlan,
+};
 pub use sandbox_plan::{LOG_NEW_EXEC_ON, LinuxSandbox, sandbox_for, sandbox_with_log_flags};
 
 use super::{Blocked, Fidelity, RuleFidelity};
@@ -131,12 +131,14 @@ impl CompiledProfile {
 pub fn compile(profile_id: &str, ir: &ProfileIr, world: &WorldFacts) -> CompiledProfile {
     let mut translation = stack::translate_stack(ir, world);
     let overlays: Vec<&mounts::Overlay> = translation.overlays.iter().collect();
-    let mount_table = mounts::table::build(&overlays);
+    let mount_table = mounts::mount_table::build(&overlays);
     let carved = overlays.iter().flat_map(|o| o.carved.clone()).collect();
     let usable = world
         .landlock
         .usable_mask(crate::world::landlock_rights::RightKind::Fs);
-    for (rule, (approximate, notes)) in mounts::table::rule_notes(&mount_table, &carved, usable) {
+    for (rule, (approximate, notes)) in
+        mounts::mount_table::rule_notes(&mount_table, &carved, usable)
+    {
         let Some(f) = translation
             .fidelity
             .iter_mut()

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use super::CompiledProfile;
 use super::mounts::{MountNamespace, decide};
-use super::plan::PathRulePlan;
 use super::rule_paths::SCRATCH;
+use super::ruleset_plan::PathRulePlan;
 use super::seccomp_program::decode_bpf;
 use crate::compile::ApplyFailure;
 use crate::model::BlockedReason;

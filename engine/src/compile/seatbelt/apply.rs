@@ -8,7 +8,7 @@ use crate::model::BlockedReason;
 
 use super::check_query::CheckQuery;
 use super::ffi;
-use super::text::CompiledSeatbelt;
+use super::sbpl_text::CompiledSeatbelt;
 
 /// Everything `sandbox_init_with_parameters` needs, allocated before fork.
 pub struct PreparedSeatbelt {

@@ -14,7 +14,7 @@ use std::rc::Rc;
 use super::{Evaluator, MAX_SOURCE_BYTES};
 use crate::sbpl::env::EnvRef;
 use crate::sbpl::error::{ErrorKind, SbplError};
-use crate::sbpl::reader::{Datum, Node};
+use crate::sbpl::sexpr::{Datum, Node};
 use crate::sbpl::source::FileId;
 use crate::sbpl::value::Value;
 use crate::sbpl::{SbplImport, SbplOptions};

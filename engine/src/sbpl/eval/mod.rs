@@ -10,7 +10,7 @@ use super::env::{Env, EnvRef};
 use super::error::{ErrorKind, SbplError};
 use super::filters::{self, Built};
 use super::printer::print;
-use super::reader::{Datum, Node, read};
+use super::sexpr::{Datum, Node, read};
 use super::source::{FileId, SbplSource};
 use super::value::{Measure, Truth, Value};
 use super::{OpaqueItem, OpaqueKind, SbplImport, SbplOptions, SbplWarning};

@@ -8,8 +8,8 @@
 
 use crate::model::{MountDecision, MountDenial};
 
+use super::mount_table::MountKind;
 use super::overlay::{EXEC_RIGHTS, WRITE_RIGHTS};
-use super::table::MountKind;
 
 /// A mount of the table as placed on a filesystem.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -10,11 +10,11 @@
 //! (apply); [`decide`] says which errno a mount gives, for the worker's records and the oracle.
 
 pub mod decide;
-mod namespace;
+mod mount_namespace;
+pub mod mount_table;
 pub mod overlay;
-pub mod table;
 
 pub use decide::PlacedMount;
-pub use namespace::MountNamespace;
+pub use mount_namespace::MountNamespace;
+pub use mount_table::{MOUNT_PLAN_SCHEMA_VERSION, MountEntryPlan, MountKind, MountPlan};
 pub use overlay::Overlay;
-pub use table::{MOUNT_PLAN_SCHEMA_VERSION, MountEntryPlan, MountKind, MountPlan};

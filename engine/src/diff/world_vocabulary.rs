@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::facts::keyed;
 use super::status::Status;
-use crate::bundle::vocabulary::{Vocabulary, fidelity_str};
+use crate::bundle::world_vocabulary::{Vocabulary, fidelity_str};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -5,16 +5,16 @@ use std::collections::BTreeMap;
 
 use crate::bundle::dir::BundleDir;
 use crate::bundle::format::{BundleFormat, BundleReader, LoadError};
-use crate::bundle::verify::{Finding, Verification};
+use crate::bundle::verification::{Finding, Verification};
 use crate::bundle::view::{BundleView, flatten_into};
-use crate::bundle::vocabulary::{FamilyStatus, Vocabulary};
+use crate::bundle::world_vocabulary::{FamilyStatus, Vocabulary};
 use crate::model::Fidelity;
 
 use super::bundle::RuntimeToolsBundle;
 use super::detect::INDEX_FILE;
+use super::integrity::verify_dir;
 use super::to_kdl::family_for;
 use super::to_record::{to_foreign, to_record};
-use super::verify::verify_dir;
 
 pub struct RuntimeToolsReader {
     dir: BundleDir,

@@ -13,12 +13,12 @@ use serde::Serialize;
 use rustix::fs::FileType;
 use sha2::{Digest, Sha256};
 
+use super::artifact_json::optional_json;
 use super::detect::{INDEX_FILE, bundle_dir};
-use super::digest::to_hex;
 use super::error::RuntimeToolsError;
-use super::read::optional_json;
 use super::records::ArtifactIndex;
 use super::schema;
+use super::sha256::to_hex;
 use crate::bundle::dir::BundleDir;
 use crate::bundle::printable::printable;
 use crate::sys::input::InputError;

@@ -17,7 +17,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::decide::PlacedMount;
-use super::table::{MountEntryPlan, MountKind};
+use super::mount_table::{MountEntryPlan, MountKind};
 use crate::compile::ApplyFailure;
 use crate::compile::linux::prepare::{PrepareFailure, host_path};
 use crate::compile::linux::rule_paths::SCRATCH;
