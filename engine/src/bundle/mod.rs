@@ -7,27 +7,27 @@
 //! load its semantic [`view::BundleView`] for `xpr diff`. Every reader opens the bundle's
 //! files through [`dir::BundleDir`] (no symlinks, no special files, bounded reads).
 
-pub mod canonical;
-pub mod digest;
-pub mod dir;
-pub mod explain;
+pub(crate) mod canonical;
+pub(crate) mod digest;
+pub(crate) mod dir;
+pub(crate) mod explain;
 pub mod fidelity;
-pub mod foreign;
-pub mod format;
-pub mod index;
+pub(crate) mod foreign;
+pub(crate) mod format;
+pub(crate) mod index;
 pub mod layout;
 pub mod manifest;
-pub mod open;
+pub(crate) mod open;
 pub mod path_guard;
-pub mod printable;
-pub mod run_id;
+pub(crate) mod printable;
+pub(crate) mod run_id;
 pub mod runtime_tools;
-pub mod schema;
-pub mod time;
-pub mod verification;
-pub mod view;
+pub(crate) mod schema;
+pub(crate) mod time;
+pub(crate) mod verification;
+pub(crate) mod view;
 pub mod world_vocabulary;
-pub mod writer;
+pub(crate) mod writer;
 mod xpr_reader;
 
 pub use format::{BundleFormat, BundleReader, LoadError};

@@ -21,12 +21,12 @@ use super::world_vocabulary::Vocabulary;
 use crate::model::VerdictRecord;
 use crate::sys::input::InputError;
 
-pub struct XprBundle {
+pub(crate) struct XprBundle {
     dir: BundleDir,
 }
 
 impl XprBundle {
-    pub fn new(dir: BundleDir) -> XprBundle {
+    pub(crate) fn new(dir: BundleDir) -> XprBundle {
         XprBundle { dir }
     }
 

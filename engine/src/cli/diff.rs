@@ -13,7 +13,7 @@ use super::*;
 use crate::bundle::{self, BundleView};
 use crate::diff;
 
-pub fn run(args: DiffArgs) -> Result<Outcome, Error> {
+pub(crate) fn run(args: DiffArgs) -> Result<Outcome, Error> {
     let [a, b] = two(&args.bundles)?;
     let a = view("A", a)?;
     let b = view("B", b)?;

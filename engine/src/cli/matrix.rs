@@ -12,7 +12,7 @@ use crate::matrix::column::{self, Column};
 use crate::matrix::{MatrixRun, WorldOutcome, document, output};
 use crate::worlds::Accel;
 
-pub fn run(args: MatrixArgs) -> Result<Outcome, Error> {
+pub(crate) fn run(args: MatrixArgs) -> Result<Outcome, Error> {
     let mut names = std::collections::BTreeSet::new();
     if let Some(twice) = args.worlds.iter().find(|w| !names.insert(w.as_str())) {
         return Err(Error::MatrixInput {

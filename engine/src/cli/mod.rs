@@ -29,7 +29,7 @@ mod verify;
 mod world;
 mod worlds;
 
-pub use args::*;
+pub(crate) use args::*;
 // `import` still chooses its exit status itself, with these.
 use exit::{EXIT_ENVIRONMENT, EXIT_INVALID, EXIT_OK, Error, Outcome};
 

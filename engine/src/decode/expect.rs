@@ -7,7 +7,7 @@ use super::node_reader::Reader;
 use super::syntax::{ExpectDecl, ExpectEntryDecl, Text};
 use crate::model::Expected;
 
-pub fn decode(r: &mut Reader<'_>, node: &KdlNode) -> Option<ExpectDecl> {
+pub(crate) fn decode(r: &mut Reader<'_>, node: &KdlNode) -> Option<ExpectDecl> {
     // A scope on the `expect` node is every entry's that gives none of its own; `scope=#true`
     // limits the profile's probes to those the block names.
     let node_props = r.props(node, &["mechanism", "landlock-abi", "scope"], false);
@@ -63,7 +63,6 @@ pub fn decode(r: &mut Reader<'_>, node: &KdlNode) -> Option<ExpectDecl> {
         };
         entries.push(ExpectEntryDecl {
             action,
-            keyword: child.name().span(),
             probes,
             errno,
             world,

@@ -8,7 +8,7 @@ use crate::diagnostics::{Diag, codes};
 
 const KINDS: &[&str] = &["file", "dir", "tcp-listener", "unix-listener", "process"];
 
-pub fn decode(r: &mut Reader<'_>, node: &KdlNode) -> Vec<FixtureDecl> {
+pub(crate) fn decode(r: &mut Reader<'_>, node: &KdlNode) -> Vec<FixtureDecl> {
     let mut out = Vec::new();
     for child in r.children(node) {
         let kind = child.name().value();

@@ -46,7 +46,7 @@ fn rules(reports: &BTreeMap<String, FidelityReport>) -> BTreeMap<RuleKey, RuleSt
     out
 }
 
-pub fn diff(
+pub(crate) fn diff(
     a: &BTreeMap<String, FidelityReport>,
     b: &BTreeMap<String, FidelityReport>,
 ) -> Vec<FidelityChange> {

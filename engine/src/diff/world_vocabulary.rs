@@ -25,7 +25,7 @@ pub struct VocabularyChange {
     pub b: Option<String>,
 }
 
-pub fn diff(a: &Vocabulary, b: &Vocabulary) -> Vec<VocabularyChange> {
+pub(crate) fn diff(a: &Vocabulary, b: &Vocabulary) -> Vec<VocabularyChange> {
     let ops = |v: &Vocabulary| -> BTreeMap<String, String> {
         v.operations
             .iter()

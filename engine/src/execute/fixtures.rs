@@ -48,7 +48,7 @@ enum Listener {
 
 /// Where probes reach the run's listener and process fixtures, by fixture name.
 #[derive(Clone, Debug, Default)]
-pub struct Endpoints {
+pub(crate) struct Endpoints {
     ports: BTreeMap<String, u16>,
     /// Fixture name → (declared name, the name bound).
     unix: BTreeMap<String, (String, String)>,
@@ -57,7 +57,7 @@ pub struct Endpoints {
 }
 
 #[derive(Debug, Default)]
-pub struct Fixtures {
+pub(crate) struct Fixtures {
     /// File and dir fixtures in setup order (a dir before the fixtures inside it): the
     /// declared state of the scratch tree.
     paths: Vec<PathFixture>,
@@ -72,14 +72,14 @@ pub struct Fixtures {
 
 /// The fixture processes one worker started and where its probes reach them.
 #[derive(Debug)]
-pub struct Started {
+pub(crate) struct Started {
     pub endpoints: Endpoints,
     pids: Vec<i32>,
 }
 
 impl Started {
     /// Kills and reaps them (a probe may have stopped or killed one: they start anew).
-    pub fn stop(self) {
+    pub(crate) fn stop(self) {
         stop(&self.pids);
     }
 }
@@ -88,7 +88,7 @@ impl Fixtures {
     /// Materialises every file and dir fixture of the experiment, in the plan's fixture order.
     /// Fixture processes are each worker's own ([`Fixtures::start_here`]), except the
     /// listeners when probes share the host's network (`Network::Shared`): those start here.
-    pub fn start(
+    pub(crate) fn start(
         exp: &Experiment,
         scratch: &ScratchRoot,
         walk: &Walk,
@@ -133,7 +133,7 @@ impl Fixtures {
     /// `process` fixtures and, with a namespace of its own, the listeners, as declared (port 0
     /// takes any free port; abstract names are used as they are, nothing else lives in the
     /// namespace). They die with the worker.
-    pub fn start_here(&self, network: &Network) -> Result<Started, String> {
+    pub(crate) fn start_here(&self, network: &Network) -> Result<Started, String> {
         let mut pids = Vec::new();
         let started = match network {
             Network::PerWorker => self.start_listeners(false, &mut pids),
@@ -188,7 +188,7 @@ impl Fixtures {
     /// is emptied (links removed, never followed) and every file/dir fixture created anew from
     /// its declaration, in setup order. The pristine state is the declaration alone, so no
     /// path a probe names is ever taken for part of it.
-    pub fn restore(&self, scratch: &ScratchRoot) -> Result<(), FsError> {
+    pub(crate) fn restore(&self, scratch: &ScratchRoot) -> Result<(), FsError> {
         let root = scratch.dir()?;
         root.set_mode(0o700)?;
         root.remove_contents()?;
@@ -196,7 +196,7 @@ impl Fixtures {
     }
 
     /// The probe with `{scratch}` substituted and its fixtures looked up in `endpoints`.
-    pub fn spec_for(
+    pub(crate) fn spec_for(
         &self,
         probe: &Probe,
         scratch: &ScratchRoot,

@@ -12,7 +12,7 @@ mod child;
 mod fixtures;
 mod frame;
 mod guard;
-pub mod interrupt;
+pub(crate) mod interrupt;
 mod network_isolation;
 mod pool;
 mod progress;
@@ -27,11 +27,10 @@ mod worker_context;
 
 use std::collections::HashMap;
 
-pub use capture::DEFAULT_OUTPUT_LIMIT;
 pub use network_isolation::Network;
-pub use progress::Progress;
-pub use scratch::{SCRATCH_PREFIX, ScratchRoot, short_random};
-pub use trace::NodeRun;
+pub(crate) use progress::Progress;
+pub(crate) use scratch::{SCRATCH_PREFIX, ScratchRoot, short_random};
+pub(crate) use trace::NodeRun;
 pub use walk::{How, Walk};
 pub use worker_context::ExecuteOptions;
 
@@ -65,7 +64,7 @@ pub fn execute(
 
 /// The stage records and, per exec node of the plan, the record that satisfies it.
 #[derive(Debug)]
-pub struct Executed {
+pub(crate) struct Executed {
     /// Ordered as [`execute`]'s result.
     pub records: Vec<StageRecord>,
     pub nodes: Vec<NodeRun>,
@@ -74,7 +73,7 @@ pub struct Executed {
 }
 
 /// Runs the plan's exec nodes (see [`walk`]): `plan` must be built from `exp`.
-pub fn execute_plan(
+pub(crate) fn execute_plan(
     plan: &Plan,
     exp: &Experiment,
     sandboxes: &[ProfileSandbox],

@@ -23,14 +23,14 @@ use super::stage_record::{self, ProbeKind};
 use super::worker_context::Context;
 
 /// Job id of the serial (destructive-class) job.
-pub const SERIAL_JOB: u32 = u32::MAX;
+pub(crate) const SERIAL_JOB: u32 = u32::MAX;
 
 /// How a worker process ends: its exit status. The engine only tells "reported everything"
 /// (0) from the rest, whose units it records as lost; the numbers are for people reading
 /// `strace` or a core dump.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(i32)]
-pub enum WorkerExit {
+pub(crate) enum WorkerExit {
     /// The command pipe closed: no more jobs.
     Done = 0,
     /// The result pipe broke or a record could not be encoded: the engine is gone or confused.
@@ -49,7 +49,7 @@ impl WorkerExit {
 }
 
 /// The worker's loop; never returns (the process `_exit`s).
-pub fn main(ctx: &Context, cmd_rd: RawFd, res_wr: RawFd) -> ! {
+pub(crate) fn main(ctx: &Context, cmd_rd: RawFd, res_wr: RawFd) -> ! {
     // The engine coordinates Ctrl-C.
     if sigaction::ignore(libc::SIGINT).is_err() {
         WorkerExit::SetupFailed.exit();

@@ -54,7 +54,7 @@ impl Default for ExecuteOptions {
     }
 }
 
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     pub exp: &'a Experiment,
     pub sandboxes: &'a [ProfileSandbox],
     pub scratch: &'a ScratchRoot,

@@ -56,7 +56,7 @@ fn install() -> Vec<SavedAction> {
 }
 
 /// Audit switched on for the lifetime of this value (if it was off), then restored.
-pub struct AuditGuard {
+pub(crate) struct AuditGuard {
     control: OwnedFd,
     /// The host-wide session lock (`session::HOST_LOCK`), released when this value drops.
     _host_lock: OwnedFd,
@@ -72,7 +72,10 @@ pub struct AuditGuard {
 impl AuditGuard {
     /// Records the state, enables audit if it is off, installs the restoring handlers and
     /// starts the guardian.
-    pub fn enable(control: OwnedFd, host_lock: OwnedFd) -> Result<AuditGuard, ObserverError> {
+    pub(crate) fn enable(
+        control: OwnedFd,
+        host_lock: OwnedFd,
+    ) -> Result<AuditGuard, ObserverError> {
         let previous = netlink::get_status(&control).map_err(ObserverError::Status)?;
         RESTORE_ENABLED.store(previous.enabled, Ordering::SeqCst);
         let changed = previous.enabled == 0;
@@ -112,7 +115,7 @@ impl AuditGuard {
     }
 
     /// Puts `enabled` back and the previous signal handlers; idempotent.
-    pub fn restore(&mut self) {
+    pub(crate) fn restore(&mut self) {
         if self.restored {
             return;
         }

@@ -14,15 +14,12 @@ mod netlink;
 mod session;
 mod witness;
 
-pub use audit_records::{AUDIT_LANDLOCK_ACCESS, AUDIT_LANDLOCK_DOMAIN, fields, parse};
 pub use audit_state::{current_status, set_enabled, status_between_sessions};
-pub use error::ObserverError;
-pub use netlink::AuditStatus;
 pub use session::{AuditSession, unavailable_reason};
-pub use witness::{attach_witnesses, records_of};
+pub(crate) use witness::{attach_witnesses, records_of};
 
 /// `{scratch}` for any run's scratch root in an audit path (`/tmp/xpr-scratch-<exp>-<rand>`).
-pub fn symbolic_scratch(text: &str) -> String {
+pub(crate) fn symbolic_scratch(text: &str) -> String {
     let temp = std::env::temp_dir();
     let marker = format!(
         "{}/{}",

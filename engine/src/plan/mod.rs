@@ -36,14 +36,11 @@ pub mod render;
 mod stats;
 
 pub use graph::Plan;
-pub use id::NodeId;
 pub use node::{Node, ProfileForm, Step, StepKind};
-pub use node_layout::Layout;
 pub use ready_nodes::Schedule;
-pub use stats::{StageCount, Stats};
 
 /// The world name probe families are matched against (`Probe::worlds`).
-pub fn current_world() -> &'static str {
+pub(crate) fn current_world() -> &'static str {
     if cfg!(target_os = "macos") {
         "macos"
     } else {

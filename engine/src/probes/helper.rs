@@ -12,7 +12,7 @@ use super::{HELPER_REPORT_FD, Operation};
 use crate::sys::{fd, process, sigaction};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SelfTest {
+pub(crate) enum SelfTest {
     /// Raise SIGSEGV.
     Segv,
     /// Sleep forever.
@@ -24,7 +24,7 @@ pub enum SelfTest {
 }
 
 impl SelfTest {
-    pub fn parse(family: &str) -> Option<SelfTest> {
+    pub(crate) fn parse(family: &str) -> Option<SelfTest> {
         Some(match family {
             "selftest-segv" => SelfTest::Segv,
             "selftest-hang" => SelfTest::Hang,
@@ -34,7 +34,7 @@ impl SelfTest {
         })
     }
 
-    pub fn perform(self) -> OpResult {
+    pub(crate) fn perform(self) -> OpResult {
         match self {
             SelfTest::Segv => {
                 // The Rust runtime's guard-page handler would swallow a raised SIGSEGV.
@@ -70,7 +70,7 @@ impl SelfTest {
 }
 
 /// Entry point of `xpr __probe`: returns the process exit code.
-pub fn main(spec_json: &str) -> u8 {
+pub(crate) fn main(spec_json: &str) -> u8 {
     let spec: ProbeSpec = match serde_json::from_str(spec_json) {
         Ok(s) => s,
         Err(e) => {

@@ -25,9 +25,8 @@ mod profiles;
 mod rules;
 pub mod sbpl_hook;
 
-pub use context::{SubstError, is_placeholder_name, substitute, under_scratch};
-pub use header::parse_duration;
-pub use sbpl_hook::sbpl_hook;
+pub(crate) use context::is_placeholder_name;
+pub(crate) use header::parse_duration;
 
 use crate::decode::vocabulary::Vocabulary;
 use context::Cx;
@@ -112,7 +111,7 @@ pub fn load_str(display: &str, text: &str, opts: &LoadOptions) -> Result<Loaded,
 }
 
 /// Splits `name=value` (for `--param`).
-pub fn parse_param(s: &str) -> Option<(String, String)> {
+pub(crate) fn parse_param(s: &str) -> Option<(String, String)> {
     let (n, v) = s.split_once('=')?;
     (!n.is_empty()).then(|| (n.to_string(), v.to_string()))
 }

@@ -24,14 +24,15 @@ use crate::world::{VmHarness, VmWorld};
 
 pub const QEMU: &str = "qemu-system-x86_64";
 /// Printed by the guest's init on the console when userspace starts (boot time).
-pub const READY_MARKER: &str = "xpr-guest: init started";
+pub(crate) const READY_MARKER: &str = "xpr-guest: init started";
 /// How long a KVM guest may take to reach its init before xpr falls back to TCG.
-pub const KVM_PROBE: Duration = Duration::from_secs(20);
+pub(crate) const KVM_PROBE: Duration = Duration::from_secs(20);
 /// How the guest's userland is made (world facts).
-pub const USERLAND: &str = "host root via 9p (read-only) under an overlay with a tmpfs upper layer";
+pub(crate) const USERLAND: &str =
+    "host root via 9p (read-only) under an overlay with a tmpfs upper layer";
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
-pub enum Accel {
+pub(crate) enum Accel {
     /// Emulation: slow, works everywhere (the default).
     #[default]
     Tcg,
@@ -41,7 +42,7 @@ pub enum Accel {
 }
 
 impl Accel {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Accel::Tcg => "tcg",
             Accel::Kvm => "kvm",
@@ -50,7 +51,7 @@ impl Accel {
 }
 
 /// One run to make in a guest world.
-pub struct GuestRun {
+pub(crate) struct GuestRun {
     pub experiment: String,
     /// `xpr run` arguments for the guest (experiment path first, relative to `cwd` or
     /// absolute; no world options).
@@ -70,7 +71,7 @@ pub struct GuestRun {
 
 /// A committed, verified bundle from a guest.
 #[derive(Debug)]
-pub struct WorldRun {
+pub(crate) struct WorldRun {
     pub bundle: PathBuf,
     /// The guest run's exit code: 0 every expectation held, 1 not.
     pub exit_code: i32,
@@ -80,7 +81,7 @@ pub struct WorldRun {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum WorldError {
+pub(crate) enum WorldError {
     #[error("{QEMU} is not installed; install it with `apt-get install qemu-system-x86`")]
     QemuMissing,
     #[error(transparent)]
@@ -99,7 +100,7 @@ pub enum WorldError {
 
 /// Boots `spec`, runs the experiment inside, and commits the verified bundle under
 /// `run.out_root`. `log` gets progress lines (fetching, booting).
-pub fn run_in_world(
+pub(crate) fn run_in_world(
     spec: &WorldSpec,
     run: &GuestRun,
     log: &mut dyn FnMut(&str),
@@ -275,7 +276,7 @@ pub fn run_in_world(
 }
 
 /// Where a failed guest's console log is kept: beside where its bundle would have been.
-pub fn console_log_path(out_root: &Path, experiment: &str, run_id: &RunId) -> PathBuf {
+pub(crate) fn console_log_path(out_root: &Path, experiment: &str, run_id: &RunId) -> PathBuf {
     let dir = if crate::bundle::index::is_safe_relative(experiment) && !experiment.contains('/') {
         out_root.join(experiment)
     } else {

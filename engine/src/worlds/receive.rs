@@ -16,7 +16,7 @@ use crate::sys::fs::Dir;
 use crate::world::{VmWorld, WorldFacts};
 
 /// What the host asked for, to hold the returned bundle against.
-pub struct Expected<'a> {
+pub(crate) struct Expected<'a> {
     pub run_id: &'a RunId,
     pub experiment: &'a str,
     pub vm: &'a VmWorld,
@@ -26,7 +26,7 @@ pub struct Expected<'a> {
 }
 
 /// Stages, verifies and commits; the committed bundle's directory.
-pub fn commit(
+pub(crate) fn commit(
     files: &BTreeMap<String, Vec<u8>>,
     expected: &Expected<'_>,
     stage: &Path,

@@ -39,7 +39,7 @@ impl RuntimeToolsBundle {
     }
 
     /// [`RuntimeToolsBundle::open`] for an opened bundle directory.
-    pub fn read(dir: &BundleDir) -> Result<Self, RuntimeToolsError> {
+    pub(crate) fn read(dir: &BundleDir) -> Result<Self, RuntimeToolsError> {
         let not_rt = |why: String| RuntimeToolsError::NotRuntimeTools {
             dir: dir.root().to_path_buf(),
             why,
@@ -79,7 +79,7 @@ impl RuntimeToolsBundle {
         })
     }
 
-    pub fn run_id(&self) -> &str {
+    pub(crate) fn run_id(&self) -> &str {
         self.index
             .run_id
             .as_deref()
@@ -98,7 +98,7 @@ impl RuntimeToolsBundle {
 
     /// Profile ids in the run's own order (summary's `expected_profiles`), then any others
     /// from the matrix in sorted order.
-    pub fn profile_order(&self) -> Vec<&str> {
+    pub(crate) fn profile_order(&self) -> Vec<&str> {
         let mut order: Vec<&str> = self
             .summary
             .expected_profiles
@@ -115,7 +115,7 @@ impl RuntimeToolsBundle {
     }
 
     /// Lanes the run enabled, sorted.
-    pub fn lanes(&self) -> Vec<String> {
+    pub(crate) fn lanes(&self) -> Vec<String> {
         let mut lanes: Vec<String> = self
             .summary
             .lanes

@@ -180,7 +180,7 @@ pub fn verify(path: &Path) -> Result<VerifyReport, RuntimeToolsError> {
 /// [`verify`] for an opened bundle directory. Files are read through the bundle's confined
 /// opener: a FIFO, device, directory or symlink where an artifact should be is `changed`
 /// (recorded size and digest against "not a regular file"), never followed or waited on.
-pub fn verify_dir(dir: &BundleDir) -> Result<VerifyReport, RuntimeToolsError> {
+pub(crate) fn verify_dir(dir: &BundleDir) -> Result<VerifyReport, RuntimeToolsError> {
     let index: ArtifactIndex =
         optional_json(dir, INDEX_FILE)?.ok_or_else(|| RuntimeToolsError::NotRuntimeTools {
             dir: dir.root().to_path_buf(),

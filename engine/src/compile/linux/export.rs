@@ -13,7 +13,7 @@ use super::{CompiledProfile, LayerPlan};
 
 /// An exported profile: the text, and what the format leaves out.
 #[derive(Debug)]
-pub struct Export {
+pub(crate) struct Export {
     pub text: String,
     pub notes: Vec<String>,
 }
@@ -29,7 +29,7 @@ fn symbolic(path: &str) -> String {
 
 /// The Landlock plan as one landlockconfig document. `Err` for a stacked plan: the format
 /// composes rulesets into one, it has no layers.
-pub fn landlock_config(compiled: &CompiledProfile) -> Result<Export, String> {
+pub(crate) fn landlock_config(compiled: &CompiledProfile) -> Result<Export, String> {
     let plan = &compiled.plan;
     let mut notes = not_applied_here(compiled, "landlockconfig");
     let layer = match plan.layers.as_slice() {
@@ -102,7 +102,10 @@ pub fn landlock_config(compiled: &CompiledProfile) -> Result<Export, String> {
 /// The mount table as bubblewrap arguments, one shell-quoted line: the host's tree as the
 /// root, then the mounts in xpr's attach order. `is_dir` says whether a hidden path is a
 /// directory (`None`: not known).
-pub fn bwrap_args(compiled: &CompiledProfile, is_dir: &dyn Fn(&str) -> Option<bool>) -> Export {
+pub(crate) fn bwrap_args(
+    compiled: &CompiledProfile,
+    is_dir: &dyn Fn(&str) -> Option<bool>,
+) -> Export {
     let mut notes = not_applied_here(compiled, "bubblewrap");
     let mut args: Vec<String> = [
         "--die-with-parent",
