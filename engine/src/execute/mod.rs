@@ -27,6 +27,7 @@ mod worker_context;
 
 use std::collections::HashMap;
 
+pub use fixtures::FixtureError;
 pub use network_isolation::Network;
 pub(crate) use progress::Progress;
 pub(crate) use scratch::{SCRATCH_PREFIX, ScratchRoot, short_random};
@@ -43,7 +44,7 @@ pub enum ExecuteError {
     #[error("cannot create the scratch root: {0}")]
     Scratch(std::io::Error),
     #[error("fixture failed: {0}")]
-    Fixture(String),
+    Fixture(FixtureError),
     #[error("cannot start workers: {0}")]
     Workers(std::io::Error),
     #[error("interrupted")]

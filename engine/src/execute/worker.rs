@@ -11,11 +11,12 @@ use crate::compile::{AppliedInChild, NotPrepared, ProfileSandbox};
 use crate::model::{Lane, StageRecord};
 use crate::probes::report::{ChildRecord, RecordStage};
 use crate::probes::{ExecCommand, Operation, ProbeSpec};
+use crate::sys::fs::FsError;
 use crate::sys::process::{self, ChildStack};
 use crate::sys::{fd, namespace, sigaction};
 
 use super::child::{self, Body, ChildExit, ChildSpec, StartError, Termination};
-use super::fixtures::Started;
+use super::fixtures::{FixtureError, Started};
 use super::frame;
 use super::guard::HostGuard;
 use super::network_isolation::Network;
@@ -65,8 +66,8 @@ pub(crate) fn main(ctx: &Context, cmd_rd: RawFd, res_wr: RawFd) -> ! {
     };
     let here = own_network
         .and_then(|()| std::env::set_current_dir(ctx.scratch.path()))
-        .map_err(|e| e.to_string())
-        .and_then(|()| Here::start(ctx));
+        .map_err(RestoreError::Setup)
+        .and_then(|()| Here::start(ctx).map_err(RestoreError::Fixtures));
     let Ok(here) = here else {
         WorkerExit::SetupFailed.exit();
     };
@@ -100,6 +101,18 @@ pub(crate) fn main(ctx: &Context, cmd_rd: RawFd, res_wr: RawFd) -> ! {
     code.exit()
 }
 
+/// Why a worker could not bring about the declared state (its namespace and working
+/// directory, the scratch tree, its fixture processes); the system's error is kept.
+#[derive(Debug, thiserror::Error)]
+enum RestoreError {
+    #[error("{0}")]
+    Setup(io::Error),
+    #[error("{0}")]
+    Scratch(FsError),
+    #[error("{0}")]
+    Fixtures(FixtureError),
+}
+
 /// This worker's fixture processes and the probe specs resolved against them.
 struct Here {
     started: Started,
@@ -108,7 +121,7 @@ struct Here {
 }
 
 impl Here {
-    fn start(ctx: &Context) -> Result<Here, String> {
+    fn start(ctx: &Context) -> Result<Here, FixtureError> {
         let started = ctx.fixtures.start_here(&ctx.network)?;
         let specs = ctx
             .exp
@@ -272,13 +285,13 @@ impl Worker<'_> {
 
     /// The declared state: the scratch tree, and the fixture processes if a probe stopped
     /// them (the error says which could not be restored).
-    fn restore(&self) -> Result<(), String> {
+    fn restore(&self) -> Result<(), RestoreError> {
         self.ctx
             .fixtures
             .restore(self.ctx.scratch)
-            .map_err(|e| e.to_string())?;
+            .map_err(RestoreError::Scratch)?;
         if self.here.borrow().is_none() {
-            *self.here.borrow_mut() = Some(Here::start(self.ctx)?);
+            *self.here.borrow_mut() = Some(Here::start(self.ctx).map_err(RestoreError::Fixtures)?);
         }
         Ok(())
     }

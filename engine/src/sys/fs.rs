@@ -30,7 +30,7 @@ pub(crate) const RESOLVE: ResolveFlags = ResolveFlags::BENEATH
 /// directory, or as the caller named it) and the kernel's error.
 #[derive(Debug, thiserror::Error)]
 #[error("{op} `{}`: {}", path.display(), explain(source))]
-pub(crate) struct FsError {
+pub struct FsError {
     pub op: &'static str,
     pub path: PathBuf,
     #[source]

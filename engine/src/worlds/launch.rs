@@ -17,7 +17,7 @@ use super::console::ConsoleLog;
 use super::fetch::{self, FetchError, Kernel};
 use super::host_view::{self, Needed};
 use super::protocol::{self, GuestModule, GuestRequest, REQUEST_SCHEMA};
-use super::receive::{self, Expected};
+use super::receive::{self, Expected, ReceiveError};
 use crate::bundle::RunId;
 use crate::sys;
 use crate::world::{VmHarness, VmWorld};
@@ -88,10 +88,16 @@ pub(crate) enum WorldError {
     Fetch(#[from] FetchError),
     #[error("{0}")]
     Setup(String),
-    /// The guest ran and failed: panic, timeout, a failed init or run, a rejected bundle.
+    /// The guest ran and failed: panic, timeout, a failed init or run.
     #[error("{reason} (the guest's console log is kept at {})", console_log.display())]
     Guest {
         reason: String,
+        console_log: PathBuf,
+    },
+    /// The guest's bundle was refused; nothing of it was committed.
+    #[error("{error} (the guest's console log is kept at {})", console_log.display())]
+    Rejected {
+        error: ReceiveError,
         console_log: PathBuf,
     },
     #[error("interrupted: the guest was stopped and no bundle was written (console log: {})", console_log.display())]
@@ -266,7 +272,13 @@ pub(crate) fn run_in_world(
         &work.path.join("stage"),
         &run.out_root,
     )
-    .map_err(keep_log)?;
+    .map_err(|error| {
+        console.write_to(&console_log);
+        WorldError::Rejected {
+            error,
+            console_log: console_log.clone(),
+        }
+    })?;
     Ok(WorldRun {
         bundle,
         exit_code,
