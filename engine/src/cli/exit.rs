@@ -106,7 +106,7 @@ pub(crate) enum Error {
     MatrixWrite(#[from] crate::matrix::output::WriteError),
     /// `xpr compile`: the profile has no form in the format asked for.
     #[error("{0}")]
-    Export(String),
+    Export(crate::compile::linux::export::ExportError),
     /// Results could not be written to stdout (a closed pipe is not an error).
     #[error("cannot write {what}")]
     Output {

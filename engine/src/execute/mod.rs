@@ -105,7 +105,7 @@ pub(crate) fn execute_walk(
 
     let mut direct: Vec<StageRecord> = Vec::new();
     let mut units: Vec<schedule::Unit> = Vec::new();
-    let drivers: Vec<Result<(), String>> = exp
+    let drivers: Vec<Result<(), crate::probes::Inapplicable>> = exp
         .probes
         .iter()
         .map(crate::probes::applicability)
@@ -122,7 +122,9 @@ pub(crate) fn execute_walk(
                 id,
                 "not_applicable_in_world",
             )),
-            (How::Run, Err(why), _) => direct.push(stage_record::skipped(lane, name, id, why)),
+            (How::Run, Err(why), _) => {
+                direct.push(stage_record::skipped(lane, name, id, &why.to_string()));
+            }
             // The profile's compile node blocked it: its apply nodes are blocked, unrun.
             (How::Run, Ok(()), Some(ProfileSandbox::Blocked(b))) => {
                 let detail = scratch.symbolic(&b.detail);

@@ -101,7 +101,7 @@ pub fn predict(
 ) -> OracleRecord {
     let id = compiled.profile_id.as_str();
     if let Err(why) = crate::probes::applicability(probe) {
-        return record(id, probe, Prediction::NotApplicable, why);
+        return record(id, probe, Prediction::NotApplicable, why.to_string());
     }
     if let Some(blocked) = &compiled.blocked {
         let mut r = record(id, probe, Prediction::Blocked, blocked.detail.clone());

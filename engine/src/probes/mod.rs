@@ -68,18 +68,27 @@ pub(crate) fn uses_network(probe: &Probe) -> bool {
     network::FAMILIES.contains(&family)
 }
 
-/// Whether this build has a driver for the probe in this world; `Err` is the skip reason.
-pub(crate) fn applicability(probe: &Probe) -> Result<(), String> {
+/// Why a probe does not run in this build and world; its text is the skip reason recorded
+/// (a reason word, then what it means).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum Inapplicable {
+    /// The probe's `worlds` do not name this one.
+    #[error("not_applicable_in_world")]
+    NotInThisWorld,
+    /// This build has no driver for the family here.
+    #[error("no_driver: family `{0}` has no Linux driver")]
+    NoDriver(String),
+}
+
+/// Whether this build has a driver for the probe in this world.
+pub(crate) fn applicability(probe: &Probe) -> Result<(), Inapplicable> {
     if !probe.worlds.is_empty() && !probe.worlds.iter().any(|w| w == WORLD) {
-        return Err("not_applicable_in_world".into());
+        return Err(Inapplicable::NotInThisWorld);
     }
     if !is_exec_family(&probe.family) && !files::FAMILIES.contains(&probe.family.as_str()) {
         let known = [network::FAMILIES, signal::FAMILIES, procfs::FAMILIES];
         if !known.iter().any(|f| f.contains(&probe.family.as_str())) {
-            return Err(format!(
-                "no_driver: family `{}` has no Linux driver",
-                probe.family
-            ));
+            return Err(Inapplicable::NoDriver(probe.family.clone()));
         }
     }
     Ok(())

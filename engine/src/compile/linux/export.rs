@@ -27,9 +27,20 @@ fn symbolic(path: &str) -> String {
     path.replacen(SCRATCH, "${scratch}", 1)
 }
 
+/// Why a profile has no form in an export format.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ExportError {
+    /// landlockconfig composes rulesets into one; it has no layers.
+    #[error(
+        "the profile stacks {0} Landlock layers; landlockconfig describes one ruleset \
+         (export each layer's profile on its own)"
+    )]
+    StackedLayers(usize),
+}
+
 /// The Landlock plan as one landlockconfig document. `Err` for a stacked plan: the format
 /// composes rulesets into one, it has no layers.
-pub(crate) fn landlock_config(compiled: &CompiledProfile) -> Result<Export, String> {
+pub(crate) fn landlock_config(compiled: &CompiledProfile) -> Result<Export, ExportError> {
     let plan = &compiled.plan;
     let mut notes = not_applied_here(compiled, "landlockconfig");
     let layer = match plan.layers.as_slice() {
@@ -39,11 +50,7 @@ pub(crate) fn landlock_config(compiled: &CompiledProfile) -> Result<Export, Stri
         }
         [one] => one,
         more => {
-            return Err(format!(
-                "the profile stacks {} Landlock layers; landlockconfig describes one ruleset \
-                 (export each layer's profile on its own)",
-                more.len()
-            ));
+            return Err(ExportError::StackedLayers(more.len()));
         }
     };
     let names = |v: &[String]| v.iter().map(|n| bare(n)).collect::<Vec<_>>();
