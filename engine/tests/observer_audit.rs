@@ -66,11 +66,13 @@ fn every_scenario_deny_has_a_witness_naming_blocker_and_path_and_allows_have_non
             helper_exe: PathBuf::from(env!("CARGO_BIN_EXE_xpr")),
             ..ExecuteOptions::default()
         };
+        let before = current_status().unwrap().backlog_limit;
         let result = run_experiment(&exp, &world, &options).expect("run completes");
+        let after = current_status().unwrap();
+        assert_eq!(after.enabled, 0, "audit is off again after the run");
         assert_eq!(
-            current_status().unwrap().enabled,
-            0,
-            "audit is off again after the run"
+            after.backlog_limit, before,
+            "the queue length the session raised is put back"
         );
         let observer = result.lanes.observer.as_ref().expect("observer lane");
         assert!(observer.unavailable.is_none(), "{:?}", observer.unavailable);
@@ -246,10 +248,14 @@ probe nap family=exec target="/usr/bin/sleep" {{
         .stderr(Stdio::piped())
         .spawn()
         .expect("xpr run starts");
-    // Wait until the run has switched audit on and the probe is sleeping.
+    let backlog = current_status().unwrap().backlog_limit;
+    // Wait until the run has switched audit on, with a longer queue (0 is "no limit"), and the
+    // probe is sleeping.
     assert!(
         eventually(Duration::from_secs(20), || {
-            current_status().unwrap().enabled == 1
+            let now = current_status().unwrap();
+            now.enabled == 1
+                && (backlog == 0 || now.backlog_limit >= 8192)
                 && !processes_running(&["sleep", &nap]).is_empty()
         }),
         "signal {sig}: the run never enabled audit and started its probe"
@@ -266,9 +272,11 @@ probe nap family=exec target="/usr/bin/sleep" {{
     );
     // A handler restores before the engine dies; after SIGKILL the guardian does, at once.
     assert!(
-        eventually(Duration::from_secs(5), || current_status().unwrap().enabled
-            == 0),
-        "signal {sig}: audit must be off again; stderr: {stderr:?}"
+        eventually(Duration::from_secs(5), || {
+            let now = current_status().unwrap();
+            now.enabled == 0 && now.backlog_limit == backlog
+        }),
+        "signal {sig}: audit must be off again, its queue length {backlog}; stderr: {stderr:?}"
     );
     assert!(
         eventually(Duration::from_secs(5), || {

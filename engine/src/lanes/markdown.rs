@@ -81,8 +81,12 @@ pub(crate) fn summary_lines(lanes: &SideLanes, verdicts: &[VerdictRecord]) -> St
                             .is_some_and(|w| w.state == WitnessState::Records)
                     })
                     .count();
+                let lost = match o.lost_records {
+                    0 => String::new(),
+                    n => format!("; the kernel dropped {n} audit record(s) while the run listened"),
+                };
                 out.push_str(&format!(
-                    "observer: {with} outcome(s) witnessed by audit records; audit state {}\n",
+                    "observer: {with} outcome(s) witnessed by audit records; audit state {}{lost}\n",
                     if o.changed_audit_state {
                         "switched on for the run and restored"
                     } else {

@@ -71,6 +71,10 @@ pub struct ObserverLane {
     pub unavailable: Option<String>,
     /// Whether the run switched audit on (and back off).
     pub changed_audit_state: bool,
+    /// Audit records the kernel dropped (host-wide) while the run listened: a `no_witness`
+    /// then says so. Omitted when none were.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub lost_records: u32,
     /// Landlock records of this run's scenario probes (records of other processes are dropped).
     #[serde(skip)]
     pub records: Vec<ObservedRecord>,
@@ -109,28 +113,32 @@ pub(crate) fn finish(
             let changed = session.changed_state();
             let audit = session.finish(std::time::Duration::from_millis(700), &symbolic_scratch);
             attach_witnesses(exp, verdicts, records, Ok(&audit));
+            let lost_records = audit.lost;
             let mut observed = Vec::new();
             for r in records.iter().filter(|r| r.lane == Lane::Scenario) {
                 let (Some(pid), Some(profile)) = (r.pid, &r.profile) else {
                     continue;
                 };
                 let id = format!("{profile}/{}", r.probe);
-                observed.extend(
-                    records_of(&audit, pid)
-                        .into_iter()
-                        .map(|record| ObservedRecord {
-                            id: id.clone(),
-                            pid,
-                            record,
-                        }),
-                );
+                observed.extend(records_of(&audit.records, pid).into_iter().map(|record| {
+                    ObservedRecord {
+                        id: id.clone(),
+                        pid,
+                        record,
+                    }
+                }));
             }
             Some(ObserverLane {
                 unavailable: None,
                 changed_audit_state: changed,
+                lost_records,
                 records: observed,
             })
         }
     };
     lanes
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }

@@ -14,12 +14,17 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicI32, AtomicU32, AtomicUsize, Ordering};
 
 use super::error::ObserverError;
-use super::netlink::{self, AuditStatus};
+use super::netlink::{self, AuditSettings, AuditStatus};
 use crate::sys::guardian::Guardian;
 use crate::sys::sigaction::{self, FATAL_CATCHABLE, SavedAction};
 
 static RESTORE_FD: AtomicI32 = AtomicI32::new(-1);
 static RESTORE_ENABLED: AtomicU32 = AtomicU32::new(0);
+static RESTORE_BACKLOG: AtomicU32 = AtomicU32::new(0);
+/// The kernel's queue of records waiting for delivery, while a session has switched audit on:
+/// the default 64 overflows when a loaded machine runs probes in parallel, and a record the
+/// kernel drops ("audit_backlog=65 > audit_backlog_limit=64") would read as `no_witness`.
+const SESSION_BACKLOG: u32 = 8192;
 /// Per signal number, the handler to chain to (`SIG_DFL`: re-raise with the default action).
 static PREVIOUS: [AtomicUsize; 65] = [const { AtomicUsize::new(libc::SIG_DFL) }; 65];
 
@@ -27,7 +32,10 @@ extern "C" fn on_signal(sig: libc::c_int) {
     let fd = RESTORE_FD.load(Ordering::SeqCst);
     if fd >= 0 {
         // Built on the stack: no allocation in a signal handler.
-        let msg = netlink::set_enabled_message(RESTORE_ENABLED.load(Ordering::SeqCst));
+        let msg = netlink::set_message(AuditSettings {
+            enabled: RESTORE_ENABLED.load(Ordering::SeqCst),
+            backlog_limit: RESTORE_BACKLOG.load(Ordering::SeqCst),
+        });
         let _ = netlink::send_raw(fd, &msg);
     }
     match PREVIOUS[sig as usize].load(Ordering::SeqCst) {
@@ -55,7 +63,8 @@ fn install() -> Vec<SavedAction> {
     saved
 }
 
-/// Audit switched on for the lifetime of this value (if it was off), then restored.
+/// Audit switched on for the lifetime of this value (if it was off, with a longer queue), then
+/// restored.
 pub(crate) struct AuditGuard {
     control: OwnedFd,
     /// The host-wide session lock (`session::HOST_LOCK`), released when this value drops.
@@ -77,7 +86,9 @@ impl AuditGuard {
         host_lock: OwnedFd,
     ) -> Result<AuditGuard, ObserverError> {
         let previous = netlink::get_status(&control).map_err(ObserverError::Status)?;
-        RESTORE_ENABLED.store(previous.enabled, Ordering::SeqCst);
+        let before = settings_of(&previous);
+        RESTORE_ENABLED.store(before.enabled, Ordering::SeqCst);
+        RESTORE_BACKLOG.store(before.backlog_limit, Ordering::SeqCst);
         let changed = previous.enabled == 0;
         let mut guard = AuditGuard {
             control,
@@ -93,35 +104,50 @@ impl AuditGuard {
         }
         let fd = guard.control.as_raw_fd();
         let lock = guard._host_lock.as_raw_fd();
-        let (control, enabled) = (&guard.control, previous.enabled);
+        let control = &guard.control;
         // SAFETY (the guardian's body is this closure): it sends one netlink message on the
         // inherited control socket and reads the acknowledgement; malloc is its only lock.
         let guardian = unsafe {
             // It keeps the host lock until it has restored: no other session starts between
             // the engine's death and the restore.
             Guardian::start(&[fd, lock], || {
-                let _ = netlink::set_enabled(control, enabled);
+                let _ = netlink::set(control, before);
             })
         }
         .map_err(ObserverError::Guardian)?;
         guard.guardian = Some(guardian);
         RESTORE_FD.store(fd, Ordering::SeqCst);
         guard.saved = install();
-        if let Err(e) = netlink::set_enabled(&guard.control, 1) {
+        // 0 is the kernel's "no limit": kept as it is.
+        let session = AuditSettings {
+            enabled: 1,
+            backlog_limit: match before.backlog_limit {
+                0 => 0,
+                limit => limit.max(SESSION_BACKLOG),
+            },
+        };
+        if let Err(e) = netlink::set(&guard.control, session) {
             guard.restore();
             return Err(ObserverError::Enable(e));
         }
         Ok(guard)
     }
 
-    /// Puts `enabled` back and the previous signal handlers; idempotent.
+    /// How many records the kernel dropped (host-wide: backlog or rate limit) since the session
+    /// started; `None` when the status cannot be read.
+    pub(crate) fn lost_since_start(&self) -> Option<u32> {
+        let now = netlink::get_status(&self.control).ok()?;
+        Some(now.lost.wrapping_sub(self.previous.lost))
+    }
+
+    /// Puts `enabled` and the queue length back, and the previous signal handlers; idempotent.
     pub(crate) fn restore(&mut self) {
         if self.restored {
             return;
         }
         self.restored = true;
         if self.changed {
-            let _ = netlink::set_enabled(&self.control, self.previous.enabled);
+            let _ = netlink::set(&self.control, settings_of(&self.previous));
         }
         RESTORE_FD.store(-1, Ordering::SeqCst);
         for action in self.saved.drain(..) {
@@ -130,6 +156,13 @@ impl AuditGuard {
         if let Some(g) = self.guardian.take() {
             g.dismiss();
         }
+    }
+}
+
+fn settings_of(status: &AuditStatus) -> AuditSettings {
+    AuditSettings {
+        enabled: status.enabled,
+        backlog_limit: status.backlog_limit,
     }
 }
 

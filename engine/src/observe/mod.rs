@@ -15,7 +15,7 @@ mod session;
 mod witness;
 
 pub use audit_state::{current_status, set_enabled, status_between_sessions};
-pub use session::{AuditSession, unavailable_reason};
+pub use session::{AuditSession, Heard, unavailable_reason};
 pub(crate) use witness::{attach_witnesses, records_of};
 
 /// `{scratch}` for any run's scratch root in an audit path (`/tmp/xpr-scratch-<exp>-<rand>`).

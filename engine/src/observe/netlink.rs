@@ -48,6 +48,27 @@ pub(crate) fn message(kind: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
     m
 }
 
+/// `AUDIT_STATUS_BACKLOG_LIMIT`: the `AUDIT_SET` mask bit of `backlog_limit`.
+const AUDIT_STATUS_BACKLOG_LIMIT: u32 = 0x10;
+
+/// What a session changes and restores: `enabled` and the kernel's queue length.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct AuditSettings {
+    pub enabled: u32,
+    pub backlog_limit: u32,
+}
+
+/// `AUDIT_SET` payload changing `enabled` and `backlog_limit` (`struct audit_status`: mask,
+/// enabled, failure, pid, rate_limit, backlog_limit, ...).
+pub(crate) fn set_payload(settings: AuditSettings) -> [u8; 44] {
+    let mut p = [0u8; 44];
+    let mask = AUDIT_STATUS_ENABLED | AUDIT_STATUS_BACKLOG_LIMIT;
+    p[0..4].copy_from_slice(&mask.to_ne_bytes());
+    p[4..8].copy_from_slice(&settings.enabled.to_ne_bytes());
+    p[20..24].copy_from_slice(&settings.backlog_limit.to_ne_bytes());
+    p
+}
+
 /// `AUDIT_SET` payload changing only `enabled`.
 pub(crate) fn set_enabled_payload(enabled: u32) -> [u8; 44] {
     let mut p = [0u8; 44];
@@ -56,13 +77,13 @@ pub(crate) fn set_enabled_payload(enabled: u32) -> [u8; 44] {
     p
 }
 
-/// The `AUDIT_SET` message restoring `enabled`, built on the stack (for a signal handler).
-pub(crate) fn set_enabled_message(enabled: u32) -> [u8; HEADER + 44] {
+/// The `AUDIT_SET` message restoring `settings`, built on the stack (for a signal handler).
+pub(crate) fn set_message(settings: AuditSettings) -> [u8; HEADER + 44] {
     let mut msg = [0u8; HEADER + 44];
     msg[0..4].copy_from_slice(&((HEADER + 44) as u32).to_ne_bytes());
     msg[4..6].copy_from_slice(&AUDIT_SET.to_ne_bytes());
     msg[6..8].copy_from_slice(&NLM_F_REQUEST.to_ne_bytes());
-    msg[HEADER..].copy_from_slice(&set_enabled_payload(enabled));
+    msg[HEADER..].copy_from_slice(&set_payload(settings));
     msg
 }
 
@@ -127,11 +148,17 @@ pub(crate) fn get_status(fd: &OwnedFd) -> io::Result<AuditStatus> {
 
 /// Sets `enabled` and waits for the kernel's acknowledgement.
 pub(crate) fn set_enabled(fd: &OwnedFd, enabled: u32) -> io::Result<()> {
+    set_acknowledged(fd, &set_enabled_payload(enabled))
+}
+
+/// Sets `enabled` and `backlog_limit` and waits for the kernel's acknowledgement.
+pub(crate) fn set(fd: &OwnedFd, settings: AuditSettings) -> io::Result<()> {
+    set_acknowledged(fd, &set_payload(settings))
+}
+
+fn set_acknowledged(fd: &OwnedFd, payload: &[u8; 44]) -> io::Result<()> {
     set_timeout(fd, Duration::from_secs(2));
-    send_raw(
-        fd.as_raw_fd(),
-        &message(AUDIT_SET, 2, &set_enabled_payload(enabled)),
-    )?;
+    send_raw(fd.as_raw_fd(), &message(AUDIT_SET, 2, payload))?;
     for _ in 0..8 {
         for (kind, payload) in receive(fd)? {
             if kind == NLMSG_ERROR {
@@ -160,4 +187,41 @@ pub(crate) fn open_log_reader() -> io::Result<OwnedFd> {
     let _ = socket::set_receive_buffer(fd.as_fd(), 4 << 20);
     socket::bind(fd.as_raw_fd(), &socket::netlink_addr(AUDIT_NLGRP_READLOG))?;
     Ok(fd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `struct audit_status` (include/uapi/linux/audit.h): mask, enabled, failure, pid,
+    /// rate_limit, backlog_limit, lost, backlog, ... as u32s.
+    #[test]
+    fn a_set_changes_enabled_and_backlog_limit_and_nothing_else() {
+        let p = set_payload(AuditSettings {
+            enabled: 1,
+            backlog_limit: 8192,
+        });
+        let field = |i: usize| u32::from_ne_bytes(p[i * 4..i * 4 + 4].try_into().unwrap());
+        assert_eq!(
+            field(0),
+            0x01 | 0x10,
+            "mask: AUDIT_STATUS_ENABLED | BACKLOG_LIMIT"
+        );
+        assert_eq!((field(1), field(5)), (1, 8192));
+        for other in [2, 3, 4, 6, 7, 8, 9, 10] {
+            assert_eq!(field(other), 0, "field {other}");
+        }
+        let m = set_message(AuditSettings {
+            enabled: 0,
+            backlog_limit: 64,
+        });
+        assert_eq!(u16::from_ne_bytes([m[4], m[5]]), AUDIT_SET);
+        assert_eq!(
+            &m[HEADER..],
+            &set_payload(AuditSettings {
+                enabled: 0,
+                backlog_limit: 64
+            })
+        );
+    }
 }

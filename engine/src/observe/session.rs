@@ -21,6 +21,13 @@ static SESSION_LOCK: Mutex<()> = Mutex::new(());
 /// that restores after SIGKILL) until the state is restored; a run that finds it taken waits.
 pub(crate) const HOST_LOCK: &str = "/run/xpr-audit.lock";
 
+/// What a session heard: the Landlock records, and how many records the kernel dropped while
+/// it listened (host-wide, so an over-count: any of them may have been this run's).
+pub struct Heard {
+    pub records: Vec<AuditRecord>,
+    pub lost: u32,
+}
+
 pub struct AuditSession {
     guard: AuditGuard,
     reader: OwnedFd,
@@ -65,14 +72,11 @@ impl AuditSession {
 
     /// Reads Landlock records until none arrived for `quiet` (the kernel delivers them from
     /// its own thread, a little after the denial), then restores the audit state.
-    pub(crate) fn finish(
-        mut self,
-        quiet: Duration,
-        symbolic: &dyn Fn(&str) -> String,
-    ) -> Vec<AuditRecord> {
+    pub(crate) fn finish(mut self, quiet: Duration, symbolic: &dyn Fn(&str) -> String) -> Heard {
         let mut out = Vec::new();
         netlink::set_timeout(&self.reader, Duration::from_millis(50));
         let mut last = Instant::now();
+        let mut overflowed = false;
         while last.elapsed() < quiet {
             match netlink::receive(&self.reader) {
                 Ok(messages) => {
@@ -84,12 +88,14 @@ impl AuditSession {
                     }
                 }
                 Err(e) if matches!(e.raw_os_error(), Some(libc::EAGAIN | libc::EINTR)) => {}
-                // ENOBUFS: the kernel dropped records; keep reading what is left.
-                Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => {}
+                // ENOBUFS: the socket overflowed and records were dropped; keep reading.
+                Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => overflowed = true,
                 Err(_) => break,
             }
         }
+        // The kernel's own count: records it could not queue or deliver (to anyone).
+        let lost = self.guard.lost_since_start().unwrap_or(0) + u32::from(overflowed);
         self.guard.restore();
-        out
+        Heard { records: out, lost }
     }
 }

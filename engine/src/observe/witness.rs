@@ -10,6 +10,7 @@ use crate::model::{
 };
 
 use super::audit_records::{AUDIT_LANDLOCK_ACCESS, AUDIT_LANDLOCK_DOMAIN};
+use super::session::Heard;
 
 /// The domains each pid created.
 fn domains_by_pid(records: &[AuditRecord]) -> BTreeMap<i32, BTreeSet<String>> {
@@ -77,7 +78,7 @@ pub(crate) fn witness_record(r: &AuditRecord) -> WitnessRecord {
     }
 }
 
-fn witness(v: &VerdictRecord, probe: Option<&Probe>, mine: Vec<AuditRecord>) -> Witness {
+fn witness(v: &VerdictRecord, probe: Option<&Probe>, mine: Vec<AuditRecord>, lost: u32) -> Witness {
     let exec_stage = matches!(v.verdict, Verdict::DependencyDenied | Verdict::Crashed);
     let own = probe.map(own_paths).unwrap_or_default();
     let (records, incidental): (Vec<AuditRecord>, Vec<AuditRecord>) =
@@ -103,16 +104,21 @@ fn witness(v: &VerdictRecord, probe: Option<&Probe>, mine: Vec<AuditRecord>) -> 
         WitnessState::Records
     };
     // No pid or domain id here: verdicts stay identical across runs (observer.jsonl has them).
-    let reason = if records.is_empty() {
-        "no Landlock record of the operation: not evidence that nothing was denied"
-    } else {
-        "correlated through the Landlock domain the probe's process created"
+    let reason = match (records.is_empty(), lost) {
+        (true, 0) => {
+            "no Landlock record of the operation: not evidence that nothing was denied".to_string()
+        }
+        (true, n) => format!(
+            "no Landlock record of the operation, and the kernel dropped {n} audit record(s) \
+             while the run listened: not evidence that nothing was denied"
+        ),
+        (false, _) => "correlated through the Landlock domain the probe's process created".into(),
     };
     Witness {
         state,
         records: records.iter().map(witness_record).collect(),
         incidental: incidental.iter().map(witness_record).collect(),
-        reason: Some(reason.to_string()),
+        reason: Some(reason),
     }
 }
 
@@ -121,7 +127,7 @@ pub(crate) fn attach_witnesses(
     exp: &Experiment,
     verdicts: &mut [VerdictRecord],
     stage_records: &[StageRecord],
-    audit: Result<&[AuditRecord], &str>,
+    audit: Result<&Heard, &str>,
 ) {
     for v in verdicts.iter_mut() {
         let scenario = stage_records.iter().find(|r| {
@@ -145,9 +151,9 @@ pub(crate) fn attach_witnesses(
                         .into(),
                 ),
             },
-            (Ok(all), Some(pid)) => {
+            (Ok(heard), Some(pid)) => {
                 let probe = exp.probes.iter().find(|p| p.id == v.probe);
-                witness(v, probe, records_of(all, pid))
+                witness(v, probe, records_of(&heard.records, pid), heard.lost)
             }
         });
     }

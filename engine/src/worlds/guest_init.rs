@@ -76,6 +76,9 @@ fn setup_and_run() -> Result<Vec<u8>, String> {
         false,
         "lowerdir=/host,upperdir=/rw/upper,workdir=/rw/work",
     )?;
+    // The host's container markers are not the guest's: a VM booted by qemu is no container,
+    // and world facts read `/.dockerenv` (removed in the overlay only).
+    let _ = std::fs::remove_file("/newroot/.dockerenv");
     // The host's `/tmp` as the overlay shows it, kept aside before a fresh `/tmp` hides it.
     std::fs::create_dir(HOST_TMP).map_err(|e| format!("{HOST_TMP}: {e}"))?;
     bind(Path::new("/newroot/tmp"), Path::new(HOST_TMP))?;

@@ -91,6 +91,13 @@ fn a_guest_run_verifies_and_agrees_with_the_host_at_the_same_abi() {
     assert_eq!(world["vm"]["suite"], "bookworm");
     assert_eq!(world["vm"]["kernel_sha256"].as_str().unwrap().len(), 64);
     assert_eq!(m["harness"]["vm"]["accelerator"], "tcg");
+    // The host's container markers (a CI container's `/.dockerenv`) are not the guest's.
+    assert!(
+        world["harness"]["container_hints"]
+            .as_array()
+            .is_none_or(|h| h.is_empty()),
+        "{world}"
+    );
     assert!(
         m["harness"]["vm"]["qemu"]
             .as_str()
