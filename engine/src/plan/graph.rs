@@ -69,7 +69,7 @@ impl Plan {
         self.graph.edge_count()
     }
 
-    pub(crate) fn step(&self, index: NodeIndex) -> Step {
+    pub fn step(&self, index: NodeIndex) -> Step {
         self.graph[index]
     }
 
