@@ -10,6 +10,8 @@
 //! Dependencies between these modules run one way; ARCHITECTURE.md draws the order and
 //! `module_order.rs` enforces it.
 
+#![warn(unreachable_pub)]
+
 pub mod bundle;
 pub mod classify;
 pub mod cli;
@@ -18,8 +20,8 @@ pub mod decode;
 pub mod diagnostics;
 pub mod diff;
 pub mod execute;
-pub mod lanes;
-pub mod matrix;
+pub(crate) mod lanes;
+pub(crate) mod matrix;
 pub mod model;
 pub mod observe;
 pub mod oracle;
@@ -35,6 +37,8 @@ pub mod sys;
 pub mod world;
 pub mod worlds;
 
+#[cfg(test)]
+mod file_names;
 #[cfg(test)]
 mod module_order;
 #[cfg(test)]

@@ -74,7 +74,7 @@ fn top_module(rel: &Path) -> Option<String> {
     let mut parts = rel.iter().map(|p| p.to_string_lossy().into_owned());
     let first = parts.next()?;
     match first.strip_suffix(".rs") {
-        Some("lib" | "main" | "module_order" | "unsafe_boundary") => None,
+        Some("lib" | "main" | "module_order" | "unsafe_boundary" | "file_names") => None,
         Some(name) => Some(name.to_string()),
         None => Some(first),
     }

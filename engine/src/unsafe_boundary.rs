@@ -17,7 +17,7 @@ const ALLOWED: &[(&str, &str)] = &[
         "macOS libsandbox functions: not Linux system calls, and sys is the Linux layer",
     ),
     (
-        "compile/linux/mounts/namespace.rs",
+        "compile/linux/mounts/mount_namespace.rs",
         "forks the mount builder whose body (building the probe's mount tree) is in this file",
     ),
     (

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use xpr::execute::ExecuteOptions;
 use xpr::model::{Verdict, WitnessState};
-use xpr::observe::{current_status, set_enabled, unavailable_reason};
+use xpr::observe::{current_status, set_enabled, status_between_sessions, unavailable_reason};
 use xpr::resolve::{LoadOptions, load};
 use xpr::run::run_experiment;
 use xpr::world::{WorldFacts, WorldOptions};
@@ -66,7 +66,7 @@ fn every_scenario_deny_has_a_witness_naming_blocker_and_path_and_allows_have_non
             helper_exe: PathBuf::from(env!("CARGO_BIN_EXE_xpr")),
             ..ExecuteOptions::default()
         };
-        let before = current_status().unwrap().backlog_limit;
+        let before = status_between_sessions().unwrap().backlog_limit;
         let result = run_experiment(&exp, &world, &options).expect("run completes");
         let after = current_status().unwrap();
         assert_eq!(after.enabled, 0, "audit is off again after the run");
@@ -248,7 +248,7 @@ probe nap family=exec target="/usr/bin/sleep" {{
         .stderr(Stdio::piped())
         .spawn()
         .expect("xpr run starts");
-    let backlog = current_status().unwrap().backlog_limit;
+    let backlog = status_between_sessions().unwrap().backlog_limit;
     // Wait until the run has switched audit on, with a longer queue (0 is "no limit"), and the
     // probe is sleeping.
     assert!(

@@ -7,11 +7,11 @@
 use serde::Serialize;
 use serde_json::Value;
 
-pub const SCHEMA_KEY: &str = "schema_version";
+pub(crate) const SCHEMA_KEY: &str = "schema_version";
 
 /// Why a value cannot be written as an artifact of a schema.
 #[derive(Debug, thiserror::Error)]
-pub enum CanonicalError {
+pub(crate) enum CanonicalError {
     #[error("{0}")]
     Serialize(#[from] serde_json::Error),
     #[error("a {0} artifact must be a JSON object to carry its schema_version")]
@@ -23,7 +23,7 @@ pub enum CanonicalError {
 /// `value` as a JSON object with `schema_version` set to `schema`.
 ///
 /// Fails when the value is not an object, or already carries a different schema version.
-pub fn with_schema(value: &impl Serialize, schema: &str) -> Result<Value, CanonicalError> {
+pub(crate) fn with_schema(value: &impl Serialize, schema: &str) -> Result<Value, CanonicalError> {
     let mut value = serde_json::to_value(value)?;
     let Value::Object(map) = &mut value else {
         return Err(CanonicalError::NotAnObject(schema.to_string()));
@@ -44,7 +44,7 @@ pub fn with_schema(value: &impl Serialize, schema: &str) -> Result<Value, Canoni
 }
 
 /// A document: pretty, sorted keys, trailing newline.
-pub fn document_bytes(value: &Value) -> Vec<u8> {
+pub(crate) fn document_bytes(value: &Value) -> Vec<u8> {
     // Serialising a `Value` cannot fail: its keys are strings.
     let mut out = serde_json::to_vec_pretty(value).expect("a JSON value serialises");
     out.push(b'\n');
@@ -52,7 +52,7 @@ pub fn document_bytes(value: &Value) -> Vec<u8> {
 }
 
 /// One JSON Lines record: compact, sorted keys, trailing newline.
-pub fn line_bytes(value: &Value) -> Vec<u8> {
+pub(crate) fn line_bytes(value: &Value) -> Vec<u8> {
     let mut out = serde_json::to_vec(value).expect("a JSON value serialises");
     out.push(b'\n');
     out

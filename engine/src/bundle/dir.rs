@@ -19,7 +19,7 @@ use crate::sys::input::{Climb, InputDir, InputError};
 
 /// Largest artifact any reader reads or digests. Real bundles' largest files (verdicts and
 /// stage records of big experiments) stay well below it.
-pub const MAX_ARTIFACT_BYTES: u64 = 256 << 20;
+pub(crate) const MAX_ARTIFACT_BYTES: u64 = 256 << 20;
 
 /// Deepest directory nesting walked when listing a bundle (xpr's layout is two levels).
 const MAX_WALK_DEPTH: usize = 8;
@@ -36,14 +36,14 @@ pub struct BundleDir {
 
 /// A file found by [`BundleDir::files`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Listed {
+pub(crate) struct Listed {
     /// Bundle-relative, `/`-separated.
     pub path: String,
     pub kind: ListedKind,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ListedKind {
+pub(crate) enum ListedKind {
     File,
     Symlink,
     /// A FIFO, socket or device.
@@ -54,31 +54,31 @@ pub enum ListedKind {
 
 impl BundleDir {
     /// Opens the bundle directory the user named (symlinks in that path are followed).
-    pub fn open(root: &Path) -> Result<BundleDir, InputError> {
+    pub(crate) fn open(root: &Path) -> Result<BundleDir, InputError> {
         Ok(BundleDir {
             root: root.to_path_buf(),
             dir: InputDir::open(root)?,
         })
     }
 
-    pub fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         &self.root
     }
 
     /// The bytes of the file at the bundle-relative `rel`.
-    pub fn read(&self, rel: &str) -> Result<Vec<u8>, InputError> {
+    pub(crate) fn read(&self, rel: &str) -> Result<Vec<u8>, InputError> {
         self.dir
             .read(Path::new(rel), Climb::Refused, MAX_ARTIFACT_BYTES)
     }
 
     /// The file at `rel` as JSON.
-    pub fn read_json<T: DeserializeOwned>(&self, rel: &str) -> Result<T, ReadError> {
+    pub(crate) fn read_json<T: DeserializeOwned>(&self, rel: &str) -> Result<T, ReadError> {
         let bytes = self.read(rel)?;
         Ok(serde_json::from_slice(&bytes)?)
     }
 
     /// Streams the file at `rel` through `each` (digests of large files); returns its size.
-    pub fn stream(&self, rel: &str, mut each: impl FnMut(&[u8])) -> Result<u64, InputError> {
+    pub(crate) fn stream(&self, rel: &str, mut each: impl FnMut(&[u8])) -> Result<u64, InputError> {
         let file = self.dir.open_file(Path::new(rel), Climb::Refused)?;
         let mut limited = file.take(MAX_ARTIFACT_BYTES + 1);
         let mut buf = vec![0u8; 64 * 1024];
@@ -100,13 +100,13 @@ impl BundleDir {
     }
 
     /// The entries directly in the bundle directory, with their types (never followed).
-    pub fn top(&self) -> Result<Vec<(OsString, FileType)>, InputError> {
+    pub(crate) fn top(&self) -> Result<Vec<(OsString, FileType)>, InputError> {
         self.dir.entries()
     }
 
     /// Every non-directory entry of the bundle, relative and sorted; subdirectories are walked
     /// (never through a symlink) down to a fixed depth and up to a fixed number of entries.
-    pub fn files(&self) -> Result<Vec<Listed>, InputError> {
+    pub(crate) fn files(&self) -> Result<Vec<Listed>, InputError> {
         let mut out = Vec::new();
         self.walk(&self.dir, "", 0, &mut out)?;
         out.sort_by(|a, b| a.path.cmp(&b.path));
@@ -145,7 +145,7 @@ impl BundleDir {
 
 /// Why a JSON artifact could not be read.
 #[derive(Debug, thiserror::Error)]
-pub enum ReadError {
+pub(crate) enum ReadError {
     #[error("{0}")]
     File(#[from] InputError),
     #[error("{0}")]

@@ -176,7 +176,7 @@ fn fidelity_notes(
 }
 
 /// A bundle's records, read once, to explain any of its results.
-pub struct Explainer {
+pub(crate) struct Explainer {
     pub verdicts: Vec<VerdictRecord>,
     baseline: Vec<StageRecord>,
     scenario: Vec<StageRecord>,
@@ -186,7 +186,7 @@ pub struct Explainer {
 }
 
 impl Explainer {
-    pub fn load(bundle: &BundleDir) -> Explainer {
+    pub(crate) fn load(bundle: &BundleDir) -> Explainer {
         Explainer {
             verdicts: read_jsonl(bundle, layout::VERDICTS),
             baseline: read_jsonl(bundle, &layout::stage_records(Lane::Baseline)),
@@ -198,7 +198,7 @@ impl Explainer {
     }
 
     /// One result as a JSON object (an `xpr.explain.v1` result).
-    pub fn json(&self, bundle: &BundleDir, v: &VerdictRecord) -> serde_json::Value {
+    pub(crate) fn json(&self, bundle: &BundleDir, v: &VerdictRecord) -> serde_json::Value {
         let find = |records: &[StageRecord], profile: Option<&str>| {
             records
                 .iter()
@@ -221,7 +221,7 @@ impl Explainer {
 
     /// The explanation of one result, ending with a blank line. Record fields are untrusted
     /// text: the caller escapes it for where it is shown.
-    pub fn text(&self, bundle: &BundleDir, v: &VerdictRecord) -> String {
+    pub(crate) fn text(&self, bundle: &BundleDir, v: &VerdictRecord) -> String {
         let (baseline, scenario, oracle, observed, divergence) = (
             &self.baseline,
             &self.scenario,

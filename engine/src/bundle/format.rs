@@ -1,14 +1,14 @@
 //! What every bundle format provides: its name ([`BundleFormat`]), the reader interface `xpr
 //! verify` and `xpr diff` talk to ([`BundleReader`]) and why loading fails ([`LoadError`]).
-//! Kept apart from [`super::reader::open`], which knows every format, so that the formats'
-//! readers, [`super::verify`] and [`super::view`] depend on this file and not on each other.
+//! Kept apart from [`super::open::open`], which knows every format, so that the formats'
+//! readers, [`super::verification`] and [`super::view`] depend on this file and not on each other.
 
 use std::path::Path;
 
 use serde::Serialize;
 
 use super::dir::BundleDir;
-use super::verify::Verification;
+use super::verification::Verification;
 use super::view::BundleView;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

@@ -39,7 +39,7 @@ pub struct IndexEntry {
 /// Whether `path` is a safe bundle-relative path: `/`-separated normal components, no `.`,
 /// `..`, empty or hidden components, no backslash and no control character (it is printed).
 /// Readers never open anything else.
-pub fn is_safe_relative(path: &str) -> bool {
+pub(crate) fn is_safe_relative(path: &str) -> bool {
     !path.is_empty()
         && !path.contains(|c: char| c == '\\' || c.is_control())
         && path

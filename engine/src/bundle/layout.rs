@@ -12,16 +12,16 @@ pub const MISMATCHES: &str = "mismatches.jsonl";
 pub const VOCABULARY: &str = "vocabulary.json";
 pub const SUMMARY_JSON: &str = "summary.json";
 pub const SUMMARY_MD: &str = "summary.md";
-pub const ORACLE: &str = "oracle.jsonl";
-pub const OBSERVER: &str = "observer.jsonl";
-pub const SHIM_DIVERGENCE: &str = "shim_divergence.jsonl";
-pub const COMPILED_DIR: &str = "compiled";
+pub(crate) const ORACLE: &str = "oracle.jsonl";
+pub(crate) const OBSERVER: &str = "observer.jsonl";
+pub(crate) const SHIM_DIVERGENCE: &str = "shim_divergence.jsonl";
+pub(crate) const COMPILED_DIR: &str = "compiled";
 
 /// `out/<experiment>/latest`: a relative symbolic link to the newest committed run.
-pub const LATEST: &str = "latest";
+pub(crate) const LATEST: &str = "latest";
 
 /// Suffix of a temporary bundle directory: `.<run_id>.partial`.
-pub const PARTIAL_SUFFIX: &str = ".partial";
+pub(crate) const PARTIAL_SUFFIX: &str = ".partial";
 
 pub mod schema {
     pub const INDEX: &str = "xpr.artifact_index.v1";
@@ -60,6 +60,6 @@ pub fn fidelity(profile: &str) -> String {
 }
 
 /// The run id a `.<run_id>.partial` directory name belongs to.
-pub fn partial_run_id(dir_name: &str) -> Option<&str> {
+pub(crate) fn partial_run_id(dir_name: &str) -> Option<&str> {
     dir_name.strip_prefix('.')?.strip_suffix(PARTIAL_SUFFIX)
 }

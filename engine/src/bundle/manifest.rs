@@ -11,7 +11,6 @@ use serde_json::Value;
 
 use crate::execute::Network;
 use crate::model::{Isolation, Lane};
-use crate::world::WorldFacts;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -38,7 +37,8 @@ pub struct Manifest {
 
 /// The manifest's `world` and `harness` values from detected facts: `world` holds exactly
 /// the facts `world_id` hashes (no `world_id`, no harness), `harness` the process facts.
-pub fn world_values(facts: &WorldFacts) -> (Value, Value) {
+#[cfg(test)]
+fn world_values(facts: &crate::world::WorldFacts) -> (Value, Value) {
     let world = serde_json::from_slice(&facts.facts_json()).unwrap_or(Value::Null);
     let harness = serde_json::to_value(&facts.harness).unwrap_or(Value::Null);
     (world, harness)
@@ -48,7 +48,7 @@ pub fn world_values(facts: &WorldFacts) -> (Value, Value) {
 /// any other absolute path (also in `--opt=/path` form) becomes `{abs}/<file name>`: where
 /// output went or a file lived is not an input of the result, and must not leak the host's
 /// layout into the bundle.
-pub fn portable_args<I: IntoIterator<Item = String>>(args: I, cwd: &Path) -> Vec<String> {
+pub(crate) fn portable_args<I: IntoIterator<Item = String>>(args: I, cwd: &Path) -> Vec<String> {
     args.into_iter()
         .map(|arg| match arg.split_once('=') {
             Some((opt, value)) if opt.starts_with("--") && value.starts_with('/') => {
@@ -132,7 +132,7 @@ impl Closure {
     }
 
     /// Recomputes the digest from the listed inputs; `None` if a listed digest is not hex.
-    pub fn recompute(&self) -> Option<String> {
+    pub(crate) fn recompute(&self) -> Option<String> {
         let mut inputs = Vec::with_capacity(self.inputs.len());
         for input in &self.inputs {
             let hash = blake3::Hash::from_hex(&input.blake3).ok()?;
@@ -214,7 +214,7 @@ mod tests {
 
     #[test]
     fn world_values_hold_the_hashed_facts_and_the_harness_apart() {
-        let facts = WorldFacts::detect(&crate::world::WorldOptions::default());
+        let facts = crate::world::WorldFacts::detect(&crate::world::WorldOptions::default());
         let (world, harness) = world_values(&facts);
         assert!(world.get("kernel").is_some());
         assert!(world.get("world_id").is_none() && world.get("harness").is_none());

@@ -24,7 +24,7 @@ pub struct PathGuard {
 
 /// An artifact would contain a forbidden host path.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ForbiddenPath {
+pub(crate) struct ForbiddenPath {
     pub prefix: String,
     /// 1-based line of the first occurrence.
     pub line: usize,
@@ -55,12 +55,13 @@ impl PathGuard {
         self
     }
 
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
         self.forbidden.is_empty()
     }
 
     /// Applies the substitutions to every string (keys included) of a JSON value.
-    pub fn rewrite_value(&self, value: &mut Value) {
+    pub(crate) fn rewrite_value(&self, value: &mut Value) {
         if self.substitutions.is_empty() {
             return;
         }
@@ -83,7 +84,7 @@ impl PathGuard {
     }
 
     /// Applies the substitutions to text.
-    pub fn rewrite_text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+    pub(crate) fn rewrite_text<'a>(&self, text: &'a str) -> Cow<'a, str> {
         let mut out = Cow::Borrowed(text);
         for (prefix, placeholder) in &self.substitutions {
             let positions = find_paths(out.as_bytes(), prefix.as_bytes());
@@ -104,7 +105,7 @@ impl PathGuard {
     }
 
     /// The first forbidden prefix found in `bytes`, if any.
-    pub fn check(&self, bytes: &[u8]) -> Result<(), ForbiddenPath> {
+    pub(crate) fn check(&self, bytes: &[u8]) -> Result<(), ForbiddenPath> {
         for prefix in &self.forbidden {
             if let Some(&at) = find_paths(bytes, prefix.as_bytes()).first() {
                 let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();

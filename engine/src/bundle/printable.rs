@@ -4,7 +4,7 @@
 
 /// `text` with control and bidi-control characters written as `\u{…}` (newlines kept when
 /// `keep_newlines`).
-pub fn printable(text: &str, keep_newlines: bool) -> String {
+pub(crate) fn printable(text: &str, keep_newlines: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');

@@ -42,7 +42,7 @@ impl RunId {
     }
 
     /// Accepts an id as written by [`RunId::new`].
-    pub fn parse(s: &str) -> Result<RunId, InvalidRunId> {
+    pub(crate) fn parse(s: &str) -> Result<RunId, InvalidRunId> {
         let bad = |why| InvalidRunId {
             value: s.to_string(),
             why,
@@ -76,7 +76,7 @@ impl RunId {
 }
 
 /// The rule for `--label`: 1 to 64 letters, digits, `.`, `_` or `-`, not starting with `.`.
-pub fn check_label(label: &str) -> Result<(), InvalidRunId> {
+pub(crate) fn check_label(label: &str) -> Result<(), InvalidRunId> {
     let bad = |why| {
         Err(InvalidRunId {
             value: label.to_string(),

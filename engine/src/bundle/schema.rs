@@ -9,7 +9,7 @@ use std::fmt;
 
 /// How an artifact is encoded; fixed by its schema name and visible in its file extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Encoding {
+pub(crate) enum Encoding {
     /// `.json`: one canonical document with a top-level `schema_version`.
     Json,
     /// `.jsonl`: one canonical object per line, each with `schema_version`.
@@ -20,7 +20,7 @@ pub enum Encoding {
 
 impl Encoding {
     /// The encoding a bundle-relative path implies.
-    pub fn of_path(path: &str) -> Encoding {
+    pub(crate) fn of_path(path: &str) -> Encoding {
         if path.ends_with(".jsonl") {
             Encoding::JsonLines
         } else if path.ends_with(".json") {
@@ -32,7 +32,7 @@ impl Encoding {
 }
 
 /// Artifact names, the majors this build reads, and their encoding.
-pub const KNOWN: &[(&str, &[u32], Encoding)] = &[
+pub(crate) const KNOWN: &[(&str, &[u32], Encoding)] = &[
     ("artifact_index", &[1], Encoding::Json),
     ("run_manifest", &[1], Encoding::Json),
     ("stage_records", &[1], Encoding::JsonLines),
@@ -54,19 +54,14 @@ pub const KNOWN: &[(&str, &[u32], Encoding)] = &[
 
 /// A parsed `xpr.<name>.v<major>`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SchemaVersion {
+pub(crate) struct SchemaVersion {
     pub name: String,
     pub major: u32,
 }
 
 impl SchemaVersion {
-    /// The string for artifact `name` at major 1 (the only major so far).
-    pub fn v1(name: &str) -> String {
-        format!("xpr.{name}.v1")
-    }
-
     /// Parses `xpr.<name>.v<major>`; `None` when the string has another shape.
-    pub fn parse(s: &str) -> Option<SchemaVersion> {
+    pub(crate) fn parse(s: &str) -> Option<SchemaVersion> {
         let rest = s.strip_prefix("xpr.")?;
         let (name, major) = rest.rsplit_once(".v")?;
         let name_ok = !name.is_empty()
@@ -84,12 +79,12 @@ impl SchemaVersion {
     }
 
     /// Whether this build can read the artifact.
-    pub fn is_known(&self) -> bool {
+    pub(crate) fn is_known(&self) -> bool {
         self.encoding().is_some()
     }
 
     /// The artifact's encoding, when this build knows the name and major.
-    pub fn encoding(&self) -> Option<Encoding> {
+    pub(crate) fn encoding(&self) -> Option<Encoding> {
         KNOWN
             .iter()
             .find(|(name, majors, _)| *name == self.name && majors.contains(&self.major))
@@ -105,7 +100,7 @@ impl fmt::Display for SchemaVersion {
 
 /// Why a writer may not use a schema string for a file.
 #[derive(Debug, thiserror::Error)]
-pub enum SchemaError {
+pub(crate) enum SchemaError {
     #[error("schema version {0:?} is not of the form xpr.<name>.v<major>")]
     Malformed(String),
     #[error("schema {0} is not known to this build (add it to bundle::schema::KNOWN)")]
@@ -122,7 +117,7 @@ pub enum SchemaError {
 
 /// Checks a schema string a writer is about to use for `path` written as `encoding`, so a
 /// typo never reaches an index.
-pub fn check_writable(
+pub(crate) fn check_writable(
     path: &str,
     schema: &str,
     encoding: Encoding,

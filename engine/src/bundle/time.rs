@@ -4,7 +4,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Broken-down UTC time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct UtcTime {
+pub(crate) struct UtcTime {
     pub year: i64,
     pub month: u32,
     pub day: u32,
@@ -14,7 +14,7 @@ pub struct UtcTime {
 }
 
 impl UtcTime {
-    pub fn from_system(t: SystemTime) -> UtcTime {
+    pub(crate) fn from_system(t: SystemTime) -> UtcTime {
         let secs = match t.duration_since(UNIX_EPOCH) {
             Ok(d) => d.as_secs() as i64,
             Err(e) => -(e.duration().as_secs() as i64),
@@ -22,7 +22,7 @@ impl UtcTime {
         UtcTime::from_unix(secs)
     }
 
-    pub fn from_unix(secs: i64) -> UtcTime {
+    pub(crate) fn from_unix(secs: i64) -> UtcTime {
         let days = secs.div_euclid(86_400);
         let rem = secs.rem_euclid(86_400);
         let (year, month, day) = civil_from_days(days);
@@ -37,7 +37,7 @@ impl UtcTime {
     }
 
     /// `YYYYMMDDTHHMMSSZ`: sorts as text in time order.
-    pub fn compact(&self) -> String {
+    pub(crate) fn compact(&self) -> String {
         format!(
             "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
             self.year, self.month, self.day, self.hour, self.minute, self.second
@@ -45,7 +45,7 @@ impl UtcTime {
     }
 
     /// `YYYY-MM-DDTHH:MM:SSZ` (RFC 3339).
-    pub fn rfc3339(&self) -> String {
+    pub(crate) fn rfc3339(&self) -> String {
         format!(
             "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
             self.year, self.month, self.day, self.hour, self.minute, self.second
@@ -54,7 +54,7 @@ impl UtcTime {
 }
 
 /// RFC 3339 UTC of `t`, for the manifest's timings.
-pub fn rfc3339_utc(t: SystemTime) -> String {
+pub(crate) fn rfc3339_utc(t: SystemTime) -> String {
     UtcTime::from_system(t).rfc3339()
 }
 

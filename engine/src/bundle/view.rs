@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::fidelity::FidelityReport;
 use super::foreign::ForeignDetails;
 use super::format::BundleFormat;
-use super::vocabulary::Vocabulary;
+use super::world_vocabulary::Vocabulary;
 use crate::model::VerdictRecord;
 
 #[derive(Clone, Debug, PartialEq)]
@@ -40,7 +40,7 @@ pub struct BundleView {
 /// Flattens nested objects into `prefix.key` entries; arrays and scalars are leaves, so a
 /// changed errata list shows as one change. Embedded `schema_version` and `world_id` keys are
 /// skipped: the bundle header already names both.
-pub fn flatten_into(prefix: &str, value: &Value, out: &mut BTreeMap<String, Value>) {
+pub(crate) fn flatten_into(prefix: &str, value: &Value, out: &mut BTreeMap<String, Value>) {
     match value {
         Value::Object(map) if !map.is_empty() => {
             for (key, v) in map {

@@ -48,7 +48,7 @@ pub struct BundleWriter {
 impl BundleWriter {
     /// Checks before a run that its bundle can be written: `out_root/<experiment>` is made or
     /// opened and refused as [`BundleWriter::create`] would refuse it, and takes a new file.
-    pub fn check_output(out_root: &Path, experiment: &str) -> io::Result<()> {
+    pub(crate) fn check_output(out_root: &Path, experiment: &str) -> io::Result<()> {
         let (_, dir) = open_experiment_dir(out_root, experiment)?;
         let (_, probe) = dir.create_temporary(".xpr-write-test", 0o600)?;
         Ok(dir.remove(Path::new(&probe))?)
@@ -100,10 +100,6 @@ impl BundleWriter {
     /// Sets the host-path guard applied to every later write.
     pub fn set_path_guard(&mut self, guard: PathGuard) {
         self.guard = guard;
-    }
-
-    pub fn run_id(&self) -> &RunId {
-        &self.run_id
     }
 
     /// The temporary directory (for messages; write only through this type).
@@ -172,7 +168,12 @@ impl BundleWriter {
 
     /// Copies an artifact of a bundle already verified elsewhere (a guest world's), byte for
     /// byte, under the schema its index recorded.
-    pub fn write_verified(&mut self, rel: &str, schema: &str, bytes: &[u8]) -> io::Result<()> {
+    pub(crate) fn write_verified(
+        &mut self,
+        rel: &str,
+        schema: &str,
+        bytes: &[u8],
+    ) -> io::Result<()> {
         self.check_new(rel, schema, Encoding::of_path(rel))?;
         self.check_paths(rel, bytes, None)?;
         self.store(rel, schema, bytes)
@@ -359,7 +360,7 @@ fn invalid_input(msg: String) -> io::Error {
 /// `latest` is replaced, never followed). A link to a run that started later is left alone, so
 /// runs that finish out of order still leave `latest` at the newest. A `latest` that is not a link (a
 /// directory someone made) is an error, not replaced.
-pub fn point_latest(out_root: &Path, experiment: &str, run_id: &RunId) -> io::Result<()> {
+pub(crate) fn point_latest(out_root: &Path, experiment: &str, run_id: &RunId) -> io::Result<()> {
     let (shown, dir) = open_experiment_dir(out_root, experiment)?;
     let latest = Path::new(layout::LATEST);
     match dir.read_link(latest) {

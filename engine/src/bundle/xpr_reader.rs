@@ -15,18 +15,18 @@ use super::layout;
 use super::manifest::Closure;
 use super::run_id::RunId;
 use super::schema::{Encoding, SchemaVersion};
-use super::verify::{Finding, Verification};
+use super::verification::{Finding, Verification};
 use super::view::{BundleView, flatten_into};
-use super::vocabulary::Vocabulary;
+use super::world_vocabulary::Vocabulary;
 use crate::model::VerdictRecord;
 use crate::sys::input::InputError;
 
-pub struct XprBundle {
+pub(crate) struct XprBundle {
     dir: BundleDir,
 }
 
 impl XprBundle {
-    pub fn new(dir: BundleDir) -> XprBundle {
+    pub(crate) fn new(dir: BundleDir) -> XprBundle {
         XprBundle { dir }
     }
 

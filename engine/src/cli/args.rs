@@ -22,7 +22,7 @@ use crate::run::select::Selection;
     after_help = "`xpr help COMMAND` or `xpr COMMAND --help` for a command's options; \
         `xpr man` prints the manual page."
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
     #[command(subcommand)]
@@ -31,7 +31,7 @@ pub struct Cli {
 
 /// Options every command takes, before or after its name.
 #[derive(Args, Debug, Clone, Copy, Default)]
-pub struct GlobalArgs {
+pub(crate) struct GlobalArgs {
     /// Say less: no progress or status lines; `run` shows only the rows that did not hold,
     /// `check` no `ok` line.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
@@ -56,7 +56,7 @@ pub struct GlobalArgs {
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum ColorArg {
+pub(crate) enum ColorArg {
     #[default]
     Auto,
     Always,
@@ -64,7 +64,7 @@ pub enum ColorArg {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum Command {
+pub(crate) enum Command {
     /// Decode, resolve and validate experiments (or SBPL files); print a one-line summary.
     Check(CheckArgs),
     /// Print the resolved stage graph.
@@ -116,7 +116,7 @@ pub enum Command {
 
 /// Which world a run happens in.
 #[derive(Args, Debug, Clone, Default)]
-pub struct WorldSelectArgs {
+pub(crate) struct WorldSelectArgs {
     /// Run in a world of the catalogue (`xpr worlds`): `host` (default) or a kernel booted
     /// under qemu, with this host's userland shared read-only.
     #[arg(long, value_name = "NAME")]
@@ -131,14 +131,14 @@ pub struct WorldSelectArgs {
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum AccelArg {
+pub(crate) enum AccelArg {
     #[default]
     Tcg,
     Kvm,
 }
 
 #[derive(Args, Debug)]
-pub struct WorldsArgs {
+pub(crate) struct WorldsArgs {
     #[command(subcommand)]
     pub action: Option<WorldsAction>,
     /// A KDL file of more worlds (repeatable).
@@ -150,7 +150,7 @@ pub struct WorldsArgs {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum WorldsAction {
+pub(crate) enum WorldsAction {
     /// Download and cache the kernels of these worlds (apt, digests checked).
     Fetch {
         /// Names of the catalogue's worlds (`xpr worlds` lists them).
@@ -160,13 +160,13 @@ pub enum WorldsAction {
 }
 
 #[derive(Args, Debug)]
-pub struct ProbeHelperArgs {
+pub(crate) struct ProbeHelperArgs {
     /// The resolved probe as JSON.
     pub spec: String,
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum MessageFormatArg {
+pub(crate) enum MessageFormatArg {
     #[default]
     Human,
     Json,
@@ -182,7 +182,7 @@ impl From<MessageFormatArg> for MessageFormat {
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
+pub(crate) enum OutputFormat {
     /// For people: tables and lines that fit the terminal.
     #[default]
     Text,
@@ -192,7 +192,7 @@ pub enum OutputFormat {
 
 /// Options shared by every command that loads an experiment.
 #[derive(Args, Debug, Clone, Default)]
-pub struct LoadArgs {
+pub(crate) struct LoadArgs {
     /// Override an experiment parameter: `--param name=value` (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE", value_parser = param)]
     pub params: Vec<(String, String)>,
@@ -209,7 +209,7 @@ pub struct LoadArgs {
 impl LoadArgs {
     /// Load options for the Linux world with these parameter overrides and SBPL import
     /// settings.
-    pub fn options(&self) -> LoadOptions {
+    pub(crate) fn options(&self) -> LoadOptions {
         LoadOptions {
             params: self.params.clone(),
             sbpl: SbplImports {
@@ -223,7 +223,7 @@ impl LoadArgs {
 
 /// Which (profile, probe) pairs run (spec §10.1); all of them by default.
 #[derive(Args, Debug, Clone, Default)]
-pub struct SelectArgs {
+pub(crate) struct SelectArgs {
     /// Only profiles whose name matches GLOB (`*`, `?`, `[a-z]`, `{a,b}`; repeatable: any).
     #[arg(long = "profile", value_name = "GLOB")]
     pub profiles: Vec<String>,
@@ -245,7 +245,7 @@ pub struct SelectArgs {
 }
 
 impl SelectArgs {
-    pub fn selection(&self) -> Selection {
+    pub(crate) fn selection(&self) -> Selection {
         Selection {
             profiles: self.profiles.clone(),
             probes: self.probes.clone(),
@@ -257,7 +257,7 @@ impl SelectArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// Experiments (`.kdl`), stdlib files, or SBPL profiles (`.sb`) to check.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
@@ -282,13 +282,13 @@ pub struct CheckArgs {
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum EmitFormat {
+pub(crate) enum EmitFormat {
     /// The normalised SBPL text.
     Sbpl,
 }
 
 #[derive(Args, Debug)]
-pub struct PlanArgs {
+pub(crate) struct PlanArgs {
     /// The experiment (`.kdl`).
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
@@ -303,7 +303,7 @@ pub struct PlanArgs {
 }
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum PlanFormat {
+pub(crate) enum PlanFormat {
     /// Grouped by profile, with node counts per stage and lane.
     #[default]
     Text,
@@ -314,7 +314,7 @@ pub enum PlanFormat {
 }
 
 #[derive(Args, Debug)]
-pub struct RunArgs {
+pub(crate) struct RunArgs {
     /// The experiments (`.kdl`) to run, one after the other, one bundle each.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
@@ -361,7 +361,7 @@ pub struct RunArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ListArgs {
+pub(crate) struct ListArgs {
     /// The experiments (`.kdl`) to list.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
@@ -378,7 +378,7 @@ pub struct ListArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ExecArgs {
+pub(crate) struct ExecArgs {
     /// The experiment (`.kdl`) whose profile the command runs under.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
@@ -399,7 +399,7 @@ pub struct ExecArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct CompileArgs {
+pub(crate) struct CompileArgs {
     /// The experiment (`.kdl`) that holds the profile.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
@@ -424,7 +424,7 @@ pub struct CompileArgs {
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum CompileFormat {
+pub(crate) enum CompileFormat {
     /// The Landlock plan as a landlockconfig JSON document.
     LandlockJson,
     /// The profile as Seatbelt SBPL.
@@ -434,20 +434,20 @@ pub enum CompileFormat {
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum ObserverArg {
+pub(crate) enum ObserverArg {
     /// Landlock audit records (root, Landlock ABI >= 7).
     Audit,
 }
 
 /// Which mechanisms a run may use (default: every one this world has).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum MechanismArg {
+pub(crate) enum MechanismArg {
     /// Landlock and seccomp only.
     Landlock,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
-pub enum IsolationArg {
+pub(crate) enum IsolationArg {
     /// One child per probe.
     Probe,
     /// One child per (lane, profile) for the driver probes.
@@ -455,7 +455,7 @@ pub enum IsolationArg {
 }
 
 #[derive(Args, Debug)]
-pub struct WorldArgs {
+pub(crate) struct WorldArgs {
     /// `text`: `key  value` lines; `json`: `xpr.world.v1`.
     #[arg(long, value_enum, default_value_t)]
     pub format: OutputFormat,
@@ -468,7 +468,7 @@ pub struct WorldArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// Bundle directories (or their `artifact_index.json`), xpr or runtime-tools; each is
     /// verified, the exit status is the worst.
     #[arg(required = true, value_name = "BUNDLE")]
@@ -480,7 +480,7 @@ pub struct VerifyArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ExplainArgs {
+pub(crate) struct ExplainArgs {
     /// A run bundle directory (`out/<experiment>/<run_id>` or `out/<experiment>/latest`).
     #[arg(value_name = "BUNDLE")]
     pub bundle: PathBuf,
@@ -497,14 +497,14 @@ pub struct ExplainArgs {
 }
 
 #[derive(Subcommand, Debug)]
-pub enum ShimCommand {
+pub(crate) enum ShimCommand {
     /// Run a profile's exec probes, find what the sandbox denied before their operation, and
     /// print the smallest verified shim as KDL.
     Suggest(ShimSuggestArgs),
 }
 
 #[derive(Args, Debug)]
-pub struct ShimSuggestArgs {
+pub(crate) struct ShimSuggestArgs {
     /// The experiment (`.kdl`).
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
@@ -519,7 +519,7 @@ pub struct ShimSuggestArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct DiffArgs {
+pub(crate) struct DiffArgs {
     /// The two bundles to compare, A then B (xpr or runtime-tools, any pair of formats).
     #[arg(required = true, value_name = "BUNDLE")]
     pub bundles: Vec<PathBuf>,
@@ -529,7 +529,7 @@ pub struct DiffArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct MatrixArgs {
+pub(crate) struct MatrixArgs {
     /// The experiment to run in every world (not with `--from`).
     #[arg(required_unless_present = "from", conflicts_with = "from")]
     pub file: Option<PathBuf>,
@@ -567,7 +567,7 @@ pub struct MatrixArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct ImportArgs {
+pub(crate) struct ImportArgs {
     /// A runtime-tools run bundle (its directory or its artifact_index.json).
     #[arg(value_name = "BUNDLE")]
     pub bundle: PathBuf,
@@ -583,14 +583,14 @@ pub struct ImportArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell to complete for.
     #[arg(value_name = "SHELL")]
     pub shell: clap_complete::Shell,
 }
 
 #[derive(Args, Debug)]
-pub struct ManArgs {
+pub(crate) struct ManArgs {
     /// Write `xpr.1` and one `xpr-<command>.1` per command into DIR instead of printing
     /// `xpr.1`.
     #[arg(long, value_name = "DIR")]

@@ -13,7 +13,7 @@ use crate::resolve::{self, LoadOptions, Loaded};
 use super::check_world;
 
 /// The schema of `xpr check --format json`.
-pub const CHECK_SCHEMA: &str = "xpr.check.v1";
+pub(crate) const CHECK_SCHEMA: &str = "xpr.check.v1";
 
 /// One checked file, as `--format json` reports it.
 #[derive(Serialize)]
@@ -33,7 +33,7 @@ struct FileReport {
 }
 
 /// With `quiet`, a file that checks prints no `ok` line (its warnings are still printed).
-pub fn run(args: CheckArgs, format: MessageFormat, quiet: bool) -> Result<Outcome, Error> {
+pub(crate) fn run(args: CheckArgs, format: MessageFormat, quiet: bool) -> Result<Outcome, Error> {
     let opts = args.load.options();
     let world = check_world::CheckWorld::choose(
         args.world.as_deref(),

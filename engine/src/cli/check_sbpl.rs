@@ -12,7 +12,7 @@ use crate::sbpl::{SbplOptions, emit_profile, parse, render_fidelity};
 use crate::source::loader::MAX_FILE_BYTES;
 
 /// Files checked as SBPL rather than as experiments.
-pub fn is_sbpl(path: &Path) -> bool {
+pub(crate) fn is_sbpl(path: &Path) -> bool {
     matches!(
         path.extension().and_then(|e| e.to_str()),
         Some("sb" | "sbpl")
@@ -21,7 +21,7 @@ pub fn is_sbpl(path: &Path) -> bool {
 
 /// Checks one SBPL file: its fidelity table (or, with `--emit sbpl`, its normalised SBPL) on
 /// stdout when `print`; diagnostics on stderr for a bad file. Whether the file is valid.
-pub fn check_file(
+pub(crate) fn check_file(
     file: &Path,
     load: &crate::resolve::LoadOptions,
     emit: Option<EmitFormat>,

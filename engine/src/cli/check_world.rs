@@ -12,7 +12,7 @@ use crate::model::Experiment;
 use crate::report::fidelity::{ProfileFidelity, fidelity_table, rewrite_advice};
 use crate::world::{LandlockStatus, WorldFacts, WorldOptions};
 
-pub struct CheckWorld {
+pub(crate) struct CheckWorld {
     pub facts: WorldFacts,
     /// How the facts were obtained, for the heading.
     pub described: String,
@@ -20,13 +20,13 @@ pub struct CheckWorld {
     pub short: String,
 }
 
-pub struct FidelityReport {
+pub(crate) struct FidelityReport {
     pub text: String,
     pub warnings: Diagnostics,
 }
 
 impl CheckWorld {
-    pub fn choose(
+    pub(crate) fn choose(
         world: Option<&str>,
         world_files: &[PathBuf],
         abi: Option<u32>,
@@ -111,7 +111,7 @@ impl CheckWorld {
 
     /// Every profile of `exp` compiled for this world: the tables, and a warning per profile
     /// that will be blocked or approximate.
-    pub fn report(&self, exp: &Experiment) -> FidelityReport {
+    pub(crate) fn report(&self, exp: &Experiment) -> FidelityReport {
         let mut text = format!("fidelity in {}:\n", self.described);
         let mut warnings = Diagnostics::new();
         for profile in &exp.profiles {

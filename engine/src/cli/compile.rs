@@ -11,7 +11,7 @@ use crate::resolve;
 use crate::run::RunError;
 use crate::world::{WorldFacts, WorldOptions};
 
-pub fn run(args: CompileArgs, message_format: MessageFormat) -> Result<Outcome, Error> {
+pub(crate) fn run(args: CompileArgs, message_format: MessageFormat) -> Result<Outcome, Error> {
     let loaded = resolve::load(&args.file, &args.load.options()).map_err(Error::Invalid)?;
     crate::diagnostics::eprint(&loaded.warnings, message_format);
     let exp = loaded.experiment;

@@ -13,7 +13,7 @@ use super::*;
 use crate::bundle::{self, BundleView};
 use crate::diff;
 
-pub fn run(args: DiffArgs) -> Result<Outcome, Error> {
+pub(crate) fn run(args: DiffArgs) -> Result<Outcome, Error> {
     let [a, b] = two(&args.bundles)?;
     let a = view("A", a)?;
     let b = view("B", b)?;
@@ -51,7 +51,7 @@ fn two(bundles: &[PathBuf]) -> Result<[&Path; 2], Error> {
             a.display(),
             b.display()
         ),
-        [one] => match bundle::reader::latest_run(one) {
+        [one] => match bundle::open::latest_run(one) {
             Some(latest) => format!(
                 "{} holds runs; name two of them, e.g. its latest: {}",
                 one.display(),

@@ -6,7 +6,7 @@
 use super::*;
 use crate::run::{CommandEnd, ExecConfig};
 
-pub fn run(args: ExecArgs, global: &GlobalArgs) -> Result<Outcome, Error> {
+pub(crate) fn run(args: ExecArgs, global: &GlobalArgs) -> Result<Outcome, Error> {
     let config = ExecConfig {
         load: args.load.options(),
         file: args.file,

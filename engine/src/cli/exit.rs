@@ -12,14 +12,14 @@ use crate::run::RunError;
 use crate::run::select::SelectError;
 use crate::shim_suggest::SuggestError;
 
-pub const EXIT_OK: u8 = 0;
-pub const EXIT_FINDINGS: u8 = 1;
-pub const EXIT_INVALID: u8 = 2;
-pub const EXIT_ENVIRONMENT: u8 = 3;
+pub(crate) const EXIT_OK: u8 = 0;
+pub(crate) const EXIT_FINDINGS: u8 = 1;
+pub(crate) const EXIT_INVALID: u8 = 2;
+pub(crate) const EXIT_ENVIRONMENT: u8 = 3;
 
 /// A command that ran to the end.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// Everything holds.
     Clean,
     /// What the command looks for was found: mismatches, differences, verification findings.
@@ -34,7 +34,7 @@ pub enum Outcome {
 
 /// A command that stopped before its result.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub enum Error {
+pub(crate) enum Error {
     /// Input that does not load: the diagnostics say where and why.
     #[error("{0}")]
     Invalid(Diagnostics),
@@ -106,7 +106,7 @@ pub enum Error {
     MatrixWrite(#[from] crate::matrix::output::WriteError),
     /// `xpr compile`: the profile has no form in the format asked for.
     #[error("{0}")]
-    Export(String),
+    Export(crate::compile::linux::export::ExportError),
     /// Results could not be written to stdout (a closed pipe is not an error).
     #[error("cannot write {what}")]
     Output {
@@ -117,7 +117,7 @@ pub enum Error {
 
 /// A bundle that cannot be opened, or opened but not read (it does not verify).
 #[derive(Debug, thiserror::Error)]
-pub enum BundleInput {
+pub(crate) enum BundleInput {
     #[error(transparent)]
     Open(#[from] OpenError),
     #[error("{}", .path.display())]
@@ -179,7 +179,7 @@ impl Error {
 }
 
 /// Prints an error of one experiment of several as it happens (the run goes on).
-pub fn eprint_run_error(e: &RunError, format: MessageFormat) {
+pub(crate) fn eprint_run_error(e: &RunError, format: MessageFormat) {
     match e {
         RunError::Invalid(diags) => diagnostics::eprint(diags, format),
         other => diagnostics::eprint_error(other, format),
@@ -187,7 +187,7 @@ pub fn eprint_run_error(e: &RunError, format: MessageFormat) {
 }
 
 /// The worst status of several endings, each of which was reported as it came.
-pub fn worst(endings: impl IntoIterator<Item = Result<Outcome, Error>>) -> Outcome {
+pub(crate) fn worst(endings: impl IntoIterator<Item = Result<Outcome, Error>>) -> Outcome {
     let status = |ending: Result<Outcome, Error>| match ending {
         Ok(outcome) => outcome.exit_code(),
         Err(e) => e.exit_code(),
@@ -197,7 +197,10 @@ pub fn worst(endings: impl IntoIterator<Item = Result<Outcome, Error>>) -> Outco
 
 /// Reports one ending of several now (an error on stderr), so it stands next to its output;
 /// [`worst`] then decides the status.
-pub fn report(ending: Result<Outcome, Error>, format: MessageFormat) -> Result<Outcome, Error> {
+pub(crate) fn report(
+    ending: Result<Outcome, Error>,
+    format: MessageFormat,
+) -> Result<Outcome, Error> {
     if let Err(e) = &ending {
         e.eprint(format);
     }
@@ -217,7 +220,7 @@ impl Outcome {
 }
 
 /// The process's exit status for how the command ended; an error is printed first.
-pub fn finish(ended: Result<Outcome, Error>, format: MessageFormat) -> ExitCode {
+pub(crate) fn finish(ended: Result<Outcome, Error>, format: MessageFormat) -> ExitCode {
     ExitCode::from(match ended {
         Ok(outcome) => outcome.exit_code(),
         Err(e) => {
@@ -228,7 +231,10 @@ pub fn finish(ended: Result<Outcome, Error>, format: MessageFormat) -> ExitCode 
 }
 
 /// A write to stdout: a closed pipe (`xpr plan | head`) is not an error.
-pub fn stdout_written(written: std::io::Result<()>, what: &'static str) -> Result<(), Error> {
+pub(crate) fn stdout_written(
+    written: std::io::Result<()>,
+    what: &'static str,
+) -> Result<(), Error> {
     match written {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(Error::Output { what, source: e })

@@ -48,9 +48,9 @@ fn open_verified(args: &ExplainArgs) -> Result<Box<dyn BundleReader>, Error> {
 }
 
 /// The schema of `xpr explain --format json`.
-pub const EXPLAIN_SCHEMA: &str = "xpr.explain.v1";
+pub(crate) const EXPLAIN_SCHEMA: &str = "xpr.explain.v1";
 
-pub fn run(args: ExplainArgs) -> Result<Outcome, Error> {
+pub(crate) fn run(args: ExplainArgs) -> Result<Outcome, Error> {
     if let Some(hint) = super::verify::runs_directory_hint(&args.bundle) {
         return Err(Error::RunsDirectory {
             path: args.bundle.clone(),

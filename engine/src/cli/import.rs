@@ -10,7 +10,7 @@ use crate::sys::fs::replace_file;
 use super::*;
 
 /// `xpr import BUNDLE --to-kdl [-o FILE] [--sbpl-dir DIR]`.
-pub fn run(args: ImportArgs) -> u8 {
+pub(crate) fn run(args: ImportArgs) -> u8 {
     if !args.to_kdl {
         eprintln!("xpr import: say what to produce: --to-kdl");
         return EXIT_INVALID;

@@ -13,7 +13,7 @@ use crate::resolve;
 use crate::run::select::{self, Selected};
 
 /// The schema of `xpr list --format json`.
-pub const LIST_SCHEMA: &str = "xpr.list.v1";
+pub(crate) const LIST_SCHEMA: &str = "xpr.list.v1";
 
 #[derive(Serialize)]
 struct Listing<'a> {
@@ -64,7 +64,7 @@ struct ExpectationEntry<'a> {
     scope: Option<String>,
 }
 
-pub fn run(args: ListArgs, format: MessageFormat) -> Result<Outcome, Error> {
+pub(crate) fn run(args: ListArgs, format: MessageFormat) -> Result<Outcome, Error> {
     let out_root = args.out.clone().unwrap_or_else(|| "out".into());
     let endings: Vec<Result<Outcome, Error>> = args
         .files

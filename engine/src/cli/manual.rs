@@ -9,7 +9,7 @@ use clap::CommandFactory;
 
 use super::*;
 
-pub fn completions(args: CompletionsArgs) -> Result<Outcome, Error> {
+pub(crate) fn completions(args: CompletionsArgs) -> Result<Outcome, Error> {
     let mut command = Cli::command();
     let mut text = Vec::new();
     clap_complete::generate(args.shell, &mut command, "xpr", &mut text);
@@ -21,7 +21,7 @@ pub fn completions(args: CompletionsArgs) -> Result<Outcome, Error> {
     Ok(Outcome::Clean)
 }
 
-pub fn man(args: ManArgs) -> Result<Outcome, Error> {
+pub(crate) fn man(args: ManArgs) -> Result<Outcome, Error> {
     let command = Cli::command();
     match &args.out_dir {
         None => {

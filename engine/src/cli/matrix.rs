@@ -12,7 +12,7 @@ use crate::matrix::column::{self, Column};
 use crate::matrix::{MatrixRun, WorldOutcome, document, output};
 use crate::worlds::Accel;
 
-pub fn run(args: MatrixArgs) -> Result<Outcome, Error> {
+pub(crate) fn run(args: MatrixArgs) -> Result<Outcome, Error> {
     let mut names = std::collections::BTreeSet::new();
     if let Some(twice) = args.worlds.iter().find(|w| !names.insert(w.as_str())) {
         return Err(Error::MatrixInput {
@@ -83,10 +83,10 @@ fn run_worlds(args: &MatrixArgs, file: &std::path::Path) -> Result<Built, Error>
         dir: dir.clone(),
         parallel: args
             .parallel
-            .map_or_else(crate::matrix::run::default_parallel, |n| n.get()),
+            .map_or_else(crate::matrix::world_runs::default_parallel, |n| n.get()),
     };
     let log = |line: &str| eprintln!("xpr: {line}");
-    let (experiment, outcomes) = crate::matrix::run::run(&m, &log)?;
+    let (experiment, outcomes) = crate::matrix::world_runs::run(&m, &log)?;
     let mut columns = Vec::new();
     let mut timings = Vec::new();
     for WorldOutcome {

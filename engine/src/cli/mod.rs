@@ -29,7 +29,7 @@ mod verify;
 mod world;
 mod worlds;
 
-pub use args::*;
+pub(crate) use args::*;
 // `import` still chooses its exit status itself, with these.
 use exit::{EXIT_ENVIRONMENT, EXIT_INVALID, EXIT_OK, Error, Outcome};
 
@@ -88,5 +88,5 @@ impl GlobalArgs {
 
 /// A closed stdout pipe (`xpr plan | head`) ends the process quietly instead of panicking.
 fn reset_sigpipe() {
-    let _ = crate::sys::signal::set_default(libc::SIGPIPE);
+    let _ = crate::sys::sigaction::set_default(libc::SIGPIPE);
 }

@@ -8,7 +8,7 @@ use crate::model::Experiment;
 use crate::plan::{Plan, current_world, render};
 use crate::resolve::{self, LoadOptions};
 
-pub fn run(args: PlanArgs, format: MessageFormat) -> Result<Outcome, Error> {
+pub(crate) fn run(args: PlanArgs, format: MessageFormat) -> Result<Outcome, Error> {
     let opts = LoadOptions {
         world: current_world().to_string(),
         ..args.load.options()

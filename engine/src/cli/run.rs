@@ -9,7 +9,7 @@ use crate::model::Isolation;
 use crate::run::{ReportFormat, RunConfig, WorldChoice};
 use crate::worlds::Accel;
 
-pub fn run(args: RunArgs, global: &GlobalArgs) -> Result<Outcome, Error> {
+pub(crate) fn run(args: RunArgs, global: &GlobalArgs) -> Result<Outcome, Error> {
     Ok(execute(&config(args, global)))
 }
 

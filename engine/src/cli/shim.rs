@@ -6,7 +6,7 @@ use crate::resolve;
 use crate::shim_suggest::{kdl, suggest as find};
 use crate::world::{WorldFacts, WorldOptions};
 
-pub fn suggest(args: ShimSuggestArgs, format: MessageFormat) -> Result<Outcome, Error> {
+pub(crate) fn suggest(args: ShimSuggestArgs, format: MessageFormat) -> Result<Outcome, Error> {
     crate::execute::interrupt::install();
     let loaded = resolve::load(&args.file, &args.load.options()).map_err(Error::Invalid)?;
     crate::diagnostics::eprint(&loaded.warnings, format);

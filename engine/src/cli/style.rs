@@ -7,7 +7,7 @@ use super::ColorArg;
 use crate::report::Style;
 
 /// Records `--color` as the process-wide choice; `auto` leaves it to the environment.
-pub fn set(arg: ColorArg) {
+pub(crate) fn set(arg: ColorArg) {
     let choice = match arg {
         ColorArg::Auto => ColorChoice::Auto,
         ColorArg::Always => ColorChoice::Always,
@@ -17,7 +17,7 @@ pub fn set(arg: ColorArg) {
 }
 
 /// Whether stdout gets colour.
-pub fn stdout() -> Style {
+pub(crate) fn stdout() -> Style {
     match AutoStream::choice(&std::io::stdout()) {
         ColorChoice::Never => Style::Plain,
         _ => Style::Colour,
@@ -25,6 +25,6 @@ pub fn stdout() -> Style {
 }
 
 /// Whether stderr gets colour.
-pub fn stderr() -> bool {
+pub(crate) fn stderr() -> bool {
     AutoStream::choice(&std::io::stderr()) != ColorChoice::Never
 }

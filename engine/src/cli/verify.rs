@@ -22,7 +22,7 @@ struct VerifyReport<'a> {
     verification: &'a Verification,
 }
 
-pub fn run(args: VerifyArgs, format: MessageFormat) -> Result<Outcome, Error> {
+pub(crate) fn run(args: VerifyArgs, format: MessageFormat) -> Result<Outcome, Error> {
     let endings: Vec<Result<Outcome, Error>> = args
         .bundles
         .iter()
@@ -66,11 +66,11 @@ fn verify_one(bundle: &Path, format: OutputFormat) -> Result<Outcome, Error> {
 
 /// For a directory of runs (`out/<experiment>`, no index of its own) given where one run was
 /// meant: what to give instead.
-pub fn runs_directory_hint(dir: &Path) -> Option<String> {
+pub(crate) fn runs_directory_hint(dir: &Path) -> Option<String> {
     if dir.join(crate::bundle::layout::INDEX).exists() {
         return None;
     }
-    bundle::reader::latest_run(dir).map(|latest| {
+    bundle::open::latest_run(dir).map(|latest| {
         format!(
             "name one run, e.g. the latest: {} (also {}), or every run: {}/*",
             latest.display(),

@@ -3,7 +3,7 @@
 use super::*;
 use crate::world::{WorldFacts, WorldOptions, canonical_json};
 
-pub fn run(args: WorldArgs) -> Result<Outcome, Error> {
+pub(crate) fn run(args: WorldArgs) -> Result<Outcome, Error> {
     let facts = WorldFacts::detect(&WorldOptions {
         landlock_abi_cap: args.landlock_abi,
         landlock_only: args.mechanism == Some(MechanismArg::Landlock),

@@ -14,7 +14,7 @@ use crate::worlds::launch::QEMU;
 use crate::worlds::protocol::{GuestRequest, GuestResult};
 use crate::worlds::{Catalogue, KernelSource, WorldSpec};
 
-pub fn run(args: WorldsArgs) -> u8 {
+pub(crate) fn run(args: WorldsArgs) -> u8 {
     let catalogue = match load_catalogue(&args.world_files) {
         Ok(c) => c,
         Err(code) => return code,
@@ -171,7 +171,7 @@ fn progress(line: &str) {
 
 /// `xpr __guest-run REQUEST`: the user's run inside the guest, with the host's run id,
 /// command line and world facts; its exit code goes to `RESULT_FILE` for the init.
-pub fn guest_run(request: &Path) -> u8 {
+pub(crate) fn guest_run(request: &Path) -> u8 {
     let (code, message) = match guest_run_inner(request) {
         Ok(code) => (code, None),
         Err(message) => (EXIT_ENVIRONMENT, Some(message)),

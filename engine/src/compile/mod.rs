@@ -15,7 +15,7 @@ use crate::model::BlockedReason;
 // vocabulary, which sit below compile, share them.
 pub use crate::model::{Fidelity, RuleFidelity};
 
-pub mod contract;
+pub(crate) mod contract;
 pub mod linux;
 pub mod seatbelt;
 

@@ -3,11 +3,11 @@
 
 use kdl::KdlNode;
 
-use super::reader::Reader;
+use super::node_reader::Reader;
 use super::syntax::{ExpectDecl, ExpectEntryDecl, Text};
 use crate::model::Expected;
 
-pub fn decode(r: &mut Reader<'_>, node: &KdlNode) -> Option<ExpectDecl> {
+pub(crate) fn decode(r: &mut Reader<'_>, node: &KdlNode) -> Option<ExpectDecl> {
     // A scope on the `expect` node is every entry's that gives none of its own; `scope=#true`
     // limits the profile's probes to those the block names.
     let node_props = r.props(node, &["mechanism", "landlock-abi", "scope"], false);
@@ -63,7 +63,6 @@ pub fn decode(r: &mut Reader<'_>, node: &KdlNode) -> Option<ExpectDecl> {
         };
         entries.push(ExpectEntryDecl {
             action,
-            keyword: child.name().span(),
             probes,
             errno,
             world,
@@ -80,12 +79,12 @@ pub fn decode(r: &mut Reader<'_>, node: &KdlNode) -> Option<ExpectDecl> {
 }
 
 /// `landlock-abi=4` is the one ABI, as `landlock-abi="4"`.
-fn abi_prop(r: &mut Reader<'_>, props: &super::reader::Props<'_>) -> Option<Text> {
+fn abi_prop(r: &mut Reader<'_>, props: &super::node_reader::Props<'_>) -> Option<Text> {
     let entry = props.get("landlock-abi")?;
     match entry.value() {
         kdl::KdlValue::Integer(n) => Some(Text {
             value: n.to_string(),
-            span: super::reader::value_span(entry),
+            span: super::node_reader::value_span(entry),
         }),
         _ => r.text(entry, "`landlock-abi`"),
     }

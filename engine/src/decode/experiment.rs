@@ -4,12 +4,12 @@ use std::collections::HashMap;
 
 use kdl::KdlNode;
 
-use super::reader::Reader;
+use super::node_reader::Reader;
 use super::syntax::ExperimentDecl;
 
 const CHILDREN: &[&str] = &["description", "lanes", "isolation", "timeout", "param"];
 
-pub fn decode(r: &mut Reader<'_>, node: &KdlNode) -> Option<ExperimentDecl> {
+pub(crate) fn decode(r: &mut Reader<'_>, node: &KdlNode) -> Option<ExperimentDecl> {
     r.props(node, &[], false);
     let name = r.one_arg(node, "a name");
     let mut decl = ExperimentDecl {

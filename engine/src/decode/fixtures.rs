@@ -2,13 +2,13 @@
 
 use kdl::KdlNode;
 
-use super::reader::Reader;
+use super::node_reader::Reader;
 use super::syntax::{FixtureDecl, FixtureKindDecl, Spanned};
 use crate::diagnostics::{Diag, codes};
 
 const KINDS: &[&str] = &["file", "dir", "tcp-listener", "unix-listener", "process"];
 
-pub fn decode(r: &mut Reader<'_>, node: &KdlNode) -> Vec<FixtureDecl> {
+pub(crate) fn decode(r: &mut Reader<'_>, node: &KdlNode) -> Vec<FixtureDecl> {
     let mut out = Vec::new();
     for child in r.children(node) {
         let kind = child.name().value();

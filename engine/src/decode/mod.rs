@@ -13,19 +13,19 @@ use crate::source::SourceFile;
 mod expect;
 mod experiment;
 mod fixtures;
+pub(crate) mod node_reader;
 mod probe;
 mod profile;
-pub mod reader;
-pub mod syntax;
+pub(crate) mod syntax;
 pub mod vocabulary;
 
-pub use probe::PROBE_PROPS;
+pub(crate) use probe::PROBE_PROPS;
 
-use reader::Reader;
+use node_reader::Reader;
 use syntax::FileSyntax;
 
 /// Top-level node names, for "did you mean".
-pub const TOP_LEVEL: &[&str] = &[
+pub(crate) const TOP_LEVEL: &[&str] = &[
     "experiment",
     "import",
     "fixtures",
@@ -69,7 +69,7 @@ fn not_an_xpr_file(file: &Arc<SourceFile>, doc: &KdlDocument) -> Option<Diag> {
 }
 
 /// Decodes one file's declarations; errors go to `diags`.
-pub fn decode_file(
+pub(crate) fn decode_file(
     file: &Arc<SourceFile>,
     doc: &KdlDocument,
     diags: &mut Diagnostics,

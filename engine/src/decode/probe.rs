@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use kdl::KdlNode;
 
-use super::reader::Reader;
+use super::node_reader::Reader;
 use super::syntax::{FamilyArgDecl, FamilyDecl, ProbeArgDecl, ProbeArgValue, ProbeDecl, Spanned};
 
 const FAMILY_CHILDREN: &[&str] = &[
@@ -19,9 +19,9 @@ const FAMILY_CHILDREN: &[&str] = &[
 ];
 
 /// Probe properties that are not family arguments.
-pub const PROBE_PROPS: &[&str] = &["family", "target", "fixture", "control"];
+pub(crate) const PROBE_PROPS: &[&str] = &["family", "target", "fixture", "control"];
 
-pub fn decode_family(r: &mut Reader<'_>, node: &KdlNode) -> Option<FamilyDecl> {
+pub(crate) fn decode_family(r: &mut Reader<'_>, node: &KdlNode) -> Option<FamilyDecl> {
     r.props(node, &[], false);
     let name = r.one_arg(node, "a family name");
     let mut decl = FamilyDecl {
@@ -104,7 +104,7 @@ pub fn decode_family(r: &mut Reader<'_>, node: &KdlNode) -> Option<FamilyDecl> {
     Some(decl)
 }
 
-pub fn decode_probe(r: &mut Reader<'_>, node: &KdlNode) -> Option<ProbeDecl> {
+pub(crate) fn decode_probe(r: &mut Reader<'_>, node: &KdlNode) -> Option<ProbeDecl> {
     let props = r.props(node, PROBE_PROPS, true);
     // `family "file-read"`: one error that says to write `=`, then read it as meant.
     let (spaced, plain) = r.spaced_props(node, PROBE_PROPS);
@@ -153,7 +153,7 @@ pub fn decode_probe(r: &mut Reader<'_>, node: &KdlNode) -> Option<ProbeDecl> {
             };
             let value = Spanned {
                 value: ProbeArgValue::Scalar(value),
-                span: super::reader::value_span(entry),
+                span: super::node_reader::value_span(entry),
             };
             args.push(ProbeArgDecl { name, value });
         }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use kdl::KdlNode;
 
-use super::reader::Reader;
+use super::node_reader::Reader;
 use super::syntax::{FilterDecl, ProfileDecl, RuleDecl, ShimDecl, Spanned};
 use crate::diagnostics::codes;
 use crate::model::Action;
@@ -14,7 +14,7 @@ use crate::model::Action;
 const PROFILE_CHILDREN: &[&str] = &["default", "allow", "deny", "shim", "layer", "probes"];
 const SHIM_CHILDREN: &[&str] = &["description", "allow", "deny"];
 
-pub fn decode_profile(r: &mut Reader<'_>, node: &KdlNode) -> Option<ProfileDecl> {
+pub(crate) fn decode_profile(r: &mut Reader<'_>, node: &KdlNode) -> Option<ProfileDecl> {
     let props = r.props(node, &["extends", "sbpl"], false);
     let name = r.one_arg(node, "a profile name");
     let extends = r.text_prop(&props, "extends");
@@ -81,7 +81,7 @@ pub fn decode_profile(r: &mut Reader<'_>, node: &KdlNode) -> Option<ProfileDecl>
     Some(decl)
 }
 
-pub fn decode_shim(r: &mut Reader<'_>, node: &KdlNode) -> Option<ShimDecl> {
+pub(crate) fn decode_shim(r: &mut Reader<'_>, node: &KdlNode) -> Option<ShimDecl> {
     r.props(node, &[], false);
     let name = r.one_arg(node, "a shim name");
     let mut decl = ShimDecl {
@@ -115,7 +115,7 @@ fn action(word: &str) -> Option<Action> {
 }
 
 /// `allow|deny OP... [report=#true] [message=".."] { FILTER... }`.
-pub fn decode_rule(r: &mut Reader<'_>, node: &KdlNode) -> Option<RuleDecl> {
+pub(crate) fn decode_rule(r: &mut Reader<'_>, node: &KdlNode) -> Option<RuleDecl> {
     let action = action(node.name().value())?;
     let props = r.props(node, &["report", "message"], false);
     let operations = r.all_args(node, "at least one operation", 1);
@@ -151,7 +151,7 @@ fn decode_filter(r: &mut Reader<'_>, node: &KdlNode) -> FilterDecl {
                 super::syntax::Value::Bool(b) => {
                     r.error(
                         crate::diagnostics::codes::INVALID_VALUE,
-                        super::reader::value_span(e),
+                        super::node_reader::value_span(e),
                         format!("{what} cannot be #{b}"),
                         "expected a string or number",
                     );
@@ -160,7 +160,7 @@ fn decode_filter(r: &mut Reader<'_>, node: &KdlNode) -> FilterDecl {
             };
             Some(super::syntax::Text {
                 value,
-                span: super::reader::value_span(e),
+                span: super::node_reader::value_span(e),
             })
         })
         .collect();

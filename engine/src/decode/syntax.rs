@@ -8,28 +8,28 @@ use crate::source::FileId;
 
 /// A string from the source and the span of the value itself (not the `key=` part).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Text {
+pub(crate) struct Text {
     pub value: String,
     pub span: SourceSpan,
 }
 
 /// A scalar property or argument value.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     Str(String),
     Int(i128),
     Bool(bool),
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Spanned<T> {
+pub(crate) struct Spanned<T> {
     pub value: T,
     pub span: SourceSpan,
 }
 
 /// Everything one file declares.
 #[derive(Debug, Default)]
-pub struct FileSyntax {
+pub(crate) struct FileSyntax {
     pub file: FileId,
     pub experiment: Vec<ExperimentDecl>,
     pub imports: Vec<Text>,
@@ -44,7 +44,7 @@ pub struct FileSyntax {
 }
 
 #[derive(Debug)]
-pub struct ExperimentDecl {
+pub(crate) struct ExperimentDecl {
     pub name: Text,
     /// The `experiment` node name, for "declared here" labels.
     pub keyword: SourceSpan,
@@ -56,13 +56,13 @@ pub struct ExperimentDecl {
 }
 
 #[derive(Debug)]
-pub struct FixtureDecl {
+pub(crate) struct FixtureDecl {
     pub name: Text,
     pub kind: FixtureKindDecl,
 }
 
 #[derive(Debug)]
-pub enum FixtureKindDecl {
+pub(crate) enum FixtureKindDecl {
     File {
         path: Text,
         content: Option<Text>,
@@ -82,7 +82,7 @@ pub enum FixtureKindDecl {
 }
 
 #[derive(Debug)]
-pub struct ProfileDecl {
+pub(crate) struct ProfileDecl {
     pub name: Text,
     pub extends: Option<Text>,
     pub sbpl: Option<Text>,
@@ -96,7 +96,7 @@ pub struct ProfileDecl {
 }
 
 #[derive(Debug)]
-pub struct RuleDecl {
+pub(crate) struct RuleDecl {
     pub action: Action,
     /// The `allow`/`deny` node name.
     pub keyword: SourceSpan,
@@ -107,7 +107,7 @@ pub struct RuleDecl {
 }
 
 #[derive(Debug)]
-pub struct FilterDecl {
+pub(crate) struct FilterDecl {
     pub name: Text,
     /// The whole filter node, for arity errors.
     pub span: SourceSpan,
@@ -118,14 +118,14 @@ pub struct FilterDecl {
 }
 
 #[derive(Debug)]
-pub struct ShimDecl {
+pub(crate) struct ShimDecl {
     pub name: Text,
     pub description: Option<Text>,
     pub rules: Vec<RuleDecl>,
 }
 
 #[derive(Debug)]
-pub struct FamilyDecl {
+pub(crate) struct FamilyDecl {
     pub name: Text,
     pub operation: Option<Text>,
     pub target: Option<Text>,
@@ -140,7 +140,7 @@ pub struct FamilyDecl {
 }
 
 #[derive(Debug)]
-pub struct FamilyArgDecl {
+pub(crate) struct FamilyArgDecl {
     pub name: Text,
     pub required: bool,
     /// The argument is a path the probe may mutate (rename's `to`).
@@ -156,7 +156,7 @@ pub struct FamilyArgDecl {
 }
 
 #[derive(Debug)]
-pub struct ProbeDecl {
+pub(crate) struct ProbeDecl {
     pub name: Text,
     pub family: Option<Text>,
     pub target: Option<Text>,
@@ -167,19 +167,19 @@ pub struct ProbeDecl {
 }
 
 #[derive(Debug)]
-pub struct ProbeArgDecl {
+pub(crate) struct ProbeArgDecl {
     pub name: Text,
     pub value: Spanned<ProbeArgValue>,
 }
 
 #[derive(Debug)]
-pub enum ProbeArgValue {
+pub(crate) enum ProbeArgValue {
     Scalar(Value),
     List(Vec<Text>),
 }
 
 #[derive(Debug)]
-pub struct ExpectDecl {
+pub(crate) struct ExpectDecl {
     /// A profile id or a glob over profile ids.
     pub pattern: Text,
     pub entries: Vec<ExpectEntryDecl>,
@@ -189,9 +189,8 @@ pub struct ExpectDecl {
 }
 
 #[derive(Debug)]
-pub struct ExpectEntryDecl {
+pub(crate) struct ExpectEntryDecl {
     pub action: Expected,
-    pub keyword: SourceSpan,
     pub probes: Vec<Text>,
     pub errno: Option<Text>,
     pub world: Option<Text>,

@@ -6,20 +6,20 @@ use std::sync::{Arc, OnceLock};
 
 use kdl::KdlNode;
 
-use super::reader::Reader;
+use super::node_reader::Reader;
 use crate::diagnostics::{Diag, Diagnostics, codes, suggest};
 use crate::source::SourceFile;
 
 /// How many nested filters a filter takes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Children {
+pub(crate) enum Children {
     None,
     One,
     Many,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FilterSpec {
+pub(crate) struct FilterSpec {
     pub name: String,
     /// Kinds of the positional arguments (`path`, `pattern`, `name`, `word`, `proto`, `address`, `number`).
     pub args: Vec<String>,
@@ -45,7 +45,7 @@ pub enum Lookup<'a> {
 
 impl Lookup<'_> {
     /// The canonical name to use, if the operation is usable at all.
-    pub fn name(&self) -> Option<&str> {
+    pub(crate) fn name(&self) -> Option<&str> {
         match self {
             Lookup::Known(n) | Lookup::Alias(n) | Lookup::Obsolete { replacement: n } => Some(n),
             Lookup::Unknown { .. } => None,
@@ -80,7 +80,7 @@ impl Vocabulary {
     }
 
     /// Parses a vocabulary file (a `vocabulary { … }` block) and reports its mistakes.
-    pub fn parse(display: &str, text: &str) -> (Vocabulary, Diagnostics) {
+    pub(crate) fn parse(display: &str, text: &str) -> (Vocabulary, Diagnostics) {
         let file = Arc::new(SourceFile {
             id: 0,
             display: display.to_string(),
@@ -128,38 +128,38 @@ impl Vocabulary {
     }
 
     /// Every operation name and alias: the candidates for "did you mean".
-    pub fn operation_names(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn operation_names(&self) -> impl Iterator<Item = &str> {
         self.operations
             .iter()
             .chain(self.aliases.keys())
             .map(String::as_str)
     }
 
-    /// Whether a rule on `rule_op` covers operation `op` (SBPL: `default` covers all, a
-    /// trailing `*` covers every operation starting with the rest).
-    pub fn matches(&self, rule_op: &str, op: &str) -> bool {
-        op_matches(rule_op, op)
-    }
-
-    pub fn filter(&self, name: &str) -> Option<&FilterSpec> {
+    pub(crate) fn filter(&self, name: &str) -> Option<&FilterSpec> {
         self.filters.get(name)
     }
 
-    pub fn filter_names(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn filter_names(&self) -> impl Iterator<Item = &str> {
         self.filters.keys().map(String::as_str)
     }
 
     /// Canonical operation names in vocabulary order.
-    pub fn operations(&self) -> impl Iterator<Item = &str> {
+    #[cfg(test)]
+    fn operations(&self) -> impl Iterator<Item = &str> {
         self.operations.iter().map(String::as_str)
     }
 
-    pub fn aliases(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.aliases.iter().map(|(a, b)| (a.as_str(), b.as_str()))
-    }
-
-    pub fn obsolete(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.obsolete.iter().map(|(a, b)| (a.as_str(), b.as_str()))
+    /// Whether a rule on `rule_op` covers operation `op` (SBPL: `default` covers all, a
+    /// trailing `*` covers every operation starting with the rest).
+    #[cfg(test)]
+    fn matches(&self, rule_op: &str, op: &str) -> bool {
+        if rule_op == "default" || rule_op == op {
+            return true;
+        }
+        match rule_op.strip_suffix('*') {
+            Some(prefix) => op.starts_with(prefix),
+            None => false,
+        }
     }
 }
 
@@ -175,7 +175,7 @@ pub fn op_matches(rule_op: &str, op: &str) -> bool {
 }
 
 /// Decodes a `vocabulary { … }` block, reporting duplicates and dangling aliases.
-pub fn decode_block(r: &mut Reader<'_>, node: &KdlNode) -> Vocabulary {
+pub(crate) fn decode_block(r: &mut Reader<'_>, node: &KdlNode) -> Vocabulary {
     r.props(node, &[], false);
     let args = r.args(node);
     r.max_args(node, &args, 0);

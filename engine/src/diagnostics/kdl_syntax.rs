@@ -10,7 +10,7 @@ use super::{Diag, codes};
 
 /// One diagnostic per parser complaint; a KDL 1 spelling on the same line gets the KDL 2 hint
 /// and the label moves onto it.
-pub fn remap(file: &Arc<SourceFile>, err: &kdl::KdlError) -> Vec<Diag> {
+pub(crate) fn remap(file: &Arc<SourceFile>, err: &kdl::KdlError) -> Vec<Diag> {
     let mut out: Vec<Diag> = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for d in &err.diagnostics {

@@ -7,14 +7,14 @@ use std::sync::Arc;
 use miette::{LabeledSpan, NamedSource, Severity, SourceSpan};
 
 pub mod codes;
-pub mod kdl_syntax;
-pub mod render;
-pub mod source_file;
-pub mod suggest;
+pub(crate) mod kdl_syntax;
+pub(crate) mod render;
+pub(crate) mod source_file;
+pub(crate) mod suggest;
 
 pub use render::{MAX_SHOWN, MessageFormat, eprint, eprint_error};
-pub use source_file::SourceFile;
-pub use suggest::did_you_mean;
+pub(crate) use source_file::SourceFile;
+pub(crate) use suggest::did_you_mean;
 
 /// One diagnostic: a code from [`codes`], a message, labels in one file, optional help, and
 /// related notes (e.g. "first defined here" in another file).
@@ -31,16 +31,16 @@ pub struct Diag {
 }
 
 impl Diag {
-    pub fn error(code: &'static str, message: impl Into<String>) -> Diag {
+    pub(crate) fn error(code: &'static str, message: impl Into<String>) -> Diag {
         Diag::new(code, Severity::Error, message)
     }
 
-    pub fn warning(code: &'static str, message: impl Into<String>) -> Diag {
+    pub(crate) fn warning(code: &'static str, message: impl Into<String>) -> Diag {
         Diag::new(code, Severity::Warning, message)
     }
 
     /// A note that is neither an error nor a warning.
-    pub fn advice(code: &'static str, message: impl Into<String>) -> Diag {
+    pub(crate) fn advice(code: &'static str, message: impl Into<String>) -> Diag {
         Diag::new(code, Severity::Advice, message)
     }
 
@@ -58,7 +58,7 @@ impl Diag {
     }
 
     /// Sets the file and the primary label.
-    pub fn at(
+    pub(crate) fn at(
         mut self,
         file: &Arc<SourceFile>,
         span: SourceSpan,
@@ -75,7 +75,7 @@ impl Diag {
 
     /// Locates the diagnostic (for sorting, `line`/`column` in JSON) without showing any of the
     /// file's text: for files an input named that turned out not to be of the language.
-    pub fn at_without_excerpt(mut self, file: &Arc<SourceFile>, span: SourceSpan) -> Diag {
+    pub(crate) fn at_without_excerpt(mut self, file: &Arc<SourceFile>, span: SourceSpan) -> Diag {
         self.file = Some(file.clone());
         self.named = None;
         self.labels
@@ -86,7 +86,7 @@ impl Diag {
     /// This diagnostic as it can be printed: unchanged, or — when a label sits on a line longer
     /// than [`MAX_SHOWN_LINE`] bytes (one 16 MiB line would otherwise be printed whole under
     /// each of its diagnostics) — without the excerpt, its location in the message instead.
-    pub fn printable(&self) -> std::borrow::Cow<'_, Diag> {
+    pub(crate) fn printable(&self) -> std::borrow::Cow<'_, Diag> {
         let long = self.file.as_ref().is_some_and(|file| {
             let text = file.text.as_bytes();
             self.labels.iter().any(|label| {
@@ -115,18 +115,18 @@ impl Diag {
     }
 
     /// Adds a secondary label in the same file as the primary one.
-    pub fn label(mut self, span: SourceSpan, label: impl Into<String>) -> Diag {
+    pub(crate) fn label(mut self, span: SourceSpan, label: impl Into<String>) -> Diag {
         self.labels
             .push(LabeledSpan::new_with_span(Some(label.into()), span));
         self
     }
 
-    pub fn help(mut self, help: impl Into<String>) -> Diag {
+    pub(crate) fn help(mut self, help: impl Into<String>) -> Diag {
         self.help = Some(help.into());
         self
     }
 
-    pub fn help_opt(mut self, help: Option<String>) -> Diag {
+    pub(crate) fn help_opt(mut self, help: Option<String>) -> Diag {
         if help.is_some() {
             self.help = help;
         }
@@ -134,7 +134,7 @@ impl Diag {
     }
 
     /// A location elsewhere (maybe another file) that explains this one.
-    pub fn note_at(
+    pub(crate) fn note_at(
         mut self,
         file: &Arc<SourceFile>,
         span: SourceSpan,
@@ -160,12 +160,8 @@ impl Diag {
         self.severity == Severity::Error
     }
 
-    pub fn file(&self) -> Option<&Arc<SourceFile>> {
-        self.file.as_ref()
-    }
-
     /// The primary label's offset.
-    pub fn offset(&self) -> Option<usize> {
+    pub(crate) fn offset(&self) -> Option<usize> {
         self.labels.first().map(|l| l.offset())
     }
 
@@ -174,10 +170,6 @@ impl Diag {
         let file = self.file.as_ref()?;
         let (line, col) = file.line_col(self.offset()?);
         Some((file.display.clone(), line, col))
-    }
-
-    pub fn labels_iter(&self) -> impl Iterator<Item = &LabeledSpan> {
-        self.labels.iter()
     }
 }
 
@@ -221,7 +213,7 @@ impl miette::Diagnostic for Diag {
 }
 
 /// The longest source line a diagnostic shows as an excerpt.
-pub const MAX_SHOWN_LINE: usize = 1000;
+pub(crate) const MAX_SHOWN_LINE: usize = 1000;
 
 /// All diagnostics of one load, errors and warnings, in a stable order.
 #[derive(Debug, Clone, Default)]
@@ -237,17 +229,17 @@ pub struct Diagnostics {
 const SUGGESTION_BUDGET: usize = 100_000;
 
 impl Diagnostics {
-    pub fn new() -> Diagnostics {
+    pub(crate) fn new() -> Diagnostics {
         Diagnostics::default()
     }
 
-    pub fn push(&mut self, diag: Diag) {
+    pub(crate) fn push(&mut self, diag: Diag) {
         self.items.push(diag);
     }
 
     /// The candidate closest to `name` (see [`suggest::did_you_mean`]) among as many
     /// candidates as this load's comparison budget has left; `None` once it is spent.
-    pub fn did_you_mean<'a>(
+    pub(crate) fn did_you_mean<'a>(
         &mut self,
         name: &str,
         candidates: impl IntoIterator<Item = &'a str>,
@@ -264,7 +256,7 @@ impl Diagnostics {
     }
 
     /// `did you mean `x`?`, within the budget of [`Diagnostics::did_you_mean`].
-    pub fn suggest<'a>(
+    pub(crate) fn suggest<'a>(
         &mut self,
         name: &str,
         candidates: impl IntoIterator<Item = &'a str>,
@@ -273,7 +265,7 @@ impl Diagnostics {
             .map(|c| format!("did you mean `{c}`?"))
     }
 
-    pub fn extend(&mut self, other: Diagnostics) {
+    pub(crate) fn extend(&mut self, other: Diagnostics) {
         self.items.extend(other.items);
         self.suggested += other.suggested;
     }
@@ -290,7 +282,7 @@ impl Diagnostics {
         self.items.is_empty()
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.items.len()
     }
 
@@ -299,13 +291,13 @@ impl Diagnostics {
     }
 
     /// Keeps only the warnings (what a successful load hands back).
-    pub fn into_warnings(mut self) -> Diagnostics {
+    pub(crate) fn into_warnings(mut self) -> Diagnostics {
         self.items.retain(|d| !d.is_error());
         self
     }
 
     /// Sorts by file load order, then position; diagnostics without a file come first.
-    pub fn sort(&mut self) {
+    pub(crate) fn sort(&mut self) {
         self.items
             .sort_by_key(|d| (d.file.as_ref().map(|f| f.id), d.offset().unwrap_or(0)));
     }

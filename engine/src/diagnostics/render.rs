@@ -68,7 +68,11 @@ impl fmt::Display for Diagnostics {
     }
 }
 
-pub fn human<'a>(diags: impl Iterator<Item = &'a Diag>, width: usize, color: bool) -> String {
+pub(crate) fn human<'a>(
+    diags: impl Iterator<Item = &'a Diag>,
+    width: usize,
+    color: bool,
+) -> String {
     let mut out = String::new();
     for (i, diag) in diags.enumerate() {
         if i > 0 {
@@ -95,7 +99,7 @@ fn human_one(diag: &dyn Diagnostic, width: usize, color: bool, wrap: bool) -> St
     out
 }
 
-pub fn json_lines<'a>(diags: impl Iterator<Item = &'a Diag>) -> String {
+pub(crate) fn json_lines<'a>(diags: impl Iterator<Item = &'a Diag>) -> String {
     let handler = JSONReportHandler::new();
     let mut out = String::new();
     for diag in diags {

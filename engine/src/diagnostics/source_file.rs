@@ -7,11 +7,11 @@ use std::sync::Arc;
 use miette::NamedSource;
 
 /// Index of a file in load order; diagnostics sort by it so output is stable.
-pub type FileId = usize;
+pub(crate) type FileId = usize;
 
 /// One loaded text file.
 #[derive(Debug)]
-pub struct SourceFile {
+pub(crate) struct SourceFile {
     pub id: FileId,
     /// The name diagnostics show: the path as given on the command line (imports joined onto
     /// their importer's), or `std/<name>.kdl`.
@@ -28,33 +28,33 @@ pub struct SourceFile {
 impl SourceFile {
     /// 1-based line and column (in characters) of a byte offset. Linear in the offset; use a
     /// [`LineIndex`] for many lookups in one file.
-    pub fn line_col(&self, offset: usize) -> (u32, u32) {
+    pub(crate) fn line_col(&self, offset: usize) -> (u32, u32) {
         LineIndex::new(&self.text).line_col(&self.text, offset)
     }
 
     /// Byte offsets where the file's lines start, for fast repeated lookups.
-    pub fn line_index(&self) -> LineIndex {
+    pub(crate) fn line_index(&self) -> LineIndex {
         LineIndex::new(&self.text)
     }
 
-    pub fn named_source(&self) -> NamedSource<Arc<String>> {
+    pub(crate) fn named_source(&self) -> NamedSource<Arc<String>> {
         NamedSource::new(self.display.clone(), self.text.clone()).with_language("kdl")
     }
 
     /// The blake3 of the file's bytes, hex.
-    pub fn digest(&self) -> String {
+    pub(crate) fn digest(&self) -> String {
         blake3::hash(self.text.as_bytes()).to_hex().to_string()
     }
 }
 
 /// Where each line of a text starts, so offset → line/column is a binary search.
 #[derive(Debug, Clone)]
-pub struct LineIndex {
+pub(crate) struct LineIndex {
     starts: Vec<usize>,
 }
 
 impl LineIndex {
-    pub fn new(text: &str) -> LineIndex {
+    pub(crate) fn new(text: &str) -> LineIndex {
         let starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
@@ -62,7 +62,7 @@ impl LineIndex {
     }
 
     /// 1-based line and column (in characters) of a byte offset into `text`.
-    pub fn line_col(&self, text: &str, offset: usize) -> (u32, u32) {
+    pub(crate) fn line_col(&self, text: &str, offset: usize) -> (u32, u32) {
         let mut offset = offset.min(text.len());
         while !text.is_char_boundary(offset) {
             offset -= 1;

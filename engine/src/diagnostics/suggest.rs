@@ -1,7 +1,7 @@
 //! "Did you mean": the closest known name to a misspelled one.
 
 /// The candidate closest to `name`, if it is close enough to be a plausible typo.
-pub fn did_you_mean<'a, I>(name: &str, candidates: I) -> Option<String>
+pub(crate) fn did_you_mean<'a, I>(name: &str, candidates: I) -> Option<String>
 where
     I: IntoIterator<Item = &'a str>,
 {
@@ -22,7 +22,7 @@ where
 }
 
 /// `did you mean `x`?` help text, if a candidate is close.
-pub fn help<'a, I>(name: &str, candidates: I) -> Option<String>
+pub(crate) fn help<'a, I>(name: &str, candidates: I) -> Option<String>
 where
     I: IntoIterator<Item = &'a str>,
 {

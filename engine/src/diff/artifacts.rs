@@ -15,7 +15,10 @@ pub struct ArtifactChange {
     pub b: Option<String>,
 }
 
-pub fn diff(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> Vec<ArtifactChange> {
+pub(crate) fn diff(
+    a: &BTreeMap<String, String>,
+    b: &BTreeMap<String, String>,
+) -> Vec<ArtifactChange> {
     keyed(a, b)
         .into_iter()
         .map(|(path, a, b)| ArtifactChange {

@@ -121,11 +121,11 @@ pub const NEUTRAL: [Aspect; 6] = [
 
 impl Aspect {
     /// A field of another harness's record rather than of xpr's `VerdictRecord`.
-    pub fn is_foreign(self) -> bool {
+    pub(crate) fn is_foreign(self) -> bool {
         self >= Aspect::Actual
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Aspect::Verdict => "verdict",
             Aspect::Stage => "stage",
@@ -167,7 +167,7 @@ pub struct ExpectationChange {
 
 /// (verdict changes incl. added/removed, other outcome changes), each sorted by id. Only the
 /// `compared` aspects count.
-pub fn diff(
+pub(crate) fn diff(
     a: &BundleView,
     b: &BundleView,
     compared: &[Aspect],

@@ -24,7 +24,10 @@ pub struct InputChange {
     pub b: Option<String>,
 }
 
-pub fn diff_facts(a: &BTreeMap<String, Value>, b: &BTreeMap<String, Value>) -> Vec<FactChange> {
+pub(crate) fn diff_facts(
+    a: &BTreeMap<String, Value>,
+    b: &BTreeMap<String, Value>,
+) -> Vec<FactChange> {
     keyed(a, b)
         .into_iter()
         .map(|(key, a, b)| FactChange {
@@ -36,7 +39,10 @@ pub fn diff_facts(a: &BTreeMap<String, Value>, b: &BTreeMap<String, Value>) -> V
         .collect()
 }
 
-pub fn diff_inputs(a: &BTreeMap<String, String>, b: &BTreeMap<String, String>) -> Vec<InputChange> {
+pub(crate) fn diff_inputs(
+    a: &BTreeMap<String, String>,
+    b: &BTreeMap<String, String>,
+) -> Vec<InputChange> {
     keyed(a, b)
         .into_iter()
         .map(|(path, a, b)| InputChange {

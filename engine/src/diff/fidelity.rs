@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::status::Status;
 use crate::bundle::fidelity::FidelityReport;
-use crate::bundle::vocabulary::fidelity_str;
+use crate::bundle::world_vocabulary::fidelity_str;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RuleState {
@@ -46,7 +46,7 @@ fn rules(reports: &BTreeMap<String, FidelityReport>) -> BTreeMap<RuleKey, RuleSt
     out
 }
 
-pub fn diff(
+pub(crate) fn diff(
     a: &BTreeMap<String, FidelityReport>,
     b: &BTreeMap<String, FidelityReport>,
 ) -> Vec<FidelityChange> {

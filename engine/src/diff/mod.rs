@@ -18,16 +18,16 @@ mod facts;
 mod fidelity;
 mod status;
 pub mod table;
-mod vocabulary;
+mod world_vocabulary;
 
-pub use artifacts::ArtifactChange;
+pub(crate) use artifacts::ArtifactChange;
 pub use expectations::{ALL, Aspect, ExpectationChange, NEUTRAL, Outcome};
-pub use facts::{FactChange, InputChange};
-pub use fidelity::{FidelityChange, RuleState};
+pub(crate) use facts::{FactChange, InputChange};
+pub(crate) use fidelity::FidelityChange;
 pub use status::Status;
-pub use vocabulary::{VocabularyChange, VocabularyKind};
+pub use world_vocabulary::{VocabularyChange, VocabularyKind};
 
-pub const SCHEMA: &str = "xpr.diff.v1";
+pub(crate) const SCHEMA: &str = "xpr.diff.v1";
 
 /// Which run a side of the diff is.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -63,7 +63,7 @@ pub struct BundleDiff {
 }
 
 impl BundleDiff {
-    pub fn counts(&self) -> [(&'static str, usize); 7] {
+    pub(crate) fn counts(&self) -> [(&'static str, usize); 7] {
         [
             ("verdict changes", self.verdicts.len()),
             ("stage/errno changes", self.outcomes.len()),
@@ -101,7 +101,7 @@ pub fn diff(a: &BundleView, b: &BundleView) -> BundleDiff {
         ));
     }
     let vocabulary = match (&a.vocabulary, &b.vocabulary) {
-        (Some(va), Some(vb)) => vocabulary::diff(va, vb),
+        (Some(va), Some(vb)) => world_vocabulary::diff(va, vb),
         (None, None) => Vec::new(),
         _ => {
             notes.push("only one bundle records its world's vocabulary".to_string());

@@ -12,14 +12,14 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn of<T>(a: &Option<T>, b: &Option<T>) -> Status {
+    pub(crate) fn of<T>(a: &Option<T>, b: &Option<T>) -> Status {
         match (a, b) {
             (None, _) => Status::Added,
             (_, None) => Status::Removed,
             _ => Status::Changed,
         }
     }
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Status::Changed => "changed",
             Status::Added => "added",

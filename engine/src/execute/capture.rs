@@ -1,17 +1,17 @@
 //! Bounded capture of a probe's output: the first `limit` bytes are kept, the rest only counted.
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Capture {
+pub(crate) struct Capture {
     pub kept: Vec<u8>,
     pub dropped: u64,
     limit: usize,
 }
 
 /// Bytes kept of each exec probe's stdout+stderr.
-pub const DEFAULT_OUTPUT_LIMIT: usize = 64 * 1024;
+pub(crate) const DEFAULT_OUTPUT_LIMIT: usize = 64 * 1024;
 
 impl Capture {
-    pub fn new(limit: usize) -> Capture {
+    pub(crate) fn new(limit: usize) -> Capture {
         Capture {
             kept: Vec::with_capacity(limit.min(4096)),
             dropped: 0,
@@ -19,14 +19,14 @@ impl Capture {
         }
     }
 
-    pub fn push(&mut self, bytes: &[u8]) {
+    pub(crate) fn push(&mut self, bytes: &[u8]) {
         let room = self.limit.saturating_sub(self.kept.len());
         let keep = room.min(bytes.len());
         self.kept.extend_from_slice(&bytes[..keep]);
         self.dropped += (bytes.len() - keep) as u64;
     }
 
-    pub fn truncated(&self) -> bool {
+    pub(crate) fn truncated(&self) -> bool {
         self.dropped > 0
     }
 }

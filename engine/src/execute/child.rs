@@ -26,13 +26,13 @@ use crate::probes::report::{ChildRecord, RECORD_LEN, RecordStage};
 use crate::probes::{ExecCommand, HELPER_REPORT_FD, Operation, Slots};
 use crate::sys::errno::raw;
 use crate::sys::process::{self, Forked, WaitStatus};
-use crate::sys::{fd, namespace, signal};
+use crate::sys::{fd, namespace, sigaction};
 
 use super::capture::Capture;
 use super::guard::HostGuard;
 
 /// What the child runs after the sandbox is applied.
-pub enum Body<'a> {
+pub(crate) enum Body<'a> {
     /// Drivers in sequence, one record each (probe isolation passes one).
     Ops(&'a [&'a Operation]),
     /// xpr's probe helper.
@@ -43,7 +43,7 @@ pub enum Body<'a> {
 
 /// How the child ended, kept apart from what it reported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Termination {
+pub(crate) enum Termination {
     Exited(i32),
     Signaled(i32),
     /// The per-probe deadline passed; the process group was killed.
@@ -60,7 +60,7 @@ impl From<WaitStatus> for Termination {
 }
 
 #[derive(Debug)]
-pub struct ChildExit {
+pub(crate) struct ChildExit {
     pub records: Vec<ChildRecord>,
     pub termination: Termination,
     pub output: Option<Capture>,
@@ -70,7 +70,7 @@ pub struct ChildExit {
     pub pid: i32,
 }
 
-pub struct ChildSpec<'a> {
+pub(crate) struct ChildSpec<'a> {
     pub sandbox: Option<&'a dyn AppliedInChild>,
     pub body: Body<'a>,
     pub timeout: Duration,
@@ -84,7 +84,7 @@ pub struct ChildSpec<'a> {
 /// The worker's own setup of a child failed: which call, and its error.
 #[derive(Debug, thiserror::Error)]
 #[error("{step}: {source}")]
-pub struct StartError {
+pub(crate) struct StartError {
     pub step: &'static str,
     #[source]
     pub source: io::Error,
@@ -96,7 +96,7 @@ fn start<T>(step: &'static str, r: io::Result<T>) -> Result<T, StartError> {
 
 /// The step that creates a command's PID namespace (its failure blocks the probe: a command
 /// never runs outside the host guard).
-pub const NEW_PID_NAMESPACE: &str = "clone(CLONE_NEWPID)";
+pub(crate) const NEW_PID_NAMESPACE: &str = "clone(CLONE_NEWPID)";
 
 /// Exit status of a child whose setup failed (the record on the pipe says where).
 const SETUP_FAILED: i32 = 126;
@@ -112,7 +112,7 @@ fn pipe_pair() -> io::Result<(OwnedFd, OwnedFd)> {
 }
 
 /// Runs one child to completion.
-pub fn run(spec: &ChildSpec) -> Result<ChildExit, StartError> {
+pub(crate) fn run(spec: &ChildSpec) -> Result<ChildExit, StartError> {
     let started = Instant::now();
     let (res_rd, res_wr) = start("pipe(results)", pipe_pair())?;
     let exec = !matches!(spec.body, Body::Ops(_));
@@ -236,7 +236,7 @@ fn die_with_worker(res_wr: RawFd, worker: i32) {
 /// `/dev/null` as stdin, the output pipe as stdout and stderr (or, passed through, xpr's own).
 fn command_stdio(spec: &ChildSpec, res_wr: RawFd, out_wr: RawFd) {
     for sig in [libc::SIGINT, libc::SIGPIPE] {
-        must(res_wr, "sigaction", signal::set_default(sig));
+        must(res_wr, "sigaction", sigaction::set_default(sig));
     }
     if spec.passthrough {
         return;

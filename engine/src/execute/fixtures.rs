@@ -23,9 +23,9 @@ use crate::model::{Experiment, FixtureKind, Probe};
 use crate::probes::ProbeSpec;
 use crate::sys::fs::{Dir, FsError};
 use crate::sys::process::{self, Forked};
-use crate::sys::{fd, signal, socket};
+use crate::sys::{fd, sigaction, socket};
 
-use super::network::Network;
+use super::network_isolation::Network;
 use super::scratch::ScratchRoot;
 use super::walk::Walk;
 
@@ -48,7 +48,7 @@ enum Listener {
 
 /// Where probes reach the run's listener and process fixtures, by fixture name.
 #[derive(Clone, Debug, Default)]
-pub struct Endpoints {
+pub(crate) struct Endpoints {
     ports: BTreeMap<String, u16>,
     /// Fixture name → (declared name, the name bound).
     unix: BTreeMap<String, (String, String)>,
@@ -57,7 +57,7 @@ pub struct Endpoints {
 }
 
 #[derive(Debug, Default)]
-pub struct Fixtures {
+pub(crate) struct Fixtures {
     /// File and dir fixtures in setup order (a dir before the fixtures inside it): the
     /// declared state of the scratch tree.
     paths: Vec<PathFixture>,
@@ -72,41 +72,66 @@ pub struct Fixtures {
 
 /// The fixture processes one worker started and where its probes reach them.
 #[derive(Debug)]
-pub struct Started {
+pub(crate) struct Started {
     pub endpoints: Endpoints,
     pids: Vec<i32>,
 }
 
 impl Started {
     /// Kills and reaps them (a probe may have stopped or killed one: they start anew).
-    pub fn stop(self) {
+    pub(crate) fn stop(self) {
         stop(&self.pids);
     }
+}
+
+/// Why the fixtures could not be set up. The system's error is kept as it came (errno
+/// included); the text says which fixture and which step.
+#[derive(Debug, thiserror::Error)]
+pub enum FixtureError {
+    #[error("scratch root: {error}")]
+    ScratchRoot { error: FsError },
+    #[error("fixture `{fixture}`: `{path}` is not under {{scratch}}")]
+    NotUnderScratch { fixture: String, path: String },
+    #[error("fixture `{fixture}`: {error}")]
+    Materialise { fixture: String, error: FsError },
+    #[error("fixture `{fixture}`: loopback listener: {error}")]
+    TcpListener { fixture: String, error: io::Error },
+    #[error("fixture `{fixture}`: abstract listener: {error}")]
+    UnixListener { fixture: String, error: io::Error },
+    #[error("fixture `{fixture}`: {error}")]
+    Process { fixture: String, error: io::Error },
 }
 
 impl Fixtures {
     /// Materialises every file and dir fixture of the experiment, in the plan's fixture order.
     /// Fixture processes are each worker's own ([`Fixtures::start_here`]), except the
     /// listeners when probes share the host's network (`Network::Shared`): those start here.
-    pub fn start(
+    pub(crate) fn start(
         exp: &Experiment,
         scratch: &ScratchRoot,
         walk: &Walk,
         network: &Network,
-    ) -> Result<Fixtures, String> {
+    ) -> Result<Fixtures, FixtureError> {
         let mut f = Fixtures::default();
-        let root = scratch.dir().map_err(|e| format!("scratch root: {e}"))?;
+        let root = scratch
+            .dir()
+            .map_err(|error| FixtureError::ScratchRoot { error })?;
         for fx in walk.fixtures.iter().map(|&i| &exp.fixtures[i]) {
             match &fx.kind {
                 FixtureKind::File { path, .. } | FixtureKind::Dir { path, .. } => {
-                    let rel = relative_to_scratch(path).ok_or_else(|| {
-                        format!("fixture `{}`: `{path}` is not under {{scratch}}", fx.name)
-                    })?;
+                    let rel =
+                        relative_to_scratch(path).ok_or_else(|| FixtureError::NotUnderScratch {
+                            fixture: fx.name.clone(),
+                            path: path.clone(),
+                        })?;
                     let pf = PathFixture {
                         rel,
                         kind: fx.kind.clone(),
                     };
-                    materialise(&root, &pf).map_err(|e| format!("fixture `{}`: {e}", fx.name))?;
+                    materialise(&root, &pf).map_err(|error| FixtureError::Materialise {
+                        fixture: fx.name.clone(),
+                        error,
+                    })?;
                     f.paths.push(pf);
                 }
                 FixtureKind::TcpListener { port } => f.listeners.push(Listener::Tcp {
@@ -133,7 +158,7 @@ impl Fixtures {
     /// `process` fixtures and, with a namespace of its own, the listeners, as declared (port 0
     /// takes any free port; abstract names are used as they are, nothing else lives in the
     /// namespace). They die with the worker.
-    pub fn start_here(&self, network: &Network) -> Result<Started, String> {
+    pub(crate) fn start_here(&self, network: &Network) -> Result<Started, FixtureError> {
         let mut pids = Vec::new();
         let started = match network {
             Network::PerWorker => self.start_listeners(false, &mut pids),
@@ -141,7 +166,10 @@ impl Fixtures {
         }
         .and_then(|mut endpoints| {
             for name in &self.idle {
-                let pid = start_idle_process().map_err(|e| format!("fixture `{name}`: {e}"))?;
+                let pid = start_idle_process().map_err(|error| FixtureError::Process {
+                    fixture: name.clone(),
+                    error,
+                })?;
                 pids.push(pid);
                 endpoints.pids.insert(name.clone(), pid);
             }
@@ -158,13 +186,20 @@ impl Fixtures {
 
     /// Starts the listeners (their pids into `pids`); `unique` appends a random suffix to
     /// abstract names.
-    fn start_listeners(&self, unique: bool, pids: &mut Vec<i32>) -> Result<Endpoints, String> {
+    fn start_listeners(
+        &self,
+        unique: bool,
+        pids: &mut Vec<i32>,
+    ) -> Result<Endpoints, FixtureError> {
         let mut e = Endpoints::default();
         for l in &self.listeners {
             match l {
                 Listener::Tcp { fixture, port } => {
-                    let (pid, port) = start_tcp_listener(*port)
-                        .map_err(|e| format!("fixture `{fixture}`: loopback listener: {e}"))?;
+                    let (pid, port) =
+                        start_tcp_listener(*port).map_err(|error| FixtureError::TcpListener {
+                            fixture: fixture.clone(),
+                            error,
+                        })?;
                     pids.push(pid);
                     e.ports.insert(fixture.clone(), port);
                 }
@@ -173,8 +208,12 @@ impl Fixtures {
                         true => format!("{name}-{}", super::scratch::short_random()),
                         false => name.clone(),
                     };
-                    let pid = start_unix_listener(&bound)
-                        .map_err(|e| format!("fixture `{fixture}`: abstract listener: {e}"))?;
+                    let pid = start_unix_listener(&bound).map_err(|error| {
+                        FixtureError::UnixListener {
+                            fixture: fixture.clone(),
+                            error,
+                        }
+                    })?;
                     pids.push(pid);
                     e.unix.insert(fixture.clone(), (name.clone(), bound));
                 }
@@ -188,7 +227,7 @@ impl Fixtures {
     /// is emptied (links removed, never followed) and every file/dir fixture created anew from
     /// its declaration, in setup order. The pristine state is the declaration alone, so no
     /// path a probe names is ever taken for part of it.
-    pub fn restore(&self, scratch: &ScratchRoot) -> Result<(), FsError> {
+    pub(crate) fn restore(&self, scratch: &ScratchRoot) -> Result<(), FsError> {
         let root = scratch.dir()?;
         root.set_mode(0o700)?;
         root.remove_contents()?;
@@ -196,7 +235,7 @@ impl Fixtures {
     }
 
     /// The probe with `{scratch}` substituted and its fixtures looked up in `endpoints`.
-    pub fn spec_for(
+    pub(crate) fn spec_for(
         &self,
         probe: &Probe,
         scratch: &ScratchRoot,
@@ -297,7 +336,7 @@ fn fork_fixture(keep: RawFd, body: impl FnOnce()) -> io::Result<i32> {
         Forked::Child => {
             let ready = process::set_parent_death_signal(libc::SIGKILL).is_ok()
                 && process::parent_pid() == parent
-                && signal::ignore(libc::SIGINT).is_ok()
+                && sigaction::ignore(libc::SIGINT).is_ok()
                 && fd::close_all_except(&[keep]).is_ok();
             if ready {
                 body();

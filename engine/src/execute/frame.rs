@@ -7,12 +7,12 @@ use std::os::fd::RawFd;
 
 use crate::model::StageRecord;
 
-pub const JOB_DONE: u32 = 0;
+pub(crate) const JOB_DONE: u32 = 0;
 /// Bytes before a frame's JSON: len, micros, pid.
 const HEADER: usize = 16;
 
 /// Appends a record frame to `out` (the worker batches frames and writes them per job).
-pub fn push_record(out: &mut Vec<u8>, record: &StageRecord) -> io::Result<()> {
+pub(crate) fn push_record(out: &mut Vec<u8>, record: &StageRecord) -> io::Result<()> {
     let at = out.len();
     out.extend_from_slice(&[0u8; HEADER]);
     serde_json::to_writer(&mut *out, record)?;
@@ -24,21 +24,21 @@ pub fn push_record(out: &mut Vec<u8>, record: &StageRecord) -> io::Result<()> {
 }
 
 /// Appends the end-of-job frame.
-pub fn push_done(out: &mut Vec<u8>) {
+pub(crate) fn push_done(out: &mut Vec<u8>) {
     out.extend_from_slice(&JOB_DONE.to_le_bytes());
     out.extend_from_slice(&[0u8; HEADER - 4]);
 }
 
 /// The engine's side of one worker's pipe: reads in large chunks, yields complete frames.
 #[derive(Default)]
-pub struct FrameReader {
+pub(crate) struct FrameReader {
     buf: Vec<u8>,
     start: usize,
 }
 
 impl FrameReader {
     /// One `read` (the caller polled for POLLIN); `Ok(false)` on EOF.
-    pub fn fill(&mut self, fd: RawFd) -> io::Result<bool> {
+    pub(crate) fn fill(&mut self, fd: RawFd) -> io::Result<bool> {
         if self.start > 0 && self.start == self.buf.len() {
             self.buf.clear();
             self.start = 0;
@@ -51,7 +51,7 @@ impl FrameReader {
     }
 
     /// The next complete frame in the buffer, if any.
-    pub fn next_frame(&mut self) -> Option<Result<Frame, serde_json::Error>> {
+    pub(crate) fn next_frame(&mut self) -> Option<Result<Frame, serde_json::Error>> {
         let avail = &self.buf[self.start..];
         if avail.len() < HEADER {
             return None;
@@ -76,7 +76,7 @@ impl FrameReader {
     }
 }
 
-pub enum Frame {
+pub(crate) enum Frame {
     Record(Box<StageRecord>),
     Done,
 }

@@ -40,11 +40,11 @@ const DEV_NULL_RIGHTS: u64 =
     landlock::ACCESS_FS_WRITE_FILE | landlock::ACCESS_FS_TRUNCATE | landlock::ACCESS_FS_IOCTL_DEV;
 
 /// Prefix of every detail the guard writes into a record.
-pub const GUARD: &str = "host guard";
+pub(crate) const GUARD: &str = "host guard";
 
 /// The guard's ruleset, prepared in the worker for this run's scratch root.
 #[derive(Debug)]
-pub struct HostGuard {
+pub(crate) struct HostGuard {
     ruleset: OwnedFd,
     flags: u32,
 }
@@ -66,7 +66,7 @@ fn unavailable(step: &str, e: &std::io::Error) -> NotPrepared {
 }
 
 impl HostGuard {
-    pub fn prepare(scratch: &Path) -> Result<HostGuard, NotPrepared> {
+    pub(crate) fn prepare(scratch: &Path) -> Result<HostGuard, NotPrepared> {
         let abi = landlock::query(landlock::CREATE_RULESET_VERSION)
             .map_err(|e| unavailable("landlock_create_ruleset (version)", &e))?;
         let handled = GUARDED_FS & abi_mask(RightKind::Fs, abi);
@@ -112,7 +112,7 @@ impl HostGuard {
 
     /// In the exec probe's init, before the profile's layers: NO_NEW_PRIVS and the guard
     /// layer. Raw syscalls only.
-    pub fn apply(&self) -> Result<(), ApplyFailure> {
+    pub(crate) fn apply(&self) -> Result<(), ApplyFailure> {
         let fail = |e: std::io::Error, step| ApplyFailure {
             reason: BlockedReason::ApplyError,
             errno: raw(&e),

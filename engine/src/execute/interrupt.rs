@@ -12,12 +12,12 @@ extern "C" fn on_signal(_: libc::c_int) {
 /// Installs SIGINT/SIGTERM handlers without SA_RESTART, so a blocked `poll` returns EINTR.
 /// Where that fails the signal keeps its default action: the engine dies at once and the
 /// guardians still remove the scratch root and restore the audit state.
-pub fn install() {
+pub(crate) fn install() {
     for sig in [libc::SIGINT, libc::SIGTERM] {
-        let _ = crate::sys::signal::set_handler(sig, on_signal);
+        let _ = crate::sys::sigaction::set_handler(sig, on_signal);
     }
 }
 
-pub fn interrupted() -> bool {
+pub(crate) fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }

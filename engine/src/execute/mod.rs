@@ -9,12 +9,11 @@
 
 mod capture;
 mod child;
-mod context;
 mod fixtures;
 mod frame;
 mod guard;
-pub mod interrupt;
-mod network;
+pub(crate) mod interrupt;
+mod network_isolation;
 mod pool;
 mod progress;
 mod schedule;
@@ -24,16 +23,17 @@ mod stage_record;
 mod trace;
 pub mod walk;
 mod worker;
+mod worker_context;
 
 use std::collections::HashMap;
 
-pub use capture::DEFAULT_OUTPUT_LIMIT;
-pub use context::ExecuteOptions;
-pub use network::Network;
-pub use progress::Progress;
-pub use scratch::{SCRATCH_PREFIX, ScratchRoot, short_random};
-pub use trace::NodeRun;
+pub use fixtures::FixtureError;
+pub use network_isolation::Network;
+pub(crate) use progress::Progress;
+pub(crate) use scratch::{SCRATCH_PREFIX, ScratchRoot, short_random};
+pub(crate) use trace::NodeRun;
 pub use walk::{How, Walk};
+pub use worker_context::ExecuteOptions;
 
 use crate::compile::ProfileSandbox;
 use crate::model::{Experiment, Lane, StageRecord};
@@ -44,7 +44,7 @@ pub enum ExecuteError {
     #[error("cannot create the scratch root: {0}")]
     Scratch(std::io::Error),
     #[error("fixture failed: {0}")]
-    Fixture(String),
+    Fixture(FixtureError),
     #[error("cannot start workers: {0}")]
     Workers(std::io::Error),
     #[error("interrupted")]
@@ -65,7 +65,7 @@ pub fn execute(
 
 /// The stage records and, per exec node of the plan, the record that satisfies it.
 #[derive(Debug)]
-pub struct Executed {
+pub(crate) struct Executed {
     /// Ordered as [`execute`]'s result.
     pub records: Vec<StageRecord>,
     pub nodes: Vec<NodeRun>,
@@ -74,7 +74,7 @@ pub struct Executed {
 }
 
 /// Runs the plan's exec nodes (see [`walk`]): `plan` must be built from `exp`.
-pub fn execute_plan(
+pub(crate) fn execute_plan(
     plan: &Plan,
     exp: &Experiment,
     sandboxes: &[ProfileSandbox],
@@ -105,7 +105,7 @@ pub(crate) fn execute_walk(
 
     let mut direct: Vec<StageRecord> = Vec::new();
     let mut units: Vec<schedule::Unit> = Vec::new();
-    let drivers: Vec<Result<(), String>> = exp
+    let drivers: Vec<Result<(), crate::probes::Inapplicable>> = exp
         .probes
         .iter()
         .map(crate::probes::applicability)
@@ -122,7 +122,9 @@ pub(crate) fn execute_walk(
                 id,
                 "not_applicable_in_world",
             )),
-            (How::Run, Err(why), _) => direct.push(stage_record::skipped(lane, name, id, why)),
+            (How::Run, Err(why), _) => {
+                direct.push(stage_record::skipped(lane, name, id, &why.to_string()));
+            }
             // The profile's compile node blocked it: its apply nodes are blocked, unrun.
             (How::Run, Ok(()), Some(ProfileSandbox::Blocked(b))) => {
                 let detail = scratch.symbolic(&b.detail);
@@ -139,7 +141,7 @@ pub(crate) fn execute_walk(
         t if t.is_zero() => std::time::Duration::from_secs(5),
         t => t,
     };
-    let ctx = context::Context {
+    let ctx = worker_context::Context {
         exp,
         sandboxes,
         scratch: &scratch,
@@ -173,7 +175,7 @@ pub(crate) fn execute_walk(
 }
 
 /// A unit whose worker died before reporting still gets a record: it crashed, with a reason.
-fn fill_lost_units(ctx: &context::Context, records: &mut Vec<StageRecord>) {
+fn fill_lost_units(ctx: &worker_context::Context, records: &mut Vec<StageRecord>) {
     use std::collections::HashSet;
     let seen: HashSet<(Lane, Option<String>, String)> = records
         .iter()

@@ -9,10 +9,10 @@ use crate::model::StageRecord;
 use crate::sys::fd;
 use crate::sys::process::{self, Forked};
 
-use super::context::Context;
 use super::frame::{Frame, FrameReader};
 use super::progress::Progress;
 use super::worker::{self, SERIAL_JOB};
+use super::worker_context::Context;
 
 struct Handle {
     pid: i32,
@@ -25,7 +25,7 @@ struct Handle {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum PoolError {
+pub(crate) enum PoolError {
     #[error("cannot start a worker: {0}")]
     Spawn(io::Error),
     #[error("interrupted")]
@@ -33,13 +33,17 @@ pub enum PoolError {
 }
 
 /// What the pool ran: the records in arrival order, and whether `progress` stopped it early.
-pub struct Ran {
+pub(crate) struct Ran {
     pub records: Vec<StageRecord>,
     pub stopped: bool,
 }
 
 /// Runs every scheduled job (until `progress` says stop); returns the records.
-pub fn run(ctx: &Context, workers: usize, progress: &mut dyn Progress) -> Result<Ran, PoolError> {
+pub(crate) fn run(
+    ctx: &Context,
+    workers: usize,
+    progress: &mut dyn Progress,
+) -> Result<Ran, PoolError> {
     let mut queue: VecDeque<u32> = (0..ctx.schedule.jobs.len() as u32).collect();
     // The serial (destructive) job runs alone after every other job: its probes and restores
     // change fixture paths that other workers' sandboxes open while preparing.

@@ -13,10 +13,10 @@
 
 use crate::model::{Experiment, Isolation, Lane};
 
-use super::network::Network;
+use super::network_isolation::Network;
 
 /// A unit of work: the lane, its profile (`None` for the baseline) and the probe.
-pub type Unit = (Lane, Option<usize>, usize);
+pub(crate) type Unit = (Lane, Option<usize>, usize);
 
 /// The jobs a unit can share: same lane, same profile.
 type UnitKey = (Lane, Option<usize>);
@@ -25,7 +25,7 @@ type UnitKey = (Lane, Option<usize>);
 const CHUNK: usize = 256;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Job {
+pub(crate) struct Job {
     pub lane: Lane,
     /// Index into `experiment.profiles`; `None` for the baseline lane.
     pub profile: Option<usize>,
@@ -37,19 +37,19 @@ pub struct Job {
 
 /// A job of the serial class: units across lanes and profiles, restored before each.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SerialJob {
+pub(crate) struct SerialJob {
     pub units: Vec<Unit>,
 }
 
 #[derive(Clone, Debug, Default)]
-pub struct Schedule {
+pub(crate) struct Schedule {
     pub serial: SerialJob,
     pub jobs: Vec<Job>,
 }
 
 /// Groups the units the plan walk runs (`(lane, profile, probe)` in plan order: lane, then
 /// profile, then probe) into jobs.
-pub fn build(
+pub(crate) fn build(
     exp: &Experiment,
     isolation: Isolation,
     units: &[Unit],

@@ -12,7 +12,7 @@ use crate::sys::fs::{Dir, FsError};
 use crate::sys::guardian::Guardian;
 
 /// Short random hex from the kernel's CSPRNG (scratch names, run ids).
-pub fn short_random() -> String {
+pub(crate) fn short_random() -> String {
     let mut b = [0u8; 4];
     if crate::sys::process::random_bytes(&mut b).is_err() {
         let t = std::time::SystemTime::now()
@@ -23,10 +23,10 @@ pub fn short_random() -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-pub use crate::model::SCRATCH_PREFIX;
+pub(crate) use crate::model::SCRATCH_PREFIX;
 
 #[derive(Debug)]
-pub struct ScratchRoot {
+pub(crate) struct ScratchRoot {
     path: PathBuf,
     /// (device, inode) of the directory created: a reopened root must be this one.
     identity: (u64, u64),
@@ -36,7 +36,7 @@ pub struct ScratchRoot {
 
 impl ScratchRoot {
     /// Creates `<parent>/xpr-scratch-<experiment>-<random>` (canonical path, mode 0700).
-    pub fn create(parent: &Path, experiment: &str) -> io::Result<ScratchRoot> {
+    pub(crate) fn create(parent: &Path, experiment: &str) -> io::Result<ScratchRoot> {
         let safe: String = experiment
             .chars()
             .map(|c| {
@@ -78,28 +78,20 @@ impl ScratchRoot {
 
     /// Opens the root: every filesystem action inside the run goes through this handle.
     /// Fails when the path no longer names the directory created for this run.
-    pub fn dir(&self) -> Result<Dir, FsError> {
+    pub(crate) fn dir(&self) -> Result<Dir, FsError> {
         open_identified(&self.path, self.identity)
     }
 
-    /// `path` relative to the root, when it lies beneath it (lexically; the kernel checks
-    /// again when the relative path is resolved).
-    pub fn relative<'a>(&self, path: &'a Path) -> Option<&'a Path> {
-        path.strip_prefix(&self.path)
-            .ok()
-            .filter(|rel| !rel.as_os_str().is_empty())
-    }
-
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         self.path.to_str().unwrap_or_default()
     }
 
     /// Replaces the scratch root in `text` by `{scratch}` (for artifacts: no absolute paths).
-    pub fn symbolic(&self, text: &str) -> String {
+    pub(crate) fn symbolic(&self, text: &str) -> String {
         text.replace(self.as_str(), "{scratch}")
     }
 }

@@ -81,7 +81,7 @@ extern "C" fn child_entry(arg: *mut libc::c_void) -> libc::c_int {
 }
 
 /// Runs the drivers in one shared-memory child; returns when it has exited.
-pub fn run(
+pub(crate) fn run(
     stack: &ChildStack,
     sandbox: Option<&dyn AppliedInChild>,
     ops: &[&Operation],

@@ -15,7 +15,7 @@ use crate::probes::report::{ChildRecord, RecordStage};
 
 /// What kind of process a probe runs in, which decides how a silent exit is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProbeKind {
+pub(crate) enum ProbeKind {
     /// A driver in the forked child: it always reports, so silence means it died.
     Driver,
     /// xpr's probe helper after execve: silence means the exec (loader) failed.
@@ -27,7 +27,12 @@ pub enum ProbeKind {
 /// The glibc loader's message when a shared object cannot be loaded (exit status 127).
 const LOADER_FAILURE: &str = "error while loading shared libraries";
 
-pub fn empty(lane: Lane, profile: Option<&str>, probe: &str, sandboxed: bool) -> StageRecord {
+pub(crate) fn empty(
+    lane: Lane,
+    profile: Option<&str>,
+    probe: &str,
+    sandboxed: bool,
+) -> StageRecord {
     StageRecord {
         lane,
         profile: profile.map(str::to_string),
@@ -58,13 +63,13 @@ pub fn empty(lane: Lane, profile: Option<&str>, probe: &str, sandboxed: bool) ->
     }
 }
 
-pub fn skipped(lane: Lane, profile: Option<&str>, probe: &str, reason: &str) -> StageRecord {
+pub(crate) fn skipped(lane: Lane, profile: Option<&str>, probe: &str, reason: &str) -> StageRecord {
     let mut r = empty(lane, profile, probe, false);
     r.skipped = Some(reason.to_string());
     r
 }
 
-pub fn blocked(
+pub(crate) fn blocked(
     lane: Lane,
     profile: Option<&str>,
     probe: &str,
@@ -81,7 +86,7 @@ pub fn blocked(
 }
 
 /// Builds the record of one probe from its child's record (if any), termination and output.
-pub fn from_exit(
+pub(crate) fn from_exit(
     mut r: StageRecord,
     kind: ProbeKind,
     rec: Option<&ChildRecord>,

@@ -19,7 +19,7 @@ pub struct NodeRun {
     pub record: Option<usize>,
 }
 
-pub fn trace(exp: &Experiment, walk: &Walk, records: &[StageRecord]) -> Vec<NodeRun> {
+pub(crate) fn trace(exp: &Experiment, walk: &Walk, records: &[StageRecord]) -> Vec<NodeRun> {
     let profiles: HashMap<&str, usize> = exp
         .profiles
         .iter()

@@ -11,26 +11,27 @@ use crate::compile::{AppliedInChild, NotPrepared, ProfileSandbox};
 use crate::model::{Lane, StageRecord};
 use crate::probes::report::{ChildRecord, RecordStage};
 use crate::probes::{ExecCommand, Operation, ProbeSpec};
+use crate::sys::fs::FsError;
 use crate::sys::process::{self, ChildStack};
-use crate::sys::{fd, namespace, signal};
+use crate::sys::{fd, namespace, sigaction};
 
 use super::child::{self, Body, ChildExit, ChildSpec, StartError, Termination};
-use super::context::Context;
-use super::fixtures::Started;
+use super::fixtures::{FixtureError, Started};
 use super::frame;
 use super::guard::HostGuard;
-use super::network::Network;
+use super::network_isolation::Network;
 use super::stage_record::{self, ProbeKind};
+use super::worker_context::Context;
 
 /// Job id of the serial (destructive-class) job.
-pub const SERIAL_JOB: u32 = u32::MAX;
+pub(crate) const SERIAL_JOB: u32 = u32::MAX;
 
 /// How a worker process ends: its exit status. The engine only tells "reported everything"
 /// (0) from the rest, whose units it records as lost; the numbers are for people reading
 /// `strace` or a core dump.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(i32)]
-pub enum WorkerExit {
+pub(crate) enum WorkerExit {
     /// The command pipe closed: no more jobs.
     Done = 0,
     /// The result pipe broke or a record could not be encoded: the engine is gone or confused.
@@ -49,9 +50,9 @@ impl WorkerExit {
 }
 
 /// The worker's loop; never returns (the process `_exit`s).
-pub fn main(ctx: &Context, cmd_rd: RawFd, res_wr: RawFd) -> ! {
+pub(crate) fn main(ctx: &Context, cmd_rd: RawFd, res_wr: RawFd) -> ! {
     // The engine coordinates Ctrl-C.
-    if signal::ignore(libc::SIGINT).is_err() {
+    if sigaction::ignore(libc::SIGINT).is_err() {
         WorkerExit::SetupFailed.exit();
     }
     let (Ok(devnull), Ok(stack)) = (fd::open_dev_null(), ChildStack::new()) else {
@@ -65,8 +66,8 @@ pub fn main(ctx: &Context, cmd_rd: RawFd, res_wr: RawFd) -> ! {
     };
     let here = own_network
         .and_then(|()| std::env::set_current_dir(ctx.scratch.path()))
-        .map_err(|e| e.to_string())
-        .and_then(|()| Here::start(ctx));
+        .map_err(RestoreError::Setup)
+        .and_then(|()| Here::start(ctx).map_err(RestoreError::Fixtures));
     let Ok(here) = here else {
         WorkerExit::SetupFailed.exit();
     };
@@ -100,6 +101,18 @@ pub fn main(ctx: &Context, cmd_rd: RawFd, res_wr: RawFd) -> ! {
     code.exit()
 }
 
+/// Why a worker could not bring about the declared state (its namespace and working
+/// directory, the scratch tree, its fixture processes); the system's error is kept.
+#[derive(Debug, thiserror::Error)]
+enum RestoreError {
+    #[error("{0}")]
+    Setup(io::Error),
+    #[error("{0}")]
+    Scratch(FsError),
+    #[error("{0}")]
+    Fixtures(FixtureError),
+}
+
 /// This worker's fixture processes and the probe specs resolved against them.
 struct Here {
     started: Started,
@@ -108,7 +121,7 @@ struct Here {
 }
 
 impl Here {
-    fn start(ctx: &Context) -> Result<Here, String> {
+    fn start(ctx: &Context) -> Result<Here, FixtureError> {
         let started = ctx.fixtures.start_here(&ctx.network)?;
         let specs = ctx
             .exp
@@ -272,13 +285,13 @@ impl Worker<'_> {
 
     /// The declared state: the scratch tree, and the fixture processes if a probe stopped
     /// them (the error says which could not be restored).
-    fn restore(&self) -> Result<(), String> {
+    fn restore(&self) -> Result<(), RestoreError> {
         self.ctx
             .fixtures
             .restore(self.ctx.scratch)
-            .map_err(|e| e.to_string())?;
+            .map_err(RestoreError::Scratch)?;
         if self.here.borrow().is_none() {
-            *self.here.borrow_mut() = Some(Here::start(self.ctx)?);
+            *self.here.borrow_mut() = Some(Here::start(self.ctx).map_err(RestoreError::Fixtures)?);
         }
         Ok(())
     }

@@ -4,7 +4,7 @@ use crate::model::{VerdictRecord, WitnessState};
 
 use super::SideLanes;
 
-pub fn markdown(lanes: &SideLanes, verdicts: &[VerdictRecord]) -> String {
+pub(crate) fn markdown(lanes: &SideLanes, verdicts: &[VerdictRecord]) -> String {
     let mut md = String::new();
     if let Some(c) = &lanes.calibration {
         md.push_str(&format!(
@@ -54,7 +54,7 @@ pub fn markdown(lanes: &SideLanes, verdicts: &[VerdictRecord]) -> String {
 }
 
 /// One line per side lane for the terminal (empty when no side lane has anything to say).
-pub fn summary_lines(lanes: &SideLanes, verdicts: &[VerdictRecord]) -> String {
+pub(crate) fn summary_lines(lanes: &SideLanes, verdicts: &[VerdictRecord]) -> String {
     let mut out = String::new();
     if let Some(c) = &lanes.calibration {
         out.push_str(&format!(

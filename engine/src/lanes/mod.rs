@@ -4,7 +4,7 @@
 
 mod markdown;
 
-pub use markdown::{markdown, summary_lines};
+pub(crate) use markdown::{markdown, summary_lines};
 
 use serde::{Deserialize, Serialize};
 
@@ -18,7 +18,7 @@ use crate::oracle::{
 use crate::world::WorldFacts;
 
 /// The observer as started for a run.
-pub enum Observer {
+pub(crate) enum Observer {
     NotRequested,
     Unavailable(String),
     Listening(Box<AuditSession>),
@@ -26,7 +26,7 @@ pub enum Observer {
 
 impl Observer {
     /// Starts the observer when the experiment's lanes or `--observer audit` ask for it.
-    pub fn start(exp: &Experiment, requested: bool, world: &WorldFacts) -> Observer {
+    pub(crate) fn start(exp: &Experiment, requested: bool, world: &WorldFacts) -> Observer {
         if !requested && !exp.lanes.contains(&Lane::Observer) {
             return Observer::NotRequested;
         }
@@ -37,7 +37,7 @@ impl Observer {
     }
 
     /// `landlock_restrict_self` flags the probes need for the kernel to log their denials.
-    pub fn log_flags(&self) -> u32 {
+    pub(crate) fn log_flags(&self) -> u32 {
         match self {
             Observer::Listening(_) => crate::compile::linux::LOG_NEW_EXEC_ON,
             _ => 0,
@@ -81,7 +81,7 @@ pub struct ObserverLane {
 }
 
 /// Evaluates the oracle and the divergence, finishes the observer, and annotates the verdicts.
-pub fn finish(
+pub(crate) fn finish(
     exp: &Experiment,
     world: &WorldFacts,
     helper_exe: &str,

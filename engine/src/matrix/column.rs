@@ -8,14 +8,14 @@ use crate::bundle::explain::Explainer;
 use crate::bundle::{self, BundleFormat, BundleView};
 
 /// One world of the matrix.
-pub struct Column {
+pub(crate) struct Column {
     /// The column's name: the catalogue world (`host`, `debian-12-6.1`), unique in a matrix.
     pub name: String,
     pub outcome: Result<Loaded, String>,
 }
 
 /// A bundle that verified and was read.
-pub struct Loaded {
+pub(crate) struct Loaded {
     pub bundle: PathBuf,
     pub view: BundleView,
     /// `xpr explain` text per expectation id (xpr bundles only).
@@ -23,7 +23,7 @@ pub struct Loaded {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum ColumnError {
+pub(crate) enum ColumnError {
     #[error(transparent)]
     Open(#[from] bundle::OpenError),
     #[error("{}: {source}", .path.display())]
@@ -36,7 +36,7 @@ pub enum ColumnError {
 impl Column {
     /// Opens, verifies and reads the bundle at `path`; `name` is the world it ran in when the
     /// caller knows it, else the bundle's own world (`world.vm.name`, or `host`).
-    pub fn from_bundle(path: &Path, name: Option<&str>) -> Result<Column, ColumnError> {
+    pub(crate) fn from_bundle(path: &Path, name: Option<&str>) -> Result<Column, ColumnError> {
         let reader = bundle::open(path)?;
         let view = reader.load().map_err(|source| ColumnError::Load {
             path: path.to_path_buf(),
@@ -65,7 +65,7 @@ impl Column {
     }
 
     /// A world that did not produce a bundle.
-    pub fn fault(name: &str, reason: String) -> Column {
+    pub(crate) fn fault(name: &str, reason: String) -> Column {
         Column {
             name: name.to_string(),
             outcome: Err(reason),
@@ -75,7 +75,7 @@ impl Column {
 
 /// The catalogue name a bundle's world facts record: a guest's `world.vm.name`, else `host`
 /// (another harness's bundle: its world id).
-pub fn world_name(view: &BundleView) -> String {
+pub(crate) fn world_name(view: &BundleView) -> String {
     if let Some(name) = view.facts.get("world.vm.name").and_then(|v| v.as_str()) {
         return name.to_string();
     }
@@ -86,7 +86,7 @@ pub fn world_name(view: &BundleView) -> String {
 }
 
 /// Makes column names unique (`host`, `host-2`, …) in order.
-pub fn uniquify(columns: &mut [Column]) {
+pub(crate) fn uniquify(columns: &mut [Column]) {
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for c in columns.iter_mut() {
         let n = seen.entry(c.name.clone()).or_default();

@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 use super::column::Column;
 use crate::model::{Expected, MismatchReason, Stage, Verdict, VerdictRecord};
 
-pub const SCHEMA: &str = "xpr.matrix.v1";
+pub(crate) const SCHEMA: &str = "xpr.matrix.v1";
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Matrix {
+pub(crate) struct Matrix {
     pub schema_version: String,
     pub experiment: String,
     /// Every world ran and every expectation held or is known.
@@ -23,7 +23,7 @@ pub struct Matrix {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct World {
+pub(crate) struct World {
     pub name: String,
     /// `holds`, `mismatches` or `fault` (no bundle).
     pub status: WorldStatus,
@@ -49,14 +49,14 @@ pub struct World {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum WorldStatus {
+pub(crate) enum WorldStatus {
     Holds,
     Mismatches,
     Fault,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Counts {
+pub(crate) struct Counts {
     pub held: usize,
     pub known: usize,
     pub mismatched: usize,
@@ -65,7 +65,7 @@ pub struct Counts {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Row {
+pub(crate) struct Row {
     /// `<profile>/<probe>`.
     pub id: String,
     pub profile: String,
@@ -80,14 +80,14 @@ pub struct Row {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Change {
+pub(crate) enum Change {
     Same,
     Declared,
     Finding,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Cell {
+pub(crate) struct Cell {
     pub status: CellStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<Verdict>,
@@ -111,7 +111,7 @@ pub struct Cell {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum CellStatus {
+pub(crate) enum CellStatus {
     Held,
     Known,
     Mismatch,
@@ -122,7 +122,7 @@ pub enum CellStatus {
 }
 
 impl CellStatus {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             CellStatus::Held => "held",
             CellStatus::Known => "known",
@@ -177,7 +177,7 @@ impl Cell {
 
 /// Builds the matrix of `columns` for `experiment`; bundle paths are written relative to
 /// `dir`, the matrix's directory.
-pub fn build(experiment: &str, columns: &[Column], dir: &Path) -> Matrix {
+pub(crate) fn build(experiment: &str, columns: &[Column], dir: &Path) -> Matrix {
     let mut ids: Vec<(String, String, String)> = Vec::new();
     let mut seen = BTreeSet::new();
     for c in columns {
@@ -296,7 +296,7 @@ fn world<'a>(c: &Column, cells: impl Iterator<Item = &'a Cell>, dir: &Path) -> W
 }
 
 /// `path` relative to `dir` (both made absolute first), with `/` separators.
-pub fn relative(path: &Path, dir: &Path) -> String {
+pub(crate) fn relative(path: &Path, dir: &Path) -> String {
     let abs = |p: &Path| {
         std::path::absolute(p)
             .map(|p| p.components().collect::<std::path::PathBuf>())

@@ -16,7 +16,7 @@ tr.finding th{color:#b00000}tr.declared th{color:#805000}code,pre{font-family:ui
 pre{background:#f6f6f6;padding:.5em;overflow-x:auto}.legend span{padding:0 .5em;margin-right:.5em}";
 
 /// `explanations[world index][expectation id]`: the text each cell links to.
-pub fn render(m: &Matrix, explanations: &[BTreeMap<String, String>]) -> String {
+pub(crate) fn render(m: &Matrix, explanations: &[BTreeMap<String, String>]) -> String {
     let mut out = String::new();
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     out.push_str(

@@ -3,7 +3,7 @@
 
 use super::document::{Cell, CellStatus, Change, Matrix, WorldStatus};
 
-pub fn render(m: &Matrix) -> String {
+pub(crate) fn render(m: &Matrix) -> String {
     let mut out = format!("# {} across {} worlds\n\n", m.experiment, m.worlds.len());
     out.push_str(if m.passed {
         "Every world's expectations hold (or are known).\n\n"
@@ -67,7 +67,7 @@ pub fn render(m: &Matrix) -> String {
 }
 
 /// `deny EACCES · held`, `**blocked** · held`, `allow · MISMATCH`, `-`.
-pub fn cell_text(c: &Cell) -> String {
+pub(crate) fn cell_text(c: &Cell) -> String {
     let Some(v) = c.verdict else {
         return "-".into();
     };

@@ -6,13 +6,12 @@
 //! `xpr.matrix.v1` comparison (one row per expectation, one cell per world); `markdown` and
 //! `html` render it; `output` writes the three files.
 
-pub mod column;
-pub mod document;
-pub mod html;
-pub mod markdown;
-pub mod output;
-pub mod run;
+pub(crate) mod column;
+pub(crate) mod document;
+pub(crate) mod html;
+pub(crate) mod markdown;
+pub(crate) mod output;
+pub(crate) mod world_runs;
 
-pub use column::{Column, ColumnError};
-pub use document::{CellStatus, Matrix, SCHEMA};
-pub use run::{MatrixRun, WorldOutcome};
+pub(crate) use document::Matrix;
+pub(crate) use world_runs::{MatrixRun, WorldOutcome};

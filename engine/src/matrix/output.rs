@@ -8,19 +8,19 @@ use super::column::Column;
 use super::document::Matrix;
 use crate::sys::fs::Dir;
 
-pub const JSON: &str = "matrix.json";
-pub const MARKDOWN: &str = "matrix.md";
-pub const HTML: &str = "matrix.html";
+pub(crate) const JSON: &str = "matrix.json";
+pub(crate) const MARKDOWN: &str = "matrix.md";
+pub(crate) const HTML: &str = "matrix.html";
 
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write the matrix into {}: {source}", .dir.display())]
-pub struct WriteError {
+pub(crate) struct WriteError {
     pub dir: PathBuf,
     pub source: std::io::Error,
 }
 
 /// Writes the three files; `columns` give each cell's explanation.
-pub fn write(dir: &Path, matrix: &Matrix, columns: &[Column]) -> Result<(), WriteError> {
+pub(crate) fn write(dir: &Path, matrix: &Matrix, columns: &[Column]) -> Result<(), WriteError> {
     let fail = |source: std::io::Error| WriteError {
         dir: dir.to_path_buf(),
         source,

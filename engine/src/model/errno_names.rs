@@ -170,7 +170,7 @@ pub fn errno_from_name(name: &str) -> Option<i32> {
 }
 
 /// Every name [`errno_from_name`] accepts, for "did you mean".
-pub fn errno_names() -> impl Iterator<Item = &'static str> {
+pub(crate) fn errno_names() -> impl Iterator<Item = &'static str> {
     ERRNO_NAMES
         .iter()
         .chain(ERRNO_ALIASES.iter())

@@ -23,8 +23,9 @@ pub enum Lane {
 }
 
 impl Lane {
-    pub const ALL: [Lane; 4] = [Lane::Baseline, Lane::Scenario, Lane::Oracle, Lane::Observer];
-    pub fn as_str(self) -> &'static str {
+    pub(crate) const ALL: [Lane; 4] =
+        [Lane::Baseline, Lane::Scenario, Lane::Oracle, Lane::Observer];
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Lane::Baseline => "baseline",
             Lane::Scenario => "scenario",
@@ -33,7 +34,7 @@ impl Lane {
         }
     }
     /// Lanes that execute probes in a child process (the others annotate them).
-    pub fn executes(self) -> bool {
+    pub(crate) fn executes(self) -> bool {
         matches!(self, Lane::Baseline | Lane::Scenario)
     }
 }
@@ -101,7 +102,7 @@ pub struct Profile {
 
 impl Profile {
     /// Whether `probe` runs under this profile.
-    pub fn runs(&self, probe: &str) -> bool {
+    pub(crate) fn runs(&self, probe: &str) -> bool {
         self.probes
             .as_ref()
             .is_none_or(|scope| scope.iter().any(|p| p == probe))
@@ -141,7 +142,7 @@ pub struct Probe {
 impl Probe {
     /// When the probe acquires its resource (the `acquire=` argument); `None` when it does
     /// not say, which is the usual after-apply form.
-    pub fn acquire(&self) -> Option<Acquire> {
+    pub(crate) fn acquire(&self) -> Option<Acquire> {
         match self.args.get(ACQUIRE_ARG)? {
             ArgValue::Str(s) => Acquire::parse(s),
             _ => None,
@@ -150,7 +151,7 @@ impl Probe {
 }
 
 /// The family argument that says when a probe acquires its resource (spec §2.7).
-pub const ACQUIRE_ARG: &str = "acquire";
+pub(crate) const ACQUIRE_ARG: &str = "acquire";
 
 /// When a probe acquires the resource its operation uses, relative to the sandbox's apply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -164,7 +165,7 @@ pub enum Acquire {
 }
 
 impl Acquire {
-    pub fn parse(s: &str) -> Option<Acquire> {
+    pub(crate) fn parse(s: &str) -> Option<Acquire> {
         match s {
             "before" => Some(Acquire::Before),
             "after" => Some(Acquire::After),
@@ -231,10 +232,10 @@ mod duration_ms {
     use serde::{Deserialize, Deserializer, Serializer};
     use std::time::Duration;
 
-    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_u64(d.as_millis() as u64)
     }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         Ok(Duration::from_millis(u64::deserialize(d)?))
     }
 }

@@ -25,7 +25,7 @@ pub enum Mechanism {
 }
 
 impl Mechanism {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Mechanism::Landlock => "landlock",
             Mechanism::Seccomp => "seccomp",

@@ -27,14 +27,6 @@ impl Stage {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CompileOutcome {
-    Ok,
-    Invalid,
-    Unsupported,
-}
-
 /// Why an apply did not attach the profile.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -137,7 +129,7 @@ pub enum Expected {
 }
 
 impl Expected {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Expected::Allow => "allow",
             Expected::Deny => "deny",
@@ -174,7 +166,7 @@ pub enum MountDenial {
 }
 
 impl MountDenial {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             MountDenial::ReadOnly => "read_only",
             MountDenial::Hidden => "hidden",

@@ -67,7 +67,7 @@ pub struct NetAddress {
 
 impl NetAddress {
     /// Parses SBPL's `"host:port"` form (`"*:80"`, `"localhost:*"`).
-    pub fn parse(proto: &str, spec: &str) -> Option<NetAddress> {
+    pub(crate) fn parse(proto: &str, spec: &str) -> Option<NetAddress> {
         let (host, port) = spec.rsplit_once(':')?;
         let port = match port {
             "*" => None,
@@ -80,7 +80,7 @@ impl NetAddress {
         })
     }
 
-    pub fn spec(&self) -> String {
+    pub(crate) fn spec(&self) -> String {
         match self.port {
             Some(p) => format!("{}:{}", self.host, p),
             None => format!("{}:*", self.host),
@@ -119,7 +119,7 @@ impl Rule {
     /// the form's text, which emitters write back verbatim and backends mark unsupported.
     /// The action is that of the first `allow`/`deny` in the text (allow if none); it carries
     /// no meaning beyond that.
-    pub fn opaque_form(text: &str, origin: Origin) -> Rule {
+    pub(crate) fn opaque_form(text: &str, origin: Origin) -> Rule {
         let allow = text.find("(allow");
         let deny = text.find("(deny");
         let action = match (allow, deny) {
@@ -188,7 +188,7 @@ impl ProfileIr {
 
     /// Renames the file of every origin the IR carries (rules, the default action, each
     /// layer's default): how a reader names a file is not how artifacts name it.
-    pub fn rename_origin_files(&mut self, name: impl Fn(&str) -> String) {
+    pub(crate) fn rename_origin_files(&mut self, name: impl Fn(&str) -> String) {
         let origins = self
             .rules
             .iter_mut()
@@ -203,14 +203,14 @@ impl ProfileIr {
     }
 
     /// The same IR with the default action's source location.
-    pub fn with_default_origin(mut self, origin: Origin) -> ProfileIr {
+    pub(crate) fn with_default_origin(mut self, origin: Origin) -> ProfileIr {
         self.default_origin = origin;
         self
     }
 
     /// Each enforced layer as a plain IR with the index of its first rule in `rules`. Rules
     /// past the partition (appended by a tool such as `shim suggest`) extend the last layer.
-    pub fn layer_irs(&self) -> Vec<(usize, Option<&str>, ProfileIr)> {
+    pub(crate) fn layer_irs(&self) -> Vec<(usize, Option<&str>, ProfileIr)> {
         if self.layers.is_empty() {
             return vec![(
                 0,

@@ -15,10 +15,10 @@ pub struct AbiScope {
 }
 
 impl AbiScope {
-    pub const ANY: AbiScope = AbiScope { min: 0, max: None };
+    pub(crate) const ANY: AbiScope = AbiScope { min: 0, max: None };
 
     /// `mechanism=landlock` (ABI 1 and later) or `mechanism=none` (ABI 0).
-    pub fn mechanism(name: &str) -> Option<AbiScope> {
+    pub(crate) fn mechanism(name: &str) -> Option<AbiScope> {
         match name {
             "landlock" => Some(AbiScope { min: 1, max: None }),
             "none" => Some(AbiScope {
@@ -30,7 +30,7 @@ impl AbiScope {
     }
 
     /// `>=4`, `≥ 4`, `>3`, `<=5`, `<4`, `=2`, `2`, or `2..5` (both ends included).
-    pub fn parse(text: &str) -> Result<AbiScope, String> {
+    pub(crate) fn parse(text: &str) -> Result<AbiScope, String> {
         let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
         let number = |s: &str| {
             s.parse::<u32>()
@@ -78,16 +78,16 @@ impl AbiScope {
         Ok(scope)
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.max.is_some_and(|max| max < self.min)
     }
 
-    pub fn admits(&self, abi: u32) -> bool {
+    pub(crate) fn admits(&self, abi: u32) -> bool {
         abi >= self.min && self.max.is_none_or(|max| abi <= max)
     }
 
     /// The ABIs both admit (possibly empty).
-    pub fn intersect(&self, other: &AbiScope) -> AbiScope {
+    pub(crate) fn intersect(&self, other: &AbiScope) -> AbiScope {
         AbiScope {
             min: self.min.max(other.min),
             max: match (self.max, other.max) {
@@ -97,12 +97,12 @@ impl AbiScope {
         }
     }
 
-    pub fn overlaps(&self, other: &AbiScope) -> bool {
+    pub(crate) fn overlaps(&self, other: &AbiScope) -> bool {
         !self.intersect(other).is_empty()
     }
 
     /// `ABI 0` (no Landlock), `ABI ≥ 4`, `ABI 2..5`, `any ABI`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match (self.min, self.max) {
             (0, None) => "any ABI".into(),
             (0, Some(0)) => "no Landlock (ABI 0)".into(),

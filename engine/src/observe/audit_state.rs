@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicI32, AtomicU32, AtomicUsize, Ordering};
 use super::error::ObserverError;
 use super::netlink::{self, AuditSettings, AuditStatus};
 use crate::sys::guardian::Guardian;
-use crate::sys::signal::{self, FATAL_CATCHABLE, SavedAction};
+use crate::sys::sigaction::{self, FATAL_CATCHABLE, SavedAction};
 
 static RESTORE_FD: AtomicI32 = AtomicI32::new(-1);
 static RESTORE_ENABLED: AtomicU32 = AtomicU32::new(0);
@@ -39,8 +39,8 @@ extern "C" fn on_signal(sig: libc::c_int) {
         let _ = netlink::send_raw(fd, &msg);
     }
     match PREVIOUS[sig as usize].load(Ordering::SeqCst) {
-        libc::SIG_DFL => signal::raise_default(sig),
-        handler => signal::chain(handler, sig),
+        libc::SIG_DFL => sigaction::raise_default(sig),
+        handler => sigaction::chain(handler, sig),
     }
 }
 
@@ -49,14 +49,14 @@ extern "C" fn on_signal(sig: libc::c_int) {
 fn install() -> Vec<SavedAction> {
     let mut saved = Vec::new();
     for &sig in FATAL_CATCHABLE {
-        let Ok(current) = signal::current(sig) else {
+        let Ok(current) = sigaction::current(sig) else {
             continue;
         };
         if current.plain_handler() == libc::SIG_IGN {
             continue;
         }
         PREVIOUS[sig as usize].store(current.plain_handler(), Ordering::SeqCst);
-        if let Ok(old) = signal::set_handler(sig, on_signal) {
+        if let Ok(old) = sigaction::set_handler(sig, on_signal) {
             saved.push(old);
         }
     }
@@ -65,7 +65,7 @@ fn install() -> Vec<SavedAction> {
 
 /// Audit switched on for the lifetime of this value (if it was off, with a longer queue), then
 /// restored.
-pub struct AuditGuard {
+pub(crate) struct AuditGuard {
     control: OwnedFd,
     /// The host-wide session lock (`session::HOST_LOCK`), released when this value drops.
     _host_lock: OwnedFd,
@@ -81,7 +81,10 @@ pub struct AuditGuard {
 impl AuditGuard {
     /// Records the state, enables audit if it is off, installs the restoring handlers and
     /// starts the guardian.
-    pub fn enable(control: OwnedFd, host_lock: OwnedFd) -> Result<AuditGuard, ObserverError> {
+    pub(crate) fn enable(
+        control: OwnedFd,
+        host_lock: OwnedFd,
+    ) -> Result<AuditGuard, ObserverError> {
         let previous = netlink::get_status(&control).map_err(ObserverError::Status)?;
         let before = settings_of(&previous);
         RESTORE_ENABLED.store(before.enabled, Ordering::SeqCst);
@@ -132,13 +135,13 @@ impl AuditGuard {
 
     /// How many records the kernel dropped (host-wide: backlog or rate limit) since the session
     /// started; `None` when the status cannot be read.
-    pub fn lost_since_start(&self) -> Option<u32> {
+    pub(crate) fn lost_since_start(&self) -> Option<u32> {
         let now = netlink::get_status(&self.control).ok()?;
         Some(now.lost.wrapping_sub(self.previous.lost))
     }
 
     /// Puts `enabled` and the queue length back, and the previous signal handlers; idempotent.
-    pub fn restore(&mut self) {
+    pub(crate) fn restore(&mut self) {
         if self.restored {
             return;
         }

@@ -7,22 +7,19 @@
 //! [`Witness`](crate::model::Witness): the records, `no_witness` (never read as "no deny"), or
 //! `observer_unavailable` with the reason.
 
+mod audit_records;
 mod audit_state;
 mod error;
 mod netlink;
-mod records;
 mod session;
 mod witness;
 
 pub use audit_state::{current_status, set_enabled, status_between_sessions};
-pub use error::ObserverError;
-pub use netlink::AuditStatus;
-pub use records::{AUDIT_LANDLOCK_ACCESS, AUDIT_LANDLOCK_DOMAIN, fields, parse};
 pub use session::{AuditSession, Heard, unavailable_reason};
-pub use witness::{attach_witnesses, records_of};
+pub(crate) use witness::{attach_witnesses, records_of};
 
 /// `{scratch}` for any run's scratch root in an audit path (`/tmp/xpr-scratch-<exp>-<rand>`).
-pub fn symbolic_scratch(text: &str) -> String {
+pub(crate) fn symbolic_scratch(text: &str) -> String {
     let temp = std::env::temp_dir();
     let marker = format!(
         "{}/{}",

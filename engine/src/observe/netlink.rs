@@ -12,9 +12,9 @@ fn os_error(errno: i32) -> io::Error {
     io::Error::from_raw_os_error(errno)
 }
 
-pub const AUDIT_GET: u16 = 1000;
-pub const AUDIT_SET: u16 = 1001;
-pub const AUDIT_STATUS_ENABLED: u32 = 1;
+pub(crate) const AUDIT_GET: u16 = 1000;
+pub(crate) const AUDIT_SET: u16 = 1001;
+pub(crate) const AUDIT_STATUS_ENABLED: u32 = 1;
 /// `AUDIT_NLGRP_READLOG`: the multicast group of every record (needs CAP_AUDIT_READ).
 const AUDIT_NLGRP_READLOG: u32 = 1;
 const NLMSG_ERROR: u16 = 2;
@@ -31,12 +31,12 @@ pub struct AuditStatus {
     pub backlog_limit: u32,
 }
 
-pub fn open_socket() -> io::Result<OwnedFd> {
+pub(crate) fn open_socket() -> io::Result<OwnedFd> {
     socket::socket(libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_AUDIT)
 }
 
 /// A message to the kernel (`nlmsghdr` + payload), as bytes.
-pub fn message(kind: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
+pub(crate) fn message(kind: u16, seq: u32, payload: &[u8]) -> Vec<u8> {
     let len = (HEADER + payload.len()) as u32;
     let mut m = Vec::with_capacity(len as usize);
     m.extend_from_slice(&len.to_ne_bytes());
@@ -53,14 +53,14 @@ const AUDIT_STATUS_BACKLOG_LIMIT: u32 = 0x10;
 
 /// What a session changes and restores: `enabled` and the kernel's queue length.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct AuditSettings {
+pub(crate) struct AuditSettings {
     pub enabled: u32,
     pub backlog_limit: u32,
 }
 
 /// `AUDIT_SET` payload changing `enabled` and `backlog_limit` (`struct audit_status`: mask,
 /// enabled, failure, pid, rate_limit, backlog_limit, ...).
-pub fn set_payload(settings: AuditSettings) -> [u8; 44] {
+pub(crate) fn set_payload(settings: AuditSettings) -> [u8; 44] {
     let mut p = [0u8; 44];
     let mask = AUDIT_STATUS_ENABLED | AUDIT_STATUS_BACKLOG_LIMIT;
     p[0..4].copy_from_slice(&mask.to_ne_bytes());
@@ -70,7 +70,7 @@ pub fn set_payload(settings: AuditSettings) -> [u8; 44] {
 }
 
 /// `AUDIT_SET` payload changing only `enabled`.
-pub fn set_enabled_payload(enabled: u32) -> [u8; 44] {
+pub(crate) fn set_enabled_payload(enabled: u32) -> [u8; 44] {
     let mut p = [0u8; 44];
     p[0..4].copy_from_slice(&AUDIT_STATUS_ENABLED.to_ne_bytes());
     p[4..8].copy_from_slice(&enabled.to_ne_bytes());
@@ -78,7 +78,7 @@ pub fn set_enabled_payload(enabled: u32) -> [u8; 44] {
 }
 
 /// The `AUDIT_SET` message restoring `settings`, built on the stack (for a signal handler).
-pub fn set_message(settings: AuditSettings) -> [u8; HEADER + 44] {
+pub(crate) fn set_message(settings: AuditSettings) -> [u8; HEADER + 44] {
     let mut msg = [0u8; HEADER + 44];
     msg[0..4].copy_from_slice(&((HEADER + 44) as u32).to_ne_bytes());
     msg[4..6].copy_from_slice(&AUDIT_SET.to_ne_bytes());
@@ -88,17 +88,17 @@ pub fn set_message(settings: AuditSettings) -> [u8; HEADER + 44] {
 }
 
 /// Sends to the kernel (pid 0): no allocation, so it is usable from a signal handler.
-pub fn send_raw(fd: RawFd, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn send_raw(fd: RawFd, bytes: &[u8]) -> io::Result<()> {
     socket::send_to(fd, bytes, &socket::netlink_addr(0))
 }
 
-pub fn set_timeout(fd: &OwnedFd, timeout: Duration) {
+pub(crate) fn set_timeout(fd: &OwnedFd, timeout: Duration) {
     // Without it a lost answer would block; the callers bound their reads anyway.
     let _ = socket::set_receive_timeout(fd.as_fd(), timeout);
 }
 
 /// One received datagram's messages: (type, payload). `Err(EAGAIN)` on timeout.
-pub fn receive(fd: &OwnedFd) -> io::Result<Vec<(u16, Vec<u8>)>> {
+pub(crate) fn receive(fd: &OwnedFd) -> io::Result<Vec<(u16, Vec<u8>)>> {
     let mut buf = vec![0u8; 1 << 16];
     let n = socket::receive(fd.as_fd(), &mut buf)?;
     let mut out = Vec::new();
@@ -115,7 +115,7 @@ pub fn receive(fd: &OwnedFd) -> io::Result<Vec<(u16, Vec<u8>)>> {
 }
 
 /// Asks for the audit status; `Err(errno)` when the kernel refuses (no CAP_AUDIT_CONTROL...).
-pub fn get_status(fd: &OwnedFd) -> io::Result<AuditStatus> {
+pub(crate) fn get_status(fd: &OwnedFd) -> io::Result<AuditStatus> {
     set_timeout(fd, Duration::from_secs(2));
     send_raw(fd.as_raw_fd(), &message(AUDIT_GET, 1, &[]))?;
     for _ in 0..8 {
@@ -147,12 +147,12 @@ pub fn get_status(fd: &OwnedFd) -> io::Result<AuditStatus> {
 }
 
 /// Sets `enabled` and waits for the kernel's acknowledgement.
-pub fn set_enabled(fd: &OwnedFd, enabled: u32) -> io::Result<()> {
+pub(crate) fn set_enabled(fd: &OwnedFd, enabled: u32) -> io::Result<()> {
     set_acknowledged(fd, &set_enabled_payload(enabled))
 }
 
 /// Sets `enabled` and `backlog_limit` and waits for the kernel's acknowledgement.
-pub fn set(fd: &OwnedFd, settings: AuditSettings) -> io::Result<()> {
+pub(crate) fn set(fd: &OwnedFd, settings: AuditSettings) -> io::Result<()> {
     set_acknowledged(fd, &set_payload(settings))
 }
 
@@ -180,7 +180,7 @@ fn set_acknowledged(fd: &OwnedFd, payload: &[u8; 44]) -> io::Result<()> {
 }
 
 /// A socket subscribed to the read-only log group.
-pub fn open_log_reader() -> io::Result<OwnedFd> {
+pub(crate) fn open_log_reader() -> io::Result<OwnedFd> {
     let fd = open_socket()?;
     // Records arrive in bursts; a large buffer keeps the kernel from dropping them (ENOBUFS).
     // Best effort: without it the reader still works, and ENOBUFS is handled.

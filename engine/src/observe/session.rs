@@ -6,10 +6,10 @@ use std::os::fd::OwnedFd;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use super::audit_records::parse;
 use super::audit_state::AuditGuard;
 use super::error::ObserverError;
 use super::netlink;
-use super::records::parse;
 use crate::model::AuditRecord;
 
 /// One session per process at a time: two would race on recording and restoring the state.
@@ -19,7 +19,7 @@ static SESSION_LOCK: Mutex<()> = Mutex::new(());
 /// take the first one's `enabled=1` for the state to restore, or the first would switch audit
 /// off under the second and cost it its records. Held (by the engine and by the guardian
 /// that restores after SIGKILL) until the state is restored; a run that finds it taken waits.
-pub const HOST_LOCK: &str = "/run/xpr-audit.lock";
+pub(crate) const HOST_LOCK: &str = "/run/xpr-audit.lock";
 
 /// What a session heard: the Landlock records, and how many records the kernel dropped while
 /// it listened (host-wide, so an over-count: any of them may have been this run's).
@@ -47,7 +47,7 @@ pub fn unavailable_reason(landlock_abi: u32) -> Option<ObserverError> {
 
 impl AuditSession {
     /// `Err` is the `observer_unavailable` reason.
-    pub fn start(landlock_abi: u32) -> Result<AuditSession, ObserverError> {
+    pub(crate) fn start(landlock_abi: u32) -> Result<AuditSession, ObserverError> {
         if let Some(why) = unavailable_reason(landlock_abi) {
             return Err(why);
         }
@@ -66,13 +66,13 @@ impl AuditSession {
     }
 
     /// Whether the session switched audit on (it will switch it back off).
-    pub fn changed_state(&self) -> bool {
+    pub(crate) fn changed_state(&self) -> bool {
         self.guard.changed
     }
 
     /// Reads Landlock records until none arrived for `quiet` (the kernel delivers them from
     /// its own thread, a little after the denial), then restores the audit state.
-    pub fn finish(mut self, quiet: Duration, symbolic: &dyn Fn(&str) -> String) -> Heard {
+    pub(crate) fn finish(mut self, quiet: Duration, symbolic: &dyn Fn(&str) -> String) -> Heard {
         let mut out = Vec::new();
         netlink::set_timeout(&self.reader, Duration::from_millis(50));
         let mut last = Instant::now();

@@ -9,7 +9,7 @@ use crate::model::{
     WitnessRecord, WitnessState,
 };
 
-use super::records::{AUDIT_LANDLOCK_ACCESS, AUDIT_LANDLOCK_DOMAIN};
+use super::audit_records::{AUDIT_LANDLOCK_ACCESS, AUDIT_LANDLOCK_DOMAIN};
 use super::session::Heard;
 
 /// The domains each pid created.
@@ -27,7 +27,7 @@ fn domains_by_pid(records: &[AuditRecord]) -> BTreeMap<i32, BTreeSet<String>> {
 }
 
 /// The access records of the probe whose child had `pid`.
-pub fn records_of(records: &[AuditRecord], pid: i32) -> Vec<AuditRecord> {
+pub(crate) fn records_of(records: &[AuditRecord], pid: i32) -> Vec<AuditRecord> {
     let domains = domains_by_pid(records).remove(&pid).unwrap_or_default();
     records
         .iter()
@@ -60,8 +60,8 @@ fn own_paths(probe: &Probe) -> Vec<String> {
 }
 
 /// What a verdict keeps of an audit record: blockers, path and the run-independent fields.
-pub fn witness_record(r: &AuditRecord) -> WitnessRecord {
-    let detail: Vec<String> = super::records::fields(&r.text)
+pub(crate) fn witness_record(r: &AuditRecord) -> WitnessRecord {
+    let detail: Vec<String> = super::audit_records::fields(&r.text)
         .into_iter()
         .filter(|(k, _)| {
             !matches!(
@@ -123,7 +123,7 @@ fn witness(v: &VerdictRecord, probe: Option<&Probe>, mine: Vec<AuditRecord>, los
 }
 
 /// A witness for every verdict from its scenario stage record.
-pub fn attach_witnesses(
+pub(crate) fn attach_witnesses(
     exp: &Experiment,
     verdicts: &mut [VerdictRecord],
     stage_records: &[StageRecord],

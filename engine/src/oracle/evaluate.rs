@@ -51,13 +51,13 @@ struct Layer {
 }
 
 /// The plan as prepare would resolve it; `Err` when prepare would block (a rule path missing).
-pub struct ResolvedPlan {
+pub(crate) struct ResolvedPlan {
     layers: Vec<Layer>,
 }
 
 /// Why a request was denied or allowed.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Check {
+pub(crate) struct Check {
     pub allowed: bool,
     /// EACCES, EXDEV or EPERM when denied.
     pub errno: i32,
@@ -74,7 +74,10 @@ pub struct Check {
 }
 
 impl ResolvedPlan {
-    pub fn resolve(compiled: &CompiledProfile, fs: &dyn FsView) -> Result<ResolvedPlan, String> {
+    pub(crate) fn resolve(
+        compiled: &CompiledProfile,
+        fs: &dyn FsView,
+    ) -> Result<ResolvedPlan, String> {
         let mut layers = Vec::new();
         let domain_handles_fs = compiled.plan.layers.iter().any(|l| l.handled_fs_mask != 0);
         for layer in &compiled.plan.layers {
@@ -112,7 +115,7 @@ impl ResolvedPlan {
     }
 
     /// Whether the plan creates a Landlock domain at all.
-    pub fn has_domain(&self) -> bool {
+    pub(crate) fn has_domain(&self) -> bool {
         !self.layers.is_empty()
     }
 
@@ -397,7 +400,7 @@ impl ResolvedPlan {
     }
 
     /// One request, as the kernel would answer it inside this domain.
-    pub fn check(&self, step: &Step, fs: &dyn FsView) -> Check {
+    pub(crate) fn check(&self, step: &Step, fs: &dyn FsView) -> Check {
         match &step.access {
             Access::Path { path, rights } => self.fs_check(path, *rights),
             Access::Refer { from, to, rename } => self.refer_check(

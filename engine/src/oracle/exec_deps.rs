@@ -29,7 +29,7 @@ fn read_bounded(path: &Path) -> Option<Vec<u8>> {
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ExecDeps {
+pub(crate) struct ExecDeps {
     /// `PT_INTERP` (absent for a static program).
     pub interpreter: Option<String>,
     /// Every library reached through `DT_NEEDED`, transitively, as found.
@@ -211,7 +211,7 @@ fn find(name: &str, by: &Loaded) -> Option<(PathBuf, Object)> {
 }
 
 /// The program's interpreter and libraries; `None` when it is not a readable ELF file.
-pub fn exec_deps(program: &str) -> Option<ExecDeps> {
+pub(crate) fn exec_deps(program: &str) -> Option<ExecDeps> {
     let object = read(&read_bounded(Path::new(program))?)?;
     let path = PathBuf::from(program);
     let origin = path.parent().unwrap_or(Path::new("/")).to_path_buf();

@@ -184,7 +184,7 @@ impl FsView for DeclaredView {
 
 /// Whether `path` is `ancestor` or lies below it. `/` contains the scratch root; any other
 /// host path is assumed not to (the plan's `scratch_not_under` makes prepare check that).
-pub fn at_or_under(path: &str, ancestor: &str) -> bool {
+pub(crate) fn at_or_under(path: &str, ancestor: &str) -> bool {
     if ancestor == "/" {
         return true;
     }
@@ -195,7 +195,7 @@ pub fn at_or_under(path: &str, ancestor: &str) -> bool {
 }
 
 /// The parent directory in plan notation (`{scratch}/a` → `{scratch}`).
-pub fn parent(path: &str) -> String {
+pub(crate) fn parent(path: &str) -> String {
     match path.rsplit_once('/') {
         Some(("", _)) => "/".to_string(),
         Some((p, _)) => p.to_string(),

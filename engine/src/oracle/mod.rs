@@ -10,17 +10,17 @@
 mod calibrate;
 mod divergence;
 mod evaluate;
-pub mod exec_deps;
-pub mod fs_view;
+pub(crate) mod exec_deps;
+pub(crate) mod fs_view;
 mod mounts;
 mod record;
-pub mod requests;
+pub(crate) mod requests;
 
 pub use calibrate::{CalibrationSummary, agrees, calibrate};
 pub use divergence::{
     DIVERGENCE_SCHEMA_VERSION, DivergenceRecord, attach_divergence, shim_divergence,
 };
-pub use evaluate::{Check, ResolvedPlan};
+pub(crate) use evaluate::ResolvedPlan;
 pub use fs_view::{DeclaredView, FsView, HostView, Kind};
 pub use record::{Calibration, DecidingRule, ORACLE_SCHEMA_VERSION, OracleRecord, Prediction};
 
@@ -101,7 +101,7 @@ pub fn predict(
 ) -> OracleRecord {
     let id = compiled.profile_id.as_str();
     if let Err(why) = crate::probes::applicability(probe) {
-        return record(id, probe, Prediction::NotApplicable, why);
+        return record(id, probe, Prediction::NotApplicable, why.to_string());
     }
     if let Some(blocked) = &compiled.blocked {
         let mut r = record(id, probe, Prediction::Blocked, blocked.detail.clone());

@@ -24,7 +24,7 @@ use super::requests::{
 const OPEN_RIGHTS: u64 = READ_FILE | READ_DIR | WRITE_FILE | TRUNCATE | EXECUTE;
 
 /// The mount table as prepare would place it.
-pub struct MountView {
+pub(crate) struct MountView {
     placed: Vec<PlacedMount>,
 }
 
@@ -43,7 +43,10 @@ const REMOVES: &[&str] = &["file-unlink", "file-rename"];
 
 impl MountView {
     /// `Err` when prepare would block: a mount path that does not exist.
-    pub fn resolve(compiled: &CompiledProfile, fs: &dyn FsView) -> Result<MountView, String> {
+    pub(crate) fn resolve(
+        compiled: &CompiledProfile,
+        fs: &dyn FsView,
+    ) -> Result<MountView, String> {
         let mut placed = Vec::new();
         for m in &compiled.mounts {
             let path = fs.canonical(&m.path);
@@ -64,7 +67,11 @@ impl MountView {
     }
 
     /// The rules that asked for the mount a decision names.
-    pub fn rules(&self, compiled: &CompiledProfile, d: &MountDecision) -> Vec<Option<usize>> {
+    pub(crate) fn rules(
+        &self,
+        compiled: &CompiledProfile,
+        d: &MountDecision,
+    ) -> Vec<Option<usize>> {
         compiled
             .mounts
             .iter()
@@ -75,7 +82,11 @@ impl MountView {
 
     /// What the probe's own paths meet before any right is checked: a hidden path, a hidden
     /// file, a mount point it would remove or rename.
-    pub fn probe_paths(&self, probe: &Probe, fs: &dyn FsView) -> Option<(i32, MountDecision)> {
+    pub(crate) fn probe_paths(
+        &self,
+        probe: &Probe,
+        fs: &dyn FsView,
+    ) -> Option<(i32, MountDecision)> {
         let family = match probe.args.get("helper") {
             Some(ArgValue::Str(inner)) => inner.as_str(),
             _ if probe.family == "exec" => return None,
@@ -111,7 +122,7 @@ impl MountView {
     }
 
     /// One request of the probe.
-    pub fn step(&self, step: &Step) -> Option<(i32, MountDecision)> {
+    pub(crate) fn step(&self, step: &Step) -> Option<(i32, MountDecision)> {
         match &step.access {
             Access::Path { path, rights } => {
                 if let Some(d) = decide::hidden_below(&self.placed, path) {

@@ -24,7 +24,7 @@ pub enum Prediction {
 }
 
 impl Prediction {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Prediction::Allow => "allow",
             Prediction::Deny => "deny",

@@ -8,7 +8,7 @@ use crate::model::{Acquire, ArgValue, Probe, Stage};
 use super::exec_deps::exec_deps;
 use super::fs_view::{FsView, Kind, parent};
 
-pub use crate::sys::landlock::{
+pub(crate) use crate::sys::landlock::{
     ACCESS_FS_EXECUTE as EXECUTE, ACCESS_FS_IOCTL_DEV as IOCTL_DEV, ACCESS_FS_MAKE_DIR as MAKE_DIR,
     ACCESS_FS_MAKE_REG as MAKE_REG, ACCESS_FS_READ_DIR as READ_DIR,
     ACCESS_FS_READ_FILE as READ_FILE, ACCESS_FS_REFER as REFER, ACCESS_FS_REMOVE_DIR as REMOVE_DIR,
@@ -19,7 +19,7 @@ pub use crate::sys::landlock::{
 };
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Access {
+pub(crate) enum Access {
     /// fs rights on the node itself (plan notation path).
     Path { path: String, rights: u64 },
     /// rename (`rename`) or link of an entry to a new name; cross-directory moves need
@@ -39,13 +39,13 @@ pub enum Access {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Step {
+pub(crate) struct Step {
     pub stage: Stage,
     pub access: Access,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ProbeModel {
+pub(crate) enum ProbeModel {
     Steps(Vec<Step>),
     /// After `steps` are allowed, the operation fails with `errno` (ENOENT before any check:
     /// no steps; EISDIR after Landlock's: the check comes first).
@@ -64,7 +64,7 @@ pub enum ProbeModel {
 }
 
 /// The make right for creating an entry of this kind.
-pub fn make_right(kind: Kind) -> u64 {
+pub(crate) fn make_right(kind: Kind) -> u64 {
     match kind {
         Kind::Dir => MAKE_DIR,
         Kind::File => MAKE_REG,
@@ -72,7 +72,7 @@ pub fn make_right(kind: Kind) -> u64 {
 }
 
 /// The remove right for removing an entry of this kind.
-pub fn remove_right(kind: Kind) -> u64 {
+pub(crate) fn remove_right(kind: Kind) -> u64 {
     match kind {
         Kind::Dir => REMOVE_DIR,
         Kind::File => REMOVE_FILE,
@@ -178,7 +178,7 @@ fn resolve_command(target: &str) -> Option<String> {
 }
 
 /// The probe's access requests. `helper_exe` is the binary that runs `helper=` probes.
-pub fn model(probe: &Probe, fs: &dyn FsView, helper_exe: &str) -> ProbeModel {
+pub(crate) fn model(probe: &Probe, fs: &dyn FsView, helper_exe: &str) -> ProbeModel {
     let after = model_after_apply(probe, fs, helper_exe);
     match checked_before_apply(probe) {
         true => acquired_before_apply(after),
@@ -188,7 +188,7 @@ pub fn model(probe: &Probe, fs: &dyn FsView, helper_exe: &str) -> ProbeModel {
 
 /// The probe acquires before apply (`acquire=before`) what Landlock checks when it is
 /// acquired: no check of its operation meets the sandbox.
-pub fn checked_before_apply(probe: &Probe) -> bool {
+pub(crate) fn checked_before_apply(probe: &Probe) -> bool {
     probe.acquire() == Some(Acquire::Before) && checked_when_acquired(probe)
 }
 

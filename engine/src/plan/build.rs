@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use super::layout::{Layout, pair_node};
 use super::node::{Node, ProfileForm, Step, StepKind};
+use super::node_layout::{Layout, pair_node};
 use super::{Plan, current_world};
 use crate::model::{Experiment, Filter, FixtureKind, Lane, ProfileIr};
 

@@ -4,8 +4,8 @@
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use super::layout::Layout;
 use super::node::{Node, Step};
+use super::node_layout::Layout;
 use crate::model::Lane;
 
 /// The stage graph of one experiment in one world.
@@ -27,16 +27,16 @@ impl Plan {
         &self.graph
     }
 
-    pub fn experiment_name(&self) -> &str {
+    pub(crate) fn experiment_name(&self) -> &str {
         &self.experiment
     }
 
-    pub fn world(&self) -> &str {
+    pub(crate) fn world(&self) -> &str {
         &self.world
     }
 
     /// The experiment's lanes, in canonical order.
-    pub fn lanes(&self) -> &[Lane] {
+    pub(crate) fn lanes(&self) -> &[Lane] {
         &self.lanes
     }
 
@@ -49,15 +49,15 @@ impl Plan {
         self.lanes.contains(&lane)
     }
 
-    pub fn profile_ids(&self) -> &[String] {
+    pub(crate) fn profile_ids(&self) -> &[String] {
         &self.profile_ids
     }
 
-    pub fn probe_ids(&self) -> &[String] {
+    pub(crate) fn probe_ids(&self) -> &[String] {
         &self.probe_ids
     }
 
-    pub fn fixture_names(&self) -> &[String] {
+    pub(crate) fn fixture_names(&self) -> &[String] {
         &self.fixture_names
     }
 

@@ -10,7 +10,7 @@ use super::node::Node;
 
 /// A node's id, rendered on demand (the graph stores indices, not strings).
 #[derive(Clone, Copy)]
-pub struct NodeId<'p> {
+pub(crate) struct NodeId<'p> {
     pub(super) plan: &'p Plan,
     pub(super) node: Node,
 }
@@ -62,12 +62,12 @@ impl fmt::Display for NodeId<'_> {
 
 impl Plan {
     /// The stable, readable id of a node, e.g. `apply:scenario:v1_read:read-hosts`.
-    pub fn id(&self, node: Node) -> String {
+    pub(crate) fn id(&self, node: Node) -> String {
         self.display_id(node).to_string()
     }
 
     /// The id as a `Display` value, for writing it without an intermediate `String`.
-    pub fn display_id(&self, node: Node) -> NodeId<'_> {
+    pub(crate) fn display_id(&self, node: Node) -> NodeId<'_> {
         NodeId { plan: self, node }
     }
 

@@ -29,21 +29,18 @@
 mod build;
 mod graph;
 mod id;
-mod layout;
 mod node;
+mod node_layout;
+mod ready_nodes;
 pub mod render;
-mod schedule;
 mod stats;
 
 pub use graph::Plan;
-pub use id::NodeId;
-pub use layout::Layout;
 pub use node::{Node, ProfileForm, Step, StepKind};
-pub use schedule::Schedule;
-pub use stats::{StageCount, Stats};
+pub use ready_nodes::Schedule;
 
 /// The world name probe families are matched against (`Probe::worlds`).
-pub fn current_world() -> &'static str {
+pub(crate) fn current_world() -> &'static str {
     if cfg!(target_os = "macos") {
         "macos"
     } else {

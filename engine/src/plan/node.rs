@@ -19,7 +19,7 @@ pub enum ProfileForm {
 }
 
 impl ProfileForm {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ProfileForm::Source => "source",
             ProfileForm::Runtime => "runtime",
@@ -44,7 +44,7 @@ pub enum StepKind {
 }
 
 impl StepKind {
-    pub const ALL: [StepKind; 10] = [
+    pub(crate) const ALL: [StepKind; 10] = [
         StepKind::Compile,
         StepKind::Scratch,
         StepKind::Fixture,
@@ -57,7 +57,7 @@ impl StepKind {
         StepKind::Bundle,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             StepKind::Compile => "compile",
             StepKind::Scratch => "scratch",
@@ -140,7 +140,7 @@ impl Node {
     }
 
     /// Index into `Experiment::profiles`.
-    pub fn profile(self) -> Option<usize> {
+    pub(crate) fn profile(self) -> Option<usize> {
         match self {
             Node::Compile { profile, .. }
             | Node::Apply { profile, .. }
@@ -167,7 +167,7 @@ impl Node {
     }
 
     /// Index into `Experiment::fixtures`.
-    pub fn fixture(self) -> Option<usize> {
+    pub(crate) fn fixture(self) -> Option<usize> {
         match self {
             Node::Fixture { fixture } => Some(fixture as usize),
             _ => None,
@@ -175,7 +175,7 @@ impl Node {
     }
 
     /// The compiled form, for compile nodes.
-    pub fn form(self) -> Option<ProfileForm> {
+    pub(crate) fn form(self) -> Option<ProfileForm> {
         match self {
             Node::Compile { form, .. } => Some(form),
             _ => None,

@@ -10,7 +10,7 @@
 
 use std::cell::Cell;
 
-use super::outcome::OpResult;
+use super::op_result::OpResult;
 use super::syscall::close;
 
 /// The descriptors one operation acquired before apply (-1: none), or why it could not.
@@ -28,13 +28,13 @@ impl Held {
     };
 
     /// One descriptor, or the errno of the call that should have opened it.
-    pub fn one(fd: Result<i32, i32>) -> Held {
+    pub(crate) fn one(fd: Result<i32, i32>) -> Held {
         Held::of([Some(fd), None])
     }
 
     /// Two descriptors (a rename's two directories); the first failure wins and nothing
     /// stays open.
-    pub fn two(a: Result<i32, i32>, b: Result<i32, i32>) -> Held {
+    pub(crate) fn two(a: Result<i32, i32>, b: Result<i32, i32>) -> Held {
         Held::of([Some(a), Some(b)])
     }
 
@@ -54,20 +54,23 @@ impl Held {
     }
 
     /// The acquisition failed before any descriptor existed.
-    pub fn failed(errno: i32) -> Held {
+    pub(crate) fn failed(errno: i32) -> Held {
         Held {
             errno,
             ..Held::NONE
         }
     }
 
-    pub fn fd(&self, slot: usize) -> i32 {
+    pub(crate) fn fd(&self, slot: usize) -> i32 {
         self.fds[slot]
     }
 
     /// Runs `use_` on the held descriptors, then closes them. A failed acquisition is the
     /// result, marked as one: the sandbox did not exist yet.
-    pub fn use_then_release(&self, use_: impl FnOnce(&Held) -> Result<i64, i32>) -> OpResult {
+    pub(crate) fn use_then_release(
+        &self,
+        use_: impl FnOnce(&Held) -> Result<i64, i32>,
+    ) -> OpResult {
         if self.errno != 0 {
             return OpResult::acquisition_failed(self.errno);
         }
@@ -90,16 +93,16 @@ impl Held {
 pub struct Slots(Vec<Cell<Held>>);
 
 impl Slots {
-    pub fn new(n: usize) -> Slots {
+    pub(crate) fn new(n: usize) -> Slots {
         Slots(vec![Cell::new(Held::NONE); n])
     }
 
     /// In the child: the slot of operation `i` (`NONE` past the end).
-    pub fn get(&self, i: usize) -> Held {
+    pub(crate) fn get(&self, i: usize) -> Held {
         self.0.get(i).map_or(Held::NONE, Cell::get)
     }
 
-    pub fn set(&self, i: usize, held: Held) {
+    pub(crate) fn set(&self, i: usize, held: Held) {
         if let Some(slot) = self.0.get(i) {
             slot.set(held);
         }

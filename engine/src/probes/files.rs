@@ -19,11 +19,11 @@ use rustix::fs::{Mode, OFlags};
 use crate::sys::fs::{open_anchor, open_beneath};
 
 use super::acquire::Held;
-use super::outcome::OpResult;
+use super::op_result::OpResult;
 use super::spec::ProbeSpec;
 use super::syscall::{check, close};
 
-pub const FAMILIES: &[&str] = &[
+pub(crate) const FAMILIES: &[&str] = &[
     "file-read",
     "file-write",
     "file-create",
@@ -37,7 +37,7 @@ pub const FAMILIES: &[&str] = &[
 
 /// The families whose driver changes the tree beneath `{scratch}` (`file-write` does only
 /// with `content=`, which the probe helper is never given).
-pub const MUTATING: &[&str] = &[
+pub(crate) const MUTATING: &[&str] = &[
     "file-create",
     "file-truncate",
     "file-unlink",
@@ -48,7 +48,7 @@ pub const MUTATING: &[&str] = &[
 
 /// How `file-truncate` truncates (arg `via`): the three kernel paths Landlock's TRUNCATE covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TruncateVia {
+pub(crate) enum TruncateVia {
     /// `truncate(path, 0)`.
     Path,
     /// `open(O_WRONLY | O_TRUNC)`.
@@ -58,7 +58,7 @@ pub enum TruncateVia {
 }
 
 #[derive(Debug)]
-pub enum FileOp {
+pub(crate) enum FileOp {
     Read(CString),
     /// Open for writing and close without writing: changes nothing, so any path.
     OpenForWrite(CString),
@@ -72,7 +72,7 @@ pub enum FileOp {
 }
 
 #[derive(Debug)]
-pub enum ScratchOp {
+pub(crate) enum ScratchOp {
     Write(Beneath, Vec<u8>),
     Create(Beneath),
     Truncate(Beneath, TruncateVia),
@@ -84,7 +84,7 @@ pub enum ScratchOp {
 
 /// A path below the scratch root, split the way the child resolves it.
 #[derive(Debug)]
-pub struct Beneath {
+pub(crate) struct Beneath {
     /// The whole path relative to the root.
     rel: CString,
     /// Its parent directory relative to the root (`.` for the root itself).
@@ -152,7 +152,7 @@ impl Beneath {
 }
 
 impl FileOp {
-    pub fn prepare(spec: &ProbeSpec) -> Result<FileOp, String> {
+    pub(crate) fn prepare(spec: &ProbeSpec) -> Result<FileOp, String> {
         let target = spec.require_target()?;
         let path = cpath(target)?;
         let inside = spec.inside_scratch(target);
@@ -202,7 +202,7 @@ impl FileOp {
         })
     }
 
-    pub fn perform(&self) -> OpResult {
+    pub(crate) fn perform(&self) -> OpResult {
         match self.run() {
             Ok(v) => OpResult::ok(v),
             Err(e) => OpResult::errno(e),
@@ -211,7 +211,7 @@ impl FileOp {
 
     /// `acquire=before`, before apply: opens the file (or, for an operation on a directory
     /// entry, its directory) the operation will use.
-    pub fn acquire(&self) -> Held {
+    pub(crate) fn acquire(&self) -> Held {
         // SAFETY (whole fn): opens of NUL-terminated paths we own.
         unsafe {
             match self {
@@ -227,7 +227,7 @@ impl FileOp {
     }
 
     /// `acquire=before`, after apply: the operation on what [`FileOp::acquire`] opened.
-    pub fn perform_held(&self, held: &Held) -> OpResult {
+    pub(crate) fn perform_held(&self, held: &Held) -> OpResult {
         held.use_then_release(|h| {
             let fd = h.fd(0);
             let mut buf = [0u8; 4096];

@@ -5,14 +5,14 @@
 //! It also hosts the self-test behaviours the runner's failure-path tests need (`selftest-*`):
 //! a crash, a hang, an output flood and a fork that leaves a process behind.
 
-use super::outcome::OpResult;
+use super::op_result::OpResult;
 use super::report::ChildRecord;
 use super::spec::ProbeSpec;
 use super::{HELPER_REPORT_FD, Operation};
-use crate::sys::{fd, process, signal};
+use crate::sys::{fd, process, sigaction};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SelfTest {
+pub(crate) enum SelfTest {
     /// Raise SIGSEGV.
     Segv,
     /// Sleep forever.
@@ -24,7 +24,7 @@ pub enum SelfTest {
 }
 
 impl SelfTest {
-    pub fn parse(family: &str) -> Option<SelfTest> {
+    pub(crate) fn parse(family: &str) -> Option<SelfTest> {
         Some(match family {
             "selftest-segv" => SelfTest::Segv,
             "selftest-hang" => SelfTest::Hang,
@@ -34,11 +34,11 @@ impl SelfTest {
         })
     }
 
-    pub fn perform(self) -> OpResult {
+    pub(crate) fn perform(self) -> OpResult {
         match self {
             SelfTest::Segv => {
                 // The Rust runtime's guard-page handler would swallow a raised SIGSEGV.
-                signal::raise_default(libc::SIGSEGV);
+                sigaction::raise_default(libc::SIGSEGV);
                 OpResult::errno(libc::EINVAL)
             }
             SelfTest::Hang => loop {
@@ -70,7 +70,7 @@ impl SelfTest {
 }
 
 /// Entry point of `xpr __probe`: returns the process exit code.
-pub fn main(spec_json: &str) -> u8 {
+pub(crate) fn main(spec_json: &str) -> u8 {
     let spec: ProbeSpec = match serde_json::from_str(spec_json) {
         Ok(s) => s,
         Err(e) => {

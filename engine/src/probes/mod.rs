@@ -6,36 +6,36 @@
 //! uses ([`Operation::acquire`]) before it applies the sandbox (`acquire`).
 
 mod acquire;
-mod exec;
+mod execve;
 mod files;
-pub mod helper;
+pub(crate) mod helper;
 pub(crate) mod network;
-mod outcome;
+mod op_result;
 mod procfs;
-pub mod report;
+pub(crate) mod report;
 mod signal;
 mod spec;
 mod syscall;
 
 pub use acquire::{Held, Slots};
-pub use exec::{ExecCommand, HELPER_REPORT_FD};
-pub use outcome::OpResult;
+pub(crate) use execve::{ExecCommand, HELPER_REPORT_FD};
+pub(crate) use op_result::OpResult;
 pub use spec::ProbeSpec;
 
 use crate::model::Probe;
 
 /// The world name drivers in this build implement.
-pub const WORLD: &str = "linux";
+pub(crate) const WORLD: &str = "linux";
 
 /// A probe family whose driver needs the exec stage (the child execve's a command).
-pub fn is_exec_family(family: &str) -> bool {
+pub(crate) fn is_exec_family(family: &str) -> bool {
     family == "exec"
 }
 
 /// Whether the probe may change what lies beneath `{scratch}`: a destructive family, any
 /// command (the host guard lets it write anywhere beneath the scratch root), or the probe
 /// helper performing a family that changes it. Such probes run in the serial job (spec §5.2).
-pub fn changes_scratch(probe: &Probe) -> bool {
+pub(crate) fn changes_scratch(probe: &Probe) -> bool {
     if !is_exec_family(&probe.family) {
         return probe.destructive;
     }
@@ -47,7 +47,7 @@ pub fn changes_scratch(probe: &Probe) -> bool {
 
 /// Whether the probe sends a fixture process a real signal (not 0): it may stop or end it, so
 /// it runs in the serial job, and the fixture processes start anew after it.
-pub fn signals_a_fixture(probe: &Probe) -> bool {
+pub(crate) fn signals_a_fixture(probe: &Probe) -> bool {
     let signal = match probe.args.get("signal") {
         None => return false,
         Some(crate::model::ArgValue::Int(n)) => Some(*n as i32),
@@ -60,7 +60,7 @@ pub fn signals_a_fixture(probe: &Probe) -> bool {
 /// Whether the probe uses the network (a socket, a port, an abstract unix name): a network
 /// family, or the probe helper performing one. Commands may too, and run in the serial job
 /// anyway.
-pub fn uses_network(probe: &Probe) -> bool {
+pub(crate) fn uses_network(probe: &Probe) -> bool {
     let family = match probe.args.get("helper") {
         Some(crate::model::ArgValue::Str(f)) if is_exec_family(&probe.family) => f.as_str(),
         _ => probe.family.as_str(),
@@ -68,18 +68,27 @@ pub fn uses_network(probe: &Probe) -> bool {
     network::FAMILIES.contains(&family)
 }
 
-/// Whether this build has a driver for the probe in this world; `Err` is the skip reason.
-pub fn applicability(probe: &Probe) -> Result<(), String> {
+/// Why a probe does not run in this build and world; its text is the skip reason recorded
+/// (a reason word, then what it means).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum Inapplicable {
+    /// The probe's `worlds` do not name this one.
+    #[error("not_applicable_in_world")]
+    NotInThisWorld,
+    /// This build has no driver for the family here.
+    #[error("no_driver: family `{0}` has no Linux driver")]
+    NoDriver(String),
+}
+
+/// Whether this build has a driver for the probe in this world.
+pub(crate) fn applicability(probe: &Probe) -> Result<(), Inapplicable> {
     if !probe.worlds.is_empty() && !probe.worlds.iter().any(|w| w == WORLD) {
-        return Err("not_applicable_in_world".into());
+        return Err(Inapplicable::NotInThisWorld);
     }
     if !is_exec_family(&probe.family) && !files::FAMILIES.contains(&probe.family.as_str()) {
         let known = [network::FAMILIES, signal::FAMILIES, procfs::FAMILIES];
         if !known.iter().any(|f| f.contains(&probe.family.as_str())) {
-            return Err(format!(
-                "no_driver: family `{}` has no Linux driver",
-                probe.family
-            ));
+            return Err(Inapplicable::NoDriver(probe.family.clone()));
         }
     }
     Ok(())
@@ -141,13 +150,13 @@ impl Operation {
     }
 
     /// Whether the operation acquires its resource before the sandbox is applied.
-    pub fn acquires_before(&self) -> bool {
+    pub(crate) fn acquires_before(&self) -> bool {
         self.before
     }
 
     /// `acquire=before`, in the child before apply: opens what the operation will use (raw
     /// syscalls only).
-    pub fn acquire(&self) -> Held {
+    pub(crate) fn acquire(&self) -> Held {
         match &self.driver {
             Driver::File(op) => op.acquire(),
             Driver::Net(op) => op.acquire(),

@@ -1,15 +1,15 @@
 //! Network drivers: TCP connect and bind on loopback, connect to an abstract AF_UNIX socket.
 
 use super::acquire::Held;
-use super::outcome::OpResult;
+use super::op_result::OpResult;
 use super::spec::ProbeSpec;
 use super::syscall::{close, errno_of};
 use crate::sys::socket::{self, AbstractAddr};
 
-pub const FAMILIES: &[&str] = &["tcp-connect", "tcp-bind", "unix-connect"];
+pub(crate) const FAMILIES: &[&str] = &["tcp-connect", "tcp-bind", "unix-connect"];
 
 #[derive(Debug)]
-pub enum NetOp {
+pub(crate) enum NetOp {
     TcpConnect(libc::sockaddr_in),
     TcpBind(libc::sockaddr_in),
     /// An abstract socket address.
@@ -39,7 +39,7 @@ fn parse_v4(spec: &str, port_hint: Option<u16>) -> Result<libc::sockaddr_in, Str
 }
 
 impl NetOp {
-    pub fn prepare(spec: &ProbeSpec) -> Result<NetOp, String> {
+    pub(crate) fn prepare(spec: &ProbeSpec) -> Result<NetOp, String> {
         match spec.family.as_str() {
             "tcp-connect" | "tcp-bind" => {
                 let target = match (&spec.target, spec.port, spec.arg_int("port")) {
@@ -71,7 +71,7 @@ impl NetOp {
         }
     }
 
-    pub fn perform(&self) -> OpResult {
+    pub(crate) fn perform(&self) -> OpResult {
         let r = match self {
             NetOp::TcpConnect(sa) | NetOp::TcpBind(sa) => {
                 errno_of(socket::socket_raw(libc::AF_INET, libc::SOCK_STREAM, 0)).and_then(|fd| {
@@ -102,7 +102,7 @@ impl NetOp {
 impl NetOp {
     /// `acquire=before`, before apply: the socket bound or connected (the calls Landlock
     /// checks happen here, before any sandbox exists).
-    pub fn acquire(&self) -> Held {
+    pub(crate) fn acquire(&self) -> Held {
         let (domain, addr): (i32, &dyn socket::SockAddr) = match self {
             NetOp::TcpConnect(sa) | NetOp::TcpBind(sa) => (libc::AF_INET, sa),
             NetOp::UnixConnect(a) => (libc::AF_UNIX, a),
@@ -121,7 +121,7 @@ impl NetOp {
     /// `acquire=before`, after apply: a use no network check sees — `listen` on the bound
     /// socket, our side shut on the connected one (deterministic whether or not the listener
     /// has closed its end already).
-    pub fn perform_held(&self, held: &Held) -> OpResult {
+    pub(crate) fn perform_held(&self, held: &Held) -> OpResult {
         held.use_then_release(|h| {
             let r = match self {
                 NetOp::TcpBind(_) => socket::listen_raw(h.fd(0), 1),
@@ -136,6 +136,6 @@ impl NetOp {
 }
 
 /// The address of abstract socket `name`.
-pub fn abstract_addr(name: &str) -> Result<AbstractAddr, String> {
+pub(crate) fn abstract_addr(name: &str) -> Result<AbstractAddr, String> {
     socket::abstract_addr(name).ok_or_else(|| format!("abstract socket name `{name}` is too long"))
 }

@@ -5,12 +5,12 @@
 use std::ffi::CString;
 
 use super::acquire::Held;
-use super::outcome::OpResult;
+use super::op_result::OpResult;
 use super::spec::ProbeSpec;
 use super::syscall::{close, errno_of};
 use crate::sys::{fd, process};
 
-pub const FAMILIES: &[&str] = &["sysctl-read", "process-info", "ioctl-dev"];
+pub(crate) const FAMILIES: &[&str] = &["sysctl-read", "process-info", "ioctl-dev"];
 
 /// What `process-info` reads by default from the target's memory.
 static VM_READ_TARGET: u8 = 0x78;
@@ -19,7 +19,7 @@ static VM_READ_TARGET: u8 = 0x78;
 const RNDGETENTCNT: libc::c_ulong = 0x8004_5200;
 
 #[derive(Debug)]
-pub enum ProcOp {
+pub(crate) enum ProcOp {
     /// Open and read a /proc file (a sysctl).
     ReadFile(CString),
     /// Open an entry of a process's /proc directory (the access check happens at open; a
@@ -39,7 +39,7 @@ pub enum ProcOp {
 /// sysctl name → its /proc/sys path: the stdlib table first (the backend reads the same one,
 /// so a Darwin name means the same file to both), then a Linux name (`kernel.ostype`,
 /// `kernel/ostype`) directly.
-pub fn sysctl_path(name: &str) -> Result<String, String> {
+pub(crate) fn sysctl_path(name: &str) -> Result<String, String> {
     if let Some(path) = crate::source::sysctl::SysctlTable::standard()
         .darwin
         .get(name)
@@ -54,7 +54,7 @@ pub fn sysctl_path(name: &str) -> Result<String, String> {
 }
 
 impl ProcOp {
-    pub fn prepare(spec: &ProbeSpec) -> Result<ProcOp, String> {
+    pub(crate) fn prepare(spec: &ProbeSpec) -> Result<ProcOp, String> {
         let c = |s: String| CString::new(s).map_err(|_| "NUL in path".to_string());
         match spec.family.as_str() {
             "sysctl-read" => Ok(ProcOp::ReadFile(c(sysctl_path(spec.require_target()?)?)?)),
@@ -105,12 +105,12 @@ impl ProcOp {
     /// Whether the operation uses a descriptor it could acquire before apply: the sysctl
     /// file, the device. `process-info` names its target at every call (a pid, a /proc
     /// entry it only opens), so it has no such form.
-    pub fn can_acquire(&self) -> bool {
+    pub(crate) fn can_acquire(&self) -> bool {
         matches!(self, ProcOp::ReadFile(_) | ProcOp::Ioctl { .. })
     }
 
     /// `acquire=before`, before apply: the sysctl file or the device opened.
-    pub fn acquire(&self) -> Held {
+    pub(crate) fn acquire(&self) -> Held {
         match self {
             ProcOp::ReadFile(p) | ProcOp::Ioctl { path: p, .. } => {
                 Held::one(errno_of(fd::open_raw(p, libc::O_RDONLY)))
@@ -120,7 +120,7 @@ impl ProcOp {
     }
 
     /// `acquire=before`, after apply: the read or the ioctl on the descriptor held.
-    pub fn perform_held(&self, held: &Held) -> OpResult {
+    pub(crate) fn perform_held(&self, held: &Held) -> OpResult {
         held.use_then_release(|h| match self {
             ProcOp::Ioctl { request, .. } => {
                 let mut count: libc::c_int = 0;
@@ -133,7 +133,7 @@ impl ProcOp {
         })
     }
 
-    pub fn perform(&self) -> OpResult {
+    pub(crate) fn perform(&self) -> OpResult {
         let r = match self {
             ProcOp::ReadFile(p) => errno_of(fd::open_raw(p, libc::O_RDONLY)).and_then(|f| {
                 let mut buf = [0u8; 256];

@@ -3,15 +3,15 @@
 //!
 //! 24 bytes, little-endian, written with one `write` (< PIPE_BUF, so atomic) and no allocation.
 
-use super::outcome::OpResult;
+use super::op_result::OpResult;
 use crate::model::BlockedReason;
 
 const MAGIC: u32 = 0x7870_7231; // "xpr1"
-pub const RECORD_LEN: usize = 24;
+pub(crate) const RECORD_LEN: usize = 24;
 
 /// The last stage the child reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RecordStage {
+pub(crate) enum RecordStage {
     /// `PreparedSandbox::apply` failed: `errno`, `reason` and `step` say how.
     Apply,
     /// execve failed with `errno`.
@@ -26,7 +26,7 @@ pub enum RecordStage {
 
 /// Step names a record can carry (the step is an index into this table): apply steps, then
 /// the child's setup steps.
-pub const STEPS: &[&str] = &[
+pub(crate) const STEPS: &[&str] = &[
     "apply",
     "prctl(PR_SET_NO_NEW_PRIVS)",
     "landlock_create_ruleset",
@@ -51,7 +51,7 @@ pub const STEPS: &[&str] = &[
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ChildRecord {
+pub(crate) struct ChildRecord {
     /// Index of the probe within the child's unit list (profile isolation streams several).
     pub unit: u32,
     pub stage: RecordStage,
@@ -64,7 +64,7 @@ pub struct ChildRecord {
 }
 
 impl ChildRecord {
-    pub fn new(unit: u32, stage: RecordStage, errno: i32, value: i64) -> ChildRecord {
+    pub(crate) fn new(unit: u32, stage: RecordStage, errno: i32, value: i64) -> ChildRecord {
         ChildRecord {
             unit,
             stage,
@@ -77,14 +77,19 @@ impl ChildRecord {
     }
 
     /// The result of the operation of `unit`.
-    pub fn operation(unit: u32, r: OpResult) -> ChildRecord {
+    pub(crate) fn operation(unit: u32, r: OpResult) -> ChildRecord {
         ChildRecord {
             before_apply: r.before_apply,
             ..ChildRecord::new(unit, RecordStage::Operation, r.errno, r.value)
         }
     }
 
-    pub fn apply_failed(unit: u32, reason: BlockedReason, errno: i32, step: &str) -> ChildRecord {
+    pub(crate) fn apply_failed(
+        unit: u32,
+        reason: BlockedReason,
+        errno: i32,
+        step: &str,
+    ) -> ChildRecord {
         ChildRecord {
             unit,
             stage: RecordStage::Apply,
@@ -97,18 +102,18 @@ impl ChildRecord {
     }
 
     /// The child's setup step `step` failed with `errno`.
-    pub fn setup_failed(unit: u32, step: &str, errno: i32) -> ChildRecord {
+    pub(crate) fn setup_failed(unit: u32, step: &str, errno: i32) -> ChildRecord {
         ChildRecord {
             step: step_index(step),
             ..ChildRecord::new(unit, RecordStage::Setup, errno, 0)
         }
     }
 
-    pub fn step_name(&self) -> &'static str {
+    pub(crate) fn step_name(&self) -> &'static str {
         STEPS.get(self.step as usize).copied().unwrap_or("apply")
     }
 
-    pub fn encode(&self) -> [u8; RECORD_LEN] {
+    pub(crate) fn encode(&self) -> [u8; RECORD_LEN] {
         let mut b = [0u8; RECORD_LEN];
         b[0..4].copy_from_slice(&MAGIC.to_le_bytes());
         b[4..8].copy_from_slice(&self.unit.to_le_bytes());
@@ -132,7 +137,7 @@ impl ChildRecord {
         b
     }
 
-    pub fn decode(b: &[u8; RECORD_LEN]) -> Option<ChildRecord> {
+    pub(crate) fn decode(b: &[u8; RECORD_LEN]) -> Option<ChildRecord> {
         if u32::from_le_bytes(b[0..4].try_into().ok()?) != MAGIC {
             return None;
         }
@@ -163,7 +168,7 @@ impl ChildRecord {
     }
 
     /// One `write` of the encoded record (async-signal-safe; usable in the child).
-    pub fn write_to(&self, fd: i32) -> std::io::Result<()> {
+    pub(crate) fn write_to(&self, fd: i32) -> std::io::Result<()> {
         match crate::sys::fd::write(fd, &self.encode())? {
             RECORD_LEN => Ok(()),
             _ => Err(std::io::Error::from_raw_os_error(libc::EPIPE)),

@@ -7,22 +7,22 @@
 use std::os::fd::IntoRawFd;
 
 use super::acquire::Held;
-use super::outcome::OpResult;
+use super::op_result::OpResult;
 use super::spec::ProbeSpec;
 use super::syscall::errno_of;
 use crate::sys::process;
 
-pub const FAMILIES: &[&str] = &["signal"];
+pub(crate) const FAMILIES: &[&str] = &["signal"];
 
 #[derive(Debug)]
-pub struct SignalOp {
+pub(crate) struct SignalOp {
     /// `None` = the probe process itself (resolved in the child, after fork).
     pub pid: Option<i32>,
     pub signal: i32,
 }
 
 impl SignalOp {
-    pub fn prepare(spec: &ProbeSpec) -> Result<SignalOp, String> {
+    pub(crate) fn prepare(spec: &ProbeSpec) -> Result<SignalOp, String> {
         let signal = match spec.arg_str("signal") {
             None => 0,
             Some(s) => signal_number(&s).ok_or_else(|| format!("unknown signal `{s}`"))?,
@@ -42,7 +42,7 @@ impl SignalOp {
         Ok(SignalOp { pid, signal })
     }
 
-    pub fn perform(&self) -> OpResult {
+    pub(crate) fn perform(&self) -> OpResult {
         let pid = self.pid.unwrap_or_else(process::getpid);
         match errno_of(process::kill(pid, self.signal)) {
             Ok(()) => OpResult::ok(self.signal as i64),
@@ -53,13 +53,13 @@ impl SignalOp {
 
 impl SignalOp {
     /// `acquire=before`, before apply: a pidfd on the target.
-    pub fn acquire(&self) -> Held {
+    pub(crate) fn acquire(&self) -> Held {
         let pid = self.pid.unwrap_or_else(process::getpid);
         Held::one(errno_of(process::pidfd_open(pid)).map(IntoRawFd::into_raw_fd))
     }
 
     /// `acquire=before`, after apply: the signal sent through the pidfd.
-    pub fn perform_held(&self, held: &Held) -> OpResult {
+    pub(crate) fn perform_held(&self, held: &Held) -> OpResult {
         held.use_then_release(|h| {
             errno_of(process::pidfd_send_signal(h.fd(0), self.signal)).map(|_| self.signal as i64)
         })
@@ -67,7 +67,7 @@ impl SignalOp {
 }
 
 /// `0`, `9`, `KILL`, `SIGTERM`, ... → number.
-pub fn signal_number(s: &str) -> Option<i32> {
+pub(crate) fn signal_number(s: &str) -> Option<i32> {
     if let Ok(n) = s.parse() {
         return Some(n);
     }

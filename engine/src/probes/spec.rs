@@ -28,7 +28,7 @@ pub struct ProbeSpec {
 }
 
 impl ProbeSpec {
-    pub fn arg_str(&self, name: &str) -> Option<String> {
+    pub(crate) fn arg_str(&self, name: &str) -> Option<String> {
         match self.args.get(name)? {
             ArgValue::Str(s) => Some(s.replace("{scratch}", &self.scratch)),
             ArgValue::Int(i) => Some(i.to_string()),
@@ -37,7 +37,7 @@ impl ProbeSpec {
         }
     }
 
-    pub fn arg_int(&self, name: &str) -> Option<i64> {
+    pub(crate) fn arg_int(&self, name: &str) -> Option<i64> {
         match self.args.get(name)? {
             ArgValue::Int(i) => Some(*i),
             ArgValue::Str(s) => s.parse().ok(),
@@ -45,7 +45,7 @@ impl ProbeSpec {
         }
     }
 
-    pub fn arg_list(&self, name: &str) -> Option<Vec<String>> {
+    pub(crate) fn arg_list(&self, name: &str) -> Option<Vec<String>> {
         match self.args.get(name)? {
             ArgValue::List(l) => Some(
                 l.iter()
@@ -57,14 +57,14 @@ impl ProbeSpec {
         }
     }
 
-    pub fn require_target(&self) -> Result<&str, String> {
+    pub(crate) fn require_target(&self) -> Result<&str, String> {
         self.target
             .as_deref()
             .ok_or_else(|| format!("family `{}` needs a target", self.family))
     }
 
     /// Whether `path` lies inside the scratch root (lexically; targets are absolute).
-    pub fn inside_scratch(&self, path: &str) -> bool {
+    pub(crate) fn inside_scratch(&self, path: &str) -> bool {
         !self.scratch.is_empty()
             && (path == self.scratch || path.starts_with(&format!("{}/", self.scratch)))
             && !path.split('/').any(|c| c == "..")

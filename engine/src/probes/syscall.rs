@@ -4,15 +4,15 @@
 use crate::sys::errno::raw;
 
 /// `-1` → `Err(errno)`, anything else → `Ok(ret)`.
-pub fn check(ret: libc::c_long) -> Result<libc::c_long, i32> {
+pub(crate) fn check(ret: libc::c_long) -> Result<libc::c_long, i32> {
     crate::sys::errno::cvt(ret).map_err(|e| raw(&e))
 }
 
 /// A `sys` result with its error as the raw errno.
-pub fn errno_of<T>(r: std::io::Result<T>) -> Result<T, i32> {
+pub(crate) fn errno_of<T>(r: std::io::Result<T>) -> Result<T, i32> {
     r.map_err(|e| raw(&e))
 }
 
-pub fn close(fd: i32) {
+pub(crate) fn close(fd: i32) {
     crate::sys::fd::close_raw(fd);
 }

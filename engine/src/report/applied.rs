@@ -8,7 +8,7 @@ use crate::compile::linux::CompiledProfile;
 use crate::model::Fidelity;
 
 /// The applied sandbox of `compiled` in the world `world_id`.
-pub fn applied(compiled: &CompiledProfile, world_id: &str) -> String {
+pub(crate) fn applied(compiled: &CompiledProfile, world_id: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "profile {} in world {world_id}", compiled.profile_id);
     if let Some(b) = &compiled.blocked {

@@ -6,7 +6,7 @@ use comfy_table::{ContentArrangement, Table, presets};
 
 /// `rows` under `headers` (none when empty), each line indented by `indent` spaces, two spaces
 /// between columns, trailing spaces trimmed.
-pub fn columns(
+pub(crate) fn columns(
     headers: &[&str],
     rows: impl IntoIterator<Item = Vec<String>>,
     width: Option<usize>,

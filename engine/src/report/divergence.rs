@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Experiment, Verdict, VerdictRecord};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ShimDivergence {
+pub(crate) struct ShimDivergence {
     pub profile: String,
     pub base: String,
     /// Shims the variant adds to its base.
@@ -17,7 +17,7 @@ pub struct ShimDivergence {
     pub verdict: Verdict,
 }
 
-pub fn shim_divergence(exp: &Experiment, verdicts: &[VerdictRecord]) -> Vec<ShimDivergence> {
+pub(crate) fn shim_divergence(exp: &Experiment, verdicts: &[VerdictRecord]) -> Vec<ShimDivergence> {
     let verdict = |profile: &str, probe: &str| {
         verdicts
             .iter()
@@ -61,7 +61,7 @@ pub fn shim_divergence(exp: &Experiment, verdicts: &[VerdictRecord]) -> Vec<Shim
 }
 
 /// Text lines for the terminal, empty when nothing diverges.
-pub fn divergence_text(d: &[ShimDivergence]) -> String {
+pub(crate) fn divergence_text(d: &[ShimDivergence]) -> String {
     if d.is_empty() {
         return String::new();
     }

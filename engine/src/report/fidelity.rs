@@ -15,7 +15,7 @@ const FIXED: &[&str] = &["rule", "origin", "text", "fidelity", "note"];
 
 /// The verdict on a whole profile in one world.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProfileFidelity {
+pub(crate) enum ProfileFidelity {
     Exact,
     /// Enforced, but some rule only approximately.
     Approximate,
@@ -24,7 +24,7 @@ pub enum ProfileFidelity {
 }
 
 impl ProfileFidelity {
-    pub fn of(fidelity: &[RuleFidelity], blocked: bool) -> ProfileFidelity {
+    pub(crate) fn of(fidelity: &[RuleFidelity], blocked: bool) -> ProfileFidelity {
         if blocked {
             ProfileFidelity::Blocked
         } else if fidelity.iter().any(|r| r.fidelity != Fidelity::Exact) {
@@ -34,7 +34,7 @@ impl ProfileFidelity {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ProfileFidelity::Exact => "exact",
             ProfileFidelity::Approximate => "approximate",
@@ -44,7 +44,7 @@ impl ProfileFidelity {
 }
 
 /// The table of one profile: a heading, then one indented row per rule (the default first).
-pub fn fidelity_table(
+pub(crate) fn fidelity_table(
     profile: &str,
     fidelity: &[RuleFidelity],
     verdict: ProfileFidelity,
@@ -134,7 +134,7 @@ fn extra_columns(r: &RuleFidelity) -> String {
 
 /// The nearest rewrite this world can express, for a profile that is blocked or approximate:
 /// `None` when there is nothing better to say than the rule's own note.
-pub fn rewrite_advice(ir: &ProfileIr, fidelity: &[RuleFidelity]) -> Option<String> {
+pub(crate) fn rewrite_advice(ir: &ProfileIr, fidelity: &[RuleFidelity]) -> Option<String> {
     let unsupported: Vec<&RuleFidelity> = fidelity
         .iter()
         .filter(|r| r.fidelity == Fidelity::Unsupported)

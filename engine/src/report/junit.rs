@@ -42,7 +42,7 @@ pub fn render(experiment: &str, verdicts: &[VerdictRecord], stages: &[StageRecor
 }
 
 /// The XML document around `suites`.
-pub fn document(suites: &[Suite]) -> String {
+pub(crate) fn document(suites: &[Suite]) -> String {
     let sum = |f: fn(&Suite) -> usize| suites.iter().map(f).sum::<usize>();
     let seconds: f64 = suites.iter().map(|s| s.seconds).sum();
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");

@@ -7,17 +7,17 @@
 mod applied;
 mod columns;
 mod divergence;
-pub mod fidelity;
+pub(crate) mod fidelity;
 pub mod junit;
-mod matrix;
-pub mod progress;
-mod status;
+pub(crate) mod progress;
+mod status_line;
 mod summary;
-pub mod width;
+mod verdict_matrix;
+pub(crate) mod width;
 
-pub use applied::applied;
-pub use columns::columns;
-pub use divergence::{ShimDivergence, divergence_text, shim_divergence};
-pub use matrix::{Style, markdown_matrix, matrix};
-pub use status::status;
+pub(crate) use applied::applied;
+pub(crate) use columns::columns;
+pub(crate) use divergence::{divergence_text, shim_divergence};
+pub(crate) use status_line::status;
 pub use summary::{RunSummary, summarise};
+pub(crate) use verdict_matrix::{Style, markdown_matrix, matrix};

@@ -10,7 +10,7 @@ const SHOW_AFTER: Duration = Duration::from_secs(1);
 const REDRAW_EVERY: Duration = Duration::from_millis(100);
 const WIDTH: usize = 25;
 
-pub struct ProgressLine {
+pub(crate) struct ProgressLine {
     label: String,
     total: u64,
     done: u64,
@@ -22,7 +22,7 @@ pub struct ProgressLine {
 
 impl ProgressLine {
     /// A bar labelled `label` (the experiment); nothing is drawn unless `enabled`.
-    pub fn new(label: &str, enabled: bool) -> ProgressLine {
+    pub(crate) fn new(label: &str, enabled: bool) -> ProgressLine {
         ProgressLine {
             label: label.to_string(),
             total: 0,
@@ -35,14 +35,14 @@ impl ProgressLine {
     }
 
     /// Restarts the clock: the bar shows once the probes have run for a second.
-    pub fn start(&mut self, total: u64) {
+    pub(crate) fn start(&mut self, total: u64) {
         self.total = total;
         self.done = 0;
         self.started = Instant::now();
     }
 
     /// One more unit finished, `name` (its id); redraws when due.
-    pub fn advance(&mut self, name: &str) {
+    pub(crate) fn advance(&mut self, name: &str) {
         self.done = (self.done + 1).min(self.total);
         self.last.clear();
         self.last.push_str(name);
@@ -50,19 +50,19 @@ impl ProgressLine {
     }
 
     /// Redraws when due, so the elapsed time moves while slow probes run.
-    pub fn tick(&mut self) {
+    pub(crate) fn tick(&mut self) {
         self.draw(false);
     }
 
     /// Prints `line` above the bar.
-    pub fn println(&mut self, line: &str) {
+    pub(crate) fn println(&mut self, line: &str) {
         self.clear();
         let _ = writeln!(std::io::stderr(), "{line}");
         self.draw(true);
     }
 
     /// Clears the bar (the results that follow go to stdout).
-    pub fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         self.clear();
         self.enabled = false;
     }
@@ -85,7 +85,7 @@ impl ProgressLine {
     }
 
     /// `label [00:00:03] [#######        ] 12/40 ETA 00:00:07 v1_read/read-hosts`.
-    pub fn line(&self) -> String {
+    pub(crate) fn line(&self) -> String {
         self.line_at(self.started.elapsed())
     }
 

@@ -8,7 +8,7 @@ use std::io::IsTerminal;
 const MIN: usize = 40;
 
 /// The width stdout's text should fit, or `None` for no limit.
-pub fn stdout_width() -> Option<usize> {
+pub(crate) fn stdout_width() -> Option<usize> {
     let columns = std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.trim().parse::<usize>().ok())
@@ -24,7 +24,7 @@ pub fn stdout_width() -> Option<usize> {
 
 /// Wraps `text` to `width` (no limit: unchanged); continuation lines are indented by `indent`
 /// spaces, so a wrapped field stays under its label.
-pub fn wrap(text: &str, width: Option<usize>, indent: usize) -> String {
+pub(crate) fn wrap(text: &str, width: Option<usize>, indent: usize) -> String {
     let Some(width) = width else {
         return text.to_string();
     };

@@ -10,7 +10,7 @@ use crate::diagnostics::{Diag, Diagnostics, codes};
 use crate::model::Origin;
 use crate::source::{FileId, LineIndex, SourceFile};
 
-pub struct Cx {
+pub(crate) struct Cx {
     pub files: Vec<Arc<SourceFile>>,
     pub diags: Diagnostics,
     /// Parameter values, already substituted (`{scratch}` stays symbolic).
@@ -25,23 +25,23 @@ pub struct Cx {
 
 /// Longest string `{param}` substitution may produce (a path is at most 4 KiB; fixture
 /// contents stay far below this).
-pub const MAX_SUBSTITUTED: usize = 1 << 20;
+pub(crate) const MAX_SUBSTITUTED: usize = 1 << 20;
 
 /// How much all substitutions of one load may add in total: parameters that each double
 /// the previous one, used in every probe, must not reach gigabytes.
-pub const EXPANSION_BUDGET: usize = 16 << 20;
+pub(crate) const EXPANSION_BUDGET: usize = 16 << 20;
 
 /// The reserved parameter that stays symbolic until a run creates the scratch root.
-pub const SCRATCH: &str = "scratch";
+pub(crate) const SCRATCH: &str = "scratch";
 
 impl Cx {
-    pub fn file(&self, id: FileId) -> &Arc<SourceFile> {
+    pub(crate) fn file(&self, id: FileId) -> &Arc<SourceFile> {
         &self.files[id]
     }
 
     /// The directory of the root file, which every artifact name (and so every file an
     /// experiment names) is relative to; the working directory for a root given as text.
-    pub fn root_dir(&self) -> std::path::PathBuf {
+    pub(crate) fn root_dir(&self) -> std::path::PathBuf {
         self.files
             .first()
             .and_then(|f| f.path.as_deref())
@@ -50,7 +50,7 @@ impl Cx {
             .map_or_else(|| ".".into(), std::path::Path::to_path_buf)
     }
 
-    pub fn origin(&self, id: FileId, span: SourceSpan) -> Origin {
+    pub(crate) fn origin(&self, id: FileId, span: SourceSpan) -> Origin {
         let file = &self.files[id];
         let index = self.lines[id].get_or_init(|| file.line_index());
         let (line, column) = index.line_col(&file.text, span.offset());
@@ -64,7 +64,7 @@ impl Cx {
     }
 
     /// An error located at `span` in file `id`.
-    pub fn error(
+    pub(crate) fn error(
         &self,
         code: &'static str,
         id: FileId,
@@ -76,7 +76,7 @@ impl Cx {
     }
 
     /// An error at a place already resolved to an [`Origin`] (a file of this experiment).
-    pub fn error_at_origin(
+    pub(crate) fn error_at_origin(
         &self,
         code: &'static str,
         origin: &Origin,
@@ -89,13 +89,13 @@ impl Cx {
         }
     }
 
-    pub fn push(&mut self, diag: Diag) {
+    pub(crate) fn push(&mut self, diag: Diag) {
         self.diags.push(diag);
     }
 
     /// Substitutes `{name}` parameters in a string; `{scratch}` stays; an unknown one, or a
     /// result past the limits, is an error (and the text stays as written).
-    pub fn subst(&mut self, id: FileId, text: &Text) -> String {
+    pub(crate) fn subst(&mut self, id: FileId, text: &Text) -> String {
         let limit = MAX_SUBSTITUTED.min(text.value.len().saturating_add(self.expansion_left));
         match substitute(&text.value, &self.params, limit) {
             Ok(s) => {
@@ -160,7 +160,7 @@ impl Cx {
 
     /// Whether a substituted value still holds an unknown `{name}` (already reported by
     /// [`Cx::subst`]): checks of what the value means are skipped, so one typo is one error.
-    pub fn unresolved(&self, value: &str) -> bool {
+    pub(crate) fn unresolved(&self, value: &str) -> bool {
         matches!(
             substitute(value, &self.params, MAX_SUBSTITUTED),
             Err(SubstError::Unknown(_))
@@ -168,7 +168,7 @@ impl Cx {
     }
 
     /// A reference to a name that does not exist, with "did you mean".
-    pub fn unknown_ref<'a>(
+    pub(crate) fn unknown_ref<'a>(
         &mut self,
         code: &'static str,
         what: &str,
@@ -192,7 +192,7 @@ impl Cx {
 
 /// Why a string could not be substituted.
 #[derive(Debug, PartialEq, Eq)]
-pub enum SubstError {
+pub(crate) enum SubstError {
     /// The first `{name}` that names no parameter.
     Unknown(String),
     /// The result would be longer than the limit.
@@ -201,7 +201,7 @@ pub enum SubstError {
 
 /// `{name}` → value for every known name; `{scratch}` and `{{`-free text are left as is. The
 /// result is never longer than `limit` bytes (checked before each piece is appended).
-pub fn substitute(
+pub(crate) fn substitute(
     s: &str,
     params: &BTreeMap<String, String>,
     limit: usize,
@@ -255,7 +255,7 @@ fn placeholder_span(text: &Text, name: &str) -> SourceSpan {
 }
 
 /// Whether `{name}` is a placeholder (spec §2.1): a letter, then letters, digits, `-` or `_`.
-pub fn is_placeholder_name(name: &str) -> bool {
+pub(crate) fn is_placeholder_name(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_alphabetic())
         && name
             .chars()
@@ -264,7 +264,7 @@ pub fn is_placeholder_name(name: &str) -> bool {
 
 /// A path strictly below `{scratch}`, without `..`: what a destructive probe or a fixture may
 /// act on (`{scratch}` itself, `{scratch}/` and `{scratch}/.` are the run's root, not theirs).
-pub fn below_scratch(path: &str) -> bool {
+pub(crate) fn below_scratch(path: &str) -> bool {
     under_scratch(path)
         && path
             .strip_prefix("{scratch}")
@@ -272,7 +272,7 @@ pub fn below_scratch(path: &str) -> bool {
 }
 
 /// A path at or below `{scratch}`, without `..`.
-pub fn under_scratch(path: &str) -> bool {
+pub(crate) fn under_scratch(path: &str) -> bool {
     let Some(rest) = path.strip_prefix("{scratch}") else {
         return false;
     };

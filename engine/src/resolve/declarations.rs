@@ -12,7 +12,7 @@ use crate::source::FileId;
 use super::context::Cx;
 
 /// Declarations of one kind in declaration order, with a name index.
-pub struct Table<T> {
+pub(crate) struct Table<T> {
     pub items: Vec<(FileId, T)>,
     index: HashMap<String, usize>,
 }
@@ -27,11 +27,11 @@ impl<T> Default for Table<T> {
 }
 
 impl<T> Table<T> {
-    pub fn get(&self, name: &str) -> Option<usize> {
+    pub(crate) fn get(&self, name: &str) -> Option<usize> {
         self.index.get(name).copied()
     }
 
-    pub fn names(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
         self.index.keys().map(String::as_str)
     }
 
@@ -65,7 +65,7 @@ impl<T> Table<T> {
 }
 
 #[derive(Default)]
-pub struct Declarations {
+pub(crate) struct Declarations {
     pub fixtures: Table<FixtureDecl>,
     pub profiles: Table<ProfileDecl>,
     pub shims: Table<ShimDecl>,
@@ -75,7 +75,7 @@ pub struct Declarations {
 
 impl Declarations {
     /// Moves every declaration out of the files' syntax into the shared tables.
-    pub fn collect(cx: &mut Cx, files: &mut [FileSyntax]) -> Declarations {
+    pub(crate) fn collect(cx: &mut Cx, files: &mut [FileSyntax]) -> Declarations {
         let mut d = Declarations::default();
         for f in files.iter_mut() {
             let id = f.file;

@@ -17,7 +17,7 @@ fn is_glob(s: &str) -> bool {
     s.contains(['*', '?', '[', '{'])
 }
 
-pub fn resolve_expectations(
+pub(crate) fn resolve_expectations(
     cx: &mut Cx,
     expects: &[(FileId, &ExpectDecl)],
     profiles: &[Profile],

@@ -10,9 +10,9 @@ use crate::source::FileId;
 
 use super::context::{Cx, MAX_SUBSTITUTED, SCRATCH, SubstError, substitute};
 
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub struct Header {
+pub(crate) struct Header {
     pub lanes: Vec<Lane>,
     pub isolation: Isolation,
     pub timeout: Duration,
@@ -20,7 +20,7 @@ pub struct Header {
 
 /// Declares the parameters in order (each value may use `{scratch}` and earlier ones), then
 /// applies the overrides; an override of an undeclared parameter is an error.
-pub fn params(
+pub(crate) fn params(
     cx: &mut Cx,
     file: FileId,
     decl: Option<&ExperimentDecl>,
@@ -122,7 +122,7 @@ fn check_name(cx: &mut Cx, file: FileId, name: &Text) {
     cx.push(diag);
 }
 
-pub fn header(cx: &mut Cx, file: FileId, decl: Option<&ExperimentDecl>) -> Header {
+pub(crate) fn header(cx: &mut Cx, file: FileId, decl: Option<&ExperimentDecl>) -> Header {
     let mut header = Header {
         lanes: vec![Lane::Baseline, Lane::Scenario],
         isolation: Isolation::Probe,
@@ -205,7 +205,7 @@ pub fn header(cx: &mut Cx, file: FileId, decl: Option<&ExperimentDecl>) -> Heade
 }
 
 /// `"<n>ms"` or `"<n>s"`.
-pub fn parse_duration(s: &str) -> Option<Duration> {
+pub(crate) fn parse_duration(s: &str) -> Option<Duration> {
     if let Some(ms) = s.strip_suffix("ms") {
         return ms.parse::<u64>().ok().map(Duration::from_millis);
     }

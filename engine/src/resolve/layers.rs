@@ -10,10 +10,10 @@ use super::context::Cx;
 use super::declarations::Declarations;
 
 /// Landlock refuses a 17th nested domain with E2BIG (the kernel's `LANDLOCK_MAX_NUM_LAYERS` is 16).
-pub const MAX_LAYERS: usize = 16;
+pub(crate) const MAX_LAYERS: usize = 16;
 
 /// A stacked declaration that also has its own rules (or extends, or an SBPL source).
-pub fn check_stack_decl(cx: &mut Cx, file: usize, decl: &ProfileDecl) {
+pub(crate) fn check_stack_decl(cx: &mut Cx, file: usize, decl: &ProfileDecl) {
     let extra = decl
         .default
         .as_ref()
@@ -45,7 +45,7 @@ pub fn check_stack_decl(cx: &mut Cx, file: usize, decl: &ProfileDecl) {
 }
 
 /// `extends=` naming a stack: extending cannot append rules to an intersection.
-pub fn extends_stack(cx: &mut Cx, file: usize, ext: &Text) {
+pub(crate) fn extends_stack(cx: &mut Cx, file: usize, ext: &Text) {
     let diag = cx
         .error(
             codes::LAYERS_WITH_RULES,
@@ -69,7 +69,7 @@ enum State {
 
 /// Builds every stacked profile from the plain ones (`plain[i]` for declaration `i`).
 /// Returns one entry per declaration: `Some` for a stack that resolved.
-pub fn stack_profiles(
+pub(crate) fn stack_profiles(
     cx: &mut Cx,
     decls: &Declarations,
     plain: &[Option<Profile>],

@@ -19,15 +19,14 @@ mod declarations;
 mod expectations;
 mod header;
 mod layers;
+mod probe_scope;
 mod probes;
 mod profiles;
 mod rules;
 pub mod sbpl_hook;
-mod scope;
 
-pub use context::{SubstError, is_placeholder_name, substitute, under_scratch};
-pub use header::parse_duration;
-pub use sbpl_hook::sbpl_hook;
+pub(crate) use context::is_placeholder_name;
+pub(crate) use header::parse_duration;
 
 use crate::decode::vocabulary::Vocabulary;
 use context::Cx;
@@ -112,7 +111,7 @@ pub fn load_str(display: &str, text: &str, opts: &LoadOptions) -> Result<Loaded,
 }
 
 /// Splits `name=value` (for `--param`).
-pub fn parse_param(s: &str) -> Option<(String, String)> {
+pub(crate) fn parse_param(s: &str) -> Option<(String, String)> {
     let (n, v) = s.split_once('=')?;
     (!n.is_empty()).then(|| (n.to_string(), v.to_string()))
 }
@@ -257,7 +256,7 @@ fn resolve_closure(
         &probe_names,
         &opts.world,
     );
-    scope::resolve_scopes(
+    probe_scope::resolve_scopes(
         &mut cx,
         &decls,
         &expects,

@@ -12,10 +12,10 @@ use super::context::{Cx, below_scratch, under_scratch};
 use super::declarations::Declarations;
 use crate::decode::vocabulary::{Lookup, Vocabulary};
 
-pub const TARGET_KINDS: &[&str] = &["path", "address", "name", "command", "pid", "none"];
-pub const WORLDS: &[&str] = &["linux", "macos"];
+pub(crate) const TARGET_KINDS: &[&str] = &["path", "address", "name", "command", "pid", "none"];
+pub(crate) const WORLDS: &[&str] = &["linux", "macos"];
 
-pub fn resolve_fixtures(cx: &mut Cx, decls: &Declarations) -> Vec<Fixture> {
+pub(crate) fn resolve_fixtures(cx: &mut Cx, decls: &Declarations) -> Vec<Fixture> {
     let mut out = Vec::new();
     for (file, f) in &decls.fixtures.items {
         let file = *file;
@@ -83,7 +83,7 @@ fn scratch_path(cx: &mut Cx, file: FileId, path: &Text, what: &str) -> String {
 }
 
 /// Checks the stdlib's family declarations themselves (operation, target kind, worlds).
-pub fn check_families(cx: &mut Cx, vocab: &Vocabulary, decls: &Declarations) {
+pub(crate) fn check_families(cx: &mut Cx, vocab: &Vocabulary, decls: &Declarations) {
     for (file, fam) in &decls.families.items {
         let file = *file;
         match &fam.operation {
@@ -148,7 +148,7 @@ pub fn check_families(cx: &mut Cx, vocab: &Vocabulary, decls: &Declarations) {
     }
 }
 
-pub fn check_world(cx: &mut Cx, file: FileId, w: &Text) -> bool {
+pub(crate) fn check_world(cx: &mut Cx, file: FileId, w: &Text) -> bool {
     if WORLDS.contains(&w.value.as_str()) {
         return true;
     }
@@ -168,7 +168,7 @@ pub fn check_world(cx: &mut Cx, file: FileId, w: &Text) -> bool {
     false
 }
 
-pub fn resolve_probes(
+pub(crate) fn resolve_probes(
     cx: &mut Cx,
     vocab: &Vocabulary,
     decls: &Declarations,

@@ -17,7 +17,7 @@ use crate::decode::vocabulary::Vocabulary;
 use crate::source::loader::MAX_FILE_BYTES;
 use crate::sys::input::{Climb, InputDir, InputError, read_given};
 
-pub fn resolve_shims(cx: &mut Cx, vocab: &Vocabulary, decls: &Declarations) -> Vec<Shim> {
+pub(crate) fn resolve_shims(cx: &mut Cx, vocab: &Vocabulary, decls: &Declarations) -> Vec<Shim> {
     let mut out = Vec::new();
     for (file, shim) in &decls.shims.items {
         let name = shim.name.value.clone();
@@ -50,7 +50,7 @@ enum State {
     Done(Option<Flat>),
 }
 
-pub struct SbplFile {
+pub(crate) struct SbplFile {
     /// Relative to the experiment's directory, as artifacts show it.
     pub artifact: String,
     /// As diagnostics show it (joined onto the declaring file's path).
@@ -61,7 +61,7 @@ pub struct SbplFile {
     pub imports: super::sbpl_hook::Imported,
 }
 
-pub fn resolve_profiles(
+pub(crate) fn resolve_profiles(
     cx: &mut Cx,
     vocab: &Vocabulary,
     decls: &Declarations,

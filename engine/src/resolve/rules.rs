@@ -9,7 +9,7 @@ use crate::source::FileId;
 use super::context::Cx;
 use crate::decode::vocabulary::{Children, Lookup, Vocabulary};
 
-pub fn resolve_rules(
+pub(crate) fn resolve_rules(
     cx: &mut Cx,
     vocab: &Vocabulary,
     file: FileId,

@@ -14,10 +14,10 @@ use crate::sbpl::{SbplError, SbplErrors, SbplLocation, SbplOptions, SbplProfile,
 use crate::source::SourceFile;
 
 /// (artifact name, blake3 of the text) of each file an SBPL profile imported.
-pub type Imported = Vec<(String, String)>;
+pub(crate) type Imported = Vec<(String, String)>;
 
 /// Where an experiment's SBPL file is.
-pub struct SbplPlace<'a> {
+pub(crate) struct SbplPlace<'a> {
     /// As diagnostics show it.
     pub path: &'a Path,
     /// How artifacts name it: relative to the experiment's directory.
@@ -33,7 +33,7 @@ pub struct SbplPlace<'a> {
 /// its imports resolve beneath the experiment's directory. Also returns every file the
 /// profile `(import …)`ed, as (artifact name, blake3 of its text): they change the result, so
 /// they belong in the run's closure.
-pub fn sbpl_hook(
+pub(crate) fn sbpl_hook(
     place: &SbplPlace,
     text: &str,
     params: &BTreeMap<String, String>,
@@ -139,7 +139,7 @@ pub fn sbpl_hook(
 
 /// An import found by absolute path (a search-path directory) is named `{abs}/<file name>`,
 /// as the manifest names absolute CLI arguments: artifacts never carry host paths.
-pub fn portable(name: &str) -> String {
+pub(crate) fn portable(name: &str) -> String {
     let path = Path::new(name);
     match (path.is_absolute(), path.file_name()) {
         (true, Some(file)) => format!("{{abs}}/{}", file.to_string_lossy()),

@@ -9,7 +9,7 @@ use crate::bundle::fidelity::FidelityReport;
 use crate::bundle::layout::{self, schema};
 use crate::bundle::manifest::{Closure, EngineIdentity, Manifest, Timings};
 use crate::bundle::path_guard::PathGuard;
-use crate::bundle::vocabulary::{FamilyStatus, Vocabulary};
+use crate::bundle::world_vocabulary::{FamilyStatus, Vocabulary};
 use crate::bundle::{BundleWriter, IndexMeta, InvalidRunId, RunId};
 use crate::execute::{ExecuteOptions, SCRATCH_PREFIX};
 use crate::model::{Experiment, Lane};
@@ -20,7 +20,7 @@ use super::select::Selected;
 
 /// Why the bundle could not be written.
 #[derive(Debug, thiserror::Error)]
-pub enum WriteError {
+pub(crate) enum WriteError {
     #[error(transparent)]
     Io(#[from] std::io::Error),
     #[error(transparent)]
@@ -33,7 +33,7 @@ pub enum WriteError {
 /// How artifacts name the probe helper binary (spec §6.4).
 const HELPER_PLACEHOLDER: &str = "{probe-helper}";
 
-pub struct RunFacts<'a> {
+pub(crate) struct RunFacts<'a> {
     pub label: Option<&'a str>,
     /// Chosen by the host for a guest world's run; otherwise made from the label.
     pub run_id: Option<RunId>,
@@ -59,7 +59,7 @@ fn source_digest(path: &str, hex: &str) -> Result<[u8; 32], WriteError> {
         })
 }
 
-pub fn write(
+pub(crate) fn write(
     out_root: &Path,
     exp: &Experiment,
     world: &WorldFacts,

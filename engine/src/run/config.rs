@@ -16,7 +16,7 @@ use crate::worlds::Accel;
 use super::select::Selection;
 
 #[derive(Clone, Debug)]
-pub struct RunConfig {
+pub(crate) struct RunConfig {
     /// The experiments, run one after the other.
     pub files: Vec<PathBuf>,
     pub load: LoadOptions,
@@ -58,7 +58,7 @@ pub struct RunConfig {
 
 /// How much `xpr run` says while it runs (`-q`, `-v`).
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Verbosity {
+pub(crate) enum Verbosity {
     /// `-q`: no progress, no status lines; the matrix shows only the rows that did not hold.
     Quiet,
     /// Progress and a status line per finished probe, on a terminal only.
@@ -70,7 +70,7 @@ pub enum Verbosity {
 
 /// `--world NAME [--world-file FILE]... [--accel A]`.
 #[derive(Clone, Debug)]
-pub struct WorldChoice {
+pub(crate) struct WorldChoice {
     pub name: String,
     pub world_files: Vec<PathBuf>,
     pub accel: Accel,
@@ -78,7 +78,7 @@ pub struct WorldChoice {
 
 /// What a guest world's run takes from its host instead of choosing or detecting it.
 #[derive(Clone, Debug)]
-pub struct GuestContext {
+pub(crate) struct GuestContext {
     pub run_id: RunId,
     /// The manifest's `args`: the user's command line on the host.
     pub manifest_args: Vec<String>,
@@ -88,7 +88,7 @@ pub struct GuestContext {
 
 /// What `xpr run` prints on stdout.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum ReportFormat {
+pub(crate) enum ReportFormat {
     /// The matrix, shim divergence, summary line, side lanes and the bundle path.
     Text,
     /// One JSON document: summary, shim divergence, verdicts, bundle path.

@@ -11,7 +11,7 @@ use super::bundle_out::WriteError;
 use super::select::SelectError;
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub enum RunError {
+pub(crate) enum RunError {
     /// The experiment does not load; the diagnostics say where and why.
     #[error("{0}")]
     Invalid(Diagnostics),

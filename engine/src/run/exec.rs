@@ -21,7 +21,7 @@ use super::{RunError, Verbosity, preflight};
 
 /// What `xpr exec` was asked to run.
 #[derive(Clone, Debug)]
-pub struct ExecConfig {
+pub(crate) struct ExecConfig {
     pub file: PathBuf,
     pub load: LoadOptions,
     pub profile: String,
@@ -36,7 +36,7 @@ pub struct ExecConfig {
 
 /// How the command ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CommandEnd {
+pub(crate) enum CommandEnd {
     Exited(i32),
     Signaled(i32),
     /// `execve` failed (the program is missing, or the sandbox denied it or its loader).
@@ -48,7 +48,7 @@ const NO_DEADLINE: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 
 /// Runs the command; `Err(RunError::NotApplied)` when the profile could not be applied or
 /// the command not started (the reason names the step and errno).
-pub fn exec(config: &ExecConfig) -> Result<CommandEnd, RunError> {
+pub(crate) fn exec(config: &ExecConfig) -> Result<CommandEnd, RunError> {
     execute::interrupt::install();
     let loaded = resolve::load(&config.file, &config.load).map_err(RunError::Invalid)?;
     crate::diagnostics::eprint(&loaded.warnings, config.message_format);

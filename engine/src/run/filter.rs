@@ -16,13 +16,13 @@ use std::fmt;
 
 /// A parsed filter expression, with the text it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Filter {
+pub(crate) struct Filter {
     pub text: String,
     pub expr: Expr,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Expr {
+pub(crate) enum Expr {
     Or(Box<Expr>, Box<Expr>),
     And(Box<Expr>, Box<Expr>),
     Not(Box<Expr>),
@@ -32,7 +32,7 @@ pub enum Expr {
 
 /// What a glob predicate matches against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Field {
+pub(crate) enum Field {
     Profile,
     Probe,
     Family,
@@ -41,7 +41,7 @@ pub enum Field {
 }
 
 impl Field {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Field::Profile => "profile",
             Field::Probe => "probe",
@@ -53,14 +53,14 @@ impl Field {
 
 /// A glob and where it stands in the expression (byte offset, length), for messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Glob {
+pub(crate) struct Glob {
     pub pattern: String,
     pub at: (usize, usize),
 }
 
 /// A property of a pair that needs no argument.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Property {
+pub(crate) enum Property {
     /// The pair has an expectation.
     Expected,
     /// Its expectation documents a known mismatch.
@@ -94,7 +94,7 @@ const FIELDS: [(&str, Field); 4] = [
 
 /// A syntax error: what was expected, at which byte of the expression.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SyntaxError {
+pub(crate) struct SyntaxError {
     pub at: usize,
     pub message: String,
 }
@@ -128,7 +128,7 @@ impl std::str::FromStr for Filter {
 }
 
 /// The facts of one pair a filter is evaluated on.
-pub struct Pair<'a> {
+pub(crate) struct Pair<'a> {
     pub profile: &'a str,
     pub probe: &'a str,
     pub family: &'a str,
@@ -141,7 +141,7 @@ pub struct Pair<'a> {
 }
 
 impl Expr {
-    pub fn matches(&self, pair: &Pair) -> bool {
+    pub(crate) fn matches(&self, pair: &Pair) -> bool {
         match self {
             Expr::Or(a, b) => a.matches(pair) || b.matches(pair),
             Expr::And(a, b) => a.matches(pair) && b.matches(pair),
@@ -168,7 +168,7 @@ impl Expr {
     }
 
     /// Every glob predicate, for checking that each matches something.
-    pub fn globs(&self) -> Vec<(Field, &Glob)> {
+    pub(crate) fn globs(&self) -> Vec<(Field, &Glob)> {
         match self {
             Expr::Or(a, b) | Expr::And(a, b) => {
                 let mut v = a.globs();
@@ -182,7 +182,7 @@ impl Expr {
     }
 
     /// Whether the expression reads the reference bundle.
-    pub fn uses_mismatched(&self) -> bool {
+    pub(crate) fn uses_mismatched(&self) -> bool {
         match self {
             Expr::Or(a, b) | Expr::And(a, b) => a.uses_mismatched() || b.uses_mismatched(),
             Expr::Not(a) => a.uses_mismatched(),

@@ -16,14 +16,18 @@ use crate::worlds::host_view::Needed;
 use crate::worlds::{Catalogue, GuestRun, WorldError, WorldSpec};
 
 /// What [`prepare`] decided for one experiment.
-pub enum Prepared {
+pub(crate) enum Prepared {
     /// Boot this world for this run.
     Guest(Box<(WorldSpec, GuestRun)>),
     /// `--rerun-failed` found nothing to re-run (said on stderr): no guest boots.
     NothingToRerun { experiment: String },
 }
 
-pub fn run(config: &RunConfig, choice: &WorldChoice, file: &Path) -> Result<Finished, RunError> {
+pub(crate) fn run(
+    config: &RunConfig,
+    choice: &WorldChoice,
+    file: &Path,
+) -> Result<Finished, RunError> {
     let (spec, run) = match prepare(config, choice, file)? {
         Prepared::Guest(both) => *both,
         Prepared::NothingToRerun { experiment } => {
@@ -61,7 +65,6 @@ pub fn run(config: &RunConfig, choice: &WorldChoice, file: &Path) -> Result<Fini
         experiment: run.experiment,
         passed: done.exit_code == 0,
         mismatched,
-        bundle: Some(done.bundle),
         junit: None,
     })
 }
@@ -98,7 +101,7 @@ fn json_report(world: &str, done: &crate::worlds::WorldRun) -> serde_json::Value
 /// The world and the guest run for experiment `file` of `config`, with the experiment loaded
 /// and its selection checked on the host first (a caller running several worlds, e.g. in
 /// parallel, calls `worlds::run_in_world` with each).
-pub fn prepare(
+pub(crate) fn prepare(
     config: &RunConfig,
     choice: &WorldChoice,
     file: &Path,

@@ -10,23 +10,22 @@ mod bundle_out;
 mod config;
 mod error;
 mod exec;
-pub mod filter;
+pub(crate) mod filter;
 mod in_world;
 mod pipeline;
 mod preflight;
 mod progress;
-pub mod select;
+pub(crate) mod select;
 mod stdout;
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Instant, SystemTime};
 
-pub use bundle_out::WriteError;
-pub use config::{GuestContext, ReportFormat, RunConfig, Verbosity, WorldChoice};
-pub use error::RunError;
-pub use exec::{CommandEnd, ExecConfig, exec};
-pub use in_world::{Prepared as PreparedWorldRun, prepare as prepare_world_run};
+pub(crate) use config::{GuestContext, ReportFormat, RunConfig, Verbosity, WorldChoice};
+pub(crate) use error::RunError;
+pub(crate) use exec::{CommandEnd, ExecConfig, exec};
+pub(crate) use in_world::{Prepared as PreparedWorldRun, prepare as prepare_world_run};
 pub use pipeline::{RunResult, run_experiment, run_plan};
 
 use crate::execute::{self, ExecuteOptions};
@@ -38,15 +37,12 @@ use progress::{RunProgress, Statuses};
 
 /// A run that reached its report.
 #[derive(Debug)]
-pub struct Finished {
+pub(crate) struct Finished {
     pub experiment: String,
     /// Every expectation held (known mismatches allowed).
     pub passed: bool,
     /// Expectations that did not hold.
     pub mismatched: usize,
-    /// `None` when the selection left nothing to run (`--rerun-failed` of a run without
-    /// failures): nothing ran and nothing was written.
-    pub bundle: Option<PathBuf>,
     /// Its JUnit test suite.
     junit: Option<Suite>,
 }
@@ -57,7 +53,7 @@ pub struct Finished {
 /// report is handed to `failed` at once and the next one runs; an interruption stops
 /// everything, and so does the first failure with `--fail-fast`. Several experiments end with
 /// one summary line.
-pub fn run(
+pub(crate) fn run(
     config: &RunConfig,
     failed: &mut dyn FnMut(&RunError),
 ) -> Vec<Result<Finished, RunError>> {
@@ -118,7 +114,6 @@ impl Finished {
             experiment,
             passed: true,
             mismatched: 0,
-            bundle: None,
             junit: None,
         }
     }
@@ -244,7 +239,6 @@ fn run_one(config: &RunConfig, file: &Path) -> Result<Finished, RunError> {
         experiment: exp.name,
         passed: result.summary.passed(),
         mismatched: result.summary.mismatched,
-        bundle: Some(bundle),
         junit,
     })
 }

@@ -11,7 +11,7 @@ use super::{RunError, Verbosity};
 /// A harness already inside a Landlock domain or seccomp filter cannot give faithful results.
 /// Lesser facts (a container, missing capabilities) do not change a result: `xpr world` and
 /// the manifest record them, and `-v` prints them here.
-pub fn harness(world: &WorldFacts, verbosity: Verbosity) -> Result<(), RunError> {
+pub(crate) fn harness(world: &WorldFacts, verbosity: Verbosity) -> Result<(), RunError> {
     let problems = world.harness.problems();
     if !problems.is_empty() {
         return Err(RunError::Harness(problems));
@@ -26,7 +26,7 @@ pub fn harness(world: &WorldFacts, verbosity: Verbosity) -> Result<(), RunError>
 
 /// The bundle can be written: `out_root/<experiment>` is made or opened and refused as the
 /// bundle writer would refuse it, and takes a new file, before any probe runs.
-pub fn output_root(out_root: &Path, experiment: &str) -> Result<(), RunError> {
+pub(crate) fn output_root(out_root: &Path, experiment: &str) -> Result<(), RunError> {
     BundleWriter::check_output(out_root, experiment).map_err(|source| RunError::OutputNotWritable {
         path: out_root.to_path_buf(),
         source,
@@ -35,7 +35,7 @@ pub fn output_root(out_root: &Path, experiment: &str) -> Result<(), RunError> {
 
 /// Workers are forked from this process: it must have no other thread by now (the SBPL
 /// parser's scoped thread has been joined).
-pub fn single_threaded() {
+pub(crate) fn single_threaded() {
     let threads = std::fs::read_dir("/proc/self/task")
         .map(|d| d.count())
         .unwrap_or(1);

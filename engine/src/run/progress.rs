@@ -14,7 +14,7 @@ use crate::report::status;
 
 /// Which status lines are printed above the bar.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Statuses {
+pub(crate) enum Statuses {
     None,
     /// Expectations that failed.
     Failures,
@@ -22,7 +22,7 @@ pub enum Statuses {
     All,
 }
 
-pub struct RunProgress<'a> {
+pub(crate) struct RunProgress<'a> {
     bar: ProgressLine,
     statuses: Statuses,
     colour: bool,
@@ -38,7 +38,7 @@ pub struct RunProgress<'a> {
 }
 
 impl<'a> RunProgress<'a> {
-    pub fn new(
+    pub(crate) fn new(
         exp: &'a Experiment,
         bar: bool,
         statuses: Statuses,

@@ -18,7 +18,7 @@ use super::filter::{Field, Filter, Pair};
 
 /// What the user asked to run; empty means everything.
 #[derive(Clone, Debug, Default)]
-pub struct Selection {
+pub(crate) struct Selection {
     /// `--profile GLOB` (any of them).
     pub profiles: Vec<String>,
     /// `--probe GLOB` (any of them).
@@ -34,7 +34,7 @@ pub struct Selection {
 }
 
 impl Selection {
-    pub fn is_everything(&self) -> bool {
+    pub(crate) fn is_everything(&self) -> bool {
         self.profiles.is_empty()
             && self.probes.is_empty()
             && self.filters.is_empty()
@@ -42,12 +42,12 @@ impl Selection {
     }
 
     /// Whether a reference bundle must be read (`--rerun-failed`, or `mismatched` in `-E`).
-    pub fn needs_reference(&self) -> bool {
+    pub(crate) fn needs_reference(&self) -> bool {
         self.rerun_failed.is_some() || self.filters.iter().any(|f| f.expr.uses_mismatched())
     }
 
     /// The selection as one expression, for the manifest and the report.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let mut parts = Vec::new();
         let any = |field: &str, globs: &[String]| {
             let alternatives: Vec<String> = globs.iter().map(|g| format!("{field}({g})")).collect();
@@ -84,7 +84,7 @@ impl Selection {
 
 /// The pairs that failed (a mismatch that is not `known`) in a reference bundle.
 #[derive(Clone, Debug)]
-pub struct Failed {
+pub(crate) struct Failed {
     pub bundle: PathBuf,
     /// The run id the bundle records (a path would tie the bundle to this host's layout).
     pub run_id: String,
@@ -99,25 +99,25 @@ pub struct PairMask {
 }
 
 impl PairMask {
-    pub fn all(profiles: usize, probes: usize) -> PairMask {
+    pub(crate) fn all(profiles: usize, probes: usize) -> PairMask {
         PairMask {
             probes,
             bits: vec![true; profiles * probes],
         }
     }
 
-    pub fn contains(&self, profile: usize, probe: usize) -> bool {
+    pub(crate) fn contains(&self, profile: usize, probe: usize) -> bool {
         self.bits[profile * self.probes + probe]
     }
 
-    pub fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         self.bits.iter().filter(|b| **b).count()
     }
 }
 
 /// A selection checked against an experiment.
 #[derive(Clone, Debug, Serialize)]
-pub struct Selected {
+pub(crate) struct Selected {
     /// The selection as one expression (`all` when nothing was asked).
     pub expression: String,
     /// Pairs selected, of `total`.
@@ -131,7 +131,7 @@ pub struct Selected {
 }
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub enum SelectError {
+pub(crate) enum SelectError {
     #[error("{flag} {glob}: no {kind} of experiment `{experiment}` matches")]
     #[diagnostic(code(xpr::select::no_match))]
     NoMatch {
@@ -190,7 +190,7 @@ pub enum SelectError {
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("`{field}({glob})` matches no {field} of experiment `{experiment}`")]
 #[diagnostic(code(xpr::select::no_match))]
-pub struct FilterNoMatch {
+pub(crate) struct FilterNoMatch {
     field: &'static str,
     glob: String,
     experiment: String,
@@ -204,7 +204,7 @@ pub struct FilterNoMatch {
 
 /// Reads the failed pairs of `path` (any bundle format; verified first), which must be a run of
 /// experiment `experiment` when it says which experiment it ran.
-pub fn failed_in(path: &Path, experiment: &str) -> Result<Failed, SelectError> {
+pub(crate) fn failed_in(path: &Path, experiment: &str) -> Result<Failed, SelectError> {
     let view = bundle::open(path)
         .map_err(|source| SelectError::ReferenceOpen {
             path: path.to_path_buf(),
@@ -239,7 +239,7 @@ pub fn failed_in(path: &Path, experiment: &str) -> Result<Failed, SelectError> {
 
 /// The reference bundle of `--rerun-failed` / `mismatched`: the one named, or the latest run
 /// of the experiment under `out_root`.
-pub fn reference(
+pub(crate) fn reference(
     selection: &Selection,
     out_root: &Path,
     experiment: &str,
@@ -251,7 +251,7 @@ pub fn reference(
         (Some(Some(path)), _) | (_, Some(path)) => path.clone(),
         _ => {
             let dir = out_root.join(experiment);
-            bundle::reader::latest_run(&dir).ok_or(SelectError::NoReference {
+            bundle::open::latest_run(&dir).ok_or(SelectError::NoReference {
                 experiment: experiment.to_string(),
                 dir,
             })?
@@ -261,7 +261,7 @@ pub fn reference(
 }
 
 /// Checks `selection` against `exp` and computes the selected pairs.
-pub fn select(
+pub(crate) fn select(
     exp: &Experiment,
     selection: &Selection,
     failed: Option<&Failed>,
@@ -383,7 +383,7 @@ fn check_globs(exp: &Experiment, selection: &Selection) -> Result<(), SelectErro
 
 /// The experiment narrowed to the profiles and probes of the selected pairs (declaration order
 /// kept), its expectations to those pairs, and the mask over the narrowed product.
-pub fn narrow(exp: &Experiment, selected: &Selected) -> (Experiment, PairMask) {
+pub(crate) fn narrow(exp: &Experiment, selected: &Selected) -> (Experiment, PairMask) {
     let mask = &selected.mask;
     let profiles: Vec<usize> = (0..exp.profiles.len())
         .filter(|&i| (0..exp.probes.len()).any(|j| mask.contains(i, j)))

@@ -12,17 +12,17 @@ use super::select::Selected;
 use super::{Finished, ReportFormat, RunError, RunResult, Verbosity};
 
 /// The schema of `xpr run --format json` (one object per experiment, one per line).
-pub const RUN_REPORT_SCHEMA: &str = "xpr.run_report.v1";
+pub(crate) const RUN_REPORT_SCHEMA: &str = "xpr.run_report.v1";
 
 /// What the report shows besides the results.
-pub struct Shown<'a> {
+pub(crate) struct Shown<'a> {
     /// The selection, when the run was a subset.
     pub selected: Option<&'a Selected>,
     /// `Quiet`: the matrix keeps only the rows that did not hold.
     pub verbosity: Verbosity,
 }
 
-pub fn render(
+pub(crate) fn render(
     exp: &Experiment,
     result: &RunResult,
     bundle: &Path,
@@ -88,7 +88,7 @@ pub fn render(
 }
 
 /// The last line of a run of several experiments: how each ended, and how many did not run.
-pub fn overall(ended: &[Result<Finished, RunError>], files: usize) -> String {
+pub(crate) fn overall(ended: &[Result<Finished, RunError>], files: usize) -> String {
     let passed = ended
         .iter()
         .filter(|e| matches!(e, Ok(f) if f.passed))

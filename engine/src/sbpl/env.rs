@@ -6,27 +6,27 @@ use std::rc::Rc;
 
 use super::value::Value;
 
-pub type EnvRef = Rc<RefCell<Env>>;
+pub(crate) type EnvRef = Rc<RefCell<Env>>;
 
 #[derive(Debug, Default)]
-pub struct Env {
+pub(crate) struct Env {
     vars: HashMap<String, Value>,
     parent: Option<EnvRef>,
 }
 
 impl Env {
-    pub fn root() -> EnvRef {
+    pub(crate) fn root() -> EnvRef {
         Rc::new(RefCell::new(Env::default()))
     }
 
-    pub fn child(parent: &EnvRef) -> EnvRef {
+    pub(crate) fn child(parent: &EnvRef) -> EnvRef {
         Rc::new(RefCell::new(Env {
             vars: HashMap::new(),
             parent: Some(parent.clone()),
         }))
     }
 
-    pub fn lookup(env: &EnvRef, name: &str) -> Option<Value> {
+    pub(crate) fn lookup(env: &EnvRef, name: &str) -> Option<Value> {
         let e = env.borrow();
         match e.vars.get(name) {
             Some(v) => Some(v.clone()),
@@ -34,7 +34,7 @@ impl Env {
         }
     }
 
-    pub fn define(env: &EnvRef, name: &str, value: Value) {
+    pub(crate) fn define(env: &EnvRef, name: &str, value: Value) {
         env.borrow_mut().vars.insert(name.to_string(), value);
     }
 }

@@ -23,7 +23,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    pub fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         use crate::diagnostics::codes;
         match self {
             ErrorKind::Syntax => codes::SBPL_SYNTAX,
@@ -55,7 +55,7 @@ pub struct SbplError {
 impl SbplError {
     /// An error not yet tied to a file; [`SbplError::in_file`] adds the file. Boxed because
     /// it travels through `Result`s of the lexer and reader.
-    pub fn at(
+    pub(crate) fn at(
         kind: ErrorKind,
         span: (usize, usize),
         message: impl Into<String>,
@@ -77,23 +77,23 @@ impl SbplError {
     }
 
     /// The text of the file the error is in (set once [`SbplError::in_file`] ran).
-    pub fn source_text(&self) -> Option<&str> {
+    pub(crate) fn source_text(&self) -> Option<&str> {
         self.source.as_ref().map(|s| s.inner().as_str())
     }
 
     /// Keeps the location (file, line, column) but shows none of the file's text: for files
     /// that turned out not to be SBPL.
-    pub fn without_excerpt(mut self) -> SbplError {
+    pub(crate) fn without_excerpt(mut self) -> SbplError {
         self.excerpt = false;
         self
     }
 
     /// Whether diagnostics may show the file's text.
-    pub fn has_excerpt(&self) -> bool {
+    pub(crate) fn has_excerpt(&self) -> bool {
         self.excerpt
     }
 
-    pub fn in_file(mut self, source: &SbplSource) -> SbplError {
+    pub(crate) fn in_file(mut self, source: &SbplSource) -> SbplError {
         let (line, column) = source.line_col(self.span.0);
         self.file = source.name.clone();
         self.line = line;

@@ -7,7 +7,7 @@ use super::value::Value;
 
 /// Filters whose arguments are written bare (symbols, numbers): `(vnode-type DIRECTORY)`,
 /// `(socket-domain AF_INET)`, `(file-mode #o0004)`. Every other named filter takes strings.
-pub const BARE_ARG_FILTERS: &[&str] = &[
+pub(crate) const BARE_ARG_FILTERS: &[&str] = &[
     "vnode-type",
     "socket-domain",
     "socket-type",
@@ -109,7 +109,7 @@ const PROTOCOLS: &[&str] = &[
     "unix",
 ];
 
-pub fn is_filter_name(name: &str) -> bool {
+pub(crate) fn is_filter_name(name: &str) -> bool {
     matches!(
         name,
         "literal"
@@ -132,14 +132,14 @@ pub fn is_filter_name(name: &str) -> bool {
 }
 
 /// What building a filter produced.
-pub enum Built {
+pub(crate) enum Built {
     Filters(Vec<Filter>),
     /// Not modelled; the caller keeps the form's text as `Filter::Opaque` with this reason.
     Opaque(String),
 }
 
 /// A type error in a filter's arguments: the argument index and the message.
-pub struct ArgError {
+pub(crate) struct ArgError {
     pub arg: Option<usize>,
     pub message: String,
     pub help: &'static str,
@@ -151,7 +151,7 @@ fn arg_error(arg: Option<usize>, message: String, help: &'static str) -> ArgErro
 
 /// Builds filter `name` from evaluated arguments. `opaque_child(i)` gives the text of argument
 /// `i` for children that cannot be modelled inside `require-*`.
-pub fn build(
+pub(crate) fn build(
     name: &str,
     args: &[Value],
     opaque_child: &dyn Fn(usize) -> String,

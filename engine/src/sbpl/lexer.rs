@@ -5,7 +5,7 @@
 use super::error::{ErrorKind, SbplError};
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum TokenKind {
+pub(crate) enum TokenKind {
     Open,
     Close,
     Quote,
@@ -23,7 +23,7 @@ pub enum TokenKind {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Token {
+pub(crate) struct Token {
     pub kind: TokenKind,
     pub start: usize,
     pub end: usize,
@@ -36,13 +36,13 @@ fn is_delimiter(c: char) -> bool {
 
 /// Something legal that probably does not mean what the author intended.
 #[derive(Clone, Debug, PartialEq)]
-pub struct LexWarning {
+pub(crate) struct LexWarning {
     pub span: (usize, usize),
     pub message: String,
     pub help: &'static str,
 }
 
-pub fn lex(text: &str) -> Result<(Vec<Token>, Vec<LexWarning>), Box<SbplError>> {
+pub(crate) fn lex(text: &str) -> Result<(Vec<Token>, Vec<LexWarning>), Box<SbplError>> {
     let mut lexer = Lexer {
         text,
         pos: 0,

@@ -32,7 +32,7 @@ use serde::Serialize;
 use crate::model::{Action, Modifiers, Origin, ProfileIr};
 
 mod census;
-mod check;
+mod check_report;
 mod emit;
 mod env;
 mod error;
@@ -40,15 +40,15 @@ mod eval;
 mod filters;
 mod lexer;
 mod printer;
-mod reader;
+mod sexpr;
 mod source;
 mod value;
 
 pub use census::{FidelityCounts, RuleCensus, census, count_fidelity};
-pub use check::render_fidelity;
+pub(crate) use check_report::render_fidelity;
 pub use emit::{emit, emit_profile, filter_text, rule_text};
 pub use error::{ErrorKind, SbplError, SbplErrors};
-pub use source::SbplSource;
+pub(crate) use source::SbplSource;
 
 /// How to parse: parameter values, where imports are found, and what the target world defines.
 #[derive(Clone, Debug, Default)]
@@ -151,7 +151,7 @@ pub struct OpaqueItem {
 impl SbplProfile {
     /// Hook for operation canonicalisation: the parser keeps operation names as written;
     /// the vocabulary (aliases, obsolete names) is applied here by the caller.
-    pub fn map_operations(&mut self, mut f: impl FnMut(&str, &Origin) -> String) {
+    pub(crate) fn map_operations(&mut self, mut f: impl FnMut(&str, &Origin) -> String) {
         for rule in &mut self.ir.rules {
             let origin = rule.origin.clone();
             for op in &mut rule.operations {

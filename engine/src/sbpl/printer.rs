@@ -3,9 +3,9 @@
 //! Comments and layout are dropped, so the text is the same wherever the form is re-emitted,
 //! which keeps parse → emit → parse a fixed point.
 
-use super::reader::{Datum, Node};
+use super::sexpr::{Datum, Node};
 
-pub fn print(node: &Node) -> String {
+pub(crate) fn print(node: &Node) -> String {
     let mut out = String::new();
     write_node(node, &mut out);
     out
@@ -40,7 +40,7 @@ fn write_node(node: &Node, out: &mut String) {
 }
 
 /// A `"…"` string literal that reads back to exactly `s`.
-pub fn quote_string(s: &str) -> String {
+pub(crate) fn quote_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

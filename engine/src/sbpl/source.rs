@@ -6,7 +6,7 @@ use crate::model::Origin;
 use crate::source::LineIndex;
 
 /// Index of a file in [`super::SbplProfile::files`].
-pub type FileId = usize;
+pub(crate) type FileId = usize;
 
 /// The text of one `.sb` file that took part in a parse, kept so the run bundle can digest the
 /// whole closure and diagnostics can re-render spans (shared, not copied, by every error).
@@ -28,7 +28,7 @@ impl PartialEq for SbplSource {
 impl Eq for SbplSource {}
 
 impl SbplSource {
-    pub fn new(name: &str, text: &str) -> SbplSource {
+    pub(crate) fn new(name: &str, text: &str) -> SbplSource {
         SbplSource {
             name: name.to_string(),
             lines: LineIndex::new(text),
@@ -37,11 +37,11 @@ impl SbplSource {
     }
 
     /// 1-based line and column (in characters) of a byte offset.
-    pub fn line_col(&self, offset: usize) -> (u32, u32) {
+    pub(crate) fn line_col(&self, offset: usize) -> (u32, u32) {
         self.lines.line_col(&self.text, offset)
     }
 
-    pub fn origin(&self, span: (usize, usize)) -> Origin {
+    pub(crate) fn origin(&self, span: (usize, usize)) -> Origin {
         let (line, column) = self.line_col(span.0);
         Origin {
             file: self.name.clone(),

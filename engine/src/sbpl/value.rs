@@ -8,11 +8,11 @@ use std::rc::Rc;
 
 use crate::model::Filter;
 
-use super::reader::Node;
+use super::sexpr::Node;
 use super::source::FileId;
 
 #[derive(Clone, Debug)]
-pub enum Value {
+pub(crate) enum Value {
     Str(String),
     /// An integer and, when it came straight from the source, its spelling (`#o0004`).
     Num(i64, Option<String>),
@@ -31,7 +31,7 @@ pub enum Value {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Modifier {
+pub(crate) enum Modifier {
     Report,
     Message(String),
     /// Any other `(with …)`, kept as its inner text (`no-log`, `send-signal SIGKILL`).
@@ -39,7 +39,7 @@ pub enum Modifier {
 }
 
 #[derive(Debug)]
-pub struct Closure {
+pub(crate) struct Closure {
     pub name: String,
     pub params: Vec<String>,
     /// `(define (f . rest) …)` / `(lambda args …)`.
@@ -50,14 +50,14 @@ pub struct Closure {
 }
 
 /// Three-valued truth: Scheme truthiness where the value is known.
-pub enum Truth {
+pub(crate) enum Truth {
     True,
     False,
     Unknown(String),
 }
 
 impl Value {
-    pub fn truth(&self) -> Truth {
+    pub(crate) fn truth(&self) -> Truth {
         match self {
             Value::Bool(false) => Truth::False,
             Value::Unknown(reason) => Truth::Unknown(reason.clone()),
@@ -70,7 +70,7 @@ impl Value {
         }
     }
 
-    pub fn describe(&self) -> &'static str {
+    pub(crate) fn describe(&self) -> &'static str {
         match self {
             Value::Str(_) => "a string",
             Value::Num(..) => "a number",
@@ -88,7 +88,7 @@ impl Value {
 
 /// What a value costs to hold: roughly its bytes, and how deep its lists and filters nest.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Measure {
+pub(crate) struct Measure {
     pub bytes: usize,
     pub depth: usize,
 }
@@ -96,7 +96,7 @@ pub struct Measure {
 impl Value {
     /// Measures the value, walking no further than `max_bytes` bytes or `max_depth` levels
     /// (a result past either is all the caller needs to know).
-    pub fn measure(&self, max_bytes: usize, max_depth: usize) -> Measure {
+    pub(crate) fn measure(&self, max_bytes: usize, max_depth: usize) -> Measure {
         let mut m = Measure::default();
         measure_value(self, 1, max_bytes, max_depth, &mut m);
         m
@@ -138,7 +138,7 @@ fn measure_value(v: &Value, depth: usize, max_bytes: usize, max_depth: usize, m:
 }
 
 /// Measures filters the way [`Value::measure`] does (rules hold them).
-pub fn measure_filters(filters: &[Filter], max_bytes: usize, max_depth: usize) -> Measure {
+pub(crate) fn measure_filters(filters: &[Filter], max_bytes: usize, max_depth: usize) -> Measure {
     let mut m = Measure::default();
     for f in filters {
         measure_filter(f, 1, max_bytes, max_depth, &mut m);
@@ -175,17 +175,17 @@ fn measure_filter(f: &Filter, depth: usize, max_bytes: usize, max_depth: usize, 
     }
 }
 
-pub fn missing_param(name: &str) -> String {
+pub(crate) fn missing_param(name: &str) -> String {
     format!("depends on parameter `{name}`, which was not given")
 }
 
 /// `Some(NAME)` when `s` is exactly one `{NAME}` placeholder.
-pub fn whole_placeholder(s: &str) -> Option<&str> {
+pub(crate) fn whole_placeholder(s: &str) -> Option<&str> {
     let inner = s.strip_prefix('{')?.strip_suffix('}')?;
     is_param_name(inner).then_some(inner)
 }
 
-pub fn is_param_name(s: &str) -> bool {
+pub(crate) fn is_param_name(s: &str) -> bool {
     let mut chars = s.chars();
     chars
         .next()
@@ -195,12 +195,12 @@ pub fn is_param_name(s: &str) -> bool {
 
 /// A string split into literal text and `{NAME}` parameter placeholders.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Segment<'s> {
+pub(crate) enum Segment<'s> {
     Text(&'s str),
     Param(&'s str),
 }
 
-pub fn segments(s: &str) -> Vec<Segment<'_>> {
+pub(crate) fn segments(s: &str) -> Vec<Segment<'_>> {
     let mut out = Vec::new();
     let rest = s;
     let mut text_start = 0;
@@ -227,13 +227,13 @@ pub fn segments(s: &str) -> Vec<Segment<'_>> {
     out
 }
 
-pub fn has_placeholder(s: &str) -> bool {
+pub(crate) fn has_placeholder(s: &str) -> bool {
     segments(s).iter().any(|s| matches!(s, Segment::Param(_)))
 }
 
 /// `regex-quote`: escapes regex metacharacters in the literal parts; a placeholder stands for a
 /// parameter that is quoted when it is bound.
-pub fn regex_quote(s: &str) -> String {
+pub(crate) fn regex_quote(s: &str) -> String {
     let mut out = String::new();
     for seg in segments(s) {
         match seg {

@@ -13,7 +13,7 @@ pub struct Candidate {
 }
 
 impl Candidate {
-    pub fn rule(&self, shim: &str) -> Rule {
+    pub(crate) fn rule(&self, shim: &str) -> Rule {
         Rule {
             action: Action::Allow,
             operations: self.operations.clone(),
@@ -39,7 +39,7 @@ fn operation_for(blocker: &str) -> Option<&'static str> {
 
 /// From audit records of a probe's process; `own` are the probe's operation paths, which a
 /// shim must never touch (that would change the decision under test).
-pub fn from_audit(records: &[WitnessRecord], own: &[String]) -> Vec<Candidate> {
+pub(crate) fn from_audit(records: &[WitnessRecord], own: &[String]) -> Vec<Candidate> {
     let mut out: Vec<Candidate> = Vec::new();
     for r in records {
         let Some(path) = &r.path else { continue };
@@ -79,7 +79,7 @@ pub fn from_audit(records: &[WitnessRecord], own: &[String]) -> Vec<Candidate> {
 
 /// Predicted from the program's ELF headers: the program and interpreter (execute + read),
 /// the ld.so cache and every library (read).
-pub fn from_elf(program: &str) -> Vec<Candidate> {
+pub(crate) fn from_elf(program: &str) -> Vec<Candidate> {
     let canonical = |p: &str| {
         std::fs::canonicalize(p)
             .map(|c| c.to_string_lossy().into_owned())

@@ -14,7 +14,7 @@
 mod candidates;
 mod render;
 
-pub use candidates::Candidate;
+pub(crate) use candidates::Candidate;
 pub use render::kdl;
 
 use crate::execute::{ExecuteError, ExecuteOptions};
@@ -119,7 +119,7 @@ impl Search<'_> {
     }
 }
 
-pub fn shim_name(profile: &str) -> String {
+pub(crate) fn shim_name(profile: &str) -> String {
     format!("{profile}-suggested")
 }
 

@@ -15,21 +15,17 @@ use crate::diagnostics::{Diag, Diagnostics, codes, kdl_syntax, suggest};
 use crate::sys::input::{self, Climb, InputDir, InputError};
 
 /// A file and its KDL document (`None` when it did not parse; its errors are reported).
-pub struct Parsed {
+pub(crate) struct Parsed {
     pub file: Arc<SourceFile>,
     pub doc: Option<KdlDocument>,
 }
 
 /// Every file of one experiment, root first, in load order (`files[i].file.id == i`).
-pub struct Closure {
+pub(crate) struct Closure {
     pub files: Vec<Parsed>,
 }
 
-impl Closure {
-    pub fn root(&self) -> Option<&Parsed> {
-        self.files.first()
-    }
-}
+impl Closure {}
 
 /// Where a file comes from: disk (key = canonical path) or the stdlib (key = `std/<name>`).
 enum Location {
@@ -80,7 +76,7 @@ struct Loader<'d> {
 
 /// Files larger than this are refused: experiments are small, and a typo like
 /// `import "/dev/zero"` must not hang the checker.
-pub const MAX_FILE_BYTES: u64 = 16 << 20;
+pub(crate) const MAX_FILE_BYTES: u64 = 16 << 20;
 
 /// Reads a regular file of bounded size as UTF-8: the root as the user gave it, an import
 /// beneath the root's directory without following any symlink (`rel` is its path relative to
@@ -99,7 +95,7 @@ fn read_source(path: &Path, beneath: Option<(&InputDir, &Path)>) -> Result<Strin
 }
 
 /// Like [`load_closure`] for a root given as text, named `display` in diagnostics.
-pub fn load_closure_text(display: &str, text: &str, diags: &mut Diagnostics) -> Closure {
+pub(crate) fn load_closure_text(display: &str, text: &str, diags: &mut Diagnostics) -> Closure {
     let location = Location::Memory {
         display: display.to_string(),
         text: text.to_string(),
@@ -107,7 +103,7 @@ pub fn load_closure_text(display: &str, text: &str, diags: &mut Diagnostics) -> 
     load_root(location, diags)
 }
 
-pub fn load_closure(root: &Path, diags: &mut Diagnostics) -> Closure {
+pub(crate) fn load_closure(root: &Path, diags: &mut Diagnostics) -> Closure {
     let artifact = root
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -149,26 +145,6 @@ fn load_root(location: Location, diags: &mut Diagnostics) -> Closure {
             );
         }
     }
-    Closure {
-        files: loader.files,
-    }
-}
-
-/// Loads a single stdlib file by name (for `xpr check` of the vocabulary and for tests).
-pub fn load_stdlib(name: &str, diags: &mut Diagnostics) -> Closure {
-    let mut loader = Loader {
-        files: Vec::new(),
-        by_key: HashMap::new(),
-        stack: Vec::new(),
-        root_dir: None,
-        diags,
-    };
-    loader.load(
-        Location::Std {
-            name: name.to_string(),
-        },
-        None,
-    );
     Closure {
         files: loader.files,
     }
@@ -311,7 +287,7 @@ impl Loader<'_> {
 
 /// Parses one file as KDL, after checking that it nests no deeper than the parser can take.
 /// Every KDL file xpr reads (experiments, imports, world catalogues) is parsed through here.
-pub fn parse(file: &Arc<SourceFile>) -> Result<KdlDocument, Vec<Diag>> {
+pub(crate) fn parse(file: &Arc<SourceFile>) -> Result<KdlDocument, Vec<Diag>> {
     if let Err(deep) = nesting::check(&file.text) {
         let diag = Diag::error(
             codes::LIMIT_NESTING,
@@ -413,7 +389,7 @@ fn resolve_import(importer: &SourceFile, target: &str) -> Location {
 }
 
 /// Lexically removes `.` and `a/..` so names in diagnostics and artifacts stay short and stable.
-pub fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut out: Vec<Component> = Vec::new();
     for c in path.components() {
         match c {

@@ -8,11 +8,11 @@
 
 /// Deepest nesting of children blocks, and separately of block comments. Experiments nest a
 /// handful of levels (a filter inside `require-any` inside a rule inside a profile).
-pub const MAX_NESTING: usize = 64;
+pub(crate) const MAX_NESTING: usize = 64;
 
 /// The first place the text nests deeper than [`MAX_NESTING`].
 #[derive(Debug, PartialEq, Eq)]
-pub struct TooDeep {
+pub(crate) struct TooDeep {
     /// Byte offset of the opening `{` or `/*`.
     pub offset: usize,
     /// What nests: `"children blocks"` or `"block comments"`.
@@ -20,7 +20,7 @@ pub struct TooDeep {
 }
 
 /// `Err` at the first opening that exceeds [`MAX_NESTING`].
-pub fn check(text: &str) -> Result<(), TooDeep> {
+pub(crate) fn check(text: &str) -> Result<(), TooDeep> {
     let b = text.as_bytes();
     let mut blocks = 0usize;
     let mut i = 0;

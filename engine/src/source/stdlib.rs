@@ -2,14 +2,14 @@
 
 /// `(name, text)` for every stdlib file, sorted by name; name is the path under `stdlib/`
 /// without `.kdl` (`vocabulary`, `families`, `shims/linux`).
-pub static FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/stdlib_table.rs"));
+pub(crate) static FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/stdlib_table.rs"));
 
 /// Files loaded for every experiment without an import.
-pub const PRELUDE: &[&str] = &["families"];
+pub(crate) const PRELUDE: &[&str] = &["families"];
 
 /// Data files the engine reads for every experiment without loading them as KDL sources:
 /// they can change a result, so every run's closure lists them.
-pub const IMPLICIT: &[&str] = &["sysctl", "vocabulary"];
+pub(crate) const IMPLICIT: &[&str] = &["sysctl", "vocabulary"];
 
 /// The text of `std/<name>`; `name` may carry a trailing `.kdl`.
 pub fn get(name: &str) -> Option<&'static str> {
@@ -27,7 +27,7 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 
 /// The stdlib files that declare `KIND NAME` at the top level (`shim linux-loader` is in
 /// `shims/linux`), for "import it" hints; read from the text, not loaded.
-pub fn declaring(kind: &str, name: &str) -> Vec<&'static str> {
+pub(crate) fn declaring(kind: &str, name: &str) -> Vec<&'static str> {
     FILES
         .iter()
         .filter(|(_, text)| {
@@ -41,7 +41,7 @@ pub fn declaring(kind: &str, name: &str) -> Vec<&'static str> {
 }
 
 /// Every top-level `KIND NAME` the stdlib declares, for "did you mean" across imports.
-pub fn declared(kind: &'static str) -> impl Iterator<Item = &'static str> {
+pub(crate) fn declared(kind: &'static str) -> impl Iterator<Item = &'static str> {
     FILES.iter().flat_map(move |(_, text)| {
         text.lines().filter_map(move |line| {
             let mut words = line.split(|c: char| c.is_whitespace() || c == '{');

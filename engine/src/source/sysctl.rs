@@ -9,7 +9,7 @@ use kdl::KdlNode;
 use miette::SourceSpan;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SysctlTable {
+pub(crate) struct SysctlTable {
     /// Darwin name → its `/proc/sys/...` file.
     pub darwin: BTreeMap<String, String>,
     /// Top-level components of Linux names that map directly.
@@ -18,7 +18,7 @@ pub struct SysctlTable {
 
 impl SysctlTable {
     /// The table embedded from `stdlib/sysctl.kdl`.
-    pub fn standard() -> &'static SysctlTable {
+    pub(crate) fn standard() -> &'static SysctlTable {
         static STANDARD: OnceLock<SysctlTable> = OnceLock::new();
         STANDARD.get_or_init(|| {
             let text = super::stdlib::get("sysctl").unwrap_or_default();
@@ -30,7 +30,7 @@ impl SysctlTable {
     }
 
     /// Parses a table file: one `sysctl-names { … }` block.
-    pub fn parse(text: &str) -> Result<SysctlTable, String> {
+    pub(crate) fn parse(text: &str) -> Result<SysctlTable, String> {
         let doc = super::kdl_fast::parse_or_reference(text).map_err(|e| e.to_string())?;
         match doc.nodes() {
             [node] if node.name().value() == "sysctl-names" => {
@@ -42,7 +42,7 @@ impl SysctlTable {
 
     /// Reads a `sysctl-names` block; the error names the first child that is not
     /// `sysctl NAME /proc/sys/PATH` or `linux-roots NAME...`, with its span.
-    pub fn decode_block(block: &KdlNode) -> Result<SysctlTable, (SourceSpan, String)> {
+    pub(crate) fn decode_block(block: &KdlNode) -> Result<SysctlTable, (SourceSpan, String)> {
         let mut table = SysctlTable::default();
         if !block.entries().is_empty() {
             return Err((block.span(), "`sysctl-names` takes no arguments".into()));
@@ -72,7 +72,7 @@ impl SysctlTable {
     }
 
     /// `/proc/sys/...` for a sysctl name, or `None` when Linux has no such file.
-    pub fn proc_sys_path(&self, name: &str) -> Option<String> {
+    pub(crate) fn proc_sys_path(&self, name: &str) -> Option<String> {
         if let Some(path) = self.darwin.get(name) {
             return Some(path.clone());
         }
@@ -91,7 +91,7 @@ impl SysctlTable {
 
 /// `/proc/sys/...` for a sysctl name in the standard table, or `None` when Linux has no such
 /// file.
-pub fn proc_sys_path(name: &str) -> Option<String> {
+pub(crate) fn proc_sys_path(name: &str) -> Option<String> {
     SysctlTable::standard().proc_sys_path(name)
 }
 

@@ -3,13 +3,13 @@
 use std::io;
 
 /// The calling thread's errno (read right after the failed call).
-pub fn errno() -> i32 {
+pub(crate) fn errno() -> i32 {
     // SAFETY: __errno_location always returns a valid pointer to this thread's errno.
     unsafe { *libc::__errno_location() }
 }
 
 /// The errno as an `io::Error` (an OS error: no allocation, usable after fork).
-pub fn last_error() -> io::Error {
+pub(crate) fn last_error() -> io::Error {
     io::Error::from_raw_os_error(errno())
 }
 
@@ -19,7 +19,7 @@ pub fn raw(e: &io::Error) -> i32 {
 }
 
 /// A syscall's return value: `-1` is the errno as an error, anything else the value.
-pub fn cvt(ret: libc::c_long) -> io::Result<libc::c_long> {
+pub(crate) fn cvt(ret: libc::c_long) -> io::Result<libc::c_long> {
     if ret == -1 {
         Err(last_error())
     } else {
@@ -28,7 +28,7 @@ pub fn cvt(ret: libc::c_long) -> io::Result<libc::c_long> {
 }
 
 /// Like [`cvt`] for calls that return `int`.
-pub fn cvt_int(ret: libc::c_int) -> io::Result<libc::c_int> {
+pub(crate) fn cvt_int(ret: libc::c_int) -> io::Result<libc::c_int> {
     if ret == -1 {
         Err(last_error())
     } else {
@@ -37,7 +37,7 @@ pub fn cvt_int(ret: libc::c_int) -> io::Result<libc::c_int> {
 }
 
 /// Retries `call` while it fails with EINTR.
-pub fn retry<T>(mut call: impl FnMut() -> io::Result<T>) -> io::Result<T> {
+pub(crate) fn retry<T>(mut call: impl FnMut() -> io::Result<T>) -> io::Result<T> {
     loop {
         match call() {
             Err(e) if e.raw_os_error() == Some(libc::EINTR) => continue,

@@ -8,7 +8,7 @@ use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use super::errno::{cvt, cvt_int, retry};
 
 /// A close-on-exec pipe: (read end, write end).
-pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+pub(crate) fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0 as RawFd; 2];
     // SAFETY: pipe2 writes two fds into the 2-element array.
     cvt_int(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) })?;
@@ -17,7 +17,7 @@ pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
 }
 
 /// Makes reads from `fd` return EAGAIN instead of blocking.
-pub fn set_nonblocking(fd: BorrowedFd) -> io::Result<()> {
+pub(crate) fn set_nonblocking(fd: BorrowedFd) -> io::Result<()> {
     // SAFETY: fcntl with integer arguments on a live fd.
     let flags = cvt_int(unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) })?;
     // SAFETY: as above.
@@ -26,33 +26,33 @@ pub fn set_nonblocking(fd: BorrowedFd) -> io::Result<()> {
 }
 
 /// Clears close-on-exec on `fd`, so an exec'd program inherits it.
-pub fn clear_cloexec(fd: RawFd) -> io::Result<()> {
+pub(crate) fn clear_cloexec(fd: RawFd) -> io::Result<()> {
     // SAFETY: fcntl with integer arguments.
     cvt_int(unsafe { libc::fcntl(fd, libc::F_SETFD, 0) }).map(|_| ())
 }
 
 /// `dup2(old, new)`: `new` now refers to `old`'s file (without close-on-exec).
-pub fn dup2(old: RawFd, new: RawFd) -> io::Result<()> {
+pub(crate) fn dup2(old: RawFd, new: RawFd) -> io::Result<()> {
     // SAFETY: dup2 with integer arguments; the caller owns `new`'s slot.
     retry(|| cvt_int(unsafe { libc::dup2(old, new) })).map(|_| ())
 }
 
 /// One `read`, retried on EINTR; `Ok(0)` is end of file.
-pub fn read(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
+pub(crate) fn read(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
     // SAFETY: reading into a buffer we own, of the length passed.
     retry(|| cvt(unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) } as _))
         .map(|n| n as usize)
 }
 
 /// One `write`, retried on EINTR.
-pub fn write(fd: RawFd, bytes: &[u8]) -> io::Result<usize> {
+pub(crate) fn write(fd: RawFd, bytes: &[u8]) -> io::Result<usize> {
     // SAFETY: writing from a buffer we own, of the length passed.
     retry(|| cvt(unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) } as _))
         .map(|n| n as usize)
 }
 
 /// Writes all of `bytes` (no allocation: usable in a forked child).
-pub fn write_all(fd: RawFd, mut bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_all(fd: RawFd, mut bytes: &[u8]) -> io::Result<()> {
     while !bytes.is_empty() {
         match write(fd, bytes)? {
             0 => return Err(io::Error::from_raw_os_error(libc::EPIPE)),
@@ -63,7 +63,7 @@ pub fn write_all(fd: RawFd, mut bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Reads exactly `buf.len()` bytes; `Ok(false)` on end of file before the first byte.
-pub fn read_exact(fd: RawFd, buf: &mut [u8]) -> io::Result<bool> {
+pub(crate) fn read_exact(fd: RawFd, buf: &mut [u8]) -> io::Result<bool> {
     let mut got = 0;
     while got < buf.len() {
         match read(fd, &mut buf[got..])? {
@@ -76,7 +76,7 @@ pub fn read_exact(fd: RawFd, buf: &mut [u8]) -> io::Result<bool> {
 }
 
 /// A `pollfd` waiting for input on `fd` (-1: ignored by `poll`).
-pub fn poll_in(fd: RawFd) -> libc::pollfd {
+pub(crate) fn poll_in(fd: RawFd) -> libc::pollfd {
     libc::pollfd {
         fd,
         events: libc::POLLIN,
@@ -85,14 +85,14 @@ pub fn poll_in(fd: RawFd) -> libc::pollfd {
 }
 
 /// `poll`; EINTR is returned to the caller (it may have an interrupt to notice).
-pub fn poll(fds: &mut [libc::pollfd], timeout_ms: i32) -> io::Result<usize> {
+pub(crate) fn poll(fds: &mut [libc::pollfd], timeout_ms: i32) -> io::Result<usize> {
     // SAFETY: poll over a slice we own, of the length passed.
     cvt_int(unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) })
         .map(|n| n as usize)
 }
 
 /// Closes a raw fd this process owns (drivers and children that hold no `OwnedFd`).
-pub fn close_raw(fd: RawFd) {
+pub(crate) fn close_raw(fd: RawFd) {
     if fd >= 0 {
         // SAFETY: the caller owns `fd` and never uses it again.
         unsafe {
@@ -104,7 +104,7 @@ pub fn close_raw(fd: RawFd) {
 /// Closes every fd from 3 up except `keep` (negative entries ignored), with `close_range`: no
 /// allocation and no `/proc`, since this runs in freshly forked processes. A forked process
 /// that kept another pipe's write end would stop that pipe's reader from ever seeing EOF.
-pub fn close_all_except(keep: &[RawFd]) -> io::Result<()> {
+pub(crate) fn close_all_except(keep: &[RawFd]) -> io::Result<()> {
     let mut kept = [u32::MAX; 4];
     let mut n = 0;
     for &fd in keep.iter().filter(|&&fd| fd >= 3) {
@@ -131,7 +131,7 @@ fn close_range(first: u32, last: u32) -> io::Result<()> {
 }
 
 /// `open(path, flags | O_CLOEXEC)`.
-pub fn open(path: &CStr, flags: i32) -> io::Result<OwnedFd> {
+pub(crate) fn open(path: &CStr, flags: i32) -> io::Result<OwnedFd> {
     // SAFETY: `path` is NUL-terminated and outlives the call.
     let fd = cvt_int(unsafe { libc::open(path.as_ptr(), flags | libc::O_CLOEXEC) })?;
     // SAFETY: a fresh fd owned by nobody else.
@@ -139,27 +139,24 @@ pub fn open(path: &CStr, flags: i32) -> io::Result<OwnedFd> {
 }
 
 /// `open` returning the raw fd, for drivers in children (closed with [`close_raw`]).
-pub fn open_raw(path: &CStr, flags: i32) -> io::Result<RawFd> {
+pub(crate) fn open_raw(path: &CStr, flags: i32) -> io::Result<RawFd> {
     // SAFETY: `path` is NUL-terminated and outlives the call.
     cvt_int(unsafe { libc::open(path.as_ptr(), flags | libc::O_CLOEXEC) })
 }
 
 /// `/dev/null` for reading and writing (exec probes' stdin).
-pub fn open_dev_null() -> io::Result<OwnedFd> {
+pub(crate) fn open_dev_null() -> io::Result<OwnedFd> {
     open(c"/dev/null", libc::O_RDWR)
 }
 
 /// `ioctl(fd, request, &mut int)`: the device ioctls drivers probe.
-pub fn ioctl_int(fd: RawFd, request: libc::c_ulong, value: &mut libc::c_int) -> io::Result<()> {
+pub(crate) fn ioctl_int(
+    fd: RawFd,
+    request: libc::c_ulong,
+    value: &mut libc::c_int,
+) -> io::Result<()> {
     // SAFETY: the requests used take a pointer to one int, which outlives the call.
     cvt_int(unsafe { libc::ioctl(fd, request, value as *mut libc::c_int) }).map(|_| ())
-}
-
-/// `getdents64` into `buf`: the number of bytes filled.
-pub fn getdents(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
-    // SAFETY: the kernel fills at most `buf.len()` bytes of our buffer.
-    cvt(unsafe { libc::syscall(libc::SYS_getdents64, fd, buf.as_mut_ptr(), buf.len()) })
-        .map(|n| n as usize)
 }
 
 #[cfg(test)]

@@ -19,10 +19,10 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{AtFlags, FileType, FlockOperation, Mode, OFlags, RenameFlags, ResolveFlags};
 use rustix::io::Errno;
 
-pub use rustix::fs::Stat;
+pub(crate) use rustix::fs::Stat;
 
 /// How every relative path is resolved: beneath the directory, through no symlink at all.
-pub const RESOLVE: ResolveFlags = ResolveFlags::BENEATH
+pub(crate) const RESOLVE: ResolveFlags = ResolveFlags::BENEATH
     .union(ResolveFlags::NO_SYMLINKS)
     .union(ResolveFlags::NO_MAGICLINKS);
 
@@ -56,7 +56,7 @@ impl FsError {
     }
 
     /// The raw errno, when the failure came from a syscall.
-    pub fn errno(&self) -> Option<i32> {
+    pub(crate) fn errno(&self) -> Option<i32> {
         self.source.raw_os_error()
     }
 }
@@ -69,14 +69,14 @@ impl From<FsError> for io::Error {
 
 /// An open directory: the anchor every relative path of its methods is resolved beneath.
 #[derive(Debug)]
-pub struct Dir {
+pub(crate) struct Dir {
     fd: OwnedFd,
 }
 
 impl Dir {
     /// Opens a directory by a path the person running xpr named (`--out`, the JUnit report's
     /// directory): that path is trusted input, so symlinks in it are followed.
-    pub fn open(path: &Path) -> Result<Dir, FsError> {
+    pub(crate) fn open(path: &Path) -> Result<Dir, FsError> {
         let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
         rustix::fs::open(path, flags, Mode::empty())
             .map(|fd| Dir { fd })
@@ -84,35 +84,35 @@ impl Dir {
     }
 
     /// Opens a directory the engine created itself; its last component must not be a symlink.
-    pub fn open_nofollow(path: &Path) -> Result<Dir, FsError> {
+    pub(crate) fn open_nofollow(path: &Path) -> Result<Dir, FsError> {
         let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
         rustix::fs::open(path, flags, Mode::empty())
             .map(|fd| Dir { fd })
             .map_err(|e| FsError::new("open directory", path, e))
     }
 
-    pub fn as_fd(&self) -> BorrowedFd<'_> {
+    pub(crate) fn as_fd(&self) -> BorrowedFd<'_> {
         self.fd.as_fd()
     }
 
     /// `fstat` of the held directory.
-    pub fn metadata(&self) -> Result<Stat, FsError> {
+    pub(crate) fn metadata(&self) -> Result<Stat, FsError> {
         rustix::fs::fstat(&self.fd).map_err(|e| FsError::new("stat", ".", e))
     }
 
     /// `fchmod` of the held directory.
-    pub fn set_mode(&self, mode: u32) -> Result<(), FsError> {
+    pub(crate) fn set_mode(&self, mode: u32) -> Result<(), FsError> {
         rustix::fs::fchmod(&self.fd, Mode::from_raw_mode(mode))
             .map_err(|e| FsError::new("chmod", ".", e))
     }
 
     /// `fsync` of the held directory (makes its entries durable).
-    pub fn sync(&self) -> Result<(), FsError> {
+    pub(crate) fn sync(&self) -> Result<(), FsError> {
         rustix::fs::fsync(&self.fd).map_err(|e| FsError::new("fsync", ".", e))
     }
 
     /// Takes an exclusive `flock` without waiting; `Ok(false)` when someone else holds one.
-    pub fn try_lock(&self) -> Result<bool, FsError> {
+    pub(crate) fn try_lock(&self) -> Result<bool, FsError> {
         match rustix::fs::flock(&self.fd, FlockOperation::NonBlockingLockExclusive) {
             Ok(()) => Ok(true),
             Err(Errno::WOULDBLOCK) => Ok(false),
@@ -121,7 +121,7 @@ impl Dir {
     }
 
     /// Opens the directory at `rel`.
-    pub fn open_dir(&self, rel: &Path) -> Result<Dir, FsError> {
+    pub(crate) fn open_dir(&self, rel: &Path) -> Result<Dir, FsError> {
         let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
         open_beneath(self.as_fd(), &cpath(rel)?, flags, Mode::empty())
             .map(|fd| Dir { fd })
@@ -130,7 +130,7 @@ impl Dir {
 
     /// Creates every missing directory of `rel` with `mode` (less the umask) and opens the
     /// last; an existing directory is used as it is, anything else in the way is an error.
-    pub fn create_dir_all(&self, rel: &Path, mode: u32) -> Result<Dir, FsError> {
+    pub(crate) fn create_dir_all(&self, rel: &Path, mode: u32) -> Result<Dir, FsError> {
         let mut dir = self.open_dir(Path::new("."))?;
         for component in rel.components() {
             let name = Path::new(component.as_os_str());
@@ -147,7 +147,7 @@ impl Dir {
     }
 
     /// Creates the directory `rel`, which must not exist yet, and opens it.
-    pub fn create_dir(&self, rel: &Path, mode: u32) -> Result<Dir, FsError> {
+    pub(crate) fn create_dir(&self, rel: &Path, mode: u32) -> Result<Dir, FsError> {
         let (parent, name) = self.parent_of(rel)?;
         rustix::fs::mkdirat(parent.as_fd(), &*name, Mode::from_raw_mode(mode))
             .map_err(|e| FsError::new("create directory", rel, e))?;
@@ -156,7 +156,7 @@ impl Dir {
 
     /// Creates the regular file `rel`, which must not exist yet (`O_CREAT|O_EXCL`: never
     /// through a symlink), for writing.
-    pub fn create_file(&self, rel: &Path, mode: u32) -> Result<File, FsError> {
+    pub(crate) fn create_file(&self, rel: &Path, mode: u32) -> Result<File, FsError> {
         let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::CLOEXEC;
         open_beneath(self.as_fd(), &cpath(rel)?, flags, Mode::from_raw_mode(mode))
             .map(File::from)
@@ -164,7 +164,11 @@ impl Dir {
     }
 
     /// Creates a new file named `<stem>.<random>.tmp` here; returns it and its name.
-    pub fn create_temporary(&self, stem: &str, mode: u32) -> Result<(File, OsString), FsError> {
+    pub(crate) fn create_temporary(
+        &self,
+        stem: &str,
+        mode: u32,
+    ) -> Result<(File, OsString), FsError> {
         loop {
             let name = format!("{stem}.{:016x}.tmp", random_u64());
             match self.create_file(Path::new(&name), mode) {
@@ -176,7 +180,7 @@ impl Dir {
 
     /// `fstatat(AT_SYMLINK_NOFOLLOW)` of `rel`: a symlink is described, not followed;
     /// `None` when nothing is there.
-    pub fn stat(&self, rel: &Path) -> Result<Option<Stat>, FsError> {
+    pub(crate) fn stat(&self, rel: &Path) -> Result<Option<Stat>, FsError> {
         let (parent, name) = self.parent_of(rel)?;
         match rustix::fs::statat(parent.as_fd(), &*name, AtFlags::SYMLINK_NOFOLLOW) {
             Ok(st) => Ok(Some(st)),
@@ -187,7 +191,7 @@ impl Dir {
 
     /// Renames `from` to `to`, both relative to this directory; with `replace` false an
     /// existing `to` is an error (`RENAME_NOREPLACE`). Neither name is followed.
-    pub fn rename(&self, from: &Path, to: &Path, replace: bool) -> Result<(), FsError> {
+    pub(crate) fn rename(&self, from: &Path, to: &Path, replace: bool) -> Result<(), FsError> {
         let (from_dir, from_name) = self.parent_of(from)?;
         let (to_dir, to_name) = self.parent_of(to)?;
         let flags = if replace {
@@ -211,14 +215,14 @@ impl Dir {
 
     /// Creates a symbolic link `rel` (here, never followed) whose text is `target`; an existing
     /// `rel` is an error (EEXIST).
-    pub fn symlink(&self, target: &str, rel: &Path) -> Result<(), FsError> {
+    pub(crate) fn symlink(&self, target: &str, rel: &Path) -> Result<(), FsError> {
         let (parent, name) = self.parent_of(rel)?;
         rustix::fs::symlinkat(target, parent.as_fd(), &*name)
             .map_err(|e| FsError::new("create link", rel, e))
     }
 
     /// The text of the symbolic link `rel`; `None` when nothing is there. Not a link: EINVAL.
-    pub fn read_link(&self, rel: &Path) -> Result<Option<OsString>, FsError> {
+    pub(crate) fn read_link(&self, rel: &Path) -> Result<Option<OsString>, FsError> {
         let (parent, name) = self.parent_of(rel)?;
         match rustix::fs::readlinkat(parent.as_fd(), &*name, Vec::new()) {
             Ok(text) => Ok(Some(OsStr::from_bytes(text.as_bytes()).to_os_string())),
@@ -229,7 +233,7 @@ impl Dir {
 
     /// The names in this directory with their type as the directory entry gives it (a symlink
     /// is `Symlink`, never its target's type), without `.` and `..`.
-    pub fn entries(&self) -> Result<Vec<(OsString, FileType)>, FsError> {
+    pub(crate) fn entries(&self) -> Result<Vec<(OsString, FileType)>, FsError> {
         let err = |e| FsError::new("list directory", ".", e);
         let mut list = rustix::fs::Dir::read_from(&self.fd).map_err(err)?;
         let mut out = Vec::new();
@@ -256,7 +260,7 @@ impl Dir {
     /// Removes whatever is at `rel`: a file, a symlink (the link itself) or a directory tree.
     /// Nothing there is fine. The tree is walked through fds opened beneath it, never through
     /// a link, without recursion; its depth is bounded by the open-file limit.
-    pub fn remove(&self, rel: &Path) -> Result<(), FsError> {
+    pub(crate) fn remove(&self, rel: &Path) -> Result<(), FsError> {
         let (parent, name) = self.parent_of(rel)?;
         let err = |e: FsError| FsError::new("remove", rel, e.source);
         if parent.unlink_entry(&name).map_err(err)? {
@@ -274,14 +278,14 @@ impl Dir {
 
     /// Removes the directory `rel` only if it is empty (`rmdir`: never follows a link, never
     /// removes anything else).
-    pub fn remove_empty_dir(&self, rel: &Path) -> Result<(), FsError> {
+    pub(crate) fn remove_empty_dir(&self, rel: &Path) -> Result<(), FsError> {
         let (parent, name) = self.parent_of(rel)?;
         rustix::fs::unlinkat(parent.as_fd(), &*name, AtFlags::REMOVEDIR)
             .map_err(|e| FsError::new("remove directory", rel, e))
     }
 
     /// Removes everything inside the held directory (see [`Dir::remove`]).
-    pub fn remove_contents(&self) -> Result<(), FsError> {
+    pub(crate) fn remove_contents(&self) -> Result<(), FsError> {
         let mut stack = vec![Frame {
             pending: self.unlink_files()?,
             dir: self.dup()?,
@@ -408,7 +412,7 @@ fn missing_is_fine(e: Errno) -> Result<(), Errno> {
 /// file has an unpredictable name and is created `O_EXCL` (never through a planted link), and
 /// the rename happens within the directory's fd (a link planted at `path` is replaced, not
 /// followed).
-pub fn replace_file(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+pub(crate) fn replace_file(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     use std::io::Write;
     let name = path
         .file_name()
@@ -451,14 +455,14 @@ pub fn lock_exclusive(path: &Path) -> io::Result<OwnedFd> {
 
 /// Opens `path` as an anchor for [`open_beneath`] (`O_PATH`: it reads nothing, so it needs no
 /// Landlock right; its last component must not be a symlink). No allocation.
-pub fn open_anchor(path: &CStr) -> Result<OwnedFd, Errno> {
+pub(crate) fn open_anchor(path: &CStr) -> Result<OwnedFd, Errno> {
     let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
     rustix::fs::open(path, flags, Mode::empty())
 }
 
 /// `openat2(dir, rel, flags, mode)` with [`RESOLVE`]. No allocation: probe drivers call it in
 /// their child.
-pub fn open_beneath(
+pub(crate) fn open_beneath(
     dir: BorrowedFd<'_>,
     rel: &CStr,
     flags: OFlags,

@@ -12,12 +12,12 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 use super::process::{self, Forked};
-use super::{fd, signal};
+use super::{fd, sigaction};
 
 const DISMISS: u8 = b'd';
 
 #[derive(Debug)]
-pub struct Guardian {
+pub(crate) struct Guardian {
     pid: i32,
     /// The starter's end; closing it without a dismissal runs the action.
     pipe: Option<OwnedFd>,
@@ -30,14 +30,14 @@ impl Guardian {
     /// `action` runs in a forked child of the caller: it may allocate (glibc's fork makes
     /// malloc usable in the child) but must not take any other lock another thread of the
     /// caller could have held at the fork.
-    pub unsafe fn start(keep: &[RawFd], action: impl FnOnce()) -> io::Result<Guardian> {
+    pub(crate) unsafe fn start(keep: &[RawFd], action: impl FnOnce()) -> io::Result<Guardian> {
         let (read_end, write_end) = fd::pipe()?;
         // SAFETY: the child below only makes raw syscalls until the pipe speaks, then runs
         // `action` under the caller's promise, and leaves with _exit.
         match unsafe { process::fork() }? {
             Forked::Child => {
-                for &sig in signal::FATAL_CATCHABLE {
-                    let _ = signal::ignore(sig);
+                for &sig in sigaction::FATAL_CATCHABLE {
+                    let _ = sigaction::ignore(sig);
                 }
                 let _ = process::new_session();
                 let mut kept = [read_end.as_raw_fd(), -1, -1, -1];
@@ -64,7 +64,7 @@ impl Guardian {
     }
 
     /// The starter cleaned up itself: the guardian leaves without acting.
-    pub fn dismiss(mut self) {
+    pub(crate) fn dismiss(mut self) {
         if let Some(pipe) = self.pipe.take() {
             let _ = fd::write_all(pipe.as_raw_fd(), &[DISMISS]);
         }

@@ -10,7 +10,7 @@ use rustix::system::RebootCommand;
 const MODULE_INIT_COMPRESSED_FILE: libc::c_int = 4;
 
 /// `finit_module(file, "", flags)`; a module that is already loaded (EEXIST) is success.
-pub fn load_module(file: &File, compressed: bool) -> io::Result<()> {
+pub(crate) fn load_module(file: &File, compressed: bool) -> io::Result<()> {
     let flags = if compressed {
         MODULE_INIT_COMPRESSED_FILE
     } else {
@@ -24,7 +24,7 @@ pub fn load_module(file: &File, compressed: bool) -> io::Result<()> {
 
 /// Syncs and powers off; a restart if power-off fails (qemu runs with `-no-reboot`, so that
 /// also ends it). Returns only if both fail.
-pub fn power_off() {
+pub(crate) fn power_off() {
     rustix::fs::sync();
     let _ = rustix::system::reboot(RebootCommand::PowerOff);
     let _ = rustix::system::reboot(RebootCommand::Restart);

@@ -10,7 +10,7 @@ use rustix::mount::MountFlags;
 
 /// `mount(source, target, fs_type, flags, data)`; `read_only` is `MS_RDONLY`, `data` the
 /// filesystem's option string ("" for none).
-pub fn mount(
+pub(crate) fn mount(
     source: &str,
     target: &Path,
     fs_type: &str,
@@ -28,14 +28,14 @@ pub fn mount(
 }
 
 /// Bind-mounts `source` on `target` (one mount, not its submounts).
-pub fn bind(source: &Path, target: &Path) -> io::Result<()> {
+pub(crate) fn bind(source: &Path, target: &Path) -> io::Result<()> {
     rustix::mount::mount_bind(source, target)?;
     Ok(())
 }
 
 /// Makes `new_root` the root: an initramfs cannot be pivoted away, so the new root is moved
 /// over `/` and chrooted into (what `switch_root` does).
-pub fn switch_root(new_root: &Path) -> io::Result<()> {
+pub(crate) fn switch_root(new_root: &Path) -> io::Result<()> {
     rustix::process::chdir(new_root)?;
     rustix::mount::mount_move(".", "/")?;
     rustix::process::chroot(".")?;

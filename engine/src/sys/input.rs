@@ -27,7 +27,7 @@ use rustix::io::Errno;
 
 /// Whether a name may climb out of the directory it is resolved from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Climb {
+pub(crate) enum Climb {
     /// `..` components are allowed (an import relative to its importer may go up).
     Allowed,
     /// Only downward names (every path inside a bundle).
@@ -53,13 +53,13 @@ pub enum InputError {
 
 /// A directory the user named (followed as given), from which input-named paths resolve.
 #[derive(Debug)]
-pub struct InputDir {
+pub(crate) struct InputDir {
     fd: OwnedFd,
 }
 
 impl InputDir {
     /// Opens the directory at `path`; symlinks in `path` itself are followed (the user gave it).
-    pub fn open(path: &Path) -> Result<InputDir, InputError> {
+    pub(crate) fn open(path: &Path) -> Result<InputDir, InputError> {
         let path = if path.as_os_str().is_empty() {
             Path::new(".")
         } else {
@@ -70,7 +70,7 @@ impl InputDir {
     }
 
     /// Opens `rel` beneath this directory without following any symlink.
-    pub fn open_file(&self, rel: &Path, climb: Climb) -> Result<File, InputError> {
+    pub(crate) fn open_file(&self, rel: &Path, climb: Climb) -> Result<File, InputError> {
         let (parent, last) = self.walk_to_parent(rel, climb)?;
         let parent = parent.as_ref().map_or(self.fd.as_fd(), |fd| fd.as_fd());
         open_regular(parent, &last, OFlags::NOFOLLOW).map_err(|e| match e {
@@ -80,12 +80,12 @@ impl InputDir {
     }
 
     /// Opens and reads `rel` beneath this directory, at most `limit` bytes.
-    pub fn read(&self, rel: &Path, climb: Climb, limit: u64) -> Result<Vec<u8>, InputError> {
+    pub(crate) fn read(&self, rel: &Path, climb: Climb, limit: u64) -> Result<Vec<u8>, InputError> {
         read_bounded(self.open_file(rel, climb)?, limit)
     }
 
     /// Opens the directory `rel` beneath this one (no symlink in any component).
-    pub fn open_dir(&self, rel: &Path, climb: Climb) -> Result<InputDir, InputError> {
+    pub(crate) fn open_dir(&self, rel: &Path, climb: Climb) -> Result<InputDir, InputError> {
         let (parent, last) = self.walk_to_parent(rel, climb)?;
         let parent = parent.as_ref().map_or(self.fd.as_fd(), |fd| fd.as_fd());
         let fd = step(parent, &last, rel)?;
@@ -94,7 +94,7 @@ impl InputDir {
 
     /// The entries of this directory (not `.` and `..`), each with its own type: a symlink is
     /// listed as a symlink, never followed.
-    pub fn entries(&self) -> Result<Vec<(OsString, FileType)>, InputError> {
+    pub(crate) fn entries(&self) -> Result<Vec<(OsString, FileType)>, InputError> {
         let fd = openat(
             &self.fd,
             ".",
@@ -181,7 +181,7 @@ fn step(from: impl AsFd, name: &Path, whole: &Path) -> Result<OwnedFd, InputErro
 
 /// Opens a file the user named (symlinks followed: the user chose the path) the same careful
 /// way: regular files only, never blocking on a FIFO, never opening a device.
-pub fn open_given(path: &Path) -> Result<File, InputError> {
+pub(crate) fn open_given(path: &Path) -> Result<File, InputError> {
     open_regular(rustix::fs::CWD, path, OFlags::empty())
 }
 
@@ -212,13 +212,13 @@ fn open_regular(parent: impl AsFd, name: &Path, nofollow: OFlags) -> Result<File
 }
 
 /// Reads a file the user named, at most `limit` bytes (see [`open_given`]).
-pub fn read_given(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
+pub(crate) fn read_given(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
     read_bounded(open_given(path)?, limit)
 }
 
 /// Reads at most `limit` bytes; one byte more is [`InputError::TooLarge`]. The buffer grows
 /// with what is read, never with the size the file claims.
-pub fn read_bounded(file: File, limit: u64) -> Result<Vec<u8>, InputError> {
+pub(crate) fn read_bounded(file: File, limit: u64) -> Result<Vec<u8>, InputError> {
     let mut bytes = Vec::new();
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)

@@ -44,20 +44,19 @@ pub const ACCESS_NET_CONNECT_TCP: u64 = 1 << 1;
 pub const SCOPE_ABSTRACT_UNIX_SOCKET: u64 = 1 << 0;
 pub const SCOPE_SIGNAL: u64 = 1 << 1;
 
-pub const CREATE_RULESET_VERSION: u32 = 1 << 0;
-pub const CREATE_RULESET_ERRATA: u32 = 1 << 1;
+pub(crate) const CREATE_RULESET_VERSION: u32 = 1 << 0;
+pub(crate) const CREATE_RULESET_ERRATA: u32 = 1 << 1;
 
 /// ABI 7: do not log denials of this layer before the next `execve`.
-pub const RESTRICT_SELF_LOG_SAME_EXEC_OFF: u32 = 1 << 0;
+pub(crate) const RESTRICT_SELF_LOG_SAME_EXEC_OFF: u32 = 1 << 0;
 /// ABI 7: keep logging denials after `execve`.
-pub const RESTRICT_SELF_LOG_NEW_EXEC_ON: u32 = 1 << 1;
-pub const RESTRICT_SELF_LOG_SUBDOMAINS_OFF: u32 = 1 << 2;
+pub(crate) const RESTRICT_SELF_LOG_NEW_EXEC_ON: u32 = 1 << 1;
 
-pub const RULE_PATH_BENEATH: u32 = 1;
-pub const RULE_NET_PORT: u32 = 2;
+pub(crate) const RULE_PATH_BENEATH: u32 = 1;
+pub(crate) const RULE_NET_PORT: u32 = 2;
 
 /// The most layers a thread can stack (`LANDLOCK_MAX_NUM_LAYERS`).
-pub const MAX_NUM_LAYERS: u32 = 16;
+pub(crate) const MAX_NUM_LAYERS: u32 = 16;
 
 /// `struct landlock_ruleset_attr`.
 #[repr(C)]
@@ -71,7 +70,7 @@ pub struct RulesetAttr {
 /// `struct landlock_path_beneath_attr` (packed in the uapi).
 #[repr(C, packed)]
 #[derive(Clone, Copy, Debug)]
-pub struct PathBeneathAttr {
+pub(crate) struct PathBeneathAttr {
     pub allowed_access: u64,
     pub parent_fd: i32,
 }
@@ -79,13 +78,13 @@ pub struct PathBeneathAttr {
 /// `struct landlock_net_port_attr`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
-pub struct NetPortAttr {
+pub(crate) struct NetPortAttr {
     pub allowed_access: u64,
     pub port: u64,
 }
 
 /// `landlock_create_ruleset(NULL, 0, flags)`: the ABI version or the errata bitmask.
-pub fn query(flags: u32) -> io::Result<u32> {
+pub(crate) fn query(flags: u32) -> io::Result<u32> {
     // SAFETY: a NULL attribute with size 0 is the documented query form.
     let ret = unsafe { libc::syscall(libc::SYS_landlock_create_ruleset, 0usize, 0usize, flags) };
     cvt(ret).map(|v| v as u32)
@@ -174,7 +173,7 @@ pub fn open_rule_path(path: &CStr) -> io::Result<OwnedFd> {
 }
 
 /// Whether `fd` refers to a directory (directory-only rights are refused on anything else).
-pub fn is_directory(fd: BorrowedFd) -> bool {
+pub(crate) fn is_directory(fd: BorrowedFd) -> bool {
     // SAFETY: stat is plain data, filled by fstat on a live fd.
     unsafe {
         let mut st: libc::stat = std::mem::zeroed();
@@ -216,6 +215,5 @@ mod tests {
         assert_eq!(ACCESS_FS_RESOLVE_UNIX, 0x10000);
         assert_eq!(ACCESS_NET_CONNECT_TCP, 2);
         assert_eq!(SCOPE_SIGNAL, 2);
-        assert_eq!(RESTRICT_SELF_LOG_SUBDOMAINS_OFF, 4);
     }
 }

@@ -17,17 +17,17 @@
 //! that carries one).
 
 pub mod errno;
-pub mod fd;
+pub(crate) mod fd;
 pub mod fs;
-pub mod guardian;
-pub mod guest_kernel;
-pub mod guest_root;
-pub mod input;
+pub(crate) mod guardian;
+pub(crate) mod guest_kernel;
+pub(crate) mod guest_root;
+pub(crate) mod input;
 pub mod landlock;
-pub mod mount;
-pub mod namespace;
+pub(crate) mod mount;
+pub(crate) mod namespace;
 pub mod process;
-pub mod seccomp;
-pub mod signal;
-pub mod socket;
-pub mod tty;
+pub(crate) mod seccomp;
+pub(crate) mod sigaction;
+pub(crate) mod socket;
+pub(crate) mod tty;

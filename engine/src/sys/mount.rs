@@ -22,15 +22,15 @@ use rustix::mount::{
 use super::errno::cvt;
 
 /// Mount attributes (`MOUNT_ATTR_*`).
-pub const ATTR_RDONLY: u64 = libc::MOUNT_ATTR_RDONLY;
-pub const ATTR_NOSUID: u64 = libc::MOUNT_ATTR_NOSUID;
-pub const ATTR_NODEV: u64 = libc::MOUNT_ATTR_NODEV;
-pub const ATTR_NOEXEC: u64 = libc::MOUNT_ATTR_NOEXEC;
+pub(crate) const ATTR_RDONLY: u64 = libc::MOUNT_ATTR_RDONLY;
+pub(crate) const ATTR_NOSUID: u64 = libc::MOUNT_ATTR_NOSUID;
+pub(crate) const ATTR_NODEV: u64 = libc::MOUNT_ATTR_NODEV;
+pub(crate) const ATTR_NOEXEC: u64 = libc::MOUNT_ATTR_NOEXEC;
 
 /// A detached copy of the mount tree at `path` (its submounts included), as the calling
 /// process sees it now: `open_tree(OPEN_TREE_CLONE | AT_RECURSIVE)`. The trailing component
 /// is not followed.
-pub fn clone_tree(path: &CStr) -> io::Result<OwnedFd> {
+pub(crate) fn clone_tree(path: &CStr) -> io::Result<OwnedFd> {
     Ok(open_tree(
         CWD,
         path,
@@ -42,7 +42,7 @@ pub fn clone_tree(path: &CStr) -> io::Result<OwnedFd> {
 }
 
 /// [`clone_tree`] of the node an `O_PATH` fd refers to (`AT_EMPTY_PATH`): no path is walked.
-pub fn clone_tree_of(node: BorrowedFd) -> io::Result<OwnedFd> {
+pub(crate) fn clone_tree_of(node: BorrowedFd) -> io::Result<OwnedFd> {
     Ok(open_tree(
         node,
         c"",
@@ -56,7 +56,7 @@ pub fn clone_tree_of(node: BorrowedFd) -> io::Result<OwnedFd> {
 /// [`attach`] onto the node an `O_PATH` fd refers to (`MOVE_MOUNT_T_EMPTY_PATH`). The fd must
 /// have been opened after every mount above the node was attached (it names the dentry of the
 /// mount it was opened through).
-pub fn attach_onto(tree: BorrowedFd, target: BorrowedFd) -> io::Result<()> {
+pub(crate) fn attach_onto(tree: BorrowedFd, target: BorrowedFd) -> io::Result<()> {
     Ok(move_mount(
         tree,
         c"",
@@ -67,7 +67,7 @@ pub fn attach_onto(tree: BorrowedFd, target: BorrowedFd) -> io::Result<()> {
 }
 
 /// A detached bind of the single entry `name` below the directory `dir` (a mount's root).
-pub fn clone_entry(dir: BorrowedFd, name: &CStr) -> io::Result<OwnedFd> {
+pub(crate) fn clone_entry(dir: BorrowedFd, name: &CStr) -> io::Result<OwnedFd> {
     Ok(open_tree(
         dir,
         name,
@@ -79,7 +79,7 @@ pub fn clone_entry(dir: BorrowedFd, name: &CStr) -> io::Result<OwnedFd> {
 
 /// A new, empty, detached tmpfs (mode 0755, at most 64 inodes), writable until
 /// [`set_attributes`] says otherwise, never with setuid programs or device access.
-pub fn new_tmpfs() -> io::Result<OwnedFd> {
+pub(crate) fn new_tmpfs() -> io::Result<OwnedFd> {
     let fs = fsopen(c"tmpfs", FsOpenFlags::FSOPEN_CLOEXEC)?;
     fsconfig_set_string(fs.as_fd(), c"mode", c"0755")?;
     fsconfig_set_string(fs.as_fd(), c"nr_inodes", c"64")?;
@@ -94,7 +94,7 @@ pub fn new_tmpfs() -> io::Result<OwnedFd> {
 
 /// Sets `attrs` (`ATTR_*`) on the mount `tree` refers to (and every mount below it when
 /// `recursive`), and makes it private: `mount_setattr(AT_EMPTY_PATH)`.
-pub fn set_attributes(tree: BorrowedFd, attrs: u64, recursive: bool) -> io::Result<()> {
+pub(crate) fn set_attributes(tree: BorrowedFd, attrs: u64, recursive: bool) -> io::Result<()> {
     let attr = libc::mount_attr {
         attr_set: attrs,
         attr_clr: 0,
@@ -118,7 +118,7 @@ pub fn set_attributes(tree: BorrowedFd, attrs: u64, recursive: bool) -> io::Resu
 
 /// Attaches the detached tree on `target` in the caller's mount namespace (`move_mount`). The
 /// trailing component of `target` is not followed.
-pub fn attach(tree: BorrowedFd, target: &CStr) -> io::Result<()> {
+pub(crate) fn attach(tree: BorrowedFd, target: &CStr) -> io::Result<()> {
     Ok(move_mount(
         tree,
         c"",
@@ -129,12 +129,12 @@ pub fn attach(tree: BorrowedFd, target: &CStr) -> io::Result<()> {
 }
 
 /// `mkdirat(dir, name, 0755)`.
-pub fn make_dir_at(dir: BorrowedFd, name: &CStr) -> io::Result<()> {
+pub(crate) fn make_dir_at(dir: BorrowedFd, name: &CStr) -> io::Result<()> {
     Ok(rustix::fs::mkdirat(dir, name, Mode::from_raw_mode(0o755))?)
 }
 
 /// An empty regular file `name` in `dir` (a mount point for a file).
-pub fn make_file_at(dir: BorrowedFd, name: &CStr) -> io::Result<()> {
+pub(crate) fn make_file_at(dir: BorrowedFd, name: &CStr) -> io::Result<()> {
     Ok(rustix::fs::mknodat(
         dir,
         name,
@@ -146,7 +146,7 @@ pub fn make_file_at(dir: BorrowedFd, name: &CStr) -> io::Result<()> {
 
 /// A character device node `name` in `dir` with device number 0:0. On a `nodev` mount every
 /// open of it fails with EACCES, whoever asks.
-pub fn make_dead_device_at(dir: BorrowedFd, name: &CStr) -> io::Result<()> {
+pub(crate) fn make_dead_device_at(dir: BorrowedFd, name: &CStr) -> io::Result<()> {
     Ok(rustix::fs::mknodat(
         dir,
         name,
@@ -158,14 +158,14 @@ pub fn make_dead_device_at(dir: BorrowedFd, name: &CStr) -> io::Result<()> {
 
 /// `setns(fd, CLONE_NEWNS)`: the caller moves into the mount namespace `fd` holds (its root
 /// and working directory become that namespace's root). Raw syscall, no allocation.
-pub fn enter_mount_namespace(fd: BorrowedFd) -> io::Result<()> {
+pub(crate) fn enter_mount_namespace(fd: BorrowedFd) -> io::Result<()> {
     // SAFETY: setns with an fd we hold and a namespace type.
     cvt(unsafe { libc::setns(fd.as_raw_fd(), libc::CLONE_NEWNS) } as libc::c_long).map(|_| ())
 }
 
 /// The mount namespace of process `pid` (`/proc/<pid>/ns/mnt`), held open: it lives as long as
 /// the descriptor does.
-pub fn mount_namespace_of(pid: i32) -> io::Result<OwnedFd> {
+pub(crate) fn mount_namespace_of(pid: i32) -> io::Result<OwnedFd> {
     let path = format!("/proc/{pid}/ns/mnt");
     Ok(rustix::fs::open(
         path.as_str(),
@@ -175,13 +175,13 @@ pub fn mount_namespace_of(pid: i32) -> io::Result<OwnedFd> {
 }
 
 /// `chdir(path)`. Raw syscall, no allocation.
-pub fn change_dir(path: &CStr) -> io::Result<()> {
+pub(crate) fn change_dir(path: &CStr) -> io::Result<()> {
     Ok(rustix::process::chdir(path)?)
 }
 
 /// Mounts a new procfs on `/proc` (the calling process's PID namespace's view), `nosuid`,
 /// `nodev`, `noexec`.
-pub fn mount_proc() -> io::Result<()> {
+pub(crate) fn mount_proc() -> io::Result<()> {
     // SAFETY: NUL-terminated strings and no data.
     cvt(unsafe {
         libc::mount(

@@ -15,7 +15,7 @@ use super::process::Forked;
 /// # Safety
 /// As `process::fork`. Also: glibc's cached thread id is not updated in the child, so it must
 /// not use `raise` or pthread calls (signal itself with `kill(getpid())`).
-pub unsafe fn fork_into_new_pid_namespace() -> io::Result<Forked> {
+pub(crate) unsafe fn fork_into_new_pid_namespace() -> io::Result<Forked> {
     let flags = (libc::CLONE_NEWPID | libc::SIGCHLD) as libc::c_ulong;
     // SAFETY: a raw clone with a NULL stack continues on a copy of the caller's stack, like
     // fork; the caller upholds the child's restrictions.
@@ -28,7 +28,7 @@ pub unsafe fn fork_into_new_pid_namespace() -> io::Result<Forked> {
 }
 
 /// `unshare(flags)` (`CLONE_NEWNS`, `CLONE_NEWUSER`...).
-pub fn unshare(flags: i32) -> io::Result<()> {
+pub(crate) fn unshare(flags: i32) -> io::Result<()> {
     // SAFETY: unshare with integer flags.
     cvt_int(unsafe { libc::unshare(flags) }).map(|_| ())
 }
@@ -36,14 +36,14 @@ pub fn unshare(flags: i32) -> io::Result<()> {
 /// Moves the calling process into a new network namespace of its own and brings its loopback
 /// up: it sees no socket, port or abstract unix name of any other namespace, and nothing
 /// outside sees its own. Needs CAP_SYS_ADMIN (EPERM otherwise). No allocation.
-pub fn enter_private_network() -> io::Result<()> {
+pub(crate) fn enter_private_network() -> io::Result<()> {
     unshare(libc::CLONE_NEWNET)?;
     super::socket::set_loopback_up()
 }
 
 /// Whether [`enter_private_network`] works here, tried in a short-lived child so the caller
 /// stays where it is: `Err` is the first call's error.
-pub fn private_network_available() -> io::Result<()> {
+pub(crate) fn private_network_available() -> io::Result<()> {
     // SAFETY: the child only makes raw syscalls and leaves with _exit.
     let pid = match unsafe { super::process::fork() }? {
         Forked::Child => {
@@ -83,17 +83,19 @@ fn mount_raw(
 }
 
 /// Makes every mount under `/` private, so nothing done in this namespace propagates out.
-pub fn make_mounts_private() -> io::Result<()> {
+pub(crate) fn make_mounts_private() -> io::Result<()> {
     mount_raw(None, c"/", None, libc::MS_REC | libc::MS_PRIVATE)
 }
 
 /// Bind-mounts `source` (recursively) on `target`.
-pub fn bind_mount(source: &CStr, target: &CStr) -> io::Result<()> {
+#[cfg(test)]
+fn bind_mount(source: &CStr, target: &CStr) -> io::Result<()> {
     mount_raw(Some(source), target, None, libc::MS_BIND | libc::MS_REC)
 }
 
 /// Remounts the bind mount at `target` read-only.
-pub fn remount_read_only(target: &CStr) -> io::Result<()> {
+#[cfg(test)]
+fn remount_read_only(target: &CStr) -> io::Result<()> {
     mount_raw(
         None,
         target,
@@ -102,15 +104,9 @@ pub fn remount_read_only(target: &CStr) -> io::Result<()> {
     )
 }
 
-/// `pivot_root(new_root, put_old)`.
-pub fn pivot_root(new_root: &CStr, put_old: &CStr) -> io::Result<()> {
-    // SAFETY: two NUL-terminated paths that outlive the call.
-    cvt(unsafe { libc::syscall(libc::SYS_pivot_root, new_root.as_ptr(), put_old.as_ptr()) })
-        .map(|_| ())
-}
-
 /// Detaches the mount at `target` (`MNT_DETACH`).
-pub fn detach_mount(target: &CStr) -> io::Result<()> {
+#[cfg(test)]
+fn detach_mount(target: &CStr) -> io::Result<()> {
     // SAFETY: a NUL-terminated path that outlives the call.
     cvt_int(unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) }).map(|_| ())
 }

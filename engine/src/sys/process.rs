@@ -11,7 +11,7 @@ use super::errno::{cvt, cvt_int, last_error, retry};
 
 /// Which side of a fork the caller is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Forked {
+pub(crate) enum Forked {
     Child,
     Parent(i32),
 }
@@ -22,7 +22,7 @@ pub enum Forked {
 /// In the child only async-signal-safe calls may follow until `execve` or [`exit`] (the parent
 /// may hold locks another thread took), and the child must never return into the caller's
 /// frames that assume they run once.
-pub unsafe fn fork() -> io::Result<Forked> {
+pub(crate) unsafe fn fork() -> io::Result<Forked> {
     // SAFETY: the caller upholds the child's restrictions.
     match cvt_int(unsafe { libc::fork() })? {
         0 => Ok(Forked::Child),
@@ -32,13 +32,13 @@ pub unsafe fn fork() -> io::Result<Forked> {
 
 /// `_exit`: leaves the process without running destructors or atexit handlers (what a forked
 /// child must do, since those belong to the parent).
-pub fn exit(code: i32) -> ! {
+pub(crate) fn exit(code: i32) -> ! {
     // SAFETY: _exit never returns.
     unsafe { libc::_exit(code) }
 }
 
 /// The calling process's pid.
-pub fn getpid() -> i32 {
+pub(crate) fn getpid() -> i32 {
     // SAFETY: getpid cannot fail.
     unsafe { libc::getpid() }
 }
@@ -61,7 +61,7 @@ pub fn kill(pid: i32, sig: i32) -> io::Result<()> {
 
 /// Sends `sig` to the process group `pgid` (a group this engine made a child lead). Refuses
 /// groups 0 and 1 (the caller's own, init's) and negative ids.
-pub fn kill_group(pgid: i32, sig: i32) -> io::Result<()> {
+pub(crate) fn kill_group(pgid: i32, sig: i32) -> io::Result<()> {
     if pgid <= 1 {
         return Err(io::Error::from_raw_os_error(libc::EINVAL));
     }
@@ -71,13 +71,13 @@ pub fn kill_group(pgid: i32, sig: i32) -> io::Result<()> {
 
 /// How a waited-for child ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WaitStatus {
+pub(crate) enum WaitStatus {
     Exited(i32),
     Signaled(i32),
 }
 
 impl WaitStatus {
-    pub fn decode(status: i32) -> WaitStatus {
+    pub(crate) fn decode(status: i32) -> WaitStatus {
         if libc::WIFSIGNALED(status) {
             WaitStatus::Signaled(libc::WTERMSIG(status))
         } else {
@@ -86,7 +86,7 @@ impl WaitStatus {
     }
 
     /// The raw `wait` status word (the inverse of [`WaitStatus::decode`]).
-    pub fn raw(self) -> i32 {
+    pub(crate) fn raw(self) -> i32 {
         match self {
             WaitStatus::Exited(code) => (code & 0xff) << 8,
             WaitStatus::Signaled(sig) => sig & 0x7f,
@@ -95,7 +95,7 @@ impl WaitStatus {
 }
 
 /// Blocks until the child `pid` (or any child, with -1) ends; retried on EINTR.
-pub fn wait(pid: i32) -> io::Result<(i32, WaitStatus)> {
+pub(crate) fn wait(pid: i32) -> io::Result<(i32, WaitStatus)> {
     let mut status = 0;
     // SAFETY: waitpid writes the status into a live local.
     let got = retry(|| cvt_int(unsafe { libc::waitpid(pid, &mut status, 0) }))?;
@@ -103,7 +103,7 @@ pub fn wait(pid: i32) -> io::Result<(i32, WaitStatus)> {
 }
 
 /// A pidfd for our child `pid`: readable once it has exited.
-pub fn pidfd_open(pid: i32) -> io::Result<OwnedFd> {
+pub(crate) fn pidfd_open(pid: i32) -> io::Result<OwnedFd> {
     // SAFETY: pidfd_open with integer arguments.
     let fd = cvt(unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) })?;
     // SAFETY: a fresh fd owned by nobody else.
@@ -112,25 +112,25 @@ pub fn pidfd_open(pid: i32) -> io::Result<OwnedFd> {
 
 /// `pidfd_send_signal(pidfd, sig)`: signals the process the pidfd refers to (the signal
 /// driver's `acquire=before` form). Refuses nothing itself: the pidfd names one process.
-pub fn pidfd_send_signal(pidfd: RawFd, sig: i32) -> io::Result<()> {
+pub(crate) fn pidfd_send_signal(pidfd: RawFd, sig: i32) -> io::Result<()> {
     // SAFETY: no siginfo (NULL) and no flags.
     cvt(unsafe { libc::syscall(libc::SYS_pidfd_send_signal, pidfd, sig, 0usize, 0u32) }).map(|_| ())
 }
 
 /// `setpgid(pid, pgid)` (0 for the caller / the caller's pid).
-pub fn set_process_group(pid: i32, pgid: i32) -> io::Result<()> {
+pub(crate) fn set_process_group(pid: i32, pgid: i32) -> io::Result<()> {
     // SAFETY: setpgid with integer arguments.
     cvt_int(unsafe { libc::setpgid(pid, pgid) }).map(|_| ())
 }
 
 /// `setsid()`: a new session and process group, without a controlling terminal.
-pub fn new_session() -> io::Result<()> {
+pub(crate) fn new_session() -> io::Result<()> {
     // SAFETY: setsid with no arguments.
     cvt_int(unsafe { libc::setsid() }).map(|_| ())
 }
 
 /// The signal the kernel sends this process when its parent dies.
-pub fn set_parent_death_signal(sig: i32) -> io::Result<()> {
+pub(crate) fn set_parent_death_signal(sig: i32) -> io::Result<()> {
     // SAFETY: integer-only prctl.
     cvt_int(unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig as libc::c_ulong, 0, 0, 0) })
         .map(|_| ())
@@ -138,7 +138,7 @@ pub fn set_parent_death_signal(sig: i32) -> io::Result<()> {
 
 /// Makes the child `command` spawns lead its own process group (a terminal's Ctrl-C reaches
 /// only us, and we stop it) and receive `SIGKILL` when the thread that spawned it dies.
-pub fn own_group_dying_with_us(command: &mut std::process::Command) {
+pub(crate) fn own_group_dying_with_us(command: &mut std::process::Command) {
     use std::os::unix::process::CommandExt;
     // SAFETY: between fork and exec the hook only calls async-signal-safe setpgid and prctl,
     // and allocates nothing (errors are OS errors).
@@ -151,13 +151,13 @@ pub fn own_group_dying_with_us(command: &mut std::process::Command) {
 }
 
 /// The parent's pid (1, or a subreaper, once the parent died).
-pub fn parent_pid() -> i32 {
+pub(crate) fn parent_pid() -> i32 {
     // SAFETY: getppid cannot fail.
     unsafe { libc::getppid() }
 }
 
 /// Arms `ITIMER_REAL`: SIGALRM after `after` (the per-probe timeout of `CLONE_VM` children).
-pub fn arm_real_timer(after: Duration) -> io::Result<()> {
+pub(crate) fn arm_real_timer(after: Duration) -> io::Result<()> {
     let timer = libc::itimerval {
         it_interval: libc::timeval {
             tv_sec: 0,
@@ -173,7 +173,7 @@ pub fn arm_real_timer(after: Duration) -> io::Result<()> {
 }
 
 /// Fills `buf` from the kernel's CSPRNG.
-pub fn random_bytes(buf: &mut [u8]) -> io::Result<()> {
+pub(crate) fn random_bytes(buf: &mut [u8]) -> io::Result<()> {
     // SAFETY: getrandom writes at most `buf.len()` bytes into our buffer.
     let n = cvt(unsafe { libc::getrandom(buf.as_mut_ptr().cast(), buf.len(), 0) } as _)?;
     if n as usize == buf.len() {
@@ -184,7 +184,7 @@ pub fn random_bytes(buf: &mut [u8]) -> io::Result<()> {
 }
 
 /// `(release, machine)` from `uname`.
-pub fn uname() -> io::Result<(String, String)> {
+pub(crate) fn uname() -> io::Result<(String, String)> {
     // SAFETY: utsname is plain data; uname fills it with NUL-terminated strings.
     unsafe {
         let mut uts: libc::utsname = std::mem::zeroed();
@@ -200,7 +200,11 @@ pub fn uname() -> io::Result<(String, String)> {
 
 /// `process_vm_readv` of `buf.len()` bytes at `remote` in process `pid`: the kernel's ptrace
 /// access check (PTRACE_MODE_ATTACH_REALCREDS) without any file.
-pub fn read_process_memory(pid: i32, remote: *const u8, buf: &mut [u8]) -> io::Result<usize> {
+pub(crate) fn read_process_memory(
+    pid: i32,
+    remote: *const u8,
+    buf: &mut [u8],
+) -> io::Result<usize> {
     let local = libc::iovec {
         iov_base: buf.as_mut_ptr().cast(),
         iov_len: buf.len(),
@@ -215,7 +219,7 @@ pub fn read_process_memory(pid: i32, remote: *const u8, buf: &mut [u8]) -> io::R
 }
 
 /// `PTRACE_SEIZE` of `pid` (attaches without stopping; detached when the caller exits).
-pub fn ptrace_seize(pid: i32) -> io::Result<()> {
+pub(crate) fn ptrace_seize(pid: i32) -> io::Result<()> {
     // SAFETY: PTRACE_SEIZE takes no address or data pointer.
     cvt(unsafe {
         libc::ptrace(
@@ -232,7 +236,7 @@ pub fn ptrace_seize(pid: i32) -> io::Result<()> {
 ///
 /// Both arrays must be NULL-terminated arrays of pointers to NUL-terminated strings that
 /// outlive the call (checked by the caller's constructor; see `probes::ExecCommand`).
-pub fn execve(
+pub(crate) fn execve(
     path: &CStr,
     argv: &[*const libc::c_char],
     envp: &[*const libc::c_char],
@@ -248,7 +252,7 @@ pub fn execve(
 }
 
 /// The stack of `CLONE_VM` children: an anonymous mapping whose lowest pages are a guard.
-pub struct ChildStack {
+pub(crate) struct ChildStack {
     base: *mut libc::c_void,
     len: usize,
 }
@@ -257,7 +261,7 @@ const STACK_LEN: usize = 1 << 20;
 const GUARD_LEN: usize = 1 << 16;
 
 impl ChildStack {
-    pub fn new() -> io::Result<ChildStack> {
+    pub(crate) fn new() -> io::Result<ChildStack> {
         // SAFETY: a fresh anonymous private mapping we own.
         let base = unsafe {
             libc::mmap(
@@ -302,7 +306,7 @@ impl Drop for ChildStack {
 /// # Safety
 /// `entry` runs in a task that shares every page with the suspended caller: it may only make
 /// async-signal-safe calls, must leave with [`exit`], and `arg` must stay valid until then.
-pub unsafe fn clone_vm_vfork(
+pub(crate) unsafe fn clone_vm_vfork(
     entry: extern "C" fn(*mut libc::c_void) -> libc::c_int,
     stack: &ChildStack,
     arg: *mut libc::c_void,

@@ -4,19 +4,19 @@ use std::io;
 
 use super::errno::{cvt, cvt_int};
 
-pub const SET_MODE_FILTER: libc::c_ulong = 1;
-pub const GET_ACTION_AVAIL: libc::c_ulong = 2;
+pub(crate) const SET_MODE_FILTER: libc::c_ulong = 1;
+pub(crate) const GET_ACTION_AVAIL: libc::c_ulong = 2;
 /// `SECCOMP_RET_ERRNO`: the only action xpr's filters return for a listed syscall.
-pub const RET_ERRNO: u32 = 0x0005_0000;
+pub(crate) const RET_ERRNO: u32 = 0x0005_0000;
 
 /// Whether `prctl(PR_GET_SECCOMP)` works (the kernel has CONFIG_SECCOMP).
-pub fn available() -> bool {
+pub(crate) fn available() -> bool {
     // SAFETY: integer-only prctl.
     cvt_int(unsafe { libc::prctl(libc::PR_GET_SECCOMP, 0, 0, 0, 0) }).is_ok()
 }
 
 /// Whether filters may return `action` (`SECCOMP_GET_ACTION_AVAIL`).
-pub fn action_available(action: u32) -> bool {
+pub(crate) fn action_available(action: u32) -> bool {
     // SAFETY: the kernel reads one u32 from a live local.
     let ret = unsafe {
         libc::syscall(
@@ -31,7 +31,7 @@ pub fn action_available(action: u32) -> bool {
 
 /// Installs `program` on the calling thread (`SECCOMP_SET_MODE_FILTER`, no flags): raw syscall,
 /// no allocation, so it runs in forked children. Needs NO_NEW_PRIVS or CAP_SYS_ADMIN.
-pub fn set_filter(program: &[libc::sock_filter]) -> io::Result<()> {
+pub(crate) fn set_filter(program: &[libc::sock_filter]) -> io::Result<()> {
     let fprog = libc::sock_fprog {
         len: program.len() as libc::c_ushort,
         filter: program.as_ptr() as *mut libc::sock_filter,

@@ -9,7 +9,7 @@ use std::time::Duration;
 use super::errno::{cvt, cvt_int};
 
 /// A socket address the kernel reads: its bytes and length.
-pub trait SockAddr {
+pub(crate) trait SockAddr {
     fn ptr(&self) -> *const libc::sockaddr;
     fn size(&self) -> libc::socklen_t;
 }
@@ -25,7 +25,7 @@ impl SockAddr for libc::sockaddr_in {
 
 /// An abstract AF_UNIX address: the struct and its length (leading NUL, no terminator).
 #[derive(Clone, Copy)]
-pub struct AbstractAddr {
+pub(crate) struct AbstractAddr {
     pub addr: libc::sockaddr_un,
     pub len: libc::socklen_t,
 }
@@ -55,7 +55,7 @@ impl SockAddr for libc::sockaddr_nl {
 }
 
 /// An IPv4 address and port.
-pub fn inet_addr(ip: Ipv4Addr, port: u16) -> libc::sockaddr_in {
+pub(crate) fn inet_addr(ip: Ipv4Addr, port: u16) -> libc::sockaddr_in {
     // SAFETY: sockaddr_in is plain data; all-zero is a valid value.
     let mut sa: libc::sockaddr_in = unsafe { std::mem::zeroed() };
     sa.sin_family = libc::AF_INET as libc::sa_family_t;
@@ -65,7 +65,7 @@ pub fn inet_addr(ip: Ipv4Addr, port: u16) -> libc::sockaddr_in {
 }
 
 /// The abstract socket `name` (Linux: a leading NUL byte; the length counts the name only).
-pub fn abstract_addr(name: &str) -> Option<AbstractAddr> {
+pub(crate) fn abstract_addr(name: &str) -> Option<AbstractAddr> {
     // SAFETY: sockaddr_un is plain data; all-zero is a valid value.
     let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
     addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
@@ -84,7 +84,7 @@ pub fn abstract_addr(name: &str) -> Option<AbstractAddr> {
 }
 
 /// The kernel's netlink address (pid 0), or a multicast `groups` subscription.
-pub fn netlink_addr(groups: u32) -> libc::sockaddr_nl {
+pub(crate) fn netlink_addr(groups: u32) -> libc::sockaddr_nl {
     // SAFETY: sockaddr_nl is plain data; all-zero is a valid value.
     let mut addr: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
     addr.nl_family = libc::AF_NETLINK as libc::sa_family_t;
@@ -93,47 +93,47 @@ pub fn netlink_addr(groups: u32) -> libc::sockaddr_nl {
 }
 
 /// A close-on-exec socket.
-pub fn socket(domain: i32, kind: i32, protocol: i32) -> io::Result<OwnedFd> {
+pub(crate) fn socket(domain: i32, kind: i32, protocol: i32) -> io::Result<OwnedFd> {
     let fd = socket_raw(domain, kind, protocol)?;
     // SAFETY: a fresh fd owned by nobody else.
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 /// [`socket`] as a raw fd, for drivers in children (closed with `fd::close_raw`).
-pub fn socket_raw(domain: i32, kind: i32, protocol: i32) -> io::Result<RawFd> {
+pub(crate) fn socket_raw(domain: i32, kind: i32, protocol: i32) -> io::Result<RawFd> {
     // SAFETY: socket with integer arguments.
     cvt_int(unsafe { libc::socket(domain, kind | libc::SOCK_CLOEXEC, protocol) })
 }
 
-pub fn bind(fd: RawFd, addr: &dyn SockAddr) -> io::Result<()> {
+pub(crate) fn bind(fd: RawFd, addr: &dyn SockAddr) -> io::Result<()> {
     // SAFETY: the address outlives the call and its length is its own.
     cvt_int(unsafe { libc::bind(fd, addr.ptr(), addr.size()) }).map(|_| ())
 }
 
-pub fn connect(fd: RawFd, addr: &dyn SockAddr) -> io::Result<()> {
+pub(crate) fn connect(fd: RawFd, addr: &dyn SockAddr) -> io::Result<()> {
     // SAFETY: the address outlives the call and its length is its own.
     cvt_int(unsafe { libc::connect(fd, addr.ptr(), addr.size()) }).map(|_| ())
 }
 
-pub fn listen(fd: BorrowedFd, backlog: i32) -> io::Result<()> {
+pub(crate) fn listen(fd: BorrowedFd, backlog: i32) -> io::Result<()> {
     listen_raw(fd.as_raw_fd(), backlog)
 }
 
 /// `shutdown(fd, SHUT_WR)`: ends our side of a connected stream socket (a use the network
 /// checks never see).
-pub fn shutdown_write(fd: RawFd) -> io::Result<()> {
+pub(crate) fn shutdown_write(fd: RawFd) -> io::Result<()> {
     // SAFETY: shutdown with integer arguments.
     cvt_int(unsafe { libc::shutdown(fd, libc::SHUT_WR) }).map(|_| ())
 }
 
 /// `listen` on a raw fd (drivers in children).
-pub fn listen_raw(fd: RawFd, backlog: i32) -> io::Result<()> {
+pub(crate) fn listen_raw(fd: RawFd, backlog: i32) -> io::Result<()> {
     // SAFETY: listen with integer arguments.
     cvt_int(unsafe { libc::listen(fd, backlog) }).map(|_| ())
 }
 
 /// Accepts one connection and closes it at once (the listener fixtures' whole job).
-pub fn accept_and_close(fd: BorrowedFd) -> io::Result<()> {
+pub(crate) fn accept_and_close(fd: BorrowedFd) -> io::Result<()> {
     // SAFETY: accept without a peer address; the new fd is closed right away.
     let c = cvt_int(unsafe {
         libc::accept(fd.as_raw_fd(), std::ptr::null_mut(), std::ptr::null_mut())
@@ -143,7 +143,7 @@ pub fn accept_and_close(fd: BorrowedFd) -> io::Result<()> {
 }
 
 /// The port a bound IPv4 socket got.
-pub fn local_port(fd: BorrowedFd) -> io::Result<u16> {
+pub(crate) fn local_port(fd: BorrowedFd) -> io::Result<u16> {
     let mut sa = inet_addr(Ipv4Addr::UNSPECIFIED, 0);
     let mut len = sa.size();
     // SAFETY: the kernel writes at most `len` bytes into our sockaddr_in.
@@ -172,7 +172,7 @@ fn set_option<T>(fd: BorrowedFd, level: i32, name: i32, value: &T) -> io::Result
 }
 
 /// `SO_REUSEADDR`: a fixed port can be bound again while old connections linger in TIME_WAIT.
-pub fn set_reuse_address(fd: BorrowedFd) -> io::Result<()> {
+pub(crate) fn set_reuse_address(fd: BorrowedFd) -> io::Result<()> {
     set_option(
         fd,
         libc::SOL_SOCKET,
@@ -184,7 +184,7 @@ pub fn set_reuse_address(fd: BorrowedFd) -> io::Result<()> {
 /// Brings the loopback interface `lo` up (`SIOCSIFFLAGS`): a new network namespace starts
 /// with it down, so nothing could connect to 127.0.0.1 there. Needs CAP_NET_ADMIN over the
 /// namespace.
-pub fn set_loopback_up() -> io::Result<()> {
+pub(crate) fn set_loopback_up() -> io::Result<()> {
     let fd = socket(libc::AF_INET, libc::SOCK_DGRAM, 0)?;
     // SAFETY: ifreq is plain data; all-zero is a valid value.
     let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
@@ -201,7 +201,7 @@ pub fn set_loopback_up() -> io::Result<()> {
 
 /// `SO_PEERCRED`: the pid of the process at the other end of a connected Unix socket (as it
 /// was when it connected).
-pub fn peer_pid(fd: BorrowedFd) -> io::Result<i32> {
+pub(crate) fn peer_pid(fd: BorrowedFd) -> io::Result<i32> {
     // SAFETY: ucred is plain data; all-zero is a valid value.
     let mut cred: libc::ucred = unsafe { std::mem::zeroed() };
     let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
@@ -219,12 +219,12 @@ pub fn peer_pid(fd: BorrowedFd) -> io::Result<i32> {
 }
 
 /// `SO_RCVBUFFORCE` (root): a large receive buffer.
-pub fn set_receive_buffer(fd: BorrowedFd, bytes: i32) -> io::Result<()> {
+pub(crate) fn set_receive_buffer(fd: BorrowedFd, bytes: i32) -> io::Result<()> {
     set_option(fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, &bytes)
 }
 
 /// `SO_RCVTIMEO`: a blocking receive fails with EAGAIN after `timeout`.
-pub fn set_receive_timeout(fd: BorrowedFd, timeout: Duration) -> io::Result<()> {
+pub(crate) fn set_receive_timeout(fd: BorrowedFd, timeout: Duration) -> io::Result<()> {
     let tv = libc::timeval {
         tv_sec: timeout.as_secs() as libc::time_t,
         tv_usec: timeout.subsec_micros() as libc::suseconds_t,
@@ -233,7 +233,7 @@ pub fn set_receive_timeout(fd: BorrowedFd, timeout: Duration) -> io::Result<()> 
 }
 
 /// `sendto` one datagram (no allocation: usable from a signal handler).
-pub fn send_to(fd: RawFd, bytes: &[u8], addr: &dyn SockAddr) -> io::Result<()> {
+pub(crate) fn send_to(fd: RawFd, bytes: &[u8], addr: &dyn SockAddr) -> io::Result<()> {
     // SAFETY: bytes and address outlive the call.
     cvt(unsafe {
         libc::sendto(
@@ -249,7 +249,7 @@ pub fn send_to(fd: RawFd, bytes: &[u8], addr: &dyn SockAddr) -> io::Result<()> {
 }
 
 /// One `recv` into `buf`: the bytes received.
-pub fn receive(fd: BorrowedFd, buf: &mut [u8]) -> io::Result<usize> {
+pub(crate) fn receive(fd: BorrowedFd, buf: &mut [u8]) -> io::Result<usize> {
     // SAFETY: the kernel writes at most `buf.len()` bytes into our buffer.
     cvt(unsafe { libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) } as _)
         .map(|n| n as usize)

@@ -6,7 +6,7 @@ use std::os::fd::BorrowedFd;
 use rustix::termios::{OptionalActions, tcdrain, tcgetattr, tcsetattr};
 
 /// Raw mode (`cfmakeraw`): no newline translation, no echo, no special characters.
-pub fn make_raw(fd: BorrowedFd) -> io::Result<()> {
+pub(crate) fn make_raw(fd: BorrowedFd) -> io::Result<()> {
     let mut t = tcgetattr(fd)?;
     t.make_raw();
     tcsetattr(fd, OptionalActions::Now, &t)?;
@@ -14,7 +14,7 @@ pub fn make_raw(fd: BorrowedFd) -> io::Result<()> {
 }
 
 /// `tcdrain`: blocks until everything written to `fd` has been sent.
-pub fn drain(fd: BorrowedFd) -> io::Result<()> {
+pub(crate) fn drain(fd: BorrowedFd) -> io::Result<()> {
     tcdrain(fd)?;
     Ok(())
 }

@@ -25,7 +25,7 @@ pub struct HarnessIdentity {
 }
 
 impl HarnessIdentity {
-    pub fn detect(landlock: LandlockStatus) -> HarnessIdentity {
+    pub(crate) fn detect(landlock: LandlockStatus) -> HarnessIdentity {
         let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
         let field = |key: &str| {
             status
@@ -50,7 +50,7 @@ impl HarnessIdentity {
 
     /// Reasons this harness cannot give faithful results; empty when it can.
     /// An `unknown` Landlock domain fails closed.
-    pub fn problems(&self) -> Vec<String> {
+    pub(crate) fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         match self.landlock_domain.state {
             DomainState::None => {}
@@ -71,7 +71,7 @@ impl HarnessIdentity {
 
     /// Facts worth showing next to results that do not invalidate them (an inherited seccomp
     /// filter, e.g. a container's default, only adds denials the baseline lane also sees).
-    pub fn warnings(&self) -> Vec<String> {
+    pub(crate) fn warnings(&self) -> Vec<String> {
         let mut warnings = Vec::new();
         if self.seccomp_mode != 0 {
             warnings.push(format!(

@@ -1,14 +1,14 @@
 //! Host facts: distro (`/etc/os-release`), kernel release and arch (`uname`).
 
 /// `ID-VERSION_ID` from os-release (`debian-12`), `unknown` when absent.
-pub fn distro() -> String {
+pub(crate) fn distro() -> String {
     let text = std::fs::read_to_string("/etc/os-release")
         .or_else(|_| std::fs::read_to_string("/usr/lib/os-release"))
         .unwrap_or_default();
     distro_from_os_release(&text)
 }
 
-pub fn distro_from_os_release(text: &str) -> String {
+pub(crate) fn distro_from_os_release(text: &str) -> String {
     let field = |key: &str| {
         text.lines()
             .filter_map(|line| line.split_once('='))
@@ -23,7 +23,7 @@ pub fn distro_from_os_release(text: &str) -> String {
 }
 
 /// `(release, machine)` from uname.
-pub fn uname() -> (String, String) {
+pub(crate) fn uname() -> (String, String) {
     crate::sys::process::uname()
         .unwrap_or_else(|_| ("unknown".to_string(), std::env::consts::ARCH.to_string()))
 }

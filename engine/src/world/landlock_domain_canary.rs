@@ -45,7 +45,7 @@ impl LandlockDomain {
     }
 
     /// Runs the canary; `status` comes from the version query.
-    pub fn detect(status: LandlockStatus) -> LandlockDomain {
+    pub(crate) fn detect(status: LandlockStatus) -> LandlockDomain {
         match status {
             LandlockStatus::Available => {}
             LandlockStatus::NotImplemented | LandlockStatus::NotEnabled => {

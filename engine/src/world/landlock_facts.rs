@@ -36,7 +36,7 @@ pub struct LandlockFacts {
 }
 
 impl LandlockFacts {
-    pub fn detect(abi_cap: Option<u32>) -> LandlockFacts {
+    pub(crate) fn detect(abi_cap: Option<u32>) -> LandlockFacts {
         let (status, host_abi) =
             match landlock::query(landlock::CREATE_RULESET_VERSION).map_err(|e| e.raw_os_error()) {
                 Ok(abi) => (LandlockStatus::Available, abi),
@@ -76,12 +76,12 @@ impl LandlockFacts {
     }
 
     /// Rights of `kind` that compile may use: known to the effective ABI and accepted by the probe.
-    pub fn usable_mask(&self, kind: RightKind) -> u64 {
+    pub(crate) fn usable_mask(&self, kind: RightKind) -> u64 {
         abi_mask(kind, self.effective_abi) & self.probed_mask(kind)
     }
 
     /// Rights of `kind` the probe accepted (whatever the cap).
-    pub fn probed_mask(&self, kind: RightKind) -> u64 {
+    pub(crate) fn probed_mask(&self, kind: RightKind) -> u64 {
         LANDLOCK_RIGHTS
             .iter()
             .filter(|r| r.kind == kind && self.probed_rights.iter().any(|p| p == r.name))

@@ -11,7 +11,7 @@ use crate::sys::landlock::*;
 /// Which field of `landlock_ruleset_attr` a right belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum RightKind {
+pub(crate) enum RightKind {
     /// `handled_access_fs`, granted by path-beneath rules.
     Fs,
     /// `handled_access_net`, granted by TCP port rules.
@@ -21,7 +21,7 @@ pub enum RightKind {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct LandlockRight {
+pub(crate) struct LandlockRight {
     pub kind: RightKind,
     /// Its bit in its field (the `sys::landlock` constant).
     pub bit: u64,
@@ -34,7 +34,7 @@ pub struct LandlockRight {
 }
 
 impl LandlockRight {
-    pub fn mask(&self) -> u64 {
+    pub(crate) fn mask(&self) -> u64 {
         self.bit
     }
 }
@@ -57,7 +57,7 @@ const fn right(
 
 use RightKind::{Fs, Net, Scope};
 
-pub const LANDLOCK_RIGHTS: &[LandlockRight] = &[
+pub(crate) const LANDLOCK_RIGHTS: &[LandlockRight] = &[
     right(Fs, ACCESS_FS_EXECUTE, "fs.execute", 1, false),
     right(Fs, ACCESS_FS_WRITE_FILE, "fs.write_file", 1, false),
     right(Fs, ACCESS_FS_READ_FILE, "fs.read_file", 1, false),
@@ -88,12 +88,12 @@ pub const LANDLOCK_RIGHTS: &[LandlockRight] = &[
 ];
 
 /// Looks a right up by its audit name.
-pub fn landlock_right(name: &str) -> Option<&'static LandlockRight> {
+pub(crate) fn landlock_right(name: &str) -> Option<&'static LandlockRight> {
     LANDLOCK_RIGHTS.iter().find(|r| r.name == name)
 }
 
 /// The rights of one kind that a given ABI version knows, as a mask.
-pub fn abi_mask(kind: RightKind, abi: u32) -> u64 {
+pub(crate) fn abi_mask(kind: RightKind, abi: u32) -> u64 {
     LANDLOCK_RIGHTS
         .iter()
         .filter(|r| r.kind == kind && r.since_abi <= abi)
@@ -101,7 +101,7 @@ pub fn abi_mask(kind: RightKind, abi: u32) -> u64 {
 }
 
 /// Names of the rights of `kind` set in `mask`, in bit order.
-pub fn right_names(kind: RightKind, mask: u64) -> Vec<String> {
+pub(crate) fn right_names(kind: RightKind, mask: u64) -> Vec<String> {
     LANDLOCK_RIGHTS
         .iter()
         .filter(|r| r.kind == kind && mask & r.mask() != 0)
@@ -110,7 +110,7 @@ pub fn right_names(kind: RightKind, mask: u64) -> Vec<String> {
 }
 
 /// The directory-only fs rights, as a mask.
-pub fn dir_only_fs_mask() -> u64 {
+pub(crate) fn dir_only_fs_mask() -> u64 {
     LANDLOCK_RIGHTS
         .iter()
         .filter(|r| r.kind == Fs && r.dir_only)

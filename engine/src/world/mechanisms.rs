@@ -13,7 +13,7 @@ pub struct SeccompFacts {
 }
 
 impl SeccompFacts {
-    pub fn detect() -> SeccompFacts {
+    pub(crate) fn detect() -> SeccompFacts {
         SeccompFacts {
             available: seccomp::available(),
             filter_errno: seccomp::action_available(seccomp::RET_ERRNO),
@@ -28,7 +28,7 @@ pub struct AuditFacts {
 }
 
 impl AuditFacts {
-    pub fn detect() -> AuditFacts {
+    pub(crate) fn detect() -> AuditFacts {
         let netlink = socket::socket(libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_AUDIT).is_ok();
         AuditFacts { netlink }
     }

@@ -9,7 +9,7 @@ mod harness;
 mod host;
 mod landlock_domain_canary;
 mod landlock_facts;
-pub mod landlock_rights;
+pub(crate) mod landlock_rights;
 mod mechanisms;
 mod mount_facts;
 mod synthetic;
@@ -19,14 +19,14 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::model::errno_names::{errno_from_name, errno_name, errno_record};
 pub use canonical_json::canonical_json;
-pub use harness::HarnessIdentity;
-pub use landlock_domain_canary::{DomainState, LandlockDomain};
+pub(crate) use harness::HarnessIdentity;
+pub(crate) use landlock_domain_canary::{DomainState, LandlockDomain};
 pub use landlock_facts::{LandlockFacts, LandlockStatus};
-pub use mechanisms::{AuditFacts, SeccompFacts};
+pub(crate) use mechanisms::{AuditFacts, SeccompFacts};
 pub use mount_facts::{MountFacts, MountStatus, UserNamespaceFacts};
-pub use vm::{VmHarness, VmWorld};
+pub(crate) use vm::{VmHarness, VmWorld};
 
-pub const WORLD_SCHEMA_VERSION: &str = "xpr.world.v1";
+pub(crate) const WORLD_SCHEMA_VERSION: &str = "xpr.world.v1";
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct WorldOptions {
@@ -68,15 +68,16 @@ pub struct DenySet {
 }
 
 impl DenySet {
-    pub fn contains(&self, errno: i32) -> bool {
+    pub(crate) fn contains(&self, errno: i32) -> bool {
         self.errnos.contains(&errno)
     }
-    pub fn names(&self) -> Vec<&'static str> {
+    #[cfg(test)]
+    fn names(&self) -> Vec<&'static str> {
         self.errnos.iter().map(|e| errno_name(*e)).collect()
     }
 
     /// The operation stage's outcome for a syscall result (0 = success).
-    pub fn operation(&self, errno: i32) -> crate::model::OperationOutcome {
+    pub(crate) fn operation(&self, errno: i32) -> crate::model::OperationOutcome {
         use crate::model::OperationOutcome;
         match errno {
             0 => OperationOutcome::Allow,
@@ -88,7 +89,7 @@ impl DenySet {
 
 /// Landlock fs/net denials are EACCES, reparenting EXDEV, scopes/ptrace/mount and xpr's
 /// seccomp `RET_ERRNO` EPERM (spec §5).
-pub const LANDLOCK_DENY_SET: DenySet = DenySet {
+pub(crate) const LANDLOCK_DENY_SET: DenySet = DenySet {
     mechanism: "landlock",
     errnos: &[libc::EACCES, libc::EPERM, libc::EXDEV],
 };
@@ -96,7 +97,7 @@ pub const LANDLOCK_DENY_SET: DenySet = DenySet {
 /// With the mount mechanism, a read-only mount's EROFS too. ENOENT below a hidden mount and
 /// EBUSY on a mount point are denies only where a mount of the profile explains them
 /// (spec §7.1): elsewhere they mean "absent" and "busy".
-pub const MOUNT_DENY_SET: DenySet = DenySet {
+pub(crate) const MOUNT_DENY_SET: DenySet = DenySet {
     mechanism: "landlock+mount",
     errnos: &[libc::EACCES, libc::EPERM, libc::EXDEV, libc::EROFS],
 };
@@ -127,18 +128,14 @@ impl WorldFacts {
     }
 
     /// Adds how this guest world was made and recomputes the world id.
-    pub fn set_vm(&mut self, world: VmWorld, harness: VmHarness) {
+    pub(crate) fn set_vm(&mut self, world: VmWorld, harness: VmHarness) {
         self.vm = Some(world);
         self.harness.vm = Some(harness);
         self.world_id = self.compute_world_id();
     }
 
-    pub fn world_id(&self) -> &str {
-        &self.world_id
-    }
-
     /// Canonical JSON of the hashed facts: everything except `world_id` and `harness`.
-    pub fn facts_json(&self) -> Vec<u8> {
+    pub(crate) fn facts_json(&self) -> Vec<u8> {
         let mut value = serde_json::to_value(self).expect("plain data");
         if let Some(map) = value.as_object_mut() {
             map.remove("world_id");
@@ -149,7 +146,7 @@ impl WorldFacts {
 
     /// `linux-6.18.44-x86_64-landlock7-3fa9c2d1`: readable prefix + 8 hex of blake3. Public so
     /// the host can check the id a guest world's bundle claims against its facts.
-    pub fn compute_world_id(&self) -> String {
+    pub(crate) fn compute_world_id(&self) -> String {
         let hash = blake3::hash(&self.facts_json()).to_hex();
         let mut mechanism = if self.landlock.status == LandlockStatus::Available {
             format!("landlock{}", self.landlock.effective_abi)
@@ -188,7 +185,7 @@ impl WorldFacts {
     }
 
     /// The errnos that mean "the sandbox denied" in this world.
-    pub fn deny_set(&self) -> DenySet {
+    pub(crate) fn deny_set(&self) -> DenySet {
         if self.mounts.usable() {
             MOUNT_DENY_SET
         } else {

@@ -48,7 +48,7 @@ fn sysctl(path: &str) -> Option<u64> {
 }
 
 impl UserNamespaceFacts {
-    pub fn detect() -> UserNamespaceFacts {
+    pub(crate) fn detect() -> UserNamespaceFacts {
         UserNamespaceFacts {
             max_user_namespaces: sysctl("/proc/sys/user/max_user_namespaces"),
             unprivileged_userns_clone: sysctl("/proc/sys/kernel/unprivileged_userns_clone")
@@ -71,7 +71,7 @@ const STEPS: &[&str] = &[
 impl MountFacts {
     /// Probes in a forked child (the engine's own namespace is never touched). `use_mounts`:
     /// false for a run that chose Landlock only.
-    pub fn detect(use_mounts: bool) -> MountFacts {
+    pub(crate) fn detect(use_mounts: bool) -> MountFacts {
         let user_namespaces = UserNamespaceFacts::detect();
         let (status, detail) = match probe() {
             Err(detail) => (MountStatus::Unavailable, Some(detail)),
@@ -91,7 +91,7 @@ impl MountFacts {
     }
 
     /// Why a carve cannot use the mount mechanism here (`None` when it can).
-    pub fn unused(&self) -> Option<(BlockedReason, String)> {
+    pub(crate) fn unused(&self) -> Option<(BlockedReason, String)> {
         match self.status {
             MountStatus::Available => None,
             MountStatus::Disabled => Some((

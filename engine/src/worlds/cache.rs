@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub const KERNEL_RECORD: &str = "kernel.json";
-pub const KERNEL_RECORD_SCHEMA: &str = "xpr.world_kernel.v1";
+pub(crate) const KERNEL_RECORD: &str = "kernel.json";
+pub(crate) const KERNEL_RECORD_SCHEMA: &str = "xpr.world_kernel.v1";
 /// The directory under a world's cache directory that holds a complete fetch.
-pub const KERNEL_DIR: &str = "kernel";
+pub(crate) const KERNEL_DIR: &str = "kernel";
 
 /// `kernel.json`: what was fetched, exactly.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,7 +75,7 @@ pub struct CachedModule {
 }
 
 /// `$XDG_CACHE_HOME/xpr` when that is absolute, else `$HOME/.cache/xpr`.
-pub fn cache_root() -> io::Result<PathBuf> {
+pub(crate) fn cache_root() -> io::Result<PathBuf> {
     if let Some(x) = std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from)
         && x.is_absolute()
     {
@@ -90,7 +90,7 @@ pub fn cache_root() -> io::Result<PathBuf> {
 }
 
 /// `<cache>/worlds/<name>`, created private (0700) where missing.
-pub fn world_dir(name: &str) -> io::Result<PathBuf> {
+pub(crate) fn world_dir(name: &str) -> io::Result<PathBuf> {
     let root = cache_root()?;
     let dir = root.join("worlds").join(name);
     fs::DirBuilder::new()
@@ -104,7 +104,7 @@ pub fn world_dir(name: &str) -> io::Result<PathBuf> {
 }
 
 /// A real directory (not a symlink), owned by this user, not writable by group or others.
-pub fn check_private_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn check_private_dir(dir: &Path) -> io::Result<()> {
     let meta = fs::symlink_metadata(dir)?;
     let (_, euid) = crate::sys::process::uids();
     if !meta.is_dir() || meta.uid() != euid || meta.mode() & 0o022 != 0 {
@@ -117,14 +117,14 @@ pub fn check_private_dir(dir: &Path) -> io::Result<()> {
 }
 
 /// The record of the world's cached kernel, if one is complete.
-pub fn read_record(world_dir: &Path) -> Option<KernelRecord> {
+pub(crate) fn read_record(world_dir: &Path) -> Option<KernelRecord> {
     let bytes = read_limited(&world_dir.join(KERNEL_DIR).join(KERNEL_RECORD), 1 << 20).ok()?;
     let record: KernelRecord = serde_json::from_slice(&bytes).ok()?;
     (record.schema_version == KERNEL_RECORD_SCHEMA).then_some(record)
 }
 
 /// Reads a regular file (never through a symlink) of at most `max` bytes.
-pub fn read_limited(path: &Path, max: u64) -> io::Result<Vec<u8>> {
+pub(crate) fn read_limited(path: &Path, max: u64) -> io::Result<Vec<u8>> {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
     let file = fs::OpenOptions::new()
@@ -143,12 +143,12 @@ pub fn read_limited(path: &Path, max: u64) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-pub fn blake3_file(path: &Path) -> io::Result<String> {
+pub(crate) fn blake3_file(path: &Path) -> io::Result<String> {
     let bytes = read_limited(path, 1 << 30)?;
     Ok(blake3::hash(&bytes).to_hex().to_string())
 }
 
-pub fn sha256_file(path: &Path) -> io::Result<(String, u64)> {
+pub(crate) fn sha256_file(path: &Path) -> io::Result<(String, u64)> {
     use sha2::Digest;
     let bytes = read_limited(path, 1 << 31)?;
     let digest = sha2::Sha256::digest(&bytes);

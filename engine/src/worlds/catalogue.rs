@@ -9,7 +9,7 @@ use std::time::Duration;
 use kdl::KdlNode;
 use miette::SourceSpan;
 
-use crate::decode::reader::Reader;
+use crate::decode::node_reader::Reader;
 use crate::diagnostics::{Diag, Diagnostics, codes, suggest};
 use crate::source::loader::parse;
 use crate::source::{SourceFile, stdlib};
@@ -17,11 +17,11 @@ use crate::sys::input::{InputError, read_given};
 
 /// The world that is this machine: no virtual machine.
 pub const HOST: &str = "host";
-pub const DEFAULT_MIRROR: &str = "http://deb.debian.org/debian";
-pub const DEFAULT_KEYRING: &str = "/usr/share/keyrings/debian-archive-keyring.gpg";
+pub(crate) const DEFAULT_MIRROR: &str = "http://deb.debian.org/debian";
+pub(crate) const DEFAULT_KEYRING: &str = "/usr/share/keyrings/debian-archive-keyring.gpg";
 /// Boot plus run; a guest still running after it is stopped (exit 3).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
-pub const DEFAULT_MEMORY_MIB: u32 = 1024;
+pub(crate) const DEFAULT_TIMEOUT: Duration = Duration::from_secs(600);
+pub(crate) const DEFAULT_MEMORY_MIB: u32 = 1024;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WorldSpec {
@@ -63,7 +63,8 @@ pub struct PackageSource {
 }
 
 impl WorldSpec {
-    pub fn is_host(&self) -> bool {
+    #[cfg(test)]
+    fn is_host(&self) -> bool {
         self.kernel.is_none()
     }
 }
@@ -143,7 +144,7 @@ impl Catalogue {
     }
 
     /// The world named `name`, or a message with "did you mean" and the list.
-    pub fn find(&self, name: &str) -> Result<&WorldSpec, String> {
+    pub(crate) fn find(&self, name: &str) -> Result<&WorldSpec, String> {
         self.get(name).ok_or_else(|| {
             let names = self.worlds.iter().map(|w| w.name.as_str());
             let hint = suggest::did_you_mean(name, names.clone())
@@ -170,7 +171,7 @@ fn source_file(id: usize, display: String, path: Option<PathBuf>, text: String) 
 }
 
 /// Whether `path` is a world catalogue: valid KDL whose nodes are all `world`.
-pub fn is_world_file(path: &Path) -> bool {
+pub(crate) fn is_world_file(path: &Path) -> bool {
     read_bounded(path)
         .ok()
         .and_then(|text| parse(&source_file(0, String::new(), None, text)).ok())
@@ -180,7 +181,7 @@ pub fn is_world_file(path: &Path) -> bool {
 }
 
 /// Whether `path` holds exactly the embedded `std/worlds.kdl`.
-pub fn is_stdlib_catalogue(path: &Path) -> bool {
+pub(crate) fn is_stdlib_catalogue(path: &Path) -> bool {
     read_bounded(path).is_ok_and(|text| Some(text.as_str()) == stdlib::get("worlds"))
 }
 
@@ -416,7 +417,7 @@ fn decode_package(r: &mut Reader<'_>, node: &KdlNode) -> Option<KernelSource> {
 }
 
 /// World names name cache directories and appear in world ids: `[a-z0-9][a-z0-9.-]{0,63}`.
-pub fn valid_name(name: &str) -> bool {
+pub(crate) fn valid_name(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
         && name.len() <= 64

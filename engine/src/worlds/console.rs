@@ -10,7 +10,7 @@ use crate::bundle::RunId;
 const HEAD: usize = 1 << 20;
 const TAIL: usize = 3 << 20;
 
-pub struct ConsoleLog {
+pub(crate) struct ConsoleLog {
     header: String,
     head: Vec<u8>,
     tail: VecDeque<u8>,
@@ -21,7 +21,7 @@ pub struct ConsoleLog {
 }
 
 impl ConsoleLog {
-    pub fn new(world: &str, run_id: &RunId) -> ConsoleLog {
+    pub(crate) fn new(world: &str, run_id: &RunId) -> ConsoleLog {
         ConsoleLog {
             header: format!("xpr: console of world {world}, run {run_id}\n"),
             head: Vec::new(),
@@ -33,7 +33,7 @@ impl ConsoleLog {
     }
 
     /// Keeps console bytes; whether `marker` appears in them (or across the previous read).
-    pub fn push(&mut self, bytes: &[u8], marker: &str) -> bool {
+    pub(crate) fn push(&mut self, bytes: &[u8], marker: &str) -> bool {
         self.window.extend_from_slice(bytes);
         let found = self
             .window
@@ -53,13 +53,13 @@ impl ConsoleLog {
     }
 
     /// qemu's own messages (its stderr), bounded like the console's head.
-    pub fn push_qemu(&mut self, bytes: &[u8]) {
+    pub(crate) fn push_qemu(&mut self, bytes: &[u8]) {
         let room = HEAD - self.qemu.len().min(HEAD);
         self.qemu.extend_from_slice(&bytes[..room.min(bytes.len())]);
     }
 
     /// The kernel's panic line, if the console shows one.
-    pub fn panic_line(&self) -> Option<String> {
+    pub(crate) fn panic_line(&self) -> Option<String> {
         let tail: Vec<u8> = self.tail.iter().copied().collect();
         [&self.head[..], &tail[..]].iter().find_map(|part| {
             String::from_utf8_lossy(part)
@@ -70,7 +70,7 @@ impl ConsoleLog {
     }
 
     /// Writes the log (best effort: a failed run's reason is reported either way).
-    pub fn write_to(&self, path: &Path) {
+    pub(crate) fn write_to(&self, path: &Path) {
         let mut out = self.header.clone().into_bytes();
         out.extend_from_slice(&self.head);
         if self.dropped > 0 {

@@ -4,20 +4,20 @@
 use std::collections::BTreeSet;
 
 #[derive(Default)]
-pub struct Cpio {
+pub(crate) struct Cpio {
     bytes: Vec<u8>,
     dirs: BTreeSet<String>,
     next_ino: u32,
 }
 
 impl Cpio {
-    pub fn new() -> Cpio {
+    pub(crate) fn new() -> Cpio {
         Cpio::default()
     }
 
     /// Adds a regular file at `path` (absolute or relative; stored relative) with its
     /// parent directories.
-    pub fn file(&mut self, path: &str, mode: u32, data: &[u8]) {
+    pub(crate) fn file(&mut self, path: &str, mode: u32, data: &[u8]) {
         let path = path.trim_start_matches('/');
         if let Some((parent, _)) = path.rsplit_once('/') {
             self.dir(parent);
@@ -26,7 +26,7 @@ impl Cpio {
     }
 
     /// Adds a directory and its parents (each once).
-    pub fn dir(&mut self, path: &str) {
+    pub(crate) fn dir(&mut self, path: &str) {
         let path = path.trim_start_matches('/').trim_end_matches('/');
         let mut at = String::new();
         for part in path.split('/').filter(|p| !p.is_empty()) {
@@ -42,7 +42,7 @@ impl Cpio {
     }
 
     /// The archive with its trailer.
-    pub fn finish(mut self) -> Vec<u8> {
+    pub(crate) fn finish(mut self) -> Vec<u8> {
         self.entry("TRAILER!!!", 0, &[]);
         self.bytes
     }

@@ -48,7 +48,7 @@ pub enum FetchError {
 }
 
 /// Each module to load, in order, with where its file is.
-pub type ModuleFiles = Vec<(CachedModule, PathBuf)>;
+pub(crate) type ModuleFiles = Vec<(CachedModule, PathBuf)>;
 
 /// A world's kernel ready to boot: the record (facts) and where its files are.
 #[derive(Clone, Debug)]
@@ -60,7 +60,7 @@ pub struct Kernel {
 
 /// The cached kernel of a package world, with every file's digest re-checked; `None` when
 /// nothing complete is cached.
-pub fn cached(spec: &WorldSpec) -> Result<Option<Kernel>, FetchError> {
+pub(crate) fn cached(spec: &WorldSpec) -> Result<Option<Kernel>, FetchError> {
     let dir = cache::world_dir(&spec.name)?;
     let Some(record) = cache::read_record(&dir) else {
         return Ok(None);
@@ -209,7 +209,10 @@ fn module_records(
 }
 
 /// Downloads the package world's kernel into the cache (replacing what was there).
-pub fn fetch(spec: &WorldSpec, log: &mut dyn FnMut(&str)) -> Result<KernelRecord, FetchError> {
+pub(crate) fn fetch(
+    spec: &WorldSpec,
+    log: &mut dyn FnMut(&str),
+) -> Result<KernelRecord, FetchError> {
     let Some(KernelSource::Package(pkg)) = &spec.kernel else {
         return Err(FetchError::Layout(format!(
             "world `{}` has no package to fetch",

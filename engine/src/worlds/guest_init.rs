@@ -20,16 +20,16 @@ use crate::sys::process::WaitStatus;
 use crate::sys::{guest_kernel, guest_root as sys_mount, process, tty};
 
 /// Where the guest run writes its bundle and its result (inside the guest's tmpfs).
-pub const GUEST_OUT: &str = "/tmp/xpr-guest-out";
-pub const GUEST_RUN_DIR: &str = "/run/xpr-guest";
-pub const RESULT_FILE: &str = "/run/xpr-guest/result.json";
-pub const REQUEST_FILE: &str = "/run/xpr-guest/request.json";
+pub(crate) const GUEST_OUT: &str = "/tmp/xpr-guest-out";
+pub(crate) const GUEST_RUN_DIR: &str = "/run/xpr-guest";
+pub(crate) const RESULT_FILE: &str = "/run/xpr-guest/result.json";
+pub(crate) const REQUEST_FILE: &str = "/run/xpr-guest/request.json";
 /// Where the init keeps the overlay's view of the host's `/tmp` (outside the new root).
 const HOST_TMP: &str = "/rw/host-tmp";
 /// The second serial port: the result channel (the first is the console).
 const CHANNEL: &str = "/dev/ttyS1";
 
-pub fn main() -> u8 {
+pub(crate) fn main() -> u8 {
     let result = match setup_and_run() {
         Ok(stream) => stream,
         Err(message) => {

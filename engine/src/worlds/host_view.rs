@@ -11,13 +11,13 @@ use std::path::{Component, Path, PathBuf};
 use super::WorldError;
 
 /// Host directories the guest's init covers with fresh mounts.
-pub const FRESH_IN_GUEST: &[&str] = &["/tmp", "/run", "/proc", "/sys", "/dev"];
+pub(crate) const FRESH_IN_GUEST: &[&str] = &["/tmp", "/run", "/proc", "/sys", "/dev"];
 /// The one fresh mount the guest can show host paths in (spec §12.3).
-pub const SHOWN_FROM_HOST: &str = "/tmp";
+pub(crate) const SHOWN_FROM_HOST: &str = "/tmp";
 
 /// One host place the guest's run needs, and what it is for (named in errors).
 #[derive(Clone, Debug)]
-pub struct Needed {
+pub(crate) struct Needed {
     pub what: &'static str,
     pub path: PathBuf,
     pub is_dir: bool,
@@ -26,7 +26,7 @@ pub struct Needed {
 /// The paths under `/tmp` the guest's init must show from the host's `/tmp` (each a
 /// directory, or a file directly in `/tmp`), sorted and without one beneath another; an
 /// error names the first needed path under another fresh mount.
-pub fn tmp_binds(needed: &[Needed]) -> Result<Vec<String>, WorldError> {
+pub(crate) fn tmp_binds(needed: &[Needed]) -> Result<Vec<String>, WorldError> {
     let mut binds: Vec<PathBuf> = Vec::new();
     for n in needed {
         let path = normalise(&n.path);
@@ -63,7 +63,7 @@ pub fn tmp_binds(needed: &[Needed]) -> Result<Vec<String>, WorldError> {
 
 /// The part of `bind` below `/tmp`, checked as the guest's init reads it from the request:
 /// relative, of normal components only (never `..`), so it cannot name anything outside.
-pub fn below_tmp(bind: &str) -> Option<&Path> {
+pub(crate) fn below_tmp(bind: &str) -> Option<&Path> {
     let rest = Path::new(bind).strip_prefix(SHOWN_FROM_HOST).ok()?;
     let normal = rest.components().all(|c| matches!(c, Component::Normal(_)));
     (normal && rest.components().next().is_some()).then_some(rest)

@@ -14,7 +14,7 @@ use super::protocol::GuestRequest;
 /// Mount points `guest_init` needs before it can create anything.
 const DIRS: &[&str] = &["dev", "proc", "host", "rw", "newroot"];
 
-pub fn build(
+pub(crate) fn build(
     xpr: &Path,
     modules: &[(CachedModule, PathBuf)],
     request: &GuestRequest,

@@ -17,21 +17,22 @@ use super::console::ConsoleLog;
 use super::fetch::{self, FetchError, Kernel};
 use super::host_view::{self, Needed};
 use super::protocol::{self, GuestModule, GuestRequest, REQUEST_SCHEMA};
-use super::receive::{self, Expected};
+use super::receive::{self, Expected, ReceiveError};
 use crate::bundle::RunId;
 use crate::sys;
 use crate::world::{VmHarness, VmWorld};
 
 pub const QEMU: &str = "qemu-system-x86_64";
 /// Printed by the guest's init on the console when userspace starts (boot time).
-pub const READY_MARKER: &str = "xpr-guest: init started";
+pub(crate) const READY_MARKER: &str = "xpr-guest: init started";
 /// How long a KVM guest may take to reach its init before xpr falls back to TCG.
-pub const KVM_PROBE: Duration = Duration::from_secs(20);
+pub(crate) const KVM_PROBE: Duration = Duration::from_secs(20);
 /// How the guest's userland is made (world facts).
-pub const USERLAND: &str = "host root via 9p (read-only) under an overlay with a tmpfs upper layer";
+pub(crate) const USERLAND: &str =
+    "host root via 9p (read-only) under an overlay with a tmpfs upper layer";
 
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
-pub enum Accel {
+pub(crate) enum Accel {
     /// Emulation: slow, works everywhere (the default).
     #[default]
     Tcg,
@@ -41,7 +42,7 @@ pub enum Accel {
 }
 
 impl Accel {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Accel::Tcg => "tcg",
             Accel::Kvm => "kvm",
@@ -50,7 +51,7 @@ impl Accel {
 }
 
 /// One run to make in a guest world.
-pub struct GuestRun {
+pub(crate) struct GuestRun {
     pub experiment: String,
     /// `xpr run` arguments for the guest (experiment path first, relative to `cwd` or
     /// absolute; no world options).
@@ -70,7 +71,7 @@ pub struct GuestRun {
 
 /// A committed, verified bundle from a guest.
 #[derive(Debug)]
-pub struct WorldRun {
+pub(crate) struct WorldRun {
     pub bundle: PathBuf,
     /// The guest run's exit code: 0 every expectation held, 1 not.
     pub exit_code: i32,
@@ -80,17 +81,23 @@ pub struct WorldRun {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum WorldError {
+pub(crate) enum WorldError {
     #[error("{QEMU} is not installed; install it with `apt-get install qemu-system-x86`")]
     QemuMissing,
     #[error(transparent)]
     Fetch(#[from] FetchError),
     #[error("{0}")]
     Setup(String),
-    /// The guest ran and failed: panic, timeout, a failed init or run, a rejected bundle.
+    /// The guest ran and failed: panic, timeout, a failed init or run.
     #[error("{reason} (the guest's console log is kept at {})", console_log.display())]
     Guest {
         reason: String,
+        console_log: PathBuf,
+    },
+    /// The guest's bundle was refused; nothing of it was committed.
+    #[error("{error} (the guest's console log is kept at {})", console_log.display())]
+    Rejected {
+        error: ReceiveError,
         console_log: PathBuf,
     },
     #[error("interrupted: the guest was stopped and no bundle was written (console log: {})", console_log.display())]
@@ -99,7 +106,7 @@ pub enum WorldError {
 
 /// Boots `spec`, runs the experiment inside, and commits the verified bundle under
 /// `run.out_root`. `log` gets progress lines (fetching, booting).
-pub fn run_in_world(
+pub(crate) fn run_in_world(
     spec: &WorldSpec,
     run: &GuestRun,
     log: &mut dyn FnMut(&str),
@@ -265,7 +272,13 @@ pub fn run_in_world(
         &work.path.join("stage"),
         &run.out_root,
     )
-    .map_err(keep_log)?;
+    .map_err(|error| {
+        console.write_to(&console_log);
+        WorldError::Rejected {
+            error,
+            console_log: console_log.clone(),
+        }
+    })?;
     Ok(WorldRun {
         bundle,
         exit_code,
@@ -275,7 +288,7 @@ pub fn run_in_world(
 }
 
 /// Where a failed guest's console log is kept: beside where its bundle would have been.
-pub fn console_log_path(out_root: &Path, experiment: &str, run_id: &RunId) -> PathBuf {
+pub(crate) fn console_log_path(out_root: &Path, experiment: &str, run_id: &RunId) -> PathBuf {
     let dir = if crate::bundle::index::is_safe_relative(experiment) && !experiment.contains('/') {
         out_root.join(experiment)
     } else {

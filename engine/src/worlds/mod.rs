@@ -10,19 +10,19 @@
 //! Library entry point: [`launch::run_in_world`] — world + run → a verified bundle's path, or
 //! a [`launch::WorldError`] that keeps the guest's console log.
 
-pub mod cache;
-pub mod catalogue;
+pub(crate) mod cache;
+pub(crate) mod catalogue;
 mod console;
 mod cpio;
 pub mod fetch;
-pub mod guest_init;
-pub mod host_view;
+pub(crate) mod guest_init;
+pub(crate) mod host_view;
 mod initramfs;
 pub mod launch;
 mod modules;
-pub mod protocol;
+pub(crate) mod protocol;
 mod receive;
 mod vmlinux;
 
 pub use catalogue::{Catalogue, HOST, KernelSource, WorldSpec};
-pub use launch::{Accel, GuestRun, WorldError, WorldRun, run_in_world};
+pub(crate) use launch::{Accel, GuestRun, WorldError, WorldRun, run_in_world};

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 /// One listed module, resolved.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Found {
+pub(crate) enum Found {
     File { path: PathBuf, compressed: bool },
     Builtin,
 }
@@ -29,7 +29,7 @@ fn module_stem(file: &str) -> Option<(String, bool)> {
 
 /// Resolves `wanted` in `tree` (a `lib/modules/<release>` directory, or any directory of
 /// `.ko` files). Errors name every module that is neither a file nor built in.
-pub fn resolve(tree: &Path, wanted: &[String]) -> Result<Vec<(String, Found)>, String> {
+pub(crate) fn resolve(tree: &Path, wanted: &[String]) -> Result<Vec<(String, Found)>, String> {
     let mut files = BTreeMap::new();
     walk(tree, 0, &mut files);
     let builtin: Vec<String> = std::fs::read_to_string(tree.join("modules.builtin"))

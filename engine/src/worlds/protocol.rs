@@ -19,17 +19,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::world::{VmHarness, VmWorld};
 
-pub const REQUEST_SCHEMA: &str = "xpr.guest_request.v1";
-pub const MAGIC: &[u8] = b"XPRG1\n";
+pub(crate) const REQUEST_SCHEMA: &str = "xpr.guest_request.v1";
+pub(crate) const MAGIC: &[u8] = b"XPRG1\n";
 /// Everything a guest may send back, in total.
-pub const MAX_STREAM: usize = 256 << 20;
-pub const MAX_FILES: usize = 10_000;
-pub const MAX_NAME: usize = 255;
-pub const MAX_MESSAGE: usize = 64 << 10;
+pub(crate) const MAX_STREAM: usize = 256 << 20;
+pub(crate) const MAX_FILES: usize = 10_000;
+pub(crate) const MAX_NAME: usize = 255;
+pub(crate) const MAX_MESSAGE: usize = 64 << 10;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct GuestRequest {
+pub(crate) struct GuestRequest {
     pub schema_version: String,
     /// The host's `xpr` binary, the same bytes as the initramfs's `/xpr`, reached through the
     /// shared root: the guest's run executes it so its probe helper exists in the new root.
@@ -52,7 +52,7 @@ pub struct GuestRequest {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct GuestModule {
+pub(crate) struct GuestModule {
     pub name: String,
     pub file: String,
     pub compressed: bool,
@@ -60,7 +60,7 @@ pub struct GuestModule {
 
 /// What the guest reports besides the bundle.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GuestResult {
+pub(crate) struct GuestResult {
     /// The guest run's exit code (0/1 with a bundle; 2/3 without), or `None` when the guest
     /// failed before the run (then `message` says where).
     pub exit_code: Option<i32>,
@@ -69,7 +69,7 @@ pub struct GuestResult {
 }
 
 /// Encodes the stream (guest side).
-pub struct Encoder {
+pub(crate) struct Encoder {
     bytes: Vec<u8>,
 }
 
@@ -80,18 +80,18 @@ impl Default for Encoder {
 }
 
 impl Encoder {
-    pub fn new() -> Encoder {
+    pub(crate) fn new() -> Encoder {
         Encoder {
             bytes: MAGIC.to_vec(),
         }
     }
 
-    pub fn file(&mut self, name: &str, data: &[u8]) {
+    pub(crate) fn file(&mut self, name: &str, data: &[u8]) {
         self.frame(b'F', name, data);
     }
 
     /// The result and the end frame; the finished stream.
-    pub fn finish(mut self, result: &GuestResult) -> Vec<u8> {
+    pub(crate) fn finish(mut self, result: &GuestResult) -> Vec<u8> {
         let json = serde_json::to_vec(result).unwrap_or_default();
         self.frame(b'R', "", &json);
         let digest = *blake3::hash(&self.bytes).as_bytes();
@@ -112,13 +112,13 @@ impl Encoder {
 
 /// A decoded stream: every file and the result.
 #[derive(Debug, Default)]
-pub struct Returned {
+pub(crate) struct Returned {
     pub files: BTreeMap<String, Vec<u8>>,
     pub result: GuestResult,
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
-pub enum StreamError {
+pub(crate) enum StreamError {
     #[error("the guest sent nothing on its result channel")]
     Empty,
     #[error("the result stream does not start with the protocol's magic")]
@@ -132,7 +132,7 @@ pub enum StreamError {
 }
 
 /// Decodes a complete stream. Bytes after the end frame are ignored (serial noise).
-pub fn decode(bytes: &[u8]) -> Result<Returned, StreamError> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<Returned, StreamError> {
     if bytes.is_empty() {
         return Err(StreamError::Empty);
     }

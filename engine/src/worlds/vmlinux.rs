@@ -9,7 +9,7 @@
 use std::io::Read;
 
 /// The vmlinux ELF, or why it cannot be had (then the bzImage is booted as it is).
-pub fn extract(bz: &[u8]) -> Result<Vec<u8>, String> {
+pub(crate) fn extract(bz: &[u8]) -> Result<Vec<u8>, String> {
     let u8_at = |o: usize| bz.get(o).copied().ok_or("truncated header");
     let u16_at =
         |o: usize| -> Result<u16, &str> { Ok(u16::from_le_bytes([u8_at(o)?, u8_at(o + 1)?])) };

@@ -552,7 +552,7 @@ fn an_xpr_run_diffs_against_a_runtime_tools_run_on_shared_expectations() {
     };
     // xpr's side as its reader loads it: records, facts, a vocabulary, no foreign details.
     let theirs = load(&bundle(MNE_FIRST));
-    let mut vocabulary = xpr::bundle::vocabulary::Vocabulary::default();
+    let mut vocabulary = xpr::bundle::world_vocabulary::Vocabulary::default();
     for op in ["file-read-data", "mach-lookup"] {
         vocabulary
             .operations
@@ -706,7 +706,7 @@ fn write_xpr_mach_name_bundle(out: &Path) -> PathBuf {
     let manifest = bundle_support::manifest(&world, &run, 1);
     w.write_json(layout::MANIFEST, schema::MANIFEST, &manifest)
         .unwrap();
-    let mut vocabulary = xpr::bundle::vocabulary::Vocabulary::default();
+    let mut vocabulary = xpr::bundle::world_vocabulary::Vocabulary::default();
     for (op, f) in [
         ("file-read*", xpr::compile::Fidelity::Exact),
         ("mach-lookup", xpr::compile::Fidelity::Unsupported),

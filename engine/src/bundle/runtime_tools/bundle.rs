@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
+use super::artifact_json::{optional_json, optional_jsonl};
 use super::detect::{INDEX_FILE, bundle_dir};
 use super::error::RuntimeToolsError;
-use super::read::{optional_json, optional_jsonl};
 use super::records::*;
 use super::schema;
 use crate::bundle::dir::BundleDir;
@@ -27,7 +27,7 @@ pub struct RuntimeToolsBundle {
 
 impl RuntimeToolsBundle {
     /// Reads the bundle at `path` (its directory or its `artifact_index.json`). Does not check
-    /// digests (see [`super::verify::verify`]); fails when the index or the expected matrix is
+    /// digests (see [`super::integrity::verify`]); fails when the index or the expected matrix is
     /// absent or any artifact is malformed.
     pub fn open(path: &Path) -> Result<Self, RuntimeToolsError> {
         let root = bundle_dir(path);
@@ -39,7 +39,7 @@ impl RuntimeToolsBundle {
     }
 
     /// [`RuntimeToolsBundle::open`] for an opened bundle directory.
-    pub fn read(dir: &BundleDir) -> Result<Self, RuntimeToolsError> {
+    pub(crate) fn read(dir: &BundleDir) -> Result<Self, RuntimeToolsError> {
         let not_rt = |why: String| RuntimeToolsError::NotRuntimeTools {
             dir: dir.root().to_path_buf(),
             why,
@@ -79,7 +79,7 @@ impl RuntimeToolsBundle {
         })
     }
 
-    pub fn run_id(&self) -> &str {
+    pub(crate) fn run_id(&self) -> &str {
         self.index
             .run_id
             .as_deref()
@@ -98,7 +98,7 @@ impl RuntimeToolsBundle {
 
     /// Profile ids in the run's own order (summary's `expected_profiles`), then any others
     /// from the matrix in sorted order.
-    pub fn profile_order(&self) -> Vec<&str> {
+    pub(crate) fn profile_order(&self) -> Vec<&str> {
         let mut order: Vec<&str> = self
             .summary
             .expected_profiles
@@ -115,7 +115,7 @@ impl RuntimeToolsBundle {
     }
 
     /// Lanes the run enabled, sorted.
-    pub fn lanes(&self) -> Vec<String> {
+    pub(crate) fn lanes(&self) -> Vec<String> {
         let mut lanes: Vec<String> = self
             .summary
             .lanes

@@ -6,11 +6,11 @@ use super::schema;
 use crate::bundle::dir::BundleDir;
 
 /// The index file every runtime-tools bundle carries (written last, their commit barrier).
-pub const INDEX_FILE: &str = "artifact_index.json";
+pub(crate) const INDEX_FILE: &str = "artifact_index.json";
 
 /// The bundle directory for a path given on the command line: the directory itself, or the
 /// directory holding a given `artifact_index.json`.
-pub fn bundle_dir(path: &Path) -> &Path {
+pub(crate) fn bundle_dir(path: &Path) -> &Path {
     if path.is_file() && path.file_name().is_some_and(|n| n == INDEX_FILE) {
         match path.parent() {
             Some(p) if p.as_os_str().is_empty() => Path::new("."),
@@ -29,7 +29,7 @@ pub fn is_runtime_tools(path: &Path) -> bool {
 }
 
 /// [`is_runtime_tools`] for an opened bundle directory.
-pub fn is_runtime_tools_dir(dir: &BundleDir) -> bool {
+pub(crate) fn is_runtime_tools_dir(dir: &BundleDir) -> bool {
     let Ok(value) = dir.read_json::<serde_json::Value>(INDEX_FILE) else {
         return false;
     };

@@ -7,7 +7,7 @@
 
 /// A profile or probe name usable in a KDL experiment and in an id: characters outside
 /// `[A-Za-z0-9._:-]` (notably the id separator `/` and glob characters) become `_`.
-pub fn name(raw: &str) -> String {
+pub(crate) fn name(raw: &str) -> String {
     let cleaned: String = raw
         .chars()
         .map(|c| {
@@ -26,7 +26,7 @@ pub fn name(raw: &str) -> String {
 }
 
 /// The stable id `<profile>/<probe>`.
-pub fn expectation_id(profile_id: &str, probe_name: &str) -> String {
+pub(crate) fn expectation_id(profile_id: &str, probe_name: &str) -> String {
     format!("{}/{}", name(profile_id), name(probe_name))
 }
 

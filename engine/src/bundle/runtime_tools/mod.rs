@@ -8,24 +8,23 @@
 //!   records as [`crate::model::VerdictRecord`]s plus their foreign details by [`to_record`];
 //! - [`to_kdl`]: a starting xpr experiment from the expected matrix.
 
-pub mod bundle;
-pub mod detect;
-pub mod digest;
-pub mod error;
+pub(crate) mod artifact_json;
+pub(crate) mod bundle;
+pub(crate) mod bundle_reader;
+pub(crate) mod detect;
+pub(crate) mod error;
 pub mod flags;
-pub mod ids;
-pub mod mapped;
-pub mod read;
-pub mod reader;
-pub mod records;
-pub mod schema;
+pub(crate) mod ids;
+pub(crate) mod integrity;
+pub(crate) mod map_records;
+pub(crate) mod mapped;
+pub(crate) mod records;
+pub(crate) mod schema;
+pub(crate) mod sha256;
 pub mod to_kdl;
-pub mod to_record;
-pub mod verify;
-pub mod view;
+pub(crate) mod to_record;
 
 pub use bundle::RuntimeToolsBundle;
+pub(crate) use bundle_reader::RuntimeToolsReader;
 pub use detect::is_runtime_tools;
-pub use error::RuntimeToolsError;
-pub use reader::RuntimeToolsReader;
-pub use verify::{VerifyReport, verify};
+pub use integrity::{VerifyReport, verify};

@@ -37,7 +37,7 @@ pub struct IndexedArtifact {
 
 impl IndexedArtifact {
     /// The bundle-relative name: the recorded path's last component.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         self.path.rsplit('/').next().unwrap_or(&self.path)
     }
 }
@@ -105,7 +105,7 @@ pub struct ExpectedProbe {
 }
 
 /// `runtime_results.json`: profile id → what the harness observed.
-pub type RuntimeResults = BTreeMap<String, ResultProfile>;
+pub(crate) type RuntimeResults = BTreeMap<String, ResultProfile>;
 
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct ResultProfile {

@@ -5,15 +5,15 @@
 //! must refuse a major it does not know.
 
 /// The format name reported by `xpr verify` and `xpr diff`.
-pub const FORMAT: &str = "runtime-tools";
+pub(crate) const FORMAT: &str = "runtime-tools";
 
 /// The schema the artifact index must carry for the bundle to be read at all.
-pub const INDEX_SCHEMA_PREFIX: &str = "runtime-tools.artifact_index.v";
+pub(crate) const INDEX_SCHEMA_PREFIX: &str = "runtime-tools.artifact_index.v";
 
 const FAMILIES: [&str; 2] = ["runtime-tools.", "hardened-runtime"];
 
 /// The major version of a runtime-tools schema string, or `None` if it is not one.
-pub fn major(schema: &str) -> Option<u32> {
+pub(crate) fn major(schema: &str) -> Option<u32> {
     if !FAMILIES.iter().any(|f| schema.starts_with(f)) {
         return None;
     }
@@ -26,12 +26,12 @@ pub fn major(schema: &str) -> Option<u32> {
 }
 
 /// True when the string is a runtime-tools schema of a major this reader understands.
-pub fn is_known(schema: &str) -> bool {
+pub(crate) fn is_known(schema: &str) -> bool {
     major(schema) == Some(0)
 }
 
 /// True when the string names the runtime-tools artifact index (any major).
-pub fn is_index_schema(schema: &str) -> bool {
+pub(crate) fn is_index_schema(schema: &str) -> bool {
     schema.starts_with(INDEX_SCHEMA_PREFIX)
 }
 

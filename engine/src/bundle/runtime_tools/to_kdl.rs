@@ -27,7 +27,7 @@ pub struct Imported {
 }
 
 /// The xpr probe family (stdlib `families.kdl`) that performs a Seatbelt operation, if any.
-pub fn family_for(operation: &str) -> Option<&'static str> {
+pub(crate) fn family_for(operation: &str) -> Option<&'static str> {
     Some(match operation {
         "mach-lookup" => "mach-lookup",
         "file-read*" | "file-read-data" => "file-read",

@@ -55,7 +55,7 @@ fn errno_name(raw: i64) -> String {
     }
 }
 
-pub fn to_record(v: &MappedVerdict) -> VerdictRecord {
+pub(crate) fn to_record(v: &MappedVerdict) -> VerdictRecord {
     let mapped = verdict(v.verdict.as_deref());
     let mut mismatches: Vec<MismatchReason> =
         v.mismatches.iter().filter_map(|m| mismatch(m)).collect();
@@ -92,7 +92,7 @@ pub fn to_record(v: &MappedVerdict) -> VerdictRecord {
 }
 
 /// Everything the harness recorded that the `VerdictRecord` cannot hold, verbatim.
-pub fn to_foreign(v: &MappedVerdict) -> ForeignDetails {
+pub(crate) fn to_foreign(v: &MappedVerdict) -> ForeignDetails {
     ForeignDetails {
         source_id: v.source_id.clone(),
         operation: v.operation.clone(),

@@ -13,7 +13,7 @@ use super::{CompiledProfile, LayerPlan};
 
 /// An exported profile: the text, and what the format leaves out.
 #[derive(Debug)]
-pub struct Export {
+pub(crate) struct Export {
     pub text: String,
     pub notes: Vec<String>,
 }
@@ -27,9 +27,20 @@ fn symbolic(path: &str) -> String {
     path.replacen(SCRATCH, "${scratch}", 1)
 }
 
+/// Why a profile has no form in an export format.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ExportError {
+    /// landlockconfig composes rulesets into one; it has no layers.
+    #[error(
+        "the profile stacks {0} Landlock layers; landlockconfig describes one ruleset \
+         (export each layer's profile on its own)"
+    )]
+    StackedLayers(usize),
+}
+
 /// The Landlock plan as one landlockconfig document. `Err` for a stacked plan: the format
 /// composes rulesets into one, it has no layers.
-pub fn landlock_config(compiled: &CompiledProfile) -> Result<Export, String> {
+pub(crate) fn landlock_config(compiled: &CompiledProfile) -> Result<Export, ExportError> {
     let plan = &compiled.plan;
     let mut notes = not_applied_here(compiled, "landlockconfig");
     let layer = match plan.layers.as_slice() {
@@ -39,11 +50,7 @@ pub fn landlock_config(compiled: &CompiledProfile) -> Result<Export, String> {
         }
         [one] => one,
         more => {
-            return Err(format!(
-                "the profile stacks {} Landlock layers; landlockconfig describes one ruleset \
-                 (export each layer's profile on its own)",
-                more.len()
-            ));
+            return Err(ExportError::StackedLayers(more.len()));
         }
     };
     let names = |v: &[String]| v.iter().map(|n| bare(n)).collect::<Vec<_>>();
@@ -102,7 +109,10 @@ pub fn landlock_config(compiled: &CompiledProfile) -> Result<Export, String> {
 /// The mount table as bubblewrap arguments, one shell-quoted line: the host's tree as the
 /// root, then the mounts in xpr's attach order. `is_dir` says whether a hidden path is a
 /// directory (`None`: not known).
-pub fn bwrap_args(compiled: &CompiledProfile, is_dir: &dyn Fn(&str) -> Option<bool>) -> Export {
+pub(crate) fn bwrap_args(
+    compiled: &CompiledProfile,
+    is_dir: &dyn Fn(&str) -> Option<bool>,
+) -> Export {
     let mut notes = not_applied_here(compiled, "bubblewrap");
     let mut args: Vec<String> = [
         "--die-with-parent",

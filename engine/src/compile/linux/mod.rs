@@ -26,34 +26,34 @@
 //!   with EINVAL, so nothing is ever dropped silently, and apply needs the exact errno and no
 //!   allocation.
 
-pub mod export;
-pub mod mounts;
+pub(crate) mod export;
+pub(crate) mod mounts;
 mod operations;
-pub mod plan;
 mod prepare;
 mod rule_paths;
 mod rule_text;
+pub(crate) mod ruleset_plan;
 mod sandbox_plan;
-pub mod seccomp_program;
+pub(crate) mod seccomp_program;
 mod side_effects;
 mod stack;
 mod translate;
 
 use serde::Serialize;
 
-pub use crate::source::sysctl::proc_sys_path;
-pub use mounts::{MOUNT_PLAN_SCHEMA_VERSION, MountEntryPlan, MountKind, MountPlan};
-pub use plan::{
+pub(crate) use crate::source::sysctl::proc_sys_path;
+pub(crate) use mounts::{MOUNT_PLAN_SCHEMA_VERSION, MountEntryPlan, MountPlan};
+pub use prepare::{PrepareFailure, PreparedSandbox, ResolvedPathRule, kept_on_node};
+pub(crate) use rule_paths::SCRATCH;
+pub use rule_text::rule_text;
+pub use ruleset_plan::{
     LANDLOCK_PLAN_SCHEMA_VERSION, LandlockPlan, LayerPlan, PathRulePlan, PortRulePlan, SeccompPlan,
     SeccompSyscallPlan,
 };
-pub use prepare::{PrepareFailure, PreparedSandbox, ResolvedPathRule, kept_on_node};
-pub use rule_paths::SCRATCH;
-pub use rule_text::rule_text;
 pub use sandbox_plan::{LOG_NEW_EXEC_ON, LinuxSandbox, sandbox_for, sandbox_with_log_flags};
 
-use super::{Blocked, Fidelity, RuleFidelity};
-use crate::model::{CompileOutcome, Fidelity as Level, Mechanism, ProfileIr};
+use super::{Blocked, RuleFidelity};
+use crate::model::{Fidelity as Level, Mechanism, ProfileIr};
 use crate::world::{WorldFacts, canonical_json};
 
 /// One profile compiled for one world: deterministic, run-independent.
@@ -85,7 +85,7 @@ impl CompiledProfile {
 
     /// The mount table as its artifact (`compiled/<profile>.mounts.json`); `None` when the
     /// profile makes no mount.
-    pub fn mount_plan(&self) -> Option<MountPlan> {
+    pub(crate) fn mount_plan(&self) -> Option<MountPlan> {
         (!self.mounts.is_empty()).then(|| MountPlan {
             schema_version: MOUNT_PLAN_SCHEMA_VERSION.to_string(),
             profile: self.profile_id.clone(),
@@ -112,18 +112,6 @@ impl CompiledProfile {
             bpf: Vec::new(),
         }
     }
-
-    pub fn outcome(&self) -> CompileOutcome {
-        if self
-            .fidelity
-            .iter()
-            .any(|f| f.fidelity == Fidelity::Unsupported)
-        {
-            CompileOutcome::Unsupported
-        } else {
-            CompileOutcome::Ok
-        }
-    }
 }
 
 /// Compiles a profile's IR for this world. Never fails: what the world cannot express is
@@ -131,12 +119,14 @@ impl CompiledProfile {
 pub fn compile(profile_id: &str, ir: &ProfileIr, world: &WorldFacts) -> CompiledProfile {
     let mut translation = stack::translate_stack(ir, world);
     let overlays: Vec<&mounts::Overlay> = translation.overlays.iter().collect();
-    let mount_table = mounts::table::build(&overlays);
+    let mount_table = mounts::mount_table::build(&overlays);
     let carved = overlays.iter().flat_map(|o| o.carved.clone()).collect();
     let usable = world
         .landlock
         .usable_mask(crate::world::landlock_rights::RightKind::Fs);
-    for (rule, (approximate, notes)) in mounts::table::rule_notes(&mount_table, &carved, usable) {
+    for (rule, (approximate, notes)) in
+        mounts::mount_table::rule_notes(&mount_table, &carved, usable)
+    {
         let Some(f) = translation
             .fidelity
             .iter_mut()

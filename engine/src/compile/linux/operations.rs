@@ -9,7 +9,7 @@
 //! and a cross-directory move is decided by the make and remove rights alone.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OpClass {
+pub(crate) enum OpClass {
     /// Landlock fs rights, filtered by `literal`/`subpath`.
     Fs {
         rights: &'static [&'static str],
@@ -40,7 +40,7 @@ pub enum OpClass {
 }
 
 #[derive(Clone, Copy, Debug)]
-pub struct Operation {
+pub(crate) struct Operation {
     pub name: &'static str,
     pub class: OpClass,
     /// Class rows (`file-read*`) are not part of prefix expansion.
@@ -99,10 +99,10 @@ const fn unrestricted(name: &'static str, seccomp_class: Option<&'static str>) -
 }
 
 /// What `file-write*` cannot take away with Landlock (a read-only mount can).
-pub const METADATA_WRITES_NOTE: &str =
+pub(crate) const METADATA_WRITES_NOTE: &str =
     "mode, owner, times, xattr and flag changes cannot be denied";
 
-pub const OPERATIONS: &[Operation] = &[
+pub(crate) const OPERATIONS: &[Operation] = &[
     Operation {
         name: "file-read*",
         class: fs(
@@ -240,7 +240,7 @@ const DARWIN_ONLY: &[&str] = &[
 /// The Landlock fs rights each operation's requests need on Linux (spec §7, "Side effects"): a
 /// rule of another operation that changes one of them changes this operation's outcomes too.
 /// A link needs nothing of its own: Linux checks it as the create it always comes with.
-pub const NEEDS: &[(&str, &[&str])] = &[
+pub(crate) const NEEDS: &[(&str, &[&str])] = &[
     ("file-read-data", READ),
     ("file-write-data", &["fs.write_file", "fs.truncate"]),
     ("file-write-create", MAKE_ALL),
@@ -255,11 +255,11 @@ pub const NEEDS: &[(&str, &[&str])] = &[
 
 /// Operations whose requests need several rights at once: granting one of them allows
 /// nothing while another is denied everywhere.
-pub const JOINTLY: &[(&str, &[&str])] = &[("process-exec", &["fs.execute", "fs.read_file"])];
+pub(crate) const JOINTLY: &[(&str, &[&str])] = &[("process-exec", &["fs.execute", "fs.read_file"])];
 
 /// Whether a rule naming `written` (`default`, `file-read*`, a concrete name) covers the
 /// concrete operation `op`, as the vocabulary matches them (spec §2.9).
-pub fn covers(written: &str, op: &str) -> bool {
+pub(crate) fn covers(written: &str, op: &str) -> bool {
     written == "default"
         || written == op
         || written.strip_suffix('*').is_some_and(|p| op.starts_with(p))
@@ -267,14 +267,14 @@ pub fn covers(written: &str, op: &str) -> bool {
 
 /// How a rule's operation name resolves.
 #[derive(Debug)]
-pub struct Resolved {
+pub(crate) struct Resolved {
     pub operations: Vec<Operation>,
     /// The name was a wildcard (`name*` or `default`): rows Linux cannot restrict make the
     /// rule approximate rather than unsupported.
     pub wildcard: bool,
 }
 
-pub fn resolve(name: &str) -> Resolved {
+pub(crate) fn resolve(name: &str) -> Resolved {
     if let Some(found) = OPERATIONS.iter().find(|o| o.name == name) {
         return Resolved {
             operations: vec![*found],

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use super::CompiledProfile;
 use super::mounts::{MountNamespace, decide};
-use super::plan::PathRulePlan;
 use super::rule_paths::SCRATCH;
+use super::ruleset_plan::PathRulePlan;
 use super::seccomp_program::decode_bpf;
 use crate::compile::ApplyFailure;
 use crate::model::BlockedReason;
@@ -29,7 +29,7 @@ pub struct PrepareFailure {
 }
 
 impl PrepareFailure {
-    pub fn failure(&self) -> ApplyFailure {
+    pub(crate) fn failure(&self) -> ApplyFailure {
         ApplyFailure {
             reason: self.reason,
             errno: self.errno,
@@ -77,7 +77,7 @@ pub struct PreparedSandbox {
 }
 
 /// `{scratch}/a` → `<scratch>/a`; other paths unchanged.
-pub fn host_path(plan_path: &str, scratch: &Path) -> PathBuf {
+pub(crate) fn host_path(plan_path: &str, scratch: &Path) -> PathBuf {
     match plan_path.strip_prefix(SCRATCH) {
         Some(rest) => scratch.join(rest.trim_start_matches('/')),
         None => PathBuf::from(plan_path),
@@ -200,7 +200,7 @@ impl PreparedSandbox {
     }
 
     /// In the forked child, first: the mount namespace (see [`MountNamespace::enter`]).
-    pub fn enter_namespaces(&self, own_pid_namespace: bool) -> Result<(), ApplyFailure> {
+    pub(crate) fn enter_namespaces(&self, own_pid_namespace: bool) -> Result<(), ApplyFailure> {
         match &self.mounts {
             Some(ns) => ns.enter(own_pid_namespace),
             None => Ok(()),
@@ -208,7 +208,7 @@ impl PreparedSandbox {
     }
 
     /// The mount of this sandbox that explains `errno` on `paths`, if one does.
-    pub fn mount_decision(
+    pub(crate) fn mount_decision(
         &self,
         errno: i32,
         paths: &[&str],
@@ -220,7 +220,7 @@ impl PreparedSandbox {
 
     /// In the forked child: NO_NEW_PRIVS, then each Landlock layer (what every process started
     /// afterwards inherits). Raw syscalls only, no allocation.
-    pub fn apply_domain(&self) -> Result<(), ApplyFailure> {
+    pub(crate) fn apply_domain(&self) -> Result<(), ApplyFailure> {
         landlock::set_no_new_privs().map_err(|e| ApplyFailure {
             reason: BlockedReason::ApplyError,
             errno: raw(&e),
@@ -245,7 +245,7 @@ impl PreparedSandbox {
 
     /// In the process that runs the probe, after [`PreparedSandbox::apply_domain`]: the seccomp
     /// filter. Raw syscall, no allocation.
-    pub fn apply_filters(&self) -> Result<(), ApplyFailure> {
+    pub(crate) fn apply_filters(&self) -> Result<(), ApplyFailure> {
         if self.bpf.is_empty() {
             return Ok(());
         }
@@ -268,16 +268,13 @@ impl PreparedSandbox {
 
     /// Adds `landlock_restrict_self` flags for this run only (the observer's log flags: they
     /// change what the kernel logs, not what it enforces, so the compiled plan stays as is).
-    pub fn add_restrict_flags(&mut self, flags: u32) {
+    pub(crate) fn add_restrict_flags(&mut self, flags: u32) {
         self.restrict_flags |= flags;
     }
 
     /// Whether apply will create a Landlock domain / install a seccomp filter.
-    pub fn has_landlock(&self) -> bool {
+    pub(crate) fn has_landlock(&self) -> bool {
         !self.rulesets.is_empty()
-    }
-    pub fn has_seccomp(&self) -> bool {
-        !self.bpf.is_empty()
     }
 }
 

@@ -2,10 +2,10 @@
 //! compiler cannot know where the run will put it, so a literal path other than `/` is
 //! *assumed* not to contain it, and the assumption is recorded for prepare to check.
 
-pub const SCRATCH: &str = "{scratch}";
+pub(crate) const SCRATCH: &str = "{scratch}";
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct RulePath {
+pub(crate) struct RulePath {
     /// As written in the plan: `/etc/hosts`, `{scratch}/a`.
     pub text: String,
     /// SBPL `literal` (the node itself) rather than `subpath` (node and descendants).
@@ -13,7 +13,7 @@ pub struct RulePath {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Relation {
+pub(crate) enum Relation {
     Same,
     /// The first path lies strictly below the second.
     Inside,
@@ -23,7 +23,7 @@ pub enum Relation {
 }
 
 /// Normalises a filter path: absolute or under `{scratch}`, no `.`/`..`, no trailing `/`.
-pub fn normalise(raw: &str) -> Result<String, String> {
+pub(crate) fn normalise(raw: &str) -> Result<String, String> {
     let (root, rest) = if let Some(rest) = raw.strip_prefix(SCRATCH) {
         if !(rest.is_empty() || rest.starts_with('/')) {
             return Err(format!(
@@ -61,7 +61,7 @@ pub fn normalise(raw: &str) -> Result<String, String> {
 /// merged-/usr hosts where `/lib` leads to `/usr/lib`. Scratch paths stay as written (nothing
 /// in the run creates links there for rules), and so do `/proc` and `/dev`: their links name
 /// the preparing process or a terminal, which would make the plan differ from run to run.
-pub fn resolved_elsewhere(text: &str) -> Option<String> {
+pub(crate) fn resolved_elsewhere(text: &str) -> Option<String> {
     let volatile = ["/proc", "/dev"]
         .iter()
         .any(|root| text == *root || text.starts_with(&format!("{root}/")));
@@ -75,7 +75,7 @@ pub fn resolved_elsewhere(text: &str) -> Option<String> {
 
 /// The path a rule's grants and denials apply to on this host: as written, or where its
 /// symlinks lead (`resolved_elsewhere`).
-pub fn on_host(text: String) -> String {
+pub(crate) fn on_host(text: String) -> String {
     resolved_elsewhere(&text).unwrap_or(text)
 }
 
@@ -88,7 +88,7 @@ fn components(path: &str) -> (bool, Vec<&str>) {
 
 /// How `a` relates to `b`. The second value names a literal path assumed not to contain the
 /// scratch root when that assumption decided the answer.
-pub fn relation(a: &str, b: &str) -> (Relation, Option<String>) {
+pub(crate) fn relation(a: &str, b: &str) -> (Relation, Option<String>) {
     let (a_scratch, a_parts) = components(a);
     let (b_scratch, b_parts) = components(b);
     if a_scratch != b_scratch {

@@ -16,7 +16,7 @@ fn quoted(s: &str) -> String {
     format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-pub fn filter_text(filter: &Filter) -> String {
+pub(crate) fn filter_text(filter: &Filter) -> String {
     let list = |name: &str, items: &[Filter]| {
         let inner: Vec<String> = items.iter().map(filter_text).collect();
         format!("({name} {})", inner.join(" "))

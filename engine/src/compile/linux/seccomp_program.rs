@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 
 use seccompiler::{BpfProgram, SeccompAction, SeccompFilter, TargetArch};
 
-pub const SECCOMP_COMPILER: &str = "seccompiler 0.5.0";
-pub const SECCOMP_ARCH: &str = "x86_64";
+pub(crate) const SECCOMP_COMPILER: &str = "seccompiler 0.5.0";
+pub(crate) const SECCOMP_ARCH: &str = "x86_64";
 
 /// Class name → (syscall name, x86_64 number).
-pub const SECCOMP_CLASSES: &[(&str, &[(&str, i64)])] = &[
+pub(crate) const SECCOMP_CLASSES: &[(&str, &[(&str, i64)])] = &[
     (
         "file-write-mode",
         &[
@@ -59,7 +59,7 @@ pub const SECCOMP_CLASSES: &[(&str, &[(&str, i64)])] = &[
     ),
 ];
 
-pub fn class_syscalls(class: &str) -> &'static [(&'static str, i64)] {
+pub(crate) fn class_syscalls(class: &str) -> &'static [(&'static str, i64)] {
     SECCOMP_CLASSES
         .iter()
         .find(|(name, _)| *name == class)
@@ -68,7 +68,7 @@ pub fn class_syscalls(class: &str) -> &'static [(&'static str, i64)] {
 
 /// The BPF program denying `numbers` with EPERM, as raw little-endian `sock_filter` bytes
 /// (`code:u16 jt:u8 jf:u8 k:u32`), the layout the kernel reads.
-pub fn bpf_bytes(numbers: &[i64]) -> Result<Vec<u8>, String> {
+pub(crate) fn bpf_bytes(numbers: &[i64]) -> Result<Vec<u8>, String> {
     let rules: BTreeMap<i64, Vec<seccompiler::SeccompRule>> =
         numbers.iter().map(|nr| (*nr, Vec::new())).collect();
     let filter = SeccompFilter::new(
@@ -92,7 +92,7 @@ pub fn bpf_bytes(numbers: &[i64]) -> Result<Vec<u8>, String> {
 }
 
 /// Decodes raw bytes back into the kernel's instruction struct (done before fork).
-pub fn decode_bpf(bytes: &[u8]) -> Vec<libc::sock_filter> {
+pub(crate) fn decode_bpf(bytes: &[u8]) -> Vec<libc::sock_filter> {
     bytes
         .chunks_exact(8)
         .map(|c| libc::sock_filter {

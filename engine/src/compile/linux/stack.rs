@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::plan::SeccompSyscallPlan;
+use super::ruleset_plan::SeccompSyscallPlan;
 use super::seccomp_program;
 use super::side_effects::domain_notes;
 use super::translate::{REFER, Translation, translate};

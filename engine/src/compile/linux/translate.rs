@@ -28,9 +28,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::mounts::Overlay;
 use super::operations::{self, OpClass, Operation};
-use super::plan::{LayerPlan, PathRulePlan, PortRulePlan, SeccompPlan, SeccompSyscallPlan};
 use super::rule_paths::{self, Relation, RulePath};
 use super::rule_text::{filter_text, rule_text};
+use super::ruleset_plan::{LayerPlan, PathRulePlan, PortRulePlan, SeccompPlan, SeccompSyscallPlan};
 use super::seccomp_program::{self, SECCOMP_ARCH, SECCOMP_COMPILER};
 use super::side_effects::{self, Alias, Change};
 use crate::compile::Blocked;

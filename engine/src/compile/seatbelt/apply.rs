@@ -8,17 +8,17 @@ use crate::model::BlockedReason;
 
 use super::check_query::CheckQuery;
 use super::ffi;
-use super::text::CompiledSeatbelt;
+use super::sbpl_text::CompiledSeatbelt;
 
 /// Everything `sandbox_init_with_parameters` needs, allocated before fork.
-pub struct PreparedSeatbelt {
+pub(crate) struct PreparedSeatbelt {
     profile: CString,
     _strings: Vec<CString>,
     parameters: Vec<*const c_char>,
 }
 
 impl PreparedSeatbelt {
-    pub fn prepare(
+    pub(crate) fn prepare(
         compiled: &CompiledSeatbelt,
         values: &BTreeMap<String, String>,
     ) -> Result<PreparedSeatbelt, String> {
@@ -41,7 +41,7 @@ impl PreparedSeatbelt {
     }
 
     /// In the child, after fork.
-    pub fn apply(&self) -> Result<(), ApplyFailure> {
+    pub(crate) fn apply(&self) -> Result<(), ApplyFailure> {
         ffi::init_with_parameters(&self.profile, &self.parameters).map_err(|(errno, _)| {
             ApplyFailure {
                 reason: BlockedReason::ApplyError,
@@ -54,7 +54,7 @@ impl PreparedSeatbelt {
 
 /// The oracle: would `pid` be allowed the query's operation? `Ok(true)` allow, `Ok(false)`
 /// deny, `Err` when sandbox_check itself failed.
-pub fn oracle_check(pid: i32, query: &CheckQuery) -> Result<bool, i32> {
+pub(crate) fn oracle_check(pid: i32, query: &CheckQuery) -> Result<bool, i32> {
     let op = CString::new(query.operation.as_str()).map_err(|_| libc::EINVAL)?;
     let arg = match &query.argument {
         Some(a) => Some(CString::new(a.as_str()).map_err(|_| libc::EINVAL)?),

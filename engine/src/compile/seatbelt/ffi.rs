@@ -24,7 +24,7 @@ unsafe extern "C" {
 
 /// Applies SBPL `profile` to the calling process. `parameters` is the NULL-terminated
 /// `key, value, …` array. On failure returns errno and libsandbox's message.
-pub fn init_with_parameters(
+pub(crate) fn init_with_parameters(
     profile: &CStr,
     parameters: &[*const c_char],
 ) -> Result<(), (i32, String)> {
@@ -54,7 +54,7 @@ pub fn init_with_parameters(
 
 /// `sandbox_check(pid, operation, filter_type | NO_REPORT, argument)`: 0 allow, >0 deny,
 /// -1 error.
-pub fn check(pid: i32, operation: &CStr, filter_type: i32, argument: Option<&CStr>) -> i32 {
+pub(crate) fn check(pid: i32, operation: &CStr, filter_type: i32, argument: Option<&CStr>) -> i32 {
     // SAFETY: reading an exported constant.
     let no_report = unsafe { SANDBOX_CHECK_NO_REPORT };
     // SAFETY: valid C strings; the variadic argument is a C string pointer when a filter type

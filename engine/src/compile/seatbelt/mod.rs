@@ -8,8 +8,8 @@
 //! not been compiled or run on a Mac yet.
 
 mod check_query;
-mod text;
-mod world;
+mod macos_world;
+mod sbpl_text;
 
 #[cfg(target_os = "macos")]
 mod apply;
@@ -17,10 +17,9 @@ mod apply;
 mod ffi;
 
 pub use check_query::{CheckFilterType, CheckQuery};
-pub use text::{CompiledSeatbelt, MissingParams, compile};
-pub use world::{MacWorldFacts, arch_name, parse_csrutil_status, parse_sw_vers};
+pub use sbpl_text::{CompiledSeatbelt, MissingParams, compile};
 
 #[cfg(target_os = "macos")]
-pub use apply::{PreparedSeatbelt, oracle_check};
+pub(crate) use apply::{PreparedSeatbelt, oracle_check};
 #[cfg(target_os = "macos")]
-pub use world::collect_world_facts;
+pub(crate) use macos_world::collect_world_facts;

@@ -3,7 +3,7 @@
 
 use std::fmt::{self, Display, Write};
 
-pub struct Quoted<T>(pub T);
+pub(crate) struct Quoted<T>(pub T);
 
 impl<T: Display> Display for Quoted<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -14,7 +14,7 @@ use std::rc::Rc;
 use super::{Evaluator, MAX_SOURCE_BYTES};
 use crate::sbpl::env::EnvRef;
 use crate::sbpl::error::{ErrorKind, SbplError};
-use crate::sbpl::reader::{Datum, Node};
+use crate::sbpl::sexpr::{Datum, Node};
 use crate::sbpl::source::FileId;
 use crate::sbpl::value::Value;
 use crate::sbpl::{SbplImport, SbplOptions};
@@ -24,7 +24,7 @@ use crate::sys::input::{self, Climb, InputDir, InputError};
 /// Where a file of the parse lives on disk: the directory it was resolved beneath and its
 /// path inside it (its own imports resolve from there).
 #[derive(Clone, Debug)]
-pub struct Place {
+pub(crate) struct Place {
     pub dir: Rc<InputDir>,
     pub rel: PathBuf,
 }
@@ -195,7 +195,7 @@ impl Evaluator<'_> {
 
 /// Where the file given to [`crate::sbpl::parse`] lives: `opts.location`, or the `file`
 /// argument itself (a path the caller chose) split into its directory and name.
-pub fn root_place(file: &str, opts: &SbplOptions) -> Option<Place> {
+pub(crate) fn root_place(file: &str, opts: &SbplOptions) -> Option<Place> {
     if let Some(location) = &opts.location {
         return Some(Place {
             dir: Rc::new(InputDir::open(&location.dir).ok()?),

@@ -10,7 +10,7 @@ use super::env::{Env, EnvRef};
 use super::error::{ErrorKind, SbplError};
 use super::filters::{self, Built};
 use super::printer::print;
-use super::reader::{Datum, Node, read};
+use super::sexpr::{Datum, Node, read};
 use super::source::{FileId, SbplSource};
 use super::value::{Measure, Truth, Value};
 use super::{OpaqueItem, OpaqueKind, SbplImport, SbplOptions, SbplWarning};
@@ -39,7 +39,7 @@ const MAX_VALUE_BYTES: usize = 64 << 20;
 const MAX_VALUE_DEPTH: usize = 128;
 
 /// SBPL text read for one profile: the file and every import, re-imports included.
-pub const MAX_SOURCE_BYTES: usize = 64 << 20;
+pub(crate) const MAX_SOURCE_BYTES: usize = 64 << 20;
 
 const NOT_SBPL_HELP: &str =
     "a file a profile or experiment names must be SBPL; nothing of a file that is not is shown";
@@ -74,7 +74,7 @@ enum Ctx {
     Expr,
 }
 
-pub struct Evaluator<'o> {
+pub(crate) struct Evaluator<'o> {
     opts: &'o SbplOptions,
     pub files: Vec<SbplSource>,
     /// Where each of `files` is on disk (`None`: embedded, or given as text).
@@ -103,7 +103,7 @@ pub struct Evaluator<'o> {
 }
 
 impl<'o> Evaluator<'o> {
-    pub fn new(opts: &'o SbplOptions) -> Self {
+    pub(crate) fn new(opts: &'o SbplOptions) -> Self {
         Evaluator {
             opts,
             files: Vec::new(),
@@ -174,7 +174,7 @@ impl<'o> Evaluator<'o> {
     }
 
     /// Evaluates the file given to [`crate::sbpl::parse`].
-    pub fn run_root(&mut self, name: &str, text: &str, env: &EnvRef) {
+    pub(crate) fn run_root(&mut self, name: &str, text: &str, env: &EnvRef) {
         self.read = text.len();
         let place = imports::root_place(name, self.opts);
         self.run_file(name, text, place, env, self.opts.named_by_input);

@@ -8,7 +8,7 @@ use crate::sbpl::env::EnvRef;
 use crate::sbpl::error::{ErrorKind, SbplError};
 use crate::sbpl::filters::{self, Built};
 use crate::sbpl::printer::print;
-use crate::sbpl::reader::{Datum, Node};
+use crate::sbpl::sexpr::{Datum, Node};
 use crate::sbpl::source::FileId;
 use crate::sbpl::value::{Modifier, Value, measure_filters};
 

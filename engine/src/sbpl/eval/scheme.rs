@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use super::{Ctx, Evaluator, MAX_DEPTH};
 use crate::sbpl::env::{Env, EnvRef};
-use crate::sbpl::reader::{Datum, Node};
+use crate::sbpl::sexpr::{Datum, Node};
 use crate::sbpl::source::FileId;
 use crate::sbpl::value::{Closure, Truth, Value};
 

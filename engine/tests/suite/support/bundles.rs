@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use serde_json::json;
 use xpr::bundle::layout::{self, schema};
 use xpr::bundle::manifest::{Closure, EngineIdentity, Timings};
-use xpr::bundle::vocabulary::{FamilyStatus, Vocabulary};
+use xpr::bundle::world_vocabulary::{FamilyStatus, Vocabulary};
 use xpr::bundle::{BundleWriter, IndexMeta, Manifest, RunId};
 use xpr::compile::{Fidelity, RuleFidelity};
 use xpr::model::*;

@@ -8,12 +8,12 @@
 
 use crate::model::{MountDecision, MountDenial};
 
+use super::mount_table::MountKind;
 use super::overlay::{EXEC_RIGHTS, WRITE_RIGHTS};
-use super::table::MountKind;
 
 /// A mount of the table as placed on a filesystem.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PlacedMount {
+pub(crate) struct PlacedMount {
     /// In the caller's notation (host path, or plan path).
     pub path: String,
     /// As in the plan (`{scratch}/w/.git`): what records name.
@@ -31,7 +31,7 @@ fn covers(mount: &str, path: &str) -> bool {
 }
 
 /// The deepest mount at or above `path` (the mounts are in attach order: later is deeper).
-pub fn governing<'a>(mounts: &'a [PlacedMount], path: &str) -> Option<&'a PlacedMount> {
+pub(crate) fn governing<'a>(mounts: &'a [PlacedMount], path: &str) -> Option<&'a PlacedMount> {
     mounts.iter().rev().find(|m| covers(&m.path, path))
 }
 
@@ -43,21 +43,21 @@ fn decision(m: &PlacedMount, denial: MountDenial) -> MountDecision {
 }
 
 /// `path` lies strictly below a hidden directory: its lookup fails with ENOENT.
-pub fn hidden_below(mounts: &[PlacedMount], path: &str) -> Option<MountDecision> {
+pub(crate) fn hidden_below(mounts: &[PlacedMount], path: &str) -> Option<MountDecision> {
     governing(mounts, path)
         .filter(|m| m.kind == MountKind::Hidden && m.is_dir && m.path != path)
         .map(|m| decision(m, MountDenial::Hidden))
 }
 
 /// `path` is a hidden file (an unopenable device node): opening it fails with EACCES.
-pub fn hidden_file(mounts: &[PlacedMount], path: &str) -> Option<MountDecision> {
+pub(crate) fn hidden_file(mounts: &[PlacedMount], path: &str) -> Option<MountDecision> {
     governing(mounts, path)
         .filter(|m| m.kind == MountKind::Hidden && !m.is_dir && m.path == path)
         .map(|m| decision(m, MountDenial::Hidden))
 }
 
 /// `path` is a mount point: removing or renaming it fails with EBUSY.
-pub fn mount_point(mounts: &[PlacedMount], path: &str) -> Option<MountDecision> {
+pub(crate) fn mount_point(mounts: &[PlacedMount], path: &str) -> Option<MountDecision> {
     mounts
         .iter()
         .find(|m| m.path == path)
@@ -66,7 +66,11 @@ pub fn mount_point(mounts: &[PlacedMount], path: &str) -> Option<MountDecision> 
 
 /// Landlock fs `rights` on `path` (a node that exists): EROFS where the mount is read-only and
 /// a write right is asked, EACCES where it is `noexec` and execution is.
-pub fn access(mounts: &[PlacedMount], path: &str, rights: u64) -> Option<(i32, MountDecision)> {
+pub(crate) fn access(
+    mounts: &[PlacedMount],
+    path: &str,
+    rights: u64,
+) -> Option<(i32, MountDecision)> {
     let m = governing(mounts, path)?;
     if m.kind.read_only() && rights & WRITE_RIGHTS != 0 {
         let denial = if m.kind == MountKind::Hidden {
@@ -84,7 +88,7 @@ pub fn access(mounts: &[PlacedMount], path: &str, rights: u64) -> Option<(i32, M
 
 /// A rename or link from `from` to `to`: EXDEV when they lie on different mounts (the kernel
 /// checks this before anything else about the move).
-pub fn moved(mounts: &[PlacedMount], from: &str, to: &str) -> Option<MountDecision> {
+pub(crate) fn moved(mounts: &[PlacedMount], from: &str, to: &str) -> Option<MountDecision> {
     let (a, b) = (governing(mounts, from), governing(mounts, to));
     if a.map(|m| &m.path) == b.map(|m| &m.path) {
         return None;
@@ -101,7 +105,7 @@ pub fn moved(mounts: &[PlacedMount], from: &str, to: &str) -> Option<MountDecisi
 
 /// How an operation that failed with `errno` involved the mounts, if it did: `paths` are the
 /// probe's target (and a move's destination), `exec` says the operation was an execve.
-pub fn attribute(
+pub(crate) fn attribute(
     mounts: &[PlacedMount],
     errno: i32,
     paths: &[&str],

@@ -9,12 +9,12 @@
 //! the carves of all layers into mounts; [`namespace`] builds them (prepare) and enters them
 //! (apply); [`decide`] says which errno a mount gives, for the worker's records and the oracle.
 
-pub mod decide;
-mod namespace;
-pub mod overlay;
-pub mod table;
+pub(crate) mod decide;
+mod mount_namespace;
+pub(crate) mod mount_table;
+pub(crate) mod overlay;
 
-pub use decide::PlacedMount;
-pub use namespace::MountNamespace;
-pub use overlay::Overlay;
-pub use table::{MOUNT_PLAN_SCHEMA_VERSION, MountEntryPlan, MountKind, MountPlan};
+pub(crate) use decide::PlacedMount;
+pub(crate) use mount_namespace::MountNamespace;
+pub(crate) use mount_table::{MOUNT_PLAN_SCHEMA_VERSION, MountEntryPlan, MountKind, MountPlan};
+pub(crate) use overlay::Overlay;

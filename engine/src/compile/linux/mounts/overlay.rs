@@ -16,9 +16,9 @@ use super::super::rule_paths::{self, Relation, RulePath};
 use crate::sys::landlock as ll;
 
 /// Rights an empty (hidden) mount takes away.
-pub const READ_RIGHTS: u64 = ll::ACCESS_FS_READ_FILE | ll::ACCESS_FS_READ_DIR;
+pub(crate) const READ_RIGHTS: u64 = ll::ACCESS_FS_READ_FILE | ll::ACCESS_FS_READ_DIR;
 /// Rights a read-only mount takes away.
-pub const WRITE_RIGHTS: u64 = ll::ACCESS_FS_WRITE_FILE
+pub(crate) const WRITE_RIGHTS: u64 = ll::ACCESS_FS_WRITE_FILE
     | ll::ACCESS_FS_TRUNCATE
     | ll::ACCESS_FS_MAKE_CHAR
     | ll::ACCESS_FS_MAKE_DIR
@@ -31,12 +31,12 @@ pub const WRITE_RIGHTS: u64 = ll::ACCESS_FS_WRITE_FILE
     | ll::ACCESS_FS_REMOVE_FILE
     | ll::ACCESS_FS_REFER;
 /// Rights a `noexec` mount takes away.
-pub const EXEC_RIGHTS: u64 = ll::ACCESS_FS_EXECUTE;
+pub(crate) const EXEC_RIGHTS: u64 = ll::ACCESS_FS_EXECUTE;
 /// Everything some mount expresses.
-pub const MOUNTABLE: u64 = READ_RIGHTS | WRITE_RIGHTS | EXEC_RIGHTS;
+pub(crate) const MOUNTABLE: u64 = READ_RIGHTS | WRITE_RIGHTS | EXEC_RIGHTS;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entry {
+pub(crate) struct Entry {
     pub path: RulePath,
     /// A carve (deny) or a re-allow inside one.
     pub deny: bool,
@@ -45,7 +45,7 @@ pub struct Entry {
 }
 
 #[derive(Debug, Default)]
-pub struct Overlay {
+pub(crate) struct Overlay {
     /// Whether this world uses the mount mechanism; without it nothing is recorded and every
     /// carve stays unsupported.
     pub enabled: bool,
@@ -60,7 +60,7 @@ pub struct Overlay {
 }
 
 impl Overlay {
-    pub fn new(enabled: bool, offset: usize) -> Overlay {
+    pub(crate) fn new(enabled: bool, offset: usize) -> Overlay {
         Overlay {
             enabled,
             offset,
@@ -69,12 +69,12 @@ impl Overlay {
     }
 
     /// An unfiltered rule set the right everywhere: nothing is left to carve or re-allow.
-    pub fn clear(&mut self, bit: usize) {
+    pub(crate) fn clear(&mut self, bit: usize) {
         self.entries.remove(&bit);
     }
 
     /// A filtered allow of `bit` on `path` (Landlock has granted it or allows it anyway).
-    pub fn allow(&mut self, bit: usize, path: &RulePath, rule: usize) {
+    pub(crate) fn allow(&mut self, bit: usize, path: &RulePath, rule: usize) {
         if !self.enabled {
             return;
         }
@@ -86,7 +86,7 @@ impl Overlay {
 
     /// A filtered deny of `bit` on `path`; `carve`: Landlock allows the right there, so only a
     /// mount can take it away.
-    pub fn deny(&mut self, bit: usize, path: &RulePath, rule: usize, carve: bool) {
+    pub(crate) fn deny(&mut self, bit: usize, path: &RulePath, rule: usize, carve: bool) {
         if carve {
             *self.carved.entry(rule + self.offset).or_default() |= 1 << bit;
         }
@@ -100,7 +100,7 @@ impl Overlay {
     }
 
     /// The entries left for each right bit, in rule order.
-    pub fn entries(&self) -> impl Iterator<Item = (usize, &[Entry])> {
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (usize, &[Entry])> {
         self.entries.iter().map(|(bit, e)| (*bit, e.as_slice()))
     }
 
@@ -148,7 +148,7 @@ impl Overlay {
 }
 
 /// Components below the root (`/` and `{scratch}` are 0).
-pub fn depth(path: &str) -> usize {
+pub(crate) fn depth(path: &str) -> usize {
     path.split('/')
         .filter(|p| !p.is_empty() && *p != rule_paths::SCRATCH)
         .count()

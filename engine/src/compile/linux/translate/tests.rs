@@ -855,7 +855,8 @@ fn a_rule_path_through_a_symlink_names_where_it_leads() {
 /// unsupported either way. Made-up worlds, so this holds on any host.
 #[test]
 fn carves_go_to_the_mount_mechanism_where_the_world_has_it() {
-    use crate::compile::linux::{MountKind, compile};
+    use crate::compile::linux::compile;
+    use crate::compile::linux::mounts::MountKind;
     use crate::model::Mechanism;
     let ir = |rules: Vec<Rule>| ProfileIr {
         default: Allow,

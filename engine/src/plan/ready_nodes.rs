@@ -41,7 +41,7 @@ impl<'p> Schedule<'p> {
     }
 
     /// Takes the next ready node (lowest index first), if any.
-    pub fn next_ready(&mut self) -> Option<NodeIndex> {
+    pub(crate) fn next_ready(&mut self) -> Option<NodeIndex> {
         self.ready.pop().map(|Reverse(n)| n)
     }
 
@@ -68,11 +68,6 @@ impl<'p> Schedule<'p> {
                 self.ready.push(Reverse(next));
             }
         }
-    }
-
-    /// Number of nodes completed so far.
-    pub fn completed(&self) -> usize {
-        self.completed
     }
 
     /// True once every node of the plan has completed.

@@ -5,23 +5,23 @@ use std::collections::BTreeMap;
 
 use crate::bundle::dir::BundleDir;
 use crate::bundle::format::{BundleFormat, BundleReader, LoadError};
-use crate::bundle::verify::{Finding, Verification};
+use crate::bundle::verification::{Finding, Verification};
 use crate::bundle::view::{BundleView, flatten_into};
-use crate::bundle::vocabulary::{FamilyStatus, Vocabulary};
+use crate::bundle::world_vocabulary::{FamilyStatus, Vocabulary};
 use crate::model::Fidelity;
 
 use super::bundle::RuntimeToolsBundle;
 use super::detect::INDEX_FILE;
+use super::integrity::verify_dir;
 use super::to_kdl::family_for;
 use super::to_record::{to_foreign, to_record};
-use super::verify::verify_dir;
 
-pub struct RuntimeToolsReader {
+pub(crate) struct RuntimeToolsReader {
     dir: BundleDir,
 }
 
 impl RuntimeToolsReader {
-    pub fn new(dir: BundleDir) -> RuntimeToolsReader {
+    pub(crate) fn new(dir: BundleDir) -> RuntimeToolsReader {
         RuntimeToolsReader { dir }
     }
 }
@@ -136,7 +136,7 @@ impl BundleReader for RuntimeToolsReader {
 
 /// The semantic content `xpr diff` compares. The vocabulary is what the run's plan used
 /// (runtime-tools records no world vocabulary); Seatbelt enforces those natively.
-pub fn to_bundle_view(bundle: &RuntimeToolsBundle) -> BundleView {
+pub(crate) fn to_bundle_view(bundle: &RuntimeToolsBundle) -> BundleView {
     let mut facts = BTreeMap::new();
     if let serde_json::Value::Object(map) = bundle.world_facts() {
         for (key, value) in &map {

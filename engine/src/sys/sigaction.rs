@@ -8,7 +8,7 @@ use super::errno::cvt_int;
 /// Every catchable signal whose default action ends the process (SIGKILL and SIGSTOP cannot
 /// be caught; SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP and SIGSYS are a fault of
 /// the process itself, left to the Rust runtime and to the guardians).
-pub const FATAL_CATCHABLE: &[i32] = &[
+pub(crate) const FATAL_CATCHABLE: &[i32] = &[
     libc::SIGHUP,
     libc::SIGINT,
     libc::SIGQUIT,
@@ -28,7 +28,7 @@ pub const FATAL_CATCHABLE: &[i32] = &[
 
 /// A saved signal action, to put back later.
 #[derive(Clone, Copy)]
-pub struct SavedAction {
+pub(crate) struct SavedAction {
     sig: i32,
     action: libc::sigaction,
 }
@@ -36,7 +36,7 @@ pub struct SavedAction {
 impl SavedAction {
     /// The saved handler as a plain function address, or `SIG_DFL` / `SIG_IGN`; a
     /// three-argument (SA_SIGINFO) handler counts as `SIG_DFL` (it cannot be chained safely).
-    pub fn plain_handler(&self) -> usize {
+    pub(crate) fn plain_handler(&self) -> usize {
         if self.action.sa_flags & libc::SA_SIGINFO != 0 {
             libc::SIG_DFL
         } else {
@@ -45,7 +45,7 @@ impl SavedAction {
     }
 
     /// Puts this action back.
-    pub fn restore(&self) -> io::Result<()> {
+    pub(crate) fn restore(&self) -> io::Result<()> {
         // SAFETY: a sigaction struct saved by `set`, which the kernel filled.
         cvt_int(unsafe { libc::sigaction(self.sig, &self.action, std::ptr::null_mut()) })
             .map(|_| ())
@@ -65,20 +65,23 @@ fn set(sig: i32, handler: usize) -> io::Result<SavedAction> {
 }
 
 /// Installs `handler` for `sig`; the handler must only make async-signal-safe calls.
-pub fn set_handler(sig: i32, handler: extern "C" fn(libc::c_int)) -> io::Result<SavedAction> {
+pub(crate) fn set_handler(
+    sig: i32,
+    handler: extern "C" fn(libc::c_int),
+) -> io::Result<SavedAction> {
     set(sig, handler as *const () as usize)
 }
 
-pub fn ignore(sig: i32) -> io::Result<SavedAction> {
+pub(crate) fn ignore(sig: i32) -> io::Result<SavedAction> {
     set(sig, libc::SIG_IGN)
 }
 
-pub fn set_default(sig: i32) -> io::Result<SavedAction> {
+pub(crate) fn set_default(sig: i32) -> io::Result<SavedAction> {
     set(sig, libc::SIG_DFL)
 }
 
 /// The current action of `sig`, unchanged.
-pub fn current(sig: i32) -> io::Result<SavedAction> {
+pub(crate) fn current(sig: i32) -> io::Result<SavedAction> {
     // SAFETY: a NULL new action only reads the current one.
     unsafe {
         let mut old: libc::sigaction = std::mem::zeroed();
@@ -88,7 +91,7 @@ pub fn current(sig: i32) -> io::Result<SavedAction> {
 }
 
 /// Calls a saved plain handler (from inside a handler, to chain to the previous one).
-pub fn chain(handler: usize, sig: i32) {
+pub(crate) fn chain(handler: usize, sig: i32) {
     if handler == libc::SIG_DFL || handler == libc::SIG_IGN {
         return;
     }
@@ -99,7 +102,7 @@ pub fn chain(handler: usize, sig: i32) {
 }
 
 /// Ends the process with `sig`'s default action (a handler's last word after cleaning up).
-pub fn raise_default(sig: i32) {
+pub(crate) fn raise_default(sig: i32) {
     let _ = set_default(sig);
     // `kill(getpid())`, not `raise`: raise uses the thread id glibc cached, which a raw clone
     // child does not update.

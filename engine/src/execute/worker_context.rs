@@ -7,7 +7,7 @@ use crate::model::{Experiment, Isolation};
 use crate::world::{DenySet, LANDLOCK_DENY_SET};
 
 use super::fixtures::Fixtures;
-use super::network::Network;
+use super::network_isolation::Network;
 use super::schedule::Schedule;
 use super::scratch::ScratchRoot;
 use crate::compile::ProfileSandbox;
@@ -54,7 +54,7 @@ impl Default for ExecuteOptions {
     }
 }
 
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     pub exp: &'a Experiment,
     pub sandboxes: &'a [ProfileSandbox],
     pub scratch: &'a ScratchRoot,

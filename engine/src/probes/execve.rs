@@ -11,13 +11,13 @@ use std::path::Path;
 use super::spec::ProbeSpec;
 
 /// The descriptor number the probe helper reports on.
-pub const HELPER_REPORT_FD: i32 = 3;
+pub(crate) const HELPER_REPORT_FD: i32 = 3;
 
 /// A fixed environment: the command's behaviour must not depend on the engine's environment.
 const ENV: &[&str] = &["PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C.UTF-8"];
 
 #[derive(Debug)]
-pub struct ExecCommand {
+pub(crate) struct ExecCommand {
     pub path: CString,
     /// Owned strings the pointer arrays below point into (kept alive with them).
     _argv: Vec<CString>,
@@ -30,7 +30,7 @@ pub struct ExecCommand {
 
 impl ExecCommand {
     /// `helper_exe`: the xpr binary that implements the hidden `__probe` subcommand.
-    pub fn prepare(spec: &ProbeSpec, helper_exe: &Path) -> Result<ExecCommand, String> {
+    pub(crate) fn prepare(spec: &ProbeSpec, helper_exe: &Path) -> Result<ExecCommand, String> {
         let c = |s: &str| CString::new(s).map_err(|_| format!("NUL byte in `{s}`"));
         let (path, argv, helper) = match spec.arg_str("helper") {
             Some(family) => {
@@ -72,12 +72,12 @@ impl ExecCommand {
     }
 
     /// execve; returns only on failure (in the child; no allocation).
-    pub fn execve(&self) -> std::io::Error {
+    pub(crate) fn execve(&self) -> std::io::Error {
         crate::sys::process::execve(&self.path, &self.argv_ptrs, &self.env_ptrs)
     }
 
     /// Whether the command is xpr's own probe helper (trusted code, like the drivers).
-    pub fn is_helper(&self) -> bool {
+    pub(crate) fn is_helper(&self) -> bool {
         self.helper.is_some()
     }
 }

@@ -15,7 +15,7 @@ use crate::run::{PreparedWorldRun, ReportFormat, RunConfig, RunError, WorldChoic
 use crate::worlds::{Accel, GuestRun, HOST, WorldSpec};
 
 /// What `xpr matrix FILE --worlds …` was asked to do.
-pub struct MatrixRun {
+pub(crate) struct MatrixRun {
     pub file: PathBuf,
     pub load: LoadOptions,
     pub worlds: Vec<String>,
@@ -28,7 +28,7 @@ pub struct MatrixRun {
 }
 
 /// How one world's run ended.
-pub struct WorldOutcome {
+pub(crate) struct WorldOutcome {
     pub name: String,
     /// The committed, verified bundle, or why there is none.
     pub bundle: Result<PathBuf, String>,
@@ -44,7 +44,7 @@ enum Job {
 
 /// Runs every world; the experiment's name and one outcome per world, in the order given.
 /// Invalid input (the experiment, an unknown world) is reported before anything runs.
-pub fn run(
+pub(crate) fn run(
     m: &MatrixRun,
     log: &(dyn Fn(&str) + Sync),
 ) -> Result<(String, Vec<WorldOutcome>), RunError> {
@@ -262,6 +262,6 @@ fn remove_bundle(bundle: &Path) {
 /// Worlds run at once by default: two per core. A TCG guest leaves its core idle for much of
 /// its boot (kernel timers, module loading, 9p round trips): the four-world matrix on two
 /// cores took 21–24 s with four at once, 31 s two at a time (README, "Worlds").
-pub fn default_parallel() -> usize {
+pub(crate) fn default_parallel() -> usize {
     2 * std::thread::available_parallelism().map_or(1, |n| n.get())
 }

@@ -1,7 +1,7 @@
 //! SHA-256 as lowercase hex: the digest runtime-tools records for every artifact.
 
 /// Lowercase hex of a finished digest.
-pub fn to_hex(digest: &[u8]) -> String {
+pub(crate) fn to_hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -2,13 +2,16 @@
 //!
 //! The id hashes only host facts (never a file whose paths or formatting could change without
 //! the host changing): `macos-<version>-<build>-<arch>-<blake3 of the canonical JSON, 8 hex>`.
+//! Only a macOS build collects them; elsewhere the parsers are compiled and unit-tested but
+//! unused, hence the allowance.
+#![cfg_attr(not(target_os = "macos"), allow(dead_code))]
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MacWorldFacts {
+pub(crate) struct MacWorldFacts {
     /// `sw_vers -productVersion`, e.g. `14.4.1`.
     pub product_version: String,
     /// `sw_vers -buildVersion`, e.g. `23E224`.
@@ -25,7 +28,7 @@ pub struct MacWorldFacts {
 
 impl MacWorldFacts {
     /// Keys sorted, no whitespace (the engine's one canonical JSON): the bytes the id hashes.
-    pub fn canonical_json(&self) -> String {
+    pub(crate) fn canonical_json(&self) -> String {
         let map = BTreeMap::from([
             ("arch", self.arch.as_str()),
             ("build", self.build.as_str()),
@@ -38,7 +41,7 @@ impl MacWorldFacts {
         String::from_utf8(crate::world::canonical_json(&map)).unwrap_or_default()
     }
 
-    pub fn world_id(&self) -> String {
+    pub(crate) fn world_id(&self) -> String {
         let hash = blake3::hash(self.canonical_json().as_bytes()).to_hex();
         format!(
             "macos-{}-{}-{}-{}",
@@ -64,7 +67,7 @@ fn id_part(s: &str) -> String {
 }
 
 /// `(ProductVersion, BuildVersion)` from `sw_vers` output.
-pub fn parse_sw_vers(out: &str) -> Option<(String, String)> {
+pub(crate) fn parse_sw_vers(out: &str) -> Option<(String, String)> {
     let field = |key: &str| {
         out.lines()
             .find_map(|l| l.trim().strip_prefix(key)?.trim().strip_prefix(':'))
@@ -76,7 +79,7 @@ pub fn parse_sw_vers(out: &str) -> Option<(String, String)> {
 
 /// `enabled` / `disabled` from `csrutil status`, or the status words for a custom
 /// configuration (`enabled (custom configuration)`), or `unknown`.
-pub fn parse_csrutil_status(out: &str) -> String {
+pub(crate) fn parse_csrutil_status(out: &str) -> String {
     let Some(rest) = out
         .lines()
         .find_map(|l| l.split_once("System Integrity Protection status:"))
@@ -92,7 +95,7 @@ pub fn parse_csrutil_status(out: &str) -> String {
 }
 
 /// `hw.machine` / `uname -m` → the arch name used in world ids.
-pub fn arch_name(machine: &str) -> String {
+pub(crate) fn arch_name(machine: &str) -> String {
     match machine.trim() {
         "arm64" | "arm64e" | "aarch64" => "arm64".into(),
         "x86_64" | "amd64" => "x86_64".into(),
@@ -103,7 +106,7 @@ pub fn arch_name(machine: &str) -> String {
 /// Collects the facts from `sw_vers`, `sysctl` and `csrutil` (macOS only; not yet run on a
 /// Mac).
 #[cfg(target_os = "macos")]
-pub fn collect_world_facts() -> std::io::Result<MacWorldFacts> {
+pub(crate) fn collect_world_facts() -> std::io::Result<MacWorldFacts> {
     use std::process::Command;
     let run = |cmd: &str, args: &[&str]| -> std::io::Result<String> {
         let out = Command::new(cmd).args(args).output()?;

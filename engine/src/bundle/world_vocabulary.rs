@@ -25,7 +25,7 @@ pub enum FamilyStatus {
 }
 
 impl FamilyStatus {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             FamilyStatus::Applicable => "applicable",
             FamilyStatus::NotApplicable => "not_applicable",
@@ -34,7 +34,7 @@ impl FamilyStatus {
 }
 
 /// The artifact spelling of a fidelity (`exact`, `approximate`, `unsupported`).
-pub fn fidelity_str(f: Fidelity) -> &'static str {
+pub(crate) fn fidelity_str(f: Fidelity) -> &'static str {
     match f {
         Fidelity::Exact => "exact",
         Fidelity::Approximate => "approximate",

@@ -23,7 +23,7 @@ pub struct Verification {
 }
 
 impl Verification {
-    pub fn new(format: BundleFormat) -> Verification {
+    pub(crate) fn new(format: BundleFormat) -> Verification {
         Verification {
             format,
             run_id: None,

@@ -1,6 +1,6 @@
 //! IR → SBPL text for a macOS world, with the parameters it needs and per-rule fidelity.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -174,9 +174,10 @@ pub struct MissingParams(pub Vec<String>);
 
 impl CompiledSeatbelt {
     /// The `key, value` list for `sandbox_init_with_parameters`, in name order.
-    pub fn parameter_list(
+    #[cfg(any(test, target_os = "macos"))]
+    pub(crate) fn parameter_list(
         &self,
-        values: &BTreeMap<String, String>,
+        values: &std::collections::BTreeMap<String, String>,
     ) -> Result<Vec<(String, String)>, MissingParams> {
         let missing: Vec<String> = self
             .params
@@ -199,6 +200,7 @@ impl CompiledSeatbelt {
 mod tests {
     use super::*;
     use crate::sbpl::{SbplOptions, parse};
+    use std::collections::BTreeMap;
 
     #[test]
     fn scratch_paths_become_parameters() {

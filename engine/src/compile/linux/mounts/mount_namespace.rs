@@ -17,7 +17,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use super::decide::PlacedMount;
-use super::table::{MountEntryPlan, MountKind};
+use super::mount_table::{MountEntryPlan, MountKind};
 use crate::compile::ApplyFailure;
 use crate::compile::linux::prepare::{PrepareFailure, host_path};
 use crate::compile::linux::rule_paths::SCRATCH;
@@ -30,7 +30,7 @@ use rustix::fs::{FileType, Mode, OFlags};
 
 /// A built namespace, ready to enter.
 #[derive(Debug)]
-pub struct MountNamespace {
+pub(crate) struct MountNamespace {
     ns: OwnedFd,
     /// The worker's working directory, entered again inside the namespace ("/" if hidden).
     cwd: CString,
@@ -94,7 +94,7 @@ fn failure(
 
 impl MountNamespace {
     /// Builds the namespace for `mounts` with `{scratch}` at `scratch`.
-    pub fn build(
+    pub(crate) fn build(
         mounts: &[MountEntryPlan],
         scratch: &Path,
     ) -> Result<MountNamespace, PrepareFailure> {
@@ -232,7 +232,7 @@ impl MountNamespace {
     /// caller is pid 1 of a new PID namespace (a command's init): it takes a copy of the
     /// namespace of its own and a /proc that shows only its PID namespace, so no process
     /// outside it lends its view of the filesystem through `/proc/<pid>/root`. Raw syscalls.
-    pub fn enter(&self, own_pid_namespace: bool) -> Result<(), ApplyFailure> {
+    pub(crate) fn enter(&self, own_pid_namespace: bool) -> Result<(), ApplyFailure> {
         let fail = |e: io::Error, step| ApplyFailure {
             reason: BlockedReason::ApplyError,
             errno: raw(&e),

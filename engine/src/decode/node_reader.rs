@@ -11,26 +11,26 @@ use super::syntax::{Spanned, Text, Value};
 use crate::diagnostics::{Diag, Diagnostics, codes};
 use crate::source::SourceFile;
 
-pub struct Reader<'a> {
+pub(crate) struct Reader<'a> {
     pub file: &'a Arc<SourceFile>,
     pub diags: &'a mut Diagnostics,
 }
 
 /// The properties of one node after the unknown/duplicate checks (first occurrence kept).
-pub struct Props<'n> {
+pub(crate) struct Props<'n> {
     map: HashMap<&'n str, &'n KdlEntry>,
     /// Properties the node lets through unchecked (probe family arguments), in order.
     pub rest: Vec<&'n KdlEntry>,
 }
 
 impl<'n> Props<'n> {
-    pub fn get(&self, key: &str) -> Option<&'n KdlEntry> {
+    pub(crate) fn get(&self, key: &str) -> Option<&'n KdlEntry> {
         self.map.get(key).copied()
     }
 }
 
 /// The span of an entry's value alone (the entry span covers `key=` too).
-pub fn value_span(entry: &KdlEntry) -> SourceSpan {
+pub(crate) fn value_span(entry: &KdlEntry) -> SourceSpan {
     let span = entry.span();
     let end = span.offset() + span.len();
     match entry.format() {
@@ -41,7 +41,7 @@ pub fn value_span(entry: &KdlEntry) -> SourceSpan {
     }
 }
 
-pub fn kind_of(value: &KdlValue) -> &'static str {
+pub(crate) fn kind_of(value: &KdlValue) -> &'static str {
     match value {
         KdlValue::String(_) => "a string",
         KdlValue::Integer(_) => "an integer",
@@ -52,11 +52,11 @@ pub fn kind_of(value: &KdlValue) -> &'static str {
 }
 
 impl<'a> Reader<'a> {
-    pub fn push(&mut self, diag: Diag) {
+    pub(crate) fn push(&mut self, diag: Diag) {
         self.diags.push(diag);
     }
 
-    pub fn error(
+    pub(crate) fn error(
         &mut self,
         code: &'static str,
         span: SourceSpan,
@@ -68,7 +68,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Rejects an unknown node name, suggesting the closest allowed one.
-    pub fn unknown_node(&mut self, node: &KdlNode, context: &str, allowed: &[&str]) {
+    pub(crate) fn unknown_node(&mut self, node: &KdlNode, context: &str, allowed: &[&str]) {
         let name = node.name().value();
         let help = self
             .diags
@@ -84,7 +84,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Positional arguments, in order.
-    pub fn args<'n>(&self, node: &'n KdlNode) -> Vec<&'n KdlEntry> {
+    pub(crate) fn args<'n>(&self, node: &'n KdlNode) -> Vec<&'n KdlEntry> {
         node.entries()
             .iter()
             .filter(|e| e.name().is_none())
@@ -93,7 +93,12 @@ impl<'a> Reader<'a> {
 
     /// Checks properties: unknown ones (with a suggestion) and duplicates are errors. With
     /// `open`, unknown ones are returned in `rest` for the caller to check.
-    pub fn props<'n>(&mut self, node: &'n KdlNode, allowed: &[&str], open: bool) -> Props<'n> {
+    pub(crate) fn props<'n>(
+        &mut self,
+        node: &'n KdlNode,
+        allowed: &[&str],
+        open: bool,
+    ) -> Props<'n> {
         let mut map: HashMap<&'n str, &'n KdlEntry> = HashMap::new();
         let mut rest = Vec::new();
         let mut seen: HashMap<&'n str, SourceSpan> = HashMap::new();
@@ -140,7 +145,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The entry's value as a string; anything else is an error.
-    pub fn text(&mut self, entry: &KdlEntry, what: &str) -> Option<Text> {
+    pub(crate) fn text(&mut self, entry: &KdlEntry, what: &str) -> Option<Text> {
         match entry.value() {
             KdlValue::String(s) => Some(Text {
                 value: s.clone(),
@@ -160,7 +165,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    pub fn bool(&mut self, entry: &KdlEntry, what: &str) -> Option<bool> {
+    pub(crate) fn bool(&mut self, entry: &KdlEntry, what: &str) -> Option<bool> {
         match entry.value() {
             KdlValue::Bool(b) => Some(*b),
             other => {
@@ -177,7 +182,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    pub fn int_in(
+    pub(crate) fn int_in(
         &mut self,
         entry: &KdlEntry,
         what: &str,
@@ -211,7 +216,7 @@ impl<'a> Reader<'a> {
         }
     }
 
-    pub fn scalar(&mut self, entry: &KdlEntry, what: &str) -> Option<Value> {
+    pub(crate) fn scalar(&mut self, entry: &KdlEntry, what: &str) -> Option<Value> {
         match entry.value() {
             KdlValue::String(s) => Some(Value::Str(s.clone())),
             KdlValue::Integer(i) => Some(Value::Int(*i)),
@@ -230,7 +235,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Exactly one string argument (the usual `kind NAME`).
-    pub fn one_arg(&mut self, node: &KdlNode, what: &str) -> Option<Text> {
+    pub(crate) fn one_arg(&mut self, node: &KdlNode, what: &str) -> Option<Text> {
         let args = self.args(node);
         self.max_args(node, &args, 1);
         match args.first() {
@@ -243,7 +248,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Every argument as a string; at least `min` of them.
-    pub fn all_args(&mut self, node: &KdlNode, what: &str, min: usize) -> Vec<Text> {
+    pub(crate) fn all_args(&mut self, node: &KdlNode, what: &str, min: usize) -> Vec<Text> {
         let args = self.args(node);
         if args.len() < min {
             self.missing_arg(node, what);
@@ -257,7 +262,7 @@ impl<'a> Reader<'a> {
     /// name from `props` followed by a value. One error per pair, naming the fix; the pairs
     /// (name, value entry) are returned so the caller can use them as the properties they
     /// were meant to be, and the remaining arguments beside them.
-    pub fn spaced_props<'n>(
+    pub(crate) fn spaced_props<'n>(
         &mut self,
         node: &'n KdlNode,
         props: &[&str],
@@ -303,7 +308,7 @@ impl<'a> Reader<'a> {
         (pairs, rest)
     }
 
-    pub fn missing_arg(&mut self, node: &KdlNode, what: &str) {
+    pub(crate) fn missing_arg(&mut self, node: &KdlNode, what: &str) {
         let name = node.name().value();
         self.error(
             codes::MISSING_ARGUMENT,
@@ -313,7 +318,7 @@ impl<'a> Reader<'a> {
         );
     }
 
-    pub fn max_args(&mut self, node: &KdlNode, args: &[&KdlEntry], max: usize) {
+    pub(crate) fn max_args(&mut self, node: &KdlNode, args: &[&KdlEntry], max: usize) {
         for extra in args.iter().skip(max) {
             let name = node.name().value();
             let takes = match max {
@@ -331,7 +336,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Rejects a children block on a node that takes none.
-    pub fn no_children(&mut self, node: &KdlNode) {
+    pub(crate) fn no_children(&mut self, node: &KdlNode) {
         if let Some(children) = node.children() {
             let name = node.name().value();
             self.error(
@@ -344,17 +349,17 @@ impl<'a> Reader<'a> {
     }
 
     /// The children of a node, or none.
-    pub fn children<'n>(&self, node: &'n KdlNode) -> &'n [KdlNode] {
+    pub(crate) fn children<'n>(&self, node: &'n KdlNode) -> &'n [KdlNode] {
         node.children().map(|c| c.nodes()).unwrap_or(&[])
     }
 
     /// A string property.
-    pub fn text_prop(&mut self, props: &Props<'_>, key: &str) -> Option<Text> {
+    pub(crate) fn text_prop(&mut self, props: &Props<'_>, key: &str) -> Option<Text> {
         let entry = props.get(key)?;
         self.text(entry, &format!("`{key}`"))
     }
 
-    pub fn bool_prop(&mut self, props: &Props<'_>, key: &str) -> bool {
+    pub(crate) fn bool_prop(&mut self, props: &Props<'_>, key: &str) -> bool {
         props
             .get(key)
             .and_then(|e| self.bool(e, &format!("`{key}`")))
@@ -362,7 +367,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A node that may appear once in a block: reports a second one with both locations.
-    pub fn once(&mut self, seen: &mut HashMap<String, SourceSpan>, node: &KdlNode) -> bool {
+    pub(crate) fn once(&mut self, seen: &mut HashMap<String, SourceSpan>, node: &KdlNode) -> bool {
         let name = node.name().value();
         if let Some(first) = seen.get(name) {
             let diag = Diag::error(codes::DUPLICATE_NODE, format!("`{name}` is given twice"))

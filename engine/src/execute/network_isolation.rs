@@ -26,7 +26,7 @@ pub enum Network {
 
 impl Network {
     /// Tries a private network namespace in a short-lived child.
-    pub fn detect() -> Network {
+    pub(crate) fn detect() -> Network {
         match namespace::private_network_available() {
             Ok(()) => Network::PerWorker,
             Err(e) => Network::Shared {

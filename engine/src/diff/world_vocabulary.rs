@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::facts::keyed;
 use super::status::Status;
-use crate::bundle::vocabulary::{Vocabulary, fidelity_str};
+use crate::bundle::world_vocabulary::{Vocabulary, fidelity_str};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -25,7 +25,7 @@ pub struct VocabularyChange {
     pub b: Option<String>,
 }
 
-pub fn diff(a: &Vocabulary, b: &Vocabulary) -> Vec<VocabularyChange> {
+pub(crate) fn diff(a: &Vocabulary, b: &Vocabulary) -> Vec<VocabularyChange> {
     let ops = |v: &Vocabulary| -> BTreeMap<String, String> {
         v.operations
             .iter()

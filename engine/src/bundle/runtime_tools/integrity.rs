@@ -13,12 +13,12 @@ use serde::Serialize;
 use rustix::fs::FileType;
 use sha2::{Digest, Sha256};
 
+use super::artifact_json::optional_json;
 use super::detect::{INDEX_FILE, bundle_dir};
-use super::digest::to_hex;
 use super::error::RuntimeToolsError;
-use super::read::optional_json;
 use super::records::ArtifactIndex;
 use super::schema;
+use super::sha256::to_hex;
 use crate::bundle::dir::BundleDir;
 use crate::bundle::printable::printable;
 use crate::sys::input::InputError;
@@ -180,7 +180,7 @@ pub fn verify(path: &Path) -> Result<VerifyReport, RuntimeToolsError> {
 /// [`verify`] for an opened bundle directory. Files are read through the bundle's confined
 /// opener: a FIFO, device, directory or symlink where an artifact should be is `changed`
 /// (recorded size and digest against "not a regular file"), never followed or waited on.
-pub fn verify_dir(dir: &BundleDir) -> Result<VerifyReport, RuntimeToolsError> {
+pub(crate) fn verify_dir(dir: &BundleDir) -> Result<VerifyReport, RuntimeToolsError> {
     let index: ArtifactIndex =
         optional_json(dir, INDEX_FILE)?.ok_or_else(|| RuntimeToolsError::NotRuntimeTools {
             dir: dir.root().to_path_buf(),

@@ -13,7 +13,7 @@ use crate::model::Lane;
 
 /// One block of per-(profile, probe) nodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PairBlock {
+pub(crate) struct PairBlock {
     pub kind: StepKind,
     /// The executing lane for apply/exec/operation; `None` otherwise.
     pub lane: Option<Lane>,
@@ -21,7 +21,7 @@ pub struct PairBlock {
 }
 
 #[derive(Clone, Debug)]
-pub struct Layout {
+pub(crate) struct Layout {
     pub profiles: u32,
     pub probes: u32,
     pub fixtures: u32,
@@ -37,7 +37,7 @@ pub struct Layout {
 
 impl Layout {
     /// `runs(profile, probe)`: whether the pair is in the plan.
-    pub fn new(
+    pub(crate) fn new(
         profiles: usize,
         probes: usize,
         fixtures: usize,
@@ -93,20 +93,20 @@ impl Layout {
         }
     }
 
-    pub fn pair_blocks(&self) -> &[PairBlock] {
+    pub(crate) fn pair_blocks(&self) -> &[PairBlock] {
         &self.pair_blocks
     }
 
     /// The (profile, probe) pairs in the plan, in block order.
-    pub fn pairs(&self) -> &[(u32, u32)] {
+    pub(crate) fn pairs(&self) -> &[(u32, u32)] {
         &self.pairs
     }
 
-    pub fn total(&self) -> usize {
+    pub(crate) fn total(&self) -> usize {
         self.bundle as usize + 1
     }
 
-    pub fn index_of(&self, node: Node) -> Option<NodeIndex> {
+    pub(crate) fn index_of(&self, node: Node) -> Option<NodeIndex> {
         let index = match node {
             Node::Compile { profile, form } => (profile < self.profiles)
                 .then(|| 2 * profile + (form == ProfileForm::Runtime) as u32),
@@ -137,7 +137,7 @@ impl Layout {
 }
 
 /// The node of a pair block for one (profile, probe).
-pub fn pair_node(block: &PairBlock, profile: u32, probe: u32) -> Node {
+pub(crate) fn pair_node(block: &PairBlock, profile: u32, probe: u32) -> Node {
     let lane = block.lane.unwrap_or(Lane::Scenario);
     match block.kind {
         StepKind::Apply => Node::Apply {

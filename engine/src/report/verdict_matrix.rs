@@ -8,7 +8,7 @@ use crate::model::{MismatchReason, VerdictRecord};
 
 /// Colour or plain text (colour only where the colour choice allows it, spec §10).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Style {
+pub(crate) enum Style {
     Plain,
     Colour,
 }
@@ -73,7 +73,7 @@ fn mark(v: &VerdictRecord) -> String {
 
 /// Renders the matrix; rows follow `verdicts`' order (profile, then probe declaration order).
 /// `width` bounds every line (`None`: no limit).
-pub fn matrix(verdicts: &[VerdictRecord], style: Style, width: Option<usize>) -> String {
+pub(crate) fn matrix(verdicts: &[VerdictRecord], style: Style, width: Option<usize>) -> String {
     let mut table = Table::new();
     table
         .load_style(presets::NOTHING)
@@ -119,7 +119,7 @@ pub fn matrix(verdicts: &[VerdictRecord], style: Style, width: Option<usize>) ->
 }
 
 /// The matrix as a Markdown table (`summary.md`): every cell escaped, the mark in its column.
-pub fn markdown_matrix(verdicts: &[VerdictRecord]) -> String {
+pub(crate) fn markdown_matrix(verdicts: &[VerdictRecord]) -> String {
     let escape = |s: &str| s.replace('\\', "\\\\").replace('|', "\\|");
     let mut md = String::new();
     md.push_str("| profile | probe | expected | actual | stage | errno | baseline | result |\n");

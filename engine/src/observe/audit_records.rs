@@ -3,8 +3,8 @@
 
 use crate::model::AuditRecord;
 
-pub const AUDIT_LANDLOCK_ACCESS: u16 = 1423;
-pub const AUDIT_LANDLOCK_DOMAIN: u16 = 1424;
+pub(crate) const AUDIT_LANDLOCK_ACCESS: u16 = 1423;
+pub(crate) const AUDIT_LANDLOCK_DOMAIN: u16 = 1424;
 
 /// Audit prints a string with spaces or quotes as bare hex.
 fn unhex(value: &str) -> Option<String> {
@@ -19,7 +19,7 @@ fn unhex(value: &str) -> Option<String> {
 }
 
 /// `key=value` pairs, values unquoted.
-pub fn fields(text: &str) -> Vec<(String, String)> {
+pub(crate) fn fields(text: &str) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut rest = text.trim();
     while !rest.is_empty() {
@@ -48,7 +48,11 @@ pub fn fields(text: &str) -> Vec<(String, String)> {
 }
 
 /// Parses one record; `symbolic` makes host scratch paths `{scratch}`.
-pub fn parse(kind: u16, payload: &[u8], symbolic: &dyn Fn(&str) -> String) -> Option<AuditRecord> {
+pub(crate) fn parse(
+    kind: u16,
+    payload: &[u8],
+    symbolic: &dyn Fn(&str) -> String,
+) -> Option<AuditRecord> {
     if kind != AUDIT_LANDLOCK_ACCESS && kind != AUDIT_LANDLOCK_DOMAIN {
         return None;
     }

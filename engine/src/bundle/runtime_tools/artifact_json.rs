@@ -8,7 +8,7 @@ use crate::bundle::dir::BundleDir;
 use crate::sys::input::InputError;
 
 /// Reads `name` as JSON; `Ok(None)` when the file does not exist.
-pub fn optional_json<T: DeserializeOwned>(
+pub(crate) fn optional_json<T: DeserializeOwned>(
     dir: &BundleDir,
     name: &str,
 ) -> Result<Option<T>, RuntimeToolsError> {
@@ -24,7 +24,7 @@ pub fn optional_json<T: DeserializeOwned>(
 }
 
 /// Reads a JSON Lines artifact; blank lines are skipped; `Ok(vec![])` when absent.
-pub fn optional_jsonl<T: DeserializeOwned>(
+pub(crate) fn optional_jsonl<T: DeserializeOwned>(
     dir: &BundleDir,
     name: &str,
 ) -> Result<Vec<T>, RuntimeToolsError> {

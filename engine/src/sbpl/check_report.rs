@@ -20,7 +20,7 @@ fn shorten(s: &str, width: usize) -> String {
 
 /// Renders the fidelity table for a parsed profile. `fidelity` is the backend's list for
 /// `profile.ir` (entry `rule: None` is the default action).
-pub fn render_fidelity(profile: &SbplProfile, fidelity: &[RuleFidelity]) -> String {
+pub(crate) fn render_fidelity(profile: &SbplProfile, fidelity: &[RuleFidelity]) -> String {
     let mut out = String::new();
     let count = |f: Fidelity| {
         fidelity

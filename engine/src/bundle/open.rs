@@ -58,7 +58,7 @@ pub fn open(path: &Path) -> Result<Box<dyn BundleReader>, OpenError> {
 
 /// The format named by the index's schema string. A bundle whose index is absent, unreadable
 /// or of an unknown family is handed to the xpr reader, which reports exactly that.
-pub fn detect(dir: &BundleDir) -> BundleFormat {
+pub(crate) fn detect(dir: &BundleDir) -> BundleFormat {
     if super::runtime_tools::detect::is_runtime_tools_dir(dir) {
         return BundleFormat::RuntimeTools;
     }
@@ -69,7 +69,7 @@ pub fn detect(dir: &BundleDir) -> BundleFormat {
 /// default, and a hint when a user points at `out/<experiment>/` instead of one of its runs.
 /// The run `latest` names when it is a run of `dir`; else the greatest run id (they sort by
 /// start time). Only directories named like run ids count (not a `.partial` directory).
-pub fn latest_run(dir: &Path) -> Option<PathBuf> {
+pub(crate) fn latest_run(dir: &Path) -> Option<PathBuf> {
     let linked = std::fs::read_link(dir.join(layout::LATEST))
         .ok()
         .and_then(|target| target.to_str().map(str::to_string))

@@ -4,7 +4,7 @@ use super::error::{ErrorKind, SbplError};
 use super::lexer::{LexWarning, Token, TokenKind, lex};
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Datum {
+pub(crate) enum Datum {
     List(Vec<Node>),
     Symbol(String),
     Str(String),
@@ -19,21 +19,21 @@ pub enum Datum {
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Node {
+pub(crate) struct Node {
     pub datum: Datum,
     /// Byte offset and length in the file it was read from.
     pub span: (usize, usize),
 }
 
 impl Node {
-    pub fn as_symbol(&self) -> Option<&str> {
+    pub(crate) fn as_symbol(&self) -> Option<&str> {
         match &self.datum {
             Datum::Symbol(s) => Some(s),
             _ => None,
         }
     }
 
-    pub fn as_list(&self) -> Option<&[Node]> {
+    pub(crate) fn as_list(&self) -> Option<&[Node]> {
         match &self.datum {
             Datum::List(items) => Some(items),
             _ => None,
@@ -42,7 +42,7 @@ impl Node {
 }
 
 /// Reads every top-level form of a file, with the lexer's warnings.
-pub fn read(text: &str) -> Result<(Vec<Node>, Vec<LexWarning>), Box<SbplError>> {
+pub(crate) fn read(text: &str) -> Result<(Vec<Node>, Vec<LexWarning>), Box<SbplError>> {
     let (tokens, warnings) = lex(text)?;
     let mut reader = Reader {
         tokens,

@@ -16,7 +16,7 @@ use super::overlay::{EXEC_RIGHTS, Overlay, READ_RIGHTS, WRITE_RIGHTS, depth};
 use crate::compile::linux::rule_paths::{self, Relation};
 use crate::world::landlock_rights::{RightKind, right_names};
 
-pub const MOUNT_PLAN_SCHEMA_VERSION: &str = "xpr.mount_plan.v1";
+pub(crate) const MOUNT_PLAN_SCHEMA_VERSION: &str = "xpr.mount_plan.v1";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -45,7 +45,7 @@ impl MountKind {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             MountKind::Hidden => "hidden",
             MountKind::ReadOnly => "read_only",
@@ -55,14 +55,14 @@ impl MountKind {
         }
     }
 
-    pub fn read_only(self) -> bool {
+    pub(crate) fn read_only(self) -> bool {
         matches!(
             self,
             MountKind::Hidden | MountKind::ReadOnly | MountKind::ReadOnlyNoExec
         )
     }
 
-    pub fn no_exec(self) -> bool {
+    pub(crate) fn no_exec(self) -> bool {
         matches!(
             self,
             MountKind::Hidden | MountKind::NoExec | MountKind::ReadOnlyNoExec
@@ -72,7 +72,7 @@ impl MountKind {
 
 /// `compiled/<profile>.mounts.json`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MountPlan {
+pub(crate) struct MountPlan {
     pub schema_version: String,
     pub profile: String,
     /// In the order apply attaches them: a mount comes after every mount it lies under.
@@ -92,7 +92,7 @@ pub struct MountEntryPlan {
 }
 
 /// The mounts the layers' overlays ask for, shallowest first.
-pub fn build(overlays: &[&Overlay]) -> Vec<MountEntryPlan> {
+pub(crate) fn build(overlays: &[&Overlay]) -> Vec<MountEntryPlan> {
     // Every path an entry names, with the rules naming it there and whether one was literal.
     let mut paths: BTreeMap<String, (bool, Vec<usize>)> = BTreeMap::new();
     for overlay in overlays {
@@ -157,7 +157,7 @@ fn denied_at(overlay: &Overlay, path: &str) -> u64 {
 
 /// What the mounts mean for each rule that asked for one: notes, and whether the rule is only
 /// approximated. `carved`: per rule, the rights it carved; `usable`: the world's fs rights.
-pub fn rule_notes(
+pub(crate) fn rule_notes(
     mounts: &[MountEntryPlan],
     carved: &BTreeMap<usize, u64>,
     usable: u64,

@@ -19,7 +19,7 @@ fn is_glob(s: &str) -> bool {
 }
 
 /// Sets `Profile::probes` for every scoped profile and checks the expectations against it.
-pub fn resolve_scopes(
+pub(crate) fn resolve_scopes(
     cx: &mut Cx,
     decls: &Declarations,
     expects: &[(FileId, &ExpectDecl)],

@@ -12,21 +12,21 @@ pub struct OpResult {
 }
 
 impl OpResult {
-    pub fn ok(value: i64) -> OpResult {
+    pub(crate) fn ok(value: i64) -> OpResult {
         OpResult {
             errno: 0,
             value,
             before_apply: false,
         }
     }
-    pub fn errno(errno: i32) -> OpResult {
+    pub(crate) fn errno(errno: i32) -> OpResult {
         OpResult {
             errno,
             value: 0,
             before_apply: false,
         }
     }
-    pub fn acquisition_failed(errno: i32) -> OpResult {
+    pub(crate) fn acquisition_failed(errno: i32) -> OpResult {
         OpResult {
             errno,
             value: 0,

@@ -5,7 +5,7 @@ use crate::model::VerdictRecord;
 
 /// `  MISMATCH [  0.012s] read_foo/read-hosts: expected deny EPERM, got deny (operation,
 /// EACCES): errno_differs`; the word is coloured when `colour`.
-pub fn status(v: &VerdictRecord, micros: u64, colour: bool) -> String {
+pub(crate) fn status(v: &VerdictRecord, micros: u64, colour: bool) -> String {
     let (word, paint) = match (v.expected, v.mismatches.is_empty(), v.known.is_some()) {
         (None, ..) => ("RESULT", anstyle::AnsiColor::Cyan),
         (Some(_), true, _) => ("OK", anstyle::AnsiColor::Green),
