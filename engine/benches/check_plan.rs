@@ -1,6 +1,8 @@
 //! Benchmark (not a test): load + plan of generated experiments, 200 × 50 and 2,000 × 50;
 //! then hostile input (issue 10): 200,000 errors loaded and reported, a 100,000-rule `.sb`
-//! parsed and compiled. Both must stay linear.
+//! parsed and compiled. Both must stay linear. Last, the KDL front end: whole loads of a
+//! normal large experiment and of the 200,000 errors next to the `kdl` crate's parser alone
+//! on the same text, and a large file with one syntax error at its end.
 //!
 //! Run with `cargo bench --bench check_plan`. Each size is generated as KDL text into a temp
 //! dir (kept with XPR_BENCH_KEEP=1, so the same files can be fed to a release `xpr plan`
@@ -57,6 +59,7 @@ fn main() {
         );
     }
     hostile_input(dir.path());
+    front_end(dir.path());
     if std::env::var_os("XPR_BENCH_KEEP").is_some() {
         let kept = dir.keep();
         println!("generated files kept in {}", kept.display());
@@ -107,6 +110,54 @@ fn hostile_input(dir: &std::path::Path) {
             ms(median(&mut times))
         );
     }
+}
+
+/// Whole loads (parse, decode, resolve) next to the `kdl` crate's parser alone on the same
+/// text: valid KDL never reaches that parser now. Then a large file with one syntax error at
+/// its end, which does (the fast parser declines it and `kdl` reports the error).
+fn front_end(dir: &std::path::Path) {
+    let mut errors = String::from("experiment \"x\" {\n    lanes baseline scenario\n}\n");
+    for i in 0..200_000 {
+        let _ = writeln!(errors, "zork{i}");
+    }
+    for (what, text, valid) in [
+        ("20,000 probe nodes", generated_kdl(1, 20_000), true),
+        ("200,000 unknown nodes", errors.clone(), false),
+    ] {
+        let path = dir.join("front-end.kdl");
+        std::fs::write(&path, &text).expect("write");
+        let (mut loads, mut theirs) = (Vec::new(), Vec::new());
+        for _ in 0..RUNS {
+            let start = Instant::now();
+            let loaded = load(&path, &LoadOptions::default());
+            loads.push(start.elapsed());
+            assert_eq!(loaded.is_ok(), valid);
+            let start = Instant::now();
+            let reference = kdl::KdlDocument::parse(&text);
+            theirs.push(start.elapsed());
+            assert!(reference.is_ok());
+        }
+        println!(
+            "{what:>22} ({} KiB): load median {:>7.1} ms; the kdl crate's parse alone {:.1} ms",
+            text.len() / 1024,
+            ms(median(&mut loads)),
+            ms(median(&mut theirs)),
+        );
+    }
+    let path = dir.join("syntax-error-at-end.kdl");
+    std::fs::write(&path, format!("{errors}zork \"unterminated\n")).expect("write");
+    let mut times = Vec::new();
+    for _ in 0..RUNS {
+        let start = Instant::now();
+        let diags = load(&path, &LoadOptions::default()).expect_err("a syntax error");
+        assert!(diags.render_human(100, false).contains("unterminated"));
+        times.push(start.elapsed());
+    }
+    println!(
+        "{:>22}: load + render median {:>7.1} ms ({RUNS} runs)",
+        "2 MB, 1 syntax error",
+        ms(median(&mut times))
+    );
 }
 
 /// Sorts in place and returns the median.

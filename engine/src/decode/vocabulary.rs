@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, OnceLock};
 
-use kdl::{KdlDocument, KdlNode};
+use kdl::KdlNode;
 
 use super::node_reader::Reader;
 use crate::diagnostics::{Diag, Diagnostics, codes, suggest};
@@ -91,7 +91,7 @@ impl Vocabulary {
         });
         let mut diags = Diagnostics::new();
         let mut vocabulary = Vocabulary::default();
-        match KdlDocument::parse(text) {
+        match crate::source::kdl_fast::parse_or_reference(text) {
             Ok(doc) => {
                 let mut r = Reader {
                     file: &file,

@@ -29,7 +29,18 @@ impl SourceFile {
     /// 1-based line and column (in characters) of a byte offset. Linear in the offset; use a
     /// [`LineIndex`] for many lookups in one file.
     pub(crate) fn line_col(&self, offset: usize) -> (u32, u32) {
-        LineIndex::new(&self.text).line_col(&self.text, offset)
+        // Only the text before the offset is read: indexing the whole file for each of the
+        // first hundred diagnostics made `--message-format json` slow on a large file.
+        let text = self.text.as_str();
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &text[..offset];
+        let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = text[line_start..offset].chars().count() + 1;
+        (line as u32, column as u32)
     }
 
     /// Byte offsets where the file's lines start, for fast repeated lookups.
@@ -89,5 +100,26 @@ mod tests {
         assert_eq!(index.line_col(text, 8), (3, 1));
         assert_eq!(index.line_col(text, 9), (4, 1));
         assert_eq!(index.line_col(text, 99), (4, 2));
+    }
+
+    #[test]
+    fn a_single_lookup_agrees_with_the_index() {
+        let text = "ab\né x\n\nz\r\n  \u{2028}w";
+        let file = super::SourceFile {
+            id: 0,
+            display: "t.kdl".into(),
+            artifact: "t.kdl".into(),
+            path: None,
+            stdlib: None,
+            text: std::sync::Arc::new(text.to_string()),
+        };
+        let index = LineIndex::new(text);
+        for offset in 0..text.len() + 3 {
+            assert_eq!(
+                file.line_col(offset),
+                index.line_col(text, offset),
+                "at {offset}"
+            );
+        }
     }
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use kdl::KdlDocument;
 use miette::SourceSpan;
 
+use super::kdl_fast;
 use super::nesting::{self, MAX_NESTING};
 use super::{FileId, SourceFile, stdlib};
 use crate::diagnostics::{Diag, Diagnostics, codes, kdl_syntax, suggest};
@@ -303,8 +304,13 @@ pub(crate) fn parse(file: &Arc<SourceFile>) -> Result<KdlDocument, Vec<Diag>> {
 /// levels the scan lets through need more than a test thread's 2 MiB. Reserved, not touched.
 const PARSE_STACK: usize = 64 << 20;
 
-/// `KdlDocument::parse` on a thread with [`PARSE_STACK`], wherever it is called from.
+/// The fast parser, which gives the same document as `kdl` for valid text; for text it
+/// declines, `KdlDocument::parse` on a thread with [`PARSE_STACK`] (wherever it is called
+/// from), so every syntax error is reported by `kdl`.
 fn parse_with_room(text: &str) -> Result<KdlDocument, kdl::KdlError> {
+    if let Ok(doc) = kdl_fast::parse(text) {
+        return Ok(doc);
+    }
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("kdl-parse".into())

@@ -1,5 +1,6 @@
 //! source: the files of an experiment's closure (root, imports, stdlib) and how they are found.
 
+pub(crate) mod kdl_fast;
 pub(crate) mod loader;
 pub(crate) mod nesting;
 pub mod stdlib;

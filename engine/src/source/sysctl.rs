@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use kdl::{KdlDocument, KdlNode};
+use kdl::KdlNode;
 use miette::SourceSpan;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -31,7 +31,7 @@ impl SysctlTable {
 
     /// Parses a table file: one `sysctl-names { … }` block.
     pub(crate) fn parse(text: &str) -> Result<SysctlTable, String> {
-        let doc = KdlDocument::parse(text).map_err(|e| e.to_string())?;
+        let doc = super::kdl_fast::parse_or_reference(text).map_err(|e| e.to_string())?;
         match doc.nodes() {
             [node] if node.name().value() == "sysctl-names" => {
                 SysctlTable::decode_block(node).map_err(|(_, message)| message)
