@@ -297,20 +297,57 @@ pub(crate) fn parse(file: &Arc<SourceFile>) -> Result<KdlDocument, Vec<Diag>> {
         .help("flatten the file; experiments nest a few levels");
         return Err(vec![diag]);
     }
-    parse_with_room(&file.text).map_err(|err| kdl_syntax::remap(file, &err))
+    let declined = match kdl_fast::parse(&file.text) {
+        Ok(doc) => return Ok(doc),
+        Err(declined) => declined,
+    };
+    // Only the text after the last complete top-level node needs `kdl`'s report, and that
+    // only while its cost stays bounded (see `REPORT_BUDGET`).
+    let rest = &file.text[declined.settled..];
+    let cost = rest
+        .len()
+        .saturating_mul(1 << nesting::slashdash_depth(rest).min(40));
+    if cost > REPORT_BUDGET {
+        let diag = Diag::error(codes::KDL_SYNTAX, "invalid KDL in or after this node")
+            .at(
+                file,
+                SourceSpan::from((declined.settled, 0)),
+                "the text is valid up to here",
+            )
+            .help(
+                "the detailed syntax report is skipped for this much text after the error \
+                 (or this many nested `/-` blocks); split the file or fix the node here",
+            );
+        return Err(vec![diag]);
+    }
+    let shifted = match reference_parse(rest) {
+        Err(mut err) => {
+            for d in &mut err.diagnostics {
+                d.span = SourceSpan::from((d.span.offset() + declined.settled, d.span.len()));
+            }
+            err
+        }
+        // Not expected (the fast parser declines only what `kdl` rejects): the whole text.
+        Ok(_) => match reference_parse(&file.text) {
+            Err(err) => err,
+            Ok(doc) => return Ok(doc),
+        },
+    };
+    Err(kdl_syntax::remap(file, &shifted))
 }
+
+/// How much text `kdl` may be asked to report on, weighted by 2 per level of nested `/-`
+/// blocks (`kdl` reads those again at every level): it reads about 1 MiB a second, so a
+/// syntax report takes at most a couple of seconds however hostile the file.
+const REPORT_BUDGET: usize = 2 << 20;
 
 /// Stack for the parser: it takes about 40 KiB per nesting level in a debug build, so the 64
 /// levels the scan lets through need more than a test thread's 2 MiB. Reserved, not touched.
 const PARSE_STACK: usize = 64 << 20;
 
-/// The fast parser, which gives the same document as `kdl` for valid text; for text it
-/// declines, `KdlDocument::parse` on a thread with [`PARSE_STACK`] (wherever it is called
-/// from), so every syntax error is reported by `kdl`.
-fn parse_with_room(text: &str) -> Result<KdlDocument, kdl::KdlError> {
-    if let Ok(doc) = kdl_fast::parse(text) {
-        return Ok(doc);
-    }
+/// `KdlDocument::parse` on a thread with [`PARSE_STACK`], wherever it is called from: the
+/// reference parser, for the syntax errors of text the fast parser declined.
+fn reference_parse(text: &str) -> Result<KdlDocument, kdl::KdlError> {
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("kdl-parse".into())
@@ -401,4 +438,80 @@ pub(crate) fn normalize(path: &Path) -> PathBuf {
         }
     }
     out.iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(text: String) -> Arc<SourceFile> {
+        Arc::new(SourceFile {
+            id: 0,
+            display: "t.kdl".into(),
+            artifact: "t.kdl".into(),
+            path: None,
+            stdlib: None,
+            text: Arc::new(text),
+        })
+    }
+
+    /// What a diagnostic says and where: its code, message, first offset and help.
+    fn said(diags: &[Diag]) -> Vec<(&'static str, String, Option<usize>, Option<String>)> {
+        diags
+            .iter()
+            .map(|d| (d.code, d.message.clone(), d.offset(), d.help.clone()))
+            .collect()
+    }
+
+    /// `kdl` reads only the text after the last complete top-level node, and reports the same
+    /// errors at the same places as when it reads the whole file.
+    #[test]
+    fn a_syntax_report_from_the_settled_rest_equals_the_whole_files() {
+        let prefix = "experiment \"x\" {\n    lanes baseline scenario\n}\nprobe p family=file-read target=\"/a\" { x 1; }\n";
+        for broken in [
+            "a =",
+            "a {",
+            "node 1 2 3 }",
+            "a \"unterminated",
+            "b; c (x) =1\n d",
+            "/-a; b",
+            "x 0x",
+            "k { \n a\n b }}",
+            "y #maybe",
+            "{ a }",
+        ] {
+            let file = source(format!("{prefix}{broken}\n"));
+            let fast = parse(&file).expect_err("invalid");
+            let whole = kdl_syntax::remap(&file, &KdlDocument::parse(&file.text).unwrap_err());
+            assert_eq!(said(&fast), said(&whole), "{broken}");
+        }
+    }
+
+    /// Nested slashdashed blocks make `kdl`'s report exponential: past the budget the error is
+    /// located at the node where valid text ends, and no report is attempted (30 levels would
+    /// take `kdl` days).
+    #[test]
+    fn a_syntax_report_that_would_cost_too_much_is_one_located_error() {
+        let hostile = format!("ok 1\n{}{} =", "x; /-y {".repeat(30), "}".repeat(30));
+        let file = source(hostile);
+        let diags = parse(&file).expect_err("invalid");
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].code, codes::KDL_SYNTAX);
+        // Valid up to the last complete top-level node, `x;`.
+        assert_eq!(diags[0].offset(), Some("ok 1\nx;".len()));
+        // A large file with its error at the end is reported by `kdl`, from the error's node.
+        let mut big = String::new();
+        for i in 0..100_000 {
+            big.push_str(&format!("zork{i} \"value\"\n"));
+        }
+        let at = big.len();
+        big.push_str("last =\n");
+        let diags = parse(&source(big)).expect_err("invalid");
+        assert!(
+            diags.iter().all(|d| d.offset() >= Some(at)),
+            "{:?}",
+            said(&diags)
+        );
+        assert_ne!(diags[0].message, "invalid KDL in or after this node");
+    }
 }

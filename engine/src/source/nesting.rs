@@ -50,6 +50,53 @@ pub(crate) fn check(text: &str) -> Result<(), TooDeep> {
     Ok(())
 }
 
+/// How many children blocks nest inside slashdashed parts at most (`/-node { … }`,
+/// `/-{ … }`): the `kdl` parser reads a slashdashed block again at every such level, so the
+/// cost of its syntax report doubles with each. Counted as [`check`] lexes; a `/-` before an
+/// entry also marks the next block of its node (an over-count, never an under-count).
+pub(crate) fn slashdash_depth(text: &str) -> usize {
+    let b = text.as_bytes();
+    let (mut open, mut depth, mut deepest, mut pending) = (Vec::new(), 0usize, 0usize, false);
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'{' => {
+                open.push(pending);
+                depth += usize::from(pending);
+                deepest = deepest.max(depth);
+                pending = false;
+                i += 1;
+            }
+            b'}' => {
+                depth -= usize::from(open.pop().unwrap_or(false));
+                pending = false;
+                i += 1;
+            }
+            b'/' if b.get(i + 1) == Some(&b'-') => {
+                pending = true;
+                i += 2;
+            }
+            b';' | b'\n' | b'\r' => {
+                pending = false;
+                i += 1;
+            }
+            // A line continuation keeps the node going: skip to the next line.
+            b'\\' => i = line_end(b, i),
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                pending = false;
+                i = line_end(b, i);
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = block_comment_end(b, i).unwrap_or(b.len());
+            }
+            b'"' => i = quoted_end(b, i),
+            b'#' => i = raw_end(b, i),
+            _ => i += 1,
+        }
+    }
+    deepest
+}
+
 /// After a `//` comment: at the next KDL 2 newline (`\n`, `\r`, U+000B, U+000C, U+0085,
 /// U+2028, U+2029). Ending it later than the parser does would hide braces from the count.
 fn line_end(b: &[u8], start: usize) -> usize {
@@ -173,6 +220,21 @@ mod tests {
         ] {
             assert_eq!(check(&text), Ok(()), "{text:.40}");
         }
+    }
+
+    #[test]
+    fn slashdashed_blocks_are_counted_where_they_nest() {
+        assert_eq!(slashdash_depth("a { b { c } }"), 0);
+        assert_eq!(slashdash_depth("a { /-b { c } }\n/-d { e }"), 1);
+        assert_eq!(slashdash_depth(&"x; /-y {".repeat(9)), 9);
+        assert_eq!(slashdash_depth(&"y /-{ ".repeat(7)), 7);
+        // Closed blocks and ended nodes no longer count; strings and comments never do.
+        assert_eq!(slashdash_depth("/-a { } /-b { }\nc { d }"), 1);
+        assert_eq!(
+            slashdash_depth("a \"/-{ /-{\" { } // /-{\nb /* /-{ */ { }"),
+            0
+        );
+        assert_eq!(slashdash_depth("a /-k=1 \\ // more\n { }"), 1);
     }
 
     #[test]

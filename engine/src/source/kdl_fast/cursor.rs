@@ -24,6 +24,9 @@ pub(super) struct Cursor<'a> {
     pub(super) pos: usize,
     /// Current recursion depth (children blocks and nested slashdashed entries).
     pub(super) depth: usize,
+    /// Where the text after the last complete top-level node and its terminator starts: what
+    /// comes before is valid KDL, so a syntax report needs only what follows.
+    pub(super) settled: usize,
     /// The entries of the nodes being read, innermost node last: counted before a node's
     /// `Vec<KdlEntry>` is allocated, once, at its size.
     pub(super) entries: Vec<Entry>,
@@ -35,6 +38,7 @@ impl<'a> Cursor<'a> {
             text,
             pos: 0,
             depth: 0,
+            settled: 0,
             entries: Vec::new(),
         }
     }

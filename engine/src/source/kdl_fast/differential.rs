@@ -803,7 +803,7 @@ fn the_deepest_accepted_nesting_fits_a_small_stack() {
             let doc = super::parse(&blocks).expect("valid");
             assert_eq!(doc.nodes()[0].entries().len(), 1);
             let chain = format!("a {}b c", "/- ".repeat(100_000));
-            assert_eq!(super::parse(&chain).err(), Some(super::Declined));
+            assert!(super::parse(&chain).is_err());
         })
         .expect("thread")
         .join()

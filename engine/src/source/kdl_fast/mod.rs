@@ -26,18 +26,27 @@ use cursor::Cursor;
 
 /// The text is not valid KDL 2 (or nests deeper than this parser recurses): ask `kdl`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Declined;
+pub(crate) struct Declined {
+    /// Everything before this offset is complete top-level nodes: valid KDL on its own, so
+    /// `kdl` need only read the text from here to report the errors (it starts after a node
+    /// terminator, where a document may start).
+    pub settled: usize,
+}
 
 /// Parses `text` as KDL 2, or declines.
 pub(crate) fn parse(text: &str) -> Result<KdlDocument, Declined> {
     let mut c = Cursor::new(text);
     c.eat("\u{FEFF}");
-    let doc = nodes::nodes(&mut c).map_err(|_| Declined)?;
-    if c.at_eof() { Ok(doc) } else { Err(Declined) }
+    let parsed = nodes::nodes(&mut c);
+    let declined = Declined { settled: c.settled };
+    match parsed {
+        Ok(doc) if c.at_eof() => Ok(doc),
+        _ => Err(declined),
+    }
 }
 
 /// The fast parser, or `kdl` for text it declines (with `kdl`'s errors): for the small
 /// embedded files parsed outside the loader, which nest too little to need its stack.
 pub(crate) fn parse_or_reference(text: &str) -> Result<KdlDocument, KdlError> {
-    parse(text).or_else(|Declined| KdlDocument::parse(text))
+    parse(text).or_else(|_| KdlDocument::parse(text))
 }

@@ -23,6 +23,9 @@ pub(super) fn nodes(c: &mut Cursor<'_>) -> Step<KdlDocument> {
         base_node(c, doc.nodes_mut())?;
         end = c.pos;
         while c.attempt(node_terminator)?.is_some() {
+            if c.depth == 0 {
+                c.settled = c.pos;
+            }
             leading(c)?;
             if at_block_end(c) {
                 // No node after this terminator: what was read is the block's trailing space.
