@@ -5,8 +5,6 @@
 //! is the host guard's doing. And without a PID namespace (`xpr run` as nobody) a command is
 //! blocked, never run unguarded.
 
-use std::process::Command;
-
 use crate::support;
 use crate::support::minimal_landlock::MinimalLandlock;
 use xpr::compile::ProfileSandbox;
@@ -168,7 +166,6 @@ fn no_probe_can_signal_a_process_outside_the_run() {
 #[test]
 fn without_a_pid_namespace_a_command_is_blocked_not_run_unguarded() {
     use std::os::unix::fs::PermissionsExt;
-    use std::os::unix::process::CommandExt;
     assert_eq!(
         xpr::sys::process::uids().1,
         0,
@@ -196,22 +193,14 @@ probe touch family=exec target="/bin/sh" {{
     )
     .unwrap();
     let out = dir.path().join("out");
-    let run = Command::new(crate::support::for_others(
-        &crate::support::helper_exe(),
-        dir.path(),
-    ))
-    .args(["run", "-j", "1", "--out"])
-    .arg(&out)
-    .arg(&file)
-    .env("TMPDIR", dir.path())
-    .env("NO_COLOR", "1")
-    .uid(65534)
-    .gid(65534)
-    .output()
-    .expect("xpr runs as nobody");
+    let run = crate::support::xpr_as_nobody(dir.path())
+        .args(["run", "-j", "1", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .run();
     assert!(!marker.exists(), "the command ran");
     let bundle = std::fs::read_dir(out.join("unguarded"))
-        .unwrap_or_else(|e| panic!("no bundle ({e}): {}", String::from_utf8_lossy(&run.stderr)))
+        .unwrap_or_else(|e| panic!("no bundle ({e}): {run}"))
         .flatten()
         .map(|e| e.path())
         .find(|p| p.join("stages").is_dir())

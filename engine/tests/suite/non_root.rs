@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::support::Xpr;
 
-const NOBODY: u32 = 65534;
+use crate::support::NOBODY;
 
 /// `xpr` and the directory holding `examples/`, as nobody can reach them.
 struct Reachable {

@@ -245,7 +245,6 @@ fn readers_of(path: &Path) -> Vec<(i32, String)> {
 #[test]
 fn without_a_network_namespace_network_probes_run_one_at_a_time() {
     use std::os::unix::fs::PermissionsExt;
-    use std::os::unix::process::CommandExt;
     require_landlock(4);
     assert_eq!(
         xpr::sys::process::uids().1,
@@ -268,21 +267,13 @@ fn without_a_network_namespace_network_probes_run_one_at_a_time() {
     std::fs::write(&file, text).unwrap();
     let out = dir.path().join("out");
     let _run = exclusive_run();
-    let run = std::process::Command::new(crate::support::for_others(
-        &crate::support::helper_exe(),
-        dir.path(),
-    ))
-    .args(["run", "-j", "3", "--out"])
-    .arg(&out)
-    .arg(&file)
-    .env("TMPDIR", dir.path())
-    .env("NO_COLOR", "1")
-    .uid(65534)
-    .gid(65534)
-    .output()
-    .expect("xpr runs as nobody");
+    let run = crate::support::xpr_as_nobody(dir.path())
+        .args(["run", "-j", "3", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .run();
     let bundle = std::fs::read_dir(out.join("net-shared"))
-        .unwrap_or_else(|e| panic!("no bundle ({e}): {}", String::from_utf8_lossy(&run.stderr)))
+        .unwrap_or_else(|e| panic!("no bundle ({e}): {run}"))
         .flatten()
         .map(|e| e.path())
         .find(|p| p.join("stages").is_dir())

@@ -51,6 +51,17 @@ pub fn for_others(path: &std::path::Path, dir: &std::path::Path) -> PathBuf {
     copy
 }
 
+/// `xpr` run as `nobody` (the caller must be root), with its temporary files in `dir`, which
+/// `nobody` must be able to write.
+pub fn xpr_as_nobody(dir: &std::path::Path) -> Xpr {
+    Xpr::program(for_others(&helper_exe(), dir))
+        .env("TMPDIR", dir)
+        .user(NOBODY)
+}
+
+/// The unprivileged user the suite runs `xpr` as (the caller is root).
+pub const NOBODY: u32 = 65534;
+
 fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
     if from.is_dir() {
         std::fs::create_dir(to).unwrap();
