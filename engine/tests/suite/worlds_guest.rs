@@ -529,16 +529,65 @@ fn several_experiments_and_rerun_failed_in_a_guest_world() {
         reference.to_str().unwrap(),
         "{summary}"
     );
-    let scenario = std::fs::read_to_string(in_guest.join("stages/scenario.jsonl")).unwrap();
-    let pairs: Vec<String> = scenario
+    assert_eq!(scenario_pairs(in_guest), ["a/read-hosts"]);
+    assert!(!out.join("fresh").exists());
+}
+
+/// The `profile/probe` pairs a bundle's scenario lane ran, in order.
+fn scenario_pairs(bundle: &Path) -> Vec<String> {
+    let scenario = std::fs::read_to_string(bundle.join("stages/scenario.jsonl")).unwrap();
+    scenario
         .lines()
         .map(|l| {
             let r: serde_json::Value = serde_json::from_str(l).unwrap();
             format!("{}/{}", r["profile"], r["probe"]).replace('"', "")
         })
-        .collect();
-    assert_eq!(pairs, ["a/read-hosts"]);
-    assert!(!out.join("fresh").exists());
+        .collect()
+}
+
+/// `-E mismatched` in a guest world takes the mismatches from the host's latest run, as
+/// `--rerun-failed` does: the host resolves the reference bundle (here under `/tmp`, which
+/// the guest shows), the guest runs only that pair and records the expression.
+#[test]
+fn a_mismatched_filter_runs_the_hosts_mismatches_in_a_guest() {
+    require_qemu();
+    crate::support::require_landlock(1);
+    let _one = exclusive_run();
+    let tmp = tempfile::tempdir_in("/tmp").unwrap();
+    let out = tmp.path().join("out");
+    let out_s = out.to_str().unwrap();
+    let select = tmp.path().join("select.kdl");
+    std::fs::write(&select, crate::run_select::FAILING).unwrap();
+    let exp = select.to_str().unwrap();
+    xpr(&["run", exp, "--out", out_s], tmp.path()).run().exit(1);
+    let guest = xpr(
+        &[
+            "run",
+            exp,
+            "--world",
+            WORLD,
+            "-E",
+            "mismatched",
+            "--out",
+            out_s,
+        ],
+        tmp.path(),
+    )
+    .run()
+    .exit(1);
+    assert!(guest.stdout.contains("1 mismatched"), "{guest}");
+    let latest = out
+        .join("select")
+        .join(std::fs::read_link(out.join("select/latest")).unwrap());
+    assert_eq!(manifest(&latest)["world"]["vm"]["name"], WORLD);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(latest.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        summary["selection"]["expression"], "mismatched",
+        "{summary}"
+    );
+    assert_eq!(summary["selection"]["pairs"], 1, "{summary}");
+    assert_eq!(scenario_pairs(&latest), ["a/read-hosts"]);
 }
 
 /// Every bundle index under `dir`, at any depth.
