@@ -4,7 +4,7 @@
 //! table left as it was. Every run here builds real mount namespaces (root: CAP_SYS_ADMIN).
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::support::*;
 use xpr::model::{MismatchReason, MountDenial, Stage, Verdict};
@@ -581,34 +581,16 @@ fn ctrl_c_ends_exec_as_it_ends_a_run() {
         .args(["sleep", "293"])
         .env("TMPDIR", tmp.path())
         .spawn();
-    let start = Instant::now();
-    while processes_running(&["sleep", "293"]).is_empty() {
-        assert!(start.elapsed() < Duration::from_secs(20), "never started");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    // SAFETY: signalling the child we spawned.
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGINT);
-    }
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "xpr did not stop"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    wait_for("the command to start", Duration::from_secs(20), || {
+        !processes_running(&["sleep", "293"]).is_empty()
+    });
+    let status = interrupt(&mut child, Duration::from_secs(30), "xpr did not stop");
     assert_eq!(status.code(), Some(3));
-    let start = Instant::now();
-    while !processes_running(&["sleep", "293"]).is_empty() {
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "the command outlived xpr"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for(
+        "the command to end with xpr",
+        Duration::from_secs(5),
+        || processes_running(&["sleep", "293"]).is_empty(),
+    );
     assert!(
         std::fs::read_dir(tmp.path()).unwrap().next().is_none(),
         "scratch left behind"

@@ -1,9 +1,9 @@
 //! `xpr run` end to end: exit codes, the bundle, and cleanup after Ctrl-C.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::support::Xpr;
+use crate::support::{Xpr, interrupt, wait_for};
 
 fn entries(dir: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(dir)
@@ -84,27 +84,15 @@ fn ctrl_c_stops_the_run_and_removes_the_scratch_root() {
         .env("TMPDIR", tmp.path())
         .spawn();
     // Wait until the scratch root exists, i.e. the run is under way.
-    let start = Instant::now();
-    while entries(tmp.path()).is_empty() && start.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(!entries(tmp.path()).is_empty(), "run never started");
+    wait_for("the run to start", Duration::from_secs(20), || {
+        !entries(tmp.path()).is_empty()
+    });
     std::thread::sleep(Duration::from_millis(500));
-    // SAFETY: signalling the child we spawned.
-    unsafe {
-        libc::kill(child.id() as i32, libc::SIGINT);
-    }
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "xpr did not stop after SIGINT"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = interrupt(
+        &mut child,
+        Duration::from_secs(20),
+        "xpr did not stop after SIGINT",
+    );
     assert_eq!(status.code(), Some(3));
     assert!(
         entries(tmp.path()).is_empty(),

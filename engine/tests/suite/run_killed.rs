@@ -2,9 +2,9 @@
 //! leaves no scratch directory and no bundle that `xpr verify` accepts.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::support::Xpr;
+use crate::support::{Xpr, wait_for};
 
 fn scratch_dirs(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
@@ -16,14 +16,6 @@ fn scratch_dirs(dir: &Path) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 #[test]

@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::support::{Xpr, exclusive_run};
+use crate::support::{Xpr, exclusive_run, interrupt, wait_for};
 
 const WORLD: &str = "debian-12-6.1";
 
@@ -308,28 +308,11 @@ fn ctrl_c_stops_the_guest_and_leaves_no_bundle() {
     )
     .spawn();
     // The guest's work directory exists once qemu is about to start.
-    let start = Instant::now();
-    while std::fs::read_dir(tmp.path()).unwrap().next().is_none() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the guest never started"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_for("the guest to start", Duration::from_secs(60), || {
+        std::fs::read_dir(tmp.path()).unwrap().next().is_some()
+    });
     std::thread::sleep(Duration::from_secs(2));
-    // SAFETY: signalling the child we spawned.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "xpr did not stop"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = interrupt(&mut child, Duration::from_secs(20), "xpr did not stop");
     assert_eq!(status.code(), Some(3));
     assert!(bundle_dirs(out.path(), "runtime-checks").is_empty());
     let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().collect();
@@ -719,29 +702,19 @@ fn ctrl_c_during_a_matrix_stops_the_guests_and_leaves_no_bundle_that_verifies() 
     )
     .spawn();
     // Wait until the host's bundle is committed and the guest is booting.
-    let start = Instant::now();
-    while indexes_under(out.path()).is_empty()
-        || std::fs::read_dir(tmp.path()).unwrap().next().is_none()
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "the host run or the guest never started"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    // SAFETY: signalling the child we spawned.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "xpr matrix did not stop"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    wait_for(
+        "the host run and the guest to start",
+        Duration::from_secs(120),
+        || {
+            !indexes_under(out.path()).is_empty()
+                && std::fs::read_dir(tmp.path()).unwrap().next().is_some()
+        },
+    );
+    let status = interrupt(
+        &mut child,
+        Duration::from_secs(30),
+        "xpr matrix did not stop",
+    );
     assert_eq!(status.code(), Some(3));
     assert_eq!(indexes_under(out.path()), Vec::<PathBuf>::new());
     assert!(!out.path().join("matrix.json").exists());

@@ -73,6 +73,33 @@ fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
     }
 }
 
+/// Polls `done` until it holds; fails naming `what` after `limit`.
+pub fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Ctrl-C for a child `xpr`: SIGINT, then its exit status; fails with `what` when it has not
+/// ended within `limit`.
+pub fn interrupt(
+    child: &mut std::process::Child,
+    limit: Duration,
+    what: &str,
+) -> std::process::ExitStatus {
+    xpr::sys::process::kill(child.id() as i32, libc::SIGINT).expect("signal our own child");
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(start.elapsed() < limit, "{what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Makes a FIFO at `path`.
 pub fn mkfifo(path: &std::path::Path) {
     rustix::fs::mknodat(
