@@ -43,6 +43,7 @@ mod printer;
 mod sexpr;
 mod source;
 mod value;
+pub(crate) use value::{Segment, segments};
 
 pub use census::{FidelityCounts, RuleCensus, census, count_fidelity};
 pub(crate) use check_report::render_fidelity;

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Fidelity, Mechanism, RuleFidelity};
 use crate::model::{Filter, ProfileIr, Rule};
-use crate::sbpl::{emit, rule_text};
+use crate::sbpl::{Segment, emit, rule_text, segments};
 
 /// A profile compiled for Seatbelt: the SBPL that `sandbox_init_with_parameters` receives.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,27 +145,13 @@ fn collect_params(rule: &Rule, out: &mut BTreeSet<String>) {
 
 /// `{NAME}` placeholders in a string (the same syntax the SBPL emitter turns into `param`).
 fn placeholders(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = s;
-    while let Some(open) = rest.find('{') {
-        let after = &rest[open + 1..];
-        match after.find('}') {
-            Some(close) if is_param_name(&after[..close]) => {
-                out.push(after[..close].to_string());
-                rest = &after[close + 1..];
-            }
-            _ => rest = after,
-        }
-    }
-    out
-}
-
-fn is_param_name(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    segments(s)
+        .into_iter()
+        .filter_map(|seg| match seg {
+            Segment::Param(name) => Some(name.to_string()),
+            Segment::Text(_) => None,
+        })
+        .collect()
 }
 
 /// Parameters the profile reads that the run did not bind.
